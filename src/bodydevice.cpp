@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include "bodydevice_p.h"
+#include "blobstore_p.h"
+#include "logging_p.h"
+
+#include <QtCore/QMetaObject>
+#include <QtNetwork/QNetworkReply>
+
+#include <cstring>
+
+namespace tiercache {
+
+BodyDevice::BodyDevice(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
+                       const QByteArray &firstWindow, DamageHandler onDamage, QObject *parent)
+    : QIODevice(parent),
+      m_fd(fd),
+      m_bodySize(bodySize),
+      m_chunkSize(chunkSize),
+      m_sums(sums),
+      m_window(firstWindow),
+      m_nextOffset(firstWindow.size()),
+      m_onDamage(std::move(onDamage))
+{
+    open(QIODevice::ReadOnly | QIODevice::Unbuffered);
+    if (m_nextOffset >= m_bodySize) {
+        blob::closeFd(m_fd); // everything is in memory already
+        m_fd = -1;
+    }
+}
+
+BodyDevice::~BodyDevice()
+{
+    blob::closeFd(m_fd);
+}
+
+qint64 BodyDevice::bytesAvailable() const
+{
+    return (m_window.size() - m_windowPos) + QIODevice::bytesAvailable();
+}
+
+bool BodyDevice::atEnd() const
+{
+    return m_failed || (m_nextOffset >= m_bodySize && m_windowPos >= m_window.size()
+                        && QIODevice::bytesAvailable() == 0);
+}
+
+qint64 BodyDevice::readData(char *data, qint64 maxSize)
+{
+    if (m_failed)
+        return 0; // QNAM's read loop must not spin, nor take this for end of file
+    const qint64 available = m_window.size() - m_windowPos;
+    if (available > 0) {
+        const qint64 n = qMin(maxSize, available);
+        std::memcpy(data, m_window.constData() + m_windowPos, size_t(n));
+        m_windowPos += n;
+        if (m_windowPos == m_window.size() && m_nextOffset < m_bodySize)
+            scheduleRefill();
+        return n;
+    }
+    if (m_nextOffset >= m_bodySize)
+        return -1; // the end, exactly after the last verified byte
+    scheduleRefill();
+    return 0;
+}
+
+qint64 BodyDevice::writeData(const char *, qint64)
+{
+    return -1;
+}
+
+void BodyDevice::scheduleRefill()
+{
+    if (m_refillPending)
+        return;
+    m_refillPending = true;
+    QMetaObject::invokeMethod(this, &BodyDevice::refill, Qt::QueuedConnection);
+}
+
+void BodyDevice::refill()
+{
+    m_refillPending = false;
+    if (m_failed || m_windowPos < m_window.size() || m_nextOffset >= m_bodySize)
+        return;
+    const qint64 length = qMin(WindowSize, m_bodySize - m_nextOffset);
+    m_window.resize(length);
+    m_windowPos = 0;
+    const qint64 got =
+            blob::preadFully(m_fd, m_window.data(), length, blob::HeaderSize + m_nextOffset);
+    if (got != length) {
+        fail(got < 0 ? QStringLiteral("read error: %1").arg(blob::lastErrorString())
+                     : QStringLiteral("body truncated at %1 of %2 bytes")
+                               .arg(m_nextOffset + qMax<qint64>(got, 0))
+                               .arg(m_bodySize));
+        return;
+    }
+    if (!blob::verifyChunks(m_window.constData(), length, m_nextOffset, m_chunkSize, m_sums)) {
+        fail(QStringLiteral("checksum mismatch in bytes %1-%2").arg(m_nextOffset).arg(m_nextOffset + length));
+        return;
+    }
+    m_nextOffset += length;
+    if (m_nextOffset >= m_bodySize) {
+        blob::closeFd(m_fd);
+        m_fd = -1;
+    }
+    emit readyRead();
+}
+
+void BodyDevice::fail(const QString &reason)
+{
+    m_failed = true;
+    m_window = QByteArray();
+    m_windowPos = 0;
+    blob::closeFd(m_fd);
+    m_fd = -1;
+    setErrorString(reason);
+    qCWarning(lcDisk).noquote() << "damaged cache body:" << reason;
+    if (m_onDamage)
+        m_onDamage(reason);
+    for (QObject *o = parent(); o; o = o->parent()) {
+        if (auto *reply = qobject_cast<QNetworkReply *>(o)) {
+            QMetaObject::invokeMethod(reply, "abort", Qt::QueuedConnection);
+            break;
+        }
+    }
+}
+
+} // namespace tiercache

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: MIT
+#include "catalogue_p.h"
+#include "logging_p.h"
+
+#include <QtCore/QAtomicInteger>
+#include <QtCore/QDateTime>
+#include <QtCore/QFile>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlRecord>
+
+namespace tiercache {
+
+namespace {
+constexpr int ApplicationId = 0x54434331; // "TCC1"
+constexpr int SchemaVersion = 1;
+
+enum Statement {
+    StFind,
+    StFindBlob,
+    StInsertBlob,
+    StDeleteBlob,
+    StUpsertEntry,
+    StDeleteEntry,
+    StUpdateMeta,
+    StIsReferenced,
+    StLru,
+    StApplyHit,
+    StTotal,
+    StAddTotal,
+    StatementCount
+};
+
+const char EntryColumns[] =
+        "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
+        "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums";
+
+EntryRecord entryFrom(const QSqlQuery &q)
+{
+    EntryRecord e;
+    e.key = q.value(0).toString();
+    e.digest = q.value(1).toByteArray();
+    e.bodySize = q.value(2).toLongLong();
+    e.meta = q.value(3).toByteArray();
+    e.status = q.value(4).toInt();
+    e.contentType = q.value(5).toByteArray();
+    e.expiresMs = q.value(6).toLongLong();
+    e.createdMs = q.value(7).toLongLong();
+    e.lastAccessMs = q.value(8).toLongLong();
+    e.hits = q.value(9).toLongLong();
+    e.rowSize = q.value(10).toLongLong();
+    e.allocSize = q.value(11).toLongLong();
+    e.chunkSize = q.value(12).toUInt();
+    e.sums = q.value(13).toByteArray();
+    return e;
+}
+
+bool isCorruption(const QSqlError &error)
+{
+    // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), also as extended codes.
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok) & 0xff;
+    if (ok && (code == 11 || code == 26))
+        return true;
+    const QString text = error.databaseText();
+    return text.contains(QLatin1String("malformed")) || text.contains(QLatin1String("not a database"));
+}
+} // namespace
+
+Catalogue::Catalogue()
+{
+    static QAtomicInteger<quint64> counter;
+    m_connectionName = QStringLiteral("tiercache-catalogue-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+Catalogue::~Catalogue()
+{
+    close();
+}
+
+void Catalogue::close()
+{
+    m_statements.clear();
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Catalogue::open(const QString &path, bool *wasReset)
+{
+    close();
+    m_path = path;
+    m_corrupted = false;
+    *wasReset = false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+        if (!m_db.isValid()) {
+            m_error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+            return false;
+        }
+        m_db.setDatabaseName(path);
+        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        if (m_db.open() && createSchema())
+            return true;
+        if (m_error.isEmpty())
+            m_error = m_db.lastError().text();
+        if (!m_corrupted || attempt > 0)
+            break;
+        // Not our database, or damaged beyond use: keep it for inspection, start afresh.
+        qCWarning(lcCatalogue).noquote() << "catalogue" << path << "is unusable (" << m_error
+                                         << "); moving it aside and starting an empty one";
+        close();
+        const QString aside = path + QLatin1String(".corrupt");
+        QFile::remove(aside);
+        QFile::rename(path, aside);
+        QFile::remove(path + QLatin1String("-wal"));
+        QFile::remove(path + QLatin1String("-shm"));
+        m_corrupted = false;
+        m_error.clear();
+        *wasReset = true;
+    }
+    close();
+    return false;
+}
+
+bool Catalogue::createSchema()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA application_id"))) {
+        recordError(q);
+        return false;
+    }
+    const int appId = q.next() ? q.value(0).toInt() : 0;
+    q.finish();
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        recordError(q);
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (appId == 0 && version == 0) {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next()) {
+            recordError(q);
+            return false;
+        }
+        if (q.value(0).toInt() != 0) {
+            m_error = QStringLiteral("%1 is some other SQLite database").arg(m_path);
+            m_corrupted = true;
+            return false;
+        }
+        q.finish();
+    } else if (appId != ApplicationId || version != SchemaVersion) {
+        m_error = QStringLiteral("%1 has format %2/%3, expected %4/%5")
+                          .arg(m_path).arg(appId).arg(version).arg(ApplicationId).arg(SchemaVersion);
+        m_corrupted = true;
+        return false;
+    }
+
+    // WAL lets readers (another process, the Browser) run while one process writes.
+    // synchronous=NORMAL: a killed process loses nothing committed; a power cut may lose the
+    // last transactions, never consistency.
+    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
+        return false;
+    if (appId == ApplicationId)
+        return true;
+
+    Transaction t(*this);
+    const char *const schema[] = {
+        "CREATE TABLE IF NOT EXISTS blobs ("
+        " digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL, alloc_size INTEGER NOT NULL,"
+        " chunk_size INTEGER NOT NULL, sums BLOB NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS entries ("
+        " key TEXT PRIMARY KEY, digest TEXT NOT NULL, body_size INTEGER NOT NULL,"
+        " meta BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT,"
+        " expires INTEGER NOT NULL, created INTEGER NOT NULL, last_access INTEGER NOT NULL,"
+        " hits INTEGER NOT NULL DEFAULT 0, row_size INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
+        "CREATE INDEX IF NOT EXISTS entries_digest ON entries(digest)",
+        "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
+    };
+    if (!t.isActive())
+        return false;
+    for (const char *sql : schema) {
+        if (!execSql(QLatin1String(sql)))
+            return false;
+    }
+    if (!execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
+        || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
+        return false;
+    return t.commit();
+}
+
+bool Catalogue::execSql(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(sql)) {
+        recordError(q);
+        return false;
+    }
+    return true;
+}
+
+void Catalogue::recordError(const QSqlQuery &q)
+{
+    const QSqlError error = q.lastError();
+    m_error = error.text();
+    if (isCorruption(error))
+        m_corrupted = true;
+    qCWarning(lcCatalogue).noquote() << "catalogue" << m_path << ":" << m_error;
+}
+
+bool Catalogue::exec(QSqlQuery &q)
+{
+    const bool ok = q.exec();
+    if (!ok)
+        recordError(q);
+    return ok;
+}
+
+QSqlQuery &Catalogue::prepared(int id, const char *sql)
+{
+    if (m_statements.empty())
+        m_statements.resize(StatementCount);
+    auto &slot = m_statements[size_t(id)];
+    if (!slot) {
+        slot = std::make_unique<QSqlQuery>(m_db);
+        slot->setForwardOnly(true);
+        if (!slot->prepare(QLatin1String(sql)))
+            recordError(*slot);
+    }
+    slot->finish();
+    return *slot;
+}
+
+Catalogue::Transaction::Transaction(Catalogue &c) : m_c(c)
+{
+    // IMMEDIATE takes the write lock up front, so the running total read inside is current.
+    m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+}
+
+Catalogue::Transaction::~Transaction()
+{
+    if (m_active) {
+        for (auto &s : m_c.m_statements) {
+            if (s)
+                s->finish();
+        }
+        QSqlQuery q(m_c.m_db);
+        q.exec(QStringLiteral("ROLLBACK"));
+    }
+}
+
+bool Catalogue::Transaction::commit()
+{
+    if (!m_active)
+        return false;
+    for (auto &s : m_c.m_statements) {
+        if (s)
+            s->finish();
+    }
+    m_active = false;
+    if (m_c.execSql(QStringLiteral("COMMIT")))
+        return true;
+    QSqlQuery q(m_c.m_db);
+    q.exec(QStringLiteral("ROLLBACK"));
+    return false;
+}
+
+std::optional<EntryRecord> Catalogue::find(const QString &key)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
+            + " FROM entries e JOIN blobs b ON b.digest = e.digest WHERE e.key = ?";
+    QSqlQuery &q = prepared(StFind, sql.constData());
+    q.bindValue(0, key);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    EntryRecord e = entryFrom(q);
+    q.finish();
+    return e;
+}
+
+std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StFindBlob,
+                            "SELECT body_size, alloc_size, chunk_size, sums FROM blobs WHERE digest = ?");
+    q.bindValue(0, QString::fromLatin1(digest));
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    BlobRecord b;
+    b.digest = digest;
+    b.bodySize = q.value(0).toLongLong();
+    b.allocSize = q.value(1).toLongLong();
+    b.chunkSize = q.value(2).toUInt();
+    b.sums = q.value(3).toByteArray();
+    q.finish();
+    return b;
+}
+
+bool Catalogue::insertBlob(const BlobRecord &b)
+{
+    QSqlQuery &q = prepared(StInsertBlob,
+                            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums)"
+                            " VALUES (?, ?, ?, ?, ?)");
+    q.bindValue(0, QString::fromLatin1(b.digest));
+    q.bindValue(1, b.bodySize);
+    q.bindValue(2, b.allocSize);
+    q.bindValue(3, b.chunkSize);
+    q.bindValue(4, b.sums);
+    return exec(q);
+}
+
+bool Catalogue::deleteBlob(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StDeleteBlob, "DELETE FROM blobs WHERE digest = ?");
+    q.bindValue(0, QString::fromLatin1(digest));
+    return exec(q);
+}
+
+bool Catalogue::upsertEntry(const EntryRecord &e)
+{
+    QSqlQuery &q = prepared(StUpsertEntry,
+                            "INSERT OR REPLACE INTO entries (key, digest, body_size, meta, status,"
+                            " content_type, expires, created, last_access, hits, row_size)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bindValue(0, e.key);
+    q.bindValue(1, QString::fromLatin1(e.digest));
+    q.bindValue(2, e.bodySize);
+    q.bindValue(3, e.meta);
+    q.bindValue(4, e.status);
+    q.bindValue(5, QString::fromLatin1(e.contentType));
+    q.bindValue(6, e.expiresMs);
+    q.bindValue(7, e.createdMs);
+    q.bindValue(8, e.lastAccessMs);
+    q.bindValue(9, e.hits);
+    q.bindValue(10, e.rowSize);
+    return exec(q);
+}
+
+bool Catalogue::deleteEntry(const QString &key)
+{
+    QSqlQuery &q = prepared(StDeleteEntry, "DELETE FROM entries WHERE key = ?");
+    q.bindValue(0, key);
+    return exec(q) && q.numRowsAffected() > 0;
+}
+
+bool Catalogue::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
+                           qint64 rowSize)
+{
+    QSqlQuery &q = prepared(StUpdateMeta,
+                            "UPDATE entries SET meta = ?, expires = ?, row_size = ? WHERE key = ?");
+    q.bindValue(0, meta);
+    q.bindValue(1, expiresMs);
+    q.bindValue(2, rowSize);
+    q.bindValue(3, key);
+    return exec(q) && q.numRowsAffected() > 0;
+}
+
+bool Catalogue::isReferenced(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StIsReferenced, "SELECT 1 FROM entries WHERE digest = ? LIMIT 1");
+    q.bindValue(0, QString::fromLatin1(digest));
+    const bool referenced = exec(q) && q.next();
+    q.finish();
+    return referenced;
+}
+
+QList<EntryRecord> Catalogue::lruVictims(int count)
+{
+    QSqlQuery &q = prepared(StLru,
+                            "SELECT key, digest, row_size FROM entries ORDER BY last_access LIMIT ?");
+    q.bindValue(0, count);
+    QList<EntryRecord> victims;
+    if (!exec(q))
+        return victims;
+    while (q.next()) {
+        EntryRecord e;
+        e.key = q.value(0).toString();
+        e.digest = q.value(1).toByteArray();
+        e.rowSize = q.value(2).toLongLong();
+        victims.append(e);
+    }
+    q.finish();
+    return victims;
+}
+
+bool Catalogue::applyHits(const QHash<QString, HitUpdate> &hits)
+{
+    QSqlQuery &q = prepared(StApplyHit,
+                            "UPDATE entries SET hits = hits + ?, last_access = max(last_access, ?)"
+                            " WHERE key = ?");
+    for (auto it = hits.cbegin(); it != hits.cend(); ++it) {
+        q.bindValue(0, it->hits);
+        q.bindValue(1, it->lastAccessMs);
+        q.bindValue(2, it.key());
+        if (!exec(q))
+            return false;
+    }
+    return true;
+}
+
+qint64 Catalogue::totalSize()
+{
+    QSqlQuery &q = prepared(StTotal, "SELECT value FROM state WHERE name = 'total_size'");
+    if (!exec(q) || !q.next())
+        return 0;
+    const qint64 total = q.value(0).toLongLong();
+    q.finish();
+    return total;
+}
+
+bool Catalogue::addToTotal(qint64 delta)
+{
+    if (delta == 0)
+        return true;
+    QSqlQuery &q = prepared(StAddTotal,
+                            "UPDATE state SET value = max(0, value + ?) WHERE name = 'total_size'");
+    q.bindValue(0, delta);
+    return exec(q);
+}
+
+qint64 Catalogue::recomputeTotal()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("SELECT (SELECT coalesce(sum(alloc_size), 0) FROM blobs)"
+                               " + (SELECT coalesce(sum(row_size), 0) FROM entries)"))
+        || !q.next()) {
+        recordError(q);
+        return -1;
+    }
+    const qint64 total = q.value(0).toLongLong();
+    q.finish();
+    QSqlQuery u(m_db);
+    u.prepare(QStringLiteral("UPDATE state SET value = ? WHERE name = 'total_size'"));
+    u.bindValue(0, total);
+    if (!u.exec())
+        recordError(u);
+    return total;
+}
+
+QList<EntryRecord> Catalogue::entries(int offset, int limit)
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QLatin1String("SELECT ") + QLatin1String(EntryColumns)
+              + QLatin1String(" FROM entries e JOIN blobs b ON b.digest = e.digest"
+                              " ORDER BY e.last_access DESC LIMIT ? OFFSET ?"));
+    q.bindValue(0, limit < 0 ? -1 : limit);
+    q.bindValue(1, qMax(0, offset));
+    QList<EntryRecord> result;
+    if (!exec(q))
+        return result;
+    while (q.next())
+        result.append(entryFrom(q));
+    return result;
+}
+
+QList<BlobRecord> Catalogue::blobs()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QList<BlobRecord> result;
+    if (!q.exec(QStringLiteral("SELECT digest, body_size, alloc_size, chunk_size, sums FROM blobs"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next()) {
+        BlobRecord b;
+        b.digest = q.value(0).toByteArray();
+        b.bodySize = q.value(1).toLongLong();
+        b.allocSize = q.value(2).toLongLong();
+        b.chunkSize = q.value(3).toUInt();
+        b.sums = q.value(4).toByteArray();
+        result.append(b);
+    }
+    return result;
+}
+
+QList<QByteArray> Catalogue::unreferencedBlobs()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QList<QByteArray> result;
+    if (!q.exec(QStringLiteral("SELECT b.digest FROM blobs b WHERE NOT EXISTS"
+                               " (SELECT 1 FROM entries e WHERE e.digest = b.digest)"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next())
+        result.append(q.value(0).toByteArray());
+    return result;
+}
+
+bool Catalogue::clearAll()
+{
+    return execSql(QStringLiteral("DELETE FROM entries")) && execSql(QStringLiteral("DELETE FROM blobs"))
+            && execSql(QStringLiteral("UPDATE state SET value = 0 WHERE name = 'total_size'"));
+}
+
+Catalogue::Counts Catalogue::counts()
+{
+    Counts c;
+    QSqlQuery q(m_db);
+    if (q.exec(QStringLiteral("SELECT count(*), coalesce(sum(body_size), 0), coalesce(sum(hits), 0)"
+                              " FROM entries"))
+        && q.next()) {
+        c.entries = q.value(0).toLongLong();
+        c.bodyBytes = q.value(1).toLongLong();
+        c.hits = q.value(2).toLongLong();
+    } else {
+        recordError(q);
+    }
+    q.finish();
+    if (q.exec(QStringLiteral("SELECT count(*) FROM blobs")) && q.next())
+        c.blobs = q.value(0).toLongLong();
+    return c;
+}
+
+} // namespace tiercache

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtCore/QByteArray>
+#include <QtCore/QHash>
+#include <QtCore/QList>
+#include <QtCore/QString>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
+
+#include <memory>
+#include <optional>
+
+namespace tiercache {
+
+//! One catalogue row joined with the row of the body it points to.
+struct EntryRecord
+{
+    QString key;
+    QByteArray digest; // hex SHA-256 of the body
+    qint64 bodySize = 0;
+    QByteArray meta;   // encoded QNetworkCacheMetaData
+    int status = 0;
+    QByteArray contentType;
+    qint64 expiresMs = 0;
+    qint64 createdMs = 0;
+    qint64 lastAccessMs = 0;
+    qint64 hits = 0;
+    qint64 rowSize = 0; // bytes this row accounts for in the size budget
+    // from the blobs table
+    qint64 allocSize = 0;
+    quint32 chunkSize = 0;
+    QByteArray sums;
+};
+
+struct BlobRecord
+{
+    QByteArray digest;
+    qint64 bodySize = 0;
+    qint64 allocSize = 0;
+    quint32 chunkSize = 0;
+    QByteArray sums;
+};
+
+struct HitUpdate
+{
+    qint64 hits = 0;
+    qint64 lastAccessMs = 0;
+};
+
+/*
+    The SQLite index of a cache directory (catalogue.db, WAL mode, shared by every process
+    using the directory). It knows which key points to which body, the LRU order, and the
+    running byte total; it never touches blob files. Writers use BEGIN IMMEDIATE, so the
+    total a writer reads inside its transaction is the true one across processes, which is
+    what keeps the size cap when several processes insert at once.
+
+    Every method returns false/nullopt on a database error and records errorString();
+    corrupted() tells the owner that the file is damaged and must be rebuilt.
+*/
+class Catalogue
+{
+public:
+    Catalogue();
+    ~Catalogue();
+    Catalogue(const Catalogue &) = delete;
+    Catalogue &operator=(const Catalogue &) = delete;
+
+    //! Opens (creating if needed) the catalogue at \a path. A file that is not a catalogue
+    //! of this format (garbage, another application's database, another version) is moved
+    //! aside and replaced by an empty one; \a wasReset tells the caller.
+    bool open(const QString &path, bool *wasReset);
+    void close();
+    bool isOpen() const { return m_db.isOpen(); }
+    bool corrupted() const { return m_corrupted; }
+    QString errorString() const { return m_error; }
+
+    class Transaction
+    {
+    public:
+        explicit Transaction(Catalogue &c);
+        ~Transaction();
+        bool isActive() const { return m_active; }
+        bool commit();
+
+    private:
+        Catalogue &m_c;
+        bool m_active = false;
+    };
+
+    std::optional<EntryRecord> find(const QString &key);
+    std::optional<BlobRecord> findBlob(const QByteArray &digest);
+    bool insertBlob(const BlobRecord &blob);
+    bool deleteBlob(const QByteArray &digest);
+    //! Stores \a e (replacing the entry with the same key); the blob row must exist.
+    bool upsertEntry(const EntryRecord &e);
+    bool deleteEntry(const QString &key);
+    bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs, qint64 rowSize);
+    bool isReferenced(const QByteArray &digest);
+    //! The least recently used entries (key, digest, rowSize), oldest first.
+    QList<EntryRecord> lruVictims(int count);
+    bool applyHits(const QHash<QString, HitUpdate> &hits);
+
+    qint64 totalSize();
+    bool addToTotal(qint64 delta);
+    //! Recomputes the running total from the rows (used by repair paths, O(n)).
+    qint64 recomputeTotal();
+
+    QList<EntryRecord> entries(int offset, int limit);
+    QList<BlobRecord> blobs();
+    QList<QByteArray> unreferencedBlobs();
+    bool clearAll();
+
+    struct Counts
+    {
+        qint64 entries = 0, blobs = 0, bodyBytes = 0, hits = 0;
+    };
+    Counts counts();
+
+private:
+    bool createSchema();
+    bool exec(QSqlQuery &q);
+    bool execSql(const QString &sql);
+    QSqlQuery &prepared(int id, const char *sql);
+    void recordError(const QSqlQuery &q);
+
+    QString m_connectionName;
+    QString m_path;
+    QSqlDatabase m_db;
+    std::vector<std::unique_ptr<QSqlQuery>> m_statements;
+    QString m_error;
+    bool m_corrupted = false;
+};
+
+} // namespace tiercache

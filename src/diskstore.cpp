@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+#include "diskstore_p.h"
+#include "blobstore_p.h"
+#include "logging_p.h"
+#include "spooldevice_p.h"
+
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QDirIterator>
+#include <QtCore/QFile>
+#include <QtCore/QFileInfo>
+#include <QtCore/QSet>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tiercache {
+
+namespace {
+// Rough cost of one catalogue row beyond its metadata blob (key, indexes, page overhead).
+constexpr qint64 RowOverhead = 128;
+
+// Creates \a path and missing parents with mode 0700; an existing directory keeps its mode.
+bool makePrivateDir(const QString &path)
+{
+    if (QFileInfo(path).isDir())
+        return true;
+    const QString parent = QFileInfo(path).absolutePath();
+    if (parent != path && !makePrivateDir(parent))
+        return false;
+    return ::mkdir(QFile::encodeName(path).constData(), 0700) == 0 || errno == EEXIST;
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+} // namespace
+
+DiskStore::DiskStore() = default;
+
+DiskStore::~DiskStore()
+{
+    close();
+}
+
+bool DiskStore::setError(const QString &message)
+{
+    m_error = message;
+    qCWarning(lcDisk).noquote() << message;
+    return false;
+}
+
+bool DiskStore::open(const QString &root)
+{
+    close();
+    m_root = QDir(root).absolutePath();
+    if (!makePrivateDir(m_root) || !makePrivateDir(blob::blobsDir(m_root))
+        || !makePrivateDir(blob::tempDir(m_root))) {
+        return setError(QStringLiteral("cannot create cache directory %1: %2")
+                                .arg(m_root, blob::lastErrorString()));
+    }
+    bool wasReset = false;
+    if (!m_catalogue.open(m_root + QLatin1String("/catalogue.db"), &wasReset))
+        return setError(QStringLiteral("cannot open catalogue in %1: %2").arg(m_root, m_catalogue.errorString()));
+    if (wasReset) {
+        // The old catalogue is gone, so are all references: the bodies are garbage now.
+        collectGarbage();
+    }
+    sweepTemp();
+    m_error.clear();
+    return true;
+}
+
+void DiskStore::close()
+{
+    if (m_catalogue.isOpen())
+        flushHits();
+    m_catalogue.close();
+}
+
+bool DiskStore::ensureCatalogue()
+{
+    if (!m_catalogue.isOpen())
+        return false;
+    if (m_catalogue.corrupted()) {
+        qCWarning(lcDisk) << "catalogue damaged while in use; rebuilding it";
+        m_pendingHits.clear();
+        return open(m_root);
+    }
+    return true;
+}
+
+qint64 DiskStore::rowSize(const EntryRecord &e)
+{
+    return RowOverhead + e.key.size() + e.meta.size();
+}
+
+std::optional<EntryRecord> DiskStore::find(const QString &key)
+{
+    if (!ensureCatalogue())
+        return std::nullopt;
+    auto e = m_catalogue.find(key);
+    if (!e)
+        ensureCatalogue(); // a corrupt catalogue is rebuilt now, not on the next write
+    return e;
+}
+
+bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
+                         QString *why)
+{
+    *fd = -1;
+    const QString path = blob::blobPath(m_root, e.digest);
+    auto damaged = [&](const QString &reason) {
+        *why = reason;
+        removeDamaged(e.key, reason);
+        return false;
+    };
+    if (e.chunkSize == 0
+        || e.sums.size() != blob::chunkCount(e.bodySize, e.chunkSize) * blob::ChecksumSize)
+        return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
+    const int file = blob::openReadOnly(path);
+    if (file < 0)
+        return damaged(QStringLiteral("body file %1 is missing").arg(path));
+    struct stat st;
+    if (::fstat(file, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + e.bodySize) {
+        blob::closeFd(file);
+        return damaged(QStringLiteral("body file %1 has %2 bytes, expected %3")
+                               .arg(path).arg(qint64(st.st_size)).arg(blob::HeaderSize + e.bodySize));
+    }
+    const qint64 length = qMin(windowSize, e.bodySize);
+    QByteArray buffer(blob::HeaderSize + length, Qt::Uninitialized);
+    if (blob::preadFully(file, buffer.data(), buffer.size(), 0) != buffer.size()) {
+        blob::closeFd(file);
+        return damaged(QStringLiteral("cannot read body file %1").arg(path));
+    }
+    if (!blob::headerMatches(buffer.constData(), e.bodySize, e.chunkSize)) {
+        blob::closeFd(file);
+        return damaged(QStringLiteral("body file %1 has a wrong header").arg(path));
+    }
+    if (!blob::verifyChunks(buffer.constData() + blob::HeaderSize, length, 0, e.chunkSize, e.sums)) {
+        blob::closeFd(file);
+        return damaged(QStringLiteral("body file %1 fails its checksum").arg(path));
+    }
+    buffer.remove(0, blob::HeaderSize);
+    *window = std::move(buffer);
+    if (length < e.bodySize)
+        *fd = file;
+    else
+        blob::closeFd(file);
+    return true;
+}
+
+void DiskStore::removeDamaged(const QString &key, const QString &why)
+{
+    qCWarning(lcDisk).noquote() << "dropping damaged entry" << key << ":" << why;
+    remove(key);
+}
+
+bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize)
+{
+    if (!ensureCatalogue())
+        return setError(QStringLiteral("cache directory is not open"));
+    if (!spool->finish(sync))
+        return setError(spool->errorString());
+
+    entry.key = spool->key();
+    entry.digest = spool->hexDigest();
+    entry.bodySize = spool->bodySize();
+    entry.chunkSize = blob::ChunkSize;
+    entry.sums = spool->chunkSums();
+    entry.rowSize = rowSize(entry);
+    const QString path = blob::blobPath(m_root, entry.digest);
+
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+
+    qint64 delta = 0;
+    bool placedFile = false;
+    const auto existing = m_catalogue.findBlob(entry.digest);
+    if (existing && blob::fileSize(path) == blob::HeaderSize + existing->bodySize) {
+        spool->discard(); // same bytes already stored: share them
+    } else {
+        const QString dir = QFileInfo(path).absolutePath();
+        if (!makePrivateDir(dir) || ::rename(QFile::encodeName(spool->tempPath()).constData(),
+                                             QFile::encodeName(path).constData()) != 0) {
+            return setError(QStringLiteral("cannot move body into %1: %2").arg(path, blob::lastErrorString()));
+        }
+        spool->release();
+        placedFile = true;
+        BlobRecord b{entry.digest, entry.bodySize, spool->allocatedSize(), blob::ChunkSize, entry.sums};
+        if (!m_catalogue.insertBlob(b)) {
+            QFile::remove(path);
+            return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+        }
+        delta += b.allocSize - (existing ? existing->allocSize : 0);
+    }
+
+    const auto old = m_catalogue.find(entry.key);
+    if (!m_catalogue.upsertEntry(entry)) {
+        if (placedFile && !existing)
+            QFile::remove(path);
+        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+    }
+    delta += entry.rowSize;
+    if (old) {
+        delta -= old->rowSize;
+        if (old->digest != entry.digest)
+            delta -= dropBlobIfUnreferencedLocked(old->digest);
+    }
+    m_catalogue.addToTotal(delta);
+
+    // Keep the hard cap inside this transaction (several processes may insert at once); the
+    // trim to the low-water mark happens later, in small steps.
+    qint64 total = m_catalogue.totalSize();
+    if (total > maximumSize)
+        evictLocked(maximumSize, -1, entry.key, &total);
+    if (!t.commit()) {
+        if (placedFile && !existing)
+            QFile::remove(path);
+        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+    }
+    m_pendingHits.remove(entry.key);
+    return true;
+}
+
+qint64 DiskStore::dropBlobIfUnreferencedLocked(const QByteArray &digest)
+{
+    if (m_catalogue.isReferenced(digest))
+        return 0;
+    const auto b = m_catalogue.findBlob(digest);
+    if (!b || !m_catalogue.deleteBlob(digest))
+        return 0;
+    // Unlinked inside the write transaction: no other process can be adopting this file now.
+    QFile::remove(blob::blobPath(m_root, digest));
+    return b->allocSize;
+}
+
+qint64 DiskStore::dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize)
+{
+    if (!m_catalogue.deleteEntry(key))
+        return 0;
+    m_pendingHits.remove(key);
+    return rowSize + dropBlobIfUnreferencedLocked(digest);
+}
+
+bool DiskStore::evictLocked(qint64 target, int maxEntries, const QString &keep, qint64 *total)
+{
+    int evicted = 0;
+    while (*total > target && (maxEntries < 0 || evicted < maxEntries)) {
+        const QList<EntryRecord> victims = m_catalogue.lruVictims(8);
+        bool progressed = false;
+        for (const EntryRecord &v : victims) {
+            if (v.key == keep)
+                continue;
+            const qint64 freed = dropEntryLocked(v.key, v.digest, v.rowSize);
+            m_catalogue.addToTotal(-freed);
+            *total -= freed;
+            ++evicted;
+            progressed = true;
+            qCDebug(lcDisk) << "evicted" << v.key << freed << "bytes";
+            if (*total <= target || (maxEntries >= 0 && evicted >= maxEntries))
+                break;
+        }
+        if (!progressed)
+            break; // only the entry being inserted is left: a single entry may exceed the budget
+    }
+    return *total <= target;
+}
+
+bool DiskStore::evictTo(qint64 target, int maxEntries)
+{
+    if (!ensureCatalogue())
+        return true;
+    flushHits(); // so that LRU order includes the latest hits
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return false;
+    qint64 total = m_catalogue.totalSize();
+    const bool reached = evictLocked(target, maxEntries, QString(), &total);
+    t.commit();
+    return reached;
+}
+
+bool DiskStore::remove(const QString &key)
+{
+    m_pendingHits.remove(key);
+    if (!ensureCatalogue())
+        return false;
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return false;
+    const auto e = m_catalogue.find(key);
+    qint64 freed = 0;
+    if (e) {
+        freed = dropEntryLocked(key, e->digest, e->rowSize);
+    } else if (m_catalogue.deleteEntry(key)) {
+        // a row whose body row vanished: drop it, nothing to reclaim but the row
+        freed = 0;
+    } else {
+        return false;
+    }
+    m_catalogue.addToTotal(-freed);
+    return t.commit();
+}
+
+bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs)
+{
+    if (!ensureCatalogue())
+        return false;
+    Catalogue::Transaction t(m_catalogue);
+    const auto e = m_catalogue.find(key);
+    if (!t.isActive() || !e)
+        return false;
+    EntryRecord updated = *e;
+    updated.meta = meta;
+    const qint64 newRow = rowSize(updated);
+    if (!m_catalogue.updateMeta(key, meta, expiresMs, newRow))
+        return false;
+    m_catalogue.addToTotal(newRow - e->rowSize);
+    return t.commit();
+}
+
+void DiskStore::recordHit(const QString &key, qint64 nowMs)
+{
+    HitUpdate &h = m_pendingHits[key];
+    ++h.hits;
+    h.lastAccessMs = nowMs;
+}
+
+void DiskStore::flushHits()
+{
+    if (m_pendingHits.isEmpty() || !m_catalogue.isOpen())
+        return;
+    Catalogue::Transaction t(m_catalogue);
+    if (t.isActive() && m_catalogue.applyHits(m_pendingHits) && t.commit())
+        m_pendingHits.clear();
+}
+
+qint64 DiskStore::totalSize()
+{
+    if (!ensureCatalogue())
+        return 0;
+    return m_catalogue.totalSize();
+}
+
+bool DiskStore::clear()
+{
+    m_pendingHits.clear();
+    if (!ensureCatalogue())
+        return false;
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive() || !m_catalogue.clearAll())
+        return false;
+    // Under the write lock: no process is between placing a body and committing its row.
+    QDir(blob::blobsDir(m_root)).removeRecursively();
+    makePrivateDir(blob::blobsDir(m_root));
+    const bool ok = t.commit();
+    sweepTemp();
+    return ok;
+}
+
+QList<EntryRecord> DiskStore::entries(int offset, int limit)
+{
+    if (!ensureCatalogue())
+        return {};
+    flushHits();
+    return m_catalogue.entries(offset, limit);
+}
+
+Catalogue::Counts DiskStore::counts()
+{
+    if (!ensureCatalogue())
+        return {};
+    flushHits();
+    return m_catalogue.counts();
+}
+
+VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progress)
+{
+    VerifyReport report;
+    if (!ensureCatalogue())
+        return report;
+    flushHits();
+    const QList<BlobRecord> blobs = m_catalogue.blobs();
+    qint64 totalBytes = 0;
+    for (const BlobRecord &b : blobs)
+        totalBytes += b.bodySize;
+    if (progress && !progress(0, totalBytes)) {
+        report.cancelled = true;
+        return report;
+    }
+
+    constexpr qint64 ReadSize = 1024 * 1024;
+    QByteArray buffer(blob::HeaderSize + ReadSize, Qt::Uninitialized);
+    for (const BlobRecord &b : blobs) {
+        const QString path = blob::blobPath(m_root, b.digest);
+        QString problem;
+        const int fd = blob::openReadOnly(path);
+        if (fd < 0) {
+            problem = QStringLiteral("missing");
+        } else if (blob::fileSize(path) != blob::HeaderSize + b.bodySize) {
+            problem = QStringLiteral("size %1, expected %2").arg(blob::fileSize(path) - blob::HeaderSize).arg(b.bodySize);
+        } else if (blob::preadFully(fd, buffer.data(), blob::HeaderSize, 0) != blob::HeaderSize
+                   || !blob::headerMatches(buffer.constData(), b.bodySize, b.chunkSize)) {
+            problem = QStringLiteral("bad header");
+        } else {
+            QCryptographicHash sha(QCryptographicHash::Sha256);
+            for (qint64 offset = 0; offset < b.bodySize && problem.isEmpty(); offset += ReadSize) {
+                const qint64 n = qMin(ReadSize, b.bodySize - offset);
+                if (blob::preadFully(fd, buffer.data(), n, blob::HeaderSize + offset) != n)
+                    problem = QStringLiteral("read error at %1").arg(offset);
+                else if (!blob::verifyChunks(buffer.constData(), n, offset, b.chunkSize, b.sums))
+                    problem = QStringLiteral("checksum mismatch near byte %1").arg(offset);
+                else
+                    sha.addData(QByteArrayView(buffer.constData(), n));
+                report.bytesChecked += n;
+                if (progress && !progress(report.bytesChecked, totalBytes)) {
+                    report.cancelled = true;
+                    break;
+                }
+            }
+            if (problem.isEmpty() && !report.cancelled && sha.result().toHex() != b.digest)
+                problem = QStringLiteral("SHA-256 differs from its name");
+        }
+        blob::closeFd(fd);
+        if (report.cancelled)
+            break;
+        ++report.checked;
+        if (problem.isEmpty())
+            continue;
+        ++report.damaged;
+        report.problems.append(QStringLiteral("%1: %2").arg(QString::fromLatin1(b.digest), problem));
+        // Drop every entry using the damaged body, then the body itself.
+        Catalogue::Transaction t(m_catalogue);
+        for (const EntryRecord &e : m_catalogue.entries(0, -1)) {
+            if (e.digest == b.digest) {
+                m_catalogue.addToTotal(-dropEntryLocked(e.key, e.digest, e.rowSize));
+                ++report.removedEntries;
+            }
+        }
+        m_catalogue.addToTotal(-dropBlobIfUnreferencedLocked(b.digest));
+        t.commit();
+    }
+    return report;
+}
+
+qint64 DiskStore::collectGarbage()
+{
+    if (!m_catalogue.isOpen())
+        return 0;
+    flushHits();
+    qint64 reclaimed = 0;
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return 0;
+    for (const QByteArray &digest : m_catalogue.unreferencedBlobs())
+        reclaimed += dropBlobIfUnreferencedLocked(digest);
+
+    // Files with no blob row: left by a crash between rename and commit, or by a catalogue
+    // that had to be rebuilt. Safe under the write lock (see commit()).
+    QSet<QByteArray> known;
+    for (const BlobRecord &b : m_catalogue.blobs())
+        known.insert(b.digest);
+    QDirIterator it(blob::blobsDir(m_root), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        if (!known.contains(it.fileName().toLatin1())) {
+            reclaimed += qMax<qint64>(0, blob::allocatedSize(path));
+            QFile::remove(path);
+        }
+    }
+    m_catalogue.recomputeTotal();
+    t.commit();
+    return reclaimed + sweepTemp();
+}
+
+qint64 DiskStore::sweepTemp()
+{
+    qint64 freed = 0;
+    const qint64 now = nowMs();
+    QDirIterator it(blob::tempDir(m_root), {QStringLiteral("*.part")}, QDir::Files | QDir::Hidden);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        // A writer locks its file right after creating it; a young empty file may be one
+        // whose writer has not got there yet.
+        const bool young = ::fstat(fd, &st) != 0
+                || (st.st_size == 0 && now - qint64(st.st_mtime) * 1000 < 5000);
+        if (!young && blob::tryLock(fd)) {
+            freed += qint64(st.st_blocks) * 512;
+            ::unlink(QFile::encodeName(path).constData());
+        }
+        blob::closeFd(fd);
+    }
+    return freed;
+}
+
+} // namespace tiercache

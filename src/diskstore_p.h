@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "catalogue_p.h"
+
+#include <tiercache/cacheentryinfo.h>
+
+#include <QtCore/QHash>
+#include <QtCore/QString>
+
+#include <functional>
+
+namespace tiercache {
+
+class SpoolDevice;
+
+/*
+    The built-in "disk" tier: blob files plus the catalogue, with the rules that tie them
+    together. A body is on disk (renamed into blobs/) before any row points to it; rows are
+    removed, and unreferenced bodies unlinked, inside one write transaction, so neither a
+    crash nor another process can make a row point to someone else's bytes. Everything here
+    runs on the cache's thread; cross-process safety comes from SQLite's write lock.
+*/
+class DiskStore
+{
+public:
+    DiskStore();
+    ~DiskStore();
+
+    bool open(const QString &root);
+    void close();
+    bool isOpen() const { return m_catalogue.isOpen(); }
+    const QString &root() const { return m_root; }
+    QString errorString() const { return m_error; }
+
+    std::optional<EntryRecord> find(const QString &key);
+
+    /*
+        Checks that the body of \a e is present, complete and intact as far as the first
+        window goes, and returns that window (the whole body when it is small). When more
+        remains, \a fd receives an open descriptor for the rest (else -1). On damage the entry
+        is removed and false returned, with the reason in \a why.
+    */
+    bool openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
+                  QString *why);
+
+    //! Makes the spooled body and its entry durable, replacing any previous entry for the key.
+    bool commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize);
+    bool remove(const QString &key);
+    bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs);
+
+    void recordHit(const QString &key, qint64 nowMs);
+    bool hasPendingHits() const { return !m_pendingHits.isEmpty(); }
+    void flushHits();
+
+    qint64 totalSize();
+    //! Evicts least recently used entries until the total is at most \a target, removing at
+    //! most \a maxEntries entries (-1: no limit). Returns true when the target is reached.
+    bool evictTo(qint64 target, int maxEntries);
+    bool clear();
+
+    QList<EntryRecord> entries(int offset, int limit);
+    Catalogue::Counts counts();
+    VerifyReport verify(const std::function<bool(qint64, qint64)> &progress);
+    qint64 collectGarbage();
+
+    //! Removes temporary files whose writer is gone (crash, kill -9). Returns bytes freed.
+    qint64 sweepTemp();
+
+    static qint64 rowSize(const EntryRecord &e);
+
+private:
+    bool ensureCatalogue();
+    bool evictLocked(qint64 target, int maxEntries, const QString &keep, qint64 *total);
+    qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);
+    qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
+    void removeDamaged(const QString &key, const QString &why);
+    bool setError(const QString &message);
+
+    QString m_root;
+    Catalogue m_catalogue;
+    QHash<QString, HitUpdate> m_pendingHits;
+    QString m_error;
+};
+
+} // namespace tiercache

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+#include "freshness_p.h"
+
+#include <QtCore/QLocale>
+#include <QtNetwork/QNetworkCacheMetaData>
+#include <QtNetwork/QNetworkRequest>
+
+namespace tiercache {
+
+namespace {
+constexpr qint64 MaxHeuristicLifetimeSecs = 24 * 60 * 60;
+
+bool isHeuristicallyCacheable(int status)
+{
+    // RFC 9110 section 15.1
+    switch (status) {
+    case 200: case 203: case 204: case 206: case 300: case 301: case 308:
+    case 404: case 405: case 410: case 414: case 501:
+        return true;
+    default:
+        return false;
+    }
+}
+} // namespace
+
+CacheControl CacheControl::parse(const QByteArray &headerValue)
+{
+    CacheControl cc;
+    const QList<QByteArray> parts = headerValue.split(',');
+    for (const QByteArray &part : parts) {
+        const QByteArray item = part.trimmed();
+        if (item.isEmpty())
+            continue;
+        const qsizetype eq = item.indexOf('=');
+        QByteArray name = (eq < 0 ? item : item.left(eq)).trimmed().toLower();
+        QByteArray value = eq < 0 ? QByteArray() : item.mid(eq + 1).trimmed();
+        if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"'))
+            value = value.mid(1, value.size() - 2);
+        cc.m_directives.append({std::move(name), std::move(value)});
+    }
+    return cc;
+}
+
+bool CacheControl::has(const char *directive) const
+{
+    for (const auto &d : m_directives) {
+        if (d.first == directive)
+            return true;
+    }
+    return false;
+}
+
+std::optional<qint64> CacheControl::seconds(const char *directive) const
+{
+    for (const auto &d : m_directives) {
+        if (d.first != directive)
+            continue;
+        bool ok = false;
+        const qint64 v = d.second.toLongLong(&ok);
+        if (!ok || v < 0)
+            return std::nullopt; // RFC 9111 4.2.1: an invalid max-age means stale, see caller
+        // RFC 9111 1.2.2: values beyond 2^31 are to be treated as 2^31.
+        return qMin<qint64>(v, Q_INT64_C(2147483648));
+    }
+    return std::nullopt;
+}
+
+QDateTime parseHttpDate(const QByteArray &value)
+{
+    const QString s = QString::fromLatin1(value.trimmed());
+    const QLocale c = QLocale::c();
+    static const char *const formats[] = {
+        "ddd, dd MMM yyyy hh:mm:ss 'GMT'", // IMF-fixdate
+        "dddd, dd-MMM-yy hh:mm:ss 'GMT'",  // obsolete RFC 850
+        "ddd MMM d hh:mm:ss yyyy",         // asctime
+        "ddd MMM  d hh:mm:ss yyyy",        // asctime, day padded with a space
+    };
+    for (const char *format : formats) {
+        QDateTime dt = c.toDateTime(s, QLatin1String(format));
+        if (dt.isValid()) {
+            dt.setTimeSpec(Qt::UTC);
+            if (dt.date().year() < 1970 && QByteArray(format).contains("yy hh"))
+                dt = dt.addYears(100); // two-digit years: RFC 9110 says "50 years in the past"
+            return dt;
+        }
+    }
+    return {};
+}
+
+QByteArray rawHeader(const QNetworkCacheMetaData &md, const QByteArray &name)
+{
+    const auto headers = md.rawHeaders();
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+int statusCode(const QNetworkCacheMetaData &md)
+{
+    const int status = md.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    return status < 100 ? 200 : status;
+}
+
+QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime)
+{
+    const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
+    if (cc.has("no-cache") || cc.has("no-store"))
+        return responseTime;
+
+    const QDateTime date = parseHttpDate(rawHeader(md, "date"));
+    // Without a usable Date the response is taken to have been generated when received.
+    const QDateTime dateValue = date.isValid() ? date : responseTime;
+
+    // RFC 9111 4.2.3, with request_time == response_time: the cache does not see the request.
+    const qint64 apparentAge = qMax<qint64>(0, dateValue.secsTo(responseTime));
+    qint64 ageValue = 0;
+    const QByteArray ageHeader = rawHeader(md, "age");
+    if (!ageHeader.isNull()) {
+        bool ok = false;
+        ageValue = ageHeader.trimmed().toLongLong(&ok);
+        if (!ok || ageValue < 0)
+            ageValue = 0;
+    }
+    const qint64 initialAge = qMax(apparentAge, ageValue);
+
+    // RFC 9111 4.2.1
+    std::optional<qint64> lifetime = cc.seconds("max-age");
+    if (!lifetime && cc.has("max-age"))
+        return responseTime; // malformed max-age: treat as stale
+    if (!lifetime) {
+        const QByteArray expiresHeader = rawHeader(md, "expires");
+        if (!expiresHeader.isNull()) {
+            const QDateTime expires = parseHttpDate(expiresHeader);
+            if (!expires.isValid())
+                return responseTime; // RFC 9111 5.3: an invalid Expires means "already expired"
+            lifetime = qMax<qint64>(0, dateValue.secsTo(expires));
+        }
+    }
+    if (!lifetime && isHeuristicallyCacheable(statusCode(md))) {
+        const QDateTime lastModified = parseHttpDate(rawHeader(md, "last-modified"));
+        if (lastModified.isValid() && lastModified < dateValue)
+            lifetime = qMin(lastModified.secsTo(dateValue) / 10, MaxHeuristicLifetimeSecs);
+    }
+    if (!lifetime)
+        return responseTime;
+    return responseTime.addSecs(*lifetime - initialAge);
+}
+
+} // namespace tiercache

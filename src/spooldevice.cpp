@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "spooldevice_p.h"
+#include "blobstore_p.h"
+#include "logging_p.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QRandomGenerator>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace tiercache {
+
+SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData,
+                         QObject *parent)
+    : QIODevice(parent), m_key(key), m_metaData(metaData)
+{
+}
+
+SpoolDevice::~SpoolDevice()
+{
+    discard();
+}
+
+bool SpoolDevice::begin(const QString &tempDir)
+{
+    for (int attempt = 0; attempt < 8 && m_fd < 0; ++attempt) {
+        const quint64 r = QRandomGenerator::system()->generate64();
+        m_tempPath = tempDir + QLatin1Char('/') + QString::number(r, 36) + QLatin1String(".part");
+        m_fd = ::open(QFile::encodeName(m_tempPath).constData(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (m_fd < 0 && errno != EEXIST && errno != EINTR)
+            break;
+    }
+    if (m_fd < 0) {
+        setErrorString(QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
+        m_tempPath.clear();
+        return false;
+    }
+    blob::tryLock(m_fd); // cannot fail on a file only we know about
+    // Placeholder header: a crash before finish() leaves a file that never matches a body size.
+    const QByteArray header = blob::makeHeader(-1);
+    if (!blob::writeAll(m_fd, header.constData(), header.size())) {
+        setFailed(QStringLiteral("write"));
+        discard();
+        return false;
+    }
+    m_chunk.reserve(blob::ChunkSize);
+    m_lastWrite = QDateTime::currentDateTimeUtc();
+    return open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+}
+
+qint64 SpoolDevice::readData(char *, qint64)
+{
+    return -1;
+}
+
+qint64 SpoolDevice::writeData(const char *data, qint64 size)
+{
+    if (m_failed || m_fd < 0)
+        return -1;
+    m_lastWrite = QDateTime::currentDateTimeUtc();
+    qint64 done = 0;
+    while (done < size) {
+        const qint64 n = qMin<qint64>(size - done, blob::ChunkSize - m_chunk.size());
+        m_chunk.append(data + done, n);
+        done += n;
+        if (m_chunk.size() == qsizetype(blob::ChunkSize) && !flushChunk())
+            return -1;
+    }
+    m_bodySize += size;
+    return size;
+}
+
+bool SpoolDevice::flushChunk()
+{
+    if (m_chunk.isEmpty())
+        return true;
+    m_hash.addData(m_chunk);
+    blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
+    if (!blob::writeAll(m_fd, m_chunk.constData(), m_chunk.size())) {
+        setFailed(QStringLiteral("write"));
+        return false;
+    }
+    m_chunk.resize(0);
+    return true;
+}
+
+bool SpoolDevice::finish(bool sync)
+{
+    if (m_failed || m_fd < 0 || !flushChunk())
+        return false;
+    const QByteArray header = blob::makeHeader(m_bodySize);
+    if (::pwrite(m_fd, header.constData(), size_t(header.size()), 0) != header.size()) {
+        setFailed(QStringLiteral("write header of"));
+        return false;
+    }
+    if (sync && !blob::syncData(m_fd)) {
+        setFailed(QStringLiteral("sync"));
+        return false;
+    }
+    m_digest = m_hash.result().toHex();
+    m_allocated = blob::allocatedSize(m_fd);
+    return true;
+}
+
+void SpoolDevice::setFailed(const QString &what)
+{
+    m_failed = true;
+    setErrorString(QStringLiteral("cannot %1 %2: %3").arg(what, m_tempPath, blob::lastErrorString()));
+    qCWarning(lcDisk).noquote() << errorString();
+}
+
+void SpoolDevice::discard()
+{
+    if (m_fd >= 0) {
+        blob::closeFd(m_fd);
+        m_fd = -1;
+    }
+    if (!m_tempPath.isEmpty()) {
+        QFile::remove(m_tempPath);
+        m_tempPath.clear();
+    }
+    m_chunk = QByteArray();
+}
+
+void SpoolDevice::release()
+{
+    blob::closeFd(m_fd);
+    m_fd = -1;
+    m_tempPath.clear();
+    m_chunk = QByteArray();
+}
+
+} // namespace tiercache
