@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of tiercache::NetworkCache through a real QNetworkAccessManager against the
+// in-process loopback origin: what the application receives, and whether the origin was asked.
+
+#include "cachetestutil.h"
+
+#include <tiercache/networkcache.h>
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <sys/stat.h>
+
+using namespace tiercache;
+using namespace tiercache::test;
+
+class tst_NetworkCache : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void missThenHit();
+    void revalidation304LeavesBodyUntouched();
+    void ageHeaderShortensFreshness();
+    void maxAgeZeroIsNeverReused();
+    void noStoreIsNotStored();
+    void distinctUrlsNeverShareAnEntry();
+    void identicalBodiesAreStoredOnce();
+    void corruptionIsAMissAndRefetched_data();
+    void corruptionIsAMissAndRefetched();
+    void garbageCatalogueIsRebuilt();
+    void damageMidStreamAbortsThatReplyOnly();
+    void lruEvictsLeastRecentlyUsed();
+    void abortedDownloadLeavesNothingBehind();
+    void errorStatusRemovesEntry();
+    void postInvalidates();
+
+private:
+    QNetworkAccessManager *makeManager();
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<LoopbackServer> m_server;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    NetworkCache *m_cache = nullptr;
+};
+
+void tst_NetworkCache::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_server = std::make_unique<LoopbackServer>();
+    QVERIFY(m_server->isListening());
+    m_nam.reset(makeManager());
+}
+
+QNetworkAccessManager *tst_NetworkCache::makeManager()
+{
+    auto *nam = new QNetworkAccessManager;
+    m_cache = new NetworkCache;
+    m_cache->setCacheDirectory(m_dir->path());
+    nam->setCache(m_cache);
+    return nam;
+}
+
+void tst_NetworkCache::cleanup()
+{
+    m_nam.reset();
+    m_cache = nullptr;
+    m_server.reset();
+    m_dir.reset();
+}
+
+void tst_NetworkCache::missThenHit()
+{
+    m_server->setRoute("/a", Response::ok("hello world"));
+    Fetched first = fetch(*m_nam, m_server->url(QStringLiteral("/a")));
+    QVERIFY(first.finished);
+    QCOMPARE(first.body, QByteArray("hello world"));
+    QVERIFY(!first.fromCache);
+    QCOMPARE(m_server->requestCount("/a"), 1);
+
+    Fetched second = fetch(*m_nam, m_server->url(QStringLiteral("/a")));
+    QCOMPARE(second.status, 200);
+    QCOMPARE(second.body, QByteArray("hello world"));
+    QVERIFY(second.fromCache);
+    QCOMPARE(m_server->requestCount("/a"), 1);
+
+    const CacheEntryInfo info = m_cache->entryInfo(m_server->url(QStringLiteral("/a")));
+    QVERIFY(info.isValid());
+    QCOMPARE(info.bodySize, 11);
+    QCOMPARE(info.hitCount, 1);
+    QVERIFY(m_cache->cacheSize() > 0);
+}
+
+void tst_NetworkCache::revalidation304LeavesBodyUntouched()
+{
+    m_server->setHandler([](const RecordedRequest &r) {
+        if (r.header("If-None-Match") == "\"v1\"")
+            return Response::notModified().header("ETag", "\"v1\"").header("Cache-Control", "max-age=0");
+        return Response::ok("versioned body", "max-age=0").header("ETag", "\"v1\"");
+    });
+    const QUrl url = m_server->url(QStringLiteral("/r"));
+    QCOMPARE(fetch(*m_nam, url).body, QByteArray("versioned body"));
+    const QStringList blobs = blobFiles(m_dir->path());
+    QCOMPARE(blobs.size(), 1);
+    struct stat before;
+    QCOMPARE(::stat(QFile::encodeName(blobs.first()).constData(), &before), 0);
+
+    QTest::qWait(20); // let the mtime move if anything rewrote the file
+    Fetched second = fetch(*m_nam, url);
+    QCOMPARE(second.status, 200);
+    QCOMPARE(second.body, QByteArray("versioned body"));
+    QVERIFY(second.fromCache);
+    QCOMPARE(m_server->requestCount("/r"), 2);
+    QCOMPARE(m_server->requests().last().header("If-None-Match"), QByteArray("\"v1\""));
+
+    struct stat after;
+    QCOMPARE(::stat(QFile::encodeName(blobs.first()).constData(), &after), 0);
+    QCOMPARE(after.st_ino, before.st_ino);
+    QCOMPARE(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    QCOMPARE(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+}
+
+void tst_NetworkCache::ageHeaderShortensFreshness()
+{
+    m_server->setRoute("/age", Response::ok("aged", "max-age=60").header("Age", "59"));
+    const QUrl url = m_server->url(QStringLiteral("/age"));
+    QVERIFY(!fetch(*m_nam, url).fromCache);
+    QVERIFY(fetch(*m_nam, url).fromCache); // 1 s of freshness left
+    QCOMPARE(m_server->requestCount("/age"), 1);
+    QTest::qWait(1100);
+    Fetched late = fetch(*m_nam, url);
+    QCOMPARE(late.body, QByteArray("aged"));
+    QCOMPARE(m_server->requestCount("/age"), 2); // QNetworkDiskCache would serve it for 60 s
+}
+
+void tst_NetworkCache::maxAgeZeroIsNeverReused()
+{
+    m_server->setRoute("/zero", Response::ok("zero", "max-age=0"));
+    const QUrl url = m_server->url(QStringLiteral("/zero"));
+    QCOMPARE(fetch(*m_nam, url).body, QByteArray("zero"));
+    QCOMPARE(fetch(*m_nam, url).body, QByteArray("zero"));
+    QCOMPARE(m_server->requestCount("/zero"), 2);
+}
+
+void tst_NetworkCache::noStoreIsNotStored()
+{
+    m_server->setRoute("/ns", Response::ok("secret", "no-store"));
+    const QUrl url = m_server->url(QStringLiteral("/ns"));
+    fetch(*m_nam, url);
+    QVERIFY(!m_cache->entryInfo(url).isValid());
+    QVERIFY(blobFiles(m_dir->path()).isEmpty());
+}
+
+void tst_NetworkCache::distinctUrlsNeverShareAnEntry()
+{
+    // QNetworkDiskCache names files by 8 base-36 characters of SHA-1(url); we key by the full URL.
+    const int count = 50;
+    for (int i = 0; i < count; ++i) {
+        const QByteArray path = "/u?id=" + QByteArray::number(i);
+        m_server->setRoute(path, Response::ok("body of " + path));
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < count; ++i) {
+            const QByteArray path = "/u?id=" + QByteArray::number(i);
+            Fetched f = fetch(*m_nam, m_server->url(QString::fromLatin1(path)));
+            QCOMPARE(f.body, "body of " + path);
+            QCOMPARE(f.fromCache, round == 1);
+        }
+    }
+    QCOMPARE(m_server->requestCount(), count);
+    QCOMPARE(m_cache->summary().entryCount, count);
+}
+
+void tst_NetworkCache::identicalBodiesAreStoredOnce()
+{
+    m_server->setRoute("/x", Response::ok("same bytes"));
+    m_server->setRoute("/y", Response::ok("same bytes"));
+    fetch(*m_nam, m_server->url(QStringLiteral("/x")));
+    fetch(*m_nam, m_server->url(QStringLiteral("/y")));
+    QCOMPARE(blobFiles(m_dir->path()).size(), 1);
+    // Removing one entry must not take the other's body with it.
+    QVERIFY(m_cache->remove(m_server->url(QStringLiteral("/x"))));
+    Fetched y = fetch(*m_nam, m_server->url(QStringLiteral("/y")));
+    QVERIFY(y.fromCache);
+    QCOMPARE(y.body, QByteArray("same bytes"));
+    QVERIFY(m_cache->remove(m_server->url(QStringLiteral("/y"))));
+    QCOMPARE(blobFiles(m_dir->path()).size(), 0);
+}
+
+void tst_NetworkCache::corruptionIsAMissAndRefetched_data()
+{
+    QTest::addColumn<QString>("damage");
+    QTest::addColumn<int>("size");
+    for (int size : {100, 300 * 1024}) {
+        const QByteArray s = QByteArray::number(size);
+        QTest::newRow(("flipped byte " + s).constData()) << "flip" << size;
+        QTest::newRow(("truncated " + s).constData()) << "truncate" << size;
+        QTest::newRow(("missing " + s).constData()) << "delete" << size;
+        QTest::newRow(("appended " + s).constData()) << "append" << size;
+        QTest::newRow(("header " + s).constData()) << "header" << size;
+    }
+}
+
+void tst_NetworkCache::corruptionIsAMissAndRefetched()
+{
+    QFETCH(QString, damage);
+    QFETCH(int, size);
+    Response r;
+    r.generatedBodySize = size;
+    r.seed = 7;
+    r.header("Cache-Control", "max-age=3600");
+    m_server->setRoute("/c", r);
+    const QByteArray expected = LoopbackServer::patternBody(0, size, 7);
+    const QUrl url = m_server->url(QStringLiteral("/c"));
+    QCOMPARE(fetch(*m_nam, url).body, expected);
+
+    const QStringList blobs = blobFiles(m_dir->path());
+    QCOMPARE(blobs.size(), 1);
+    QFile f(blobs.first());
+    if (damage == QLatin1String("delete")) {
+        QVERIFY(f.remove());
+    } else {
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        if (damage == QLatin1String("flip")) {
+            f.seek(32 + size / 2);
+            char c;
+            f.getChar(&c);
+            f.seek(32 + size / 2);
+            f.putChar(char(c ^ 0x20));
+        } else if (damage == QLatin1String("truncate")) {
+            QVERIFY(f.resize(f.size() - 10));
+        } else if (damage == QLatin1String("append")) {
+            f.seek(f.size());
+            f.write("garbage");
+        } else if (damage == QLatin1String("header")) {
+            f.write("XXXX");
+        }
+        f.close();
+    }
+
+    Fetched again = fetch(*m_nam, url);
+    QCOMPARE(again.error, QNetworkReply::NoError);
+    QCOMPARE(again.status, 200);
+    QVERIFY(!again.fromCache);
+    QCOMPARE(again.body, expected);
+    QCOMPARE(m_server->requestCount("/c"), 2);
+    // Stored afresh: the next one is a correct hit.
+    Fetched third = fetch(*m_nam, url);
+    QVERIFY(third.fromCache);
+    QCOMPARE(third.body, expected);
+}
+
+void tst_NetworkCache::garbageCatalogueIsRebuilt()
+{
+    m_server->setRoute("/g", Response::ok("catalogue test"));
+    const QUrl url = m_server->url(QStringLiteral("/g"));
+    fetch(*m_nam, url);
+    m_nam.reset();
+    QFile db(m_dir->path() + QLatin1String("/catalogue.db"));
+    QVERIFY(db.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    db.write(QByteArray(8192, 'Z'));
+    db.close();
+    QFile::remove(db.fileName() + QLatin1String("-wal"));
+    QFile::remove(db.fileName() + QLatin1String("-shm"));
+
+    m_nam.reset(makeManager());
+    Fetched f = fetch(*m_nam, url);
+    QCOMPARE(f.body, QByteArray("catalogue test"));
+    QVERIFY(!f.fromCache);
+    QCOMPARE(m_server->requestCount("/g"), 2);
+    QVERIFY(fetch(*m_nam, url).fromCache);
+    QCOMPARE(blobFiles(m_dir->path()).size(), 1); // the orphaned old body was reclaimed
+}
+
+void tst_NetworkCache::damageMidStreamAbortsThatReplyOnly()
+{
+    const qint64 size = 8 * 1024 * 1024;
+    Response r;
+    r.generatedBodySize = size;
+    r.seed = 3;
+    r.header("Cache-Control", "max-age=3600");
+    m_server->setRoute("/big", r);
+    const QUrl url = m_server->url(QStringLiteral("/big"));
+    QCOMPARE(fetch(*m_nam, url).body.size(), size);
+
+    // Damage far beyond the first window, which metaData() checks up front.
+    const QStringList blobs = blobFiles(m_dir->path());
+    QCOMPARE(blobs.size(), 1);
+    QFile f(blobs.first());
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    f.seek(32 + 5 * 1024 * 1024 + 123);
+    f.putChar('\xff');
+    f.putChar('\x00');
+    f.close();
+
+    Fetched damaged = fetch(*m_nam, url);
+    QVERIFY(damaged.finished);
+    QVERIFY(damaged.error != QNetworkReply::NoError); // an error, never a short 200
+    QVERIFY(damaged.body.size() < size);
+    QCOMPARE(damaged.body, LoopbackServer::patternBody(0, damaged.body.size(), 3));
+    QCOMPARE(m_server->requestCount("/big"), 1);
+
+    Fetched next = fetch(*m_nam, url);
+    QCOMPARE(next.error, QNetworkReply::NoError);
+    QVERIFY(!next.fromCache);
+    QCOMPARE(next.body, LoopbackServer::patternBody(0, size, 3));
+    QCOMPARE(m_server->requestCount("/big"), 2);
+}
+
+void tst_NetworkCache::lruEvictsLeastRecentlyUsed()
+{
+    // Bodies of 20 000 bytes take 20 480 bytes of blocks + header: 5 fit in 128 KiB.
+    m_cache->setMaximumCacheSize(128 * 1024);
+    auto urlOf = [&](char c) { return m_server->url(QStringLiteral("/lru/") + QLatin1Char(c)); };
+    for (char c : {'a', 'b', 'c', 'd', 'e'}) {
+        m_server->setRoute(QByteArray("/lru/") + c, Response::ok(QByteArray(20000, c)));
+        fetch(*m_nam, urlOf(c));
+        QTest::qWait(5); // distinct access times
+    }
+    QVERIFY(fetch(*m_nam, urlOf('a')).fromCache); // a is now the most recently used
+    QTest::qWait(5);
+    m_server->setRoute("/lru/f", Response::ok(QByteArray(20000, 'f')));
+    m_server->setRoute("/lru/g", Response::ok(QByteArray(20000, 'g')));
+    fetch(*m_nam, urlOf('f'));
+    QTest::qWait(5);
+    fetch(*m_nam, urlOf('g'));
+    QTRY_VERIFY(m_cache->cacheSize() <= 128 * 1024 - 128 * 1024 / 10);
+
+    QVERIFY(m_cache->entryInfo(urlOf('a')).isValid());
+    QVERIFY(m_cache->entryInfo(urlOf('g')).isValid());
+    QVERIFY(!m_cache->entryInfo(urlOf('b')).isValid()); // the least recently used went first
+    QVERIFY(!m_cache->entryInfo(urlOf('c')).isValid());
+}
+
+static int openFdsUnder(const QString &dir)
+{
+    int count = 0;
+    const auto fds = QDir(QStringLiteral("/proc/self/fd")).entryInfoList(QDir::System | QDir::Files | QDir::NoDotAndDotDot);
+    for (const QFileInfo &fd : fds) {
+        if (fd.symLinkTarget().startsWith(dir))
+            ++count;
+    }
+    return count;
+}
+
+void tst_NetworkCache::abortedDownloadLeavesNothingBehind()
+{
+    Response slow;
+    slow.generatedBodySize = 4 * 1024 * 1024;
+    slow.delayMs = 5;
+    slow.header("Cache-Control", "max-age=3600");
+    m_server->setRoute("/slow", slow);
+    const QString tmp = m_dir->path() + QLatin1String("/tmp");
+
+    for (const bool deleteInstead : {false, true}) {
+        QNetworkReply *reply = m_nam->get(QNetworkRequest(m_server->url(QStringLiteral("/slow"))));
+        qint64 received = 0;
+        connect(reply, &QIODevice::readyRead, reply, [&] { received += reply->readAll().size(); });
+        QTRY_VERIFY(received > 300 * 1024); // past the 128 KiB zero-copy path: prepare() was called
+        QCOMPARE(QDir(tmp).entryList(QDir::Files).size(), 1);
+        if (deleteInstead)
+            delete reply;
+        else
+            reply->abort();
+        QTRY_COMPARE(QDir(tmp).entryList(QDir::Files).size(), 0);
+        QTRY_COMPARE(openFdsUnder(m_dir->path() + QLatin1String("/tmp")), 0);
+        if (!deleteInstead)
+            delete reply;
+    }
+    QVERIFY(!m_cache->entryInfo(m_server->url(QStringLiteral("/slow"))).isValid());
+}
+
+void tst_NetworkCache::errorStatusRemovesEntry()
+{
+    int status = 200;
+    m_server->setHandler([&](const RecordedRequest &) {
+        Response r = Response::ok("fine", "max-age=0");
+        r.status = status;
+        return r;
+    });
+    const QUrl url = m_server->url(QStringLiteral("/e"));
+    fetch(*m_nam, url);
+    QVERIFY(m_cache->entryInfo(url).isValid());
+    status = 404;
+    fetch(*m_nam, url);
+    QVERIFY(!m_cache->entryInfo(url).isValid());
+}
+
+void tst_NetworkCache::postInvalidates()
+{
+    m_server->setRoute("/p", Response::ok("resource"));
+    const QUrl url = m_server->url(QStringLiteral("/p"));
+    fetch(*m_nam, url);
+    QVERIFY(m_cache->entryInfo(url).isValid());
+    QNetworkReply *reply = m_nam->post(QNetworkRequest(url), QByteArray("x=1"));
+    QSignalSpy spy(reply, &QNetworkReply::finished);
+    QVERIFY(spy.wait());
+    delete reply;
+    QVERIFY(!m_cache->entryInfo(url).isValid());
+    QVERIFY(!fetch(*m_nam, url).fromCache);
+}
+
+QTEST_MAIN(tst_NetworkCache)
+#include "tst_networkcache.moc"
