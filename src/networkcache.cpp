@@ -269,6 +269,10 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const QString key = cacheKey(url);
     if (key.isEmpty() || !d->ensureOpen() || !d->lookup(key))
         return {};
+    // QNetworkReplyHttpImpl (6.4) waits for bytesAvailable() > 0 before it finishes a cache
+    // load, so a hit on an empty body would never finish: offer only bodies with bytes.
+    if (d->last.entry.bodySize == 0)
+        return {};
     return d->presentable(d->last.entry);
 }
 
