@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds and runs every test: first the suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the regular build (warnings are errors). The last line printed is ctest's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export QT_QPA_PLATFORM=offscreen
+
+if [ "${TIERCACHE_SKIP_ASAN:-0}" != 1 ]; then
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan
+    ctest --preset asan -j2 --timeout 900 || { echo "sanitizer run failed"; exit 1; }
+fi
+
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+ctest --preset dev -j2 --timeout 900
