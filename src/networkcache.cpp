@@ -18,6 +18,34 @@ namespace {
 constexpr int HitFlushIntervalMs = 1000;
 constexpr qint64 ReopenIntervalMs = 5000;
 
+// QNAM decompresses gzip/deflate/br bodies it asked for itself and hands the cache the
+// decoded bytes, yet keeps "Content-Encoding" in the metadata: a hit would then announce an
+// encoding the body does not have. Drop the header when the body is evidently decoded.
+QNetworkCacheMetaData withoutStaleContentEncoding(const QNetworkCacheMetaData &md,
+                                                  const QByteArray &leading)
+{
+    const QByteArray encoding = rawHeader(md, "content-encoding").trimmed().toLower();
+    if (encoding.isEmpty() || encoding == "identity")
+        return md;
+    bool decoded = false;
+    if (encoding == "gzip" || encoding == "x-gzip")
+        decoded = !leading.startsWith("\x1f\x8b");
+    else if (encoding == "deflate")
+        decoded = leading.isEmpty() || leading.at(0) != '\x78';
+    else if (encoding == "br")
+        decoded = rawHeader(md, "content-length").isNull(); // QNAM strips it when it decodes
+    if (!decoded)
+        return md;
+    QNetworkCacheMetaData fixed = md;
+    QNetworkCacheMetaData::RawHeaderList headers;
+    for (const auto &h : md.rawHeaders()) {
+        if (h.first.compare("content-encoding", Qt::CaseInsensitive) != 0)
+            headers.append(h);
+    }
+    fixed.setRawHeaders(headers);
+    return fixed;
+}
+
 CacheEntryInfo toInfo(const EntryRecord &e)
 {
     CacheEntryInfo info;
@@ -148,10 +176,20 @@ void NetworkCachePrivate::watchOwner(SpoolDevice *spool)
             }
         };
         QObject::connect(reply, &QObject::destroyed, spool, reap);
-        QObject::connect(reply, &QNetworkReply::finished, spool, [reply, reap] {
-            if (reply->error() != QNetworkReply::NoError)
-                reap();
-        }, Qt::QueuedConnection);
+        QObject::connect(reply, &QNetworkReply::finished, spool, [this, reply, guard, reap] {
+            if (reply->error() != QNetworkReply::NoError) {
+                QMetaObject::invokeMethod(guard.data(), reap, Qt::QueuedConnection);
+                return;
+            }
+            // A body QNAM decompressed reaches the cache only as the application reads it,
+            // and QNAM commits it only if the last read comes after finished()
+            // (QNetworkReplyHttpImpl::readData). An application that drained the reply in
+            // readyRead has written the whole body by now: commit it.
+            if (guard && pending.contains(guard.data()) && reply->bytesAvailable() == 0
+                && !rawHeader(guard->metaData(), "content-encoding").isEmpty()) {
+                q_ptr->insert(guard.data());
+            }
+        });
         return;
     }
 }
@@ -370,7 +408,8 @@ void NetworkCache::insert(QIODevice *device)
         return;
     }
     d->pending.remove(spool);
-    const QNetworkCacheMetaData &md = spool->metaData();
+    const QNetworkCacheMetaData md =
+            withoutStaleContentEncoding(spool->metaData(), spool->leadingBytes());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     EntryRecord entry;
     entry.meta = encodeMetaData(md);

@@ -61,6 +61,8 @@ qint64 SpoolDevice::writeData(const char *data, qint64 size)
     if (m_failed || m_fd < 0)
         return -1;
     m_lastWrite = QDateTime::currentDateTimeUtc();
+    if (m_leading.size() < 4)
+        m_leading.append(data, qMin<qint64>(size, 4 - m_leading.size()));
     qint64 done = 0;
     while (done < size) {
         const qint64 n = qMin<qint64>(size - done, blob::ChunkSize - m_chunk.size());

@@ -43,6 +43,8 @@ public:
     qint64 allocatedSize() const { return m_allocated; }
     bool hasFailed() const { return m_failed; }
     QDateTime lastWrite() const { return m_lastWrite; }
+    //! The first bytes of the body (up to 4), to recognise compressed formats.
+    const QByteArray &leadingBytes() const { return m_leading; }
     bool isSequential() const override { return true; }
 
 protected:
@@ -65,6 +67,7 @@ private:
     qint64 m_allocated = 0;
     bool m_failed = false;
     QDateTime m_lastWrite;
+    QByteArray m_leading;
 };
 
 } // namespace tiercache

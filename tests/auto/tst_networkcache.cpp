@@ -38,6 +38,7 @@ private Q_SLOTS:
     void errorStatusRemovesEntry();
     void postInvalidates();
     void emptyBody();
+    void decodedBodyLosesContentEncoding();
 
 private:
     QNetworkAccessManager *makeManager();
@@ -418,6 +419,21 @@ void tst_NetworkCache::emptyBody()
     // QNAM 6.4 never finishes a cache load with nothing to read, so empty bodies are refetched.
     QVERIFY(!second.fromCache);
     QCOMPARE(m_server->requestCount("/empty"), 2);
+}
+
+void tst_NetworkCache::decodedBodyLosesContentEncoding()
+{
+    const QByteArray plain = QByteArray("compressible text ").repeated(200);
+    const QByteArray deflate = qCompress(plain).mid(4); // zlib stream = HTTP "deflate"
+    m_server->setRoute("/z", Response::ok(deflate).header("Content-Encoding", "deflate"));
+    const QUrl url = m_server->url(QStringLiteral("/z"));
+    Fetched first = fetch(*m_nam, url);
+    QCOMPARE(first.body, plain); // QNAM asked for and decoded it
+    Fetched hit = fetch(*m_nam, url);
+    QVERIFY(hit.fromCache);
+    QCOMPARE(hit.body, plain);
+    for (const auto &h : hit.headers)
+        QVERIFY2(h.first.compare("content-encoding", Qt::CaseInsensitive) != 0, h.second.constData());
 }
 
 QTEST_MAIN(tst_NetworkCache)
