@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "networkcache_p.h"
 
-#include "blobstore_p.h"
-#include "bodydevice_p.h"
+#include "disktier_p.h"
 #include "freshness_p.h"
+#include "insertdevice_p.h"
 #include "logging_p.h"
-#include "metadatacodec_p.h"
-#include "spooldevice_p.h"
 
 #include <QtCore/QDir>
+#include <QtCore/QPointer>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 
 namespace tiercache {
 
 namespace {
-constexpr int HitFlushIntervalMs = 1000;
-constexpr qint64 ReopenIntervalMs = 5000;
-
 // QNAM decompresses gzip/deflate/br bodies it asked for itself and hands the cache the
 // decoded bytes, yet keeps "Content-Encoding" in the metadata: a hit would then announce an
 // encoding the body does not have. Drop the header when the body is evidently decoded.
@@ -63,15 +59,9 @@ CacheEntryInfo toInfo(const EntryRecord &e)
 }
 } // namespace
 
-NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q)
-{
-    hitFlushTimer.setSingleShot(true);
-    hitFlushTimer.setInterval(HitFlushIntervalMs);
-    QObject::connect(&hitFlushTimer, &QTimer::timeout, q, [this] { store.flushHits(); });
-    trimTimer.setSingleShot(true);
-    trimTimer.setInterval(0);
-    QObject::connect(&trimTimer, &QTimer::timeout, q, [this] { trimStep(); });
-}
+NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q) { }
+
+NetworkCachePrivate::~NetworkCachePrivate() = default;
 
 void NetworkCachePrivate::setError(NetworkCache::Error e, const QString &message)
 {
@@ -80,79 +70,7 @@ void NetworkCachePrivate::setError(NetworkCache::Error e, const QString &message
     qCWarning(lcCache).noquote() << message;
 }
 
-bool NetworkCachePrivate::ensureOpen()
-{
-    if (store.isOpen())
-        return true;
-    if (directory.isEmpty())
-        return false;
-    // Do not retry a failing directory (read-only, full disk) on every request.
-    if (lastOpenAttempt.isValid() && !lastOpenAttempt.hasExpired(ReopenIntervalMs))
-        return false;
-    lastOpenAttempt.start();
-    if (!store.open(directory)) {
-        setError(NetworkCache::Error::DirectoryError, store.errorString());
-        return false;
-    }
-    lastOpenAttempt.invalidate();
-    return true;
-}
-
-void NetworkCachePrivate::forgetLookup()
-{
-    blob::closeFd(last.fd);
-    last = Lookup();
-}
-
-QNetworkCacheMetaData NetworkCachePrivate::presentable(const EntryRecord &e) const
-{
-    QNetworkCacheMetaData md = last.metaData;
-    // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
-    // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
-    // that "stale" means stale, and a max-age=0 response is never reused.
-    const QDateTime expires = QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC);
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    md.setExpirationDate(expires > now ? expires : expires.addMSecs(-1000));
-    return md;
-}
-
-bool NetworkCachePrivate::lookup(const QString &key)
-{
-    auto e = store.find(key);
-    if (!e) {
-        forgetLookup();
-        return false;
-    }
-    if (last.key == key && last.entry.digest == e->digest && !last.window.isEmpty() == (e->bodySize > 0)) {
-        // Same body as the previous lookup: its verified window is still good (blobs never
-        // change in place); only the row (metadata, 304 updates) may have.
-        QNetworkCacheMetaData md;
-        if (!decodeMetaData(e->meta, &md)) {
-            store.remove(key);
-            forgetLookup();
-            return false;
-        }
-        last.entry = *e;
-        last.metaData = md;
-        return true;
-    }
-    forgetLookup();
-    QNetworkCacheMetaData md;
-    if (!decodeMetaData(e->meta, &md)) {
-        qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
-        store.remove(key);
-        return false;
-    }
-    QString why;
-    if (!store.openBody(*e, BodyDevice::WindowSize, &last.window, &last.fd, &why))
-        return false;
-    last.key = key;
-    last.entry = *e;
-    last.metaData = md;
-    return true;
-}
-
-void NetworkCachePrivate::watchOwner(SpoolDevice *spool)
+void NetworkCachePrivate::watchOwner(InsertDevice *device)
 {
     // QNAM never tells the cache that a download was abandoned: an aborted reply with a
     // Content-Length never calls insert() or remove() (qnetworkreplyhttpimpl.cpp, finished()),
@@ -163,20 +81,20 @@ void NetworkCachePrivate::watchOwner(SpoolDevice *spool)
         return;
     const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
     for (QNetworkReply *reply : replies) {
-        if (!reply->isRunning() || reply->property("_tiercache_spool").isValid()
-            || NetworkCache::cacheKey(reply->url()) != spool->key()) {
+        if (!reply->isRunning() || reply->property("_tiercache_insert").isValid()
+            || NetworkCache::cacheKey(reply->url()) != device->key()) {
             continue;
         }
-        reply->setProperty("_tiercache_spool", true);
-        QPointer<SpoolDevice> guard(spool);
+        reply->setProperty("_tiercache_insert", true);
+        QPointer<InsertDevice> guard(device);
         auto reap = [this, guard] {
             if (guard && pending.contains(guard.data())) {
                 qCDebug(lcCache) << "reaping abandoned download of" << guard->key();
                 abandon(guard.data());
             }
         };
-        QObject::connect(reply, &QObject::destroyed, spool, reap);
-        QObject::connect(reply, &QNetworkReply::finished, spool, [this, reply, guard, reap] {
+        QObject::connect(reply, &QObject::destroyed, device, reap);
+        QObject::connect(reply, &QNetworkReply::finished, device, [this, reply, guard, reap] {
             if (reply->error() != QNetworkReply::NoError) {
                 QMetaObject::invokeMethod(guard.data(), reap, Qt::QueuedConnection);
                 return;
@@ -194,33 +112,12 @@ void NetworkCachePrivate::watchOwner(SpoolDevice *spool)
     }
 }
 
-void NetworkCachePrivate::abandon(SpoolDevice *spool)
+void NetworkCachePrivate::abandon(InsertDevice *device)
 {
-    pending.remove(spool);
-    spool->close(); // aboutToClose(): QNAM drops its pointer to the device
-    spool->discard();
-    spool->deleteLater();
-}
-
-void NetworkCachePrivate::scheduleHitFlush()
-{
-    if (!hitFlushTimer.isActive())
-        hitFlushTimer.start();
-}
-
-void NetworkCachePrivate::scheduleTrim()
-{
-    if (!trimTimer.isActive())
-        trimTimer.start();
-}
-
-void NetworkCachePrivate::trimStep()
-{
-    if (!store.isOpen())
-        return;
-    // Small steps from the event loop keep every insert and every frame short.
-    if (!store.evictTo(maximumSize - maximumSize / 10, 64))
-        scheduleTrim();
+    pending.remove(device);
+    device->close(); // aboutToClose(): QNAM drops its pointer to the device
+    device->discard();
+    device->deleteLater();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,15 +125,15 @@ void NetworkCachePrivate::trimStep()
 NetworkCache::NetworkCache(QObject *parent)
     : QAbstractNetworkCache(parent), m_d(std::make_unique<NetworkCachePrivate>(this))
 {
+    setTiers({QStringLiteral("disk:")});
 }
 
 NetworkCache::~NetworkCache()
 {
     Q_D(NetworkCache);
-    for (SpoolDevice *spool : std::as_const(d->pending))
-        spool->discard();
-    d->forgetLookup();
-    d->store.close();
+    for (InsertDevice *device : std::as_const(d->pending))
+        device->discard();
+    d->chain.setTiers({});
 }
 
 QString NetworkCache::cacheKey(const QUrl &url)
@@ -264,13 +161,10 @@ QString NetworkCache::cacheDirectory() const
 void NetworkCache::setCacheDirectory(const QString &directory)
 {
     Q_D(NetworkCache);
-    const QString absolute = directory.isEmpty() ? QString() : QDir(directory).absolutePath();
-    if (absolute == d->directory)
-        return;
-    d->forgetLookup();
-    d->store.close();
-    d->directory = absolute;
-    d->lastOpenAttempt.invalidate();
+    d->directory = directory.isEmpty() ? QString() : QDir(directory).absolutePath();
+    d->lastKey.clear();
+    if (d->disk)
+        d->disk->setDirectory(d->directory);
     d->error = Error::NoError;
     d->errorString.clear();
 }
@@ -285,8 +179,8 @@ void NetworkCache::setMaximumCacheSize(qint64 size)
 {
     Q_D(NetworkCache);
     d->maximumSize = qMax<qint64>(0, size);
-    if (d->store.isOpen())
-        d->scheduleTrim();
+    if (d->disk)
+        d->disk->setMaximumSize(d->maximumSize);
 }
 
 NetworkCache::SyncMode NetworkCache::syncMode() const
@@ -299,61 +193,166 @@ void NetworkCache::setSyncMode(SyncMode mode)
 {
     Q_D(NetworkCache);
     d->syncMode = mode;
+    if (d->disk)
+        d->disk->setSync(mode == SyncMode::SyncOnInsert);
+}
+
+bool NetworkCache::setTiers(const QStringList &specs)
+{
+    Q_D(NetworkCache);
+    const QStringList wanted = specs.isEmpty() ? QStringList{QStringLiteral("disk:")} : specs;
+    std::vector<TierChain::Slot> tierSlots;
+    QStringList used;
+    d->tierErrors.clear();
+    d->disk = nullptr;
+    d->lastKey.clear();
+    for (const QString &spec : wanted) {
+        const TierSpec parsed(spec);
+        std::unique_ptr<Tier> tier;
+        QString why;
+        if (parsed.isValid() && parsed.scheme() == QLatin1String("disk")) {
+            if (d->disk) {
+                why = QStringLiteral("tier \"%1\": only one disk tier per cache").arg(spec);
+            } else if (!parsed.keys().isEmpty()) {
+                why = QStringLiteral("tier \"%1\": the disk tier takes no options (use setCacheDirectory() and setMaximumCacheSize())").arg(spec);
+            } else {
+                auto disk = std::make_unique<DiskTier>();
+                disk->setDirectory(d->directory);
+                disk->setMaximumSize(d->maximumSize);
+                disk->setSync(d->syncMode == SyncMode::SyncOnInsert);
+                QPointer<NetworkCache> self(this);
+                disk->setDamageHandler([self](const QString &key) {
+                    if (self)
+                        self->remove(QUrl(key, QUrl::StrictMode));
+                });
+                d->disk = disk.get();
+                tier = std::move(disk);
+            }
+        } else if (!parsed.isValid()) {
+            why = parsed.errorString();
+        } else {
+            if (!d->loader)
+                d->loader = std::make_unique<TierLoader>();
+            tier = d->loader->create(spec, &why);
+        }
+        if (!tier) {
+            qCWarning(lcCache).noquote() << why;
+            d->tierErrors.append(why);
+            continue;
+        }
+        TierChain::Slot slot;
+        slot.stats.spec = spec;
+        slot.stats.name = tier->name();
+        slot.tier = std::move(tier);
+        tierSlots.push_back(std::move(slot));
+        used.append(spec);
+    }
+    // Devices in flight hold writers of the old tiers: let them go first.
+    const auto inFlight = d->pending;
+    for (InsertDevice *device : inFlight)
+        d->abandon(device);
+    d->chain.setTiers(std::move(tierSlots));
+    d->specs = used;
+    if (!d->tierErrors.isEmpty())
+        d->setError(Error::DirectoryError, d->tierErrors.join(QLatin1Char('\n')));
+    return d->tierErrors.isEmpty();
+}
+
+QStringList NetworkCache::tiers() const
+{
+    Q_D(const NetworkCache);
+    return d->specs;
+}
+
+QStringList NetworkCache::tierErrors() const
+{
+    Q_D(const NetworkCache);
+    return d->tierErrors;
+}
+
+QList<TierStatistics> NetworkCache::tierStatistics() const
+{
+    Q_D(const NetworkCache);
+    return d->chain.statistics();
+}
+
+PromotionPolicy NetworkCache::promotionPolicy() const
+{
+    Q_D(const NetworkCache);
+    return d->chain.policy;
+}
+
+void NetworkCache::setPromotionPolicy(const PromotionPolicy &policy)
+{
+    Q_D(NetworkCache);
+    d->chain.policy = policy;
+}
+
+NetworkCache::WriteMode NetworkCache::writeMode() const
+{
+    Q_D(const NetworkCache);
+    return d->chain.writeMode;
+}
+
+void NetworkCache::setWriteMode(WriteMode mode)
+{
+    Q_D(NetworkCache);
+    d->chain.writeMode = mode;
 }
 
 QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
 {
     Q_D(NetworkCache);
     const QString key = cacheKey(url);
-    if (key.isEmpty() || !d->ensureOpen() || !d->lookup(key))
+    d->lastKey.clear();
+    if (key.isEmpty())
         return {};
+    TierChain::Found found = d->chain.lookup(key);
     // QNetworkReplyHttpImpl (6.4) waits for bytesAvailable() > 0 before it finishes a cache
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
-    if (d->last.entry.bodySize == 0)
+    if (!found.isValid() || found.record.bodySize == 0)
         return {};
-    return d->presentable(d->last.entry);
+    QNetworkCacheMetaData md = found.record.metaData;
+    // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
+    // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
+    // that "stale" means stale, and a max-age=0 response is never reused.
+    const QDateTime expires = md.expirationDate();
+    if (!expires.isValid() || expires <= QDateTime::currentDateTimeUtc())
+        md.setExpirationDate(expires.isValid() ? expires.addMSecs(-1000) : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+    d->lastKey = key;
+    d->lastFound = std::move(found);
+    return md;
 }
 
 void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
     const QString key = cacheKey(metaData.url());
-    if (key.isEmpty() || !d->ensureOpen())
+    if (key.isEmpty())
         return;
     // QNAM recomputed the expiration from max-age alone; redo it per RFC 9111 with this
     // response's Date and Age.
     QNetworkCacheMetaData md = metaData;
-    const QDateTime expires = computeExpiration(md, QDateTime::currentDateTimeUtc());
-    md.setExpirationDate(expires);
-    if (!d->store.updateMeta(key, encodeMetaData(md), expires.toMSecsSinceEpoch()))
-        return;
-    if (d->last.key == key) {
-        d->last.metaData = md;
-        d->last.entry.expiresMs = expires.toMSecsSinceEpoch();
-    }
+    md.setUrl(QUrl(key, QUrl::StrictMode));
+    md.setExpirationDate(computeExpiration(md, QDateTime::currentDateTimeUtc()));
+    d->chain.updateMetaData(key, md);
+    if (d->lastKey == key)
+        d->lastFound.record.metaData = md;
 }
 
 QIODevice *NetworkCache::data(const QUrl &url)
 {
     Q_D(NetworkCache);
     const QString key = cacheKey(url);
-    if (key.isEmpty() || !d->ensureOpen())
+    if (key.isEmpty())
         return nullptr;
-    if (d->last.key != key && !d->lookup(key))
-        return nullptr;
-    const EntryRecord &e = d->last.entry;
-    QPointer<NetworkCache> self(this);
-    auto onDamage = [self, key](const QString &) {
-        if (self)
-            self->remove(QUrl(key, QUrl::StrictMode));
-    };
-    auto *device = new BodyDevice(d->last.fd, e.bodySize, e.chunkSize, e.sums, d->last.window,
-                                  std::move(onDamage));
-    d->last.fd = -1; // now owned by the device
-    d->last.key.clear(); // the next lookup re-reads: the window has been handed out
-    d->store.recordHit(key, QDateTime::currentMSecsSinceEpoch());
-    d->scheduleHitFlush();
-    return device;
+    if (d->lastKey != key) {
+        d->lastFound = d->chain.lookup(key);
+        if (!d->lastFound.isValid())
+            return nullptr;
+    }
+    d->lastKey.clear();
+    return d->chain.open(d->lastFound);
 }
 
 bool NetworkCache::remove(const QUrl &url)
@@ -363,100 +362,113 @@ bool NetworkCache::remove(const QUrl &url)
     if (key.isEmpty())
         return false;
     const auto pending = d->pending;
-    for (SpoolDevice *spool : pending) {
-        if (spool->key() == key)
-            d->abandon(spool);
+    for (InsertDevice *device : pending) {
+        if (device->key() == key)
+            d->abandon(device);
     }
-    if (d->last.key == key)
-        d->forgetLookup();
-    return d->ensureOpen() && d->store.remove(key);
+    if (d->lastKey == key)
+        d->lastKey.clear();
+    return d->chain.remove(key);
 }
 
 qint64 NetworkCache::cacheSize() const
 {
-    auto *d = const_cast<NetworkCachePrivate *>(d_func());
-    return d->ensureOpen() ? d->store.totalSize() : 0;
+    Q_D(const NetworkCache);
+    // maximumCacheSize() governs the disk tier; without one, report what all tiers hold.
+    return d->disk ? d->disk->size() : const_cast<TierChain &>(d->chain).totalSize();
 }
 
 QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
     const QString key = cacheKey(metaData.url());
-    if (key.isEmpty() || !metaData.saveToDisk() || !d->ensureOpen())
+    if (key.isEmpty() || !metaData.saveToDisk())
         return nullptr;
 
     QNetworkCacheMetaData md = metaData;
     md.setUrl(QUrl(key, QUrl::StrictMode));
     md.setExpirationDate(computeExpiration(md, QDateTime::currentDateTimeUtc()));
-    auto *spool = new SpoolDevice(key, md, this);
-    if (!spool->begin(blob::tempDir(d->store.root()))) {
-        d->setError(Error::WriteError, spool->errorString());
-        delete spool;
+    bool ok = false;
+    qint64 sizeHint = rawHeader(md, "content-length").trimmed().toLongLong(&ok);
+    if (!ok || !rawHeader(md, "content-encoding").isEmpty())
+        sizeHint = -1; // QNAM stores decoded bodies: the length on the wire says nothing
+    std::vector<InsertDevice::Target> targets = d->chain.beginWrite(key, md, sizeHint);
+    if (targets.empty()) {
+        if (d->disk && !d->disk->errorString().isEmpty())
+            d->setError(Error::WriteError, d->disk->errorString());
         return nullptr;
     }
-    d->pending.insert(spool);
-    d->watchOwner(spool);
-    return spool;
+    auto *device = new InsertDevice(key, md, std::move(targets), this);
+    d->pending.insert(device);
+    d->watchOwner(device);
+    return device;
 }
 
 void NetworkCache::insert(QIODevice *device)
 {
     Q_D(NetworkCache);
-    auto *spool = qobject_cast<SpoolDevice *>(device);
-    if (!spool || !d->pending.contains(spool)) {
+    auto *insert = qobject_cast<InsertDevice *>(device);
+    if (!insert || !d->pending.contains(insert)) {
         qCWarning(lcCache) << "insert() called with a device this cache did not prepare()";
         return;
     }
-    d->pending.remove(spool);
-    const QNetworkCacheMetaData md =
-            withoutStaleContentEncoding(spool->metaData(), spool->leadingBytes());
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    EntryRecord entry;
-    entry.meta = encodeMetaData(md);
-    entry.status = statusCode(md);
-    entry.contentType = rawHeader(md, "content-type");
-    entry.expiresMs = md.expirationDate().toMSecsSinceEpoch();
-    entry.createdMs = now;
-    entry.lastAccessMs = now;
-    if (spool->hasFailed()) {
-        d->setError(Error::WriteError, spool->errorString());
-    } else if (!d->store.commit(spool, entry, d->syncMode == SyncMode::SyncOnInsert, d->maximumSize)) {
-        d->setError(Error::WriteError, d->store.errorString());
-    } else if (d->store.totalSize() > d->maximumSize - d->maximumSize / 10) {
-        d->scheduleTrim();
+    d->pending.remove(insert);
+    if (d->lastKey == insert->key())
+        d->lastKey.clear();
+    for (int index : insert->takeDropped())
+        d->chain.noteWrite(index, false);
+    // QNAM 6.4 may finish a reply whose connection dropped mid-body without an error; a body
+    // shorter or longer than its Content-Length is never stored.
+    bool lengthOk = false;
+    const qint64 announced = rawHeader(insert->metaData(), "content-length").trimmed().toLongLong(&lengthOk);
+    if (lengthOk && rawHeader(insert->metaData(), "content-encoding").isEmpty()
+        && announced != insert->bodySize()) {
+        qCWarning(lcCache).noquote() << "not storing" << insert->key() << ": got" << insert->bodySize()
+                                     << "bytes of" << announced;
+        insert->discard();
     }
-    if (d->last.key == spool->key())
-        d->forgetLookup();
-    spool->close();
-    delete spool;
+    const QNetworkCacheMetaData fixed =
+            withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes());
+    const bool rewrite = !(fixed == insert->metaData());
+    for (InsertDevice::Target &t : insert->takeTargets()) {
+        const bool committed = t.writer->commit();
+        d->chain.noteWrite(t.index, committed);
+        if (!committed) {
+            d->setError(Error::WriteError, t.writer->errorString());
+            continue;
+        }
+        if (rewrite)
+            d->chain.tier(t.index)->updateMetaData(insert->key(), fixed);
+    }
+    insert->close();
+    delete insert;
 }
 
 void NetworkCache::clear()
 {
     Q_D(NetworkCache);
-    d->forgetLookup();
-    if (d->ensureOpen() && !d->store.clear())
-        d->setError(Error::CatalogueError, d->store.errorString());
+    d->lastKey.clear();
+    d->chain.clear();
 }
 
 CacheEntryInfo NetworkCache::entryInfo(const QUrl &url) const
 {
-    auto *d = const_cast<NetworkCachePrivate *>(d_func());
+    Q_D(const NetworkCache);
     const QString key = cacheKey(url);
-    if (key.isEmpty() || !d->ensureOpen())
+    if (key.isEmpty() || !d->disk || !d->disk->ensureOpen())
         return {};
-    d->store.flushHits();
-    const auto e = d->store.find(key);
+    d->disk->store().flushHits();
+    const auto e = d->disk->store().find(key);
     return e ? toInfo(*e) : CacheEntryInfo();
 }
 
 QList<CacheEntryInfo> NetworkCache::entries(int offset, int limit) const
 {
-    auto *d = const_cast<NetworkCachePrivate *>(d_func());
+    Q_D(const NetworkCache);
     QList<CacheEntryInfo> result;
-    if (!d->ensureOpen())
+    if (!d->disk || !d->disk->ensureOpen())
         return result;
-    const QList<EntryRecord> records = d->store.entries(offset, limit);
+    const QList<EntryRecord> records = d->disk->store().entries(offset, limit);
     result.reserve(records.size());
     for (const EntryRecord &e : records)
         result.append(toInfo(e));
@@ -465,44 +477,48 @@ QList<CacheEntryInfo> NetworkCache::entries(int offset, int limit) const
 
 CacheSummary NetworkCache::summary() const
 {
-    auto *d = const_cast<NetworkCachePrivate *>(d_func());
+    Q_D(const NetworkCache);
     CacheSummary s;
     s.maximumSize = d->maximumSize;
-    if (!d->ensureOpen())
+    if (!d->disk || !d->disk->ensureOpen())
         return s;
-    const Catalogue::Counts c = d->store.counts();
+    const Catalogue::Counts c = d->disk->store().counts();
     s.entryCount = c.entries;
     s.blobCount = c.blobs;
     s.bodyBytes = c.bodyBytes;
     s.totalHits = c.hits;
-    s.storedBytes = d->store.totalSize();
+    s.storedBytes = d->disk->store().totalSize();
     return s;
 }
 
 VerifyReport NetworkCache::verify(const std::function<bool(qint64, qint64)> &progress)
 {
     Q_D(NetworkCache);
-    d->forgetLookup();
-    if (!d->ensureOpen())
+    d->lastKey.clear();
+    if (!d->disk || !d->disk->ensureOpen())
         return {};
-    return d->store.verify(progress);
+    return d->disk->store().verify(progress);
 }
 
 qint64 NetworkCache::collectGarbage()
 {
     Q_D(NetworkCache);
-    return d->ensureOpen() ? d->store.collectGarbage() : 0;
+    return d->disk && d->disk->ensureOpen() ? d->disk->store().collectGarbage() : 0;
 }
 
 NetworkCache::Error NetworkCache::error() const
 {
     Q_D(const NetworkCache);
+    if (d->error == Error::NoError && d->disk && !d->disk->errorString().isEmpty())
+        return Error::DirectoryError;
     return d->error;
 }
 
 QString NetworkCache::errorString() const
 {
     Q_D(const NetworkCache);
+    if (d->errorString.isEmpty() && d->disk)
+        return d->disk->errorString();
     return d->errorString;
 }
 

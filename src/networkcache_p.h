@@ -2,56 +2,47 @@
 #pragma once
 
 #include <tiercache/networkcache.h>
+#include <tiercache/tierloader.h>
 
-#include "diskstore_p.h"
+#include "tierchain_p.h"
 
-#include <QtCore/QElapsedTimer>
-#include <QtCore/QPointer>
 #include <QtCore/QSet>
-#include <QtCore/QTimer>
+
+#include <memory>
 
 namespace tiercache {
 
-class SpoolDevice;
+class DiskTier;
+class InsertDevice;
 
 class NetworkCachePrivate
 {
     Q_DECLARE_PUBLIC(NetworkCache)
 public:
     explicit NetworkCachePrivate(NetworkCache *q);
+    ~NetworkCachePrivate();
 
-    bool ensureOpen();
     void setError(NetworkCache::Error error, const QString &message);
-    QNetworkCacheMetaData presentable(const EntryRecord &e) const;
-    bool lookup(const QString &key);
-    void forgetLookup();
-    void watchOwner(SpoolDevice *spool);
-    void abandon(SpoolDevice *spool);
-    void scheduleHitFlush();
-    void scheduleTrim();
-    void trimStep();
+    DiskTier *diskTier() const { return disk; }
+    void watchOwner(InsertDevice *device);
+    void abandon(InsertDevice *device);
 
     NetworkCache *q_ptr;
     QString directory;
     qint64 maximumSize = 50 * 1024 * 1024;
     NetworkCache::SyncMode syncMode = NetworkCache::SyncMode::NoSync;
-    DiskStore store;
-    QElapsedTimer lastOpenAttempt;
 
-    // The last lookup: QNAM asks metaData() then data() (or metaData() twice around a 304)
-    // for the same URL in a row; the verified first window is read once for both.
-    struct Lookup
-    {
-        QString key;
-        EntryRecord entry;
-        QNetworkCacheMetaData metaData;
-        QByteArray window;
-        int fd = -1;
-    } last;
+    TierChain chain;
+    DiskTier *disk = nullptr; // the "disk:" tier inside the chain, if any
+    QStringList specs;
+    QStringList tierErrors;
+    std::unique_ptr<TierLoader> loader;
 
-    QSet<SpoolDevice *> pending; // prepare()d, not yet insert()ed or abandoned
-    QTimer hitFlushTimer;
-    QTimer trimTimer;
+    // The last lookup, so that data() serves the tier metaData() found.
+    QString lastKey;
+    TierChain::Found lastFound;
+
+    QSet<InsertDevice *> pending; // prepare()d, not yet insert()ed or abandoned
 
     NetworkCache::Error error = NetworkCache::Error::NoError;
     QString errorString;

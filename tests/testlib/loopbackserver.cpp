@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace tiercache::test {
 
@@ -23,6 +24,9 @@ constexpr qint64 kPieceSize = 64 * 1024;
 constexpr qint64 kMaxBuffered = 1024 * 1024;
 // Guards against a client that never terminates its header block.
 constexpr qsizetype kMaxHeaderBytes = 64 * 1024;
+// See LoopbackConnection::writeOut(): long enough for QNAM's HTTP thread to
+// have drained everything sent before the held-back final byte.
+constexpr int kAbortSettleMs = 50;
 
 bool sameName(const QByteArray &a, const QByteArray &b)
 {
@@ -175,10 +179,14 @@ private:
     void pump();
     void finishResponse();
     void failAndClose(int status);
+    bool writeOut(const QByteArray &data, bool lastBeforeAbort);
+    void sendHeldBackByte();
 
     QTcpSocket *m_socket;
     LoopbackServer *m_server;
     QTimer m_delayTimer;
+    QTimer m_abortSettleTimer;
+    QByteArray m_heldBack;
     State m_state = State::ReadingHeaders;
     bool m_closed = false;
     bool m_processQueued = false;
@@ -209,6 +217,8 @@ LoopbackConnection::LoopbackConnection(QTcpSocket *socket, LoopbackServer *serve
         m_pieceDue = true;
         pump();
     });
+    m_abortSettleTimer.setSingleShot(true);
+    connect(&m_abortSettleTimer, &QTimer::timeout, this, &LoopbackConnection::sendHeldBackByte);
     connect(m_socket, &QTcpSocket::readyRead, this, &LoopbackConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &LoopbackConnection::pump);
     connect(m_socket, &QTcpSocket::disconnected, this, &LoopbackConnection::onDisconnected);
@@ -227,6 +237,7 @@ LoopbackConnection::~LoopbackConnection()
     // half-destroyed object while ~QObject tears it down.
     m_socket->disconnect(this);
     m_delayTimer.stop();
+    m_abortSettleTimer.stop();
 }
 
 void LoopbackConnection::onReadyRead()
@@ -241,6 +252,7 @@ void LoopbackConnection::onDisconnected()
         return;
     m_closed = true;
     m_delayTimer.stop();
+    m_abortSettleTimer.stop();
     deleteLater();
 }
 
@@ -405,6 +417,7 @@ void LoopbackConnection::startResponse(const Response &response)
     m_bodyLimit = !m_sendBody ? 0 : m_aborting ? std::min(total, response.abortAfterBytes) : total;
     m_bodySent = 0;
     m_pieceDue = response.delayMs <= 0;
+    m_heldBack.clear();
 
     QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
             + (response.reason.isEmpty() ? defaultReason(response.status) : response.reason)
@@ -424,10 +437,8 @@ void LoopbackConnection::startResponse(const Response &response)
         head += "Connection: close\r\n";
     head += "\r\n";
 
-    if (m_socket->write(head) < 0) {
-        onDisconnected();
+    if (!writeOut(head, m_aborting && m_bodyLimit == 0))
         return;
-    }
     pump();
 }
 
@@ -449,10 +460,8 @@ void LoopbackConnection::pump()
                 : m_response.body.mid(m_bodySent, size);
         if (chunked)
             piece = QByteArray::number(size, 16) + "\r\n" + piece + "\r\n";
-        if (m_socket->write(piece) < 0) {
-            onDisconnected();
+        if (!writeOut(piece, m_aborting && m_bodySent + size == m_bodyLimit))
             return;
-        }
         m_bodySent += size;
         m_pieceDue = m_response.delayMs <= 0;
     }
@@ -465,6 +474,11 @@ void LoopbackConnection::pump()
         // bytes than it asked for.
         if (m_socket->bytesToWrite() > 0)
             return;
+        if (!m_heldBack.isEmpty()) {
+            if (!m_abortSettleTimer.isActive())
+                m_abortSettleTimer.start(kAbortSettleMs);
+            return;
+        }
         m_state = State::Closing;
         m_socket->abort();
         onDisconnected();
@@ -497,6 +511,39 @@ void LoopbackConnection::finishResponse()
                 },
                 Qt::QueuedConnection);
     }
+}
+
+// Qt 6.4's HTTP/1 channel only treats an early close as an error once it has
+// entered its "reading" state, which happens on a readyRead that carries data.
+// If the request's response (truncated body + FIN) is already buffered when
+// the client finishes sending, it is consumed by a queued call that skips
+// that transition, and QNAM reports the truncated body as a success. Holding
+// back the last byte until the client drained the rest guarantees one more
+// data-carrying readyRead, so abortAfterBytes reliably surfaces as an error.
+bool LoopbackConnection::writeOut(const QByteArray &data, bool lastBeforeAbort)
+{
+    QByteArray now = data;
+    if (lastBeforeAbort && !now.isEmpty()) {
+        m_heldBack = now.right(1);
+        now.chop(1);
+    }
+    if (!now.isEmpty() && m_socket->write(now) < 0) {
+        onDisconnected();
+        return false;
+    }
+    return true;
+}
+
+void LoopbackConnection::sendHeldBackByte()
+{
+    if (m_closed || m_heldBack.isEmpty())
+        return;
+    const QByteArray last = std::exchange(m_heldBack, QByteArray());
+    if (m_socket->write(last) < 0) {
+        onDisconnected();
+        return;
+    }
+    pump(); // aborts once bytesWritten() reports the byte flushed
 }
 
 void LoopbackConnection::failAndClose(int status)

@@ -51,6 +51,10 @@ struct Response
     int delayMs = 0;
     // Simulates an origin crash: the connection is closed once this many body
     // bytes went out, without completing the message (no chunk terminator).
+    // Only applies when a body is sent (not for HEAD, 1xx, 204, 304). The
+    // final byte before the close is held back for ~50 ms so that QNAM
+    // (Qt 6.4) reliably reports the truncation as RemoteHostClosedError
+    // instead of occasionally finishing "successfully" with a short body.
     qint64 abortAfterBytes = -1;
     bool closeConnection = false;
 

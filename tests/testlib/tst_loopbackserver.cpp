@@ -75,6 +75,7 @@ private Q_SLOTS:
     void abortAfterBytes_data();
     void abortAfterBytes();
     void clientDisconnectMidResponse();
+    void serverDestroyedMidResponse();
 
 private:
     QNetworkReply *get(const QString &path, const HeaderList &headers = {});
@@ -147,7 +148,6 @@ void tst_LoopbackServer::simpleGet()
             "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d\\d:\\d\\d:\\d\\d GMT$"));
     const QString date = QString::fromLatin1(reply->rawHeader("Date"));
     QVERIFY2(imfFixdate.match(date).hasMatch(), qPrintable(date));
-    QVERIFY(reply->header(QNetworkRequest::LastModifiedHeader).isNull());
 
     QCOMPARE(received.size(), 1);
     QCOMPARE(m_server->requestCount(), 1);
@@ -411,20 +411,18 @@ void tst_LoopbackServer::abortAfterBytes()
     response.abortAfterBytes = abortAfter;
     m_server->setRoute("/crash", response);
 
+    // Deliberately the first exchange on a fresh connection: that is where
+    // Qt 6.4 is prone to reporting a truncated body as success (see
+    // LoopbackConnection::writeOut()).
     QNetworkReply *reply = get(QStringLiteral("/crash"));
     QByteArray received;
     connect(reply, &QNetworkReply::readyRead, this, [&] { received += reply->readAll(); });
-    QStringList events;
-    connect(reply, &QNetworkReply::errorOccurred, this, [&](QNetworkReply::NetworkError e) { events << QString("err%1@%2").arg(e).arg(received.size()); });
-    connect(reply, &QNetworkReply::finished, this, [&] { events << QString("fin@%1").arg(received.size()); });
     QVERIFY(waitFinished(reply));
-    events << QString("after wait fin=%1 err=%2").arg(reply->isFinished()).arg(reply->error());
     received += reply->readAll();
-    qDebug() << reply->error() << received.size() << m_server->requestCount() << reply->isFinished() << events;
-    QVERIFY2(reply->error() != QNetworkReply::NoError, qPrintable(reply->errorString()));
+    QCOMPARE(reply->error(), QNetworkReply::RemoteHostClosedError);
     QVERIFY(received.size() <= abortAfter);
     QCOMPARE(firstMismatch(received, LoopbackServer::patternBody(0, received.size(), 0)), -1);
-    QVERIFY(m_server->requestCount("/crash") >= 1);
+    QCOMPARE(m_server->requestCount("/crash"), 1);
     QTRY_COMPARE_WITH_TIMEOUT(openSockets(*m_server), 0, kTimeoutMs);
 }
 
@@ -455,6 +453,21 @@ void tst_LoopbackServer::clientDisconnectMidResponse()
     QNetworkReply *reply = get(QStringLiteral("/alive"));
     QVERIFY(waitFinished(reply));
     QCOMPARE(reply->readAll(), QByteArray("still here"));
+}
+
+void tst_LoopbackServer::serverDestroyedMidResponse()
+{
+    Response slow = Response::ok(QByteArray(4 * 64 * 1024, 'x'));
+    slow.delayMs = 50;
+    m_server->setRoute("/slow", slow);
+    QNetworkReply *reply = get(QStringLiteral("/slow"));
+    QSignalSpy readyRead(reply, &QNetworkReply::readyRead);
+    QVERIFY(readyRead.wait(kTimeoutMs));
+
+    // Pending timers and sockets must go down with the server, not fire later.
+    m_server.reset();
+    QVERIFY(waitFinished(reply));
+    QVERIFY(reply->error() != QNetworkReply::NoError);
 }
 
 QTEST_GUILESS_MAIN(tst_LoopbackServer)

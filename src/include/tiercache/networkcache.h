@@ -14,6 +14,44 @@ namespace tiercache {
 class NetworkCachePrivate;
 
 /*!
+    \brief When a hit in a lower tier is copied into the tiers above it.
+*/
+struct TIERCACHE_EXPORT PromotionPolicy
+{
+    enum class Strategy {
+        Always,   //!< on every lower-tier hit
+        HitCount, //!< once the entry has been hit \c hits times in that tier
+        HitRate,  //!< once it has been hit \c hits times within the last \c windowSeconds
+        Never,    //!< tiers are filled only by writes
+    };
+    Strategy strategy = Strategy::HitCount;
+    int hits = 2;
+    int windowSeconds = 60;
+
+    static PromotionPolicy always() { return {Strategy::Always, 1, 0}; }
+    static PromotionPolicy never() { return {Strategy::Never, 0, 0}; }
+    static PromotionPolicy hitCount(int n) { return {Strategy::HitCount, n, 0}; }
+    static PromotionPolicy hitRate(int n, int windowSeconds) { return {Strategy::HitRate, n, windowSeconds}; }
+};
+
+/*!
+    \brief Counters of one tier in the chain, since the cache was created.
+*/
+struct TIERCACHE_EXPORT TierStatistics
+{
+    QString spec;           //!< the spec string it was created from
+    QString name;           //!< the tier's name ("memory", "disk", ...)
+    qint64 lookups = 0;     //!< lookups that reached this tier
+    qint64 hits = 0;
+    qint64 misses = 0;
+    qint64 promotions = 0;  //!< bodies copied into this tier from a lower one
+    qint64 writes = 0;      //!< bodies committed into this tier (inserts and promotions)
+    qint64 writeFailures = 0;
+    qint64 size = 0;        //!< bytes used, as the tier reports it
+    qint64 maxEntrySize = -1;
+};
+
+/*!
     \brief A drop-in replacement for QNetworkDiskCache with streaming, content-addressed storage.
 
     Set it on a QNetworkAccessManager exactly like QNetworkDiskCache:
@@ -79,6 +117,34 @@ public:
 
     SyncMode syncMode() const;
     void setSyncMode(SyncMode mode);
+
+    //! Where new bodies are written.
+    enum class WriteMode {
+        WriteThrough,  //!< into every tier whose maximum entry size allows it (the default)
+        LowestTierOnly //!< into the last tier only; upper tiers fill by promotion
+    };
+    Q_ENUM(WriteMode)
+
+    /*!
+        Composes the cache from tiers, first = L1. Each spec names a tier: \c{"disk:"} is the
+        built-in streaming store in cacheDirectory(); others come from plugins, e.g.
+        \c{"memory:?max=64MiB"}, \c{"sqlite:?path=/tmp/c.db"}, \c{"redis://127.0.0.1:6379/0"}.
+        The default is \c{{"disk:"}}. A spec that cannot be used (unknown scheme, bad option,
+        unreachable host) is skipped with a message in tierErrors(); the cache keeps working
+        with the others. Returns true when every spec was usable. Entries of tiers that are
+        dropped by a later call are not touched.
+    */
+    bool setTiers(const QStringList &specs);
+    //! The specs of the tiers in use, L1 first.
+    QStringList tiers() const;
+    //! One message per spec of the last setTiers() that could not be used.
+    QStringList tierErrors() const;
+    QList<TierStatistics> tierStatistics() const;
+
+    PromotionPolicy promotionPolicy() const;
+    void setPromotionPolicy(const PromotionPolicy &policy);
+    WriteMode writeMode() const;
+    void setWriteMode(WriteMode mode);
 
     // QAbstractNetworkCache
     QNetworkCacheMetaData metaData(const QUrl &url) override;

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+#include "disktier_p.h"
+
+#include "blobstore_p.h"
+#include "bodydevice_p.h"
+#include "freshness_p.h"
+#include "logging_p.h"
+#include "metadatacodec_p.h"
+#include "spooldevice_p.h"
+
+#include <QtCore/QDir>
+
+namespace tiercache {
+
+namespace {
+constexpr int HitFlushIntervalMs = 1000;
+constexpr qint64 ReopenIntervalMs = 5000;
+constexpr int TrimStepEntries = 64;
+} // namespace
+
+class DiskWriter final : public TierWriter
+{
+public:
+    DiskWriter(DiskTier *tier, std::unique_ptr<SpoolDevice> spool)
+        : m_tier(tier), m_spool(std::move(spool))
+    {
+    }
+    bool write(const char *data, qint64 size) override
+    {
+        return m_spool->write(data, size) == size;
+    }
+    bool commit() override { return m_tier->commit(m_spool.get()); }
+    QString errorString() const override
+    {
+        return m_spool->hasFailed() ? m_spool->errorString() : m_tier->errorString();
+    }
+
+private:
+    DiskTier *m_tier;
+    std::unique_ptr<SpoolDevice> m_spool; // its destructor deletes an uncommitted temp file
+};
+
+DiskTier::DiskTier()
+{
+    m_hitFlushTimer.setSingleShot(true);
+    m_hitFlushTimer.setInterval(HitFlushIntervalMs);
+    m_hitFlushTimer.callOnTimeout([this] { m_store.flushHits(); });
+    m_trimTimer.setSingleShot(true);
+    m_trimTimer.setInterval(0);
+    m_trimTimer.callOnTimeout([this] { trimStep(); });
+}
+
+DiskTier::~DiskTier()
+{
+    forgetLookup();
+    m_store.close();
+}
+
+Tier::Capabilities DiskTier::capabilities() const
+{
+    return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies;
+}
+
+void DiskTier::setDirectory(const QString &directory)
+{
+    if (directory == m_directory)
+        return;
+    forgetLookup();
+    m_store.close();
+    m_directory = directory;
+    m_lastOpenAttempt.invalidate();
+    m_error.clear();
+}
+
+void DiskTier::setMaximumSize(qint64 size)
+{
+    m_maximumSize = qMax<qint64>(0, size);
+    if (m_store.isOpen())
+        scheduleTrim();
+}
+
+bool DiskTier::ensureOpen()
+{
+    if (m_store.isOpen())
+        return true;
+    if (m_directory.isEmpty())
+        return false;
+    // Do not retry a failing directory (read-only, full disk) on every request.
+    if (m_lastOpenAttempt.isValid() && !m_lastOpenAttempt.hasExpired(ReopenIntervalMs))
+        return false;
+    m_lastOpenAttempt.start();
+    if (!m_store.open(m_directory)) {
+        m_error = m_store.errorString();
+        return false;
+    }
+    m_lastOpenAttempt.invalidate();
+    scheduleTrim(); // the budget may have shrunk since the directory was last used
+    return true;
+}
+
+void DiskTier::forgetLookup()
+{
+    blob::closeFd(m_last.fd);
+    m_last = Lookup();
+}
+
+TierRecord DiskTier::lookup(const QString &key)
+{
+    if (!ensureOpen())
+        return {};
+    auto e = m_store.find(key);
+    if (!e) {
+        forgetLookup();
+        return {};
+    }
+    QNetworkCacheMetaData md;
+    if (!decodeMetaData(e->meta, &md)) {
+        qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
+        m_store.remove(key);
+        forgetLookup();
+        return {};
+    }
+    md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
+    // Blobs never change in place: the same digest means the verified window is still good.
+    const bool sameBody = m_last.key == key && m_last.entry.digest == e->digest;
+    if (!sameBody) {
+        forgetLookup();
+        QString why;
+        if (!m_store.openBody(*e, BodyDevice::WindowSize, &m_last.window, &m_last.fd, &why))
+            return {};
+        m_last.key = key;
+    }
+    m_last.entry = *e;
+    m_last.record.key = key;
+    m_last.record.metaData = md;
+    m_last.record.bodySize = e->bodySize;
+    m_last.record.lastAccess = QDateTime::fromMSecsSinceEpoch(e->lastAccessMs, Qt::UTC);
+    return m_last.record;
+}
+
+QIODevice *DiskTier::openBody(const QString &key)
+{
+    if (m_last.key != key && !lookup(key).isValid())
+        return nullptr;
+    const EntryRecord &e = m_last.entry;
+    auto onDamage = [handler = m_onDamage, key](const QString &) {
+        if (handler)
+            handler(key);
+    };
+    auto *device = new BodyDevice(m_last.fd, e.bodySize, e.chunkSize, e.sums, m_last.window,
+                                  std::move(onDamage));
+    m_last.fd = -1; // owned by the device now
+    forgetLookup(); // the window has been handed out; the next lookup reads again
+    m_store.recordHit(key, QDateTime::currentMSecsSinceEpoch());
+    if (!m_hitFlushTimer.isActive())
+        m_hitFlushTimer.start();
+    return device;
+}
+
+std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+                                                 qint64 sizeHint)
+{
+    Q_UNUSED(sizeHint);
+    if (!ensureOpen())
+        return nullptr;
+    auto spool = std::make_unique<SpoolDevice>(key, metaData, nullptr);
+    if (!spool->begin(blob::tempDir(m_store.root()))) {
+        m_error = spool->errorString();
+        qCWarning(lcDisk).noquote() << m_error;
+        return nullptr;
+    }
+    return std::make_unique<DiskWriter>(this, std::move(spool));
+}
+
+bool DiskTier::commit(SpoolDevice *spool)
+{
+    const QNetworkCacheMetaData &md = spool->metaData();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    EntryRecord entry;
+    entry.meta = encodeMetaData(md);
+    entry.status = statusCode(md);
+    entry.contentType = rawHeader(md, "content-type");
+    entry.expiresMs = md.expirationDate().toMSecsSinceEpoch();
+    entry.createdMs = now;
+    entry.lastAccessMs = now;
+    if (m_last.key == spool->key())
+        forgetLookup();
+    if (spool->hasFailed()) {
+        m_error = spool->errorString();
+        return false;
+    }
+    if (!m_store.commit(spool, entry, m_sync, m_maximumSize)) {
+        m_error = m_store.errorString();
+        return false;
+    }
+    if (m_store.totalSize() > m_maximumSize - m_maximumSize / 10)
+        scheduleTrim();
+    return true;
+}
+
+bool DiskTier::remove(const QString &key)
+{
+    if (m_last.key == key)
+        forgetLookup();
+    return ensureOpen() && m_store.remove(key);
+}
+
+bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+{
+    if (!ensureOpen())
+        return false;
+    if (!m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch()))
+        return false;
+    if (m_last.key == key) {
+        m_last.record.metaData = metaData;
+        m_last.entry.expiresMs = metaData.expirationDate().toMSecsSinceEpoch();
+    }
+    return true;
+}
+
+void DiskTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
+{
+    if (!ensureOpen())
+        return;
+    constexpr int Page = 1000;
+    for (int offset = 0;; offset += Page) {
+        const QList<EntryRecord> page = m_store.entries(offset, Page);
+        for (const EntryRecord &e : page) {
+            TierRecord r;
+            r.key = e.key;
+            if (!decodeMetaData(e.meta, &r.metaData))
+                continue;
+            r.metaData.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
+            r.bodySize = e.bodySize;
+            r.lastAccess = QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC);
+            if (!visitor(r))
+                return;
+        }
+        if (page.size() < Page)
+            return;
+    }
+}
+
+qint64 DiskTier::size()
+{
+    return ensureOpen() ? m_store.totalSize() : 0;
+}
+
+void DiskTier::clear()
+{
+    forgetLookup();
+    if (ensureOpen() && !m_store.clear())
+        m_error = m_store.errorString();
+}
+
+void DiskTier::scheduleTrim()
+{
+    if (!m_trimTimer.isActive())
+        m_trimTimer.start();
+}
+
+void DiskTier::trimStep()
+{
+    if (!m_store.isOpen())
+        return;
+    // Small steps from the event loop keep every insert and every frame short.
+    if (!m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepEntries))
+        scheduleTrim();
+}
+
+} // namespace tiercache

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/networkcache.h>
+#include <tiercache/tier.h>
+
+#include "diskstore_p.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QTimer>
+
+namespace tiercache {
+
+/*
+    The built-in "disk:" tier: DiskStore (blob files + catalogue) behind the Tier interface,
+    plus what QNAM's calling pattern asks of it. lookup() verifies the first window of the
+    body before it reports an entry (QNAM cannot recover from a damaged body found in data());
+    openBody() hands that verified window to a BodyDevice that streams and verifies the rest.
+*/
+class DiskTier final : public Tier
+{
+public:
+    DiskTier();
+    ~DiskTier() override;
+
+    void setDirectory(const QString &directory);
+    const QString &directory() const { return m_directory; }
+    void setMaximumSize(qint64 size);
+    qint64 maximumSize() const { return m_maximumSize; }
+    void setSync(bool sync) { m_sync = sync; }
+    //! Opens the directory on first use; false (with errorString()) when it cannot.
+    bool ensureOpen();
+    DiskStore &store() { return m_store; }
+    //! Called when a body turns out damaged while streaming.
+    void setDamageHandler(std::function<void(const QString &key)> handler) { m_onDamage = std::move(handler); }
+
+    // Tier
+    QString name() const override { return QStringLiteral("disk"); }
+    Capabilities capabilities() const override;
+    qint64 maxEntrySize() const override { return -1; }
+    TierRecord lookup(const QString &key) override;
+    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+                                           qint64 sizeHint) override;
+    bool remove(const QString &key) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
+    qint64 size() override;
+    void clear() override;
+    QString errorString() const override { return m_error; }
+
+    bool commit(class SpoolDevice *spool);
+
+private:
+    friend class DiskWriter;
+    void forgetLookup();
+    void scheduleTrim();
+    void trimStep();
+    void setError(const QString &message) { m_error = message; }
+
+    QString m_directory;
+    qint64 m_maximumSize = 50 * 1024 * 1024;
+    bool m_sync = false;
+    DiskStore m_store;
+    QElapsedTimer m_lastOpenAttempt;
+    QString m_error;
+    std::function<void(const QString &)> m_onDamage;
+
+    // QNAM asks metaData() then data() (or metaData() twice around a 304) for the same URL in
+    // a row: the verified first window is read once for both.
+    struct Lookup
+    {
+        QString key;
+        EntryRecord entry;
+        TierRecord record;
+        QByteArray window;
+        int fd = -1;
+    } m_last;
+
+    QTimer m_hitFlushTimer;
+    QTimer m_trimTimer;
+};
+
+} // namespace tiercache

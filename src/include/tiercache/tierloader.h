@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/tierfactory.h>
+#include <tiercache/tiercache_export.h>
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QList>
+#include <QtCore/QStringList>
+
+#include <memory>
+
+namespace tiercache {
+
+/*!
+    \brief What the loader found out about one plugin file.
+*/
+struct TIERCACHE_EXPORT TierPluginInfo
+{
+    QString fileName;    //!< absolute path of the library
+    QString id;          //!< the spec scheme it serves ("redis")
+    QString name;        //!< human-readable name
+    QString description;
+    int apiVersion = 0;
+    QJsonArray config;   //!< [{ "key", "type", "default", "description" }]
+    QString errorString; //!< why it cannot be used; empty when usable
+    bool isUsable() const { return errorString.isEmpty(); }
+};
+
+/*!
+    \brief Finds tier plugins and creates tiers from spec strings.
+
+    Plugins are searched in, in order: the directories in \c TIERCACHE_PLUGIN_PATH
+    (colon-separated), \c{tiercache-plugins/} next to the application, and the library's
+    install directory (\c{<libdir>/tiercache/plugins}). The first plugin with a given id wins;
+    later duplicates are listed with an error. Metadata is read before a library is loaded;
+    a wrong IID, a wrong API version, broken metadata or a library that fails to load is kept
+    as a per-plugin error, which the Browser shows.
+
+    \code
+    tiercache::TierLoader loader;
+    QString error;
+    std::unique_ptr<tiercache::Tier> tier = loader.create(QStringLiteral("memory:?max=64MiB"), &error);
+    if (!tier)
+        qWarning() << error;
+    \endcode
+*/
+class TIERCACHE_EXPORT TierLoader
+{
+public:
+    TierLoader();
+    explicit TierLoader(const QStringList &searchPath);
+    ~TierLoader();
+    TierLoader(const TierLoader &) = delete;
+    TierLoader &operator=(const TierLoader &) = delete;
+
+    //! The default search path described above.
+    static QStringList defaultSearchPath();
+    QStringList searchPath() const;
+
+    //! Every plugin file found, usable or not (scans once, then caches).
+    QList<TierPluginInfo> plugins();
+    //! Creates a tier for \a spec, or returns nullptr with a message naming the spec.
+    //! "disk:" is built in and not created here (NetworkCache provides it).
+    std::unique_ptr<Tier> create(const QString &spec, QString *errorString);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace tiercache

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/tier.h>
+
+#include <QtCore/QIODevice>
+#include <QtNetwork/QNetworkCacheMetaData>
+
+#include <memory>
+#include <vector>
+
+namespace tiercache {
+
+/*
+    The device prepare() hands to QNetworkAccessManager: it passes the body to one writer per
+    tier that takes it (the disk tier's writer spools it to a temporary file). A tier that
+    declines midway (too large, out of space, connection lost) drops out; the others go on.
+
+    Closing the device (QIODevice::close() emits aboutToClose()) is how the cache withdraws
+    it: QNetworkReplyHttpImpl listens to aboutToClose() and forgets its pointer.
+*/
+class InsertDevice : public QIODevice
+{
+    Q_OBJECT
+public:
+    struct Target
+    {
+        int index; // position of the tier in the chain
+        std::unique_ptr<TierWriter> writer;
+    };
+
+    InsertDevice(const QString &key, const QNetworkCacheMetaData &metaData,
+                 std::vector<Target> targets, QObject *parent);
+    ~InsertDevice() override;
+
+    const QString &key() const { return m_key; }
+    const QNetworkCacheMetaData &metaData() const { return m_metaData; }
+    void setMetaData(const QNetworkCacheMetaData &md) { m_metaData = md; }
+    qint64 bodySize() const { return m_size; }
+    //! The first bytes of the body (up to 4), to recognise compressed formats.
+    const QByteArray &leadingBytes() const { return m_leading; }
+    std::vector<Target> takeTargets() { return std::move(m_targets); }
+    //! Indexes of tiers that dropped out, for statistics.
+    std::vector<int> takeDropped() { return std::move(m_dropped); }
+    //! Discards everything written so far.
+    void discard();
+    bool isSequential() const override { return true; }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override;
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    QString m_key;
+    QNetworkCacheMetaData m_metaData;
+    std::vector<Target> m_targets;
+    std::vector<int> m_dropped;
+    qint64 m_size = 0;
+    QByteArray m_leading;
+};
+
+} // namespace tiercache

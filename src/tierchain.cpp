@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "tierchain_p.h"
+
+#include "logging_p.h"
+#include "teedevice_p.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QIODevice>
+
+namespace tiercache {
+
+namespace {
+constexpr qsizetype MaxTrackedKeys = 10000;
+} // namespace
+
+void TierChain::setTiers(std::vector<Slot> tierSlots)
+{
+    m_slots = std::move(tierSlots);
+    m_lowerHits.clear();
+}
+
+QList<TierStatistics> TierChain::statistics() const
+{
+    QList<TierStatistics> result;
+    for (const Slot &s : m_slots) {
+        TierStatistics st = s.stats;
+        st.size = s.tier->size();
+        st.maxEntrySize = s.tier->maxEntrySize();
+        result.append(st);
+    }
+    return result;
+}
+
+TierChain::Found TierChain::lookup(const QString &key)
+{
+    for (int i = 0; i < size(); ++i) {
+        Slot &s = m_slots[size_t(i)];
+        ++s.stats.lookups;
+        TierRecord r = s.tier->lookup(key);
+        if (r.isValid()) {
+            ++s.stats.hits;
+            return {i, std::move(r)};
+        }
+        ++s.stats.misses;
+    }
+    return {};
+}
+
+bool TierChain::shouldPromote(const QString &key, int index)
+{
+    if (index == 0)
+        return false;
+    switch (policy.strategy) {
+    case PromotionPolicy::Strategy::Never:
+        return false;
+    case PromotionPolicy::Strategy::Always:
+        return true;
+    case PromotionPolicy::Strategy::HitCount:
+    case PromotionPolicy::Strategy::HitRate:
+        break;
+    }
+    if (m_lowerHits.size() >= MaxTrackedKeys && !m_lowerHits.contains(key))
+        m_lowerHits.clear(); // bounded memory; losing counts only delays a promotion
+    QList<qint64> &times = m_lowerHits[key];
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    times.append(now);
+    if (policy.strategy == PromotionPolicy::Strategy::HitRate) {
+        const qint64 horizon = now - qint64(policy.windowSeconds) * 1000;
+        while (!times.isEmpty() && times.first() < horizon)
+            times.removeFirst();
+    }
+    if (times.size() > policy.hits)
+        times.removeFirst();
+    if (times.size() < policy.hits)
+        return false;
+    m_lowerHits.remove(key);
+    return true;
+}
+
+QIODevice *TierChain::open(const Found &found)
+{
+    QIODevice *body = tier(found.index)->openBody(found.record.key);
+    if (!body || !shouldPromote(found.record.key, found.index))
+        return body;
+    std::vector<TeeDevice::Target> targets;
+    for (int i = 0; i < found.index; ++i) {
+        Tier *upper = tier(i);
+        const qint64 limit = upper->maxEntrySize();
+        if (limit >= 0 && found.record.bodySize > limit)
+            continue;
+        if (auto writer = upper->beginWrite(found.record.key, found.record.metaData, found.record.bodySize))
+            targets.push_back({i, std::move(writer)});
+    }
+    if (targets.empty())
+        return body;
+    return new TeeDevice(body, found.record.bodySize, std::move(targets), [this](int index, bool ok) {
+        if (index >= size())
+            return;
+        Slot &s = m_slots[size_t(index)];
+        if (ok) {
+            ++s.stats.promotions;
+            ++s.stats.writes;
+        } else {
+            ++s.stats.writeFailures;
+        }
+    });
+}
+
+std::vector<InsertDevice::Target> TierChain::beginWrite(const QString &key, const QNetworkCacheMetaData &md,
+                                                        qint64 sizeHint)
+{
+    std::vector<InsertDevice::Target> targets;
+    const int first = writeMode == NetworkCache::WriteMode::LowestTierOnly ? size() - 1 : 0;
+    for (int i = qMax(0, first); i < size(); ++i) {
+        Tier *t = tier(i);
+        const qint64 limit = t->maxEntrySize();
+        if (limit >= 0 && sizeHint > limit)
+            continue;
+        if (auto writer = t->beginWrite(key, md, sizeHint))
+            targets.push_back({i, std::move(writer)});
+        else
+            ++m_slots[size_t(i)].stats.writeFailures;
+    }
+    return targets;
+}
+
+void TierChain::noteWrite(int index, bool committed)
+{
+    if (index < 0 || index >= size())
+        return;
+    if (committed)
+        ++m_slots[size_t(index)].stats.writes;
+    else
+        ++m_slots[size_t(index)].stats.writeFailures;
+}
+
+bool TierChain::remove(const QString &key)
+{
+    bool removed = false;
+    for (Slot &s : m_slots)
+        removed = s.tier->remove(key) || removed;
+    m_lowerHits.remove(key);
+    return removed;
+}
+
+void TierChain::updateMetaData(const QString &key, const QNetworkCacheMetaData &md)
+{
+    for (Slot &s : m_slots)
+        s.tier->updateMetaData(key, md);
+}
+
+void TierChain::clear()
+{
+    for (Slot &s : m_slots)
+        s.tier->clear();
+    m_lowerHits.clear();
+}
+
+qint64 TierChain::totalSize()
+{
+    qint64 total = 0;
+    for (Slot &s : m_slots)
+        total += s.tier->size();
+    return total;
+}
+
+} // namespace tiercache

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/networkcache.h>
+#include <tiercache/tier.h>
+
+#include "insertdevice_p.h"
+
+#include <QtCore/QHash>
+
+#include <memory>
+#include <vector>
+
+namespace tiercache {
+
+/*
+    The tiers of one NetworkCache, L1 first: lookup from the top, promotion of lower-tier hits
+    (by a PromotionPolicy, within each tier's maximum entry size), writes per WriteMode, and
+    remove/update/clear reaching every tier. Keeps the per-tier counters.
+*/
+class TierChain
+{
+public:
+    struct Slot
+    {
+        std::unique_ptr<Tier> tier;
+        TierStatistics stats;
+    };
+
+    struct Found
+    {
+        int index = -1;
+        TierRecord record;
+        bool isValid() const { return index >= 0; }
+    };
+
+    void setTiers(std::vector<Slot> tierSlots);
+    int size() const { return int(m_slots.size()); }
+    Tier *tier(int index) const { return m_slots[size_t(index)].tier.get(); }
+    QList<TierStatistics> statistics() const;
+
+    PromotionPolicy policy;
+    NetworkCache::WriteMode writeMode = NetworkCache::WriteMode::WriteThrough;
+
+    Found lookup(const QString &key);
+    //! The body of \a found, wrapped for promotion when the policy says so.
+    QIODevice *open(const Found &found);
+    std::vector<InsertDevice::Target> beginWrite(const QString &key, const QNetworkCacheMetaData &md,
+                                                 qint64 sizeHint);
+    void noteWrite(int index, bool committed);
+    bool remove(const QString &key);
+    void updateMetaData(const QString &key, const QNetworkCacheMetaData &md);
+    void clear();
+    qint64 totalSize();
+
+private:
+    bool shouldPromote(const QString &key, int index);
+    std::vector<Slot> m_slots;
+    QHash<QString, QList<qint64>> m_lowerHits; // key -> times of recent lower-tier hits (ms)
+};
+
+} // namespace tiercache

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+#include <tiercache/tierloader.h>
+
+#include "logging_p.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QJsonObject>
+#include <QtCore/QLibrary>
+#include <QtCore/QPluginLoader>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QSet>
+
+#include <sys/stat.h>
+
+#ifndef TIERCACHE_INSTALL_PLUGIN_DIR
+#    define TIERCACHE_INSTALL_PLUGIN_DIR ""
+#endif
+
+namespace tiercache {
+
+Q_LOGGING_CATEGORY(lcLoader, "tiercache.loader", QtWarningMsg)
+
+struct TierLoader::Private
+{
+    QStringList searchPath;
+    bool scanned = false;
+    QList<TierPluginInfo> plugins;
+    std::vector<std::unique_ptr<QPluginLoader>> loaders; // one per usable plugin, by index
+
+    void scan();
+    TierPluginInfo inspect(const QString &fileName, QPluginLoader *loader);
+};
+
+TierLoader::TierLoader() : TierLoader(defaultSearchPath()) { }
+
+TierLoader::TierLoader(const QStringList &searchPath) : d(std::make_unique<Private>())
+{
+    d->searchPath = searchPath;
+}
+
+TierLoader::~TierLoader() = default;
+
+QStringList TierLoader::defaultSearchPath()
+{
+    QStringList path;
+    const QByteArray env = qgetenv("TIERCACHE_PLUGIN_PATH");
+    for (const QByteArray &dir : env.split(':')) {
+        if (!dir.isEmpty())
+            path.append(QFile::decodeName(dir));
+    }
+    if (QCoreApplication::instance())
+        path.append(QCoreApplication::applicationDirPath() + QLatin1String("/tiercache-plugins"));
+    const QString installed = QStringLiteral(TIERCACHE_INSTALL_PLUGIN_DIR);
+    if (!installed.isEmpty())
+        path.append(installed);
+    return path;
+}
+
+QStringList TierLoader::searchPath() const
+{
+    return d->searchPath;
+}
+
+TierPluginInfo TierLoader::Private::inspect(const QString &fileName, QPluginLoader *loader)
+{
+    TierPluginInfo info;
+    info.fileName = fileName;
+    const QJsonObject meta = loader->metaData();
+    if (meta.isEmpty()) {
+        info.errorString = QStringLiteral("not a Qt plugin, or its metadata cannot be read: %1")
+                                   .arg(loader->errorString());
+        return info;
+    }
+    const QString iid = meta.value(QLatin1String("IID")).toString();
+    if (iid != QLatin1String(TierFactory_iid)) {
+        info.errorString = QStringLiteral("plugin interface is \"%1\", expected \"%2\"")
+                                   .arg(iid, QLatin1String(TierFactory_iid));
+        return info;
+    }
+    const QJsonValue data = meta.value(QLatin1String("MetaData"));
+    if (!data.isObject() || data.toObject().isEmpty()) {
+        info.errorString = QStringLiteral("plugin metadata (the JSON file) is missing or not a JSON object");
+        return info;
+    }
+    const QJsonObject json = data.toObject();
+    info.id = json.value(QLatin1String("id")).toString();
+    info.name = json.value(QLatin1String("name")).toString(info.id);
+    info.description = json.value(QLatin1String("description")).toString();
+    info.apiVersion = json.value(QLatin1String("apiVersion")).toInt(0);
+    info.config = json.value(QLatin1String("config")).toArray();
+    static const QRegularExpression idRx(QStringLiteral("^[a-z][a-z0-9+.-]*$"));
+    if (!idRx.match(info.id).hasMatch()) {
+        info.errorString = QStringLiteral("plugin metadata has no valid \"id\" (a lower-case scheme name)");
+    } else if (info.apiVersion != TierFactory::ApiVersion) {
+        info.errorString = QStringLiteral("plugin was built for tier API version %1, this library provides version %2")
+                                   .arg(info.apiVersion).arg(TierFactory::ApiVersion);
+    } else if (info.id == QLatin1String("disk")) {
+        info.errorString = QStringLiteral("\"disk\" is built in and cannot be replaced by a plugin");
+    }
+    return info;
+}
+
+void TierLoader::Private::scan()
+{
+    if (scanned)
+        return;
+    scanned = true;
+    QSet<QString> seenFiles;
+    QSet<QString> seenIds;
+    for (const QString &dir : std::as_const(searchPath)) {
+        QFileInfo dirInfo(dir);
+        if (!dirInfo.isDir())
+            continue;
+        struct stat st;
+        if (::stat(QFile::encodeName(dirInfo.absoluteFilePath()).constData(), &st) == 0
+            && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+            qCWarning(lcLoader).noquote() << "ignoring world-writable plugin directory" << dir;
+            continue;
+        }
+        const auto files = QDir(dir).entryInfoList(QDir::Files, QDir::Name);
+        for (const QFileInfo &file : files) {
+            if (!QLibrary::isLibrary(file.fileName()))
+                continue;
+            const QString path = file.canonicalFilePath();
+            if (seenFiles.contains(path))
+                continue;
+            seenFiles.insert(path);
+            auto loader = std::make_unique<QPluginLoader>(path);
+            TierPluginInfo info = inspect(path, loader.get());
+            if (info.isUsable() && seenIds.contains(info.id))
+                info.errorString = QStringLiteral("another plugin with id \"%1\" was found first").arg(info.id);
+            if (info.isUsable())
+                seenIds.insert(info.id);
+            else
+                qCDebug(lcLoader).noquote() << path << ":" << info.errorString;
+            plugins.append(info);
+            loaders.push_back(info.isUsable() ? std::move(loader) : nullptr);
+        }
+    }
+}
+
+QList<TierPluginInfo> TierLoader::plugins()
+{
+    d->scan();
+    return d->plugins;
+}
+
+std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *errorString)
+{
+    const TierSpec spec(specText);
+    if (!spec.isValid()) {
+        *errorString = spec.errorString();
+        return nullptr;
+    }
+    d->scan();
+    QStringList problems;
+    for (qsizetype i = 0; i < d->plugins.size(); ++i) {
+        TierPluginInfo &info = d->plugins[i];
+        if (info.id != spec.scheme() || !d->loaders[size_t(i)])
+            continue;
+        QObject *root = d->loaders[size_t(i)]->instance();
+        if (!root) {
+            info.errorString = QStringLiteral("cannot load: %1").arg(d->loaders[size_t(i)]->errorString());
+            d->loaders[size_t(i)].reset();
+            problems.append(info.errorString);
+            continue;
+        }
+        auto *factory = qobject_cast<TierFactory *>(root);
+        if (!factory) {
+            info.errorString = QStringLiteral("root object does not implement tiercache::TierFactory");
+            problems.append(info.errorString);
+            continue;
+        }
+        QString why;
+        std::unique_ptr<Tier> tier = factory->create(spec, &why);
+        if (!tier) {
+            *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), why.isEmpty() ? QStringLiteral("the plugin refused it") : why);
+            return nullptr;
+        }
+        return tier;
+    }
+    if (problems.isEmpty()) {
+        QStringList known;
+        for (const TierPluginInfo &info : std::as_const(d->plugins)) {
+            if (info.isUsable())
+                known.append(info.id);
+        }
+        *errorString = QStringLiteral("tier \"%1\": no plugin for \"%2:\" (available: disk%3; searched %4)")
+                               .arg(spec.text(), spec.scheme(),
+                                    known.isEmpty() ? QString() : QLatin1String(", ") + known.join(QLatin1String(", ")),
+                                    d->searchPath.join(QLatin1Char(':')));
+    } else {
+        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), problems.join(QLatin1String("; ")));
+    }
+    return nullptr;
+}
+
+} // namespace tiercache
