@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <tiercache/tierloader.h>
 
+#include "disktier_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QCoreApplication>
@@ -154,6 +155,8 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         *errorString = spec.errorString();
         return nullptr;
     }
+    if (spec.scheme() == QLatin1String("disk"))
+        return createDisk(spec, errorString);
     d->scan();
     QStringList problems;
     for (qsizetype i = 0; i < d->plugins.size(); ++i) {
@@ -195,6 +198,36 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), problems.join(QLatin1String("; ")));
     }
     return nullptr;
+}
+
+std::unique_ptr<Tier> TierLoader::createDisk(const TierSpec &spec, QString *errorString)
+{
+    for (const QString &key : spec.keys()) {
+        if (key != QLatin1String("path") && key != QLatin1String("max") && key != QLatin1String("sync")) {
+            *errorString = QStringLiteral("tier \"%1\": unknown option \"%2\" (known: path, max, sync)").arg(spec.text(), key);
+            return nullptr;
+        }
+    }
+    const QString path = spec.value(QStringLiteral("path"));
+    if (path.isEmpty()) {
+        *errorString = QStringLiteral("tier \"%1\": a stand-alone disk tier needs path=DIRECTORY").arg(spec.text());
+        return nullptr;
+    }
+    bool ok = false;
+    const qint64 max = spec.sizeValue(QStringLiteral("max"), 50 * 1024 * 1024, &ok);
+    if (!ok) {
+        *errorString = QStringLiteral("tier \"%1\": max=\"%2\" is not a size").arg(spec.text(), spec.value(QStringLiteral("max")));
+        return nullptr;
+    }
+    auto tier = std::make_unique<DiskTier>();
+    tier->setDirectory(path);
+    tier->setMaximumSize(max);
+    tier->setSync(spec.value(QStringLiteral("sync")) == QLatin1String("true"));
+    if (!tier->ensureOpen()) {
+        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), tier->errorString());
+        return nullptr;
+    }
+    return tier;
 }
 
 } // namespace tiercache

@@ -61,10 +61,12 @@ public:
     //! Every plugin file found, usable or not (scans once, then caches).
     QList<TierPluginInfo> plugins();
     //! Creates a tier for \a spec, or returns nullptr with a message naming the spec.
-    //! "disk:" is built in and not created here (NetworkCache provides it).
+    //! The built-in disk tier is created here too, stand-alone:
+    //! \c{disk:?path=DIR&max=512MiB&sync=true}.
     std::unique_ptr<Tier> create(const QString &spec, QString *errorString);
 
 private:
+    static std::unique_ptr<Tier> createDisk(const TierSpec &spec, QString *errorString);
     struct Private;
     std::unique_ptr<Private> d;
 };

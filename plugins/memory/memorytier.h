@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/tier.h>
+
+#include <QtCore/QHash>
+
+#include <list>
+
+namespace tiercache::memory {
+
+/*
+    An in-process LRU over a byte budget: a hash from key to a node of a recency list, so
+    lookups, hits, inserts and evictions are O(1). Bodies are implicitly shared QByteArrays:
+    serving a hit copies nothing.
+*/
+class MemoryTier final : public Tier
+{
+public:
+    MemoryTier(qint64 maxBytes, qint64 maxEntry);
+
+    QString name() const override { return QStringLiteral("memory"); }
+    Capabilities capabilities() const override { return Capability::VerifiesBodies; }
+    qint64 maxEntrySize() const override { return m_maxEntry; }
+    TierRecord lookup(const QString &key) override;
+    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+                                           qint64 sizeHint) override;
+    bool remove(const QString &key) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
+    qint64 size() override { return m_used; }
+    void clear() override;
+    QString errorString() const override { return {}; }
+
+    void put(const QString &key, const QNetworkCacheMetaData &metaData, const QByteArray &body);
+
+private:
+    struct Node
+    {
+        QString key;
+        QNetworkCacheMetaData metaData;
+        QByteArray body;
+        qint64 cost = 0;
+        QDateTime lastAccess;
+    };
+    using List = std::list<Node>;
+
+    static qint64 costOf(const QString &key, const QByteArray &body);
+    void touch(List::iterator it);
+    void erase(List::iterator it);
+
+    qint64 m_maxBytes;
+    qint64 m_maxEntry;
+    qint64 m_used = 0;
+    List m_lru; // most recently used first
+    QHash<QString, List::iterator> m_index;
+};
+
+} // namespace tiercache::memory
