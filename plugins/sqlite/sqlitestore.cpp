@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: MIT
+#include "sqlitestore.h"
+
+#include <QtCore/QAtomicInteger>
+#include <QtCore/QDataStream>
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
+
+#include <limits>
+
+namespace tiercache::sqlite {
+
+Q_LOGGING_CATEGORY(lcSqlite, "tiercache.sqlite")
+
+namespace {
+constexpr int ApplicationId = 0x54435331; // "TCS1"; the disk catalogue uses "TCC1"
+constexpr int SchemaVersion = 1;
+constexpr quint32 MetaMagic = 0x54434d44; // "TCMD"
+constexpr quint16 MetaVersion = 1;
+// A writer whose process died leaves a `writes` row; after this long it cannot be alive.
+constexpr qint64 StaleWriteMs = 24 * 3600 * 1000;
+constexpr int EvictBatch = 64;
+constexpr int EnumerateBatch = 256;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+qint64 rowSize(const QString &key, qint64 bodySize, qint64 metaSize)
+{
+    // What the entry really occupies, roughly: body, metadata, and the key twice (row and
+    // primary-key index). Honest enough for a budget, cheap to keep in a trigger.
+    return bodySize + metaSize + 2 * key.toUtf8().size();
+}
+} // namespace
+
+quint64 fnv1a64(const char *data, qint64 size)
+{
+    quint64 h = 14695981039346656037ULL;
+    for (qint64 i = 0; i < size; ++i) {
+        h ^= quint8(data[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+QByteArray encodeMetaData(const QNetworkCacheMetaData &metaData)
+{
+    QByteArray blob;
+    QDataStream out(&blob, QIODevice::WriteOnly);
+    // Pinned so that a newer Qt writing the same file stays readable by this one.
+    out.setVersion(QDataStream::Qt_6_0);
+    out << MetaMagic << MetaVersion << metaData;
+    return blob;
+}
+
+bool decodeMetaData(const QByteArray &blob, QNetworkCacheMetaData *metaData)
+{
+    QDataStream in(blob);
+    in.setVersion(QDataStream::Qt_6_0);
+    quint32 magic = 0;
+    quint16 version = 0;
+    in >> magic >> version;
+    if (in.status() != QDataStream::Ok || magic != MetaMagic || version != MetaVersion)
+        return false;
+    QNetworkCacheMetaData md;
+    in >> md;
+    if (in.status() != QDataStream::Ok || !in.atEnd() || !md.isValid())
+        return false;
+    *metaData = md;
+    return true;
+}
+
+Store::Store(const Options &options) : m_options(options)
+{
+    static QAtomicInteger<quint64> counter;
+    m_connectionName = QStringLiteral("tiercache-sqlite-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+Store::~Store()
+{
+    m_statements.clear(); // no statement may outlive the connection
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+void Store::setError(const QString &error)
+{
+    m_error = error;
+    qCWarning(lcSqlite).noquote() << error;
+}
+
+bool Store::open()
+{
+    const QString &path = m_options.path;
+    const QFileInfo info(path);
+    if (!info.dir().exists() && !QDir().mkpath(info.absolutePath())) {
+        m_error = QStringLiteral("cannot create the directory %1 for %2").arg(info.absolutePath(), path);
+        return false;
+    }
+    if (info.exists() && !info.isFile()) {
+        m_error = QStringLiteral("%1 is not a file").arg(path);
+        return false;
+    }
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        m_error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+        return false;
+    }
+    m_db.setDatabaseName(path);
+    // Another process holding the write lock makes us wait this long, then fail (a miss or a
+    // declined write) rather than stall the application.
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_options.timeoutMs));
+    if (!m_db.open()) {
+        m_error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
+        return false;
+    }
+    if (!createSchema()) {
+        if (!m_error.contains(path))
+            m_error = QStringLiteral("cannot use %1: %2").arg(path, m_error);
+        return false;
+    }
+    sweep();
+    m_error.clear();
+    return true;
+}
+
+bool Store::createSchema()
+{
+    QSqlQuery q(m_db);
+    // The first statement touches the file: something that is not SQLite fails here
+    // ("file is not a database"), and we leave it alone.
+    if (!q.exec(QStringLiteral("PRAGMA application_id")) || !q.next()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    const int appId = q.value(0).toInt();
+    q.finish();
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (appId == 0 && version == 0) {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next()) {
+            m_error = q.lastError().text();
+            return false;
+        }
+        const int objects = q.value(0).toInt();
+        q.finish();
+        if (objects != 0) {
+            // Somebody else's database: never touch it, the path is probably a mistake.
+            m_error = QStringLiteral("%1 is an SQLite database that does not belong to tiercache; "
+                                     "refusing to use it").arg(m_options.path);
+            return false;
+        }
+    } else if (appId != ApplicationId) {
+        m_error = QStringLiteral("%1 is an SQLite database of another application (application_id %2); "
+                                 "refusing to use it").arg(m_options.path).arg(appId);
+        return false;
+    } else if (version != SchemaVersion) {
+        m_error = QStringLiteral("%1 has tiercache sqlite schema version %2, this build reads version %3")
+                          .arg(m_options.path).arg(version).arg(SchemaVersion);
+        return false;
+    }
+
+    // WAL: readers (other processes, streaming bodies) never block the writer nor the other
+    // way round. synchronous=NORMAL: a killed process loses nothing committed; a power cut
+    // may lose the last commits, never consistency - right for a cache.
+    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
+        return false;
+    if (appId == ApplicationId)
+        return true;
+
+    // Must precede the first table; lets clear() give pages back to the filesystem.
+    if (!execSql(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL")))
+        return false;
+    if (!begin())
+        return false;
+    const char *const schema[] = {
+        "CREATE TABLE IF NOT EXISTS entries ("
+        " key TEXT PRIMARY KEY NOT NULL,"
+        " gen INTEGER NOT NULL,"          // the generation whose chunks are the body
+        " meta BLOB NOT NULL,"            // encodeMetaData()
+        " body_size INTEGER NOT NULL,"
+        " chunk_size INTEGER NOT NULL,"
+        " row_size INTEGER NOT NULL,"     // what the entry counts against the budget
+        " created INTEGER NOT NULL,"      // ms since the epoch
+        " last_access INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
+        // Keyed by generation, not by URL: a generation names one version of one key, and
+        // long URLs are not repeated per chunk. sum before data: checking it reads no blob.
+        "CREATE TABLE IF NOT EXISTS chunks ("
+        " gen INTEGER NOT NULL, seq INTEGER NOT NULL, sum INTEGER NOT NULL, data BLOB NOT NULL,"
+        " PRIMARY KEY(gen, seq)) WITHOUT ROWID",
+        // Generations being written; AUTOINCREMENT never hands out an id twice, even across
+        // processes, so an id can only ever mean one version.
+        "CREATE TABLE IF NOT EXISTS writes ("
+        " gen INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, started INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
+        // size() must be cheap and agree across processes: the total is kept by SQLite itself.
+        "CREATE TRIGGER IF NOT EXISTS entries_size_insert AFTER INSERT ON entries BEGIN"
+        " UPDATE state SET value = value + NEW.row_size WHERE name = 'total_size'; END",
+        "CREATE TRIGGER IF NOT EXISTS entries_size_delete AFTER DELETE ON entries BEGIN"
+        " UPDATE state SET value = value - OLD.row_size WHERE name = 'total_size'; END",
+        "CREATE TRIGGER IF NOT EXISTS entries_size_update AFTER UPDATE OF row_size ON entries BEGIN"
+        " UPDATE state SET value = value - OLD.row_size + NEW.row_size WHERE name = 'total_size'; END",
+    };
+    for (const char *sql : schema) {
+        if (!execSql(QLatin1String(sql))) {
+            rollback();
+            return false;
+        }
+    }
+    if (!execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
+        || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion))) {
+        rollback();
+        return false;
+    }
+    return commit();
+}
+
+void Store::sweep()
+{
+    // Leftovers of processes that died mid-write or while a reader pinned an old version:
+    // chunks no entry and no live write refer to. Best effort; failure only wastes space.
+    if (!begin())
+        return;
+    QSqlQuery &stale = statement("DELETE FROM writes WHERE started < ?");
+    stale.addBindValue(nowMs() - StaleWriteMs);
+    QSqlQuery &orphans = statement("DELETE FROM chunks WHERE gen NOT IN (SELECT gen FROM entries)"
+                                   " AND gen NOT IN (SELECT gen FROM writes)");
+    if (exec(stale) && exec(orphans)) {
+        if (orphans.numRowsAffected() > 0)
+            qCInfo(lcSqlite) << "removed" << orphans.numRowsAffected() << "orphaned chunks from" << m_options.path;
+        commit();
+    } else {
+        rollback();
+    }
+}
+
+QSqlQuery &Store::statement(const char *sql)
+{
+    std::unique_ptr<QSqlQuery> &q = m_statements[sql];
+    if (!q) {
+        q = std::make_unique<QSqlQuery>(m_db);
+        if (!q->prepare(QLatin1String(sql)))
+            qCWarning(lcSqlite).noquote() << "cannot prepare" << sql << ":" << q->lastError().text();
+    }
+    q->finish();
+    return *q;
+}
+
+bool Store::exec(QSqlQuery &q)
+{
+    if (q.exec())
+        return true;
+    setError(QStringLiteral("%1: %2").arg(m_options.path, q.lastError().text()));
+    return false;
+}
+
+bool Store::execSql(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (q.exec(sql))
+        return true;
+    m_error = q.lastError().text();
+    return false;
+}
+
+bool Store::begin()
+{
+    // IMMEDIATE takes the write lock up front (waiting up to the busy timeout): a deferred
+    // transaction that reads first could fail to upgrade without waiting at all in WAL mode.
+    m_retiring.clear();
+    QSqlQuery &q = statement("BEGIN IMMEDIATE");
+    return exec(q);
+}
+
+bool Store::commit()
+{
+    QSqlQuery &q = statement("COMMIT");
+    if (exec(q)) {
+        // Only now is a pinned generation really no longer shown.
+        m_retired.unite(m_retiring);
+        m_retiring.clear();
+        return true;
+    }
+    rollback();
+    return false;
+}
+
+void Store::rollback()
+{
+    m_retiring.clear();
+    QSqlQuery &q = statement("ROLLBACK");
+    q.exec();
+}
+
+Store::Entry Store::entry(const QString &key, bool withMetaData)
+{
+    QSqlQuery &q = withMetaData
+            ? statement("SELECT gen, body_size, chunk_size, last_access, meta FROM entries WHERE key = ?")
+            : statement("SELECT gen, body_size, chunk_size, last_access FROM entries WHERE key = ?");
+    q.addBindValue(key);
+    if (!exec(q) || !q.next())
+        return {};
+    Entry e;
+    e.generation = q.value(0).toLongLong();
+    e.bodySize = q.value(1).toLongLong();
+    e.chunkSize = q.value(2).toLongLong();
+    e.lastAccess = QDateTime::fromMSecsSinceEpoch(q.value(3).toLongLong(), Qt::UTC);
+    const QByteArray meta = withMetaData ? q.value(4).toByteArray() : QByteArray();
+    q.finish();
+    if (e.bodySize < 0 || e.chunkSize <= 0 || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
+        qCWarning(lcSqlite).noquote() << "dropping undecodable entry" << key << "from" << m_options.path;
+        removeDamaged(key, e.generation);
+        return {};
+    }
+    return e;
+}
+
+bool Store::hasAllChunks(const Entry &entry)
+{
+    QSqlQuery &q = statement("SELECT count(*) FROM chunks WHERE gen = ?");
+    q.addBindValue(entry.generation);
+    if (!exec(q) || !q.next())
+        return false;
+    const qint64 count = q.value(0).toLongLong();
+    q.finish();
+    return count == (entry.bodySize + entry.chunkSize - 1) / entry.chunkSize;
+}
+
+void Store::touch(const QString &key)
+{
+    QSqlQuery &q = statement("UPDATE entries SET last_access = ? WHERE key = ?");
+    q.addBindValue(nowMs());
+    q.addBindValue(key);
+    q.exec(); // recency is a hint: losing it to a busy database is fine
+}
+
+bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data, QString *reason)
+{
+    QSqlQuery &q = statement("SELECT sum, data FROM chunks WHERE gen = ? AND seq = ?");
+    q.addBindValue(generation);
+    q.addBindValue(seq);
+    if (!q.exec()) {
+        *reason = QStringLiteral("cannot read chunk %1: %2").arg(seq).arg(q.lastError().text());
+        return false;
+    }
+    if (!q.next()) {
+        *reason = QStringLiteral("chunk %1 is missing (the entry was replaced or damaged)").arg(seq);
+        return false;
+    }
+    const quint64 sum = quint64(q.value(0).toLongLong());
+    *data = q.value(1).toByteArray();
+    q.finish();
+    if (data->size() != expectedSize) {
+        *reason = QStringLiteral("chunk %1 has %2 bytes, expected %3").arg(seq).arg(data->size()).arg(expectedSize);
+        return false;
+    }
+    if (fnv1a64(data->constData(), data->size()) != sum) {
+        *reason = QStringLiteral("chunk %1 does not match its checksum").arg(seq);
+        return false;
+    }
+    return true;
+}
+
+qint64 Store::beginGeneration(const QString &key)
+{
+    QSqlQuery &q = statement("INSERT INTO writes (key, started) VALUES (?, ?)");
+    q.addBindValue(key);
+    q.addBindValue(nowMs());
+    if (!exec(q))
+        return -1;
+    return q.lastInsertId().toLongLong();
+}
+
+bool Store::insertChunk(qint64 generation, qint64 seq, const QByteArray &data)
+{
+    QSqlQuery &q = statement("INSERT INTO chunks (gen, seq, sum, data) VALUES (?, ?, ?, ?)");
+    q.addBindValue(generation);
+    q.addBindValue(seq);
+    q.addBindValue(qint64(fnv1a64(data.constData(), data.size())));
+    q.addBindValue(data);
+    return exec(q);
+}
+
+bool Store::commitGeneration(const QString &key, qint64 generation, const QByteArray &meta, qint64 bodySize,
+                             qint64 lastSeq, const QByteArray &lastChunk)
+{
+    const qint64 size = rowSize(key, bodySize, meta.size());
+    if (size > m_options.maxBytes) {
+        setError(QStringLiteral("an entry of %1 bytes does not fit the budget of %2 bytes").arg(size).arg(m_options.maxBytes));
+        return false;
+    }
+    if (!begin())
+        return false;
+    if (generation < 0) {
+        // Allocated and released in this transaction: AUTOINCREMENT still never reuses it.
+        generation = beginGeneration(key);
+        if (generation < 0) {
+            rollback();
+            return false;
+        }
+    } else {
+        QSqlQuery &live = statement("SELECT 1 FROM writes WHERE gen = ?");
+        live.addBindValue(generation);
+        if (!exec(live) || !live.next()) {
+            // Swept as stale by another process: its chunks may be gone.
+            live.finish();
+            rollback();
+            setError(QStringLiteral("write of %1 was abandoned").arg(key));
+            return false;
+        }
+        live.finish();
+    }
+    if (!lastChunk.isEmpty() && !insertChunk(generation, lastSeq, lastChunk)) {
+        rollback();
+        return false;
+    }
+
+    QSqlQuery &old = statement("SELECT gen FROM entries WHERE key = ?");
+    old.addBindValue(key);
+    if (!exec(old)) {
+        rollback();
+        return false;
+    }
+    const qint64 oldGeneration = old.next() ? old.value(0).toLongLong() : -1;
+    old.finish();
+
+    const qint64 now = nowMs();
+    QSqlQuery &put = oldGeneration >= 0
+            ? statement("UPDATE entries SET gen = ?, meta = ?, body_size = ?, chunk_size = ?, row_size = ?,"
+                        " created = ?, last_access = ? WHERE key = ?")
+            : statement("INSERT INTO entries (gen, meta, body_size, chunk_size, row_size, created, last_access, key)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    put.addBindValue(generation);
+    put.addBindValue(meta);
+    put.addBindValue(bodySize);
+    put.addBindValue(ChunkSize);
+    put.addBindValue(size);
+    put.addBindValue(now);
+    put.addBindValue(now);
+    put.addBindValue(key);
+    QSqlQuery &done = statement("DELETE FROM writes WHERE gen = ?");
+    if (!exec(put)) {
+        rollback();
+        return false;
+    }
+    done.addBindValue(generation);
+    if (!exec(done) || (oldGeneration >= 0 && !dropGeneration(oldGeneration)) || !evict(key)) {
+        rollback();
+        return false;
+    }
+    return commit();
+}
+
+void Store::abandonGeneration(qint64 generation)
+{
+    if (!begin())
+        return; // the sweep of a later open() collects what stays behind
+    QSqlQuery &chunks = statement("DELETE FROM chunks WHERE gen = ?");
+    chunks.addBindValue(generation);
+    QSqlQuery &write = statement("DELETE FROM writes WHERE gen = ?");
+    write.addBindValue(generation);
+    if (exec(chunks) && exec(write))
+        commit();
+    else
+        rollback();
+}
+
+bool Store::dropGeneration(qint64 generation)
+{
+    if (m_pins.contains(generation)) {
+        m_retiring.insert(generation);
+        return true;
+    }
+    QSqlQuery &q = statement("DELETE FROM chunks WHERE gen = ?");
+    q.addBindValue(generation);
+    return exec(q);
+}
+
+bool Store::evict(const QString &keep)
+{
+    for (;;) {
+        const qint64 total = totalSize();
+        if (total < 0)
+            return false;
+        if (total <= m_options.maxBytes)
+            return true;
+        QSqlQuery &q = statement("SELECT key, gen, row_size FROM entries WHERE key != ?"
+                                 " ORDER BY last_access LIMIT ?");
+        q.addBindValue(keep);
+        q.addBindValue(EvictBatch);
+        if (!exec(q))
+            return false;
+        struct Victim { QString key; qint64 generation; qint64 size; };
+        QList<Victim> victims;
+        qint64 freed = 0;
+        while (total - freed > m_options.maxBytes && q.next()) {
+            victims.append({q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong()});
+            freed += victims.last().size;
+        }
+        q.finish();
+        if (victims.isEmpty())
+            return true; // only `keep` is left, and it fits on its own (checked before)
+        for (const Victim &v : victims) {
+            QSqlQuery &del = statement("DELETE FROM entries WHERE key = ?");
+            del.addBindValue(v.key);
+            if (!exec(del) || !dropGeneration(v.generation))
+                return false;
+        }
+    }
+}
+
+bool Store::remove(const QString &key)
+{
+    if (!begin())
+        return false;
+    QSqlQuery &q = statement("SELECT gen FROM entries WHERE key = ?");
+    q.addBindValue(key);
+    if (!exec(q) || !q.next()) {
+        q.finish();
+        rollback();
+        return false;
+    }
+    const qint64 generation = q.value(0).toLongLong();
+    q.finish();
+    QSqlQuery &del = statement("DELETE FROM entries WHERE key = ?");
+    del.addBindValue(key);
+    if (!exec(del) || !dropGeneration(generation)) {
+        rollback();
+        return false;
+    }
+    return commit();
+}
+
+void Store::removeDamaged(const QString &key, qint64 generation)
+{
+    if (!begin())
+        return;
+    QSqlQuery &del = statement("DELETE FROM entries WHERE key = ? AND gen = ?");
+    del.addBindValue(key);
+    del.addBindValue(generation);
+    if (!exec(del)) {
+        rollback();
+        return;
+    }
+    const bool wasCurrent = del.numRowsAffected() > 0;
+    if (wasCurrent && !dropGeneration(generation)) {
+        rollback();
+        return;
+    }
+    commit();
+}
+
+bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+{
+    const QByteArray meta = encodeMetaData(metaData);
+    QSqlQuery &q = statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?");
+    q.addBindValue(meta);
+    q.addBindValue(qint64(meta.size()));
+    q.addBindValue(qint64(2 * key.toUtf8().size()));
+    q.addBindValue(key);
+    return exec(q) && q.numRowsAffected() > 0;
+}
+
+void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
+{
+    // Pages of rows, most recent first, each page read completely before the visitor runs:
+    // memory stays bounded and the visitor may call back into the tier (remove, lookup).
+    qint64 afterAccess = std::numeric_limits<qint64>::max();
+    QString afterKey;
+    bool first = true;
+    for (;;) {
+        QSqlQuery &q = first
+                ? statement("SELECT key, meta, body_size, last_access, gen FROM entries"
+                            " ORDER BY last_access DESC, key DESC LIMIT ?")
+                : statement("SELECT key, meta, body_size, last_access, gen FROM entries"
+                            " WHERE (last_access, key) < (?, ?) ORDER BY last_access DESC, key DESC LIMIT ?");
+        if (!first) {
+            q.addBindValue(afterAccess);
+            q.addBindValue(afterKey);
+        }
+        q.addBindValue(EnumerateBatch);
+        if (!exec(q))
+            return;
+        QList<TierRecord> page;
+        QList<QPair<QString, qint64>> damaged;
+        while (q.next()) {
+            TierRecord r;
+            r.key = q.value(0).toString();
+            afterAccess = q.value(3).toLongLong();
+            afterKey = r.key;
+            if (!decodeMetaData(q.value(1).toByteArray(), &r.metaData)) {
+                damaged.append({r.key, q.value(4).toLongLong()});
+                continue;
+            }
+            r.bodySize = q.value(2).toLongLong();
+            r.lastAccess = QDateTime::fromMSecsSinceEpoch(afterAccess, Qt::UTC);
+            page.append(std::move(r));
+        }
+        q.finish();
+        const bool last = page.size() + damaged.size() < EnumerateBatch;
+        first = false;
+        for (const auto &[key, generation] : std::as_const(damaged))
+            removeDamaged(key, generation);
+        for (const TierRecord &r : std::as_const(page)) {
+            if (!visitor(r))
+                return;
+        }
+        if (last)
+            return;
+    }
+}
+
+qint64 Store::totalSize()
+{
+    QSqlQuery &q = statement("SELECT value FROM state WHERE name = 'total_size'");
+    if (!exec(q) || !q.next())
+        return -1;
+    const qint64 total = q.value(0).toLongLong();
+    q.finish();
+    return total;
+}
+
+void Store::clear()
+{
+    if (!begin())
+        return;
+    // Pinned generations survive as retired ones so that bodies being read stay intact.
+    QSqlQuery &pinned = statement("SELECT gen FROM entries");
+    if (!exec(pinned)) {
+        rollback();
+        return;
+    }
+    QSet<qint64> retire;
+    while (pinned.next()) {
+        const qint64 generation = pinned.value(0).toLongLong();
+        if (m_pins.contains(generation))
+            retire.insert(generation);
+    }
+    pinned.finish();
+    m_retiring = retire;
+    QStringList keep;
+    for (qint64 generation : std::as_const(retire))
+        keep.append(QString::number(generation));
+    QSqlQuery q(m_db);
+    const QString chunks = QStringLiteral("DELETE FROM chunks WHERE gen IN (SELECT gen FROM entries)")
+            + (keep.isEmpty() ? QString() : QStringLiteral(" AND gen NOT IN (%1)").arg(keep.join(QLatin1Char(','))));
+    if (!q.exec(chunks) || !q.exec(QStringLiteral("DELETE FROM entries"))) {
+        setError(QStringLiteral("%1: %2").arg(m_options.path, q.lastError().text()));
+        rollback();
+        return;
+    }
+    if (!commit())
+        return;
+    execSql(QStringLiteral("PRAGMA incremental_vacuum")); // give the space back
+}
+
+void Store::pin(qint64 generation)
+{
+    ++m_pins[generation];
+}
+
+void Store::unpin(qint64 generation)
+{
+    auto it = m_pins.find(generation);
+    if (it == m_pins.end())
+        return;
+    if (--*it > 0)
+        return;
+    m_pins.erase(it);
+    if (m_retired.remove(generation)) {
+        QSqlQuery &q = statement("DELETE FROM chunks WHERE gen = ?");
+        q.addBindValue(generation);
+        exec(q); // if this fails the sweep of a later open() collects them
+    }
+}
+
+} // namespace tiercache::sqlite

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/tier.h>
+
+#include <QtCore/QHash>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QSet>
+#include <QtSql/QSqlDatabase>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+QT_BEGIN_NAMESPACE
+class QSqlQuery;
+QT_END_NAMESPACE
+
+namespace tiercache::sqlite {
+
+Q_DECLARE_LOGGING_CATEGORY(lcSqlite)
+
+//! Bodies are split into chunks of this size (the last one is shorter). Small enough that a
+//! reader holds little memory, large enough that a 100 MiB body is only 1600 rows.
+constexpr qint64 ChunkSize = 64 * 1024;
+
+//! 64-bit FNV-1a: cheap, and unlike a CRC-32 practically never matches a different chunk.
+quint64 fnv1a64(const char *data, qint64 size);
+
+//! QNetworkCacheMetaData <-> BLOB with a magic and a version, so rows written by a future
+//! format (or garbage) are recognised and dropped rather than misread.
+QByteArray encodeMetaData(const QNetworkCacheMetaData &metaData);
+bool decodeMetaData(const QByteArray &blob, QNetworkCacheMetaData *metaData);
+
+struct Options
+{
+    QString path;
+    qint64 maxBytes = 256 * 1024 * 1024;
+    qint64 maxEntry = -1; // resolved by the factory; never -1 here
+    int timeoutMs = 2000;
+};
+
+/*
+    The database behind one tier instance: one QSqlDatabase connection (a unique name per
+    instance), the SQL, and the bookkeeping shared by the tier, its writers and its readers.
+    Writers and body devices may outlive the Tier object (NetworkCache::setTiers() while a
+    reply streams), so they all hold it through a shared_ptr; the connection closes when the
+    last of them is gone.
+
+    Versions of a body are "generations": every write gets a fresh id (AUTOINCREMENT in the
+    `writes` table, so unique across processes and never reused), its chunks are stored under
+    that id, and the entry row names the generation it shows. Nothing a writer stores is
+    reachable before commit() points the entry at it; a reader only ever asks for chunks of
+    the generation it started with, so it can never mix two versions.
+*/
+class Store
+{
+public:
+    explicit Store(const Options &options);
+    ~Store();
+    Store(const Store &) = delete;
+    Store &operator=(const Store &) = delete;
+
+    //! Opens or creates the file; false with errorString() set when it cannot be used.
+    bool open();
+
+    const Options &options() const { return m_options; }
+    QString errorString() const { return m_error; }
+    void setError(const QString &error);
+
+    struct Entry
+    {
+        qint64 generation = -1;
+        qint64 bodySize = -1;
+        qint64 chunkSize = 0;
+        QNetworkCacheMetaData metaData;
+        QDateTime lastAccess;
+        bool isValid() const { return generation >= 0; }
+    };
+    //! The entry for \a key (undecodable rows are deleted and reported as missing).
+    Entry entry(const QString &key, bool withMetaData);
+    //! Whether all chunks of \a entry exist (an index-only count, no body bytes are read).
+    bool hasAllChunks(const Entry &entry);
+    void touch(const QString &key);
+
+    //! Reads and verifies chunk \a seq of \a generation. Returns false with \a reason set when
+    //! the chunk is missing, short or does not match its checksum.
+    bool readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data, QString *reason);
+
+    //! A fresh generation id, registered as being written (so that no sweep takes its chunks).
+    qint64 beginGeneration(const QString &key);
+    bool insertChunk(qint64 generation, qint64 seq, const QByteArray &data);
+    //! In one transaction: stores \a lastChunk as chunk \a lastSeq of \a generation (which
+    //! is allocated now if it is -1, the usual case for a body smaller than a chunk), makes
+    //! it the body of \a key, drops the previous generation and evicts to the budget.
+    bool commitGeneration(const QString &key, qint64 generation, const QByteArray &meta, qint64 bodySize,
+                          qint64 lastSeq, const QByteArray &lastChunk);
+    //! Forgets an uncommitted generation and its chunks.
+    void abandonGeneration(qint64 generation);
+
+    bool remove(const QString &key);
+    //! Deletes the entry of \a key only while it still shows \a generation: a damaged body
+    //! goes, a newer version written meanwhile stays.
+    void removeDamaged(const QString &key, qint64 generation);
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData);
+    void enumerate(const std::function<bool(const TierRecord &)> &visitor);
+    qint64 totalSize();
+    void clear();
+
+    //! Readers in this process pin their generation: a replace or eviction then leaves its
+    //! chunks until the last reader lets go. (Readers in other processes are not known here;
+    //! theirs fail cleanly with "chunk missing" instead.)
+    void pin(qint64 generation);
+    void unpin(qint64 generation);
+
+private:
+    QSqlQuery &statement(const char *sql);
+    bool exec(QSqlQuery &q);
+    bool execSql(const QString &sql);
+    bool begin();
+    bool commit();
+    void rollback();
+    bool createSchema();
+    void sweep();
+    //! Deletes the chunks of a generation that is no longer shown, unless a reader pins it.
+    bool dropGeneration(qint64 generation);
+    bool evict(const QString &keep);
+
+    Options m_options;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    QString m_error;
+    std::unordered_map<const char *, std::unique_ptr<QSqlQuery>> m_statements;
+    QHash<qint64, int> m_pins;
+    QSet<qint64> m_retired; // dropped while pinned: delete when unpinned
+    QSet<qint64> m_retiring; // dropped in the open transaction: retired if it commits
+};
+
+} // namespace tiercache::sqlite

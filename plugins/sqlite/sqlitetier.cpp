@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+#include "sqlitetier.h"
+#include "chunkdevice.h"
+#include "sqlitestore.h"
+
+namespace tiercache::sqlite {
+
+namespace {
+
+/*
+    Full chunks go into the database as they arrive, each in its own short transaction, under
+    a generation no entry points to yet: they are invisible until commit(), and no write lock
+    is held while the body trickles in from the network - a transaction spanning the download
+    would stall every other writer, in this process and in others, for its whole duration.
+    The generation is allocated with the first full chunk; the last, partial chunk and the
+    entry row go in together in commit()'s transaction, so a body smaller than a chunk costs
+    a single transaction. A writer that dies or is destroyed uncommitted deletes its chunks;
+    if even that fails (process killed), the sweep at the next open removes chunks that no
+    entry and no live write refer to.
+*/
+class SqliteWriter final : public TierWriter
+{
+public:
+    SqliteWriter(std::shared_ptr<Store> store, const QString &key, const QNetworkCacheMetaData &metaData)
+        : m_store(std::move(store)), m_key(key), m_meta(encodeMetaData(metaData))
+    {
+    }
+
+    ~SqliteWriter() override
+    {
+        if (!m_committed && m_generation >= 0)
+            m_store->abandonGeneration(m_generation);
+    }
+
+    bool write(const char *data, qint64 size) override
+    {
+        if (m_dead)
+            return false;
+        const qint64 limit = m_store->options().maxEntry;
+        if (m_written + size > limit)
+            return die(QStringLiteral("body exceeds the sqlite tier's max_entry of %1 bytes").arg(limit));
+        m_written += size;
+        m_pending.append(data, size);
+        qint64 offset = 0;
+        while (m_pending.size() - offset >= ChunkSize) {
+            if (m_generation < 0 && (m_generation = m_store->beginGeneration(m_key)) < 0)
+                return die(m_store->errorString());
+            if (!m_store->insertChunk(m_generation, m_seq, m_pending.mid(offset, ChunkSize)))
+                return die(m_store->errorString());
+            ++m_seq;
+            offset += ChunkSize;
+        }
+        if (offset > 0)
+            m_pending.remove(0, offset);
+        return true;
+    }
+
+    bool commit() override
+    {
+        if (m_dead || m_committed)
+            return false;
+        if (!m_store->commitGeneration(m_key, m_generation, m_meta, m_written, m_seq, m_pending))
+            return die(m_store->errorString());
+        m_committed = true;
+        m_pending = QByteArray();
+        return true;
+    }
+
+    QString errorString() const override { return m_error; }
+
+private:
+    bool die(const QString &error)
+    {
+        m_dead = true;
+        m_error = error;
+        m_pending = QByteArray();
+        if (m_generation >= 0)
+            m_store->abandonGeneration(m_generation);
+        m_generation = -1;
+        return false;
+    }
+
+    std::shared_ptr<Store> m_store;
+    QString m_key;
+    QByteArray m_meta;
+    qint64 m_generation = -1; // allocated with the first full chunk
+    QByteArray m_pending; // less than one chunk, between write() calls
+    qint64 m_written = 0;
+    qint64 m_seq = 0;
+    bool m_dead = false;
+    bool m_committed = false;
+    QString m_error;
+};
+
+} // namespace
+
+std::unique_ptr<SqliteTier> SqliteTier::open(const Options &options, QString *errorString)
+{
+    auto store = std::make_shared<Store>(options);
+    if (!store->open()) {
+        *errorString = store->errorString();
+        return nullptr;
+    }
+    return std::unique_ptr<SqliteTier>(new SqliteTier(std::move(store)));
+}
+
+SqliteTier::SqliteTier(std::shared_ptr<Store> store) : m_store(std::move(store)) { }
+
+SqliteTier::~SqliteTier() = default;
+
+qint64 SqliteTier::maxEntrySize() const
+{
+    return m_store->options().maxEntry;
+}
+
+TierRecord SqliteTier::lookup(const QString &key)
+{
+    Store::Entry e = m_store->entry(key, true);
+    if (!e.isValid())
+        return {};
+    // Cheap (index only) and catches the commonest damage, a body whose chunks are gone.
+    if (!m_store->hasAllChunks(e)) {
+        m_store->setError(QStringLiteral("entry %1 has missing chunks; removed").arg(key));
+        m_store->removeDamaged(key, e.generation);
+        return {};
+    }
+    TierRecord r;
+    r.key = key;
+    r.metaData = std::move(e.metaData);
+    r.bodySize = e.bodySize;
+    r.lastAccess = e.lastAccess;
+    return r;
+}
+
+QIODevice *SqliteTier::openBody(const QString &key)
+{
+    const Store::Entry e = m_store->entry(key, false);
+    if (!e.isValid())
+        return nullptr;
+    // The first chunk is read (and verified) now: a device that exists has bytes available
+    // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
+    QByteArray first;
+    if (e.bodySize > 0) {
+        QString reason;
+        if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first, &reason)) {
+            m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(key, reason));
+            m_store->removeDamaged(key, e.generation);
+            return nullptr;
+        }
+    }
+    m_store->touch(key);
+    m_store->pin(e.generation);
+    return new ChunkDevice(m_store, key, e.generation, e.bodySize, e.chunkSize, first);
+}
+
+std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+                                                   qint64 sizeHint)
+{
+    if (sizeHint > m_store->options().maxEntry)
+        return nullptr;
+    // Touches no database yet: a body smaller than a chunk is written by commit() alone.
+    return std::make_unique<SqliteWriter>(m_store, key, metaData);
+}
+
+bool SqliteTier::remove(const QString &key)
+{
+    return m_store->remove(key);
+}
+
+bool SqliteTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+{
+    return m_store->updateMetaData(key, metaData);
+}
+
+void SqliteTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
+{
+    m_store->enumerate(visitor);
+}
+
+qint64 SqliteTier::size()
+{
+    return qMax<qint64>(0, m_store->totalSize());
+}
+
+void SqliteTier::clear()
+{
+    m_store->clear();
+}
+
+QString SqliteTier::errorString() const
+{
+    return m_store->errorString();
+}
+
+} // namespace tiercache::sqlite

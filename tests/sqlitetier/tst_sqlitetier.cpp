@@ -1,0 +1,846 @@
+// SPDX-License-Identifier: MIT
+// The sqlite tier plugin: through TierLoader with spec strings, and end to end through a real
+// QNetworkAccessManager. The database is inspected (and damaged) with a separate connection.
+
+#include "../auto/cachetestutil.h"
+
+#include <tiercache/networkcache.h>
+#include <tiercache/tierloader.h>
+
+#include <QtCore/QEventLoop>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
+#include <QtTest/QTest>
+
+using namespace tiercache;
+using namespace tiercache::test;
+
+namespace {
+
+constexpr qint64 Chunk = 64 * 1024; // the plugin's chunk size
+
+QByteArray pattern(qint64 size, quint32 seed)
+{
+    return LoopbackServer::patternBody(0, size, seed);
+}
+
+QNetworkCacheMetaData makeMeta(const QString &key, const QByteArray &etag = "\"v1\"")
+{
+    QNetworkCacheMetaData md;
+    md.setUrl(QUrl(key));
+    md.setSaveToDisk(true);
+    md.setExpirationDate(QDateTime(QDate(2031, 2, 3), QTime(4, 5, 6), Qt::UTC));
+    md.setLastModified(QDateTime(QDate(2020, 1, 2), QTime(3, 4, 5), Qt::UTC));
+    md.setRawHeaders({{"Content-Type", "text/plain; charset=utf-8"},
+                      {"Cache-Control", "max-age=3600"},
+                      {"ETag", etag}});
+    QNetworkCacheMetaData::AttributesMap attributes;
+    attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
+    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray("OK"));
+    md.setAttributes(attributes);
+    return md;
+}
+
+bool put(Tier &tier, const QString &key, const QByteArray &body,
+         const QNetworkCacheMetaData &md = {}, qint64 piece = 10000)
+{
+    auto writer = tier.beginWrite(key, md.isValid() ? md : makeMeta(key), body.size());
+    if (!writer)
+        return false;
+    for (qint64 at = 0; at < body.size(); at += piece) {
+        if (!writer->write(body.constData() + at, qMin(piece, body.size() - at)))
+            return false;
+    }
+    return writer->commit();
+}
+
+struct ReadResult
+{
+    QByteArray data;
+    bool complete = false; // read() said -1: the whole body
+    bool failed = false;   // stopped with an error
+    QString error;
+};
+
+// Reads as an application does: whatever is there, then waits for readyRead().
+// \a afterFirstRead runs once after the first bytes arrived (to replace the entry meanwhile).
+ReadResult readBody(QIODevice *device, const std::function<void()> &afterFirstRead = {}, int timeoutMs = 20000)
+{
+    ReadResult r;
+    QElapsedTimer timer;
+    timer.start();
+    std::function<void()> hook = afterFirstRead;
+    char buffer[16384];
+    while (timer.elapsed() < timeoutMs) {
+        const qint64 n = device->read(buffer, sizeof buffer);
+        if (n > 0) {
+            r.data.append(buffer, n);
+            if (hook) {
+                hook();
+                hook = nullptr;
+            }
+            continue;
+        }
+        if (n < 0) {
+            r.complete = true;
+            return r;
+        }
+        if (device->atEnd()) { // 0 and at end: the device gave up
+            r.failed = true;
+            r.error = device->errorString();
+            return r;
+        }
+        QEventLoop loop;
+        QObject::connect(device, &QIODevice::readyRead, &loop, &QEventLoop::quit);
+        QTimer::singleShot(200, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    r.error = QStringLiteral("timed out");
+    return r;
+}
+
+QByteArray readAll(Tier &tier, const QString &key)
+{
+    std::unique_ptr<QIODevice> device(tier.openBody(key));
+    if (!device)
+        return "<no device>";
+    const ReadResult r = readBody(device.get());
+    return r.complete ? r.data : QByteArray("<incomplete: ") + r.error.toUtf8() + '>';
+}
+
+// A second connection to the tier's file, as another process or a vandal would have.
+class Sql
+{
+public:
+    explicit Sql(const QString &path)
+    {
+        static int counter = 0;
+        m_name = QStringLiteral("tst-sqlitetier-%1").arg(++counter);
+        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        m_db.setDatabaseName(path);
+        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        m_db.open();
+    }
+    ~Sql()
+    {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    qint64 count(const QString &table)
+    {
+        QSqlQuery q(m_db);
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM ") + table) || !q.next())
+            return -1;
+        return q.value(0).toLongLong();
+    }
+    bool exec(const QString &sql, const QVariantList &values = {})
+    {
+        QSqlQuery q(m_db);
+        q.prepare(sql);
+        for (const QVariant &v : values)
+            q.addBindValue(v);
+        if (!q.exec()) {
+            qWarning() << sql << q.lastError().text();
+            return false;
+        }
+        return true;
+    }
+    QVariant value(const QString &sql, const QVariantList &values = {})
+    {
+        QSqlQuery q(m_db);
+        q.prepare(sql);
+        for (const QVariant &v : values)
+            q.addBindValue(v);
+        if (!q.exec() || !q.next())
+            return {};
+        return q.value(0);
+    }
+
+private:
+    QString m_name;
+    QSqlDatabase m_db;
+};
+
+} // namespace
+
+class tst_SqliteTier : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void pluginIsFound();
+    void roundTrip();
+    void emptyBody();
+    void largeBodyStreamsInChunks();
+    void remove();
+    void updateMetaDataKeepsBody();
+    void enumerate();
+    void clear();
+    void sizeAndLruEviction();
+    void maxEntryIsRefused();
+    void persistsAcrossReopen();
+    void readerKeepsOldBodyDuringReplace();
+    void readerOfAnotherConnectionNeverMixesVersions();
+    void abortedWriterLeavesNothing();
+    void badSpecs_data();
+    void badSpecs();
+    void foreignDatabaseIsRefused();
+    void nonDatabaseFileIsRefused();
+    void corruptedChunkFailsMidStream();
+    void corruptedFirstChunkIsAMiss();
+    void missingChunkIsAMiss();
+    void undecodableMetaDataIsAMiss();
+    void orphanedChunksAreSweptOnOpen();
+    void endToEnd_data();
+    void endToEnd();
+    void endToEndDamagedBodyAbortsReply();
+
+private:
+    QString dbPath() const { return m_dir->path() + QLatin1String("/t.db"); }
+    std::unique_ptr<Tier> create(const QString &options = {}, QString *error = nullptr);
+
+    TierLoader m_loader; // outlives every tier it created
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void tst_SqliteTier::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void tst_SqliteTier::cleanup()
+{
+    m_dir.reset();
+}
+
+std::unique_ptr<Tier> tst_SqliteTier::create(const QString &options, QString *error)
+{
+    QString why;
+    auto tier = m_loader.create(QStringLiteral("sqlite:?path=") + dbPath() + options, &why);
+    if (error)
+        *error = why;
+    else if (!tier)
+        qWarning().noquote() << why;
+    return tier;
+}
+
+void tst_SqliteTier::pluginIsFound()
+{
+    const auto plugins = m_loader.plugins();
+    const auto it = std::find_if(plugins.cbegin(), plugins.cend(),
+                                 [](const TierPluginInfo &p) { return p.id == QLatin1String("sqlite"); });
+    QVERIFY2(it != plugins.cend(), "set TIERCACHE_PLUGIN_PATH to the build's tiercache-plugins");
+    QVERIFY2(it->isUsable(), qPrintable(it->errorString));
+    QStringList keys;
+    for (const auto &option : it->config)
+        keys.append(option.toObject().value(QLatin1String("key")).toString());
+    QCOMPARE(keys, (QStringList{QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("max_entry"),
+                                QStringLiteral("timeout_ms")}));
+    auto tier = create();
+    QVERIFY(tier);
+    QCOMPARE(tier->name(), QStringLiteral("sqlite"));
+    QVERIFY(tier->capabilities().testFlag(Tier::Capability::Persistent));
+    QVERIFY(tier->capabilities().testFlag(Tier::Capability::Shared));
+    QCOMPARE(tier->maxEntrySize(), qint64(64) * 1024 * 1024); // max/4 of the 256 MiB default
+}
+
+void tst_SqliteTier::roundTrip()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/a?x=1");
+    const QNetworkCacheMetaData md = makeMeta(key);
+    const QByteArray body = "hello, sqlite";
+    QVERIFY(!tier->lookup(key).isValid());
+    QVERIFY(!tier->openBody(key));
+    QVERIFY(put(*tier, key, body, md));
+
+    const TierRecord r = tier->lookup(key);
+    QVERIFY(r.isValid());
+    QCOMPARE(r.key, key);
+    QCOMPARE(r.bodySize, body.size());
+    QVERIFY(r.lastAccess.isValid());
+    QCOMPARE(r.metaData, md);
+    QCOMPARE(r.metaData.rawHeaders(), md.rawHeaders());
+    QCOMPARE(r.metaData.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(r.metaData.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(), QByteArray("OK"));
+    QCOMPARE(r.metaData.expirationDate(), md.expirationDate());
+    QCOMPARE(readAll(*tier, key), body);
+    QVERIFY(tier->errorString().isEmpty());
+}
+
+void tst_SqliteTier::emptyBody()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/empty");
+    QVERIFY(put(*tier, key, QByteArray()));
+    QCOMPARE(tier->lookup(key).bodySize, 0);
+    std::unique_ptr<QIODevice> device(tier->openBody(key));
+    QVERIFY(device);
+    QVERIFY(device->atEnd());
+    char c;
+    QCOMPARE(device->read(&c, 1), qint64(-1));
+}
+
+void tst_SqliteTier::largeBodyStreamsInChunks()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/large");
+    const QByteArray body = pattern(5 * 1024 * 1024 + 123, 7);
+    QVERIFY(put(*tier, key, body, {}, 100000)); // pieces that straddle chunk boundaries
+    QCOMPARE(tier->lookup(key).bodySize, body.size());
+    {
+        Sql sql(dbPath());
+        QCOMPARE(sql.count(QStringLiteral("chunks")), (body.size() + Chunk - 1) / Chunk);
+    }
+    std::unique_ptr<QIODevice> device(tier->openBody(key));
+    QVERIFY(device);
+    QVERIFY(device->isSequential());
+    // One chunk at a time, never the whole body.
+    QVERIFY(device->bytesAvailable() > 0);
+    QVERIFY(device->bytesAvailable() <= Chunk);
+    const ReadResult r = readBody(device.get());
+    QVERIFY2(r.complete, qPrintable(r.error));
+    QCOMPARE(r.data.size(), body.size());
+    QVERIFY(r.data == body);
+    QVERIFY(device->atEnd());
+}
+
+void tst_SqliteTier::remove()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/r");
+    QVERIFY(put(*tier, key, pattern(200000, 1)));
+    QVERIFY(tier->remove(key));
+    QVERIFY(!tier->lookup(key).isValid());
+    QVERIFY(!tier->openBody(key));
+    QVERIFY(!tier->remove(key));
+    QCOMPARE(tier->size(), 0);
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("entries")), 0);
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+}
+
+void tst_SqliteTier::updateMetaDataKeepsBody()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/u");
+    const QByteArray body = pattern(150000, 2);
+    QVERIFY(put(*tier, key, body));
+    const qint64 sizeBefore = tier->size();
+    QNetworkCacheMetaData md = makeMeta(key, "\"a-much-longer-etag-after-revalidation\"");
+    md.setExpirationDate(QDateTime(QDate(2040, 1, 1), QTime(0, 0), Qt::UTC));
+    QVERIFY(tier->updateMetaData(key, md));
+    const TierRecord r = tier->lookup(key);
+    QCOMPARE(r.metaData, md);
+    QCOMPARE(r.bodySize, body.size());
+    QCOMPARE(readAll(*tier, key), body);
+    QVERIFY(tier->size() > sizeBefore); // the longer ETag is accounted for
+    QVERIFY(!tier->updateMetaData(QStringLiteral("http://example.com/none"), md));
+}
+
+void tst_SqliteTier::enumerate()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    // More than one page of the paged enumeration.
+    QSet<QString> expected;
+    for (int i = 0; i < 600; ++i) {
+        const QString key = QStringLiteral("http://example.com/e/%1").arg(i);
+        expected.insert(key);
+        QVERIFY(put(*tier, key, QByteArray::number(i)));
+    }
+    QSet<QString> seen;
+    int visits = 0;
+    tier->enumerate([&](const TierRecord &r) {
+        ++visits;
+        seen.insert(r.key);
+        return r.isValid() && r.metaData.url() == QUrl(r.key) && r.lastAccess.isValid()
+                && r.bodySize == QByteArray::number(r.key.section(QLatin1Char('/'), -1).toInt()).size();
+    });
+    QCOMPARE(visits, 600);
+    QCOMPARE(seen, expected);
+
+    visits = 0;
+    tier->enumerate([&](const TierRecord &) { return ++visits < 3; });
+    QCOMPARE(visits, 3);
+
+    // The visitor may modify the tier.
+    tier->enumerate([&](const TierRecord &r) { return tier->remove(r.key); });
+    QCOMPARE(tier->size(), 0);
+}
+
+void tst_SqliteTier::clear()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    QVERIFY(put(*tier, QStringLiteral("http://example.com/1"), pattern(100000, 1)));
+    QVERIFY(put(*tier, QStringLiteral("http://example.com/2"), "two"));
+    QVERIFY(tier->size() > 100000);
+    tier->clear();
+    QCOMPARE(tier->size(), 0);
+    QVERIFY(!tier->lookup(QStringLiteral("http://example.com/1")).isValid());
+    int visits = 0;
+    tier->enumerate([&](const TierRecord &) { return ++visits, true; });
+    QCOMPARE(visits, 0);
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+    // Still usable.
+    QVERIFY(put(*tier, QStringLiteral("http://example.com/3"), "three"));
+    QCOMPARE(readAll(*tier, QStringLiteral("http://example.com/3")), QByteArray("three"));
+}
+
+void tst_SqliteTier::sizeAndLruEviction()
+{
+    auto tier = create(QStringLiteral("&max=200KiB&max_entry=100KiB"));
+    QVERIFY(tier);
+    const qint64 budget = 200 * 1024;
+    const auto key = [](const char *name) { return QStringLiteral("http://example.com/lru/") + QLatin1String(name); };
+    QVERIFY(put(*tier, key("a"), pattern(60000, 1)));
+    QTest::qWait(5);
+    QVERIFY(put(*tier, key("b"), pattern(60000, 2)));
+    QTest::qWait(5);
+    QVERIFY(put(*tier, key("c"), pattern(60000, 3)));
+    QTest::qWait(5);
+    const qint64 three = tier->size();
+    QVERIFY2(three > 180000 && three <= budget, qPrintable(QString::number(three)));
+    // size() = bodies + metadata + keys: what enumerate() reports plus the overhead.
+    qint64 bodies = 0;
+    tier->enumerate([&](const TierRecord &r) { return bodies += r.bodySize, true; });
+    QCOMPARE(bodies, 180000);
+
+    // Reading "a" makes "b" the least recently used.
+    QCOMPARE(readAll(*tier, key("a")), pattern(60000, 1));
+    QTest::qWait(5);
+    QVERIFY(put(*tier, key("d"), pattern(60000, 4)));
+    QVERIFY(tier->lookup(key("a")).isValid());
+    QVERIFY(!tier->lookup(key("b")).isValid());
+    QVERIFY(tier->lookup(key("c")).isValid());
+    QVERIFY(tier->lookup(key("d")).isValid());
+    QVERIFY(tier->size() <= budget);
+    QCOMPARE(tier->size(), three); // same sizes, same key lengths
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 3); // b's chunk went with it
+
+    // A large newcomer pushes out several.
+    QVERIFY(put(*tier, key("e"), pattern(100 * 1024, 5)));
+    QVERIFY(tier->size() <= budget);
+    QVERIFY(tier->lookup(key("e")).isValid());
+    QVERIFY(!tier->lookup(key("c")).isValid());
+}
+
+void tst_SqliteTier::maxEntryIsRefused()
+{
+    auto tier = create(QStringLiteral("&max=1MiB&max_entry=100KiB"));
+    QVERIFY(tier);
+    QCOMPARE(tier->maxEntrySize(), 100 * 1024);
+    const QString key = QStringLiteral("http://example.com/big");
+    QVERIFY(!tier->beginWrite(key, makeMeta(key), 200 * 1024));
+    // Unknown size: declined while writing.
+    auto writer = tier->beginWrite(key, makeMeta(key), -1);
+    QVERIFY(writer);
+    const QByteArray body = pattern(200 * 1024, 9);
+    bool declined = false;
+    for (qint64 at = 0; at < body.size() && !declined; at += 32 * 1024)
+        declined = !writer->write(body.constData() + at, 32 * 1024);
+    QVERIFY(declined);
+    QVERIFY(writer->errorString().contains(QLatin1String("max_entry")));
+    QVERIFY(!writer->write("x", 1)); // dead
+    QVERIFY(!writer->commit());
+    writer.reset();
+    QVERIFY(!tier->lookup(key).isValid());
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+    QCOMPARE(sql.count(QStringLiteral("writes")), 0);
+    // Exactly max_entry is fine.
+    QVERIFY(put(*tier, key, pattern(100 * 1024, 9)));
+}
+
+void tst_SqliteTier::persistsAcrossReopen()
+{
+    const QString key = QStringLiteral("http://example.com/p");
+    const QNetworkCacheMetaData md = makeMeta(key);
+    const QByteArray body = pattern(300000, 4);
+    qint64 size = 0;
+    {
+        auto tier = create();
+        QVERIFY(tier);
+        QVERIFY(put(*tier, key, body, md));
+        size = tier->size();
+    }
+    auto tier = create();
+    QVERIFY(tier);
+    const TierRecord r = tier->lookup(key);
+    QVERIFY(r.isValid());
+    QCOMPARE(r.metaData, md);
+    QCOMPARE(tier->size(), size);
+    QCOMPARE(readAll(*tier, key), body);
+}
+
+void tst_SqliteTier::readerKeepsOldBodyDuringReplace()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/replace");
+    const QByteArray oldBody = pattern(1024 * 1024, 1);
+    const QByteArray newBody = pattern(700 * 1024, 2);
+    QVERIFY(put(*tier, key, oldBody));
+    std::unique_ptr<QIODevice> device(tier->openBody(key));
+    QVERIFY(device);
+    bool replaced = false;
+    const ReadResult r = readBody(device.get(), [&] { replaced = put(*tier, key, newBody); });
+    QVERIFY(replaced);
+    // In the same tier the old version is kept until its reader is done.
+    QVERIFY2(r.complete, qPrintable(r.error));
+    QVERIFY(r.data == oldBody);
+    QCOMPARE(readAll(*tier, key), newBody);
+    device.reset();
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), (newBody.size() + Chunk - 1) / Chunk); // old one freed
+    QCOMPARE(tier->lookup(key).bodySize, newBody.size());
+}
+
+void tst_SqliteTier::readerOfAnotherConnectionNeverMixesVersions()
+{
+    // Two tiers on one file, as two processes sharing it.
+    auto reading = create();
+    auto writing = create();
+    QVERIFY(reading && writing);
+    const QString key = QStringLiteral("http://example.com/shared");
+    const QByteArray oldBody = pattern(1024 * 1024, 1);
+    const QByteArray newBody = pattern(1024 * 1024, 2);
+    QVERIFY(put(*writing, key, oldBody));
+    QCOMPARE(reading->lookup(key).bodySize, oldBody.size());
+    std::unique_ptr<QIODevice> device(reading->openBody(key));
+    QVERIFY(device);
+    bool replaced = false;
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*missing")));
+    const ReadResult r = readBody(device.get(), [&] { replaced = put(*writing, key, newBody); });
+    QVERIFY(replaced);
+    // The other connection freed the old version: the reader stops with an error, having
+    // delivered a prefix of the old body - never bytes of the new one.
+    QVERIFY(r.complete || r.failed);
+    if (r.complete)
+        QVERIFY(r.data == oldBody);
+    else
+        QVERIFY2(oldBody.startsWith(r.data) && r.data.size() < oldBody.size(), qPrintable(r.error));
+    // The failing reader did not remove the new version.
+    QCOMPARE(reading->lookup(key).bodySize, newBody.size());
+    QCOMPARE(readAll(*reading, key), newBody);
+}
+
+void tst_SqliteTier::abortedWriterLeavesNothing()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/aborted");
+    QVERIFY(put(*tier, key, "old version"));
+    {
+        auto writer = tier->beginWrite(key, makeMeta(key), -1);
+        QVERIFY(writer);
+        const QByteArray body = pattern(300000, 3);
+        QVERIFY(writer->write(body.constData(), body.size()));
+        // Nothing of it is visible before commit.
+        QCOMPARE(readAll(*tier, key), QByteArray("old version"));
+        Sql sql(dbPath());
+        QVERIFY(sql.count(QStringLiteral("chunks")) > 1); // streamed in already
+        QCOMPARE(sql.count(QStringLiteral("writes")), 1);
+    } // destroyed without commit()
+    QCOMPARE(readAll(*tier, key), QByteArray("old version"));
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("entries")), 1);
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 1);
+    QCOMPARE(sql.count(QStringLiteral("writes")), 0);
+
+    tier->remove(key);
+    {
+        auto writer = tier->beginWrite(QStringLiteral("http://example.com/new"), makeMeta(key), -1);
+        QVERIFY(writer->write(pattern(100000, 1).constData(), 100000));
+    }
+    QCOMPARE(sql.count(QStringLiteral("entries")), 0);
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+    QCOMPARE(sql.count(QStringLiteral("writes")), 0);
+}
+
+void tst_SqliteTier::badSpecs_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no path") << "sqlite:" << "path is required";
+    QTest::newRow("empty path") << "sqlite:?path=" << "path is required";
+    QTest::newRow("relative path") << "sqlite:?path=cache.db" << "must be absolute";
+    QTest::newRow("bad max") << "sqlite:?path=$DIR/t.db&max=lots" << "max=\"lots\" is not a size";
+    QTest::newRow("zero max") << "sqlite:?path=$DIR/t.db&max=0" << "max=\"0\" is not a size";
+    QTest::newRow("bad max_entry") << "sqlite:?path=$DIR/t.db&max_entry=-5" << "max_entry=\"-5\" is not a size";
+    QTest::newRow("max_entry over max") << "sqlite:?path=$DIR/t.db&max=1MiB&max_entry=2MiB"
+                                        << "max_entry=\"2MiB\" is larger than max=\"1MiB\"";
+    QTest::newRow("bad timeout") << "sqlite:?path=$DIR/t.db&timeout_ms=soon" << "timeout_ms=\"soon\"";
+    QTest::newRow("unknown option") << "sqlite:?path=$DIR/t.db&colour=blue" << "unknown option \"colour\"";
+    QTest::newRow("unwritable dir") << "sqlite:?path=/proc/tiercache-no-such-dir/t.db"
+                                    << "cannot create the directory /proc/tiercache-no-such-dir";
+    QTest::newRow("path is a directory") << "sqlite:?path=$DIR" << "is not a file";
+}
+
+void tst_SqliteTier::badSpecs()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, message);
+    spec.replace(QLatin1String("$DIR"), m_dir->path());
+    QString error;
+    auto tier = m_loader.create(spec, &error);
+    QVERIFY(!tier);
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("sqlite:")), qPrintable(error)); // names the spec
+}
+
+void tst_SqliteTier::foreignDatabaseIsRefused()
+{
+    {
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)")));
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO invoices VALUES (1, 42)")));
+    }
+    QString error;
+    QVERIFY(!create({}, &error));
+    QVERIFY2(error.contains(dbPath()), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("does not belong to tiercache")), qPrintable(error));
+    // Left alone.
+    Sql sql(dbPath());
+    QCOMPARE(sql.value(QStringLiteral("SELECT amount FROM invoices WHERE id = 1")).toInt(), 42);
+    QCOMPARE(sql.value(QStringLiteral("SELECT count(*) FROM sqlite_master")).toInt(), 1);
+
+    // Another application's id is refused too.
+    const QString other = m_dir->path() + QLatin1String("/other.db");
+    {
+        Sql sql2(other);
+        QVERIFY(sql2.exec(QStringLiteral("PRAGMA application_id=1234")));
+    }
+    auto tier = m_loader.create(QStringLiteral("sqlite:?path=") + other, &error);
+    QVERIFY(!tier);
+    QVERIFY2(error.contains(other) && error.contains(QLatin1String("application_id 1234")), qPrintable(error));
+}
+
+void tst_SqliteTier::nonDatabaseFileIsRefused()
+{
+    QFile file(dbPath());
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    const QByteArray text = QByteArray("this is a text file, not a database\n").repeated(200);
+    file.write(text);
+    file.close();
+    QString error;
+    QVERIFY(!create({}, &error));
+    QVERIFY2(error.contains(dbPath()), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("not a database")), qPrintable(error));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), text);
+}
+
+void tst_SqliteTier::corruptedChunkFailsMidStream()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/corrupt");
+    const QByteArray body = pattern(5 * Chunk + 1000, 5);
+    QVERIFY(put(*tier, key, body));
+    {
+        // Flip one byte of chunk 2, keep its length and stored checksum.
+        Sql sql(dbPath());
+        QByteArray data = body.mid(2 * Chunk, Chunk);
+        data[1234] = char(data[1234] ^ 0x20);
+        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = ? WHERE seq = 2"), {data}));
+    }
+    QVERIFY(tier->lookup(key).isValid()); // lookup does not read bodies
+    std::unique_ptr<QIODevice> device(tier->openBody(key));
+    QVERIFY(device);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*checksum")));
+    const ReadResult r = readBody(device.get());
+    QVERIFY(r.failed);
+    QVERIFY2(r.error.contains(QLatin1String("checksum")), qPrintable(r.error));
+    QCOMPARE(r.data, body.left(2 * Chunk)); // only verified bytes came out
+    char c;
+    QCOMPARE(device->read(&c, 1), qint64(0)); // never "end of file"
+    // The damaged entry is gone.
+    QVERIFY(!tier->lookup(key).isValid());
+    device.reset();
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+
+    // A truncated chunk is caught the same way.
+    QVERIFY(put(*tier, key, body));
+    QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = substr(data, 1, 100) WHERE seq = 4")));
+    device.reset(tier->openBody(key));
+    QVERIFY(device);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*has 100 bytes")));
+    const ReadResult t = readBody(device.get());
+    QVERIFY(t.failed);
+    QCOMPARE(t.data, body.left(4 * Chunk));
+}
+
+void tst_SqliteTier::corruptedFirstChunkIsAMiss()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/first");
+    QVERIFY(put(*tier, key, "small body, one chunk"));
+    {
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = ?"), {QByteArray("SMALL body, one chunk")}));
+    }
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*checksum.*")));
+    QVERIFY(!tier->openBody(key));
+    QVERIFY(tier->errorString().contains(QLatin1String("checksum")));
+    QVERIFY(!tier->lookup(key).isValid());
+}
+
+void tst_SqliteTier::missingChunkIsAMiss()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/missing");
+    QVERIFY(put(*tier, key, pattern(3 * Chunk, 1)));
+    {
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("DELETE FROM chunks WHERE seq = 1")));
+    }
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*missing chunks.*")));
+    QVERIFY(!tier->lookup(key).isValid());
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("entries")), 0);
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
+}
+
+void tst_SqliteTier::undecodableMetaDataIsAMiss()
+{
+    auto tier = create();
+    QVERIFY(tier);
+    const QString key = QStringLiteral("http://example.com/meta");
+    QVERIFY(put(*tier, key, "body"));
+    QVERIFY(put(*tier, QStringLiteral("http://example.com/fine"), "fine"));
+    {
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("UPDATE entries SET meta = ? WHERE key = ?"), {QByteArray("garbage"), key}));
+    }
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*undecodable.*")));
+    QVERIFY(!tier->lookup(key).isValid());
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("entries")), 1);
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 1);
+    // enumerate() skips and drops them as well.
+    QVERIFY(sql.exec(QStringLiteral("UPDATE entries SET meta = x'00'")));
+    int visits = 0;
+    tier->enumerate([&](const TierRecord &) { return ++visits, true; });
+    QCOMPARE(visits, 0);
+    QCOMPARE(sql.count(QStringLiteral("entries")), 0);
+    QCOMPARE(tier->size(), 0);
+}
+
+void tst_SqliteTier::orphanedChunksAreSweptOnOpen()
+{
+    {
+        auto tier = create();
+        QVERIFY(tier);
+        QVERIFY(put(*tier, QStringLiteral("http://example.com/kept"), "kept"));
+    }
+    {
+        // What a process killed mid-write leaves behind: chunks of a generation nothing names.
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO chunks (gen, seq, sum, data) VALUES (999, 0, 0, x'0102')")));
+    }
+    auto tier = create();
+    QVERIFY(tier);
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("chunks")), 1);
+    QCOMPARE(readAll(*tier, QStringLiteral("http://example.com/kept")), QByteArray("kept"));
+}
+
+void tst_SqliteTier::endToEnd_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::newRow("small") << qint64(1000);
+    QTest::newRow("3 MiB") << qint64(3 * 1024 * 1024);
+}
+
+void tst_SqliteTier::endToEnd()
+{
+    QFETCH(qint64, size);
+    LoopbackServer server;
+    QNetworkAccessManager nam;
+    auto *cache = new NetworkCache;
+    nam.setCache(cache);
+    QVERIFY2(cache->setTiers({QStringLiteral("sqlite:?path=") + dbPath()}),
+             qPrintable(cache->tierErrors().join(QLatin1Char('\n'))));
+    Response response;
+    response.generatedBodySize = size;
+    response.seed = 11;
+    response.header("Cache-Control", "max-age=3600");
+    server.setRoute("/e2e", response);
+    const QUrl url = server.url(QStringLiteral("/e2e"));
+    const QByteArray expected = pattern(size, 11);
+
+    const Fetched miss = fetch(nam, url);
+    QVERIFY(miss.finished);
+    QCOMPARE(miss.error, QNetworkReply::NoError);
+    QVERIFY(!miss.fromCache);
+    QVERIFY(miss.body == expected);
+
+    const Fetched hit = fetch(nam, url);
+    QVERIFY(hit.finished);
+    QCOMPARE(hit.error, QNetworkReply::NoError);
+    QVERIFY(hit.fromCache);
+    QCOMPARE(hit.status, 200);
+    QCOMPARE(hit.body.size(), expected.size());
+    QVERIFY(hit.body == expected);
+    QCOMPARE(server.requestCount("/e2e"), 1);
+    const auto stats = cache->tierStatistics();
+    QCOMPARE(stats.size(), 1);
+    QCOMPARE(stats[0].name, QStringLiteral("sqlite"));
+    QCOMPARE(stats[0].writes, 1);
+    QVERIFY(stats[0].size > size);
+}
+
+void tst_SqliteTier::endToEndDamagedBodyAbortsReply()
+{
+    LoopbackServer server;
+    QNetworkAccessManager nam;
+    auto *cache = new NetworkCache;
+    nam.setCache(cache);
+    QVERIFY(cache->setTiers({QStringLiteral("sqlite:?path=") + dbPath()}));
+    const qint64 size = 3 * 1024 * 1024;
+    Response response;
+    response.generatedBodySize = size;
+    response.header("Cache-Control", "max-age=3600");
+    server.setRoute("/damaged", response);
+    const QUrl url = server.url(QStringLiteral("/damaged"));
+    const QByteArray expected = pattern(size, 0);
+    QVERIFY(fetch(nam, url).body == expected);
+    {
+        Sql sql(dbPath());
+        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = zeroblob(length(data)) WHERE seq = 10")));
+    }
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*")));
+    const Fetched damaged = fetch(nam, url, QNetworkRequest::PreferCache, 10000);
+    QVERIFY(damaged.finished); // aborted, not left hanging
+    QVERIFY(damaged.error != QNetworkReply::NoError);
+    QVERIFY(damaged.body.size() < size); // never a "complete" short or wrong body
+    QVERIFY(expected.startsWith(damaged.body));
+    // The damaged entry is gone: the next request goes to the origin and is cached afresh.
+    const Fetched again = fetch(nam, url);
+    QVERIFY(!again.fromCache);
+    QVERIFY(again.body == expected);
+    QCOMPARE(server.requestCount("/damaged"), 2);
+    QVERIFY(fetch(nam, url).fromCache);
+}
+
+QTEST_MAIN(tst_SqliteTier)
+#include "tst_sqlitetier.moc"
