@@ -1,0 +1,719 @@
+// SPDX-License-Identifier: MIT
+#include "redistier.h"
+
+#include <hiredis/hiredis.h>
+
+#include <QtCore/QDataStream>
+#include <QtCore/QDateTime>
+#include <QtCore/QMetaObject>
+#include <QtCore/QRandomGenerator>
+#include <QtNetwork/QNetworkReply>
+
+#include <array>
+#include <cstring>
+
+namespace tiercache::redis {
+
+namespace {
+
+constexpr quint32 MetaMagic = 0x54434d44; // "TCMD", as the disk tier
+constexpr quint32 MetaVersion = 1;
+constexpr quint32 DescriptorMagic = 0x54435248; // "TCRH"
+constexpr quint32 DescriptorVersion = 1;
+constexpr auto StreamVersion = QDataStream::Qt_6_4;
+constexpr qint64 ChunkTtlMarginMs = 60 * 1000;           // chunks outlive the hash they belong to
+constexpr qint64 MaxFreshMs = 10LL * 365 * 24 * 3600 * 1000; // "never expires" stays finite
+constexpr qint64 EntryOverhead = 128;                    // hash fields, key: a rough guess
+constexpr int ScanCount = 500;
+constexpr qint64 LastLookupReuseMs = 1000;
+
+// CRC-32 (IEEE), table driven. A corruption/mix-up check, not a security measure.
+const std::array<quint32, 256> &crcTable()
+{
+    static const std::array<quint32, 256> table = [] {
+        std::array<quint32, 256> t{};
+        for (quint32 i = 0; i < 256; ++i) {
+            quint32 c = i;
+            for (int k = 0; k < 8; ++k)
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    return table;
+}
+
+quint32 crcUpdate(quint32 crc, const char *data, qint64 length)
+{
+    const auto &t = crcTable();
+    const auto *p = reinterpret_cast<const uchar *>(data);
+    for (qint64 i = 0; i < length; ++i)
+        crc = t[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+quint32 chunkCrc(const char *data, qint64 length, quint64 generation, qint64 index)
+{
+    uchar header[16];
+    for (int i = 0; i < 8; ++i) {
+        header[i] = uchar(generation >> (8 * i));
+        header[8 + i] = uchar(quint64(index) >> (8 * i));
+    }
+    quint32 crc = crcUpdate(0xFFFFFFFFu, reinterpret_cast<const char *>(header), sizeof header);
+    crc = crcUpdate(crc, data, length);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+QByteArray encodeMetaData(const QNetworkCacheMetaData &md)
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(StreamVersion);
+    out << MetaMagic << MetaVersion << md;
+    return bytes;
+}
+
+bool decodeMetaData(const QByteArray &bytes, QNetworkCacheMetaData *md)
+{
+    QDataStream in(bytes);
+    in.setVersion(StreamVersion);
+    quint32 magic = 0, version = 0;
+    in >> magic >> version;
+    if (in.status() != QDataStream::Ok || magic != MetaMagic || version != MetaVersion)
+        return false;
+    QNetworkCacheMetaData decoded;
+    in >> decoded;
+    if (in.status() != QDataStream::Ok || !in.atEnd())
+        return false;
+    *md = std::move(decoded);
+    return true;
+}
+
+QByteArray generationText(quint64 generation)
+{
+    return QByteArray::number(generation, 16);
+}
+
+// The key part after "<prefix>m:", for enumerate().
+QString keyFromMetaKey(const QByteArray &metaKey, qsizetype prefixLength)
+{
+    return QString::fromUtf8(metaKey.mid(prefixLength));
+}
+
+QByteArray globEscape(const QByteArray &text)
+{
+    QByteArray out;
+    for (char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+            out.append('\\');
+        out.append(c);
+    }
+    return out;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+qint64 Descriptor::chunkLength(qint64 index) const
+{
+    if (isInline())
+        return index == 0 ? bodySize : 0;
+    return qBound<qint64>(0, bodySize - index * chunkSize, chunkSize);
+}
+
+QByteArray Descriptor::encode() const
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(StreamVersion);
+    out << DescriptorMagic << DescriptorVersion << bodySize << chunkSize << chunkCount << generation << cost;
+    return bytes;
+}
+
+Descriptor Descriptor::decode(const QByteArray &bytes)
+{
+    QDataStream in(bytes);
+    in.setVersion(StreamVersion);
+    quint32 magic = 0, version = 0;
+    Descriptor d;
+    in >> magic >> version;
+    if (in.status() != QDataStream::Ok || magic != DescriptorMagic || version != DescriptorVersion)
+        return {};
+    in >> d.bodySize >> d.chunkSize >> d.chunkCount >> d.generation >> d.cost;
+    if (in.status() != QDataStream::Ok || d.bodySize < 0 || d.chunkCount < 0
+        || (d.chunkCount > 0 && (d.chunkSize <= 0 || (d.bodySize + d.chunkSize - 1) / d.chunkSize != d.chunkCount)))
+        return {};
+    return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Store::Store(const Connection::Options &options, const Settings &s) : connection(options), settings(s) { }
+
+QByteArray Store::metaKey(const QString &key) const
+{
+    return settings.prefix + "m:" + key.toUtf8();
+}
+
+QByteArray Store::chunkKey(const QString &key, quint64 generation, qint64 index) const
+{
+    return settings.prefix + "b:" + key.toUtf8() + ':' + generationText(generation) + ':' + QByteArray::number(index);
+}
+
+QByteArray Store::bytesKey() const
+{
+    return settings.prefix + "bytes";
+}
+
+qint64 Store::ttlMs(const QNetworkCacheMetaData &md) const
+{
+    const QDateTime expires = md.expirationDate();
+    qint64 fresh = expires.isValid() ? QDateTime::currentDateTimeUtc().msecsTo(expires) : 0;
+    fresh = qBound<qint64>(0, fresh, MaxFreshMs);
+    return qMax<qint64>(1000, fresh + settings.staleTtlMs);
+}
+
+QByteArray Store::sealChunk(const char *data, qint64 length, quint64 generation, qint64 index)
+{
+    QByteArray sealed;
+    sealed.reserve(length + 4);
+    sealed.append(data, length);
+    const quint32 crc = chunkCrc(data, length, generation, index);
+    for (int i = 0; i < 4; ++i)
+        sealed.append(char(crc >> (8 * i)));
+    return sealed;
+}
+
+QByteArray Store::openChunk(const QByteArray &sealed, quint64 generation, qint64 index,
+                            qint64 expectedLength, QString *why)
+{
+    if (sealed.size() != expectedLength + 4) {
+        *why = QStringLiteral("chunk %1 has %2 bytes, expected %3").arg(index).arg(qMax<qint64>(0, sealed.size() - 4)).arg(expectedLength);
+        return {};
+    }
+    quint32 stored = 0;
+    for (int i = 0; i < 4; ++i)
+        stored |= quint32(uchar(sealed[expectedLength + i])) << (8 * i);
+    if (stored != chunkCrc(sealed.constData(), expectedLength, generation, index)) {
+        *why = QStringLiteral("checksum mismatch in chunk %1").arg(index);
+        return {};
+    }
+    QByteArray payload = sealed;
+    payload.truncate(expectedLength);
+    if (payload.isNull())
+        payload = QByteArray(""); // an empty body is still a valid chunk
+    return payload;
+}
+
+QByteArray Store::fetchChunk(const QString &key, const Descriptor &d, qint64 index, QString *why)
+{
+    Reply reply = connection.run(Command{QByteArrayLiteral("GET"), chunkKey(key, d.generation, index)});
+    if (!reply) {
+        *why = connection.errorString();
+        return {};
+    }
+    if (isNil(reply.get())) {
+        *why = QStringLiteral("chunk %1 of %2 is gone (evicted or expired)").arg(index).arg(d.chunkCount);
+        return {};
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
+        *why = QStringLiteral("unexpected reply to GET: %1").arg(QString::fromUtf8(replyString(reply.get())));
+        return {};
+    }
+    return openChunk(replyString(reply.get()), d.generation, index, d.chunkLength(index), why);
+}
+
+void Store::unlinkChunks(const QString &key, quint64 generation, qint64 count, std::vector<Command> *extra)
+{
+    std::vector<Command> commands = extra ? std::move(*extra) : std::vector<Command>{};
+    for (qint64 first = 0; first < count; first += 512) {
+        Command unlink{QByteArrayLiteral("UNLINK")};
+        for (qint64 i = first; i < qMin(count, first + 512); ++i)
+            unlink.append(chunkKey(key, generation, i));
+        commands.push_back(std::move(unlink));
+    }
+    std::vector<Reply> replies;
+    connection.run(commands, &replies);
+}
+
+void Store::dropGeneration(const QString &key, quint64 generation)
+{
+    const QByteArray meta = metaKey(key);
+    std::vector<Reply> replies;
+    if (!connection.run({{QByteArrayLiteral("WATCH"), meta}, {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}},
+                        &replies))
+        return;
+    const Descriptor d = Descriptor::decode(replyString(replies[1].get()));
+    if (!d.isValid() || d.generation != generation) {
+        connection.run(Command{QByteArrayLiteral("UNWATCH")});
+        return;
+    }
+    if (!connection.run({{QByteArrayLiteral("MULTI")},
+                         {QByteArrayLiteral("UNLINK"), meta},
+                         {QByteArrayLiteral("DECRBY"), bytesKey(), QByteArray::number(d.cost)},
+                         {QByteArrayLiteral("EXEC")}},
+                        &replies))
+        return;
+    if (replies.back() && replies.back()->type == REDIS_REPLY_ARRAY)
+        unlinkChunks(key, d.generation, d.chunkCount);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+class Writer final : public TierWriter
+{
+public:
+    Writer(std::shared_ptr<Store> store, const QString &key, const QNetworkCacheMetaData &md)
+        : m_store(std::move(store)),
+          m_key(key),
+          m_metaData(encodeMetaData(md)),
+          m_ttlMs(m_store->ttlMs(md)),
+          m_generation(QRandomGenerator::global()->generate64() | 1) // never 0
+    {
+    }
+
+    ~Writer() override
+    {
+        // No trace without a commit: unlink what was stored (they would expire anyway).
+        if (!m_committed && m_chunksStored > 0 && m_store->connection.isAvailable())
+            m_store->unlinkChunks(m_key, m_generation, m_chunksStored);
+    }
+
+    bool write(const char *data, qint64 size) override
+    {
+        if (m_dead)
+            return false;
+        const Settings &s = m_store->settings;
+        if (m_total + size > s.maxEntry)
+            return die(QStringLiteral("body exceeds the redis tier's max_entry of %1 bytes").arg(s.maxEntry));
+        m_total += size;
+        while (size > 0) {
+            const qint64 take = qMin(size, s.chunkSize - m_buffer.size());
+            m_buffer.append(data, take);
+            data += take;
+            size -= take;
+            if (m_buffer.size() == s.chunkSize && !storeChunk())
+                return false;
+        }
+        return true;
+    }
+
+    bool commit() override
+    {
+        if (m_dead)
+            return false;
+        const Settings &s = m_store->settings;
+        const QByteArray meta = m_store->metaKey(m_key);
+        Descriptor d;
+        d.bodySize = m_total;
+        d.chunkSize = s.chunkSize;
+        d.generation = m_generation;
+        d.cost = EntryOverhead + meta.size() + m_metaData.size() + m_total;
+        const bool inlined = m_chunksStored == 0 && m_total <= s.inlineMax;
+        std::vector<Command> commands;
+        if (!inlined && !m_buffer.isEmpty()) {
+            commands.push_back(chunkCommand(m_chunksStored, m_buffer));
+            ++m_chunksStored;
+        }
+        d.chunkCount = inlined ? 0 : m_chunksStored;
+        const qsizetype firstTx = qsizetype(commands.size());
+        commands.push_back({QByteArrayLiteral("MULTI")});
+        commands.push_back({QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")});
+        commands.push_back({QByteArrayLiteral("DEL"), meta});
+        Command hset{QByteArrayLiteral("HSET"), meta, QByteArrayLiteral("md"), m_metaData,
+                     QByteArrayLiteral("h"), d.encode()};
+        if (inlined)
+            hset << QByteArrayLiteral("b") << Store::sealChunk(m_buffer.constData(), m_buffer.size(), m_generation, 0);
+        commands.push_back(std::move(hset));
+        commands.push_back({QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(m_ttlMs)});
+        commands.push_back({QByteArrayLiteral("INCRBY"), m_store->bytesKey(), QByteArray::number(d.cost)});
+        commands.push_back({QByteArrayLiteral("EXEC")});
+        m_buffer = QByteArray();
+
+        std::vector<Reply> replies;
+        if (!m_store->connection.run(commands, &replies))
+            return die(m_store->connection.errorString(), /*ambiguous=*/true);
+        if (firstTx > 0 && !isStatus(replies[0].get(), "OK"))
+            return die(QStringLiteral("storing the last chunk failed: %1").arg(QString::fromUtf8(replyString(replies[0].get()))));
+        const redisReply *exec = replies.back().get();
+        if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 5) {
+            // An error inside the transaction (e.g. OOM): EXECABORT or an error reply.
+            QByteArray why = replyString(exec);
+            for (size_t i = size_t(firstTx); why.isEmpty() && i < replies.size(); ++i) {
+                if (isError(replies[i].get()))
+                    why = replyString(replies[i].get());
+            }
+            return die(QStringLiteral("commit failed: %1").arg(QString::fromUtf8(why)));
+        }
+        for (size_t i = 1; i < 5; ++i) {
+            if (isError(exec->element[i]))
+                return die(QStringLiteral("commit failed: %1").arg(QString::fromUtf8(replyString(exec->element[i]))));
+        }
+        m_committed = true;
+        // The previous generation's chunks and cost go (best effort: they also expire).
+        const Descriptor old = Descriptor::decode(replyString(exec->element[0]));
+        if (old.isValid() && old.generation != m_generation) {
+            std::vector<Command> decr{{QByteArrayLiteral("DECRBY"), m_store->bytesKey(), QByteArray::number(old.cost)}};
+            m_store->unlinkChunks(m_key, old.generation, old.chunkCount, &decr);
+        }
+        return true;
+    }
+
+    QString errorString() const override { return m_error; }
+
+private:
+    Command chunkCommand(qint64 index, const QByteArray &payload) const
+    {
+        return {QByteArrayLiteral("SET"), m_store->chunkKey(m_key, m_generation, index),
+                Store::sealChunk(payload.constData(), payload.size(), m_generation, index),
+                QByteArrayLiteral("PX"), QByteArray::number(m_ttlMs + ChunkTtlMarginMs)};
+    }
+
+    bool storeChunk()
+    {
+        Reply reply = m_store->connection.run(chunkCommand(m_chunksStored, m_buffer));
+        if (!reply)
+            return die(m_store->connection.errorString());
+        ++m_chunksStored; // count it even when refused, so that the destructor unlinks it
+        if (!isStatus(reply.get(), "OK"))
+            return die(QStringLiteral("storing chunk %1 failed: %2").arg(m_chunksStored - 1).arg(QString::fromUtf8(replyString(reply.get()))));
+        m_buffer.resize(0);
+        return true;
+    }
+
+    bool die(const QString &why, bool ambiguous = false)
+    {
+        m_dead = true;
+        m_error = why;
+        m_buffer = QByteArray();
+        if (ambiguous)
+            m_chunksStored = 0; // the flip may have happened: leave the chunks to their TTL
+        return false;
+    }
+
+    std::shared_ptr<Store> m_store;
+    QString m_key;
+    QByteArray m_metaData;
+    qint64 m_ttlMs;
+    quint64 m_generation;
+    QByteArray m_buffer;
+    qint64 m_total = 0;
+    qint64 m_chunksStored = 0;
+    bool m_dead = false;
+    bool m_committed = false;
+    QString m_error;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+RedisTier::RedisTier(const Connection::Options &options, const Settings &settings)
+    : m_store(std::make_shared<Store>(options, settings))
+{
+}
+
+RedisTier::~RedisTier() = default;
+
+void RedisTier::probe()
+{
+    m_store->connection.run(Command{QByteArrayLiteral("PING")});
+}
+
+bool RedisTier::decodeEntry(const QString &key, const redisReply *md, const redisReply *h, Entry *entry)
+{
+    if (!md || !h || md->type != REDIS_REPLY_STRING || h->type != REDIS_REPLY_STRING)
+        return false;
+    Entry e;
+    e.key = key;
+    e.descriptor = Descriptor::decode(replyString(h));
+    if (!e.descriptor.isValid() || !decodeMetaData(replyString(md), &e.metaData))
+        return false;
+    *entry = std::move(e);
+    return true;
+}
+
+bool RedisTier::fetchEntry(const QString &key, Entry *entry)
+{
+    Reply reply = m_store->connection.run(Command{QByteArrayLiteral("HMGET"), m_store->metaKey(key),
+                                                  QByteArrayLiteral("md"), QByteArrayLiteral("h"),
+                                                  QByteArrayLiteral("b")});
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+        return false;
+    if (!decodeEntry(key, reply->element[0], reply->element[1], entry))
+        return false;
+    if (entry->descriptor.isInline()) {
+        if (reply->element[2]->type != REDIS_REPLY_STRING)
+            return false;
+        entry->inlineChunk = replyString(reply->element[2]);
+    }
+    return true;
+}
+
+TierRecord RedisTier::lookup(const QString &key)
+{
+    m_last = Entry();
+    Entry e;
+    if (!fetchEntry(key, &e))
+        return {};
+    TierRecord r;
+    r.key = key;
+    r.metaData = e.metaData;
+    r.bodySize = e.descriptor.bodySize;
+    m_last = std::move(e);
+    m_lastAge.start();
+    return r;
+}
+
+QIODevice *RedisTier::openBody(const QString &key)
+{
+    Entry e;
+    if (m_last.key == key && m_lastAge.isValid() && m_lastAge.elapsed() < LastLookupReuseMs) {
+        e = std::move(m_last);
+    } else if (!fetchEntry(key, &e)) {
+        m_last = Entry();
+        return nullptr;
+    }
+    m_last = Entry();
+    const Descriptor &d = e.descriptor;
+    QString why;
+    const QByteArray first = d.isInline()
+            ? Store::openChunk(e.inlineChunk, d.generation, 0, d.bodySize, &why)
+            : m_store->fetchChunk(key, d, 0, &why);
+    if (first.isNull()) {
+        if (m_store->connection.isConnected()) {
+            m_store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
+            qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
+            m_store->dropGeneration(key, d.generation);
+        }
+        return nullptr;
+    }
+    return new BodyDevice(m_store, key, d, first);
+}
+
+std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+                                                  qint64 sizeHint)
+{
+    if (sizeHint > m_store->settings.maxEntry || !m_store->connection.isAvailable())
+        return nullptr;
+    if (m_last.key == key)
+        m_last = Entry();
+    return std::make_unique<Writer>(m_store, key, metaData);
+}
+
+bool RedisTier::remove(const QString &key)
+{
+    if (m_last.key == key)
+        m_last = Entry();
+    const QByteArray meta = m_store->metaKey(key);
+    std::vector<Reply> replies;
+    if (!m_store->connection.run({{QByteArrayLiteral("MULTI")},
+                                  {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")},
+                                  {QByteArrayLiteral("UNLINK"), meta},
+                                  {QByteArrayLiteral("EXEC")}},
+                                 &replies))
+        return false;
+    const redisReply *exec = replies.back().get();
+    if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 2)
+        return false;
+    const Descriptor old = Descriptor::decode(replyString(exec->element[0]));
+    if (old.isValid()) {
+        std::vector<Command> decr{{QByteArrayLiteral("DECRBY"), m_store->bytesKey(), QByteArray::number(old.cost)}};
+        m_store->unlinkChunks(key, old.generation, old.chunkCount, &decr);
+    }
+    return exec->element[1]->type == REDIS_REPLY_INTEGER && exec->element[1]->integer > 0;
+}
+
+bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+{
+    if (m_last.key == key)
+        m_last = Entry();
+    const QByteArray meta = m_store->metaKey(key);
+    Connection &c = m_store->connection;
+    std::vector<Reply> replies;
+    // Optimistic: if the entry changes between the read and the write, the write is dropped.
+    if (!c.run({{QByteArrayLiteral("WATCH"), meta}, {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}}, &replies))
+        return false;
+    const Descriptor d = Descriptor::decode(replyString(replies[1].get()));
+    if (!d.isValid()) {
+        c.run(Command{QByteArrayLiteral("UNWATCH")});
+        return false;
+    }
+    const qint64 ttl = m_store->ttlMs(metaData);
+    std::vector<Command> commands{{QByteArrayLiteral("MULTI")},
+                                  {QByteArrayLiteral("HSET"), meta, QByteArrayLiteral("md"), encodeMetaData(metaData)},
+                                  {QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(ttl)}};
+    for (qint64 i = 0; i < d.chunkCount; ++i)
+        commands.push_back({QByteArrayLiteral("PEXPIRE"), m_store->chunkKey(key, d.generation, i),
+                            QByteArray::number(ttl + ChunkTtlMarginMs)});
+    commands.push_back({QByteArrayLiteral("EXEC")});
+    if (!c.run(commands, &replies))
+        return false;
+    const redisReply *exec = replies.back().get();
+    return exec && exec->type == REDIS_REPLY_ARRAY; // nil: someone else changed the entry
+}
+
+void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
+{
+    Connection &c = m_store->connection;
+    const QByteArray pattern = globEscape(m_store->settings.prefix + "m:") + '*';
+    const qsizetype strip = m_store->settings.prefix.size() + 2;
+    QByteArray cursor("0");
+    do {
+        Reply scan = c.run(Command{QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"), pattern,
+                                   QByteArrayLiteral("COUNT"), QByteArray::number(ScanCount)});
+        if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2
+            || scan->element[1]->type != REDIS_REPLY_ARRAY)
+            return;
+        cursor = replyString(scan->element[0]);
+        const redisReply *keys = scan->element[1];
+        std::vector<Command> commands;
+        QList<QByteArray> names;
+        for (size_t i = 0; i < keys->elements; ++i) {
+            names.append(replyString(keys->element[i]));
+            commands.push_back({QByteArrayLiteral("HMGET"), names.back(), QByteArrayLiteral("md"), QByteArrayLiteral("h")});
+        }
+        std::vector<Reply> replies;
+        if (!c.run(commands, &replies))
+            return;
+        for (size_t i = 0; i < replies.size(); ++i) {
+            const redisReply *r = replies[i].get();
+            Entry e;
+            if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2
+                || !decodeEntry(keyFromMetaKey(names[qsizetype(i)], strip), r->element[0], r->element[1], &e))
+                continue; // expired or replaced between SCAN and HMGET
+            TierRecord record;
+            record.key = e.key;
+            record.metaData = e.metaData;
+            record.bodySize = e.descriptor.bodySize;
+            if (!visitor(record))
+                return;
+        }
+    } while (cursor != "0");
+}
+
+qint64 RedisTier::size()
+{
+    if (!m_store->connection.isAvailable())
+        return m_lastSize;
+    Reply reply = m_store->connection.run(Command{QByteArrayLiteral("GET"), m_store->bytesKey()});
+    if (reply && (reply->type == REDIS_REPLY_STRING || isNil(reply.get())))
+        m_lastSize = qMax<qint64>(0, replyString(reply.get()).toLongLong());
+    return m_lastSize;
+}
+
+void RedisTier::clear()
+{
+    m_last = Entry();
+    Connection &c = m_store->connection;
+    const QByteArray pattern = globEscape(m_store->settings.prefix) + '*';
+    QByteArray cursor("0");
+    do {
+        Reply scan = c.run(Command{QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"), pattern,
+                                   QByteArrayLiteral("COUNT"), QByteArray::number(ScanCount * 2)});
+        if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2
+            || scan->element[1]->type != REDIS_REPLY_ARRAY)
+            return;
+        cursor = replyString(scan->element[0]);
+        const redisReply *keys = scan->element[1];
+        if (keys->elements > 0) {
+            Command unlink{QByteArrayLiteral("UNLINK")};
+            for (size_t i = 0; i < keys->elements; ++i)
+                unlink.append(replyString(keys->element[i]));
+            if (!c.run(unlink))
+                return;
+        }
+    } while (cursor != "0");
+    m_lastSize = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+BodyDevice::BodyDevice(std::shared_ptr<Store> store, const QString &key, const Descriptor &descriptor,
+                       const QByteArray &firstChunk)
+    : m_store(std::move(store)), m_key(key), m_descriptor(descriptor), m_window(firstChunk)
+{
+    open(QIODevice::ReadOnly | QIODevice::Unbuffered);
+}
+
+qint64 BodyDevice::bytesAvailable() const
+{
+    return (m_window.size() - m_windowPos) + QIODevice::bytesAvailable();
+}
+
+bool BodyDevice::atEnd() const
+{
+    return m_failed
+            || (m_delivered + m_window.size() >= m_descriptor.bodySize && m_windowPos >= m_window.size()
+                && QIODevice::bytesAvailable() == 0);
+}
+
+qint64 BodyDevice::readData(char *data, qint64 maxSize)
+{
+    if (m_failed)
+        return 0; // QNAM's read loop must not spin, nor take this for end of file
+    const qint64 available = m_window.size() - m_windowPos;
+    const bool more = m_delivered + m_window.size() < m_descriptor.bodySize;
+    if (available > 0) {
+        const qint64 n = qMin(maxSize, available);
+        std::memcpy(data, m_window.constData() + m_windowPos, size_t(n));
+        m_windowPos += n;
+        if (m_windowPos == m_window.size() && more)
+            scheduleRefill();
+        return n;
+    }
+    if (!more)
+        return -1; // the end, exactly after the last verified byte
+    scheduleRefill();
+    return 0;
+}
+
+void BodyDevice::scheduleRefill()
+{
+    if (m_refillPending)
+        return;
+    m_refillPending = true;
+    QMetaObject::invokeMethod(this, &BodyDevice::refill, Qt::QueuedConnection);
+}
+
+void BodyDevice::refill()
+{
+    m_refillPending = false;
+    if (m_failed || m_windowPos < m_window.size() || m_delivered + m_window.size() >= m_descriptor.bodySize)
+        return;
+    m_delivered += m_window.size();
+    m_window = QByteArray(); // one chunk in memory at a time
+    m_windowPos = 0;
+    QString why;
+    const QByteArray chunk = m_store->fetchChunk(m_key, m_descriptor, m_nextChunk, &why);
+    if (chunk.isNull()) {
+        fail(why);
+        return;
+    }
+    m_window = chunk;
+    ++m_nextChunk;
+    emit readyRead();
+}
+
+void BodyDevice::fail(const QString &reason)
+{
+    m_failed = true;
+    m_window = QByteArray();
+    m_windowPos = 0;
+    setErrorString(reason);
+    qCWarning(lcRedisTier).noquote() << "redis body of" << m_key << "failed at byte" << m_delivered << ":" << reason;
+    // A chunk that is gone or damaged (not merely unreachable) makes the entry useless.
+    if (m_store->connection.isConnected())
+        m_store->dropGeneration(m_key, m_descriptor.generation);
+    for (QObject *o = parent(); o; o = o->parent()) {
+        if (auto *reply = qobject_cast<QNetworkReply *>(o)) {
+            QMetaObject::invokeMethod(reply, "abort", Qt::QueuedConnection);
+            break;
+        }
+    }
+}
+
+} // namespace tiercache::redis
