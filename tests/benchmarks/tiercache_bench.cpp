@@ -1,0 +1,1076 @@
+// SPDX-License-Identifier: MIT
+//
+// tiercache_bench: runs the same workloads on QNetworkDiskCache and on tiercache::NetworkCache
+// in one process and prints a comparison table. The two implementations are interleaved in
+// rounds (A,B then B,A, ...) because the machine is shared and noisy, and because file
+// creation on some file systems slows down markedly right after mass deletes; a figure is
+// only ever compared with one taken at about the same time.
+
+#include <tiercache/networkcache.h>
+
+#include <loopbackserver.h>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QEventLoop>
+#include <QtCore/QFile>
+#include <QtCore/QLocale>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QSysInfo>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkDiskCache>
+#include <QtNetwork/QNetworkProxy>
+#include <QtNetwork/QNetworkReply>
+#include <QtNetwork/QNetworkRequest>
+#include <QtNetwork/QTcpSocket>
+
+#include <algorithm>
+#include <cstdarg>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include <malloc.h>
+#include <sys/statfs.h>
+
+using tiercache::NetworkCache;
+using tiercache::test::LoopbackServer;
+using tiercache::test::RecordedRequest;
+using tiercache::test::Response;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr qint64 KiB = 1024;
+constexpr qint64 MiB = 1024 * KiB;
+constexpr qint64 GiB = 1024 * MiB;
+// "Never evict": larger than anything a run stores.
+constexpr qint64 HugeCacheSize = 256 * GiB;
+constexpr qint64 BodySize = 4 * KiB;
+constexpr qint64 FillBodySize = 512;
+const double NaN = std::numeric_limits<double>::quiet_NaN();
+
+double usSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two implementations behind one small interface
+
+enum Impl { Qndc = 0, Tier = 1 };
+constexpr Impl BothImpls[2] = {Qndc, Tier};
+const char *const ImplName[2] = {"QNetworkDiskCache", "Tiercache"};
+const char *const ImplTag[2] = {"qndc", "tier"};
+
+// Round r runs A,B when r is even and B,A when it is odd, so neither side always goes first.
+std::vector<Impl> roundOrder(int round)
+{
+    return round % 2 == 0 ? std::vector<Impl>{Qndc, Tier} : std::vector<Impl>{Tier, Qndc};
+}
+
+QAbstractNetworkCache *newCache(Impl impl)
+{
+    if (impl == Qndc)
+        return new QNetworkDiskCache;
+    return new NetworkCache;
+}
+
+void setDirectory(QAbstractNetworkCache *cache, const QString &dir)
+{
+    if (auto *q = qobject_cast<QNetworkDiskCache *>(cache))
+        q->setCacheDirectory(dir);
+    else if (auto *t = qobject_cast<NetworkCache *>(cache))
+        t->setCacheDirectory(dir);
+}
+
+void setMaximum(QAbstractNetworkCache *cache, qint64 size)
+{
+    if (auto *q = qobject_cast<QNetworkDiskCache *>(cache))
+        q->setMaximumCacheSize(size);
+    else if (auto *t = qobject_cast<NetworkCache *>(cache))
+        t->setMaximumCacheSize(size);
+}
+
+std::unique_ptr<QAbstractNetworkCache> openCache(Impl impl, const QString &dir, qint64 maximum)
+{
+    std::unique_ptr<QAbstractNetworkCache> cache(newCache(impl));
+    setDirectory(cache.get(), dir);
+    setMaximum(cache.get(), maximum);
+    return cache;
+}
+
+QUrl apiUrl(const char *tag, int i)
+{
+    return QUrl(QStringLiteral("http://bench.invalid/%1/%2").arg(QLatin1String(tag)).arg(i));
+}
+
+QByteArray httpDateNow()
+{
+    return QLocale::c()
+            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toLatin1();
+}
+
+// What QNAM would hand to prepare() for a fresh 200 response.
+QNetworkCacheMetaData responseMeta(const QUrl &url, qint64 bodySize)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QNetworkCacheMetaData md;
+    md.setUrl(url);
+    md.setSaveToDisk(true);
+    md.setRawHeaders({
+            {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/octet-stream")},
+            {QByteArrayLiteral("Content-Length"), QByteArray::number(bodySize)},
+            {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("max-age=3600")},
+            {QByteArrayLiteral("Date"), httpDateNow()},
+    });
+    md.setLastModified(now.addSecs(-60));
+    md.setExpirationDate(now.addSecs(3600));
+    QNetworkCacheMetaData::AttributesMap attributes;
+    attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
+    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArrayLiteral("OK"));
+    md.setAttributes(attributes);
+    return md;
+}
+
+// Distinct bytes per seed, so content-addressed storage cannot share bodies between entries.
+QByteArray bodyFor(quint32 seed, qint64 size = BodySize)
+{
+    return LoopbackServer::patternBody(0, size, seed);
+}
+
+bool storeEntry(QAbstractNetworkCache *cache, const QUrl &url, const QByteArray &body)
+{
+    QIODevice *device = cache->prepare(responseMeta(url, body.size()));
+    if (!device)
+        return false;
+    const bool ok = device->write(body) == body.size();
+    if (ok)
+        cache->insert(device);
+    else
+        cache->remove(url);
+    return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the report
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return NaN;
+    std::sort(v.begin(), v.end());
+    const double rank = std::ceil(p / 100.0 * double(v.size()));
+    const size_t index = size_t(std::clamp<double>(rank - 1, 0, double(v.size() - 1)));
+    return v[index];
+}
+
+double maxOf(const std::vector<double> &v)
+{
+    return v.empty() ? NaN : *std::max_element(v.begin(), v.end());
+}
+
+double sumOf(const std::vector<double> &v)
+{
+    double s = 0;
+    for (double x : v)
+        s += x;
+    return s;
+}
+
+enum class Target { None, RatioAtMost, AtMost, AtLeast };
+
+struct Row
+{
+    QString workload;
+    QString metric;
+    double qndc = NaN;
+    double tier = NaN;
+    QString unit;
+    Target target = Target::None;
+    double limit = 0;
+};
+
+class Report
+{
+public:
+    void add(const Row &row) { m_rows.push_back(row); }
+    void note(const QString &text) { m_notes.append(text); }
+    void section(const QString &workload) { m_current = workload; }
+
+    void add(const QString &metric, double qndc, double tier, const QString &unit,
+             Target target = Target::None, double limit = 0)
+    {
+        m_rows.push_back({m_current, metric, qndc, tier, unit, target, limit});
+    }
+
+    int failures() const
+    {
+        int n = 0;
+        for (const Row &r : m_rows)
+            n += result(r) == QLatin1String("FAIL");
+        return n;
+    }
+
+    void print() const
+    {
+        const char *fmt = "%-30s %-34s %16s %16s %9s %14s %6s\n";
+        std::printf(fmt, "workload", "metric", "QNetworkDiskCache", "Tiercache", "ratio", "target", "result");
+        std::printf("%s\n", QByteArray(30 + 34 + 16 + 16 + 9 + 14 + 6 + 6, '-').constData());
+        QString last;
+        for (const Row &r : m_rows) {
+            const QString workload = r.workload == last ? QString() : r.workload;
+            last = r.workload;
+            std::printf(fmt, workload.toUtf8().constData(), r.metric.toUtf8().constData(),
+                        value(r.qndc, r.unit).toUtf8().constData(),
+                        value(r.tier, r.unit).toUtf8().constData(), ratio(r).toUtf8().constData(),
+                        targetText(r).toUtf8().constData(), result(r).toUtf8().constData());
+        }
+        if (!m_notes.isEmpty()) {
+            std::printf("\nNotes:\n");
+            for (const QString &n : m_notes)
+                std::printf("  - %s\n", n.toUtf8().constData());
+        }
+    }
+
+private:
+    static QString number(double v, const QString &unit)
+    {
+        int decimals = 1;
+        if (unit == QLatin1String("MB/s") || unit == QLatin1String("entries/s"))
+            decimals = 0;
+        else if (unit == QLatin1String("ms") && std::abs(v) < 10)
+            decimals = 2;
+        else if (std::abs(v) >= 1000)
+            decimals = 0;
+        return QString::number(v, 'f', decimals);
+    }
+
+    static QString value(double v, const QString &unit)
+    {
+        if (std::isnan(v))
+            return QStringLiteral("n/a");
+        return number(v, unit) + QLatin1Char(' ') + unit;
+    }
+
+    static QString ratio(const Row &r)
+    {
+        if (std::isnan(r.qndc) || std::isnan(r.tier) || r.qndc == 0)
+            return QStringLiteral("-");
+        return QString::number(r.tier / r.qndc, 'f', r.tier / r.qndc < 10 ? 3 : 1) + QLatin1Char('x');
+    }
+
+    static QString targetText(const Row &r)
+    {
+        switch (r.target) {
+        case Target::None:
+            return QStringLiteral("-");
+        case Target::RatioAtMost:
+            return QStringLiteral("<= %1x").arg(r.limit);
+        case Target::AtMost:
+            return QStringLiteral("<= %1 %2").arg(number(r.limit, r.unit), r.unit);
+        case Target::AtLeast:
+            return QStringLiteral(">= %1 %2").arg(number(r.limit, r.unit), r.unit);
+        }
+        return {};
+    }
+
+    static QString result(const Row &r)
+    {
+        if (r.target == Target::None)
+            return QStringLiteral("info");
+        if (std::isnan(r.tier))
+            return QStringLiteral("FAIL");
+        bool ok = false;
+        switch (r.target) {
+        case Target::None:
+            break;
+        case Target::RatioAtMost:
+            ok = !std::isnan(r.qndc) && r.qndc > 0 && r.tier / r.qndc <= r.limit;
+            break;
+        case Target::AtMost:
+            ok = r.tier <= r.limit;
+            break;
+        case Target::AtLeast:
+            ok = r.tier >= r.limit;
+            break;
+        }
+        return ok ? QStringLiteral("pass") : QStringLiteral("FAIL");
+    }
+
+    std::vector<Row> m_rows;
+    QStringList m_notes;
+    QString m_current;
+};
+
+void progress(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void progress(const char *format, ...)
+{
+    static QElapsedTimer sinceStart;
+    if (!sinceStart.isValid())
+        sinceStart.start();
+    std::fprintf(stderr, "[%7.1f s] ", double(sinceStart.elapsed()) / 1000.0);
+    va_list args;
+    va_start(args, format);
+    std::vfprintf(stderr, format, args);
+    va_end(args);
+    std::fputc('\n', stderr);
+    std::fflush(stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment probes
+
+QString fileSystemType(const QString &path, QString *magicHex)
+{
+    struct statfs st;
+    if (::statfs(QFile::encodeName(path).constData(), &st) != 0)
+        return QStringLiteral("unknown (statfs failed)");
+    const auto magic = quint64(quint32(st.f_type));
+    *magicHex = QStringLiteral("0x") + QString::number(magic, 16);
+    switch (magic) {
+    case 0x01021994: return QStringLiteral("tmpfs (RAM)");
+    case 0xEF53: return QStringLiteral("ext2/ext3/ext4");
+    case 0x58465342: return QStringLiteral("xfs");
+    case 0x9123683E: return QStringLiteral("btrfs");
+    case 0x794C7630: return QStringLiteral("overlayfs");
+    case 0xF2F52010: return QStringLiteral("f2fs");
+    case 0x2FC12FC1: return QStringLiteral("zfs");
+    case 0x6969: return QStringLiteral("nfs");
+    case 0x65735546: return QStringLiteral("fuse");
+    case 0x858458F6: return QStringLiteral("ramfs (RAM)");
+    default: return QStringLiteral("other");
+    }
+}
+
+// Values of /proc/self/status in bytes; -1 when unavailable.
+qint64 procStatus(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray prefix = QByteArray(field) + ':';
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith(prefix)) {
+            const QByteArray kb = line.mid(prefix.size()).trimmed().split(' ').value(0);
+            return kb.toLongLong() * KiB;
+        }
+    }
+    return -1;
+}
+
+bool resetHighWaterMark()
+{
+    QFile f(QStringLiteral("/proc/self/clear_refs"));
+    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
+}
+
+// Peak RSS growth over one phase: VmHWM after a reset of the high-water mark when the kernel
+// allows it, and in any case the maximum of VmRSS sampled every 10 ms by a timer.
+class MemoryProbe
+{
+public:
+    MemoryProbe()
+    {
+        m_timer.setInterval(10);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] { sample(); });
+    }
+
+    void start()
+    {
+        ::malloc_trim(0); // what earlier phases freed must not be reused for free here
+        m_hwmUsable = resetHighWaterMark();
+        m_base = procStatus("VmRSS");
+        m_peakSampled = m_base;
+        m_timer.start();
+    }
+
+    void stop()
+    {
+        m_timer.stop();
+        sample();
+        m_growthSampled = m_peakSampled - m_base;
+        m_growthHwm = m_hwmUsable ? procStatus("VmHWM") - m_base : -1;
+    }
+
+    // Bytes; the high-water mark when usable, else the sampled peak.
+    qint64 growth() const { return m_hwmUsable ? qMax(m_growthHwm, m_growthSampled) : m_growthSampled; }
+    bool usedHighWaterMark() const { return m_hwmUsable; }
+
+private:
+    void sample() { m_peakSampled = qMax(m_peakSampled, procStatus("VmRSS")); }
+
+    QTimer m_timer;
+    bool m_hwmUsable = false;
+    qint64 m_base = 0;
+    qint64 m_peakSampled = 0;
+    qint64 m_growthSampled = 0;
+    qint64 m_growthHwm = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fetching through QNAM
+
+struct FetchResult
+{
+    bool finished = false;
+    bool fromCache = false;
+    QNetworkReply::NetworkError error = QNetworkReply::NoError;
+    qint64 bytes = 0;
+    double us = 0;
+};
+
+QNetworkAccessManager *newManager(QAbstractNetworkCache *cache)
+{
+    auto *nam = new QNetworkAccessManager;
+    nam->setProxy(QNetworkProxy::NoProxy); // an http_proxy in the environment must not interfere
+    nam->setCache(cache);                  // takes ownership
+    return nam;
+}
+
+// streaming == false: wait for finished(), then readAll() (small bodies).
+// streaming == true: read and discard in readyRead in bounded pieces, as a streaming app does.
+FetchResult fetch(QNetworkAccessManager &nam, const QUrl &url, bool streaming, int timeoutMs = 300000)
+{
+    FetchResult r;
+    static QByteArray sink(256 * KiB, Qt::Uninitialized);
+    const auto t0 = Clock::now();
+    QNetworkReply *reply = nam.get(QNetworkRequest(url));
+    auto drain = [&] {
+        for (;;) {
+            const qint64 n = reply->read(sink.data(), sink.size());
+            if (n <= 0)
+                break;
+            r.bytes += n;
+        }
+    };
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    if (streaming)
+        QObject::connect(reply, &QIODevice::readyRead, &loop, drain);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (!reply->isFinished())
+        loop.exec();
+    r.finished = reply->isFinished();
+    if (streaming)
+        drain();
+    else
+        r.bytes = reply->readAll().size();
+    r.us = usSince(t0);
+    r.fromCache = reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool();
+    r.error = reply->error();
+    delete reply;
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Config
+{
+    bool quick = false;
+    QStringList only;
+    int entries = 100000;
+    qint64 largeBytes = 512 * MiB;
+    QString base; // where the cache directories go
+
+    bool wants(const char *name) const
+    {
+        return only.isEmpty() || only.contains(QLatin1String(name));
+    }
+    QString dir(const QString &name) const { return base + QLatin1Char('/') + name; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. API hit cost
+
+void benchHit(const Config &cfg, Report &report)
+{
+    const int prefill = 1000;
+    const int hits = cfg.quick ? 3000 : 30000;
+    const int chunk = 1000;
+    progress("hit: pre-filling %d entries per implementation", prefill);
+
+    std::unique_ptr<QAbstractNetworkCache> caches[2];
+    for (Impl impl : BothImpls) {
+        caches[impl] = openCache(impl, cfg.dir(QStringLiteral("hit-%1").arg(QLatin1String(ImplTag[impl]))),
+                                 HugeCacheSize);
+        for (int i = 0; i < prefill; ++i) {
+            if (!storeEntry(caches[impl].get(), apiUrl("hit", i), bodyFor(quint32(i))))
+                qFatal("hit: could not pre-fill %s", ImplName[impl]);
+        }
+    }
+    QCoreApplication::processEvents();
+
+    std::vector<double> times[2];
+    double deferredUs[2] = {0, 0};
+    int failures[2] = {0, 0};
+    QRandomGenerator rng[2] = {QRandomGenerator(7), QRandomGenerator(7)}; // the same URL sequence
+    for (int round = 0; round * chunk < hits; ++round) {
+        for (Impl impl : roundOrder(round)) {
+            QAbstractNetworkCache *cache = caches[impl].get();
+            for (int k = 0; k < chunk; ++k) {
+                const QUrl url = apiUrl("hit", int(rng[impl].bounded(prefill)));
+                const auto t0 = Clock::now();
+                const QNetworkCacheMetaData md = cache->metaData(url);
+                QIODevice *device = cache->data(url);
+                const QByteArray body = device ? device->readAll() : QByteArray();
+                delete device;
+                times[impl].push_back(usSince(t0));
+                if (!md.isValid() || body.size() != BodySize)
+                    ++failures[impl];
+            }
+            // Deferred work (tiercache batches hit bookkeeping on a timer): timed apart.
+            const auto t0 = Clock::now();
+            QCoreApplication::processEvents();
+            deferredUs[impl] += usSince(t0);
+        }
+    }
+    // Let the 1 s hit-flush timer fire once, and count it.
+    QElapsedTimer wait;
+    wait.start();
+    while (wait.elapsed() < 1100) {
+        const auto t0 = Clock::now();
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        deferredUs[Tier] += usSince(t0);
+        QThread::msleep(5);
+    }
+
+    report.section(QStringLiteral("1. API hit (4 KiB)"));
+    report.add(QStringLiteral("metaData+data+readAll p50"), percentile(times[Qndc], 50),
+               percentile(times[Tier], 50), QStringLiteral("us"), Target::RatioAtMost, 0.5);
+    report.add(QStringLiteral("metaData+data+readAll p99"), percentile(times[Qndc], 99),
+               percentile(times[Tier], 99), QStringLiteral("us"));
+    // QNDC defers nothing (its event-loop passes measured ~0); only tiercache's is shown.
+    report.add(QStringLiteral("deferred work per hit (amort.)"), NaN, deferredUs[Tier] / hits,
+               QStringLiteral("us"));
+    report.note(QStringLiteral("hit: %1 hits per implementation over %2 entries, random URLs, chunks of %3 "
+                               "alternating; %4 / %5 failed hits (QNDC / tiercache)")
+                        .arg(hits).arg(prefill).arg(chunk).arg(failures[Qndc]).arg(failures[Tier]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. API insert cost
+
+void benchInsert(const Config &cfg, Report &report)
+{
+    const int inserts = cfg.quick ? 1000 : 4000;
+    const int chunk = 250;
+    progress("insert: %d inserts per implementation", inserts);
+    std::unique_ptr<QAbstractNetworkCache> caches[2];
+    for (Impl impl : BothImpls)
+        caches[impl] = openCache(impl, cfg.dir(QStringLiteral("insert-%1").arg(QLatin1String(ImplTag[impl]))),
+                                 HugeCacheSize);
+
+    std::vector<double> times[2];
+    int failures[2] = {0, 0};
+    int next[2] = {0, 0};
+    for (int round = 0; round * chunk < inserts; ++round) {
+        for (Impl impl : roundOrder(round)) {
+            for (int k = 0; k < chunk; ++k, ++next[impl]) {
+                const QUrl url = apiUrl("insert", next[impl]);
+                const QByteArray body = bodyFor(quint32(next[impl]) + 1000000);
+                const auto t0 = Clock::now();
+                const bool ok = storeEntry(caches[impl].get(), url, body);
+                times[impl].push_back(usSince(t0));
+                failures[impl] += !ok;
+            }
+            QCoreApplication::processEvents();
+        }
+    }
+    report.section(QStringLiteral("2. API insert (4 KiB)"));
+    report.add(QStringLiteral("prepare+write+insert p50"), percentile(times[Qndc], 50),
+               percentile(times[Tier], 50), QStringLiteral("us"));
+    report.add(QStringLiteral("prepare+write+insert p99"), percentile(times[Qndc], 99),
+               percentile(times[Tier], 99), QStringLiteral("us"));
+    report.add(QStringLiteral("prepare+write+insert max"), maxOf(times[Qndc]), maxOf(times[Tier]),
+               QStringLiteral("us"));
+    report.note(QStringLiteral("insert: %1 distinct 4 KiB bodies per implementation into an empty cache; "
+                               "%2 / %3 failed")
+                        .arg(inserts).arg(failures[Qndc]).arg(failures[Tier]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Through QNAM, small bodies; 4. through QNAM, one large body
+
+struct Origin
+{
+    LoopbackServer server;
+    qint64 largeBytes = 0;
+
+    Origin()
+    {
+        server.setHandler([this](const RecordedRequest &request) {
+            const quint32 seed = qHash(request.path);
+            Response r = Response::ok(QByteArray(), "max-age=3600");
+            r.header("Content-Type", "application/octet-stream");
+            if (request.path.startsWith("/large/"))
+                r.generatedBodySize = largeBytes;
+            else
+                r.body = bodyFor(seed);
+            r.seed = seed;
+            return r;
+        });
+        // The origin writes head and body separately and does not disable Nagle's algorithm,
+        // so every small response would wait for the client's delayed ACK (~40 ms on Linux)
+        // and both caches would measure that. Its sockets are children of the server and this
+        // signal comes before the response is written.
+        QObject::connect(&server, &LoopbackServer::requestReceived, &server, [this] {
+            const auto sockets = server.findChildren<QTcpSocket *>();
+            for (QTcpSocket *socket : sockets)
+                socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        });
+    }
+    QUrl url(const QString &path) const { return server.url(path); }
+};
+
+void benchQnam(const Config &cfg, Report &report)
+{
+    const int urls = cfg.quick ? 200 : 1000;
+    const int chunk = 50;
+    progress("qnam: %d misses then %d hits per implementation", urls, urls);
+    Origin origin;
+    if (!origin.server.isListening())
+        qFatal("qnam: loopback server is not listening");
+    std::unique_ptr<QNetworkAccessManager> nams[2];
+    for (Impl impl : BothImpls) {
+        nams[impl].reset(newManager(openCache(
+                impl, cfg.dir(QStringLiteral("qnam-%1").arg(QLatin1String(ImplTag[impl]))), HugeCacheSize)
+                                            .release()));
+    }
+    auto path = [](Impl impl, int i) { return QStringLiteral("/small/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(i); };
+
+    // One warm-up request each: connection set-up, cache directory creation, SQLite open.
+    for (Impl impl : BothImpls)
+        fetch(*nams[impl], origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
+
+    std::vector<double> miss[2], hit[2];
+    int wrong[2] = {0, 0};
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int round = 0; round * chunk < urls; ++round) {
+            for (Impl impl : roundOrder(round)) {
+                for (int k = round * chunk; k < qMin(urls, (round + 1) * chunk); ++k) {
+                    const FetchResult f = fetch(*nams[impl], origin.url(path(impl, k)), false);
+                    const bool expectCache = pass == 1;
+                    if (!f.finished || f.error != QNetworkReply::NoError || f.bytes != BodySize
+                        || f.fromCache != expectCache) {
+                        ++wrong[impl];
+                    }
+                    (pass == 0 ? miss : hit)[impl].push_back(f.us);
+                }
+            }
+            origin.server.clearRequests();
+        }
+    }
+    report.section(QStringLiteral("3. QNAM GET (4 KiB)"));
+    report.add(QStringLiteral("hit p50 (GET..finished+readAll)"), percentile(hit[Qndc], 50),
+               percentile(hit[Tier], 50), QStringLiteral("us"));
+    report.add(QStringLiteral("hit p99"), percentile(hit[Qndc], 99), percentile(hit[Tier], 99),
+               QStringLiteral("us"));
+    report.add(QStringLiteral("miss+store p50"), percentile(miss[Qndc], 50),
+               percentile(miss[Tier], 50), QStringLiteral("us"));
+    report.add(QStringLiteral("miss+store p99"), percentile(miss[Qndc], 99),
+               percentile(miss[Tier], 99), QStringLiteral("us"));
+    report.note(QStringLiteral("qnam: %1 URLs per implementation, loopback origin in-process (its cost is in "
+                               "the miss figures of both); %2 / %3 replies had a wrong status, size or "
+                               "source (QNDC / tiercache)")
+                        .arg(urls).arg(wrong[Qndc]).arg(wrong[Tier]));
+}
+
+void benchLarge(const Config &cfg, Report &report)
+{
+    const int rounds = 2;
+    progress("large: %lld MiB body, %d rounds of miss then hit per implementation",
+             cfg.largeBytes / MiB, rounds);
+    Origin origin;
+    origin.largeBytes = cfg.largeBytes;
+    // QNDC refuses bodies above 3/4 of its maximum; tiercache trims to 90 % of it.
+    const qint64 maximum = qMax<qint64>(4 * cfg.largeBytes, 1 * GiB);
+    std::unique_ptr<QNetworkAccessManager> nams[2];
+    for (Impl impl : BothImpls) {
+        nams[impl].reset(newManager(openCache(
+                impl, cfg.dir(QStringLiteral("large-%1").arg(QLatin1String(ImplTag[impl]))), maximum)
+                                            .release()));
+        fetch(*nams[impl], origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
+    }
+
+    double missMBs[2] = {0, 0}, hitMBs[2] = {0, 0};
+    qint64 missRss[2] = {0, 0}, hitRss[2] = {0, 0};
+    int wrong[2] = {0, 0};
+    bool hwm = true;
+    MemoryProbe probe;
+    const double mb = double(cfg.largeBytes) / 1e6;
+    for (int round = 0; round < rounds; ++round) {
+        const auto order = roundOrder(round);
+        for (int phase = 0; phase < 2; ++phase) {
+            for (Impl impl : order) {
+                const QUrl url = origin.url(QStringLiteral("/large/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(round));
+                probe.start();
+                const FetchResult f = fetch(*nams[impl], url, true);
+                probe.stop();
+                hwm = hwm && probe.usedHighWaterMark();
+                const bool expectCache = phase == 1;
+                if (!f.finished || f.error != QNetworkReply::NoError || f.bytes != cfg.largeBytes
+                    || f.fromCache != expectCache) {
+                    ++wrong[impl];
+                    progress("large: %s %s round %d: finished=%d error=%d bytes=%lld fromCache=%d",
+                             ImplName[impl], phase ? "hit" : "miss", round, f.finished, int(f.error),
+                             f.bytes, f.fromCache);
+                }
+                const double rate = mb / (f.us / 1e6);
+                progress("large: %-17s %s round %d: %7.0f MB/s, RSS +%.1f MiB", ImplName[impl],
+                         phase ? "hit " : "miss", round, rate, double(probe.growth()) / MiB);
+                double &best = (phase == 0 ? missMBs : hitMBs)[impl];
+                best = qMax(best, rate);
+                qint64 &rss = (phase == 0 ? missRss : hitRss)[impl];
+                rss = qMax(rss, probe.growth());
+            }
+        }
+        // Give the disk space back before the next round (and keep the next miss a real store).
+        for (Impl impl : order)
+            nams[impl]->cache()->remove(origin.url(QStringLiteral("/large/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(round)));
+    }
+    report.section(QStringLiteral("4. QNAM large body (%1 MiB)").arg(cfg.largeBytes / MiB));
+    report.add(QStringLiteral("miss+store throughput (best)"), missMBs[Qndc], missMBs[Tier], QStringLiteral("MB/s"));
+    report.add(QStringLiteral("miss peak RSS growth (max)"), double(missRss[Qndc]) / MiB,
+               double(missRss[Tier]) / MiB, QStringLiteral("MiB"), Target::AtMost, 16);
+    report.add(QStringLiteral("hit throughput (best)"), hitMBs[Qndc], hitMBs[Tier], QStringLiteral("MB/s"),
+               Target::AtLeast, 1000);
+    report.add(QStringLiteral("hit peak RSS growth (max)"), double(hitRss[Qndc]) / MiB,
+               double(hitRss[Tier]) / MiB, QStringLiteral("MiB"), Target::AtMost, 16);
+    report.note(QStringLiteral("large: %1 rounds, app reads 256 KiB pieces in readyRead and discards them; "
+                               "MB = 10^6 bytes; origin generates the body on the fly in-process (its cost "
+                               "is in both miss figures); RSS growth = %2 minus VmRSS at start; %3 / %4 "
+                               "replies wrong (QNDC / tiercache)")
+                        .arg(rounds)
+                        .arg(hwm ? QStringLiteral("max(VmHWM after clear_refs reset, 10 ms VmRSS samples)")
+                                 : QStringLiteral("peak of VmRSS sampled every 10 ms (clear_refs not permitted)"))
+                        .arg(wrong[Qndc]).arg(wrong[Tier]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Start-up to first hit, 6. insert latency while evicting: both on one filled directory
+
+struct FilledDirs
+{
+    bool done = false;
+    int count = 0;
+    QString dir[2];
+    double fillUs[2] = {0, 0};
+};
+
+void fill(const Config &cfg, FilledDirs &filled, Report &report)
+{
+    if (filled.done)
+        return;
+    const int n = cfg.entries;
+    const int batch = qMax(1000, n / 20);
+    progress("fill: %d entries of %lld B per implementation, batches of %d alternating", n, FillBodySize, batch);
+    std::unique_ptr<QAbstractNetworkCache> caches[2];
+    for (Impl impl : BothImpls) {
+        filled.dir[impl] = cfg.dir(QStringLiteral("filled-%1").arg(QLatin1String(ImplTag[impl])));
+        caches[impl] = openCache(impl, filled.dir[impl], HugeCacheSize);
+    }
+    int next[2] = {0, 0};
+    for (int round = 0; next[Qndc] < n || next[Tier] < n; ++round) {
+        for (Impl impl : roundOrder(round)) {
+            const int end = qMin(n, next[impl] + batch);
+            const auto t0 = Clock::now();
+            for (; next[impl] < end; ++next[impl]) {
+                if (!storeEntry(caches[impl].get(), apiUrl("fill", next[impl]),
+                                bodyFor(quint32(next[impl]) + 5000000, FillBodySize))) {
+                    qFatal("fill: %s failed at entry %d", ImplName[impl], next[impl]);
+                }
+            }
+            filled.fillUs[impl] += usSince(t0);
+            QCoreApplication::processEvents();
+        }
+        progress("fill: %d / %d", qMin(next[Qndc], next[Tier]), n);
+    }
+    caches[Qndc].reset();
+    caches[Tier].reset();
+    filled.count = n;
+    filled.done = true;
+    report.section(QStringLiteral("   fill (%1 x %2 B, API)").arg(n).arg(FillBodySize));
+    report.add(QStringLiteral("fill rate"), n / (filled.fillUs[Qndc] / 1e6), n / (filled.fillUs[Tier] / 1e6),
+               QStringLiteral("entries/s"));
+}
+
+void benchStartup(const Config &cfg, FilledDirs &filled, Report &report)
+{
+    fill(cfg, filled, report);
+    const int rounds = 4;
+    progress("startup: %d rounds per implementation on %d entries", rounds, filled.count);
+    std::vector<double> firstHit[2], firstInsert[2];
+    int wrong[2] = {0, 0};
+    QRandomGenerator rng(11);
+    for (int round = 0; round < rounds; ++round) {
+        const int probe = int(rng.bounded(filled.count));
+        for (Impl impl : roundOrder(round)) {
+            const QUrl url = apiUrl("fill", probe);
+            const auto t0 = Clock::now();
+            // What an application does at start-up, then its first cache lookup.
+            std::unique_ptr<QAbstractNetworkCache> cache(newCache(impl));
+            setDirectory(cache.get(), filled.dir[impl]);
+            setMaximum(cache.get(), HugeCacheSize);
+            const QNetworkCacheMetaData md = cache->metaData(url);
+            QIODevice *device = cache->data(url);
+            const QByteArray body = device ? device->readAll() : QByteArray();
+            delete device;
+            firstHit[impl].push_back(usSince(t0) / 1000.0);
+            if (!md.isValid() || body.size() != FillBodySize)
+                ++wrong[impl];
+
+            const QUrl fresh = apiUrl("startup-insert", round);
+            const QByteArray freshBody = bodyFor(quint32(round) + 9000000);
+            const auto t1 = Clock::now();
+            if (!storeEntry(cache.get(), fresh, freshBody))
+                ++wrong[impl];
+            firstInsert[impl].push_back(usSince(t1) / 1000.0);
+            progress("startup: %-17s round %d: first hit %.2f ms, first insert %.2f ms", ImplName[impl],
+                     round, firstHit[impl].back(), firstInsert[impl].back());
+            QCoreApplication::processEvents();
+        }
+    }
+    report.section(QStringLiteral("5. start-up (%1 entries)").arg(filled.count));
+    report.add(QStringLiteral("new+setDir+setMax+1st hit (p50)"), percentile(firstHit[Qndc], 50),
+               percentile(firstHit[Tier], 50), QStringLiteral("ms"), Target::AtMost, 50);
+    report.add(QStringLiteral("... worst of rounds"), maxOf(firstHit[Qndc]), maxOf(firstHit[Tier]),
+               QStringLiteral("ms"), Target::AtMost, 50);
+    report.add(QStringLiteral("first insert after start (p50)"), percentile(firstInsert[Qndc], 50),
+               percentile(firstInsert[Tier], 50), QStringLiteral("ms"));
+    report.note(QStringLiteral("startup: %1 rounds per implementation, fresh cache object on the filled "
+                               "directory each time (page cache warm, nothing dropped), maximum %2 GiB so "
+                               "nothing is evicted; %3 / %4 lookups or inserts failed")
+                        .arg(rounds).arg(HugeCacheSize / GiB).arg(wrong[Qndc]).arg(wrong[Tier]));
+}
+
+void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
+{
+    fill(cfg, filled, report);
+    const int inserts = cfg.quick ? 500 : 2000;
+    const int chunk = 100;
+    progress("evict: %d inserts per implementation into a full cache of %d entries", inserts, filled.count);
+
+    // Set both caches to exactly "full": the maximum is what the filled entries take in each
+    // implementation's own accounting (plus one byte, so that setting it evicts nothing).
+    std::unique_ptr<QAbstractNetworkCache> caches[2];
+    qint64 maximum[2] = {0, 0};
+    {
+        // QNDC: with a huge maximum, cacheSize() walks the directory once (as a long-running
+        // application has done long ago) and setMaximumCacheSize(size + 1) keeps everything.
+        auto *q = new QNetworkDiskCache;
+        q->setCacheDirectory(filled.dir[Qndc]);
+        q->setMaximumCacheSize(HugeCacheSize);
+        maximum[Qndc] = q->cacheSize() + 1;
+        q->setMaximumCacheSize(maximum[Qndc]);
+        caches[Qndc].reset(q);
+        // Tiercache: read the size with another instance, so that setting the maximum on the
+        // one measured (not open yet) does not already start a trim.
+        {
+            NetworkCache sizer;
+            sizer.setCacheDirectory(filled.dir[Tier]);
+            maximum[Tier] = sizer.cacheSize() + 1;
+        }
+        auto *t = new NetworkCache;
+        t->setCacheDirectory(filled.dir[Tier]);
+        t->setMaximumCacheSize(maximum[Tier]);
+        t->metaData(apiUrl("evict-open", 0)); // opens the catalogue; a miss
+        caches[Tier].reset(t);
+    }
+
+    std::vector<double> insertMs[2];
+    std::vector<double> eventsMs; // tiercache: every processEvents() after an insert
+    std::vector<double> trimStepMs; // ... those during which the total went down
+    int failures[2] = {0, 0};
+    int next[2] = {0, 0};
+    for (int round = 0; round * chunk < inserts; ++round) {
+        for (Impl impl : roundOrder(round)) {
+            QAbstractNetworkCache *cache = caches[impl].get();
+            for (int k = 0; k < chunk; ++k, ++next[impl]) {
+                const QUrl url = apiUrl("evict", next[impl]);
+                const QByteArray body = bodyFor(quint32(next[impl]) + 7000000);
+                const auto t0 = Clock::now();
+                failures[impl] += !storeEntry(cache, url, body);
+                insertMs[impl].push_back(usSince(t0) / 1000.0);
+                if (impl == Tier) {
+                    // The trim runs on a 0 ms timer: one step per event-loop pass, as in an app.
+                    const qint64 before = cache->cacheSize();
+                    const auto t1 = Clock::now();
+                    QCoreApplication::processEvents();
+                    const double ms = usSince(t1) / 1000.0;
+                    eventsMs.push_back(ms);
+                    if (cache->cacheSize() < before)
+                        trimStepMs.push_back(ms);
+                }
+                // QNDC has no deferred work: expire() runs inside insert(). Its chunks do not
+                // spin the event loop, so tiercache's pending trim steps are not charged to it.
+            }
+        }
+    }
+    const qint64 sizes[2] = {caches[Qndc]->cacheSize(), caches[Tier]->cacheSize()};
+
+    report.section(QStringLiteral("6. insert while evicting (%1)").arg(filled.count));
+    report.add(QStringLiteral("insert p50"), percentile(insertMs[Qndc], 50), percentile(insertMs[Tier], 50),
+               QStringLiteral("ms"));
+    report.add(QStringLiteral("insert p99"), percentile(insertMs[Qndc], 99), percentile(insertMs[Tier], 99),
+               QStringLiteral("ms"));
+    report.add(QStringLiteral("insert max"), maxOf(insertMs[Qndc]), maxOf(insertMs[Tier]), QStringLiteral("ms"),
+               Target::AtMost, 5);
+    report.add(QStringLiteral("background trim step p50"), NaN, percentile(trimStepMs, 50), QStringLiteral("ms"));
+    report.add(QStringLiteral("background trim step max"), NaN, maxOf(trimStepMs), QStringLiteral("ms"));
+    report.add(QStringLiteral("background total (all passes)"), NaN, sumOf(eventsMs), QStringLiteral("ms"));
+    report.note(QStringLiteral("evict: %1 x 4 KiB inserts per implementation into a cache filled to its "
+                               "maximum (QNDC %2 MiB, tiercache %3 MiB in their own accounting); insert = "
+                               "prepare+write+insert; tiercache's event-loop pass after each insert is timed "
+                               "apart (%4 passes, %5 of them trimmed); sizes at the end %6 / %7 MiB; %8 / %9 "
+                               "inserts failed")
+                        .arg(inserts)
+                        .arg(double(maximum[Qndc]) / MiB, 0, 'f', 1)
+                        .arg(double(maximum[Tier]) / MiB, 0, 'f', 1)
+                        .arg(eventsMs.size())
+                        .arg(trimStepMs.size())
+                        .arg(double(sizes[Qndc]) / MiB, 0, 'f', 1)
+                        .arg(double(sizes[Tier]) / MiB, 0, 'f', 1)
+                        .arg(failures[Qndc])
+                        .arg(failures[Tier]));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("tiercache_bench"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Runs the same workloads on QNetworkDiskCache and tiercache::NetworkCache, interleaved, "
+            "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, startup, evict."));
+    parser.addHelpOption();
+    const QCommandLineOption quickOption(QStringLiteral("quick"),
+                                         QStringLiteral("Small sizes: a smoke run of well under a minute."));
+    const QCommandLineOption onlyOption(QStringLiteral("only"),
+                                        QStringLiteral("Run only these workloads (comma-separated)."),
+                                        QStringLiteral("names"));
+    const QCommandLineOption entriesOption(QStringLiteral("entries"),
+                                           QStringLiteral("Entries for start-up and eviction (default 100000; "
+                                                          "2000 with --quick)."),
+                                           QStringLiteral("n"));
+    const QCommandLineOption largeOption(QStringLiteral("large-mib"),
+                                         QStringLiteral("Size of the large body in MiB (default 512; 32 with --quick)."),
+                                         QStringLiteral("mib"));
+    const QCommandLineOption dirOption(QStringLiteral("dir"),
+                                       QStringLiteral("Where to create the cache directories (default: a "
+                                                      "temporary directory under %1).").arg(QDir::tempPath()),
+                                       QStringLiteral("path"));
+    parser.addOptions({quickOption, onlyOption, entriesOption, largeOption, dirOption});
+    parser.process(app);
+
+    Config cfg;
+    cfg.quick = parser.isSet(quickOption);
+    cfg.entries = cfg.quick ? 2000 : 100000;
+    cfg.largeBytes = (cfg.quick ? 32 : 512) * MiB;
+    if (parser.isSet(entriesOption)) {
+        bool ok = false;
+        cfg.entries = parser.value(entriesOption).toInt(&ok);
+        if (!ok || cfg.entries < 100) {
+            std::fprintf(stderr, "--entries must be an integer >= 100\n");
+            return 2;
+        }
+    }
+    if (parser.isSet(largeOption)) {
+        bool ok = false;
+        const qint64 mib = parser.value(largeOption).toLongLong(&ok);
+        if (!ok || mib < 1) {
+            std::fprintf(stderr, "--large-mib must be a positive integer\n");
+            return 2;
+        }
+        cfg.largeBytes = mib * MiB;
+    }
+    const QStringList known = {QStringLiteral("hit"), QStringLiteral("insert"), QStringLiteral("qnam"),
+                               QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict")};
+    for (const QString &name : parser.values(onlyOption)) {
+        for (const QString &part : name.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            if (!known.contains(part.trimmed())) {
+                std::fprintf(stderr, "unknown workload '%s'; known: %s\n", qPrintable(part),
+                             qPrintable(known.join(QStringLiteral(", "))));
+                return 2;
+            }
+            cfg.only.append(part.trimmed());
+        }
+    }
+
+    const QString parent = parser.isSet(dirOption) ? QDir(parser.value(dirOption)).absolutePath() : QDir::tempPath();
+    if (!QDir().mkpath(parent)) {
+        std::fprintf(stderr, "cannot create %s\n", qPrintable(parent));
+        return 2;
+    }
+    QTemporaryDir tempDir(parent + QStringLiteral("/tiercache-bench-XXXXXX"));
+    if (!tempDir.isValid()) {
+        std::fprintf(stderr, "cannot create a directory under %s: %s\n", qPrintable(parent),
+                     qPrintable(tempDir.errorString()));
+        return 2;
+    }
+    cfg.base = tempDir.path();
+
+    QString magic;
+    const QString fsType = fileSystemType(cfg.base, &magic);
+    std::printf("tiercache_bench: QNetworkDiskCache vs tiercache::NetworkCache%s\n",
+                cfg.quick ? " (--quick)" : "");
+    std::printf("  Qt %s, %s, %s, %d CPUs, %s\n", qVersion(), qPrintable(QSysInfo::prettyProductName()),
+                qPrintable(QSysInfo::kernelVersion()), QThread::idealThreadCount(),
+                qPrintable(QDateTime::currentDateTime().toString(Qt::ISODate)));
+    std::printf("  cache directories under %s: file system %s (statfs f_type %s)\n", qPrintable(cfg.base),
+                qPrintable(fsType), qPrintable(magic));
+    std::printf("  entries %d, large body %lld MiB, workloads: %s\n\n", cfg.entries, cfg.largeBytes / MiB,
+                cfg.only.isEmpty() ? "all" : qPrintable(cfg.only.join(QLatin1Char(','))));
+    std::fflush(stdout);
+
+    QElapsedTimer total;
+    total.start();
+    Report report;
+    FilledDirs filled;
+    if (cfg.wants("hit"))
+        benchHit(cfg, report);
+    if (cfg.wants("insert"))
+        benchInsert(cfg, report);
+    if (cfg.wants("qnam"))
+        benchQnam(cfg, report);
+    if (cfg.wants("large"))
+        benchLarge(cfg, report);
+    if (cfg.wants("startup"))
+        benchStartup(cfg, filled, report);
+    if (cfg.wants("evict"))
+        benchEvict(cfg, filled, report);
+    const double seconds = double(total.elapsed()) / 1000.0;
+
+    std::printf("\n");
+    report.print();
+    std::printf("\n%d target(s) missed; measured in %.1f s.\n", report.failures(), seconds);
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    std::printf("How to reproduce: cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && "
+                "cmake --build build/bench --target tiercache_bench && "
+                "build/bench/tests/benchmarks/tiercache_bench%s%s\n",
+                args.isEmpty() ? "" : " ", qPrintable(args.join(QLatin1Char(' '))));
+    std::fflush(stdout);
+    // Deleting hundreds of thousands of files takes a while on some file systems (and slows
+    // file creation there for a while afterwards); say so rather than appear to hang.
+    progress("removing %s", qPrintable(cfg.base));
+    QElapsedTimer removal;
+    removal.start();
+    tempDir.remove();
+    progress("removed in %.1f s", double(removal.elapsed()) / 1000.0);
+    return 0;
+}
