@@ -116,6 +116,8 @@ void BodyDevice::fail(const QString &reason)
     qCWarning(lcDisk).noquote() << "damaged cache body:" << reason;
     if (m_onDamage)
         m_onDamage(reason);
+    // Readers other than QNAM learn of the end this way (QNAM ignores it: nothing to read).
+    emit readChannelFinished();
     for (QObject *o = parent(); o; o = o->parent()) {
         if (auto *reply = qobject_cast<QNetworkReply *>(o)) {
             QMetaObject::invokeMethod(reply, "abort", Qt::QueuedConnection);

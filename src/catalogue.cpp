@@ -12,7 +12,7 @@ namespace tiercache {
 
 namespace {
 constexpr int ApplicationId = 0x54434331; // "TCC1"
-constexpr int SchemaVersion = 1;
+constexpr int SchemaVersion = 2;
 
 enum Statement {
     StFind,
@@ -27,6 +27,12 @@ enum Statement {
     StApplyHit,
     StTotal,
     StAddTotal,
+    StDeleteTags,
+    StInsertTag,
+    StAddCounter,
+    StAddSeries,
+    StDeleteReturning,
+    StAddGarbage,
     StatementCount
 };
 
@@ -179,6 +185,19 @@ bool Catalogue::createSchema()
         "CREATE INDEX IF NOT EXISTS entries_digest ON entries(digest)",
         "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
         "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
+        // Cache tags. Rows go with their entry (the trigger); a replaced entry gets its new
+        // tags from setTags() (REPLACE does not fire delete triggers without recursive_triggers).
+        "CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, key TEXT NOT NULL,"
+        " PRIMARY KEY (tag, key)) WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS tags_key ON tags(key)",
+        "CREATE TRIGGER IF NOT EXISTS entries_drop_tags AFTER DELETE ON entries"
+        " BEGIN DELETE FROM tags WHERE key = OLD.key; END",
+        // Statistics shared by every process: cumulative counters and a per-minute series.
+        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, name TEXT NOT NULL,"
+        " value INTEGER NOT NULL, PRIMARY KEY (minute, name)) WITHOUT ROWID",
+        // Bodies that may have lost their last reference; the sweep checks and reclaims them.
+        "CREATE TABLE IF NOT EXISTS garbage (digest TEXT PRIMARY KEY) WITHOUT ROWID",
     };
     if (!t.isActive())
         return false;
@@ -496,6 +515,265 @@ bool Catalogue::clearAll()
 {
     return execSql(QStringLiteral("DELETE FROM entries")) && execSql(QStringLiteral("DELETE FROM blobs"))
             && execSql(QStringLiteral("UPDATE state SET value = 0 WHERE name = 'total_size'"));
+}
+
+std::optional<qint64> Catalogue::deleteEntryKeepBody(const QString &key)
+{
+    QSqlQuery &q = prepared(StDeleteReturning, "DELETE FROM entries WHERE key = ? RETURNING digest, row_size");
+    q.bindValue(0, key);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    const QString digest = q.value(0).toString();
+    const qint64 rowSize = q.value(1).toLongLong();
+    q.finish();
+    QSqlQuery &g = prepared(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
+    g.bindValue(0, digest);
+    exec(g);
+    return rowSize;
+}
+
+QList<QByteArray> Catalogue::takeGarbage(int limit)
+{
+    QList<QByteArray> digests;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT digest FROM garbage LIMIT ?"));
+    q.bindValue(0, limit);
+    if (!exec(q))
+        return digests;
+    while (q.next())
+        digests.append(q.value(0).toByteArray());
+    q.finish();
+    QSqlQuery del(m_db);
+    del.prepare(QStringLiteral("DELETE FROM garbage WHERE digest = ?"));
+    for (const QByteArray &d : std::as_const(digests)) {
+        del.bindValue(0, QString::fromLatin1(d));
+        exec(del);
+    }
+    return digests;
+}
+
+bool Catalogue::setTags(const QString &key, const QStringList &tags)
+{
+    QSqlQuery &del = prepared(StDeleteTags, "DELETE FROM tags WHERE key = ?");
+    del.bindValue(0, key);
+    if (!exec(del))
+        return false;
+    QSqlQuery &ins = prepared(StInsertTag, "INSERT OR IGNORE INTO tags (tag, key) VALUES (?, ?)");
+    for (const QString &tag : tags) {
+        ins.bindValue(0, tag);
+        ins.bindValue(1, key);
+        if (!exec(ins))
+            return false;
+    }
+    return true;
+}
+
+namespace {
+QString placeholders(qsizetype n)
+{
+    QString p;
+    for (qsizetype i = 0; i < n; ++i)
+        p += i ? QLatin1String(", ?") : QLatin1String("?");
+    return p;
+}
+} // namespace
+
+QStringList Catalogue::keysForTags(const QStringList &tags)
+{
+    QStringList keys;
+    if (tags.isEmpty())
+        return keys;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT DISTINCT key FROM tags WHERE tag IN (%1)").arg(placeholders(tags.size())));
+    for (qsizetype i = 0; i < tags.size(); ++i)
+        q.bindValue(int(i), tags[i]);
+    if (!exec(q))
+        return keys;
+    while (q.next())
+        keys.append(q.value(0).toString());
+    return keys;
+}
+
+QStringList Catalogue::tagsOf(const QString &key)
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT tag FROM tags WHERE key = ? ORDER BY tag"));
+    q.bindValue(0, key);
+    QStringList result;
+    if (exec(q)) {
+        while (q.next())
+            result.append(q.value(0).toString());
+    }
+    return result;
+}
+
+QList<QPair<QString, qint64>> Catalogue::tagCounts()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QList<QPair<QString, qint64>> result;
+    if (!q.exec(QStringLiteral("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next())
+        result.append({q.value(0).toString(), q.value(1).toLongLong()});
+    return result;
+}
+
+bool Catalogue::expireKeys(const QStringList &keys)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("UPDATE entries SET expires = 0 WHERE key = ?"));
+    for (const QString &key : keys) {
+        q.bindValue(0, key);
+        if (!exec(q))
+            return false;
+    }
+    return true;
+}
+
+bool Catalogue::addCounters(const QHash<QString, qint64> &deltas, qint64 minute)
+{
+    QSqlQuery &c = prepared(StAddCounter,
+                            "INSERT INTO counters (name, value) VALUES (?, ?)"
+                            " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+    QSqlQuery &s = prepared(StAddSeries,
+                            "INSERT INTO series (minute, name, value) VALUES (?, ?, ?)"
+                            " ON CONFLICT(minute, name) DO UPDATE SET value = value + excluded.value");
+    for (auto it = deltas.cbegin(); it != deltas.cend(); ++it) {
+        if (it.value() == 0)
+            continue;
+        c.bindValue(0, it.key());
+        c.bindValue(1, it.value());
+        s.bindValue(0, minute);
+        s.bindValue(1, it.key());
+        s.bindValue(2, it.value());
+        if (!exec(c) || !exec(s))
+            return false;
+    }
+    return true;
+}
+
+QHash<QString, qint64> Catalogue::counters()
+{
+    QHash<QString, qint64> result;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT name, value FROM counters"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next())
+        result.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return result;
+}
+
+QList<Catalogue::SeriesPoint> Catalogue::series(qint64 sinceMinute)
+{
+    QList<SeriesPoint> result;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT minute, name, value FROM series WHERE minute >= ? ORDER BY minute"));
+    q.bindValue(0, sinceMinute);
+    if (!exec(q))
+        return result;
+    while (q.next())
+        result.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toLongLong()});
+    return result;
+}
+
+bool Catalogue::pruneSeries(qint64 beforeMinute)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("DELETE FROM series WHERE minute < ?"));
+    q.bindValue(0, beforeMinute);
+    return exec(q);
+}
+
+bool Catalogue::resetStatistics()
+{
+    return execSql(QStringLiteral("DELETE FROM counters")) && execSql(QStringLiteral("DELETE FROM series"))
+            && execSql(QStringLiteral("UPDATE entries SET hits = 0"));
+}
+
+QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int limit)
+{
+    QString sql = QLatin1String("SELECT ") + QLatin1String(EntryColumns)
+            + QLatin1String(" FROM entries e JOIN blobs b ON b.digest = e.digest WHERE 1");
+    QVariantList binds;
+    if (!filter.urlContains.isEmpty()) {
+        sql += QLatin1String(" AND instr(e.key, ?) > 0");
+        binds.append(filter.urlContains);
+    }
+    if (!filter.tag.isEmpty()) {
+        sql += QLatin1String(" AND e.key IN (SELECT key FROM tags WHERE tag = ?)");
+        binds.append(filter.tag);
+    }
+    if (!filter.contentType.isEmpty()) {
+        sql += QLatin1String(" AND substr(e.content_type, 1, ?) = ?");
+        binds.append(filter.contentType.size());
+        binds.append(filter.contentType);
+    }
+    if (filter.expired != 0) {
+        sql += filter.expired > 0 ? QLatin1String(" AND e.expires <= ?") : QLatin1String(" AND e.expires > ?");
+        binds.append(filter.nowMs);
+    }
+    switch (filter.order) {
+    case EntryQuery::Order::RecentlyUsed: sql += QLatin1String(" ORDER BY e.last_access DESC"); break;
+    case EntryQuery::Order::MostHits: sql += QLatin1String(" ORDER BY e.hits DESC, e.last_access DESC"); break;
+    case EntryQuery::Order::Largest: sql += QLatin1String(" ORDER BY e.body_size DESC"); break;
+    case EntryQuery::Order::Oldest: sql += QLatin1String(" ORDER BY e.created ASC"); break;
+    case EntryQuery::Order::Key: sql += QLatin1String(" ORDER BY e.key"); break;
+    }
+    sql += QLatin1String(" LIMIT ? OFFSET ?");
+    binds.append(limit < 0 ? -1 : limit);
+    binds.append(qMax(0, offset));
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(sql);
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        q.bindValue(int(i), binds[i]);
+    QList<EntryRecord> result;
+    if (!exec(q))
+        return result;
+    while (q.next())
+        result.append(entryFrom(q));
+    return result;
+}
+
+qint64 Catalogue::count(const EntryQuery &filter)
+{
+    // The same filter, counted: reuse query() without paging would read every row.
+    QString sql = QStringLiteral("SELECT count(*) FROM entries e WHERE 1");
+    QVariantList binds;
+    if (!filter.urlContains.isEmpty()) {
+        sql += QLatin1String(" AND instr(e.key, ?) > 0");
+        binds.append(filter.urlContains);
+    }
+    if (!filter.tag.isEmpty()) {
+        sql += QLatin1String(" AND e.key IN (SELECT key FROM tags WHERE tag = ?)");
+        binds.append(filter.tag);
+    }
+    if (!filter.contentType.isEmpty()) {
+        sql += QLatin1String(" AND substr(e.content_type, 1, ?) = ?");
+        binds.append(filter.contentType.size());
+        binds.append(filter.contentType);
+    }
+    if (filter.expired != 0) {
+        sql += filter.expired > 0 ? QLatin1String(" AND e.expires <= ?") : QLatin1String(" AND e.expires > ?");
+        binds.append(filter.nowMs);
+    }
+    QSqlQuery q(m_db);
+    q.prepare(sql);
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        q.bindValue(int(i), binds[i]);
+    if (!exec(q) || !q.next())
+        return 0;
+    return q.value(0).toLongLong();
 }
 
 Catalogue::Counts Catalogue::counts()

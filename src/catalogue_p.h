@@ -5,6 +5,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QList>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 
@@ -40,6 +41,18 @@ struct BlobRecord
     qint64 allocSize = 0;
     quint32 chunkSize = 0;
     QByteArray sums;
+};
+
+//! A filter over catalogue entries, for tools (the Browser, the CLI).
+struct EntryQuery
+{
+    enum class Order { RecentlyUsed, MostHits, Largest, Oldest, Key };
+    QString urlContains;
+    QString tag;
+    QString contentType; // prefix, e.g. "image/"
+    int expired = 0;     // 1: only expired, -1: only fresh, 0: both
+    qint64 nowMs = 0;
+    Order order = Order::RecentlyUsed;
 };
 
 struct HitUpdate
@@ -110,6 +123,34 @@ public:
     QList<BlobRecord> blobs();
     QList<QByteArray> unreferencedBlobs();
     bool clearAll();
+
+    //! Deletes the entry row only and queues its body for the sweep; the row's size or nullopt.
+    std::optional<qint64> deleteEntryKeepBody(const QString &key);
+    //! Up to \a limit digests queued for the sweep, removed from the queue.
+    QList<QByteArray> takeGarbage(int limit);
+
+    bool setTags(const QString &key, const QStringList &tags);
+    QStringList keysForTags(const QStringList &tags);
+    QStringList tagsOf(const QString &key);
+    QList<QPair<QString, qint64>> tagCounts();
+    //! Marks entries stale at once (soft purge): the next use revalidates.
+    bool expireKeys(const QStringList &keys);
+
+    //! Adds \a deltas to the shared counters and to the series row of \a minute.
+    bool addCounters(const QHash<QString, qint64> &deltas, qint64 minute);
+    QHash<QString, qint64> counters();
+    struct SeriesPoint
+    {
+        qint64 minute;
+        QString name;
+        qint64 value;
+    };
+    QList<SeriesPoint> series(qint64 sinceMinute);
+    bool pruneSeries(qint64 beforeMinute);
+    bool resetStatistics();
+
+    QList<EntryRecord> query(const EntryQuery &filter, int offset, int limit);
+    qint64 count(const EntryQuery &filter);
 
     struct Counts
     {

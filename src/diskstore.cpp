@@ -262,6 +262,9 @@ bool DiskStore::evictLocked(qint64 target, int maxEntries, const QString &keep, 
             *total -= freed;
             ++evicted;
             progressed = true;
+            m_pendingCounters[QStringLiteral("evictions")] += 1;
+            if (m_onEvict)
+                m_onEvict(v.key, freed);
             qCDebug(lcDisk) << "evicted" << v.key << freed << "bytes";
             if (*total <= target || (maxEntries >= 0 && evicted >= maxEntries))
                 break;
@@ -334,11 +337,127 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
 
 void DiskStore::flushHits()
 {
-    if (m_pendingHits.isEmpty() || !m_catalogue.isOpen())
+    if ((m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()) || !m_catalogue.isOpen())
         return;
+    const qint64 minute = nowMs() / 60000;
     Catalogue::Transaction t(m_catalogue);
-    if (t.isActive() && m_catalogue.applyHits(m_pendingHits) && t.commit())
+    if (!t.isActive() || !m_catalogue.applyHits(m_pendingHits)
+        || !m_catalogue.addCounters(m_pendingCounters, minute)) {
+        return;
+    }
+    m_catalogue.pruneSeries(minute - m_retentionMinutes);
+    if (t.commit()) {
         m_pendingHits.clear();
+        m_pendingCounters.clear();
+    }
+}
+
+bool DiskStore::setTags(const QString &key, const QStringList &tags)
+{
+    if (!ensureCatalogue())
+        return false;
+    Catalogue::Transaction t(m_catalogue);
+    return t.isActive() && m_catalogue.setTags(key, tags) && t.commit();
+}
+
+QStringList DiskStore::keysForTags(const QStringList &tags)
+{
+    return ensureCatalogue() ? m_catalogue.keysForTags(tags) : QStringList();
+}
+
+QStringList DiskStore::tagsOf(const QString &key)
+{
+    return ensureCatalogue() ? m_catalogue.tagsOf(key) : QStringList();
+}
+
+QList<QPair<QString, qint64>> DiskStore::tagCounts()
+{
+    return ensureCatalogue() ? m_catalogue.tagCounts() : QList<QPair<QString, qint64>>();
+}
+
+int DiskStore::removeKeys(const QStringList &keys)
+{
+    if (keys.isEmpty() || !ensureCatalogue())
+        return 0;
+    // Entry rows go in one committed transaction (a crash never resurrects them); bodies,
+    // which other entries may share, are left to the sweep.
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return 0;
+    int removed = 0;
+    qint64 freed = 0;
+    for (const QString &key : keys) {
+        if (const auto rowSize = m_catalogue.deleteEntryKeepBody(key)) {
+            freed += *rowSize;
+            ++removed;
+            m_pendingHits.remove(key);
+        }
+    }
+    m_catalogue.addToTotal(-freed);
+    return t.commit() ? removed : 0;
+}
+
+int DiskStore::expireKeys(const QStringList &keys)
+{
+    if (keys.isEmpty() || !ensureCatalogue())
+        return 0;
+    Catalogue::Transaction t(m_catalogue);
+    return t.isActive() && m_catalogue.expireKeys(keys) && t.commit() ? int(keys.size()) : 0;
+}
+
+bool DiskStore::sweepGarbage(int limit)
+{
+    if (!ensureCatalogue())
+        return false;
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return false;
+    const QList<QByteArray> digests = m_catalogue.takeGarbage(limit);
+    qint64 freed = 0;
+    for (const QByteArray &digest : digests)
+        freed += dropBlobIfUnreferencedLocked(digest);
+    m_catalogue.addToTotal(-freed);
+    t.commit();
+    return digests.size() == limit;
+}
+
+QHash<QString, qint64> DiskStore::counters()
+{
+    if (!ensureCatalogue())
+        return {};
+    flushHits();
+    return m_catalogue.counters();
+}
+
+QList<Catalogue::SeriesPoint> DiskStore::series(qint64 sinceMinute)
+{
+    if (!ensureCatalogue())
+        return {};
+    flushHits();
+    return m_catalogue.series(sinceMinute);
+}
+
+bool DiskStore::resetStatistics()
+{
+    m_pendingCounters.clear();
+    if (!ensureCatalogue())
+        return false;
+    flushHits();
+    Catalogue::Transaction t(m_catalogue);
+    return t.isActive() && m_catalogue.resetStatistics() && t.commit();
+}
+
+QList<EntryRecord> DiskStore::query(const EntryQuery &filter, int offset, int limit)
+{
+    if (!ensureCatalogue())
+        return {};
+    flushHits();
+    return m_catalogue.query(filter, offset, limit);
+}
+
+qint64 DiskStore::count(const EntryQuery &filter)
+{
+    return ensureCatalogue() ? m_catalogue.count(filter) : 0;
 }
 
 qint64 DiskStore::totalSize()

@@ -50,7 +50,7 @@ public:
     bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs);
 
     void recordHit(const QString &key, qint64 nowMs);
-    bool hasPendingHits() const { return !m_pendingHits.isEmpty(); }
+    bool hasPendingHits() const { return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty(); }
     void flushHits();
 
     qint64 totalSize();
@@ -67,6 +67,34 @@ public:
     //! Removes temporary files whose writer is gone (crash, kill -9). Returns bytes freed.
     qint64 sweepTemp();
 
+    // Tags (persistent, shared by every process using the directory).
+    bool setTags(const QString &key, const QStringList &tags);
+    QStringList keysForTags(const QStringList &tags);
+    QStringList tagsOf(const QString &key);
+    QList<QPair<QString, qint64>> tagCounts();
+    //! Hard-deletes \a keys in one transaction; their bodies are reclaimed later by
+    //! sweepGarbage(). Returns how many entries existed.
+    int removeKeys(const QStringList &keys);
+    //! Marks \a keys stale in one transaction; returns how many existed.
+    int expireKeys(const QStringList &keys);
+    //! Reclaims up to \a limit bodies queued by removeKeys(); false when nothing is left.
+    bool sweepGarbage(int limit);
+
+    // Statistics: counted in memory, written with the batched hit updates.
+    void addCounter(const QString &name, qint64 delta) { m_pendingCounters[name] += delta; }
+    bool hasPendingCounters() const { return !m_pendingCounters.isEmpty(); }
+    QHash<QString, qint64> counters();
+    QList<Catalogue::SeriesPoint> series(qint64 sinceMinute);
+    void setSeriesRetentionMinutes(int minutes) { m_retentionMinutes = minutes; }
+    bool resetStatistics();
+    void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer)
+    {
+        m_onEvict = std::move(observer);
+    }
+
+    QList<EntryRecord> query(const EntryQuery &filter, int offset, int limit);
+    qint64 count(const EntryQuery &filter);
+
     static qint64 rowSize(const EntryRecord &e);
 
 private:
@@ -80,6 +108,9 @@ private:
     QString m_root;
     Catalogue m_catalogue;
     QHash<QString, HitUpdate> m_pendingHits;
+    QHash<QString, qint64> m_pendingCounters;
+    int m_retentionMinutes = 24 * 60;
+    std::function<void(const QString &, qint64)> m_onEvict;
     QString m_error;
 };
 

@@ -50,6 +50,11 @@ DiskTier::DiskTier()
     m_trimTimer.callOnTimeout([this] { trimStep(); });
 }
 
+void DiskTier::flushPending()
+{
+    m_store.flushHits();
+}
+
 DiskTier::~DiskTier()
 {
     forgetLookup();
@@ -94,7 +99,9 @@ bool DiskTier::ensureOpen()
         return false;
     }
     m_lastOpenAttempt.invalidate();
-    scheduleTrim(); // the budget may have shrunk since the directory was last used
+    // The budget may have shrunk since the directory was last used, and a crash may have
+    // left bodies queued for the sweep.
+    scheduleSweep();
     return true;
 }
 
@@ -152,8 +159,7 @@ QIODevice *DiskTier::openBody(const QString &key)
     m_last.fd = -1; // owned by the device now
     forgetLookup(); // the window has been handed out; the next lookup reads again
     m_store.recordHit(key, QDateTime::currentMSecsSinceEpoch());
-    if (!m_hitFlushTimer.isActive())
-        m_hitFlushTimer.start();
+    schedulePendingFlush();
     return device;
 }
 
@@ -259,12 +265,29 @@ void DiskTier::scheduleTrim()
         m_trimTimer.start();
 }
 
+void DiskTier::schedulePendingFlush()
+{
+    if (!m_hitFlushTimer.isActive())
+        m_hitFlushTimer.start();
+}
+
+void DiskTier::scheduleSweep()
+{
+    m_sweepPending = true;
+    scheduleTrim();
+}
+
 void DiskTier::trimStep()
 {
     if (!m_store.isOpen())
         return;
     // Small steps from the event loop keep every insert and every frame short.
-    if (!m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepEntries))
+    bool more = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepEntries);
+    if (m_sweepPending) {
+        m_sweepPending = m_store.sweepGarbage(4 * TrimStepEntries);
+        more = more || m_sweepPending;
+    }
+    if (more)
         scheduleTrim();
 }
 

@@ -50,6 +50,11 @@ public:
     QString errorString() const override { return m_error; }
 
     bool commit(class SpoolDevice *spool);
+    //! Reclaims bodies left by removeKeys() from the event loop, in small steps.
+    void scheduleSweep();
+    //! Hit counts and statistics are written in batches, at most once a second.
+    void schedulePendingFlush();
+    void flushPending();
 
 private:
     friend class DiskWriter;
@@ -79,6 +84,7 @@ private:
 
     QTimer m_hitFlushTimer;
     QTimer m_trimTimer;
+    bool m_sweepPending = false;
 };
 
 } // namespace tiercache

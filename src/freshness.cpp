@@ -103,6 +103,13 @@ int statusCode(const QNetworkCacheMetaData &md)
     return status < 100 ? 200 : status;
 }
 
+bool hasFreshnessInformation(const QNetworkCacheMetaData &md)
+{
+    const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
+    return cc.has("max-age") || !rawHeader(md, "expires").isNull()
+            || (isHeuristicallyCacheable(statusCode(md)) && !rawHeader(md, "last-modified").isNull());
+}
+
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime)
 {
     const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));

@@ -43,6 +43,10 @@ QByteArray rawHeader(const QNetworkCacheMetaData &md, const QByteArray &name);
 */
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime);
 
+//! Whether \a md says anything about freshness (max-age, Expires, or a Last-Modified the
+//! heuristic may use), i.e. whether computeExpiration() is more than "stale at once".
+bool hasFreshnessInformation(const QNetworkCacheMetaData &md);
+
 //! The HTTP status stored in \a md (200 if none, as QNAM assumes).
 int statusCode(const QNetworkCacheMetaData &md);
 

@@ -28,6 +28,10 @@ qint64 InsertDevice::writeData(const char *data, qint64 size)
     if (m_leading.size() < 4)
         m_leading.append(data, qMin<qint64>(size, 4 - m_leading.size()));
     m_size += size;
+    if (m_maximumSize >= 0 && m_size > m_maximumSize && !m_targets.empty()) {
+        qCDebug(lcCache).noquote() << m_key << "exceeds the policy's maximum body size; not stored";
+        discard();
+    }
     for (auto it = m_targets.begin(); it != m_targets.end();) {
         if (it->writer->write(data, size)) {
             ++it;

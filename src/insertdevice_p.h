@@ -4,6 +4,7 @@
 #include <tiercache/tier.h>
 
 #include <QtCore/QIODevice>
+#include <QtCore/QStringList>
 #include <QtNetwork/QNetworkCacheMetaData>
 
 #include <memory>
@@ -44,6 +45,10 @@ public:
     std::vector<int> takeDropped() { return std::move(m_dropped); }
     //! Discards everything written so far.
     void discard();
+    void setTags(const QStringList &tags) { m_tags = tags; }
+    const QStringList &tags() const { return m_tags; }
+    //! Bodies growing beyond \a bytes (-1: no limit) are dropped from every tier.
+    void setMaximumSize(qint64 bytes) { m_maximumSize = bytes; }
     bool isSequential() const override { return true; }
 
 protected:
@@ -56,7 +61,9 @@ private:
     std::vector<Target> m_targets;
     std::vector<int> m_dropped;
     qint64 m_size = 0;
+    qint64 m_maximumSize = -1;
     QByteArray m_leading;
+    QStringList m_tags;
 };
 
 } // namespace tiercache

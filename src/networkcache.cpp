@@ -5,8 +5,11 @@
 #include "freshness_p.h"
 #include "insertdevice_p.h"
 #include "logging_p.h"
+#include "tags_p.h"
 
 #include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QMap>
 #include <QtCore/QPointer>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -59,7 +62,161 @@ CacheEntryInfo toInfo(const EntryRecord &e)
 }
 } // namespace
 
-NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q) { }
+NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q)
+{
+    statisticsSignalTimer.setSingleShot(true);
+    statisticsSignalTimer.setInterval(1000);
+    QObject::connect(&statisticsSignalTimer, &QTimer::timeout, q, &NetworkCache::statisticsChanged);
+}
+
+QDateTime NetworkCachePrivate::expirationFor(const QUrl &url, const QNetworkCacheMetaData &md,
+                                             const QDateTime &now, qint64 hookTtl) const
+{
+    QDateTime expires = computeExpiration(md, now);
+    const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
+    const bool forbidden = cc.has("no-cache") || cc.has("no-store");
+    if (!forbidden) {
+        if (policy.defaultTtl() > 0 && !hasFreshnessInformation(md))
+            expires = now.addSecs(policy.defaultTtl());
+        if (const qint64 rule = policy.ruleTtl(url); rule >= 0)
+            expires = now.addSecs(rule);
+        if (hookTtl >= 0)
+            expires = now.addSecs(hookTtl);
+    }
+    if (policy.maximumTtl() >= 0 && expires > now.addSecs(policy.maximumTtl()))
+        expires = now.addSecs(policy.maximumTtl());
+    return expires;
+}
+
+void NetworkCachePrivate::count(const QString &name, qint64 delta)
+{
+    if (!statisticsEnabled || delta == 0)
+        return;
+    sessionCounters[name] += delta;
+    if (disk && disk->ensureOpen()) {
+        disk->store().addCounter(name, delta);
+        disk->schedulePendingFlush();
+    }
+    if (!statisticsSignalTimer.isActive())
+        statisticsSignalTimer.start();
+}
+
+void NetworkCachePrivate::storeTags(const QString &key, const QStringList &tagList)
+{
+    if (disk && disk->ensureOpen()) {
+        disk->store().setTags(key, tagList);
+        return;
+    }
+    for (const QString &old : memoryTagsOf.take(key))
+        memoryTags[old].remove(key);
+    if (tagList.isEmpty())
+        return;
+    memoryTagsOf.insert(key, tagList);
+    for (const QString &tag : tagList)
+        memoryTags[tag].insert(key);
+}
+
+QStringList NetworkCachePrivate::keysForTags(const QStringList &tagList) const
+{
+    if (disk && disk->ensureOpen())
+        return disk->store().keysForTags(tagList);
+    QSet<QString> keys;
+    for (const QString &tag : tagList)
+        keys.unite(memoryTags.value(tag));
+    return QStringList(keys.cbegin(), keys.cend());
+}
+
+int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const QString &sameOriginAs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    QStringList keys = keysForTags(tagList);
+    if (!sameOriginAs.isEmpty()) {
+        // RFC 9875: a response only invalidates groups of its own origin.
+        const QUrl origin(sameOriginAs, QUrl::StrictMode);
+        keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const QString &key) {
+                       const QUrl u(key, QUrl::StrictMode);
+                       return u.scheme() != origin.scheme() || u.host() != origin.host() || u.port() != origin.port();
+                   }),
+                   keys.end());
+    }
+    if (keys.isEmpty())
+        return 0;
+    lastKey.clear();
+    int affected = 0;
+    for (int i = 0; i < chain.size(); ++i) {
+        Tier *tier = chain.tier(i);
+        if (tier == disk) {
+            // One transaction for all of them: fast, and durable before we return.
+            affected = qMax(affected, soft ? disk->store().expireKeys(keys) : disk->store().removeKeys(keys));
+            if (!soft)
+                disk->scheduleSweep();
+            continue;
+        }
+        int n = 0;
+        for (const QString &key : std::as_const(keys)) {
+            if (!soft) {
+                n += tier->remove(key) ? 1 : 0;
+                continue;
+            }
+            TierRecord r = tier->lookup(key);
+            if (!r.isValid())
+                continue;
+            r.metaData.setExpirationDate(QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+            n += tier->updateMetaData(key, r.metaData) ? 1 : 0;
+        }
+        affected = qMax(affected, n);
+    }
+    if (!soft && !(disk && disk->ensureOpen())) {
+        for (const QString &key : std::as_const(keys))
+            storeTags(key, {});
+    }
+    count(QStringLiteral("invalidations"), affected);
+    if (eventLog.sample())
+        eventLog.write(soft ? "soft-purge" : "invalidate", QString(), QString::number(affected), QString(),
+                       timer.nsecsElapsed() / 1000, tagList);
+    qCDebug(lcCache) << (soft ? "soft-purged" : "invalidated") << affected << "entries for" << tagList;
+    return affected;
+}
+
+void NetworkCachePrivate::watchUnsafeRequest(const QString &key)
+{
+    // QNAM calls remove(url) for POST, PUT, DELETE and custom verbs before sending them, and
+    // never shows the cache their responses. Follow the reply to read Cache-Group-Invalidation.
+    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
+    if (!manager)
+        return;
+    const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    for (QNetworkReply *reply : replies) {
+        const auto op = reply->operation();
+        if (op == QNetworkAccessManager::GetOperation || op == QNetworkAccessManager::HeadOperation
+            || reply->property("_tiercache_unsafe").isValid() || policy.cacheKey(reply->url()) != key) {
+            continue;
+        }
+        reply->setProperty("_tiercache_unsafe", true);
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, q_ptr, [this, reply, key] {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray header = reply->rawHeader("Cache-Group-Invalidation");
+            if (header.isEmpty() || status < 200 || status >= 400)
+                return;
+            QStringList problems;
+            const QStringList groups = tags::parseStructuredStringList(header, &problems);
+            for (const QString &p : std::as_const(problems))
+                qCWarning(lcCache).noquote() << "Cache-Group-Invalidation from" << key << ":" << p;
+            if (!groups.isEmpty())
+                invalidate(groups, false, key);
+        });
+    }
+}
+
+QList<CacheEntryInfo> NetworkCachePrivate::withTags(QList<CacheEntryInfo> infos) const
+{
+    for (CacheEntryInfo &info : infos) {
+        const QString key = info.url.toString(QUrl::FullyEncoded);
+        info.tags = disk && disk->ensureOpen() ? disk->store().tagsOf(key) : memoryTagsOf.value(key);
+    }
+    return infos;
+}
 
 NetworkCachePrivate::~NetworkCachePrivate() = default;
 
@@ -82,7 +239,7 @@ void NetworkCachePrivate::watchOwner(InsertDevice *device)
     const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
     for (QNetworkReply *reply : replies) {
         if (!reply->isRunning() || reply->property("_tiercache_insert").isValid()
-            || NetworkCache::cacheKey(reply->url()) != device->key()) {
+            || keyFor(reply->url()) != device->key()) {
             continue;
         }
         reply->setProperty("_tiercache_insert", true);
@@ -131,17 +288,47 @@ NetworkCache::NetworkCache(QObject *parent)
 NetworkCache::~NetworkCache()
 {
     Q_D(NetworkCache);
+    d->eventLog.close();
     for (InsertDevice *device : std::as_const(d->pending))
         device->discard();
     d->chain.setTiers({});
 }
+
+namespace {
+// RFC 3986 section 5.2.4. QUrl::NormalizePathSegments (Qt 6.4) turns "/a/./b/../c" into
+// "/a//c", which would make it share an entry with the distinct resource "/a//c".
+QString removeDotSegments(const QString &path)
+{
+    if (!path.contains(QLatin1Char('.')))
+        return path;
+    QStringList output;
+    const QStringList input = path.split(QLatin1Char('/'));
+    for (qsizetype i = 0; i < input.size(); ++i) {
+        const QString &segment = input[i];
+        const bool last = i == input.size() - 1;
+        if (segment == QLatin1String(".")) {
+            if (last)
+                output.append(QString()); // "/a/." -> "/a/"
+        } else if (segment == QLatin1String("..")) {
+            if (output.size() > 1)
+                output.removeLast();
+            if (last)
+                output.append(QString());
+        } else {
+            output.append(segment);
+        }
+    }
+    return output.join(QLatin1Char('/'));
+}
+} // namespace
 
 QString NetworkCache::cacheKey(const QUrl &url)
 {
     if (!url.isValid() || url.isRelative() || url.host().isEmpty())
         return {};
     // The password never reaches the disk; the user name stays part of the key.
-    QUrl u = url.adjusted(QUrl::RemoveFragment | QUrl::RemovePassword | QUrl::NormalizePathSegments);
+    QUrl u = url.adjusted(QUrl::RemoveFragment | QUrl::RemovePassword);
+    u.setPath(removeDotSegments(u.path(QUrl::FullyEncoded)), QUrl::StrictMode);
     const QString scheme = u.scheme();
     if ((scheme == QLatin1String("http") && u.port() == 80)
         || (scheme == QLatin1String("https") && u.port() == 443)) {
@@ -226,6 +413,10 @@ bool NetworkCache::setTiers(const QStringList &specs)
                         self->remove(QUrl(key, QUrl::StrictMode));
                 });
                 d->disk = disk.get();
+                disk->store().setEvictionObserver([d](const QString &key, qint64 bytes) {
+                    if (d->eventLog.sample())
+                        d->eventLog.write("evict", key, QString(), QStringLiteral("disk"), -1, {}, bytes);
+                });
                 tier = std::move(disk);
             }
         } else if (!parsed.isValid()) {
@@ -303,22 +494,40 @@ void NetworkCache::setWriteMode(WriteMode mode)
 QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
 {
     Q_D(NetworkCache);
-    const QString key = cacheKey(url);
+    const QString key = d->keyFor(url);
     d->lastKey.clear();
     if (key.isEmpty())
         return {};
+    QElapsedTimer timer;
+    timer.start();
     TierChain::Found found = d->chain.lookup(key);
     // QNetworkReplyHttpImpl (6.4) waits for bytesAvailable() > 0 before it finishes a cache
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
-    if (!found.isValid() || found.record.bodySize == 0)
+    if (found.isValid() && found.record.bodySize == 0)
+        found = {};
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const bool stale = found.isValid()
+            && (!found.record.metaData.expirationDate().isValid() || found.record.metaData.expirationDate() <= now);
+    const bool counted = d->lastCountedLookup != key;
+    if (counted) {
+        d->lastCountedLookup = key;
+        d->count(QStringLiteral("lookups"));
+        d->count(!found.isValid() ? QStringLiteral("misses") : stale ? QStringLiteral("stale_hits") : QStringLiteral("hits"));
+        if (d->eventLog.sample()) {
+            d->eventLog.write("lookup", key, !found.isValid() ? QStringLiteral("miss") : stale ? QStringLiteral("stale") : QStringLiteral("hit"),
+                              found.isValid() ? d->chain.tier(found.index)->name() : QString(), timer.nsecsElapsed() / 1000);
+        }
+    }
+    if (!found.isValid())
         return {};
     QNetworkCacheMetaData md = found.record.metaData;
     // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
     // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
     // that "stale" means stale, and a max-age=0 response is never reused.
-    const QDateTime expires = md.expirationDate();
-    if (!expires.isValid() || expires <= QDateTime::currentDateTimeUtc())
+    if (stale) {
+        const QDateTime expires = md.expirationDate();
         md.setExpirationDate(expires.isValid() ? expires.addMSecs(-1000) : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+    }
     d->lastKey = key;
     d->lastFound = std::move(found);
     return md;
@@ -327,23 +536,26 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
 void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
-    const QString key = cacheKey(metaData.url());
+    const QString key = d->keyFor(metaData.url());
     if (key.isEmpty())
         return;
     // QNAM recomputed the expiration from max-age alone; redo it per RFC 9111 with this
-    // response's Date and Age.
-    QNetworkCacheMetaData md = metaData;
+    // response's Date and Age, then apply the policy.
+    QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
     md.setUrl(QUrl(key, QUrl::StrictMode));
-    md.setExpirationDate(computeExpiration(md, QDateTime::currentDateTimeUtc()));
+    md.setExpirationDate(d->expirationFor(metaData.url(), md, QDateTime::currentDateTimeUtc(), -1));
     d->chain.updateMetaData(key, md);
     if (d->lastKey == key)
         d->lastFound.record.metaData = md;
+    d->count(QStringLiteral("revalidations"));
+    if (d->eventLog.sample())
+        d->eventLog.write("revalidate", key, QString(), QString(), -1);
 }
 
 QIODevice *NetworkCache::data(const QUrl &url)
 {
     Q_D(NetworkCache);
-    const QString key = cacheKey(url);
+    const QString key = d->keyFor(url);
     if (key.isEmpty())
         return nullptr;
     if (d->lastKey != key) {
@@ -352,15 +564,20 @@ QIODevice *NetworkCache::data(const QUrl &url)
             return nullptr;
     }
     d->lastKey.clear();
-    return d->chain.open(d->lastFound);
+    d->lastCountedLookup.clear();
+    QIODevice *device = d->chain.open(d->lastFound);
+    if (device)
+        d->count(QStringLiteral("bytes_from_cache"), d->lastFound.record.bodySize);
+    return device;
 }
 
 bool NetworkCache::remove(const QUrl &url)
 {
     Q_D(NetworkCache);
-    const QString key = cacheKey(url);
+    const QString key = d->keyFor(url);
     if (key.isEmpty())
         return false;
+    d->watchUnsafeRequest(key);
     const auto pending = d->pending;
     for (InsertDevice *device : pending) {
         if (device->key() == key)
@@ -368,7 +585,10 @@ bool NetworkCache::remove(const QUrl &url)
     }
     if (d->lastKey == key)
         d->lastKey.clear();
-    return d->chain.remove(key);
+    const bool removed = d->chain.remove(key);
+    if (!d->disk)
+        d->storeTags(key, {}); // the disk catalogue drops tags with the entry
+    return removed;
 }
 
 qint64 NetworkCache::cacheSize() const
@@ -381,17 +601,36 @@ qint64 NetworkCache::cacheSize() const
 QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
-    const QString key = cacheKey(metaData.url());
-    if (key.isEmpty() || !metaData.saveToDisk())
+    const QString key = d->keyFor(metaData.url());
+    if (key.isEmpty() || !metaData.saveToDisk() || !d->policy.isCacheableStatus(statusCode(metaData)))
         return nullptr;
 
-    QNetworkCacheMetaData md = metaData;
-    md.setUrl(QUrl(key, QUrl::StrictMode));
-    md.setExpirationDate(computeExpiration(md, QDateTime::currentDateTimeUtc()));
     bool ok = false;
-    qint64 sizeHint = rawHeader(md, "content-length").trimmed().toLongLong(&ok);
-    if (!ok || !rawHeader(md, "content-encoding").isEmpty())
+    qint64 sizeHint = rawHeader(metaData, "content-length").trimmed().toLongLong(&ok);
+    if (!ok || !rawHeader(metaData, "content-encoding").isEmpty())
         sizeHint = -1; // QNAM stores decoded bodies: the length on the wire says nothing
+    const qint64 maxBody = d->policy.maximumBodySize();
+    if (sizeHint >= 0 && ((maxBody >= 0 && sizeHint > maxBody) || sizeHint < d->policy.minimumBodySize()))
+        return nullptr; // passed through uncached
+
+    CachePolicy::Decision decision;
+    if (const CachePolicy::Hook hook = d->policy.hook())
+        hook(metaData.url(), metaData, &decision);
+    if (!decision.store)
+        return nullptr;
+
+    QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
+    md.setUrl(QUrl(key, QUrl::StrictMode));
+    md.setExpirationDate(d->expirationFor(metaData.url(), md, QDateTime::currentDateTimeUtc(), decision.ttlSeconds));
+
+    QStringList problems;
+    QStringList tagList = tags::fromHeaders(metaData, &problems);
+    tags::merge(&tagList, decision.tags, &problems);
+    if (d->tagCallback)
+        tags::merge(&tagList, d->tagCallback(metaData.url(), metaData), &problems);
+    for (const QString &p : std::as_const(problems))
+        qCWarning(lcCache).noquote() << "tags of" << key << ":" << p;
+
     std::vector<InsertDevice::Target> targets = d->chain.beginWrite(key, md, sizeHint);
     if (targets.empty()) {
         if (d->disk && !d->disk->errorString().isEmpty())
@@ -399,6 +638,8 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
         return nullptr;
     }
     auto *device = new InsertDevice(key, md, std::move(targets), this);
+    device->setTags(tagList);
+    device->setMaximumSize(maxBody);
     d->pending.insert(device);
     d->watchOwner(device);
     return device;
@@ -426,10 +667,13 @@ void NetworkCache::insert(QIODevice *device)
         qCWarning(lcCache).noquote() << "not storing" << insert->key() << ": got" << insert->bodySize()
                                      << "bytes of" << announced;
         insert->discard();
+    } else if (insert->bodySize() < d->policy.minimumBodySize()) {
+        insert->discard();
     }
     const QNetworkCacheMetaData fixed =
             withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes());
     const bool rewrite = !(fixed == insert->metaData());
+    bool stored = false;
     for (InsertDevice::Target &t : insert->takeTargets()) {
         const bool committed = t.writer->commit();
         d->chain.noteWrite(t.index, committed);
@@ -437,8 +681,16 @@ void NetworkCache::insert(QIODevice *device)
             d->setError(Error::WriteError, t.writer->errorString());
             continue;
         }
+        stored = true;
         if (rewrite)
             d->chain.tier(t.index)->updateMetaData(insert->key(), fixed);
+    }
+    if (stored) {
+        d->storeTags(insert->key(), insert->tags());
+        d->count(QStringLiteral("inserts"));
+        d->count(QStringLiteral("bytes_from_network"), insert->bodySize());
+        if (d->eventLog.sample())
+            d->eventLog.write("insert", insert->key(), QString(), QString(), -1, insert->tags(), insert->bodySize());
     }
     insert->close();
     delete insert;
@@ -454,12 +706,16 @@ void NetworkCache::clear()
 CacheEntryInfo NetworkCache::entryInfo(const QUrl &url) const
 {
     Q_D(const NetworkCache);
-    const QString key = cacheKey(url);
+    const QString key = d->keyFor(url);
     if (key.isEmpty() || !d->disk || !d->disk->ensureOpen())
         return {};
     d->disk->store().flushHits();
     const auto e = d->disk->store().find(key);
-    return e ? toInfo(*e) : CacheEntryInfo();
+    if (!e)
+        return {};
+    CacheEntryInfo info = toInfo(*e);
+    info.tags = d->disk->store().tagsOf(key);
+    return info;
 }
 
 QList<CacheEntryInfo> NetworkCache::entries(int offset, int limit) const
@@ -504,6 +760,233 @@ qint64 NetworkCache::collectGarbage()
 {
     Q_D(NetworkCache);
     return d->disk && d->disk->ensureOpen() ? d->disk->store().collectGarbage() : 0;
+}
+
+CachePolicy NetworkCache::policy() const
+{
+    Q_D(const NetworkCache);
+    return d->policy;
+}
+
+void NetworkCache::setPolicy(const CachePolicy &policy)
+{
+    Q_D(NetworkCache);
+    d->policy = policy;
+    d->lastKey.clear();
+}
+
+void NetworkCache::setTagCallback(const TagCallback &callback)
+{
+    Q_D(NetworkCache);
+    d->tagCallback = callback;
+}
+
+int NetworkCache::invalidateTag(const QString &tag)
+{
+    return invalidateTags({tag});
+}
+
+int NetworkCache::invalidateTags(const QStringList &tagList)
+{
+    Q_D(NetworkCache);
+    return d->invalidate(tagList, false);
+}
+
+int NetworkCache::softPurgeTag(const QString &tag)
+{
+    return softPurgeTags({tag});
+}
+
+int NetworkCache::softPurgeTags(const QStringList &tagList)
+{
+    Q_D(NetworkCache);
+    return d->invalidate(tagList, true);
+}
+
+QList<QPair<QString, qint64>> NetworkCache::tags() const
+{
+    Q_D(const NetworkCache);
+    if (d->disk && d->disk->ensureOpen())
+        return d->disk->store().tagCounts();
+    QList<QPair<QString, qint64>> result;
+    for (auto it = d->memoryTags.cbegin(); it != d->memoryTags.cend(); ++it) {
+        if (!it.value().isEmpty())
+            result.append({it.key(), qint64(it.value().size())});
+    }
+    std::sort(result.begin(), result.end(), [](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    return result;
+}
+
+namespace {
+EntryQuery toQuery(const EntryFilter &filter)
+{
+    EntryQuery q;
+    q.urlContains = filter.urlContains;
+    q.tag = filter.tag;
+    q.contentType = filter.contentType;
+    q.expired = filter.expiry == EntryFilter::Expiry::ExpiredOnly ? 1
+            : filter.expiry == EntryFilter::Expiry::FreshOnly     ? -1
+                                                                  : 0;
+    q.nowMs = QDateTime::currentMSecsSinceEpoch();
+    switch (filter.order) {
+    case EntryFilter::Order::RecentlyUsed: q.order = EntryQuery::Order::RecentlyUsed; break;
+    case EntryFilter::Order::MostHits: q.order = EntryQuery::Order::MostHits; break;
+    case EntryFilter::Order::Largest: q.order = EntryQuery::Order::Largest; break;
+    case EntryFilter::Order::Oldest: q.order = EntryQuery::Order::Oldest; break;
+    case EntryFilter::Order::Url: q.order = EntryQuery::Order::Key; break;
+    }
+    return q;
+}
+} // namespace
+
+QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offset, int limit) const
+{
+    Q_D(const NetworkCache);
+    QList<CacheEntryInfo> result;
+    if (filter.tier.isEmpty() || filter.tier == QLatin1String("disk")) {
+        if (!d->disk || !d->disk->ensureOpen())
+            return result;
+        for (const EntryRecord &e : d->disk->store().query(toQuery(filter), offset, limit))
+            result.append(toInfo(e));
+        return d->withTags(result);
+    }
+    // Another tier: walk it and filter here (tiers other than disk have no query language).
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int i = 0; i < d->chain.size(); ++i) {
+        Tier *tier = d->chain.tier(i);
+        if (tier->name() != filter.tier)
+            continue;
+        const QStringList tagged = filter.tag.isEmpty() ? QStringList() : d->keysForTags({filter.tag});
+        int skipped = 0;
+        tier->enumerate([&](const TierRecord &r) {
+            if (!filter.urlContains.isEmpty() && !r.key.contains(filter.urlContains))
+                return true;
+            if (!filter.tag.isEmpty() && !tagged.contains(r.key))
+                return true;
+            if (!filter.contentType.isEmpty()
+                && !QString::fromLatin1(rawHeader(r.metaData, "content-type")).startsWith(filter.contentType))
+                return true;
+            const bool expired = r.metaData.expirationDate() <= now;
+            if ((filter.expiry == EntryFilter::Expiry::ExpiredOnly && !expired)
+                || (filter.expiry == EntryFilter::Expiry::FreshOnly && expired))
+                return true;
+            if (skipped++ < offset)
+                return true;
+            CacheEntryInfo info;
+            info.url = QUrl(r.key, QUrl::StrictMode);
+            info.bodySize = r.bodySize;
+            info.statusCode = statusCode(r.metaData);
+            info.contentType = rawHeader(r.metaData, "content-type");
+            info.lastAccess = r.lastAccess;
+            info.expires = r.metaData.expirationDate();
+            result.append(info);
+            return limit < 0 || result.size() < limit;
+        });
+        break;
+    }
+    return d->withTags(result);
+}
+
+qint64 NetworkCache::entryCount(const EntryFilter &filter) const
+{
+    Q_D(const NetworkCache);
+    if (filter.tier.isEmpty() || filter.tier == QLatin1String("disk"))
+        return d->disk && d->disk->ensureOpen() ? d->disk->store().count(toQuery(filter)) : 0;
+    return entries(filter, 0, -1).size();
+}
+
+Statistics NetworkCache::statistics(int topN) const
+{
+    Q_D(const NetworkCache);
+    Statistics st;
+    st.tiers = d->chain.statistics();
+    const bool persistent = d->disk && d->disk->ensureOpen();
+    const QHash<QString, qint64> c = persistent ? d->disk->store().counters() : d->sessionCounters;
+    st.lookups = c.value(QStringLiteral("lookups"));
+    st.hits = c.value(QStringLiteral("hits"));
+    st.staleHits = c.value(QStringLiteral("stale_hits"));
+    st.misses = c.value(QStringLiteral("misses"));
+    st.revalidations = c.value(QStringLiteral("revalidations"));
+    st.bytesFromCache = c.value(QStringLiteral("bytes_from_cache"));
+    st.bytesFromNetwork = c.value(QStringLiteral("bytes_from_network"));
+    st.inserts = c.value(QStringLiteral("inserts"));
+    st.evictions = c.value(QStringLiteral("evictions"));
+    st.invalidations = c.value(QStringLiteral("invalidations"));
+    for (const TierStatistics &t : std::as_const(st.tiers))
+        st.promotions += t.promotions;
+    if (!persistent)
+        return st;
+    const qint64 since = QDateTime::currentMSecsSinceEpoch() / 60000 - 24 * 60 * 365;
+    QMap<qint64, Statistics::Minute> minutes;
+    for (const Catalogue::SeriesPoint &p : d->disk->store().series(since)) {
+        Statistics::Minute &m = minutes[p.minute];
+        m.start = QDateTime::fromMSecsSinceEpoch(p.minute * 60000, Qt::UTC);
+        if (p.name == QLatin1String("lookups")) m.lookups = p.value;
+        else if (p.name == QLatin1String("hits")) m.hits = p.value;
+        else if (p.name == QLatin1String("stale_hits")) m.staleHits = p.value;
+        else if (p.name == QLatin1String("misses")) m.misses = p.value;
+        else if (p.name == QLatin1String("revalidations")) m.revalidations = p.value;
+        else if (p.name == QLatin1String("bytes_from_cache")) m.bytesFromCache = p.value;
+        else if (p.name == QLatin1String("bytes_from_network")) m.bytesFromNetwork = p.value;
+        else if (p.name == QLatin1String("inserts")) m.inserts = p.value;
+        else if (p.name == QLatin1String("evictions")) m.evictions = p.value;
+    }
+    st.series = minutes.values();
+    if (topN > 0) {
+        EntryFilter f;
+        f.order = EntryFilter::Order::MostHits;
+        st.hottest = entries(f, 0, topN);
+        f.order = EntryFilter::Order::Largest;
+        st.largest = entries(f, 0, topN);
+        f.order = EntryFilter::Order::Oldest;
+        st.oldest = entries(f, 0, topN);
+    }
+    return st;
+}
+
+void NetworkCache::resetStatistics()
+{
+    Q_D(NetworkCache);
+    d->sessionCounters.clear();
+    if (d->disk && d->disk->ensureOpen())
+        d->disk->store().resetStatistics();
+    emit statisticsChanged();
+}
+
+bool NetworkCache::statisticsEnabled() const
+{
+    Q_D(const NetworkCache);
+    return d->statisticsEnabled;
+}
+
+void NetworkCache::setStatisticsEnabled(bool enabled)
+{
+    Q_D(NetworkCache);
+    d->statisticsEnabled = enabled;
+}
+
+void NetworkCache::setStatisticsRetention(int minutes)
+{
+    Q_D(NetworkCache);
+    if (d->disk)
+        d->disk->store().setSeriesRetentionMinutes(qMax(1, minutes));
+}
+
+bool NetworkCache::setEventLog(const QString &path, double sampleRate, bool hashKeys)
+{
+    Q_D(NetworkCache);
+    if (path.isEmpty()) {
+        d->eventLog.close();
+        return true;
+    }
+    QString error;
+    if (!d->eventLog.open(path, sampleRate, hashKeys, &error)) {
+        d->setError(Error::WriteError, error);
+        return false;
+    }
+    return true;
 }
 
 NetworkCache::Error NetworkCache::error() const

@@ -4,9 +4,11 @@
 #include <tiercache/networkcache.h>
 #include <tiercache/tierloader.h>
 
+#include "eventlog_p.h"
 #include "tierchain_p.h"
 
 #include <QtCore/QSet>
+#include <QtCore/QTimer>
 
 #include <memory>
 
@@ -23,6 +25,16 @@ public:
     ~NetworkCachePrivate();
 
     void setError(NetworkCache::Error error, const QString &message);
+    QString keyFor(const QUrl &url) const { return policy.cacheKey(url); }
+    //! RFC 9111 expiration, then the policy: default TTL, URL rules, hook, ceiling.
+    QDateTime expirationFor(const QUrl &url, const QNetworkCacheMetaData &md, const QDateTime &now,
+                            qint64 hookTtl) const;
+    void count(const QString &name, qint64 delta = 1);
+    void storeTags(const QString &key, const QStringList &tags);
+    QStringList keysForTags(const QStringList &tags) const;
+    int invalidate(const QStringList &tags, bool soft, const QString &sameOriginAs = {});
+    void watchUnsafeRequest(const QString &key);
+    QList<CacheEntryInfo> withTags(QList<CacheEntryInfo> infos) const;
     DiskTier *diskTier() const { return disk; }
     void watchOwner(InsertDevice *device);
     void abandon(InsertDevice *device);
@@ -43,6 +55,18 @@ public:
     TierChain::Found lastFound;
 
     QSet<InsertDevice *> pending; // prepare()d, not yet insert()ed or abandoned
+
+    CachePolicy policy;
+    NetworkCache::TagCallback tagCallback;
+    // Tags without a disk tier: kept in memory only.
+    QHash<QString, QSet<QString>> memoryTags; // tag -> keys
+    QHash<QString, QStringList> memoryTagsOf; // key -> tags
+
+    bool statisticsEnabled = true;
+    QHash<QString, qint64> sessionCounters; // this object's, for caches without a disk tier
+    QString lastCountedLookup;              // QNAM asks twice around a 304: count once
+    QTimer statisticsSignalTimer;
+    EventLog eventLog;
 
     NetworkCache::Error error = NetworkCache::Error::NoError;
     QString errorString;

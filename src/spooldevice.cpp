@@ -14,8 +14,9 @@ namespace tiercache {
 
 SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData,
                          QObject *parent)
-    : QIODevice(parent), m_key(key), m_metaData(metaData)
+    : QIODevice(parent), m_key(key), m_metaData(metaData), m_sums(0, '\0')
 {
+    // m_sums is empty but not null: an empty body has zero checksums, not an SQL NULL.
 }
 
 SpoolDevice::~SpoolDevice()

@@ -114,9 +114,11 @@ void TierLoader::Private::scan()
         QFileInfo dirInfo(dir);
         if (!dirInfo.isDir())
             continue;
+        // Anyone may drop a library into a world-writable directory (sticky bit or not):
+        // loading from there would run their code in every application using the cache.
         struct stat st;
         if (::stat(QFile::encodeName(dirInfo.absoluteFilePath()).constData(), &st) == 0
-            && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+            && (st.st_mode & S_IWOTH)) {
             qCWarning(lcLoader).noquote() << "ignoring world-writable plugin directory" << dir;
             continue;
         }
@@ -129,7 +131,15 @@ void TierLoader::Private::scan()
                 continue;
             seenFiles.insert(path);
             auto loader = std::make_unique<QPluginLoader>(path);
-            TierPluginInfo info = inspect(path, loader.get());
+            TierPluginInfo info;
+            struct stat fileStat;
+            if (::stat(QFile::encodeName(path).constData(), &fileStat) == 0 && (fileStat.st_mode & S_IWOTH)) {
+                info.fileName = path;
+                info.errorString = QStringLiteral("refused: the plugin file is world-writable");
+                qCWarning(lcLoader).noquote() << "ignoring world-writable plugin file" << path;
+            } else {
+                info = inspect(path, loader.get());
+            }
             if (info.isUsable() && seenIds.contains(info.id))
                 info.errorString = QStringLiteral("another plugin with id \"%1\" was found first").arg(info.id);
             if (info.isUsable())
@@ -183,6 +193,10 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
             return nullptr;
         }
         return tier;
+    }
+    for (const TierPluginInfo &info : std::as_const(d->plugins)) {
+        if (info.id == spec.scheme() && !info.isUsable() && !problems.contains(info.errorString))
+            problems.append(QStringLiteral("%1: %2").arg(info.fileName, info.errorString));
     }
     if (problems.isEmpty()) {
         QStringList known;

@@ -29,12 +29,32 @@ struct TIERCACHE_EXPORT CacheEntryInfo
     QDateTime lastAccess;   //!< last hit (UTC); drives LRU eviction
     QDateTime expires;      //!< RFC 9111 expiration time (UTC)
     qint64 hitCount = 0;    //!< hits served since the body was stored
+    QStringList tags;       //!< cache tags (filled by entryInfo() and filtered entries())
 
     bool isValid() const { return bodySize >= 0; }
     bool isExpired(const QDateTime &now = QDateTime::currentDateTimeUtc()) const
     {
         return !expires.isValid() || expires <= now;
     }
+};
+
+/*!
+    \brief Which catalogue entries NetworkCache::entries(const EntryFilter &, ...) returns.
+
+    Every field narrows the selection; the default selects everything, most recently used first.
+    Works from a second process (the Browser) while the owner keeps writing.
+*/
+struct TIERCACHE_EXPORT EntryFilter
+{
+    enum class Expiry { Any, ExpiredOnly, FreshOnly };
+    enum class Order { RecentlyUsed, MostHits, Largest, Oldest, Url };
+
+    QString urlContains;  //!< substring of the key URL
+    QString tag;          //!< entries carrying this cache tag
+    QString contentType;  //!< Content-Type prefix, e.g. "image/"
+    Expiry expiry = Expiry::Any;
+    QString tier;         //!< a tier name ("memory", "disk", ...); empty: the disk catalogue
+    Order order = Order::RecentlyUsed;
 };
 
 /*!

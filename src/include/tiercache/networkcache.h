@@ -2,6 +2,8 @@
 #pragma once
 
 #include <tiercache/cacheentryinfo.h>
+#include <tiercache/cachepolicy.h>
+#include <tiercache/statistics.h>
 #include <tiercache/tiercache_export.h>
 
 #include <QtNetwork/QAbstractNetworkCache>
@@ -34,22 +36,6 @@ struct TIERCACHE_EXPORT PromotionPolicy
     static PromotionPolicy hitRate(int n, int windowSeconds) { return {Strategy::HitRate, n, windowSeconds}; }
 };
 
-/*!
-    \brief Counters of one tier in the chain, since the cache was created.
-*/
-struct TIERCACHE_EXPORT TierStatistics
-{
-    QString spec;           //!< the spec string it was created from
-    QString name;           //!< the tier's name ("memory", "disk", ...)
-    qint64 lookups = 0;     //!< lookups that reached this tier
-    qint64 hits = 0;
-    qint64 misses = 0;
-    qint64 promotions = 0;  //!< bodies copied into this tier from a lower one
-    qint64 writes = 0;      //!< bodies committed into this tier (inserts and promotions)
-    qint64 writeFailures = 0;
-    qint64 size = 0;        //!< bytes used, as the tier reports it
-    qint64 maxEntrySize = -1;
-};
 
 /*!
     \brief A drop-in replacement for QNetworkDiskCache with streaming, content-addressed storage.
@@ -174,13 +160,56 @@ public:
 
     //! The key an URL is stored under: fragment dropped, path segments normalized, fully
     //! encoded. Returns an empty string for URLs that cannot be cached (invalid, relative).
+    //! The policy may normalize further (see CachePolicy::cacheKey()).
     static QString cacheKey(const QUrl &url);
+
+    //! What is stored and for how long; see CachePolicy. Applies to responses stored from now on.
+    CachePolicy policy() const;
+    void setPolicy(const CachePolicy &policy);
+
+    //! Extra cache tags for a response, besides its Cache-Tag, Surrogate-Key and Cache-Groups
+    //! headers (RFC 9875).
+    using TagCallback = std::function<QStringList(const QUrl &url, const QNetworkCacheMetaData &metaData)>;
+    void setTagCallback(const TagCallback &callback);
+
+    //! Removes every entry carrying \a tag from every tier, at once and durably. Returns the
+    //! number of entries removed. Tags are persistent with a disk tier (in its catalogue,
+    //! shared by all processes using the directory), in memory otherwise.
+    int invalidateTag(const QString &tag);
+    int invalidateTags(const QStringList &tags);
+    //! Marks every entry carrying \a tag stale: the next request revalidates it, and a 304
+    //! keeps the stored body. Returns the number of entries marked.
+    int softPurgeTag(const QString &tag);
+    int softPurgeTags(const QStringList &tags);
+    //! Every tag with its number of entries, most used first.
+    QList<QPair<QString, qint64>> tags() const;
+
+    //! Entries matching \a filter, page by page.
+    QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) const;
+    qint64 entryCount(const EntryFilter &filter = {}) const;
+
+    //! Counters, per-minute series and top-\a topN lists; see Statistics.
+    Statistics statistics(int topN = 10) const;
+    void resetStatistics();
+    bool statisticsEnabled() const;
+    void setStatisticsEnabled(bool enabled);
+    //! How long the per-minute series is kept (default 1440 minutes, one day).
+    void setStatisticsRetention(int minutes);
+
+    //! Opt-in structured event log: one JSON line per lookup, insert, eviction and
+    //! invalidation, appended to \a path. \a sampleRate in (0, 1] keeps that fraction of
+    //! events; \a hashKeys writes a SHA-256 prefix instead of the URL. An empty path stops it.
+    bool setEventLog(const QString &path, double sampleRate = 1.0, bool hashKeys = false);
 
     Error error() const;
     QString errorString() const;
 
 public Q_SLOTS:
     void clear() override;
+
+Q_SIGNALS:
+    //! Counters changed; emitted at most once a second.
+    void statisticsChanged();
 
 private:
     Q_DECLARE_PRIVATE_D(m_d, NetworkCache)

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+#include <tiercache/cachepolicy.h>
+#include <tiercache/networkcache.h>
+
+#include <QtCore/QRegularExpression>
+#include <QtCore/QSharedData>
+#include <QtCore/QUrlQuery>
+
+#include <algorithm>
+
+namespace tiercache {
+
+class CachePolicyData : public QSharedData
+{
+public:
+    struct CompiledRule
+    {
+        CachePolicy::TtlRule rule;
+        QRegularExpression regex;
+    };
+
+    qint64 minimumBodySize = 0;
+    qint64 maximumBodySize = -1;
+    QList<int> statuses; // empty: everything QNAM offers
+    QStringList methods{QStringLiteral("GET"), QStringLiteral("HEAD")};
+    QStringList denylist{QStringLiteral("set-cookie"), QStringLiteral("set-cookie2"),
+                         QStringLiteral("authorization"), QStringLiteral("proxy-authorization"),
+                         QStringLiteral("cookie")};
+    QStringList allowlist;
+    QStringList ignoredParameters;
+    QList<QRegularExpression> ignoredRegexes;
+    bool sortQuery = false;
+    qint64 defaultTtl = 0;
+    qint64 maximumTtl = -1;
+    QList<CompiledRule> rules;
+    CachePolicy::Hook hook;
+};
+
+namespace {
+// Qt 6.4's wildcard conversion is for file paths ('*' stops at '/'); URL globs want '*' to
+// match anything.
+QRegularExpression globToRegex(const QString &glob)
+{
+    QString rx = QStringLiteral("^");
+    for (const QChar c : glob) {
+        if (c == QLatin1Char('*'))
+            rx += QLatin1String(".*");
+        else if (c == QLatin1Char('?'))
+            rx += QLatin1Char('.');
+        else
+            rx += QRegularExpression::escape(QString(c));
+    }
+    rx += QLatin1Char('$');
+    return QRegularExpression(rx);
+}
+
+QStringList lowered(const QStringList &list)
+{
+    QStringList result;
+    for (const QString &s : list)
+        result.append(s.trimmed().toLower());
+    return result;
+}
+} // namespace
+
+CachePolicy::CachePolicy() : d(new CachePolicyData) { }
+CachePolicy::CachePolicy(const CachePolicy &other) = default;
+CachePolicy &CachePolicy::operator=(const CachePolicy &other) = default;
+CachePolicy::~CachePolicy() = default;
+
+qint64 CachePolicy::minimumBodySize() const { return d->minimumBodySize; }
+void CachePolicy::setMinimumBodySize(qint64 bytes) { d->minimumBodySize = qMax<qint64>(0, bytes); }
+qint64 CachePolicy::maximumBodySize() const { return d->maximumBodySize; }
+void CachePolicy::setMaximumBodySize(qint64 bytes) { d->maximumBodySize = bytes < 0 ? -1 : bytes; }
+
+QList<int> CachePolicy::cacheableStatuses() const { return d->statuses; }
+void CachePolicy::setCacheableStatuses(const QList<int> &statuses) { d->statuses = statuses; }
+bool CachePolicy::isCacheableStatus(int status) const
+{
+    return d->statuses.isEmpty() || d->statuses.contains(status);
+}
+
+QStringList CachePolicy::cacheableMethods() const { return d->methods; }
+void CachePolicy::setCacheableMethods(const QStringList &methods)
+{
+    QStringList upper;
+    for (const QString &m : methods)
+        upper.append(m.trimmed().toUpper());
+    d->methods = upper;
+}
+
+QStringList CachePolicy::headerDenylist() const { return d->denylist; }
+void CachePolicy::setHeaderDenylist(const QStringList &headers) { d->denylist = lowered(headers); }
+QStringList CachePolicy::headerAllowlist() const { return d->allowlist; }
+void CachePolicy::setHeaderAllowlist(const QStringList &headers) { d->allowlist = lowered(headers); }
+
+QNetworkCacheMetaData CachePolicy::filterHeaders(const QNetworkCacheMetaData &md) const
+{
+    QNetworkCacheMetaData::RawHeaderList kept;
+    bool changed = false;
+    for (const auto &h : md.rawHeaders()) {
+        const QString name = QString::fromLatin1(h.first).toLower();
+        if (d->denylist.contains(name) || (!d->allowlist.isEmpty() && !d->allowlist.contains(name))) {
+            changed = true;
+            continue;
+        }
+        kept.append(h);
+    }
+    if (!changed)
+        return md;
+    QNetworkCacheMetaData filtered = md;
+    filtered.setRawHeaders(kept);
+    return filtered;
+}
+
+QStringList CachePolicy::ignoredQueryParameters() const { return d->ignoredParameters; }
+void CachePolicy::setIgnoredQueryParameters(const QStringList &patterns)
+{
+    d->ignoredParameters = patterns;
+    d->ignoredRegexes.clear();
+    for (const QString &p : patterns)
+        d->ignoredRegexes.append(globToRegex(p));
+}
+bool CachePolicy::sortsQueryItems() const { return d->sortQuery; }
+void CachePolicy::setSortQueryItems(bool sort) { d->sortQuery = sort; }
+
+QString CachePolicy::cacheKey(const QUrl &url) const
+{
+    if (!url.hasQuery() || (d->ignoredRegexes.isEmpty() && !d->sortQuery))
+        return NetworkCache::cacheKey(url);
+    QUrlQuery query(url);
+    auto items = query.queryItems(QUrl::FullyEncoded);
+    items.erase(std::remove_if(items.begin(), items.end(), [this](const QPair<QString, QString> &item) {
+                    for (const QRegularExpression &rx : std::as_const(d->ignoredRegexes)) {
+                        if (rx.match(item.first).hasMatch())
+                            return true;
+                    }
+                    return false;
+                }),
+                items.end());
+    if (d->sortQuery)
+        std::stable_sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    QUrl normalized = url;
+    QUrlQuery rebuilt;
+    rebuilt.setQueryItems(items);
+    normalized.setQuery(rebuilt.isEmpty() ? QString() : rebuilt.query(QUrl::FullyEncoded), QUrl::StrictMode);
+    if (items.isEmpty())
+        normalized.setQuery(QString());
+    return NetworkCache::cacheKey(normalized);
+}
+
+qint64 CachePolicy::defaultTtl() const { return d->defaultTtl; }
+void CachePolicy::setDefaultTtl(qint64 seconds) { d->defaultTtl = qMax<qint64>(0, seconds); }
+qint64 CachePolicy::maximumTtl() const { return d->maximumTtl; }
+void CachePolicy::setMaximumTtl(qint64 seconds) { d->maximumTtl = seconds < 0 ? -1 : seconds; }
+
+bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternSyntax syntax,
+                             QString *errorString)
+{
+    auto fail = [&](const QString &message) {
+        if (errorString)
+            *errorString = message;
+        return false;
+    };
+    if (pattern.isEmpty())
+        return fail(QStringLiteral("TTL rule: the pattern is empty"));
+    if (ttlSeconds < 0)
+        return fail(QStringLiteral("TTL rule \"%1\": the TTL must not be negative (got %2)").arg(pattern).arg(ttlSeconds));
+    const QRegularExpression rx =
+            syntax == PatternSyntax::Glob ? globToRegex(pattern) : QRegularExpression(pattern);
+    if (!rx.isValid())
+        return fail(QStringLiteral("TTL rule \"%1\": invalid regular expression: %2 at offset %3")
+                            .arg(pattern, rx.errorString()).arg(rx.patternErrorOffset()));
+    d->rules.append({TtlRule{pattern, syntax, ttlSeconds}, rx});
+    return true;
+}
+
+QList<CachePolicy::TtlRule> CachePolicy::ttlRules() const
+{
+    QList<TtlRule> rules;
+    for (const auto &r : d->rules)
+        rules.append(r.rule);
+    return rules;
+}
+
+void CachePolicy::clearTtlRules() { d->rules.clear(); }
+
+qint64 CachePolicy::ruleTtl(const QUrl &url) const
+{
+    if (d->rules.isEmpty())
+        return -1;
+    const QString text = url.toString(QUrl::FullyEncoded);
+    for (const auto &r : d->rules) {
+        if (r.regex.match(text).hasMatch())
+            return r.rule.ttlSeconds;
+    }
+    return -1;
+}
+
+void CachePolicy::setHook(const Hook &hook) { d->hook = hook; }
+CachePolicy::Hook CachePolicy::hook() const { return d->hook; }
+
+} // namespace tiercache

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/tiercache_export.h>
+
+#include <QtCore/QList>
+#include <QtCore/QSharedDataPointer>
+#include <QtCore/QStringList>
+#include <QtCore/QUrl>
+#include <QtNetwork/QNetworkCacheMetaData>
+
+#include <functional>
+
+namespace tiercache {
+
+class CachePolicyData;
+
+/*!
+    \brief What NetworkCache stores, under which key, and for how long.
+
+    A copyable value set with NetworkCache::setPolicy(). The defaults store what QNAM offers,
+    except credentials: \c Set-Cookie, \c Set-Cookie2, \c Authorization,
+    \c Proxy-Authorization and \c Cookie are never written to any tier.
+
+    \code
+    tiercache::CachePolicy policy;
+    policy.setMaximumBodySize(32 * 1024 * 1024);          // bigger bodies pass through uncached
+    policy.setIgnoredQueryParameters({QStringLiteral("utm_*"), QStringLiteral("fbclid")});
+    policy.setDefaultTtl(300);                            // for responses without freshness info
+    policy.setMaximumTtl(24 * 3600);
+    QString error;
+    if (!policy.addTtlRule(QStringLiteral("^https://api\\.example\\.com/static/"), 7 * 24 * 3600,
+                           tiercache::CachePolicy::PatternSyntax::RegularExpression, &error))
+        qWarning() << error;
+    cache->setPolicy(policy);
+    \endcode
+*/
+class TIERCACHE_EXPORT CachePolicy
+{
+public:
+    enum class PatternSyntax { Glob, RegularExpression };
+
+    struct TtlRule
+    {
+        QString pattern;
+        PatternSyntax syntax = PatternSyntax::Glob;
+        qint64 ttlSeconds = 0;
+    };
+
+    //! What the hook may decide for one response about to be stored.
+    struct Decision
+    {
+        bool store = true;       //!< false: pass it through uncached
+        qint64 ttlSeconds = -1;  //!< >= 0: fresh for this long, overriding headers and rules
+        QStringList tags;        //!< extra cache tags (see NetworkCache::invalidateTag())
+    };
+    using Hook = std::function<void(const QUrl &url, const QNetworkCacheMetaData &metaData,
+                                    Decision *decision)>;
+
+    CachePolicy();
+    CachePolicy(const CachePolicy &other);
+    CachePolicy &operator=(const CachePolicy &other);
+    ~CachePolicy();
+
+    //! Bodies smaller than this are not stored (default 0).
+    qint64 minimumBodySize() const;
+    void setMinimumBodySize(qint64 bytes);
+    //! Bodies larger than this are passed through uncached, never an error (default -1: any).
+    qint64 maximumBodySize() const;
+    void setMaximumBodySize(qint64 bytes);
+
+    //! Statuses that may be stored (default: all QNAM offers — it never offers 206, 303, 304
+    //! or anything >= 400).
+    QList<int> cacheableStatuses() const;
+    void setCacheableStatuses(const QList<int> &statuses);
+    bool isCacheableStatus(int status) const;
+
+    //! Request methods tiercache::AccessManager may cache (default GET and HEAD). QNAM itself
+    //! only ever stores GET responses.
+    QStringList cacheableMethods() const;
+    void setCacheableMethods(const QStringList &methods);
+
+    //! Response headers never persisted (case-insensitive); see the class description.
+    QStringList headerDenylist() const;
+    void setHeaderDenylist(const QStringList &headers);
+    //! When not empty, only these response headers are persisted (the denylist still applies).
+    QStringList headerAllowlist() const;
+    void setHeaderAllowlist(const QStringList &headers);
+    //! \a md without the headers the lists exclude.
+    QNetworkCacheMetaData filterHeaders(const QNetworkCacheMetaData &md) const;
+
+    //! Query parameters dropped from the key; '*' and '?' are wildcards (e.g. "utm_*").
+    QStringList ignoredQueryParameters() const;
+    void setIgnoredQueryParameters(const QStringList &patterns);
+    //! Sort query items so that ?a=1&b=2 and ?b=2&a=1 share an entry (default off).
+    bool sortsQueryItems() const;
+    void setSortQueryItems(bool sort);
+    //! The key \a url is stored under: NetworkCache::cacheKey() after the rules above.
+    QString cacheKey(const QUrl &url) const;
+
+    //! Freshness for responses that carry none (no max-age, Expires or Last-Modified);
+    //! 0 (the default) means "stale at once", as RFC 9111 says.
+    qint64 defaultTtl() const;
+    void setDefaultTtl(qint64 seconds);
+    //! A ceiling on any freshness lifetime (default -1: none).
+    qint64 maximumTtl() const;
+    void setMaximumTtl(qint64 seconds);
+
+    //! Adds a rule giving URLs that match \a pattern a fixed freshness of \a ttlSeconds,
+    //! overriding the response headers. Rules are tried in order; the first match wins.
+    //! Returns false with a message in \a errorString for an invalid pattern or TTL.
+    bool addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternSyntax syntax,
+                    QString *errorString = nullptr);
+    QList<TtlRule> ttlRules() const;
+    void clearTtlRules();
+    //! The TTL of the first rule matching \a url, or -1.
+    qint64 ruleTtl(const QUrl &url) const;
+
+    //! Called for every response about to be stored, for anything the settings cannot say.
+    void setHook(const Hook &hook);
+    Hook hook() const;
+
+private:
+    QSharedDataPointer<CachePolicyData> d;
+};
+
+} // namespace tiercache

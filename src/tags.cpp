@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "tags_p.h"
+#include "freshness_p.h"
+
+#include <QtNetwork/QNetworkCacheMetaData>
+
+namespace tiercache::tags {
+
+bool isValidTag(const QString &tag, QString *why)
+{
+    if (tag.isEmpty()) {
+        *why = QStringLiteral("empty tag");
+        return false;
+    }
+    if (tag.size() > MaxTagLength) {
+        *why = QStringLiteral("tag longer than %1 characters").arg(MaxTagLength);
+        return false;
+    }
+    for (const QChar c : tag) {
+        if (c.unicode() < 0x20 || c.unicode() > 0x7e) {
+            *why = QStringLiteral("tag \"%1\" has a character outside printable ASCII").arg(tag.left(40));
+            return false;
+        }
+    }
+    return true;
+}
+
+void merge(QStringList *tags, const QStringList &more, QStringList *problems)
+{
+    for (const QString &tag : more) {
+        QString why;
+        if (!isValidTag(tag, &why)) {
+            problems->append(why);
+            continue;
+        }
+        if (tags->contains(tag))
+            continue;
+        if (tags->size() >= MaxTagsPerResponse) {
+            problems->append(QStringLiteral("more than %1 tags; the rest are ignored").arg(MaxTagsPerResponse));
+            return;
+        }
+        tags->append(tag);
+    }
+}
+
+QStringList parseStructuredStringList(const QByteArray &value, QStringList *problems)
+{
+    // RFC 8941 section 4.2.1 (lists) restricted to sf-string items with optional parameters.
+    QStringList result;
+    qsizetype i = 0;
+    const qsizetype n = value.size();
+    auto skipSpaces = [&] {
+        while (i < n && (value[i] == ' ' || value[i] == '\t'))
+            ++i;
+    };
+    skipSpaces();
+    while (i < n) {
+        if (value[i] != '"') {
+            problems->append(QStringLiteral("Cache-Groups: item is not a string"));
+            return result;
+        }
+        ++i;
+        QByteArray item;
+        bool closed = false;
+        while (i < n) {
+            const char c = value[i++];
+            if (c == '\\') {
+                if (i >= n || (value[i] != '"' && value[i] != '\\')) {
+                    problems->append(QStringLiteral("Cache-Groups: bad escape"));
+                    return result;
+                }
+                item += value[i++];
+            } else if (c == '"') {
+                closed = true;
+                break;
+            } else if (c < 0x20 || c > 0x7e) {
+                problems->append(QStringLiteral("Cache-Groups: non-ASCII or control character"));
+                return result;
+            } else {
+                item += c;
+            }
+        }
+        if (!closed) {
+            problems->append(QStringLiteral("Cache-Groups: unterminated string"));
+            return result;
+        }
+        // Parameters (;key=value) carry nothing we use: skip them.
+        while (i < n && value[i] == ';') {
+            while (i < n && value[i] != ',')
+                ++i;
+        }
+        result.append(QString::fromLatin1(item));
+        skipSpaces();
+        if (i >= n)
+            break;
+        if (value[i] != ',') {
+            problems->append(QStringLiteral("Cache-Groups: expected ',' between items"));
+            return result;
+        }
+        ++i;
+        skipSpaces();
+    }
+    return result;
+}
+
+QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
+{
+    QStringList result;
+    for (const auto &h : md.rawHeaders()) {
+        const QByteArray name = h.first.toLower();
+        if (name != "cache-tag" && name != "surrogate-key" && name != "cache-groups")
+            continue;
+        if (h.second.size() > MaxHeaderLength) {
+            problems->append(QStringLiteral("%1 header of %2 bytes ignored (limit %3)")
+                                     .arg(QString::fromLatin1(h.first)).arg(h.second.size()).arg(MaxHeaderLength));
+            continue;
+        }
+        QStringList found;
+        if (name == "cache-groups") {
+            found = parseStructuredStringList(h.second, problems);
+        } else {
+            const char separator = name == "cache-tag" ? ',' : ' ';
+            for (const QByteArray &part : h.second.split(separator)) {
+                const QByteArray tag = part.trimmed();
+                if (!tag.isEmpty())
+                    found.append(QString::fromLatin1(tag));
+            }
+        }
+        merge(&result, found, problems);
+    }
+    return result;
+}
+
+} // namespace tiercache::tags
