@@ -432,11 +432,11 @@ bool NetworkCache::setTiers(const QStringList &specs)
             continue;
         }
         TierChain::Slot slot;
-        slot.stats.spec = spec;
+        slot.stats.spec = parsed.redactedText();
         slot.stats.name = tier->name();
         slot.tier = std::move(tier);
         tierSlots.push_back(std::move(slot));
-        used.append(spec);
+        used.append(parsed.redactedText());
     }
     // Devices in flight hold writers of the old tiers: let them go first.
     const auto inFlight = d->pending;

@@ -189,7 +189,7 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         QString why;
         std::unique_ptr<Tier> tier = factory->create(spec, &why);
         if (!tier) {
-            *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), why.isEmpty() ? QStringLiteral("the plugin refused it") : why);
+            *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), why.isEmpty() ? QStringLiteral("the plugin refused it") : why);
             return nullptr;
         }
         return tier;
@@ -205,11 +205,11 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
                 known.append(info.id);
         }
         *errorString = QStringLiteral("tier \"%1\": no plugin for \"%2:\" (available: disk%3; searched %4)")
-                               .arg(spec.text(), spec.scheme(),
+                               .arg(spec.redactedText(), spec.scheme(),
                                     known.isEmpty() ? QString() : QLatin1String(", ") + known.join(QLatin1String(", ")),
                                     d->searchPath.join(QLatin1Char(':')));
     } else {
-        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), problems.join(QLatin1String("; ")));
+        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), problems.join(QLatin1String("; ")));
     }
     return nullptr;
 }
@@ -218,19 +218,19 @@ std::unique_ptr<Tier> TierLoader::createDisk(const TierSpec &spec, QString *erro
 {
     for (const QString &key : spec.keys()) {
         if (key != QLatin1String("path") && key != QLatin1String("max") && key != QLatin1String("sync")) {
-            *errorString = QStringLiteral("tier \"%1\": unknown option \"%2\" (known: path, max, sync)").arg(spec.text(), key);
+            *errorString = QStringLiteral("tier \"%1\": unknown option \"%2\" (known: path, max, sync)").arg(spec.redactedText(), key);
             return nullptr;
         }
     }
     const QString path = spec.value(QStringLiteral("path"));
     if (path.isEmpty()) {
-        *errorString = QStringLiteral("tier \"%1\": a stand-alone disk tier needs path=DIRECTORY").arg(spec.text());
+        *errorString = QStringLiteral("tier \"%1\": a stand-alone disk tier needs path=DIRECTORY").arg(spec.redactedText());
         return nullptr;
     }
     bool ok = false;
     const qint64 max = spec.sizeValue(QStringLiteral("max"), 50 * 1024 * 1024, &ok);
     if (!ok) {
-        *errorString = QStringLiteral("tier \"%1\": max=\"%2\" is not a size").arg(spec.text(), spec.value(QStringLiteral("max")));
+        *errorString = QStringLiteral("tier \"%1\": max=\"%2\" is not a size").arg(spec.redactedText(), spec.value(QStringLiteral("max")));
         return nullptr;
     }
     auto tier = std::make_unique<DiskTier>();
@@ -238,7 +238,7 @@ std::unique_ptr<Tier> TierLoader::createDisk(const TierSpec &spec, QString *erro
     tier->setMaximumSize(max);
     tier->setSync(spec.value(QStringLiteral("sync")) == QLatin1String("true"));
     if (!tier->ensureOpen()) {
-        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.text(), tier->errorString());
+        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
         return nullptr;
     }
     return tier;

@@ -30,6 +30,26 @@ TierSpec::TierSpec(const QString &spec) : m_text(spec.trimmed())
     m_query = QUrlQuery(m_url);
 }
 
+QString TierSpec::redactedText() const
+{
+    if (!m_url.isValid())
+        return m_text;
+    QUrl url = m_url;
+    bool changed = false;
+    if (!url.password().isEmpty()) {
+        url.setPassword(QStringLiteral("***"));
+        changed = true;
+    }
+    if (m_query.hasQueryItem(QStringLiteral("password"))) {
+        QUrlQuery query = m_query;
+        query.removeAllQueryItems(QStringLiteral("password"));
+        query.addQueryItem(QStringLiteral("password"), QStringLiteral("***"));
+        url.setQuery(query);
+        changed = true;
+    }
+    return changed ? url.toString() : m_text;
+}
+
 bool TierSpec::has(const QString &key) const
 {
     return m_query.hasQueryItem(key);

@@ -30,6 +30,9 @@ public:
     bool isValid() const { return m_error.isEmpty() && !m_scheme.isEmpty(); }
     QString errorString() const { return m_error; }
     const QString &text() const { return m_text; }
+    //! The spec with any password (in the user info or a "password" option) replaced by
+    //! "***": what messages, logs and statistics show.
+    QString redactedText() const;
     const QString &scheme() const { return m_scheme; }
     const QUrl &url() const { return m_url; }
 
