@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+// kill -9 safety of a cache directory. The test binary re-executes itself as a writer child
+// that hammers one directory through the public NetworkCache API; the parent SIGKILLs it at a
+// random moment and checks, with a fresh NetworkCache, that whatever survived is intact: every
+// entry's body is exactly the version its metadata names, nothing is damaged, the size budget
+// holds, and garbage collection leaves no temporary files behind.
+
+#include "robustutil.h"
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <csignal>
+
+using namespace tiercache;
+using namespace tiercache::robust;
+
+namespace {
+
+// Body files are unlinked inside the write transaction that drops their rows, before COMMIT
+// (DiskStore::dropBlobIfUnreferencedLocked, DiskStore::clear). A kill -9 between the unlink and
+// the COMMIT rolls the rows back onto files that are gone: the entry becomes a miss and verify()
+// counts it as damaged. killMidTransactionKeepsCommittedBodies reproduces it deterministically
+// and fails while it is there; the kill loop only reports such losses meanwhile (a few of its
+// 40 kills land in that window). Set to false once fixed: the loop then demands zero losses.
+constexpr bool KnownUnlinkBeforeCommitBug = true;
+
+constexpr qint64 LoopMaximumSize = 4 * 1024 * 1024;
+// The largest body bodySize() produces, plus its header and block rounding: one entry's slack.
+constexpr qint64 LargestEntry = 1024 * 1024 + 1536 * 1024 + 64 * 1024;
+
+QList<QUrl> crashUrlPool()
+{
+    QList<QUrl> urls;
+    for (int i = 0; i < 24; ++i)
+        urls.append(QUrl(QStringLiteral("http://crash.example/item/%1?q=%2").arg(i).arg(i * 7)));
+    return urls;
+}
+
+// ---- children --------------------------------------------------------------------------------
+
+// Runs until killed: inserts (several pieces per body), abandoned downloads, removes, metadata
+// updates, reads, now and then a collectGarbage() or verify(). Prints one mark per operation.
+int runCrashWriter()
+{
+    becomeChild(60);
+    const QString dir = childParameter("DIR");
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(dir);
+    cache.setMaximumCacheSize(childParameter("MAX").toLongLong());
+    if (childParameter("SYNC") == QLatin1String("1"))
+        cache.setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
+    cache.cacheSize(); // opens the directory
+    if (cache.error() != NetworkCache::Error::NoError) {
+        fprintf(stderr, "crash-writer: cannot open %s: %s\n", qPrintable(dir), qPrintable(cache.errorString()));
+        return 2;
+    }
+    mark('S');
+    const QList<QUrl> pool = crashUrlPool();
+    for (quint32 n = 0;; ++n) {
+        const QUrl url = pool.at(int(rng.bounded(pool.size())));
+        const int op = int(rng.bounded(100));
+        if (op < 50) {
+            const quint32 version = rng.generate();
+            QIODevice *device = spool(cache, versionedMetaData(url, version), body(url, version), rng);
+            if (!device) {
+                mark('p');
+            } else if (rng.bounded(12) == 0) {
+                cache.remove(url); // withdraws the pending body (and the old entry)
+                mark('a');
+            } else {
+                cache.insert(device);
+                mark('I');
+            }
+        } else if (op < 60) {
+            cache.remove(url);
+            mark('D');
+        } else if (op < 70) {
+            QNetworkCacheMetaData md = cache.metaData(url);
+            if (md.isValid()) {
+                auto headers = md.rawHeaders();
+                headers.append(qMakePair(QByteArray("X-Touch"), QByteArray(QByteArray::number(n))));
+                md.setRawHeaders(headers);
+                cache.updateMetaData(md);
+                mark('U');
+            }
+        } else if (op < 72) {
+            cache.collectGarbage();
+            mark('G');
+        } else if (op < 73) {
+            const VerifyReport report = cache.verify();
+            if (report.damaged != 0) {
+                fprintf(stderr, "crash-writer: verify() found damage in a live directory: %s\n",
+                        qPrintable(report.problems.join(QLatin1String("; "))));
+                return 3;
+            }
+            mark('V');
+        } else {
+            QString detail;
+            const EntryCheck c = checkEntry(cache, url, &detail);
+            if (c == EntryCheck::WrongBody || c == EntryCheck::NoVersion || c == EntryCheck::NoDevice) {
+                fprintf(stderr, "crash-writer: %s: %s\n", toString(c), qPrintable(detail));
+                return 3;
+            }
+            mark('r');
+        }
+        QCoreApplication::processEvents();
+    }
+}
+
+QUrl bulkUrl(int i)
+{
+    return QUrl(QStringLiteral("http://bulk.example/%1").arg(i));
+}
+
+// Stores a small body (at most 4 KiB) of a random version for \a url.
+void insertSmall(NetworkCache &cache, const QUrl &url, QRandomGenerator &rng)
+{
+    quint32 version = rng.generate();
+    while (bodySize(url, version) > 4096)
+        ++version;
+    cache.insert(spool(cache, versionedMetaData(url, version), body(url, version), rng, false));
+}
+
+// "bulk-fill": stores COUNT small entries and exits.
+int runBulkFill()
+{
+    becomeChild(60);
+    const int count = childParameter("COUNT").toInt();
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(childParameter("DIR"));
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    for (int i = 0; i < count; ++i)
+        insertSmall(cache, bulkUrl(i), rng);
+    if (cache.summary().entryCount != count) {
+        fprintf(stderr, "bulk-fill: only %lld of %d entries stored\n", cache.summary().entryCount, count);
+        return 2;
+    }
+    return 0;
+}
+
+// "bulk-op": opens a filled directory, waits for a byte on stdin (so that the parent listens
+// when it starts), marks the start of one bulk operation (upper case letter), runs it, marks its
+// end (lower case) and waits to be killed.
+int runBulkOperation()
+{
+    becomeChild(60);
+    const QString mode = childParameter("MODE");
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(childParameter("DIR"));
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    const QList<CacheEntryInfo> entries = cache.entries();
+    mark('S');
+    char go;
+    if (::read(STDIN_FILENO, &go, 1) != 1)
+        return 2;
+    if (mode == QLatin1String("clear")) {
+        mark('C');
+        cache.clear();
+        mark('c');
+    } else if (mode == QLatin1String("evict")) {
+        mark('E');
+        cache.setMaximumCacheSize(64 * 1024); // trimmed from the event loop, 64 entries a step
+        while (cache.cacheSize() > 64 * 1024 - 64 * 1024 / 10)
+            QCoreApplication::processEvents();
+        mark('e');
+    } else if (mode == QLatin1String("replace")) {
+        // Each insert over an existing entry drops the old body inside its own transaction.
+        mark('P');
+        for (const CacheEntryInfo &e : entries)
+            insertSmall(cache, e.url, rng);
+        mark('p');
+    }
+    for (;;)
+        ::pause();
+}
+
+} // namespace
+
+class tst_CrashSafety : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void killLoopKeepsEntriesIntact();
+    void killMidTransactionKeepsCommittedBodies_data();
+    void killMidTransactionKeepsCommittedBodies();
+
+private:
+    struct Totals
+    {
+        int entriesChecked = 0;
+        qint64 bytesChecked = 0;
+        int missingBodies = 0;
+        QStringList missingDetails;
+        qint64 largestCacheSize = 0;
+        int overBudget = 0;
+        qint64 reclaimedByGc = 0;
+        int youngEmptyTemps = 0;
+        int iteration = 0;
+    };
+    void checkDirectory(const QString &dir, qint64 maximumSize, Totals *totals);
+
+    quint32 m_seed = 0;
+};
+
+void tst_CrashSafety::initTestCase()
+{
+    m_seed = qEnvironmentVariableIsSet("TIERCACHE_ROBUST_SEED")
+            ? quint32(qEnvironmentVariableIntValue("TIERCACHE_ROBUST_SEED"))
+            : QRandomGenerator::system()->generate();
+    qInfo("seed %u (set TIERCACHE_ROBUST_SEED to repeat)", m_seed);
+}
+
+// Opens \a dir with a fresh cache and checks everything the parent can check; accumulates.
+void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Totals *totals)
+{
+    NetworkCache cache;
+    cache.setCacheDirectory(dir);
+    cache.setMaximumCacheSize(maximumSize);
+
+    const QList<CacheEntryInfo> entries = cache.entries();
+    const CacheSummary summary = cache.summary();
+    QCOMPARE(cache.error(), NetworkCache::Error::NoError);
+    // entries() joins the blob rows: an entry without its blob row would be missing from it.
+    QCOMPARE(summary.entryCount, qint64(entries.size()));
+
+    for (const CacheEntryInfo &e : entries) {
+        QString detail;
+        const QString blobPath = dir + QLatin1String("/blobs/") + QLatin1String(e.digest.left(2))
+                + QLatin1Char('/') + QLatin1String(e.digest);
+        const qint64 fileSize = QFileInfo(blobPath).exists() ? QFileInfo(blobPath).size() : -1;
+        const EntryCheck c = checkEntry(cache, e.url, &detail, &totals->bytesChecked);
+        ++totals->entriesChecked;
+        if (c == EntryCheck::Miss || c == EntryCheck::ReadFailed) {
+            // The row survived but its body did not: only a power cut may do that.
+            ++totals->missingBodies;
+            totals->missingDetails.append(QStringLiteral("#%1 %2 (%3, body file %4)")
+                                                  .arg(totals->iteration)
+                                                  .arg(e.url.toString(), QLatin1String(toString(c)),
+                                                       fileSize < 0 ? QStringLiteral("absent")
+                                                                    : QStringLiteral("of %1 bytes").arg(fileSize)));
+            QVERIFY2(fileSize < 0, qPrintable(totals->missingDetails.last()));
+            continue;
+        }
+        QVERIFY2(c == EntryCheck::Ok, qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
+        QCOMPARE(e.bodySize, bodySize(e.url, quint32(versionOf(cache.metaData(e.url)))));
+    }
+
+    const qint64 size = cache.cacheSize();
+    totals->largestCacheSize = qMax(totals->largestCacheSize, size);
+    if (size > maximumSize)
+        ++totals->overBudget;
+    QVERIFY2(size <= maximumSize + LargestEntry,
+             qPrintable(QStringLiteral("cacheSize() %1 > maximum %2 + one entry").arg(size).arg(maximumSize)));
+
+    const VerifyReport report = cache.verify();
+    QVERIFY(!report.cancelled);
+    for (const QString &problem : report.problems) {
+        // A body file that is gone is the signature of the known unlink-before-commit problem
+        // (see killMidTransactionKeepsCommittedBodies); anything else is wrong bytes on disk.
+        QVERIFY2(problem.endsWith(QLatin1String(": missing")), qPrintable(problem));
+    }
+    totals->missingBodies += int(report.damaged);
+
+    // The running total kept by the catalogue must equal what a full recount gives.
+    const qint64 before = cache.cacheSize();
+    totals->reclaimedByGc += cache.collectGarbage();
+    QCOMPARE(cache.cacheSize(), before);
+    // No blob file without a blob row, no blob row without a file.
+    QCOMPARE(qint64(filesUnder(dir + QLatin1String("/blobs")).size()), cache.summary().blobCount);
+
+    const QString tmp = dir + QLatin1String("/tmp");
+    QStringList left = QDir(tmp).entryList(QDir::Files | QDir::Hidden);
+    if (!left.isEmpty()) {
+        // The sweep spares an empty temp file for 5 s (its writer may not have locked it yet);
+        // a writer killed between open() and flock() leaves exactly that.
+        for (const QString &f : std::as_const(left))
+            QVERIFY2(QFileInfo(tmp + QLatin1Char('/') + f).size() == 0, qPrintable(f));
+        // Age them instead of waiting 5 s: then the next collection must take them.
+        ++totals->youngEmptyTemps;
+        for (const QString &f : std::as_const(left)) {
+            QFile file(tmp + QLatin1Char('/') + f);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-60), QFileDevice::FileModificationTime));
+        }
+        cache.collectGarbage();
+        left = QDir(tmp).entryList(QDir::Files | QDir::Hidden);
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1String(", "))));
+    }
+}
+
+void tst_CrashSafety::killLoopKeepsEntriesIntact()
+{
+    const int iterations = qEnvironmentVariableIsSet("TIERCACHE_CRASH_ITERATIONS")
+            ? qEnvironmentVariableIntValue("TIERCACHE_CRASH_ITERATIONS")
+            : 40;
+    QRandomGenerator rng(m_seed);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    Totals totals;
+    QHash<char, int> operations;
+    int tempFilesAtKill = 0, iterationsWithTempFiles = 0;
+    QElapsedTimer timer;
+    timer.start();
+
+    for (int i = 0; i < iterations; ++i) {
+        auto child = makeChild(QStringLiteral("crash-writer"),
+                               {{"DIR", dir.path()},
+                                {"SEED", QString::number(rng.generate())},
+                                {"MAX", QString::number(LoopMaximumSize)},
+                                {"SYNC", QLatin1String(i % 4 == 3 ? "1" : "0")}});
+        QByteArray output;
+        QObject::connect(child.get(), &QProcess::readyReadStandardOutput, child.get(),
+                         [&] { output += child->readAllStandardOutput(); });
+        child->start();
+        QVERIFY(child->waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running, 10000);
+        QVERIFY2(output.contains('S'), "the writer did not start");
+
+        const int runMs = 20 + int(rng.bounded(281));
+        QTest::qWait(runMs); // the random lifetime of this writer, not a synchronisation
+        QVERIFY2(child->state() == QProcess::Running,
+                 qPrintable(QStringLiteral("writer %1 exited on its own with code %2").arg(i).arg(child->exitCode())));
+        child->kill(); // SIGKILL
+        QVERIFY(child->waitForFinished(10000));
+        QCOMPARE(child->exitStatus(), QProcess::CrashExit);
+        output += child->readAllStandardOutput();
+        for (char c : std::as_const(output))
+            ++operations[c];
+
+        const int temps = QDir(dir.path() + QLatin1String("/tmp")).entryList(QDir::Files).size();
+        tempFilesAtKill += temps;
+        iterationsWithTempFiles += temps > 0;
+
+        totals.iteration = i;
+        checkDirectory(dir.path(), LoopMaximumSize, &totals);
+        if (QTest::currentTestFailed()) {
+            qWarning("failed after iteration %d (writer ran %d ms)", i, runMs);
+            return;
+        }
+    }
+
+    qInfo("%d kills in %lld ms; writer operations: %d inserts, %d abandoned, %d removes, "
+          "%d metadata updates, %d reads, %d collectGarbage, %d verify",
+          iterations, timer.elapsed(), operations.value('I'), operations.value('a'),
+          operations.value('D'), operations.value('U'), operations.value('r'),
+          operations.value('G'), operations.value('V'));
+    qInfo("checked %d entries (%lld body bytes); bodies lost: %d; largest cacheSize %lld of %lld "
+          "(over the budget %d times); temp files left by kills: %d in %d iterations; "
+          "collectGarbage reclaimed %lld bytes; young empty temp files %d",
+          totals.entriesChecked, totals.bytesChecked, totals.missingBodies, totals.largestCacheSize,
+          LoopMaximumSize, totals.overBudget, tempFilesAtKill, iterationsWithTempFiles,
+          totals.reclaimedByGc, totals.youngEmptyTemps);
+    if (totals.missingBodies) {
+        qWarning("entries whose body was lost (body file gone, row rolled back): %s",
+                 qPrintable(totals.missingDetails.join(QLatin1String(", "))));
+    }
+    if (!KnownUnlinkBeforeCommitBug)
+        QCOMPARE(totals.missingBodies, 0);
+    QVERIFY(totals.entriesChecked > 0);
+    QVERIFY(operations.value('I') > iterations);
+}
+
+void tst_CrashSafety::killMidTransactionKeepsCommittedBodies_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<char>("trigger");
+    QTest::addColumn<int>("attempts");
+    QTest::addColumn<int>("maxDelayMs");
+    // clear() and a trim step delete many files in one transaction: a kill right after the
+    // operation starts lands inside it. An insert replacing an entry deletes one old body just
+    // before its COMMIT, a window of tens of microseconds: many short kills, one filled dir.
+    QTest::newRow("clear") << QStringLiteral("clear") << 'C' << 3 << 2;
+    QTest::newRow("eviction") << QStringLiteral("evict") << 'E' << 3 << 2;
+    QTest::newRow("replacement") << QStringLiteral("replace") << 'P' << 30 << 60;
+}
+
+// A kill -9 must not lose a committed body. Rows are deleted and body files unlinked inside
+// one write transaction; if the files are unlinked before COMMIT and the process dies before
+// COMMIT, SQLite rolls the rows back and they point to files that no longer exist.
+void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
+{
+    QFETCH(QString, mode);
+    QFETCH(char, trigger);
+    QFETCH(int, attempts);
+    QFETCH(int, maxDelayMs);
+    const int count = 1000;
+    const bool refill = mode != QLatin1String("replace");
+    QRandomGenerator rng(m_seed ^ 0x5a5a);
+    std::unique_ptr<QTemporaryDir> dir;
+    int landedInside = 0, entriesChecked = 0;
+    QElapsedTimer timer;
+    timer.start();
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        if (!dir || refill) {
+            dir = std::make_unique<QTemporaryDir>();
+            QVERIFY(dir->isValid());
+            auto fill = makeChild(QStringLiteral("bulk-fill"),
+                                  {{"DIR", dir->path()}, {"COUNT", QString::number(count)},
+                                   {"SEED", QString::number(rng.generate())}});
+            fill->start();
+            QVERIFY(fill->waitForFinished(30000));
+            QCOMPARE(fill->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(fill->exitCode(), 0);
+        }
+        auto child = makeChild(QStringLiteral("bulk-op"),
+                               {{"DIR", dir->path()}, {"MODE", mode},
+                                {"SEED", QString::number(rng.generate())}});
+        QByteArray output;
+        const int delayMs = attempt == 0 ? 0 : int(rng.bounded(maxDelayMs + 1));
+        bool killed = false;
+        QProcess *p = child.get();
+        QObject::connect(p, &QProcess::readyReadStandardOutput, p, [&, p] {
+            output += p->readAllStandardOutput();
+            if (!killed && output.contains(trigger)) {
+                killed = true;
+                if (delayMs == 0)
+                    ::kill(pid_t(p->processId()), SIGKILL);
+                else
+                    QTimer::singleShot(delayMs, p, [p] { ::kill(pid_t(p->processId()), SIGKILL); });
+            }
+        });
+        child->start();
+        QVERIFY(child->waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running, 10000);
+        QVERIFY2(output.contains('S'), "the bulk operation child did not start");
+        child->write("g");
+        QTRY_VERIFY_WITH_TIMEOUT(child->state() == QProcess::NotRunning, 30000);
+        QCOMPARE(child->exitStatus(), QProcess::CrashExit);
+        const bool inside = !output.contains(char(trigger + ('a' - 'A')));
+        landedInside += inside;
+
+        NetworkCache cache;
+        cache.setCacheDirectory(dir->path());
+        const QList<CacheEntryInfo> entries = cache.entries();
+        int lost = 0;
+        QStringList lostUrls;
+        for (const CacheEntryInfo &e : entries) {
+            const EntryCheck c = checkEntry(cache, e.url);
+            QVERIFY2(c == EntryCheck::Ok || c == EntryCheck::Miss || c == EntryCheck::ReadFailed, toString(c));
+            ++entriesChecked;
+            if (c != EntryCheck::Ok) {
+                ++lost;
+                if (lostUrls.size() < 3)
+                    lostUrls.append(e.url.toString());
+            }
+        }
+        if (lost || attempt == attempts - 1) {
+            qInfo("attempt %d: killed %d ms after '%c' (operation %s); %lld entries left, %d without a body",
+                  attempt, delayMs, trigger, inside ? "unfinished" : "finished", qint64(entries.size()), lost);
+        }
+        QVERIFY2(lost == 0,
+                 qPrintable(QStringLiteral("%1 committed entries lost their body file to a kill -9 during %2 "
+                                           "(e.g. %3): body files are unlinked before the transaction that "
+                                           "drops their rows commits")
+                                    .arg(lost).arg(mode, lostUrls.join(QLatin1String(", ")))));
+        QCOMPARE(cache.verify().damaged, 0);
+    }
+    qInfo("%d kills (%d inside the operation), %d entries checked, no body lost, %lld ms",
+          attempts, landedInside, entriesChecked, timer.elapsed());
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const QString role = childRole();
+    if (role == QLatin1String("crash-writer"))
+        return runCrashWriter();
+    if (role == QLatin1String("bulk-fill"))
+        return runBulkFill();
+    if (role == QLatin1String("bulk-op"))
+        return runBulkOperation();
+    tst_CrashSafety test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_crashsafety.moc"
