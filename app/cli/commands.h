@@ -16,6 +16,7 @@ QT_END_NAMESPACE
 
 namespace tiercache {
 class NetworkCache;
+struct CacheEntryInfo;
 }
 
 namespace tiercache::cli {
@@ -40,6 +41,7 @@ private:
     struct FetchResult
     {
         bool fromCache = false;
+        bool revalidated = false; //!< served from the cache after the origin answered 304
         int status = 0;
         qint64 bytes = 0;
         QString error; //!< empty when the fetch succeeded
@@ -54,13 +56,18 @@ private:
     int clear(const QStringList &args);
     int collectGarbage(const QStringList &args);
     int demo(const QStringList &args);
+    int tags(const QStringList &args);
+    //! invalidate-tag (\a soft false) and soft-purge (\a soft true).
+    int purgeTags(const QStringList &args, bool soft);
+    int top(const QStringList &args);
+    int plugins(const QStringList &args);
 
     //! Parses a command's own options (plus the global ones, which may follow the command).
     //! Returns an exit code when the command must not run: --help, or a usage error.
     std::optional<int> parseCommand(QCommandLineParser &parser, const QString &command,
                                     const QString &description, const QStringList &args);
     void addGlobalOptions(QCommandLineParser &parser) const;
-    //! Takes --cache/--max-size/--verbose from \a parser; false after a usage error.
+    //! Takes --cache/--max-size/--tier/--verbose from \a parser; false after a usage error.
     bool applyGlobalOptions(const QCommandLineParser &parser);
 
     //! Opens the cache directory. \a mustExist: the command only inspects, so a directory
@@ -75,7 +82,9 @@ private:
     FetchResult fetchOne(const QUrl &url);
     void printFetch(const FetchResult &r, const QString &what);
     void printSummary();
-    void printEntries(int limit, bool json);
+    void printStatistics(bool series, int minutes);
+    void printTierStatistics();
+    void printEntries(const QList<CacheEntryInfo> &entries, bool json);
 
     int usageError(const QString &message, const QString &usage);
     void error(const QString &message);
@@ -84,6 +93,7 @@ private:
     QTextStream m_err;
     QCommandLineOption m_cacheOption;
     QCommandLineOption m_maxSizeOption;
+    QCommandLineOption m_tierOption;
     QCommandLineOption m_verboseOption;
     QString m_mainUsage;
 
@@ -91,6 +101,7 @@ private:
     qint64 m_maximumSize = 0;
     bool m_maximumSizeGiven = false; //!< by --max-size or $TIERCACHE_MAX_SIZE
     QString m_budgetNote;            //!< where the budget came from, when not given
+    QStringList m_tierSpecs;         //!< --tier, L1 first; empty: the library default (disk:)
 
     std::unique_ptr<QNetworkAccessManager> m_nam;
     NetworkCache *m_cache = nullptr; //!< owned by m_nam

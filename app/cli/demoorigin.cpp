@@ -157,7 +157,10 @@ bool DemoOrigin::startNextResponse(QTcpSocket *socket, Connection &c)
         extraHeaders = "Cache-Control: no-store\r\n";
     } else {
         const QByteArray etag = etagOf(item, m_bodySize);
-        extraHeaders = "Cache-Control: max-age=300\r\nETag: " + etag + "\r\nContent-Type: text/plain\r\n";
+        // Tags so that `tiercache tags` and invalidate-tag have something to work on after a
+        // demo: every item, and a third of them each (repeated on a 304, like the other headers).
+        extraHeaders = "Cache-Control: max-age=300\r\nETag: " + etag + "\r\nContent-Type: text/plain\r\n"
+                + "Cache-Tag: demo,item-" + QByteArray::number(item % 3) + "\r\n";
         if (headerValue(lines, "If-None-Match") == etag) {
             status = 304;
             reason = "Not Modified";

@@ -17,7 +17,8 @@ namespace tiercache::cli {
     \brief A tiny HTTP/1.1 origin on 127.0.0.1 for `tiercache demo`.
 
     Serves \c{/item/<n>} with a deterministic text body of a fixed size, cacheable for five
-    minutes and with an ETag (If-None-Match gets a 304), and counts the requests it answers so
+    minutes, with an ETag (If-None-Match gets a 304) and the cache tags \c demo and
+    \c{item-<n % 3>}, and counts the requests it answers so
     the demo can show how many the cache saved. Keep-alive; one request at a time per
     connection, which is all QNetworkAccessManager sends. Bodies are written in pieces as the
     socket drains, so large sizes do not have to fit in memory.

@@ -69,7 +69,9 @@ QString shortDuration(qint64 seconds)
 
 QString relativeExpiry(const QDateTime &expires, const QDateTime &now)
 {
-    if (!expires.isValid())
+    // Soft purges and other forced expirations set the epoch: "expired 20000d ago" would
+    // only be noise.
+    if (!expires.isValid() || expires.toMSecsSinceEpoch() <= 0)
         return QStringLiteral("expired");
     const qint64 seconds = now.secsTo(expires);
     // Same rule as CacheEntryInfo::isExpired(): the expiration instant itself is stale.

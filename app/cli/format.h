@@ -18,7 +18,8 @@ QString humanSize(qint64 bytes);
 std::optional<qint64> parseSize(const QString &text);
 
 //! "in 5m", "in 2d", "expired 2h ago" relative to \a now; "expired" when \a expires is invalid,
-//! because the cache treats an entry without an expiration time as stale.
+//! because the cache treats an entry without an expiration time as stale, or at or before the
+//! epoch, which is how a soft purge marks entries.
 QString relativeExpiry(const QDateTime &expires, const QDateTime &now);
 
 //! \a part of \a whole as "12.5%" with one decimal; "0.0%" when \a whole is not positive.
