@@ -6,7 +6,13 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
 #include <QtSql/QSqlError>
+#include <QtSql/QSqlDriver>
 #include <QtSql/QSqlRecord>
+#include <QtCore/QThreadPool>
+
+#include <atomic>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace tiercache {
 
@@ -31,8 +37,8 @@ enum Statement {
     StInsertTag,
     StAddCounter,
     StAddSeries,
-    StDeleteReturning,
     StAddGarbage,
+    StRemoveGarbage,
     StatementCount
 };
 
@@ -85,6 +91,10 @@ Catalogue::~Catalogue()
 
 void Catalogue::close()
 {
+    if (m_dataVersion) {
+        sqlite3_finalize(m_dataVersion);
+        m_dataVersion = nullptr;
+    }
     m_statements.clear();
     if (m_db.isValid()) {
         m_db.close();
@@ -166,7 +176,10 @@ bool Catalogue::createSchema()
     // WAL lets readers (another process, the Browser) run while one process writes.
     // synchronous=NORMAL: a killed process loses nothing committed; a power cut may lose the
     // last transactions, never consistency.
-    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
+    // Checkpoints are run from a worker thread (checkpointInBackground()), never inside the
+    // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
+    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
+        || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0")))
         return false;
     if (appId == ApplicationId)
         return true;
@@ -196,7 +209,9 @@ bool Catalogue::createSchema()
         "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, name TEXT NOT NULL,"
         " value INTEGER NOT NULL, PRIMARY KEY (minute, name)) WITHOUT ROWID",
-        // Bodies that may have lost their last reference; the sweep checks and reclaims them.
+        // Tombstones: bodies whose row is gone and whose file is still to be unlinked. Files
+        // are unlinked in a later transaction (DiskStore::sweepGarbage()), never before the
+        // COMMIT that drops their rows: a crash in between must not leave rows without files.
         "CREATE TABLE IF NOT EXISTS garbage (digest TEXT PRIMARY KEY) WITHOUT ROWID",
     };
     if (!t.isActive())
@@ -419,6 +434,52 @@ bool Catalogue::applyHits(const QHash<QString, HitUpdate> &hits)
     return true;
 }
 
+qint64 Catalogue::dataVersion()
+{
+    if (!m_dataVersion) {
+        const QVariant handle = m_db.driver()->handle();
+        if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+            return -1;
+        sqlite3 *db = *static_cast<sqlite3 *const *>(handle.data());
+        if (!db || sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &m_dataVersion, nullptr) != SQLITE_OK) {
+            m_dataVersion = nullptr;
+            return -1;
+        }
+    }
+    qint64 version = -1;
+    if (sqlite3_step(m_dataVersion) == SQLITE_ROW)
+        version = sqlite3_column_int64(m_dataVersion, 0);
+    sqlite3_reset(m_dataVersion);
+    return version;
+}
+
+qint64 Catalogue::walSize() const
+{
+    struct stat st;
+    if (::stat(QFile::encodeName(m_path + QLatin1String("-wal")).constData(), &st) != 0)
+        return 0;
+    return qint64(st.st_size);
+}
+
+void Catalogue::checkpointInBackground(const QString &path)
+{
+    static std::atomic<int> running{0};
+    if (running.fetch_add(1) > 0) {
+        running.fetch_sub(1);
+        return; // one at a time is plenty
+    }
+    const QByteArray file = QFile::encodeName(path);
+    QThreadPool::globalInstance()->start([file] {
+        sqlite3 *db = nullptr;
+        if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+            sqlite3_busy_timeout(db, 1000);
+            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        sqlite3_close(db);
+        running.fetch_sub(1);
+    });
+}
+
 qint64 Catalogue::totalSize()
 {
     QSqlQuery &q = prepared(StTotal, "SELECT value FROM state WHERE name = 'total_size'");
@@ -517,22 +578,40 @@ bool Catalogue::clearAll()
             && execSql(QStringLiteral("UPDATE state SET value = 0 WHERE name = 'total_size'"));
 }
 
-std::optional<qint64> Catalogue::deleteEntryKeepBody(const QString &key)
+QList<EntryRecord> Catalogue::entriesWithDigest(const QByteArray &digest)
 {
-    QSqlQuery &q = prepared(StDeleteReturning, "DELETE FROM entries WHERE key = ? RETURNING digest, row_size");
-    q.bindValue(0, key);
-    if (!exec(q) || !q.next())
-        return std::nullopt;
-    const QString digest = q.value(0).toString();
-    const qint64 rowSize = q.value(1).toLongLong();
-    q.finish();
-    QSqlQuery &g = prepared(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
-    g.bindValue(0, digest);
-    exec(g);
-    return rowSize;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT key, row_size FROM entries WHERE digest = ?"));
+    q.bindValue(0, QString::fromLatin1(digest));
+    QList<EntryRecord> result;
+    if (!exec(q))
+        return result;
+    while (q.next()) {
+        EntryRecord e;
+        e.key = q.value(0).toString();
+        e.digest = digest;
+        e.rowSize = q.value(1).toLongLong();
+        result.append(e);
+    }
+    return result;
 }
 
-QList<QByteArray> Catalogue::takeGarbage(int limit)
+bool Catalogue::addGarbage(const QByteArray &digest)
+{
+    QSqlQuery &g = prepared(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
+    g.bindValue(0, QString::fromLatin1(digest));
+    return exec(g);
+}
+
+bool Catalogue::removeGarbage(const QByteArray &digest)
+{
+    QSqlQuery &g = prepared(StRemoveGarbage, "DELETE FROM garbage WHERE digest = ?");
+    g.bindValue(0, QString::fromLatin1(digest));
+    return exec(g);
+}
+
+QList<QByteArray> Catalogue::garbage(int limit)
 {
     QList<QByteArray> digests;
     QSqlQuery q(m_db);
@@ -543,14 +622,65 @@ QList<QByteArray> Catalogue::takeGarbage(int limit)
         return digests;
     while (q.next())
         digests.append(q.value(0).toByteArray());
-    q.finish();
-    QSqlQuery del(m_db);
-    del.prepare(QStringLiteral("DELETE FROM garbage WHERE digest = ?"));
-    for (const QByteArray &d : std::as_const(digests)) {
-        del.bindValue(0, QString::fromLatin1(d));
-        exec(del);
-    }
     return digests;
+}
+
+std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStringList &keys)
+{
+    // Set-based, so that invalidating ten thousand entries is a handful of statements.
+    const char *const setup[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS doomed (key TEXT PRIMARY KEY) WITHOUT ROWID",
+        "CREATE TEMP TABLE IF NOT EXISTS doomed_bodies (digest TEXT PRIMARY KEY) WITHOUT ROWID",
+        "DELETE FROM doomed",
+        "DELETE FROM doomed_bodies",
+    };
+    for (const char *sql : setup) {
+        if (!execSql(QLatin1String(sql)))
+            return std::nullopt;
+    }
+    QSqlQuery ins(m_db);
+    ins.prepare(QStringLiteral("INSERT OR IGNORE INTO doomed (key) VALUES (?)"));
+    for (const QString &key : keys) {
+        ins.bindValue(0, key);
+        if (!exec(ins))
+            return std::nullopt;
+    }
+    BatchResult r;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("SELECT count(*), coalesce(sum(row_size), 0) FROM entries"
+                               " WHERE key IN (SELECT key FROM doomed)")) || !q.next()) {
+        recordError(q);
+        return std::nullopt;
+    }
+    r.entries = q.value(0).toLongLong();
+    r.freedBytes = q.value(1).toLongLong();
+    q.finish();
+    const char *const work[] = {
+        "INSERT OR IGNORE INTO doomed_bodies SELECT digest FROM entries WHERE key IN (SELECT key FROM doomed)",
+        "DELETE FROM entries WHERE key IN (SELECT key FROM doomed)",
+        "DELETE FROM doomed_bodies WHERE EXISTS (SELECT 1 FROM entries e WHERE e.digest = doomed_bodies.digest)",
+    };
+    for (const char *sql : work) {
+        if (!execSql(QLatin1String(sql)))
+            return std::nullopt;
+    }
+    if (!q.exec(QStringLiteral("SELECT coalesce(sum(alloc_size), 0) FROM blobs"
+                               " WHERE digest IN (SELECT digest FROM doomed_bodies)")) || !q.next()) {
+        recordError(q);
+        return std::nullopt;
+    }
+    r.freedBytes += q.value(0).toLongLong();
+    q.finish();
+    if (!execSql(QStringLiteral("DELETE FROM blobs WHERE digest IN (SELECT digest FROM doomed_bodies)"))
+        || !execSql(QStringLiteral("INSERT OR IGNORE INTO garbage SELECT digest FROM doomed_bodies")))
+        return std::nullopt;
+    return r;
+}
+
+bool Catalogue::clearToGarbage()
+{
+    return execSql(QStringLiteral("INSERT OR IGNORE INTO garbage SELECT digest FROM blobs"))
+            && clearAll();
 }
 
 bool Catalogue::setTags(const QString &key, const QStringList &tags)

@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 
+struct sqlite3_stmt;
+
 namespace tiercache {
 
 //! One catalogue row joined with the row of the body it points to.
@@ -114,6 +116,14 @@ public:
     QList<EntryRecord> lruVictims(int count);
     bool applyHits(const QHash<QString, HitUpdate> &hits);
 
+    //! Changes whenever another connection (process) commits to the catalogue; -1 on error.
+    //! Cheap (no Qt Sql round trip): lets callers cache rows between changes.
+    qint64 dataVersion();
+    //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
+    qint64 walSize() const;
+    //! Checkpoints the WAL of \a path on a worker thread with its own connection.
+    static void checkpointInBackground(const QString &path);
+
     qint64 totalSize();
     bool addToTotal(qint64 delta);
     //! Recomputes the running total from the rows (used by repair paths, O(n)).
@@ -124,10 +134,22 @@ public:
     QList<QByteArray> unreferencedBlobs();
     bool clearAll();
 
-    //! Deletes the entry row only and queues its body for the sweep; the row's size or nullopt.
-    std::optional<qint64> deleteEntryKeepBody(const QString &key);
-    //! Up to \a limit digests queued for the sweep, removed from the queue.
-    QList<QByteArray> takeGarbage(int limit);
+    //! key and rowSize of every entry using the body \a digest.
+    QList<EntryRecord> entriesWithDigest(const QByteArray &digest);
+    // Tombstones (see the garbage table).
+    bool addGarbage(const QByteArray &digest);
+    bool removeGarbage(const QByteArray &digest);
+    QList<QByteArray> garbage(int limit);
+    struct BatchResult
+    {
+        qint64 entries = 0;
+        qint64 freedBytes = 0; // rows, plus bodies no other entry uses
+    };
+    //! Deletes the entries of \a keys, and the rows of bodies no other entry uses (their
+    //! files become tombstones). Call inside a transaction.
+    std::optional<BatchResult> deleteEntriesBatch(const QStringList &keys);
+    //! clearAll(), with every body file turned into a tombstone.
+    bool clearToGarbage();
 
     bool setTags(const QString &key, const QStringList &tags);
     QStringList keysForTags(const QStringList &tags);
@@ -171,6 +193,7 @@ private:
     std::vector<std::unique_ptr<QSqlQuery>> m_statements;
     QString m_error;
     bool m_corrupted = false;
+    sqlite3_stmt *m_dataVersion = nullptr;
 };
 
 } // namespace tiercache

@@ -2,12 +2,14 @@
 #include "diskstore_p.h"
 #include "blobstore_p.h"
 #include "logging_p.h"
+#include "sha256_p.h"
 #include "spooldevice_p.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QSet>
@@ -116,7 +118,7 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     const QString path = blob::blobPath(m_root, e.digest);
     auto damaged = [&](const QString &reason) {
         *why = reason;
-        removeDamaged(e.key, reason);
+        removeDamaged(e.key, e.digest, reason);
         return false;
     };
     if (e.chunkSize == 0
@@ -154,10 +156,20 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     return true;
 }
 
-void DiskStore::removeDamaged(const QString &key, const QString &why)
+void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, const QString &why)
 {
+    // Another process may have replaced the entry (and dropped its old body) between our
+    // reading the row and opening the file: that is a miss, not damage, and the new entry
+    // must stay. Only drop the row if it still points to the body we found broken.
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return;
+    const auto current = m_catalogue.find(key);
+    if (!current || current->digest != digest)
+        return;
     qCWarning(lcDisk).noquote() << "dropping damaged entry" << key << ":" << why;
-    remove(key);
+    m_catalogue.addToTotal(-dropEntryLocked(key, digest, current->rowSize));
+    t.commit();
 }
 
 bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize)
@@ -193,6 +205,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         spool->release();
         placedFile = true;
         BlobRecord b{entry.digest, entry.bodySize, spool->allocatedSize(), blob::ChunkSize, entry.sums};
+        m_catalogue.removeGarbage(entry.digest); // the same body may have been dropped just before
         if (!m_catalogue.insertBlob(b)) {
             QFile::remove(path);
             return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
@@ -235,8 +248,9 @@ qint64 DiskStore::dropBlobIfUnreferencedLocked(const QByteArray &digest)
     const auto b = m_catalogue.findBlob(digest);
     if (!b || !m_catalogue.deleteBlob(digest))
         return 0;
-    // Unlinked inside the write transaction: no other process can be adopting this file now.
-    QFile::remove(blob::blobPath(m_root, digest));
+    // The file is unlinked by sweepGarbage() after this transaction commits: unlinking it now
+    // would leave the rows without a body if the process died before COMMIT.
+    m_catalogue.addGarbage(digest);
     return b->allocSize;
 }
 
@@ -248,10 +262,13 @@ qint64 DiskStore::dropEntryLocked(const QString &key, const QByteArray &digest, 
     return rowSize + dropBlobIfUnreferencedLocked(digest);
 }
 
-bool DiskStore::evictLocked(qint64 target, int maxEntries, const QString &keep, qint64 *total)
+bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total)
 {
+    QElapsedTimer clock;
+    clock.start();
+    auto timeLeft = [&] { return budgetMs < 0 || !clock.hasExpired(budgetMs); };
     int evicted = 0;
-    while (*total > target && (maxEntries < 0 || evicted < maxEntries)) {
+    while (*total > target && timeLeft()) {
         const QList<EntryRecord> victims = m_catalogue.lruVictims(8);
         bool progressed = false;
         for (const EntryRecord &v : victims) {
@@ -266,7 +283,7 @@ bool DiskStore::evictLocked(qint64 target, int maxEntries, const QString &keep, 
             if (m_onEvict)
                 m_onEvict(v.key, freed);
             qCDebug(lcDisk) << "evicted" << v.key << freed << "bytes";
-            if (*total <= target || (maxEntries >= 0 && evicted >= maxEntries))
+            if (*total <= target || !timeLeft())
                 break;
         }
         if (!progressed)
@@ -275,7 +292,14 @@ bool DiskStore::evictLocked(qint64 target, int maxEntries, const QString &keep, 
     return *total <= target;
 }
 
-bool DiskStore::evictTo(qint64 target, int maxEntries)
+void DiskStore::maintainWal()
+{
+    constexpr qint64 CheckpointThreshold = 4 * 1024 * 1024;
+    if (m_catalogue.isOpen() && m_catalogue.walSize() > CheckpointThreshold)
+        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"));
+}
+
+bool DiskStore::evictTo(qint64 target, int budgetMs)
 {
     if (!ensureCatalogue())
         return true;
@@ -284,7 +308,7 @@ bool DiskStore::evictTo(qint64 target, int maxEntries)
     if (!t.isActive())
         return false;
     qint64 total = m_catalogue.totalSize();
-    const bool reached = evictLocked(target, maxEntries, QString(), &total);
+    const bool reached = evictLocked(target, budgetMs, QString(), &total);
     t.commit();
     return reached;
 }
@@ -308,7 +332,10 @@ bool DiskStore::remove(const QString &key)
         return false;
     }
     m_catalogue.addToTotal(-freed);
-    return t.commit();
+    if (!t.commit())
+        return false;
+    sweepGarbage(16); // a remove is rare: reclaim its body now rather than later
+    return true;
 }
 
 bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs)
@@ -379,22 +406,19 @@ int DiskStore::removeKeys(const QStringList &keys)
 {
     if (keys.isEmpty() || !ensureCatalogue())
         return 0;
-    // Entry rows go in one committed transaction (a crash never resurrects them); bodies,
-    // which other entries may share, are left to the sweep.
+    // One committed transaction: a crash never resurrects invalidated entries.
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return 0;
-    int removed = 0;
-    qint64 freed = 0;
-    for (const QString &key : keys) {
-        if (const auto rowSize = m_catalogue.deleteEntryKeepBody(key)) {
-            freed += *rowSize;
-            ++removed;
-            m_pendingHits.remove(key);
-        }
-    }
-    m_catalogue.addToTotal(-freed);
-    return t.commit() ? removed : 0;
+    const auto result = m_catalogue.deleteEntriesBatch(keys);
+    if (!result)
+        return 0;
+    m_catalogue.addToTotal(-result->freedBytes);
+    if (!t.commit())
+        return 0;
+    for (const QString &key : keys)
+        m_pendingHits.remove(key);
+    return int(result->entries);
 }
 
 int DiskStore::expireKeys(const QStringList &keys)
@@ -407,16 +431,21 @@ int DiskStore::expireKeys(const QStringList &keys)
 
 bool DiskStore::sweepGarbage(int limit)
 {
-    if (!ensureCatalogue())
-        return false;
+    if (!ensureCatalogue() || m_catalogue.garbage(1).isEmpty())
+        return false; // the common case, answered without taking the write lock
+    // Under the write lock, so no writer is between placing a file and committing its row.
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return false;
-    const QList<QByteArray> digests = m_catalogue.takeGarbage(limit);
-    qint64 freed = 0;
-    for (const QByteArray &digest : digests)
-        freed += dropBlobIfUnreferencedLocked(digest);
-    m_catalogue.addToTotal(-freed);
+    const QList<QByteArray> digests = m_catalogue.garbage(limit);
+    for (const QByteArray &digest : digests) {
+        // A row for the digest means a writer stored the same body again since: keep it.
+        if (!m_catalogue.findBlob(digest))
+            QFile::remove(blob::blobPath(m_root, digest));
+        m_catalogue.removeGarbage(digest);
+    }
+    // A crash between an unlink above and this COMMIT leaves the tombstone: the next sweep
+    // finds the file already gone, which is fine.
     t.commit();
     return digests.size() == limit;
 }
@@ -472,15 +501,14 @@ bool DiskStore::clear()
     m_pendingHits.clear();
     if (!ensureCatalogue())
         return false;
-    Catalogue::Transaction t(m_catalogue);
-    if (!t.isActive() || !m_catalogue.clearAll())
-        return false;
-    // Under the write lock: no process is between placing a body and committing its row.
-    QDir(blob::blobsDir(m_root)).removeRecursively();
-    makePrivateDir(blob::blobsDir(m_root));
-    const bool ok = t.commit();
+    {
+        Catalogue::Transaction t(m_catalogue);
+        if (!t.isActive() || !m_catalogue.clearToGarbage() || !t.commit())
+            return false;
+    }
+    while (sweepGarbage(1024)) { }
     sweepTemp();
-    return ok;
+    return true;
 }
 
 QList<EntryRecord> DiskStore::entries(int offset, int limit)
@@ -520,15 +548,16 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         const QString path = blob::blobPath(m_root, b.digest);
         QString problem;
         const int fd = blob::openReadOnly(path);
+        struct stat st;
         if (fd < 0) {
             problem = QStringLiteral("missing");
-        } else if (blob::fileSize(path) != blob::HeaderSize + b.bodySize) {
-            problem = QStringLiteral("size %1, expected %2").arg(blob::fileSize(path) - blob::HeaderSize).arg(b.bodySize);
+        } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.bodySize) {
+            problem = QStringLiteral("size %1, expected %2").arg(qint64(st.st_size) - blob::HeaderSize).arg(b.bodySize);
         } else if (blob::preadFully(fd, buffer.data(), blob::HeaderSize, 0) != blob::HeaderSize
                    || !blob::headerMatches(buffer.constData(), b.bodySize, b.chunkSize)) {
             problem = QStringLiteral("bad header");
         } else {
-            QCryptographicHash sha(QCryptographicHash::Sha256);
+            Sha256 sha;
             for (qint64 offset = 0; offset < b.bodySize && problem.isEmpty(); offset += ReadSize) {
                 const qint64 n = qMin(ReadSize, b.bodySize - offset);
                 if (blob::preadFully(fd, buffer.data(), n, blob::HeaderSize + offset) != n)
@@ -536,14 +565,14 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
                 else if (!blob::verifyChunks(buffer.constData(), n, offset, b.chunkSize, b.sums))
                     problem = QStringLiteral("checksum mismatch near byte %1").arg(offset);
                 else
-                    sha.addData(QByteArrayView(buffer.constData(), n));
+                    sha.addData(buffer.constData(), n);
                 report.bytesChecked += n;
                 if (progress && !progress(report.bytesChecked, totalBytes)) {
                     report.cancelled = true;
                     break;
                 }
             }
-            if (problem.isEmpty() && !report.cancelled && sha.result().toHex() != b.digest)
+            if (problem.isEmpty() && !report.cancelled && sha.hexResult() != b.digest)
                 problem = QStringLiteral("SHA-256 differs from its name");
         }
         blob::closeFd(fd);
@@ -552,16 +581,26 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         ++report.checked;
         if (problem.isEmpty())
             continue;
-        ++report.damaged;
-        report.problems.append(QStringLiteral("%1: %2").arg(QString::fromLatin1(b.digest), problem));
-        // Drop every entry using the damaged body, then the body itself.
+        // The list was read without a lock: another process may have dropped this body
+        // legitimately since. Only a body that still has its row is damaged.
         Catalogue::Transaction t(m_catalogue);
-        for (const EntryRecord &e : m_catalogue.entries(0, -1)) {
-            if (e.digest == b.digest) {
-                m_catalogue.addToTotal(-dropEntryLocked(e.key, e.digest, e.rowSize));
-                ++report.removedEntries;
-            }
+        if (!t.isActive() || !m_catalogue.findBlob(b.digest))
+            continue;
+        if (fd < 0 || problem.startsWith(QLatin1String("size"))) {
+            const qint64 now = blob::fileSize(path);
+            if (now == blob::HeaderSize + b.bodySize)
+                continue; // put back in the meantime (same digest, same bytes)
         }
+        ++report.damaged;
+        // Drop every entry using the damaged body, then the body itself.
+        QStringList urls;
+        for (const EntryRecord &e : m_catalogue.entriesWithDigest(b.digest)) {
+            m_catalogue.addToTotal(-dropEntryLocked(e.key, e.digest, e.rowSize));
+            ++report.removedEntries;
+            urls.append(e.key);
+        }
+        report.problems.append(QStringLiteral("%1 (%2): %3")
+                                       .arg(QString::fromLatin1(b.digest), urls.join(QLatin1String(", ")), problem));
         m_catalogue.addToTotal(-dropBlobIfUnreferencedLocked(b.digest));
         t.commit();
     }

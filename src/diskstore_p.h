@@ -54,9 +54,13 @@ public:
     void flushHits();
 
     qint64 totalSize();
-    //! Evicts least recently used entries until the total is at most \a target, removing at
-    //! most \a maxEntries entries (-1: no limit). Returns true when the target is reached.
-    bool evictTo(qint64 target, int maxEntries);
+    //! Evicts least recently used entries until the total is at most \a target, for at most
+    //! \a budgetMs milliseconds (-1: no limit). Returns true when the target is reached.
+    bool evictTo(qint64 target, int budgetMs);
+    //! See Catalogue::dataVersion().
+    qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
+    //! Starts a background WAL checkpoint when the log has grown.
+    void maintainWal();
     bool clear();
 
     QList<EntryRecord> entries(int offset, int limit);
@@ -77,7 +81,8 @@ public:
     int removeKeys(const QStringList &keys);
     //! Marks \a keys stale in one transaction; returns how many existed.
     int expireKeys(const QStringList &keys);
-    //! Reclaims up to \a limit bodies queued by removeKeys(); false when nothing is left.
+    //! Unlinks up to \a limit body files whose rows are gone (tombstones); returns true when
+    //! more remain.
     bool sweepGarbage(int limit);
 
     // Statistics: counted in memory, written with the batched hit updates.
@@ -99,10 +104,10 @@ public:
 
 private:
     bool ensureCatalogue();
-    bool evictLocked(qint64 target, int maxEntries, const QString &keep, qint64 *total);
+    bool evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total);
     qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
-    void removeDamaged(const QString &key, const QString &why);
+    void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
 
     QString m_root;

@@ -14,8 +14,10 @@ namespace tiercache {
 
 namespace {
 constexpr int HitFlushIntervalMs = 1000;
-constexpr qint64 ReopenIntervalMs = 5000;
-constexpr int TrimStepEntries = 64;
+constexpr qint64 ReopenIntervalMs = 1000;
+constexpr int TrimStepBudgetMs = 2;
+constexpr int SweepStepBodies = 128;
+constexpr qsizetype MaxCachedRows = 4096;
 } // namespace
 
 class DiskWriter final : public TierWriter
@@ -44,7 +46,7 @@ DiskTier::DiskTier()
 {
     m_hitFlushTimer.setSingleShot(true);
     m_hitFlushTimer.setInterval(HitFlushIntervalMs);
-    m_hitFlushTimer.callOnTimeout([this] { m_store.flushHits(); });
+    m_hitFlushTimer.callOnTimeout([this] { flushPending(); });
     m_trimTimer.setSingleShot(true);
     m_trimTimer.setInterval(0);
     m_trimTimer.callOnTimeout([this] { trimStep(); });
@@ -53,6 +55,7 @@ DiskTier::DiskTier()
 void DiskTier::flushPending()
 {
     m_store.flushHits();
+    m_store.maintainWal();
 }
 
 DiskTier::~DiskTier()
@@ -71,6 +74,8 @@ void DiskTier::setDirectory(const QString &directory)
     if (directory == m_directory)
         return;
     forgetLookup();
+    forgetRows();
+    m_rowsVersion = -1; // data versions only compare within one connection
     m_store.close();
     m_directory = directory;
     m_lastOpenAttempt.invalidate();
@@ -94,6 +99,8 @@ bool DiskTier::ensureOpen()
     if (m_lastOpenAttempt.isValid() && !m_lastOpenAttempt.hasExpired(ReopenIntervalMs))
         return false;
     m_lastOpenAttempt.start();
+    forgetRows();
+    m_rowsVersion = -1;
     if (!m_store.open(m_directory)) {
         m_error = m_store.errorString();
         return false;
@@ -113,35 +120,62 @@ void DiskTier::forgetLookup()
 
 TierRecord DiskTier::lookup(const QString &key)
 {
+    // A second try covers a row replaced by another process between our reading it and
+    // opening its body (the old body may be gone already): the new row is served.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        TierRecord r = lookupOnce(key);
+        if (r.isValid() || !m_bodyRaced)
+            return r;
+    }
+    return {};
+}
+
+TierRecord DiskTier::lookupOnce(const QString &key)
+{
+    m_bodyRaced = false;
     if (!ensureOpen())
         return {};
-    auto e = m_store.find(key);
-    if (!e) {
-        forgetLookup();
-        return {};
+    const qint64 version = m_store.dataVersion();
+    if (version != m_rowsVersion || version < 0) {
+        forgetRows();
+        m_rowsVersion = version;
     }
-    QNetworkCacheMetaData md;
-    if (!decodeMetaData(e->meta, &md)) {
-        qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
-        m_store.remove(key);
-        forgetLookup();
-        return {};
+    auto cached = m_rows.constFind(key);
+    if (cached == m_rows.cend()) {
+        auto e = m_store.find(key);
+        if (!e) {
+            forgetLookup();
+            return {};
+        }
+        QNetworkCacheMetaData md;
+        if (!decodeMetaData(e->meta, &md)) {
+            qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
+            remove(key);
+            return {};
+        }
+        md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
+        if (m_rows.size() >= MaxCachedRows)
+            forgetRows();
+        cached = m_rows.insert(key, CachedRow{std::move(*e), std::move(md)});
     }
-    md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
+    const EntryRecord &e = cached->entry;
     // Blobs never change in place: the same digest means the verified window is still good.
-    const bool sameBody = m_last.key == key && m_last.entry.digest == e->digest;
+    const bool sameBody = m_last.key == key && m_last.entry.digest == e.digest;
     if (!sameBody) {
         forgetLookup();
         QString why;
-        if (!m_store.openBody(*e, BodyDevice::WindowSize, &m_last.window, &m_last.fd, &why))
+        if (!m_store.openBody(e, BodyDevice::WindowSize, &m_last.window, &m_last.fd, &why)) {
+            forgetRows(); // openBody() removed the entry, or another process replaced it
+            m_bodyRaced = true;
             return {};
+        }
         m_last.key = key;
     }
-    m_last.entry = *e;
+    m_last.entry = e;
     m_last.record.key = key;
-    m_last.record.metaData = md;
-    m_last.record.bodySize = e->bodySize;
-    m_last.record.lastAccess = QDateTime::fromMSecsSinceEpoch(e->lastAccessMs, Qt::UTC);
+    m_last.record.metaData = cached->metaData;
+    m_last.record.bodySize = e.bodySize;
+    m_last.record.lastAccess = QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC);
     return m_last.record;
 }
 
@@ -191,6 +225,7 @@ bool DiskTier::commit(SpoolDevice *spool)
     entry.lastAccessMs = now;
     if (m_last.key == spool->key())
         forgetLookup();
+    forgetRows();
     if (spool->hasFailed()) {
         m_error = spool->errorString();
         return false;
@@ -199,8 +234,12 @@ bool DiskTier::commit(SpoolDevice *spool)
         m_error = m_store.errorString();
         return false;
     }
-    if (m_store.totalSize() > m_maximumSize - m_maximumSize / 10)
+    // Hysteresis: trim from 95 % down to 90 %, in the background, so that inserts near the
+    // budget do not each pay for an eviction.
+    if (m_store.totalSize() > m_maximumSize - m_maximumSize / 20)
         scheduleTrim();
+    scheduleSweep(); // a replaced or evicted body may be waiting to be unlinked
+    schedulePendingFlush();
     return true;
 }
 
@@ -208,6 +247,7 @@ bool DiskTier::remove(const QString &key)
 {
     if (m_last.key == key)
         forgetLookup();
+    m_rows.remove(key);
     return ensureOpen() && m_store.remove(key);
 }
 
@@ -215,6 +255,7 @@ bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &m
 {
     if (!ensureOpen())
         return false;
+    m_rows.remove(key);
     if (!m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch()))
         return false;
     if (m_last.key == key) {
@@ -255,6 +296,7 @@ qint64 DiskTier::size()
 void DiskTier::clear()
 {
     forgetLookup();
+    forgetRows();
     if (ensureOpen() && !m_store.clear())
         m_error = m_store.errorString();
 }
@@ -271,6 +313,22 @@ void DiskTier::schedulePendingFlush()
         m_hitFlushTimer.start();
 }
 
+int DiskTier::removeKeys(const QStringList &keys)
+{
+    forgetLookup();
+    forgetRows();
+    const int removed = m_store.removeKeys(keys);
+    scheduleSweep();
+    return removed;
+}
+
+int DiskTier::expireKeys(const QStringList &keys)
+{
+    forgetLookup();
+    forgetRows();
+    return m_store.expireKeys(keys);
+}
+
 void DiskTier::scheduleSweep()
 {
     m_sweepPending = true;
@@ -282,9 +340,14 @@ void DiskTier::trimStep()
     if (!m_store.isOpen())
         return;
     // Small steps from the event loop keep every insert and every frame short.
-    bool more = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepEntries);
+    const qint64 before = m_store.totalSize();
+    bool more = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepBudgetMs);
+    if (m_store.totalSize() != before) {
+        forgetRows();
+        m_sweepPending = true;
+    }
     if (m_sweepPending) {
-        m_sweepPending = m_store.sweepGarbage(4 * TrimStepEntries);
+        m_sweepPending = m_store.sweepGarbage(SweepStepBodies);
         more = more || m_sweepPending;
     }
     if (more)

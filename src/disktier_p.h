@@ -50,6 +50,11 @@ public:
     QString errorString() const override { return m_error; }
 
     bool commit(class SpoolDevice *spool);
+    //! Batched hard delete / soft purge of many keys (tag invalidation).
+    int removeKeys(const QStringList &keys);
+    int expireKeys(const QStringList &keys);
+    //! Must be called after changing the catalogue through store() directly.
+    void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.
     void scheduleSweep();
     //! Hit counts and statistics are written in batches, at most once a second.
@@ -59,6 +64,8 @@ public:
 private:
     friend class DiskWriter;
     void forgetLookup();
+    TierRecord lookupOnce(const QString &key);
+    bool m_bodyRaced = false;
     void scheduleTrim();
     void trimStep();
     void setError(const QString &message) { m_error = message; }
@@ -81,6 +88,17 @@ private:
         QByteArray window;
         int fd = -1;
     } m_last;
+
+    // Decoded catalogue rows of recent lookups, valid while the catalogue's data version
+    // (other processes' commits) stays the same; our own writes clear it. Saves the Qt Sql
+    // round trip and the metadata decoding on hits.
+    struct CachedRow
+    {
+        EntryRecord entry;
+        QNetworkCacheMetaData metaData;
+    };
+    QHash<QString, CachedRow> m_rows;
+    qint64 m_rowsVersion = -1;
 
     QTimer m_hitFlushTimer;
     QTimer m_trimTimer;

@@ -148,9 +148,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
         Tier *tier = chain.tier(i);
         if (tier == disk) {
             // One transaction for all of them: fast, and durable before we return.
-            affected = qMax(affected, soft ? disk->store().expireKeys(keys) : disk->store().removeKeys(keys));
-            if (!soft)
-                disk->scheduleSweep();
+            affected = qMax(affected, soft ? disk->expireKeys(keys) : disk->removeKeys(keys));
             continue;
         }
         int n = 0;
@@ -294,41 +292,15 @@ NetworkCache::~NetworkCache()
     d->chain.setTiers({});
 }
 
-namespace {
-// RFC 3986 section 5.2.4. QUrl::NormalizePathSegments (Qt 6.4) turns "/a/./b/../c" into
-// "/a//c", which would make it share an entry with the distinct resource "/a//c".
-QString removeDotSegments(const QString &path)
-{
-    if (!path.contains(QLatin1Char('.')))
-        return path;
-    QStringList output;
-    const QStringList input = path.split(QLatin1Char('/'));
-    for (qsizetype i = 0; i < input.size(); ++i) {
-        const QString &segment = input[i];
-        const bool last = i == input.size() - 1;
-        if (segment == QLatin1String(".")) {
-            if (last)
-                output.append(QString()); // "/a/." -> "/a/"
-        } else if (segment == QLatin1String("..")) {
-            if (output.size() > 1)
-                output.removeLast();
-            if (last)
-                output.append(QString());
-        } else {
-            output.append(segment);
-        }
-    }
-    return output.join(QLatin1Char('/'));
-}
-} // namespace
-
 QString NetworkCache::cacheKey(const QUrl &url)
 {
     if (!url.isValid() || url.isRelative() || url.host().isEmpty())
         return {};
-    // The password never reaches the disk; the user name stays part of the key.
-    QUrl u = url.adjusted(QUrl::RemoveFragment | QUrl::RemovePassword);
-    u.setPath(removeDotSegments(u.path(QUrl::FullyEncoded)), QUrl::StrictMode);
+    // The password never reaches the disk; the user name stays part of the key. Path
+    // segments are normalized exactly as QNAM does before sending the request
+    // (QHttpNetworkRequest::uri()), so the key names what the origin was asked for — even
+    // where Qt 6.4's normalization differs from RFC 3986 ("/a/./b/../c" is sent as "/a//c").
+    QUrl u = url.adjusted(QUrl::RemoveFragment | QUrl::RemovePassword | QUrl::NormalizePathSegments);
     const QString scheme = u.scheme();
     if ((scheme == QLatin1String("http") && u.port() == 80)
         || (scheme == QLatin1String("https") && u.port() == 443)) {
@@ -508,9 +480,10 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const bool stale = found.isValid()
             && (!found.record.metaData.expirationDate().isValid() || found.record.metaData.expirationDate() <= now);
-    const bool counted = d->lastCountedLookup != key;
+    // Around a 304 QNAM asks twice for the same stale entry; count that once.
+    const bool counted = !(stale && d->lastCountedLookup == key);
+    d->lastCountedLookup = stale ? key : QString();
     if (counted) {
-        d->lastCountedLookup = key;
         d->count(QStringLiteral("lookups"));
         d->count(!found.isValid() ? QStringLiteral("misses") : stale ? QStringLiteral("stale_hits") : QStringLiteral("hits"));
         if (d->eventLog.sample()) {
@@ -753,13 +726,19 @@ VerifyReport NetworkCache::verify(const std::function<bool(qint64, qint64)> &pro
     d->lastKey.clear();
     if (!d->disk || !d->disk->ensureOpen())
         return {};
-    return d->disk->store().verify(progress);
+    const VerifyReport report = d->disk->store().verify(progress);
+    d->disk->forgetRows();
+    return report;
 }
 
 qint64 NetworkCache::collectGarbage()
 {
     Q_D(NetworkCache);
-    return d->disk && d->disk->ensureOpen() ? d->disk->store().collectGarbage() : 0;
+    if (!d->disk || !d->disk->ensureOpen())
+        return 0;
+    const qint64 reclaimed = d->disk->store().collectGarbage();
+    d->disk->forgetRows();
+    return reclaimed;
 }
 
 CachePolicy NetworkCache::policy() const

@@ -80,7 +80,7 @@ bool SpoolDevice::flushChunk()
 {
     if (m_chunk.isEmpty())
         return true;
-    m_hash.addData(m_chunk);
+    m_hash.addData(m_chunk.constData(), m_chunk.size());
     blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
     if (!blob::writeAll(m_fd, m_chunk.constData(), m_chunk.size())) {
         setFailed(QStringLiteral("write"));
@@ -103,7 +103,7 @@ bool SpoolDevice::finish(bool sync)
         setFailed(QStringLiteral("sync"));
         return false;
     }
-    m_digest = m_hash.result().toHex();
+    m_digest = m_hash.hexResult();
     m_allocated = blob::allocatedSize(m_fd);
     return true;
 }

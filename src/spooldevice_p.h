@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
 #include <QtCore/QIODevice>
 #include <QtNetwork/QNetworkCacheMetaData>
+
+#include "sha256_p.h"
 
 namespace tiercache {
 
@@ -61,7 +62,7 @@ private:
     int m_fd = -1;
     QByteArray m_chunk;
     QByteArray m_sums;
-    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    Sha256 m_hash;
     QByteArray m_digest;
     qint64 m_bodySize = 0;
     qint64 m_allocated = 0;

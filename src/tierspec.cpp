@@ -9,8 +9,21 @@ TierWriter::~TierWriter() = default;
 Tier::~Tier() = default;
 TierFactory::~TierFactory() = default;
 
-TierSpec::TierSpec(const QString &spec) : m_text(spec.trimmed())
+namespace {
+// For messages about specs that do not even parse: hide anything that looks like a password.
+QString redactRaw(QString text)
 {
+    static const QRegularExpression option(QStringLiteral("(password=)[^&]*"));
+    static const QRegularExpression userInfo(QStringLiteral("(//[^/:@]*:)[^/@]*@"));
+    text.replace(option, QStringLiteral("\\1***"));
+    text.replace(userInfo, QStringLiteral("\\1***@"));
+    return text;
+}
+} // namespace
+
+TierSpec::TierSpec(const QString &rawSpec) : m_text(rawSpec.trimmed())
+{
+    const QString spec = redactRaw(m_text);
     const qsizetype colon = m_text.indexOf(QLatin1Char(':'));
     if (colon <= 0) {
         m_error = QStringLiteral("tier spec \"%1\" has no scheme (expected e.g. \"memory:\", \"disk:\", \"redis://host:port\")").arg(spec);
@@ -33,7 +46,7 @@ TierSpec::TierSpec(const QString &spec) : m_text(spec.trimmed())
 QString TierSpec::redactedText() const
 {
     if (!m_url.isValid())
-        return m_text;
+        return redactRaw(m_text);
     QUrl url = m_url;
     bool changed = false;
     if (!url.password().isEmpty()) {

@@ -666,10 +666,7 @@ void tst_Cli::statsCounters()
     m_server->setRoute("/z", Response::ok("zz"));
     QCOMPARE(cli({QStringLiteral("fetch"), url("/z"), url("/z")}).exitCode, 0);
     const Run again = cli({QStringLiteral("stats")});
-    QEXPECT_FAIL("", "library: NetworkCache de-duplicates a lookup right after a miss on the same key "
-                     "(lastCountedLookup is only cleared in data())", Continue);
     QCOMPARE(statsField(again.out, QStringLiteral("lookups")), QStringLiteral("7"));
-    QEXPECT_FAIL("", "same library issue: the hit is not counted", Continue);
     QCOMPARE(statsField(again.out, QStringLiteral("hits")), QStringLiteral("4"));
     QCOMPARE(statsField(again.out, QStringLiteral("misses")), QStringLiteral("3"));
 }
