@@ -4,7 +4,6 @@
 
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSharedData>
-#include <QtCore/QUrlQuery>
 
 #include <algorithm>
 
@@ -128,24 +127,30 @@ QString CachePolicy::cacheKey(const QUrl &url) const
 {
     if (!url.hasQuery() || (d->ignoredRegexes.isEmpty() && !d->sortQuery))
         return NetworkCache::cacheKey(url);
-    QUrlQuery query(url);
-    auto items = query.queryItems(QUrl::FullyEncoded);
-    items.erase(std::remove_if(items.begin(), items.end(), [this](const QPair<QString, QString> &item) {
+    // Work on the encoded items so that the ones kept stay byte for byte as requested
+    // (QUrlQuery would re-encode "a=b" inside a value, merging distinct keys).
+    QList<QByteArray> items = url.query(QUrl::FullyEncoded).toLatin1().split('&');
+    items.erase(std::remove_if(items.begin(), items.end(), [this](const QByteArray &item) {
+                    if (item.isEmpty())
+                        return true;
+                    const QString name = QUrl::fromPercentEncoding(item.left(item.indexOf('=')));
                     for (const QRegularExpression &rx : std::as_const(d->ignoredRegexes)) {
-                        if (rx.match(item.first).hasMatch())
+                        if (rx.match(name).hasMatch())
                             return true;
                     }
                     return false;
                 }),
                 items.end());
-    if (d->sortQuery)
-        std::stable_sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    if (d->sortQuery) {
+        std::stable_sort(items.begin(), items.end(), [](const QByteArray &a, const QByteArray &b) {
+            return a.left(a.indexOf('=')) < b.left(b.indexOf('='));
+        });
+    }
     QUrl normalized = url;
-    QUrlQuery rebuilt;
-    rebuilt.setQueryItems(items);
-    normalized.setQuery(rebuilt.isEmpty() ? QString() : rebuilt.query(QUrl::FullyEncoded), QUrl::StrictMode);
     if (items.isEmpty())
         normalized.setQuery(QString());
+    else
+        normalized.setQuery(QString::fromLatin1(items.join('&')), QUrl::StrictMode);
     return NetworkCache::cacheKey(normalized);
 }
 

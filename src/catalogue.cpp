@@ -198,13 +198,11 @@ bool Catalogue::createSchema()
         "CREATE INDEX IF NOT EXISTS entries_digest ON entries(digest)",
         "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
         "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
-        // Cache tags. Rows go with their entry (the trigger); a replaced entry gets its new
-        // tags from setTags() (REPLACE does not fire delete triggers without recursive_triggers).
+        // Cache tags, by key. Not tied to the entries table: an upper tier may still hold an
+        // entry the disk tier evicted, and invalidating its tag must still reach it.
         "CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, key TEXT NOT NULL,"
         " PRIMARY KEY (tag, key)) WITHOUT ROWID",
         "CREATE INDEX IF NOT EXISTS tags_key ON tags(key)",
-        "CREATE TRIGGER IF NOT EXISTS entries_drop_tags AFTER DELETE ON entries"
-        " BEGIN DELETE FROM tags WHERE key = OLD.key; END",
         // Statistics shared by every process: cumulative counters and a per-minute series.
         "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, name TEXT NOT NULL,"
@@ -575,6 +573,7 @@ QList<QByteArray> Catalogue::unreferencedBlobs()
 bool Catalogue::clearAll()
 {
     return execSql(QStringLiteral("DELETE FROM entries")) && execSql(QStringLiteral("DELETE FROM blobs"))
+            && execSql(QStringLiteral("DELETE FROM tags"))
             && execSql(QStringLiteral("UPDATE state SET value = 0 WHERE name = 'total_size'"));
 }
 
@@ -658,6 +657,7 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStrin
     const char *const work[] = {
         "INSERT OR IGNORE INTO doomed_bodies SELECT digest FROM entries WHERE key IN (SELECT key FROM doomed)",
         "DELETE FROM entries WHERE key IN (SELECT key FROM doomed)",
+        "DELETE FROM tags WHERE key IN (SELECT key FROM doomed)",
         "DELETE FROM doomed_bodies WHERE EXISTS (SELECT 1 FROM entries e WHERE e.digest = doomed_bodies.digest)",
     };
     for (const char *sql : work) {

@@ -387,6 +387,20 @@ bool DiskStore::setTags(const QString &key, const QStringList &tags)
     return t.isActive() && m_catalogue.setTags(key, tags) && t.commit();
 }
 
+bool DiskStore::dropTags(const QStringList &keys)
+{
+    if (keys.isEmpty() || !ensureCatalogue())
+        return true;
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return false;
+    for (const QString &key : keys) {
+        if (!m_catalogue.setTags(key, {}))
+            return false;
+    }
+    return t.commit();
+}
+
 QStringList DiskStore::keysForTags(const QStringList &tags)
 {
     return ensureCatalogue() ? m_catalogue.keysForTags(tags) : QStringList();

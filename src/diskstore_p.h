@@ -74,6 +74,8 @@ public:
     // Tags (persistent, shared by every process using the directory).
     bool setTags(const QString &key, const QStringList &tags);
     QStringList keysForTags(const QStringList &tags);
+    //! Drops the tag rows of \a keys in one transaction.
+    bool dropTags(const QStringList &keys);
     QStringList tagsOf(const QString &key);
     QList<QPair<QString, qint64>> tagCounts();
     //! Hard-deletes \a keys in one transaction; their bodies are reclaimed later by

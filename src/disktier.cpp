@@ -340,8 +340,15 @@ void DiskTier::trimStep()
     if (!m_store.isOpen())
         return;
     // Small steps from the event loop keep every insert and every frame short.
+    // Hysteresis: a trim starts above 95 % of the budget and runs, step by step, down to 90 %.
     const qint64 before = m_store.totalSize();
-    bool more = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepBudgetMs);
+    if (!m_trimming && before > m_maximumSize - m_maximumSize / 20)
+        m_trimming = true;
+    bool more = false;
+    if (m_trimming) {
+        m_trimming = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepBudgetMs);
+        more = m_trimming;
+    }
     if (m_store.totalSize() != before) {
         forgetRows();
         m_sweepPending = true;

@@ -103,6 +103,7 @@ private:
     QTimer m_hitFlushTimer;
     QTimer m_trimTimer;
     bool m_sweepPending = false;
+    bool m_trimming = false;
 };
 
 } // namespace tiercache

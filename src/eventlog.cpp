@@ -18,7 +18,9 @@ bool EventLog::open(const QString &path, double sampleRate, bool hashKeys, QStri
         return false;
     }
     m_file.setFileName(path);
-    if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+    // Unbuffered: one write() per line, so a reader tailing the file sees events at once and
+    // a crash loses none.
+    if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered)) {
         *error = QStringLiteral("cannot open event log %1: %2").arg(path, m_file.errorString());
         return false;
     }
@@ -59,8 +61,7 @@ void EventLog::write(const char *event, const QString &key, const QString &resul
         o.insert(QLatin1String("bytes"), bytes);
     if (!tags.isEmpty())
         o.insert(QLatin1String("tags"), QJsonArray::fromStringList(tags));
-    m_file.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
-    m_file.write("\n", 1);
+    m_file.write(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
 }
 
 void EventLog::flush()

@@ -14,6 +14,8 @@
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 
+#include <utility>
+
 namespace tiercache {
 
 namespace {
@@ -64,6 +66,9 @@ CacheEntryInfo toInfo(const EntryRecord &e)
 
 NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q)
 {
+    tagCleanupTimer.setSingleShot(true);
+    tagCleanupTimer.setInterval(0);
+    QObject::connect(&tagCleanupTimer, &QTimer::timeout, q, [this] { forgetTagsOfEvicted(); });
     statisticsSignalTimer.setSingleShot(true);
     statisticsSignalTimer.setInterval(1000);
     QObject::connect(&statisticsSignalTimer, &QTimer::timeout, q, &NetworkCache::statisticsChanged);
@@ -99,6 +104,27 @@ void NetworkCachePrivate::count(const QString &name, qint64 delta)
     }
     if (!statisticsSignalTimer.isActive())
         statisticsSignalTimer.start();
+}
+
+void NetworkCachePrivate::forgetTagsOfEvicted()
+{
+    // Tags must outlive a disk eviction while an upper tier still holds the entry (an
+    // invalidation has to reach it there); once no tier does, they are dropped.
+    const QStringList keys = std::exchange(evictedFromDisk, {});
+    if (!disk || !disk->ensureOpen())
+        return;
+    QStringList orphans;
+    for (const QString &key : keys) {
+        // Re-inserted since (with new tags), or still held by another tier: keep.
+        bool held = disk->store().find(key).has_value();
+        for (int i = 0; i < chain.size() && !held; ++i) {
+            Tier *tier = chain.tier(i);
+            held = tier != disk && tier->lookup(key).isValid();
+        }
+        if (!held)
+            orphans.append(key);
+    }
+    disk->store().dropTags(orphans);
 }
 
 void NetworkCachePrivate::storeTags(const QString &key, const QStringList &tagList)
@@ -168,7 +194,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
     if (!soft && !(disk && disk->ensureOpen())) {
         for (const QString &key : std::as_const(keys))
             storeTags(key, {});
-    }
+    } // the disk tier's batch delete dropped their tag rows with the entries
     count(QStringLiteral("invalidations"), affected);
     if (eventLog.sample())
         eventLog.write(soft ? "soft-purge" : "invalidate", QString(), QString::number(affected), QString(),
@@ -388,6 +414,9 @@ bool NetworkCache::setTiers(const QStringList &specs)
                 disk->store().setEvictionObserver([d](const QString &key, qint64 bytes) {
                     if (d->eventLog.sample())
                         d->eventLog.write("evict", key, QString(), QStringLiteral("disk"), -1, {}, bytes);
+                    d->evictedFromDisk.append(key);
+                    if (!d->tagCleanupTimer.isActive())
+                        d->tagCleanupTimer.start();
                 });
                 tier = std::move(disk);
             }
@@ -516,7 +545,7 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     // response's Date and Age, then apply the policy.
     QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
     md.setUrl(QUrl(key, QUrl::StrictMode));
-    md.setExpirationDate(d->expirationFor(metaData.url(), md, QDateTime::currentDateTimeUtc(), -1));
+    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
     d->chain.updateMetaData(key, md);
     if (d->lastKey == key)
         d->lastFound.record.metaData = md;
@@ -550,6 +579,7 @@ bool NetworkCache::remove(const QUrl &url)
     const QString key = d->keyFor(url);
     if (key.isEmpty())
         return false;
+    d->lastCountedLookup.clear();
     d->watchUnsafeRequest(key);
     const auto pending = d->pending;
     for (InsertDevice *device : pending) {
@@ -559,8 +589,7 @@ bool NetworkCache::remove(const QUrl &url)
     if (d->lastKey == key)
         d->lastKey.clear();
     const bool removed = d->chain.remove(key);
-    if (!d->disk)
-        d->storeTags(key, {}); // the disk catalogue drops tags with the entry
+    d->storeTags(key, {});
     return removed;
 }
 
@@ -575,6 +604,7 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
     const QString key = d->keyFor(metaData.url());
+    d->lastCountedLookup.clear(); // a full response ends the stale lookup: the next one counts
     if (key.isEmpty() || !metaData.saveToDisk() || !d->policy.isCacheableStatus(statusCode(metaData)))
         return nullptr;
 
@@ -592,9 +622,10 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     if (!decision.store)
         return nullptr;
 
+    // Freshness comes from every header the origin sent; the lists only decide what is kept.
     QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
     md.setUrl(QUrl(key, QUrl::StrictMode));
-    md.setExpirationDate(d->expirationFor(metaData.url(), md, QDateTime::currentDateTimeUtc(), decision.ttlSeconds));
+    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), decision.ttlSeconds));
 
     QStringList problems;
     QStringList tagList = tags::fromHeaders(metaData, &problems);

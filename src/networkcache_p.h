@@ -67,6 +67,9 @@ public:
     QString lastCountedLookup;              // QNAM asks twice around a 304: count once
     QTimer statisticsSignalTimer;
     EventLog eventLog;
+    QStringList evictedFromDisk; // their tags are dropped once no other tier holds them
+    QTimer tagCleanupTimer;
+    void forgetTagsOfEvicted();
 
     NetworkCache::Error error = NetworkCache::Error::NoError;
     QString errorString;

@@ -119,8 +119,13 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
         if (name == "cache-groups") {
             found = parseStructuredStringList(h.second, problems);
         } else {
+            // Cache-Tag is comma-separated, Surrogate-Key space-separated; QNAM joins repeated
+            // header lines with ", ", so a Surrogate-Key list may hold commas too.
+            QByteArray value = h.second;
+            if (name == "surrogate-key")
+                value.replace(',', ' ');
             const char separator = name == "cache-tag" ? ',' : ' ';
-            for (const QByteArray &part : h.second.split(separator)) {
+            for (const QByteArray &part : value.split(separator)) {
                 const QByteArray tag = part.trimmed();
                 if (!tag.isEmpty())
                     found.append(QString::fromLatin1(tag));
