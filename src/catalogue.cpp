@@ -13,6 +13,8 @@
 #include <atomic>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace tiercache {
 
@@ -115,6 +117,11 @@ bool Catalogue::open(const QString &path, bool *wasReset)
             m_error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
             return false;
         }
+        // Created 0600 before SQLite sees it: SQLite gives -wal and -shm the same mode, and
+        // the default umask would make responses readable by every account on the machine.
+        const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            ::close(fd);
         m_db.setDatabaseName(path);
         m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
         if (m_db.open() && createSchema())

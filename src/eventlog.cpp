@@ -8,6 +8,9 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QRandomGenerator>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace tiercache {
 
 bool EventLog::open(const QString &path, double sampleRate, bool hashKeys, QString *error)
@@ -17,6 +20,10 @@ bool EventLog::open(const QString &path, double sampleRate, bool hashKeys, QStri
         *error = QStringLiteral("event log sample rate must be in (0, 1], got %1").arg(sampleRate);
         return false;
     }
+    // Keys are URLs: create the log readable by its owner only (an existing file keeps its mode).
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        ::close(fd);
     m_file.setFileName(path);
     // Unbuffered: one write() per line, so a reader tailing the file sees events at once and
     // a crash loses none.
