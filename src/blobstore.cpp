@@ -101,6 +101,26 @@ bool writeAll(int fd, const char *data, qint64 length)
     return true;
 }
 
+bool pwriteAll(int fd, const char *data, qint64 length, qint64 offset)
+{
+    while (length > 0) {
+        const ssize_t n = ::pwrite(fd, data, size_t(length), off_t(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        if (n == 0) {
+            errno = ENOSPC;
+            return false;
+        }
+        data += n;
+        offset += n;
+        length -= n;
+    }
+    return true;
+}
+
 qint64 preadFully(int fd, char *data, qint64 length, qint64 offset)
 {
     qint64 done = 0;

@@ -45,6 +45,7 @@ QString tempDir(const QString &root);
 
 // Thin POSIX helpers: Qt has no pread(), fdatasync() or st_blocks.
 bool writeAll(int fd, const char *data, qint64 length);
+bool pwriteAll(int fd, const char *data, qint64 length, qint64 offset);
 qint64 preadFully(int fd, char *data, qint64 length, qint64 offset); // bytes read, -1 on error
 qint64 allocatedSize(int fd);               // st_blocks * 512, or -1
 qint64 allocatedSize(const QString &path);  // st_blocks * 512, or -1

@@ -124,9 +124,21 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     if (e.chunkSize == 0
         || e.sums.size() != blob::chunkCount(e.bodySize, e.chunkSize) * blob::ChecksumSize)
         return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
+    // An I/O error (EIO, EMFILE, ...) is a miss for this request, not damage: the entry stays.
+    auto failed = [&](const QString &what) {
+        *why = QStringLiteral("%1 %2: %3").arg(what, path, blob::lastErrorString());
+        m_error = *why;
+        m_lastFailureWasIo = true;
+        qCWarning(lcDisk).noquote() << *why;
+        return false;
+    };
+    m_lastFailureWasIo = false;
     const int file = blob::openReadOnly(path);
-    if (file < 0)
+    if (file < 0) {
+        if (errno != ENOENT)
+            return failed(QStringLiteral("cannot open"));
         return damaged(QStringLiteral("body file %1 is missing").arg(path));
+    }
     struct stat st;
     if (::fstat(file, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + e.bodySize) {
         blob::closeFd(file);
@@ -135,9 +147,16 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     }
     const qint64 length = qMin(windowSize, e.bodySize);
     QByteArray buffer(blob::HeaderSize + length, Qt::Uninitialized);
-    if (blob::preadFully(file, buffer.data(), buffer.size(), 0) != buffer.size()) {
+    const qint64 got = blob::preadFully(file, buffer.data(), buffer.size(), 0);
+    if (got < 0) {
+        const int savedErrno = errno;
         blob::closeFd(file);
-        return damaged(QStringLiteral("cannot read body file %1").arg(path));
+        errno = savedErrno;
+        return failed(QStringLiteral("cannot read"));
+    }
+    if (got != buffer.size()) {
+        blob::closeFd(file);
+        return damaged(QStringLiteral("body file %1 ended early").arg(path));
     }
     if (!blob::headerMatches(buffer.constData(), e.bodySize, e.chunkSize)) {
         blob::closeFd(file);

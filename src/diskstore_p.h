@@ -103,6 +103,8 @@ public:
     qint64 count(const EntryQuery &filter);
 
     static qint64 rowSize(const EntryRecord &e);
+    //! Whether the last failed openBody() was an I/O error (the entry was kept) rather than damage.
+    bool lastFailureWasIo() const { return m_lastFailureWasIo; }
 
 private:
     bool ensureCatalogue();
@@ -119,6 +121,7 @@ private:
     int m_retentionMinutes = 24 * 60;
     std::function<void(const QString &, qint64)> m_onEvict;
     QString m_error;
+    bool m_lastFailureWasIo = false;
 };
 
 } // namespace tiercache

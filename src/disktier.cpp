@@ -9,6 +9,7 @@
 #include "spooldevice_p.h"
 
 #include <QtCore/QDir>
+#include <QtCore/QFileInfo>
 
 namespace tiercache {
 
@@ -165,6 +166,11 @@ TierRecord DiskTier::lookupOnce(const QString &key)
         forgetLookup();
         QString why;
         if (!m_store.openBody(e, BodyDevice::WindowSize, &m_last.window, &m_last.fd, &why)) {
+            if (m_store.lastFailureWasIo()) {
+                m_error = why;
+                m_readFailed = true; // kept: an I/O error is not damage
+                return {};
+            }
             forgetRows(); // openBody() removed the entry, or another process replaced it
             m_bodyRaced = true;
             return {};
@@ -207,6 +213,12 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key, const QNetw
     if (!spool->begin(blob::tempDir(m_store.root()))) {
         m_error = spool->errorString();
         qCWarning(lcDisk).noquote() << m_error;
+        if (!QFileInfo::exists(blob::tempDir(m_store.root()))) {
+            // The directory was deleted under us: start over (recreated on the next use).
+            forgetLookup();
+            forgetRows();
+            m_store.close();
+        }
         return nullptr;
     }
     return std::make_unique<DiskWriter>(this, std::move(spool));
@@ -234,6 +246,7 @@ bool DiskTier::commit(SpoolDevice *spool)
         m_error = m_store.errorString();
         return false;
     }
+    m_error.clear(); // stored again: whatever failed before has cleared
     // Hysteresis: trim from 95 % down to 90 %, in the background, so that inserts near the
     // budget do not each pay for an eviction.
     if (m_store.totalSize() > m_maximumSize - m_maximumSize / 20)

@@ -9,6 +9,8 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QTimer>
 
+#include <utility>
+
 namespace tiercache {
 
 /*
@@ -48,6 +50,8 @@ public:
     qint64 size() override;
     void clear() override;
     QString errorString() const override { return m_error; }
+    //! True once after a lookup failed on an I/O error (reported as NetworkCache::ReadError).
+    bool takeReadFailure() { return std::exchange(m_readFailed, false); }
 
     bool commit(class SpoolDevice *spool);
     //! Batched hard delete / soft purge of many keys (tag invalidation).
@@ -66,6 +70,7 @@ private:
     void forgetLookup();
     TierRecord lookupOnce(const QString &key);
     bool m_bodyRaced = false;
+    bool m_readFailed = false;
     void scheduleTrim();
     void trimStep();
     void setError(const QString &message) { m_error = message; }

@@ -38,7 +38,7 @@ qint64 InsertDevice::writeData(const char *data, qint64 size)
         } else {
             qCDebug(lcCache).noquote() << "tier" << it->index << "declined" << m_key << ":"
                                        << it->writer->errorString();
-            m_dropped.push_back(it->index);
+            m_dropped.emplace_back(it->index, it->writer->errorString());
             it = m_targets.erase(it);
         }
     }

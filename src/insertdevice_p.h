@@ -8,6 +8,7 @@
 #include <QtNetwork/QNetworkCacheMetaData>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace tiercache {
@@ -41,8 +42,8 @@ public:
     //! The first bytes of the body (up to 4), to recognise compressed formats.
     const QByteArray &leadingBytes() const { return m_leading; }
     std::vector<Target> takeTargets() { return std::move(m_targets); }
-    //! Indexes of tiers that dropped out, for statistics.
-    std::vector<int> takeDropped() { return std::move(m_dropped); }
+    //! Tiers that dropped out (index, reason), for statistics and errors.
+    std::vector<std::pair<int, QString>> takeDropped() { return std::move(m_dropped); }
     //! Discards everything written so far.
     void discard();
     void setTags(const QStringList &tags) { m_tags = tags; }
@@ -59,7 +60,7 @@ private:
     QString m_key;
     QNetworkCacheMetaData m_metaData;
     std::vector<Target> m_targets;
-    std::vector<int> m_dropped;
+    std::vector<std::pair<int, QString>> m_dropped;
     qint64 m_size = 0;
     qint64 m_maximumSize = -1;
     QByteArray m_leading;

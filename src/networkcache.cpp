@@ -407,8 +407,11 @@ bool NetworkCache::setTiers(const QStringList &specs)
                 disk->setSync(d->syncMode == SyncMode::SyncOnInsert);
                 QPointer<NetworkCache> self(this);
                 disk->setDamageHandler([self](const QString &key) {
-                    if (self)
-                        self->remove(QUrl(key, QUrl::StrictMode));
+                    if (!self)
+                        return;
+                    self->d_func()->setError(Error::ReadError,
+                                             QStringLiteral("body of %1 failed while streaming; entry dropped").arg(key));
+                    self->remove(QUrl(key, QUrl::StrictMode));
                 });
                 d->disk = disk.get();
                 disk->store().setEvictionObserver([d](const QString &key, qint64 bytes) {
@@ -502,6 +505,8 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     QElapsedTimer timer;
     timer.start();
     TierChain::Found found = d->chain.lookup(key);
+    if (d->disk && d->disk->takeReadFailure())
+        d->setError(Error::ReadError, d->disk->errorString());
     // QNetworkReplyHttpImpl (6.4) waits for bytesAvailable() > 0 before it finishes a cache
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
     if (found.isValid() && found.record.bodySize == 0)
@@ -660,8 +665,13 @@ void NetworkCache::insert(QIODevice *device)
     d->pending.remove(insert);
     if (d->lastKey == insert->key())
         d->lastKey.clear();
-    for (int index : insert->takeDropped())
+    for (const auto &[index, why] : insert->takeDropped()) {
         d->chain.noteWrite(index, false);
+        // A tier declining a body it does not want (too large for memory) is not an error;
+        // the disk tier failing to write one is.
+        if (d->chain.tier(index) == d->disk)
+            d->setError(Error::WriteError, why);
+    }
     // QNAM 6.4 may finish a reply whose connection dropped mid-body without an error; a body
     // shorter or longer than its Content-Length is never stored.
     bool lengthOk = false;
@@ -678,6 +688,7 @@ void NetworkCache::insert(QIODevice *device)
             withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes());
     const bool rewrite = !(fixed == insert->metaData());
     bool stored = false;
+    bool diskStored = false;
     for (InsertDevice::Target &t : insert->takeTargets()) {
         const bool committed = t.writer->commit();
         d->chain.noteWrite(t.index, committed);
@@ -686,10 +697,15 @@ void NetworkCache::insert(QIODevice *device)
             continue;
         }
         stored = true;
+        diskStored = diskStored || d->chain.tier(t.index) == d->disk;
         if (rewrite)
             d->chain.tier(t.index)->updateMetaData(insert->key(), fixed);
     }
     if (stored) {
+        if (diskStored && (d->error == Error::WriteError || d->error == Error::DirectoryError)) {
+            d->error = Error::NoError; // storing works again
+            d->errorString.clear();
+        }
         d->storeTags(insert->key(), insert->tags());
         d->count(QStringLiteral("inserts"));
         d->count(QStringLiteral("bytes_from_network"), insert->bodySize());

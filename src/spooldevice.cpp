@@ -95,7 +95,7 @@ bool SpoolDevice::finish(bool sync)
     if (m_failed || m_fd < 0 || !flushChunk())
         return false;
     const QByteArray header = blob::makeHeader(m_bodySize);
-    if (::pwrite(m_fd, header.constData(), size_t(header.size()), 0) != header.size()) {
+    if (!blob::pwriteAll(m_fd, header.constData(), header.size(), 0)) {
         setFailed(QStringLiteral("write header of"));
         return false;
     }
