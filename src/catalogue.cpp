@@ -837,28 +837,37 @@ bool Catalogue::resetStatistics()
             && execSql(QStringLiteral("UPDATE entries SET hits = 0"));
 }
 
-QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int limit)
+namespace {
+// The WHERE clause of an EntryQuery, shared by query() and count().
+QString whereClause(const EntryQuery &filter, QVariantList *binds)
 {
-    QString sql = QLatin1String("SELECT ") + QLatin1String(EntryColumns)
-            + QLatin1String(" FROM entries e JOIN blobs b ON b.digest = e.digest WHERE 1");
-    QVariantList binds;
+    QString sql = QStringLiteral(" WHERE 1");
     if (!filter.urlContains.isEmpty()) {
         sql += QLatin1String(" AND instr(e.key, ?) > 0");
-        binds.append(filter.urlContains);
+        binds->append(filter.urlContains);
     }
     if (!filter.tag.isEmpty()) {
         sql += QLatin1String(" AND e.key IN (SELECT key FROM tags WHERE tag = ?)");
-        binds.append(filter.tag);
+        binds->append(filter.tag);
     }
     if (!filter.contentType.isEmpty()) {
         sql += QLatin1String(" AND substr(e.content_type, 1, ?) = ?");
-        binds.append(filter.contentType.size());
-        binds.append(filter.contentType);
+        binds->append(filter.contentType.size());
+        binds->append(filter.contentType);
     }
     if (filter.expired != 0) {
         sql += filter.expired > 0 ? QLatin1String(" AND e.expires <= ?") : QLatin1String(" AND e.expires > ?");
-        binds.append(filter.nowMs);
+        binds->append(filter.nowMs);
     }
+    return sql;
+}
+} // namespace
+
+QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int limit)
+{
+    QVariantList binds;
+    QString sql = QLatin1String("SELECT ") + QLatin1String(EntryColumns)
+            + QLatin1String(" FROM entries e JOIN blobs b ON b.digest = e.digest") + whereClause(filter, &binds);
     switch (filter.order) {
     case EntryQuery::Order::RecentlyUsed: sql += QLatin1String(" ORDER BY e.last_access DESC"); break;
     case EntryQuery::Order::MostHits: sql += QLatin1String(" ORDER BY e.hits DESC, e.last_access DESC"); break;
@@ -884,28 +893,9 @@ QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int li
 
 qint64 Catalogue::count(const EntryQuery &filter)
 {
-    // The same filter, counted: reuse query() without paging would read every row.
-    QString sql = QStringLiteral("SELECT count(*) FROM entries e WHERE 1");
     QVariantList binds;
-    if (!filter.urlContains.isEmpty()) {
-        sql += QLatin1String(" AND instr(e.key, ?) > 0");
-        binds.append(filter.urlContains);
-    }
-    if (!filter.tag.isEmpty()) {
-        sql += QLatin1String(" AND e.key IN (SELECT key FROM tags WHERE tag = ?)");
-        binds.append(filter.tag);
-    }
-    if (!filter.contentType.isEmpty()) {
-        sql += QLatin1String(" AND substr(e.content_type, 1, ?) = ?");
-        binds.append(filter.contentType.size());
-        binds.append(filter.contentType);
-    }
-    if (filter.expired != 0) {
-        sql += filter.expired > 0 ? QLatin1String(" AND e.expires <= ?") : QLatin1String(" AND e.expires > ?");
-        binds.append(filter.nowMs);
-    }
     QSqlQuery q(m_db);
-    q.prepare(sql);
+    q.prepare(QLatin1String("SELECT count(*) FROM entries e") + whereClause(filter, &binds));
     for (qsizetype i = 0; i < binds.size(); ++i)
         q.bindValue(int(i), binds[i]);
     if (!exec(q) || !q.next())
