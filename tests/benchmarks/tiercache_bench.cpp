@@ -7,8 +7,11 @@
 // only ever compared with one taken at about the same time.
 
 #include <tiercache/networkcache.h>
+#include <tiercache/tier.h>
+#include <tiercache/tierloader.h>
 
 #include <loopbackserver.h>
+#include <redisserver.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -35,6 +38,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -43,7 +47,11 @@
 #include <sys/statfs.h>
 
 using tiercache::NetworkCache;
+using tiercache::PromotionPolicy;
+using tiercache::TierLoader;
+using tiercache::TierRecord;
 using tiercache::test::LoopbackServer;
+using tiercache::test::RedisServer;
 using tiercache::test::RecordedRequest;
 using tiercache::test::Response;
 
@@ -189,7 +197,7 @@ double sumOf(const std::vector<double> &v)
     return s;
 }
 
-enum class Target { None, RatioAtMost, AtMost, AtLeast };
+enum class Target { None, RatioAtMost, AtMost, AtLeast, Exactly };
 
 struct Row
 {
@@ -200,6 +208,11 @@ struct Row
     QString unit;
     Target target = Target::None;
     double limit = 0;
+    // Non-empty: the row was not measured, and this says why (printed instead of the figures).
+    QString notRun;
+    // Printed after a figure, e.g. "(off)" where a column holds something other than its title.
+    QString qndcLabel;
+    QString tierLabel;
 };
 
 class Report
@@ -212,7 +225,26 @@ public:
     void add(const QString &metric, double qndc, double tier, const QString &unit,
              Target target = Target::None, double limit = 0)
     {
-        m_rows.push_back({m_current, metric, qndc, tier, unit, target, limit});
+        m_rows.push_back({m_current, metric, qndc, tier, unit, target, limit, {}, {}, {}});
+    }
+
+    // A figure that could not be taken: printed with the reason, never left out.
+    void addNotRun(const QString &metric, const QString &why)
+    {
+        Row row;
+        row.workload = m_current;
+        row.metric = metric;
+        row.notRun = why;
+        m_rows.push_back(row);
+    }
+
+    // Both columns hold Tiercache figures, told apart by the labels (e.g. "off" / "on").
+    void addLabelled(const QString &metric, double left, const QString &leftLabel, double right,
+                     const QString &rightLabel, const QString &unit, Target target = Target::None,
+                     double limit = 0)
+    {
+        Row row{m_current, metric, left, right, unit, target, limit, {}, leftLabel, rightLabel};
+        m_rows.push_back(row);
     }
 
     int failures() const
@@ -220,6 +252,14 @@ public:
         int n = 0;
         for (const Row &r : m_rows)
             n += result(r) == QLatin1String("FAIL");
+        return n;
+    }
+
+    int notRun() const
+    {
+        int n = 0;
+        for (const Row &r : m_rows)
+            n += !r.notRun.isEmpty();
         return n;
     }
 
@@ -232,9 +272,14 @@ public:
         for (const Row &r : m_rows) {
             const QString workload = r.workload == last ? QString() : r.workload;
             last = r.workload;
+            if (!r.notRun.isEmpty()) {
+                std::printf("%-30s %-34s %s\n", workload.toUtf8().constData(), r.metric.toUtf8().constData(),
+                            r.notRun.toUtf8().constData());
+                continue;
+            }
             std::printf(fmt, workload.toUtf8().constData(), r.metric.toUtf8().constData(),
-                        value(r.qndc, r.unit).toUtf8().constData(),
-                        value(r.tier, r.unit).toUtf8().constData(), ratio(r).toUtf8().constData(),
+                        value(r.qndc, r.unit, r.qndcLabel).toUtf8().constData(),
+                        value(r.tier, r.unit, r.tierLabel).toUtf8().constData(), ratio(r).toUtf8().constData(),
                         targetText(r).toUtf8().constData(), result(r).toUtf8().constData());
         }
         if (!m_notes.isEmpty()) {
@@ -248,7 +293,8 @@ private:
     static QString number(double v, const QString &unit)
     {
         int decimals = 1;
-        if (unit == QLatin1String("MB/s") || unit == QLatin1String("entries/s"))
+        if (unit == QLatin1String("MB/s") || unit == QLatin1String("entries/s")
+            || unit == QLatin1String("entries") || unit == QLatin1String("hits"))
             decimals = 0;
         else if (unit == QLatin1String("ms") && std::abs(v) < 10)
             decimals = 2;
@@ -257,11 +303,11 @@ private:
         return QString::number(v, 'f', decimals);
     }
 
-    static QString value(double v, const QString &unit)
+    static QString value(double v, const QString &unit, const QString &label = {})
     {
         if (std::isnan(v))
             return QStringLiteral("n/a");
-        return number(v, unit) + QLatin1Char(' ') + unit;
+        return number(v, unit) + QLatin1Char(' ') + unit + (label.isEmpty() ? QString() : QLatin1Char(' ') + label);
     }
 
     static QString ratio(const Row &r)
@@ -282,6 +328,8 @@ private:
             return QStringLiteral("<= %1 %2").arg(number(r.limit, r.unit), r.unit);
         case Target::AtLeast:
             return QStringLiteral(">= %1 %2").arg(number(r.limit, r.unit), r.unit);
+        case Target::Exactly:
+            return QStringLiteral("= %1").arg(number(r.limit, r.unit));
         }
         return {};
     }
@@ -304,6 +352,9 @@ private:
             break;
         case Target::AtLeast:
             ok = r.tier >= r.limit;
+            break;
+        case Target::Exactly:
+            ok = r.tier == r.limit;
             break;
         }
         return ok ? QStringLiteral("pass") : QStringLiteral("FAIL");
@@ -946,6 +997,581 @@ void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
                         .arg(failures[Tier]));
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the tier workloads
+
+// Reads a body to its end. A sequential device (the redis tier's) may deliver it in pieces
+// and answer 0 while it waits; it returns -1 only after the last byte.
+QByteArray readBody(QIODevice *device, qint64 expected, int timeoutMs = 5000)
+{
+    QByteArray all = device->readAll();
+    if (all.size() >= expected || !device->isSequential())
+        return all;
+    QElapsedTimer clock;
+    clock.start();
+    char buffer[16384];
+    while (all.size() < expected && clock.elapsed() < timeoutMs) {
+        const qint64 n = device->read(buffer, sizeof buffer);
+        if (n < 0)
+            break;
+        if (n > 0)
+            all.append(buffer, n);
+        else
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
+    }
+    return all;
+}
+
+// One body through the Tier API, as NetworkCache would write it (key = normalized URL).
+bool putTier(tiercache::Tier &tier, const QUrl &url, const QByteArray &body)
+{
+    const QString key = NetworkCache::cacheKey(url);
+    QNetworkCacheMetaData md = responseMeta(url, body.size());
+    md.setUrl(QUrl(key, QUrl::StrictMode));
+    auto writer = tier.beginWrite(key, md, body.size());
+    return writer && writer->write(body.constData(), body.size()) && writer->commit();
+}
+
+// A private redis-server for the tier workloads, or the reason there is none.
+struct RedisFixture
+{
+    std::unique_ptr<RedisServer> server;
+    QString notRun; // empty when running
+
+    RedisFixture()
+    {
+        if (RedisServer::executable().isEmpty()) {
+            notRun = QStringLiteral("not run: redis-server not installed");
+            return;
+        }
+        server = std::make_unique<RedisServer>();
+        if (!server->start()) {
+            notRun = QStringLiteral("not run: redis-server did not start: %1").arg(server->errorString());
+            server.reset();
+        }
+    }
+    QString spec(const char *prefix) const
+    {
+        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=%2").arg(server->port()).arg(QLatin1String(prefix));
+    }
+};
+
+// One way of serving a 4 KiB hit, measured interleaved with the others.
+struct HitContender
+{
+    QString label;
+    QString notRun;                        // non-empty: could not be set up, and why
+    std::function<QByteArray(int)> hit;    // the timed part: entry i's body, empty on a miss
+    std::function<void()> cleanup;         // untimed, after the last hit
+    std::vector<double> us;
+    int failures = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// 7. Hit cost per tier: through the Tier API and through NetworkCache
+
+void benchTiers(const Config &cfg, Report &report)
+{
+    const int prefill = 1000;
+    const int hits = cfg.quick ? 2000 : 20000;
+    const int chunk = 250;
+    const int bodyTag = 20000000;
+    std::vector<QByteArray> bodies;
+    std::vector<QString> keys;
+    std::vector<QUrl> urls;
+    for (int i = 0; i < prefill; ++i) {
+        bodies.push_back(bodyFor(quint32(bodyTag + i)));
+        urls.push_back(apiUrl("tiers", i));
+        keys.push_back(NetworkCache::cacheKey(urls.back()));
+    }
+    progress("tiers: setting up (plugins from %s)",
+             qPrintable(TierLoader::defaultSearchPath().join(QLatin1Char(':'))));
+    RedisFixture redis;
+    if (!redis.notRun.isEmpty())
+        progress("tiers: %s", qPrintable(redis.notRun));
+
+    std::vector<HitContender> contenders;
+    std::vector<std::unique_ptr<tiercache::Tier>> tierHolders;
+    std::vector<std::unique_ptr<QAbstractNetworkCache>> cacheHolders;
+    TierLoader loader;
+
+    // The reference: QNetworkDiskCache, metaData+data+readAll.
+    {
+        HitContender c;
+        c.label = QStringLiteral("QNDC reference");
+        auto cache = openCache(Qndc, cfg.dir(QStringLiteral("tiers-qndc")), HugeCacheSize);
+        for (int i = 0; i < prefill; ++i) {
+            if (!storeEntry(cache.get(), urls[size_t(i)], bodies[size_t(i)]))
+                qFatal("tiers: could not pre-fill QNetworkDiskCache");
+        }
+        QAbstractNetworkCache *q = cache.get();
+        c.hit = [q, &urls](int i) {
+            const QUrl &url = urls[size_t(i)];
+            const QNetworkCacheMetaData md = q->metaData(url);
+            QIODevice *device = q->data(url);
+            QByteArray body = device && md.isValid() ? device->readAll() : QByteArray();
+            delete device;
+            return body;
+        };
+        cacheHolders.push_back(std::move(cache));
+        contenders.push_back(std::move(c));
+    }
+
+    // (a) The Tier API directly: lookup + openBody + readAll.
+    const struct
+    {
+        const char *label;
+        QString spec;
+    } tierSpecs[] = {
+            {"Tier memory", QStringLiteral("memory:?max=64MiB")},
+            {"Tier disk", QStringLiteral("disk:?path=%1").arg(cfg.dir(QStringLiteral("tiers-disk")))},
+            {"Tier sqlite", QStringLiteral("sqlite:?path=%1/c.db").arg(cfg.dir(QStringLiteral("tiers-sqlite")))},
+            {"Tier redis", redis.server ? redis.spec("b:") : QString()},
+    };
+    for (const auto &t : tierSpecs) {
+        HitContender c;
+        c.label = QLatin1String(t.label);
+        if (t.spec.isEmpty()) {
+            c.notRun = redis.notRun;
+            contenders.push_back(std::move(c));
+            continue;
+        }
+        QString why;
+        std::unique_ptr<tiercache::Tier> tier = loader.create(t.spec, &why);
+        if (!tier) {
+            c.notRun = QStringLiteral("not run: %1").arg(why);
+            progress("tiers: %s: %s", t.label, qPrintable(why));
+            contenders.push_back(std::move(c));
+            continue;
+        }
+        for (int i = 0; i < prefill; ++i) {
+            if (!putTier(*tier, urls[size_t(i)], bodies[size_t(i)])) {
+                c.notRun = QStringLiteral("not run: pre-fill failed: %1").arg(tier->errorString());
+                break;
+            }
+        }
+        tiercache::Tier *raw = tier.get();
+        c.hit = [raw, &keys](int i) {
+            const QString &key = keys[size_t(i)];
+            const TierRecord r = raw->lookup(key);
+            if (!r.isValid())
+                return QByteArray();
+            std::unique_ptr<QIODevice> device(raw->openBody(key));
+            return device ? readBody(device.get(), r.bodySize) : QByteArray();
+        };
+        c.cleanup = [raw] { raw->clear(); };
+        tierHolders.push_back(std::move(tier));
+        contenders.push_back(std::move(c));
+    }
+
+    // (b) NetworkCache's QAbstractNetworkCache API: metaData + data + readAll.
+    const struct
+    {
+        const char *label;
+        QStringList specs;
+        bool needsRedis;
+    } chains[] = {
+            {"NC memory", {QStringLiteral("memory:?max=64MiB")}, false},
+            {"NC disk", {QStringLiteral("disk:")}, false},
+            {"NC memory+disk (L1 hit)", {QStringLiteral("memory:?max=64MiB"), QStringLiteral("disk:")}, false},
+            {"NC sqlite", {QStringLiteral("sqlite:?path=%1/c.db").arg(cfg.dir(QStringLiteral("tiers-nc-sqlite")))}, false},
+            {"NC redis", {redis.server ? redis.spec("n:") : QString()}, true},
+    };
+    NetworkCache *layered = nullptr; // memory+disk: its L1 share is reported
+    for (const auto &ch : chains) {
+        HitContender c;
+        c.label = QLatin1String(ch.label);
+        if (ch.needsRedis && !redis.server) {
+            c.notRun = redis.notRun;
+            contenders.push_back(std::move(c));
+            continue;
+        }
+        auto cache = std::make_unique<NetworkCache>();
+        cache->setCacheDirectory(cfg.dir(QStringLiteral("tiers-nc-%1").arg(contenders.size())));
+        cache->setMaximumCacheSize(HugeCacheSize);
+        if (!cache->setTiers(ch.specs)) {
+            c.notRun = QStringLiteral("not run: %1").arg(cache->tierErrors().join(QLatin1String("; ")));
+            progress("tiers: %s: %s", ch.label, qPrintable(c.notRun));
+            contenders.push_back(std::move(c));
+            continue;
+        }
+        for (int i = 0; i < prefill; ++i) {
+            if (!storeEntry(cache.get(), urls[size_t(i)], bodies[size_t(i)])) {
+                c.notRun = QStringLiteral("not run: pre-fill failed: %1").arg(cache->errorString());
+                break;
+            }
+        }
+        if (ch.specs.size() == 2)
+            layered = cache.get();
+        NetworkCache *nc = cache.get();
+        c.hit = [nc, &urls](int i) {
+            const QUrl &url = urls[size_t(i)];
+            const QNetworkCacheMetaData md = nc->metaData(url);
+            QIODevice *device = nc->data(url);
+            QByteArray body = device && md.isValid() ? readBody(device, BodySize) : QByteArray();
+            delete device;
+            return body;
+        };
+        c.cleanup = [nc] { nc->clear(); };
+        cacheHolders.push_back(std::move(cache));
+        contenders.push_back(std::move(c));
+    }
+    QCoreApplication::processEvents();
+
+    // Warm-up, untimed: every entry once through every contender (page cache, SQLite row
+    // caches, connections; for memory+disk it checks that hits come from L1).
+    for (HitContender &c : contenders) {
+        if (!c.notRun.isEmpty())
+            continue;
+        for (int i = 0; i < prefill; ++i) {
+            if (c.hit(i) != bodies[size_t(i)]) {
+                c.notRun = QStringLiteral("not run: entry %1 missing or wrong after the pre-fill").arg(i);
+                progress("tiers: %s: %s", qPrintable(c.label), qPrintable(c.notRun));
+                break;
+            }
+        }
+    }
+    QCoreApplication::processEvents();
+    QList<tiercache::TierStatistics> layeredBefore;
+    if (layered)
+        layeredBefore = layered->tierStatistics();
+
+    std::vector<size_t> running;
+    for (size_t k = 0; k < contenders.size(); ++k) {
+        if (contenders[k].notRun.isEmpty())
+            running.push_back(k);
+    }
+    progress("tiers: %d hits per contender, %zu contenders, chunks of %d in rotating order", hits,
+             running.size(), chunk);
+    std::vector<QRandomGenerator> rng(contenders.size(), QRandomGenerator(13)); // same URL sequence
+    for (int round = 0; round * chunk < hits; ++round) {
+        // Rotate the order every round and reverse it every other round, so that no contender
+        // always runs right after the same one or always first.
+        std::vector<size_t> order = running;
+        if (!order.empty())
+            std::rotate(order.begin(), order.begin() + (round % int(order.size())), order.end());
+        if (round % 2)
+            std::reverse(order.begin(), order.end());
+        for (size_t k : order) {
+            HitContender &c = contenders[k];
+            for (int n = 0; n < chunk; ++n) {
+                const int i = int(rng[k].bounded(prefill));
+                const auto t0 = Clock::now();
+                const QByteArray body = c.hit(i);
+                c.us.push_back(usSince(t0));
+                if (body != bodies[size_t(i)])
+                    ++c.failures;
+            }
+            QCoreApplication::processEvents(); // deferred work, untimed (see "hit" for its cost)
+        }
+        if (round % 20 == 19)
+            progress("tiers: %d / %d hits", (round + 1) * chunk, hits);
+    }
+
+    QString layeredNote;
+    if (layered) {
+        const QList<tiercache::TierStatistics> after = layered->tierStatistics();
+        if (after.size() == 2 && layeredBefore.size() == 2) {
+            layeredNote = QStringLiteral("memory+disk: %1 of %2 timed lookups hit L1, %3 reached the disk tier")
+                                  .arg(after[0].hits - layeredBefore[0].hits)
+                                  .arg(after[0].lookups - layeredBefore[0].lookups)
+                                  .arg(after[1].lookups - layeredBefore[1].lookups);
+        }
+    }
+
+    // The promotion run: memory over disk, new bodies only into disk, promoted on the 2nd hit.
+    const int promoEntries = cfg.quick ? 100 : 500;
+    const int promoPasses = 5;
+    std::vector<double> promoUs[promoPasses];
+    std::vector<int> landedAt;  // per entry: the hit (1-based) first served from L1
+    std::vector<int> promotedOn; // per entry: the hit during which it was copied into L1
+    QString promoNotRun;
+    qint64 promoL1Promotions = 0;
+    int promoWrong = 0;
+    {
+        NetworkCache cache;
+        cache.setCacheDirectory(cfg.dir(QStringLiteral("tiers-promo")));
+        cache.setMaximumCacheSize(HugeCacheSize);
+        if (!cache.setTiers({QStringLiteral("memory:?max=64MiB"), QStringLiteral("disk:")})) {
+            promoNotRun = QStringLiteral("not run: %1").arg(cache.tierErrors().join(QLatin1String("; ")));
+        } else {
+            cache.setWriteMode(NetworkCache::WriteMode::LowestTierOnly);
+            cache.setPromotionPolicy(PromotionPolicy::hitCount(2));
+            progress("tiers: promotion run, %d entries x %d passes", promoEntries, promoPasses);
+            std::vector<QByteArray> promoBodies;
+            for (int i = 0; i < promoEntries; ++i) {
+                promoBodies.push_back(bodyFor(quint32(bodyTag + 100000 + i)));
+                if (!storeEntry(&cache, apiUrl("promo", i), promoBodies.back()))
+                    qFatal("tiers: promotion pre-fill failed");
+            }
+            QCoreApplication::processEvents();
+            if (cache.tierStatistics().value(0).size != 0)
+                promoNotRun = QStringLiteral("not run: LowestTierOnly wrote into the memory tier");
+            landedAt.assign(size_t(promoEntries), 0);
+            promotedOn.assign(size_t(promoEntries), 0);
+            // Passes over all entries, so that an entry's hits are spread out as in an app.
+            for (int pass = 0; pass < promoPasses && promoNotRun.isEmpty(); ++pass) {
+                for (int i = 0; i < promoEntries; ++i) {
+                    const QUrl url = apiUrl("promo", i);
+                    const auto before = cache.tierStatistics();
+                    const auto t0 = Clock::now();
+                    const QNetworkCacheMetaData md = cache.metaData(url);
+                    QIODevice *device = cache.data(url);
+                    const QByteArray body = device && md.isValid() ? device->readAll() : QByteArray();
+                    delete device;
+                    promoUs[pass].push_back(usSince(t0));
+                    const auto after = cache.tierStatistics();
+                    promoWrong += body != promoBodies[size_t(i)];
+                    if (landedAt[size_t(i)] == 0 && after[0].hits > before[0].hits)
+                        landedAt[size_t(i)] = pass + 1;
+                    if (promotedOn[size_t(i)] == 0 && after[0].promotions > before[0].promotions)
+                        promotedOn[size_t(i)] = pass + 1;
+                }
+                QCoreApplication::processEvents();
+            }
+            promoL1Promotions = cache.tierStatistics().value(0).promotions;
+        }
+    }
+
+    for (HitContender &c : contenders) {
+        if (c.cleanup)
+            c.cleanup();
+    }
+
+    const HitContender &ref = contenders.front();
+    const double ref50 = percentile(ref.us, 50), ref99 = percentile(ref.us, 99);
+    report.section(QStringLiteral("7. tiers (4 KiB hit)"));
+    report.add(QStringLiteral("QNDC metaData+data+readAll p50"), ref50, NaN, QStringLiteral("us"));
+    report.add(QStringLiteral("QNDC metaData+data+readAll p99"), ref99, NaN, QStringLiteral("us"));
+    QStringList failureText;
+    for (size_t k = 1; k < contenders.size(); ++k) {
+        const HitContender &c = contenders[k];
+        const bool memoryApi = c.label == QLatin1String("NC memory");
+        const bool redisTier = c.label == QLatin1String("Tier redis");
+        if (!c.notRun.isEmpty()) {
+            report.addNotRun(c.label + QStringLiteral(" p50"), c.notRun);
+            continue;
+        }
+        report.add(c.label + QStringLiteral(" p50"), ref50, percentile(c.us, 50), QStringLiteral("us"),
+                   memoryApi || redisTier ? Target::AtMost : Target::None, memoryApi ? 2 : redisTier ? 150 : 0);
+        report.add(c.label + QStringLiteral(" p99"), ref99, percentile(c.us, 99), QStringLiteral("us"));
+        failureText.append(QStringLiteral("%1 %2").arg(c.label).arg(c.failures));
+    }
+    if (!promoNotRun.isEmpty()) {
+        report.addNotRun(QStringLiteral("NC promotion (memory over disk)"), promoNotRun);
+    } else {
+        std::vector<double> landed(landedAt.begin(), landedAt.end());
+        std::vector<double> promoted(promotedOn.begin(), promotedOn.end());
+        const int never = int(std::count(landedAt.begin(), landedAt.end(), 0));
+        report.add(QStringLiteral("NC promo: 1st hit (disk) p50"), ref50, percentile(promoUs[0], 50),
+                   QStringLiteral("us"));
+        report.add(QStringLiteral("NC promo: 2nd hit (disk+copy) p50"), ref50, percentile(promoUs[1], 50),
+                   QStringLiteral("us"));
+        report.add(QStringLiteral("NC promo: later hits (L1) p50"), ref50,
+                   percentile(promoUs[promoPasses - 1], 50), QStringLiteral("us"));
+        report.add(QStringLiteral("NC promo: hits until served by L1"), NaN, never ? NaN : maxOf(landed),
+                   QStringLiteral("hits"));
+        report.note(QStringLiteral("tiers promotion: memory:?max=64MiB over disk:, WriteMode::LowestTierOnly, "
+                                   "PromotionPolicy::hitCount(2); %1 entries hit once per pass, %2 passes; copied "
+                                   "into memory during hit #%3 (p50; max #%4), first served by memory on hit #%5 "
+                                   "(p50; max #%6); %7 entries never reached memory; memory-tier promotions %8; "
+                                   "%9 wrong bodies")
+                            .arg(promoEntries).arg(promoPasses)
+                            .arg(percentile(promoted, 50)).arg(maxOf(promoted))
+                            .arg(percentile(landed, 50)).arg(maxOf(landed))
+                            .arg(never).arg(promoL1Promotions).arg(promoWrong));
+    }
+    report.note(QStringLiteral("tiers: %1 hits per contender over %2 entries of 4 KiB, random URLs (the same "
+                               "sequence for all), chunks of %3 in rotating order; the QNDC column repeats the "
+                               "QNDC reference (metaData+data+readAll, measured in the same rounds) so the ratio "
+                               "is \"x of QNDC\"; Tier rows = Tier::lookup+openBody+readAll by the normalized key, "
+                               "NC rows = NetworkCache metaData+data+readAll by URL; wrong or missing bodies: "
+                               "QNDC %4, %5")
+                        .arg(hits).arg(prefill).arg(chunk).arg(ref.failures)
+                        .arg(failureText.join(QLatin1String(", "))));
+    if (!layeredNote.isEmpty())
+        report.note(QStringLiteral("tiers: ") + layeredNote);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Statistics on vs off
+
+void benchStats(const Config &cfg, Report &report)
+{
+    const int prefill = 1000;
+    const int hits = cfg.quick ? 4000 : 40000;
+    const int chunk = 1000;
+    const struct
+    {
+        const char *label;
+        QStringList specs;
+    } configs[] = {
+            {"disk:", {QStringLiteral("disk:")}},
+            {"memory:", {QStringLiteral("memory:?max=64MiB")}},
+    };
+    report.section(QStringLiteral("8. stats on vs off (4 KiB hit)"));
+    QStringList notes;
+    for (const auto &conf : configs) {
+        NetworkCache cache;
+        cache.setCacheDirectory(cfg.dir(QStringLiteral("stats-%1").arg(QLatin1String(conf.label).chopped(1))));
+        cache.setMaximumCacheSize(HugeCacheSize);
+        const QString label = QLatin1String(conf.label);
+        if (!cache.setTiers(conf.specs)) {
+            report.addNotRun(label + QStringLiteral(" hit p50"),
+                             QStringLiteral("not run: %1").arg(cache.tierErrors().join(QLatin1String("; "))));
+            continue;
+        }
+        progress("stats: %s %d hits with statistics off and on, one cache, toggled every %d", conf.label,
+                 hits, chunk);
+        std::vector<QByteArray> bodies;
+        for (int i = 0; i < prefill; ++i) {
+            bodies.push_back(bodyFor(quint32(30000000 + i)));
+            if (!storeEntry(&cache, apiUrl("stats", i), bodies.back()))
+                qFatal("stats: pre-fill failed");
+        }
+        QCoreApplication::processEvents();
+        // 0 = off, 1 = on; the same instance, so the same catalogue, row cache and page cache.
+        std::vector<double> times[2];
+        double deferredUs[2] = {0, 0};
+        int wrong[2] = {0, 0};
+        QRandomGenerator rng[2] = {QRandomGenerator(17), QRandomGenerator(17)};
+        for (int round = 0; round * chunk < hits; ++round) {
+            for (int mode : round % 2 == 0 ? std::vector<int>{0, 1} : std::vector<int>{1, 0}) {
+                cache.setStatisticsEnabled(mode == 1);
+                for (int k = 0; k < chunk; ++k) {
+                    const int i = int(rng[mode].bounded(prefill));
+                    const QUrl url = apiUrl("stats", i);
+                    const auto t0 = Clock::now();
+                    const QNetworkCacheMetaData md = cache.metaData(url);
+                    QIODevice *device = cache.data(url);
+                    const QByteArray body = device ? device->readAll() : QByteArray();
+                    delete device;
+                    times[mode].push_back(usSince(t0));
+                    wrong[mode] += !md.isValid() || body != bodies[size_t(i)];
+                }
+                const auto t0 = Clock::now();
+                QCoreApplication::processEvents();
+                deferredUs[mode] += usSince(t0);
+            }
+        }
+        // The counters are flushed on a timer: let it fire and charge it to "on".
+        cache.setStatisticsEnabled(true);
+        QElapsedTimer wait;
+        wait.start();
+        while (wait.elapsed() < 1100) {
+            const auto t0 = Clock::now();
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+            deferredUs[1] += usSince(t0);
+            QThread::msleep(5);
+        }
+        const tiercache::Statistics st = cache.statistics(0);
+        report.addLabelled(label + QStringLiteral(" hit p50"), percentile(times[0], 50), QStringLiteral("off"),
+                           percentile(times[1], 50), QStringLiteral("on"), QStringLiteral("us"),
+                           Target::RatioAtMost, 1.10);
+        report.addLabelled(label + QStringLiteral(" hit p99"), percentile(times[0], 99), QStringLiteral("off"),
+                           percentile(times[1], 99), QStringLiteral("on"), QStringLiteral("us"));
+        // With statistics off there is next to nothing deferred (in the note): no ratio to show.
+        report.addLabelled(label + QStringLiteral(" deferred per hit (amort.)"), NaN, QString(),
+                           deferredUs[1] / hits, QStringLiteral("on"), QStringLiteral("us"));
+        notes.append(QStringLiteral("%1 %2 / %3 wrong hits (off / on), hits counted %4 (expected %5), deferred "
+                                    "per hit with statistics off %6 us")
+                             .arg(label).arg(wrong[0]).arg(wrong[1]).arg(st.hits).arg(hits)
+                             .arg(deferredUs[0] / hits, 0, 'f', 2));
+    }
+    report.note(QStringLiteral("stats: both columns are Tiercache (NetworkCache API metaData+data+readAll), "
+                               "one cache per tier configuration with setStatisticsEnabled() toggled every %1 "
+                               "hits (off,on then on,off), %2 hits each over %3 entries; the ratio is on/off; "
+                               "deferred = event-loop passes after each chunk plus a final 1.1 s (charged to on); %4")
+                        .arg(chunk).arg(hits).arg(prefill).arg(notes.join(QLatin1String("; "))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. invalidateTag on a large disk cache
+
+void benchInvalidate(const Config &cfg, Report &report)
+{
+    const int n = cfg.quick ? 20000 : 200000;
+    const int every = 20;
+    const int expected = (n + every - 1) / every;
+    const QString hot = QStringLiteral("hot");
+    progress("invalidate: filling %d entries of %lld B, every %dth tagged \"hot\"", n, FillBodySize, every);
+
+    NetworkCache cache;
+    cache.setCacheDirectory(cfg.dir(QStringLiteral("invalidate")));
+    cache.setMaximumCacheSize(HugeCacheSize);
+    cache.setTagCallback([&hot, every](const QUrl &url, const QNetworkCacheMetaData &) {
+        const int i = url.path().section(QLatin1Char('/'), -1).toInt();
+        return i % every == 0 ? QStringList{hot} : QStringList();
+    });
+    QElapsedTimer fillTimer;
+    fillTimer.start();
+    double apiUs = 0;
+    for (int i = 0; i < n; ++i) {
+        const auto t0 = Clock::now();
+        if (!storeEntry(&cache, apiUrl("inv", i), bodyFor(quint32(40000000 + i), FillBodySize)))
+            qFatal("invalidate: insert %d failed: %s", i, qPrintable(cache.errorString()));
+        apiUs += usSince(t0);
+        if (i % 1000 == 999)
+            QCoreApplication::processEvents(); // deferred work, as an application's event loop runs it
+        if (i % (n / 10) == n / 10 - 1)
+            progress("invalidate: %d / %d (%.0f entries/s so far)", i + 1, n,
+                     (i + 1) / (double(fillTimer.elapsed()) / 1000.0));
+    }
+    // Let deferred work (hit flushes, WAL checkpoints) settle before the timed call.
+    QElapsedTimer settle;
+    settle.start();
+    while (settle.elapsed() < 1500) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        QThread::msleep(5);
+    }
+    const double fillS = double(fillTimer.elapsed()) / 1000.0;
+
+    tiercache::EntryFilter tagged;
+    tagged.tag = hot;
+    const qint64 entriesBefore = cache.entryCount();
+    const qint64 taggedBefore = cache.entryCount(tagged);
+
+    progress("invalidate: invalidateTag(\"hot\") on %lld entries, %lld tagged", entriesBefore, taggedBefore);
+    const auto t0 = Clock::now();
+    const int removed = cache.invalidateTag(hot);
+    const double ms = usSince(t0) / 1000.0;
+
+    // Deferred work the call leaves behind (body reclamation), timed apart.
+    double afterUs = 0;
+    QElapsedTimer wait;
+    wait.start();
+    while (wait.elapsed() < 2000) {
+        const auto t1 = Clock::now();
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        afterUs += usSince(t1);
+        QThread::msleep(5);
+    }
+    const qint64 entriesAfter = cache.entryCount();
+    const qint64 taggedAfter = cache.entryCount(tagged);
+    const bool goneOk = !cache.metaData(apiUrl("inv", 0)).isValid() && !cache.metaData(apiUrl("inv", every)).isValid()
+            && cache.metaData(apiUrl("inv", 1)).isValid() && cache.metaData(apiUrl("inv", n - 1)).isValid();
+    progress("invalidate: removed %d in %.1f ms; entries %lld -> %lld, tagged %lld -> %lld", removed, ms,
+             entriesBefore, entriesAfter, taggedBefore, taggedAfter);
+
+    report.section(QStringLiteral("9. invalidate (%1, disk)").arg(n));
+    report.add(QStringLiteral("fill (API, 512 B, 1 in %1 tagged)").arg(every), NaN, fillS, QStringLiteral("s"));
+    report.add(QStringLiteral("fill rate (API calls only)"), NaN, n / (apiUs / 1e6), QStringLiteral("entries/s"));
+    report.add(QStringLiteral("invalidateTag(\"hot\")"), NaN, ms, QStringLiteral("ms"), Target::AtMost, 200);
+    report.add(QStringLiteral("... entries removed"), NaN, removed, QStringLiteral("entries"), Target::Exactly,
+               expected);
+    report.add(QStringLiteral("... entries left (all - tagged)"), NaN, double(entriesAfter), QStringLiteral("entries"),
+               Target::Exactly, n - expected);
+    report.add(QStringLiteral("deferred work in the next 2 s"), NaN, afterUs / 1000.0, QStringLiteral("ms"));
+    report.note(QStringLiteral("invalidate: one NetworkCache (disk tier) filled through prepare/write/insert with "
+                               "a setTagCallback() tagging every %1th URL \"hot\" (event loop run every 1000 "
+                               "inserts; fill time includes a 1.5 s settle); before: %2 entries, %3 tagged; "
+                               "after: %4 entries, %5 tagged; spot checks of removed/kept URLs %6; QNDC has no "
+                               "tags (n/a)")
+                        .arg(every).arg(entriesBefore).arg(taggedBefore).arg(entriesAfter).arg(taggedAfter)
+                        .arg(goneOk ? QStringLiteral("ok") : QStringLiteral("FAILED")));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -956,7 +1582,9 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
             "Runs the same workloads on QNetworkDiskCache and tiercache::NetworkCache, interleaved, "
-            "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, startup, evict."));
+            "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, startup, evict, tiers, stats, "
+            "invalidate.\nThe tier workloads load the memory, sqlite and redis plugins (set TIERCACHE_PLUGIN_PATH) "
+            "and start a private redis-server when one is installed."));
     parser.addHelpOption();
     const QCommandLineOption quickOption(QStringLiteral("quick"),
                                          QStringLiteral("Small sizes: a smoke run of well under a minute."));
@@ -999,7 +1627,8 @@ int main(int argc, char **argv)
         cfg.largeBytes = mib * MiB;
     }
     const QStringList known = {QStringLiteral("hit"), QStringLiteral("insert"), QStringLiteral("qnam"),
-                               QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict")};
+                               QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict"),
+                               QStringLiteral("tiers"), QStringLiteral("stats"), QStringLiteral("invalidate")};
     for (const QString &name : parser.values(onlyOption)) {
         for (const QString &part : name.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             if (!known.contains(part.trimmed())) {
@@ -1053,15 +1682,24 @@ int main(int argc, char **argv)
         benchStartup(cfg, filled, report);
     if (cfg.wants("evict"))
         benchEvict(cfg, filled, report);
+    if (cfg.wants("tiers"))
+        benchTiers(cfg, report);
+    if (cfg.wants("stats"))
+        benchStats(cfg, report);
+    if (cfg.wants("invalidate"))
+        benchInvalidate(cfg, report);
     const double seconds = double(total.elapsed()) / 1000.0;
 
     std::printf("\n");
     report.print();
-    std::printf("\n%d target(s) missed; measured in %.1f s.\n", report.failures(), seconds);
+    std::printf("\n%d target(s) missed, %d row(s) not run; measured in %.1f s.\n", report.failures(),
+                report.notRun(), seconds);
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
-    std::printf("How to reproduce: cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && "
-                "cmake --build build/bench --target tiercache_bench && "
+    std::printf("How to reproduce (tiers needs the Debian package redis-server): "
+                "cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && "
+                "cmake --build build/bench --target tiercache_bench tiercache_memory tiercache_sqlite "
+                "tiercache_redis && TIERCACHE_PLUGIN_PATH=build/bench/tiercache-plugins "
                 "build/bench/tests/benchmarks/tiercache_bench%s%s\n",
                 args.isEmpty() ? "" : " ", qPrintable(args.join(QLatin1Char(' '))));
     std::fflush(stdout);
