@@ -35,7 +35,12 @@ BodyDevice::~BodyDevice()
 
 qint64 BodyDevice::bytesAvailable() const
 {
-    return (m_window.size() - m_windowPos) + QIODevice::bytesAvailable();
+    const qint64 inWindow = m_window.size() - m_windowPos;
+    // A synchronous reader (QNAM's AlwaysCache path loops while bytesAvailable() > 0) is told
+    // about the whole rest; readData() loads it window by window, verified.
+    if (!m_failed && !consumerWaitsForReadyRead())
+        return inWindow + (m_bodySize - m_nextOffset) + QIODevice::bytesAvailable();
+    return inWindow + QIODevice::bytesAvailable();
 }
 
 bool BodyDevice::atEnd() const
@@ -59,8 +64,31 @@ qint64 BodyDevice::readData(char *data, qint64 maxSize)
     }
     if (m_nextOffset >= m_bodySize)
         return -1; // the end, exactly after the last verified byte
+    if (!consumerWaitsForReadyRead()) {
+        // Nobody will come back on readyRead() (QNAM's AlwaysCache path reads after its reply
+        // has finished; a plain API user loops on read()): load the next window now.
+        refill(false);
+        if (m_failed || m_windowPos >= m_window.size())
+            return 0;
+        return readData(data, maxSize);
+    }
     scheduleRefill();
     return 0;
+}
+
+bool BodyDevice::consumerWaitsForReadyRead() const
+{
+    // QNetworkReplyHttpImpl reparents the device to itself and re-enters on readyRead() until
+    // it has seen read() == -1; it finishes only then. Devices that pass readyRead() on (the
+    // promotion tee) may stand in between. Anything else — QNAM's AlwaysCache backend, which
+    // never listens to the device, or no parent at all — reads synchronously.
+    for (QObject *o = parent(); o; o = o->parent()) {
+        if (auto *reply = qobject_cast<QNetworkReply *>(o))
+            return !reply->isFinished();
+        if (!o->property(ForwardsReadyReadProperty).toBool())
+            return false;
+    }
+    return false;
 }
 
 qint64 BodyDevice::writeData(const char *, qint64)
@@ -73,12 +101,13 @@ void BodyDevice::scheduleRefill()
     if (m_refillPending)
         return;
     m_refillPending = true;
-    QMetaObject::invokeMethod(this, &BodyDevice::refill, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, [this] { refill(true); }, Qt::QueuedConnection);
 }
 
-void BodyDevice::refill()
+void BodyDevice::refill(bool notify)
 {
-    m_refillPending = false;
+    if (notify)
+        m_refillPending = false;
     if (m_failed || m_windowPos < m_window.size() || m_nextOffset >= m_bodySize)
         return;
     const qint64 length = qMin(WindowSize, m_bodySize - m_nextOffset);
@@ -102,7 +131,8 @@ void BodyDevice::refill()
         blob::closeFd(m_fd);
         m_fd = -1;
     }
-    emit readyRead();
+    if (notify)
+        emit readyRead();
 }
 
 void BodyDevice::fail(const QString &reason)

@@ -30,6 +30,8 @@ class BodyDevice : public QIODevice
 public:
     using DamageHandler = std::function<void(const QString &reason)>;
     static constexpr qint64 WindowSize = 1024 * 1024;
+    //! Set (true) on devices that wrap a BodyDevice and re-emit its readyRead().
+    static constexpr const char *ForwardsReadyReadProperty = "_tiercache_forwardsReadyRead";
 
     //! Takes ownership of \a fd (may be -1 when \a firstWindow is the whole body).
     //! \a firstWindow holds the first, already verified bytes of the body.
@@ -48,7 +50,8 @@ protected:
 
 private:
     void scheduleRefill();
-    void refill();
+    void refill(bool notify);
+    bool consumerWaitsForReadyRead() const;
     void fail(const QString &reason);
 
     int m_fd;

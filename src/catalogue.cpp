@@ -8,9 +8,9 @@
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlDriver>
 #include <QtSql/QSqlRecord>
-#include <QtCore/QThreadPool>
 
 #include <atomic>
+#include <thread>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -149,6 +149,12 @@ bool Catalogue::open(const QString &path, bool *wasReset)
 
 bool Catalogue::createSchema()
 {
+    // Read what the file is and create the schema under one write lock: several processes
+    // (or threads) opening a new directory at once must not take each other's half-made
+    // schema for a foreign database.
+    Transaction lock(*this);
+    if (!lock.isActive())
+        return false;
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("PRAGMA application_id"))) {
         recordError(q);
@@ -180,18 +186,28 @@ bool Catalogue::createSchema()
         return false;
     }
 
+    if (appId == 0 && !createTables())
+        return false;
+    if (!lock.commit())
+        return false;
+
     // WAL lets readers (another process, the Browser) run while one process writes.
     // synchronous=NORMAL: a killed process loses nothing committed; a power cut may lose the
     // last transactions, never consistency.
     // Checkpoints are run from a worker thread (checkpointInBackground()), never inside the
     // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
     if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
-        || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0")))
+        || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0"))
+        // Once checkpointed, the next writer restarts the log; keep the file from staying at
+        // its high-water size.
+        || !execSql(QStringLiteral("PRAGMA journal_size_limit=16777216"))
+        || !execSql(QStringLiteral("PRAGMA cache_size=-16384")))
         return false;
-    if (appId == ApplicationId)
-        return true;
+    return true;
+}
 
-    Transaction t(*this);
+bool Catalogue::createTables()
+{
     const char *const schema[] = {
         "CREATE TABLE IF NOT EXISTS blobs ("
         " digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL, alloc_size INTEGER NOT NULL,"
@@ -219,16 +235,12 @@ bool Catalogue::createSchema()
         // COMMIT that drops their rows: a crash in between must not leave rows without files.
         "CREATE TABLE IF NOT EXISTS garbage (digest TEXT PRIMARY KEY) WITHOUT ROWID",
     };
-    if (!t.isActive())
-        return false;
     for (const char *sql : schema) {
         if (!execSql(QLatin1String(sql)))
             return false;
     }
-    if (!execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
-        || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
-        return false;
-    return t.commit();
+    return execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
+            && execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion));
 }
 
 bool Catalogue::execSql(const QString &sql)
@@ -473,16 +485,28 @@ void Catalogue::checkpointInBackground(const QString &path)
         running.fetch_sub(1);
         return; // one at a time is plenty
     }
+    // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
+    // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    QThreadPool::globalInstance()->start([file] {
+    std::thread([file] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
-            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            // A fresh connection does not know the file is in WAL mode until it has read the
+            // schema; a checkpoint before that silently does nothing.
+            sqlite3_exec(db, "PRAGMA journal_mode", nullptr, nullptr, nullptr);
+            int logFrames = -1, checkpointed = -1;
+            const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                     &logFrames, &checkpointed);
+            // BUSY: another process is checkpointing right now, which is just as good.
+            if (rc == SQLITE_BUSY)
+                qCDebug(lcCatalogue, "WAL checkpoint of %s left to another process", file.constData());
+            else if (rc != SQLITE_OK || logFrames < 0)
+                qCWarning(lcCatalogue, "WAL checkpoint of %s did not run (%s)", file.constData(), sqlite3_errstr(rc));
         }
         sqlite3_close(db);
         running.fetch_sub(1);
-    });
+    }).detach();
 }
 
 qint64 Catalogue::totalSize()

@@ -182,6 +182,7 @@ public:
 
 private:
     bool createSchema();
+    bool createTables();
     bool exec(QSqlQuery &q);
     bool execSql(const QString &sql);
     QSqlQuery &prepared(int id, const char *sql);

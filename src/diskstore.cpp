@@ -357,13 +357,14 @@ bool DiskStore::remove(const QString &key)
     return true;
 }
 
-bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs)
+bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
+                           const QByteArray &digest)
 {
     if (!ensureCatalogue())
         return false;
     Catalogue::Transaction t(m_catalogue);
     const auto e = m_catalogue.find(key);
-    if (!t.isActive() || !e)
+    if (!t.isActive() || !e || (!digest.isEmpty() && e->digest != digest))
         return false;
     EntryRecord updated = *e;
     updated.meta = meta;
@@ -560,6 +561,37 @@ Catalogue::Counts DiskStore::counts()
     return m_catalogue.counts();
 }
 
+QString DiskStore::checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
+                               Sha256 *sha, const std::function<bool(qint64)> &onBytes)
+{
+    constexpr qint64 ReadSize = 1024 * 1024;
+    QByteArray buffer(ReadSize, Qt::Uninitialized);
+    for (qint64 offset = 0; offset < bodySize; offset += ReadSize) {
+        const qint64 n = qMin(ReadSize, bodySize - offset);
+        if (blob::preadFully(fd, buffer.data(), n, blob::HeaderSize + offset) != n)
+            return QStringLiteral("read error at %1").arg(offset);
+        if (!blob::verifyChunks(buffer.constData(), n, offset, chunkSize, sums))
+            return QStringLiteral("checksum mismatch near byte %1").arg(offset);
+        if (sha)
+            sha->addData(buffer.constData(), n);
+        if (onBytes && !onBytes(n))
+            break;
+    }
+    return {};
+}
+
+bool DiskStore::verifyBody(const EntryRecord &e)
+{
+    const QString path = blob::blobPath(m_root, e.digest);
+    const int fd = blob::openReadOnly(path);
+    const QString problem = fd < 0 ? QStringLiteral("missing") : checkChunks(fd, e.bodySize, e.chunkSize, e.sums, nullptr, {});
+    blob::closeFd(fd);
+    if (problem.isEmpty())
+        return true;
+    removeDamaged(e.key, e.digest, QStringLiteral("body file %1: %2").arg(path, problem));
+    return false;
+}
+
 VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progress)
 {
     VerifyReport report;
@@ -575,8 +607,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         return report;
     }
 
-    constexpr qint64 ReadSize = 1024 * 1024;
-    QByteArray buffer(blob::HeaderSize + ReadSize, Qt::Uninitialized);
+    QByteArray buffer(blob::HeaderSize, Qt::Uninitialized);
     for (const BlobRecord &b : blobs) {
         const QString path = blob::blobPath(m_root, b.digest);
         QString problem;
@@ -591,20 +622,12 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             problem = QStringLiteral("bad header");
         } else {
             Sha256 sha;
-            for (qint64 offset = 0; offset < b.bodySize && problem.isEmpty(); offset += ReadSize) {
-                const qint64 n = qMin(ReadSize, b.bodySize - offset);
-                if (blob::preadFully(fd, buffer.data(), n, blob::HeaderSize + offset) != n)
-                    problem = QStringLiteral("read error at %1").arg(offset);
-                else if (!blob::verifyChunks(buffer.constData(), n, offset, b.chunkSize, b.sums))
-                    problem = QStringLiteral("checksum mismatch near byte %1").arg(offset);
-                else
-                    sha.addData(buffer.constData(), n);
+            problem = checkChunks(fd, b.bodySize, b.chunkSize, b.sums, &sha, [&](qint64 n) {
                 report.bytesChecked += n;
-                if (progress && !progress(report.bytesChecked, totalBytes)) {
+                if (progress && !progress(report.bytesChecked, totalBytes))
                     report.cancelled = true;
-                    break;
-                }
-            }
+                return !report.cancelled;
+            });
             if (problem.isEmpty() && !report.cancelled && sha.hexResult() != b.digest)
                 problem = QStringLiteral("SHA-256 differs from its name");
         }

@@ -44,10 +44,15 @@ public:
     bool openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                   QString *why);
 
+    //! Reads and checks every chunk of \a e's body; a damaged entry is removed (false).
+    bool verifyBody(const EntryRecord &e);
+
     //! Makes the spooled body and its entry durable, replacing any previous entry for the key.
     bool commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize);
     bool remove(const QString &key);
-    bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs);
+    //! Rewrites the row of \a key; with a non-empty \a digest only if that is still its body.
+    bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
+                    const QByteArray &digest = QByteArray());
 
     void recordHit(const QString &key, qint64 nowMs);
     bool hasPendingHits() const { return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty(); }
@@ -107,6 +112,8 @@ public:
     bool lastFailureWasIo() const { return m_lastFailureWasIo; }
 
 private:
+    static QString checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
+                               class Sha256 *sha, const std::function<bool(qint64)> &onBytes);
     bool ensureCatalogue();
     bool evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total);
     qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);

@@ -43,14 +43,15 @@ private:
     std::unique_ptr<SpoolDevice> m_spool; // its destructor deletes an uncommitted temp file
 };
 
-DiskTier::DiskTier()
+DiskTier::DiskTier(QObject *timerParent)
+    : m_hitFlushTimer(new QTimer(timerParent)), m_trimTimer(new QTimer(timerParent))
 {
-    m_hitFlushTimer.setSingleShot(true);
-    m_hitFlushTimer.setInterval(HitFlushIntervalMs);
-    m_hitFlushTimer.callOnTimeout([this] { flushPending(); });
-    m_trimTimer.setSingleShot(true);
-    m_trimTimer.setInterval(0);
-    m_trimTimer.callOnTimeout([this] { trimStep(); });
+    m_hitFlushTimer->setSingleShot(true);
+    m_hitFlushTimer->setInterval(HitFlushIntervalMs);
+    m_hitFlushTimer->callOnTimeout([this] { flushPending(); });
+    m_trimTimer->setSingleShot(true);
+    m_trimTimer->setInterval(0);
+    m_trimTimer->callOnTimeout([this] { trimStep(); });
 }
 
 void DiskTier::flushPending()
@@ -61,6 +62,8 @@ void DiskTier::flushPending()
 
 DiskTier::~DiskTier()
 {
+    delete m_hitFlushTimer; // children of the cache, but they must not outlive this tier
+    delete m_trimTimer;
     forgetLookup();
     m_store.close();
 }
@@ -266,10 +269,16 @@ bool DiskTier::remove(const QString &key)
 
 bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
 {
+    return updateMetaDataIfBody(key, metaData, QByteArray());
+}
+
+bool DiskTier::updateMetaDataIfBody(const QString &key, const QNetworkCacheMetaData &metaData,
+                                    const QByteArray &digest)
+{
     if (!ensureOpen())
         return false;
     m_rows.remove(key);
-    if (!m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch()))
+    if (!m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch(), digest))
         return false;
     if (m_last.key == key) {
         m_last.record.metaData = metaData;
@@ -316,14 +325,25 @@ void DiskTier::clear()
 
 void DiskTier::scheduleTrim()
 {
-    if (!m_trimTimer.isActive())
-        m_trimTimer.start();
+    if (!m_trimTimer->isActive())
+        m_trimTimer->start();
 }
 
 void DiskTier::schedulePendingFlush()
 {
-    if (!m_hitFlushTimer.isActive())
-        m_hitFlushTimer.start();
+    if (!m_hitFlushTimer->isActive())
+        m_hitFlushTimer->start();
+}
+
+bool DiskTier::verifyLastLookup()
+{
+    if (m_last.key.isEmpty())
+        return false;
+    if (m_store.verifyBody(m_last.entry))
+        return true;
+    forgetLookup();
+    forgetRows();
+    return false;
 }
 
 int DiskTier::removeKeys(const QStringList &keys)

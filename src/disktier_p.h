@@ -22,7 +22,8 @@ namespace tiercache {
 class DiskTier final : public Tier
 {
 public:
-    DiskTier();
+    //! \a timerParent owns the tier's timers, so that they follow it to another thread.
+    explicit DiskTier(QObject *timerParent = nullptr);
     ~DiskTier() override;
 
     void setDirectory(const QString &directory);
@@ -57,6 +58,14 @@ public:
     //! Batched hard delete / soft purge of many keys (tag invalidation).
     int removeKeys(const QStringList &keys);
     int expireKeys(const QStringList &keys);
+    //! Checks the whole body of the entry the last lookup() found (for readers that cannot be
+    //! told about damage while streaming); false when it was damaged (and is now removed).
+    bool verifyLastLookup();
+    //! The body digest of the entry the last lookup() found.
+    QByteArray lastDigest() const { return m_last.entry.digest; }
+    //! updateMetaData(), only if the entry still has the body \a digest.
+    bool updateMetaDataIfBody(const QString &key, const QNetworkCacheMetaData &metaData,
+                              const QByteArray &digest);
     //! Must be called after changing the catalogue through store() directly.
     void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.
@@ -105,8 +114,8 @@ private:
     QHash<QString, CachedRow> m_rows;
     qint64 m_rowsVersion = -1;
 
-    QTimer m_hitFlushTimer;
-    QTimer m_trimTimer;
+    QTimer *m_hitFlushTimer;
+    QTimer *m_trimTimer;
     bool m_sweepPending = false;
     bool m_trimming = false;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "networkcache_p.h"
 
+#include "bodydevice_p.h"
 #include "disktier_p.h"
 #include "freshness_p.h"
 #include "insertdevice_p.h"
@@ -10,6 +11,8 @@
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QMap>
+
+#include <algorithm>
 #include <QtCore/QPointer>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -66,12 +69,17 @@ CacheEntryInfo toInfo(const EntryRecord &e)
 
 NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q) : q_ptr(q)
 {
-    tagCleanupTimer.setSingleShot(true);
-    tagCleanupTimer.setInterval(0);
-    QObject::connect(&tagCleanupTimer, &QTimer::timeout, q, [this] { forgetTagsOfEvicted(); });
-    statisticsSignalTimer.setSingleShot(true);
-    statisticsSignalTimer.setInterval(1000);
-    QObject::connect(&statisticsSignalTimer, &QTimer::timeout, q, &NetworkCache::statisticsChanged);
+    tagCleanupTimer = new QTimer(q); // children of the cache: moveToThread() moves them too
+    tagCleanupTimer->setSingleShot(true);
+    tagCleanupTimer->setInterval(0);
+    QObject::connect(tagCleanupTimer, &QTimer::timeout, q, [this] { forgetTagsOfEvicted(); });
+    statisticsSignalTimer = new QTimer(q);
+    statisticsSignalTimer->setSingleShot(true);
+    statisticsSignalTimer->setInterval(1000);
+    QObject::connect(statisticsSignalTimer, &QTimer::timeout, q, [this] {
+        flushCounters();
+        emit q_ptr->statisticsChanged();
+    });
 }
 
 QDateTime NetworkCachePrivate::expirationFor(const QUrl &url, const QNetworkCacheMetaData &md,
@@ -93,17 +101,41 @@ QDateTime NetworkCachePrivate::expirationFor(const QUrl &url, const QNetworkCach
     return expires;
 }
 
-void NetworkCachePrivate::count(const QString &name, qint64 delta)
+const char *NetworkCachePrivate::counterName(Counter c)
+{
+    static const char *const names[CounterCount] = {
+        "lookups", "hits", "stale_hits", "misses", "revalidations", "bytes_from_cache",
+        "bytes_from_network", "inserts", "invalidations",
+    };
+    return names[c];
+}
+
+void NetworkCachePrivate::count(Counter counter, qint64 delta)
 {
     if (!statisticsEnabled || delta == 0)
         return;
-    sessionCounters[name] += delta;
-    if (disk && disk->ensureOpen()) {
-        disk->store().addCounter(name, delta);
-        disk->schedulePendingFlush();
+    sessionCounters[counter] += delta;
+    if (!disk)
+        return;
+    unflushed[counter] += delta;
+    if (!statisticsSignalTimer->isActive())
+        statisticsSignalTimer->start(); // also hands the counters to the disk tier
+}
+
+void NetworkCachePrivate::flushCounters()
+{
+    if (!disk || !disk->ensureOpen())
+        return;
+    bool any = false;
+    for (int c = 0; c < CounterCount; ++c) {
+        if (unflushed[c]) {
+            disk->store().addCounter(QLatin1String(counterName(Counter(c))), unflushed[c]);
+            unflushed[c] = 0;
+            any = true;
+        }
     }
-    if (!statisticsSignalTimer.isActive())
-        statisticsSignalTimer.start();
+    if (any)
+        disk->schedulePendingFlush();
 }
 
 void NetworkCachePrivate::forgetTagsOfEvicted()
@@ -195,7 +227,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
         for (const QString &key : std::as_const(keys))
             storeTags(key, {});
     } // the disk tier's batch delete dropped their tag rows with the entries
-    count(QStringLiteral("invalidations"), affected);
+    count(Invalidations, affected);
     if (eventLog.sample())
         eventLog.write(soft ? "soft-purge" : "invalidate", QString(), QString::number(affected), QString(),
                        timer.nsecsElapsed() / 1000, tagList);
@@ -231,6 +263,73 @@ void NetworkCachePrivate::watchUnsafeRequest(const QString &key)
                 invalidate(groups, false, key);
         });
     }
+}
+
+namespace {
+constexpr qint64 PinLifetimeMs = 120 * 1000;
+constexpr qsizetype MaxPins = 32;
+} // namespace
+
+void NetworkCachePrivate::pin(const QString &key, const TierChain::Found &found)
+{
+    unpin(key);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (auto it = pins.begin(); it != pins.end();) {
+        if (now - it->createdMs > PinLifetimeMs || pins.size() >= MaxPins) {
+            delete it->body;
+            it = pins.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    Pin p;
+    p.found = found;
+    p.createdMs = now;
+    Tier *tier = chain.tier(found.index);
+    if (tier == disk)
+        p.digest = disk->lastDigest();
+    p.body = tier->openBody(key);
+    if (!p.body)
+        return;
+    p.body->setParent(q_ptr);
+    pins.insert(key, p);
+}
+
+void NetworkCachePrivate::unpin(const QString &key)
+{
+    const auto it = pins.find(key);
+    if (it == pins.end())
+        return;
+    delete it->body;
+    pins.erase(it);
+}
+
+const NetworkCachePrivate::Pin *NetworkCachePrivate::pinFor(const QString &key)
+{
+    const auto it = pins.constFind(key);
+    if (it == pins.cend())
+        return nullptr;
+    if (QDateTime::currentMSecsSinceEpoch() - it->createdMs > PinLifetimeMs) {
+        unpin(key);
+        return nullptr;
+    }
+    return &*it;
+}
+
+bool NetworkCachePrivate::cacheOnlyRequestFor(const QString &key) const
+{
+    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
+    if (!manager)
+        return false;
+    const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    for (QNetworkReply *reply : replies) {
+        if (!reply->isFinished()
+            && reply->request().attribute(QNetworkRequest::CacheLoadControlAttribute).toInt() == QNetworkRequest::AlwaysCache
+            && keyFor(reply->url()) == key) {
+            return true;
+        }
+    }
+    return false;
 }
 
 QList<CacheEntryInfo> NetworkCachePrivate::withTags(QList<CacheEntryInfo> infos) const
@@ -312,6 +411,7 @@ NetworkCache::NetworkCache(QObject *parent)
 NetworkCache::~NetworkCache()
 {
     Q_D(NetworkCache);
+    d->flushCounters();
     d->eventLog.close();
     for (InsertDevice *device : std::as_const(d->pending))
         device->discard();
@@ -401,7 +501,7 @@ bool NetworkCache::setTiers(const QStringList &specs)
             } else if (!parsed.keys().isEmpty()) {
                 why = QStringLiteral("tier \"%1\": the disk tier takes no options (use setCacheDirectory() and setMaximumCacheSize())").arg(spec);
             } else {
-                auto disk = std::make_unique<DiskTier>();
+                auto disk = std::make_unique<DiskTier>(this);
                 disk->setDirectory(d->directory);
                 disk->setMaximumSize(d->maximumSize);
                 disk->setSync(d->syncMode == SyncMode::SyncOnInsert);
@@ -418,8 +518,8 @@ bool NetworkCache::setTiers(const QStringList &specs)
                     if (d->eventLog.sample())
                         d->eventLog.write("evict", key, QString(), QStringLiteral("disk"), -1, {}, bytes);
                     d->evictedFromDisk.append(key);
-                    if (!d->tagCleanupTimer.isActive())
-                        d->tagCleanupTimer.start();
+                    if (!d->tagCleanupTimer->isActive())
+                        d->tagCleanupTimer->start();
                 });
                 tier = std::move(disk);
             }
@@ -498,7 +598,9 @@ void NetworkCache::setWriteMode(WriteMode mode)
 QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
 {
     Q_D(NetworkCache);
-    const QString key = d->keyFor(url);
+    const QString key = url == d->lastUrl ? d->lastUrlKey : d->keyFor(url);
+    d->lastUrl = url;
+    d->lastUrlKey = key;
     d->lastKey.clear();
     if (key.isEmpty())
         return {};
@@ -511,15 +613,28 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
     if (found.isValid() && found.record.bodySize == 0)
         found = {};
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    // An AlwaysCache request (QNetworkAccessCacheBackend) finishes its reply before reading
+    // the body, so damage found while streaming could only end it early: check such a body
+    // whole, up front, when it is larger than what lookup() already verified.
+    if (found.isValid() && d->disk && d->chain.tier(found.index) == d->disk
+        && found.record.bodySize > BodyDevice::WindowSize && d->cacheOnlyRequestFor(key)
+        && !d->disk->verifyLastLookup()) {
+        found = {};
+    }
+    const NetworkCachePrivate::Pin *pinned = d->pinFor(key);
+    if (pinned)
+        found = pinned->found; // the second call of a revalidation: the body it is about
+    const QDateTime expiration = found.isValid() ? found.record.metaData.expirationDate() : QDateTime();
     const bool stale = found.isValid()
-            && (!found.record.metaData.expirationDate().isValid() || found.record.metaData.expirationDate() <= now);
+            && (!expiration.isValid() || expiration.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
     // Around a 304 QNAM asks twice for the same stale entry; count that once.
     const bool counted = !(stale && d->lastCountedLookup == key);
     d->lastCountedLookup = stale ? key : QString();
     if (counted) {
-        d->count(QStringLiteral("lookups"));
-        d->count(!found.isValid() ? QStringLiteral("misses") : stale ? QStringLiteral("stale_hits") : QStringLiteral("hits"));
+        d->count(NetworkCachePrivate::Lookups);
+        d->count(!found.isValid() ? NetworkCachePrivate::Misses
+                         : stale        ? NetworkCachePrivate::StaleHits
+                                        : NetworkCachePrivate::Hits);
         if (d->eventLog.sample()) {
             d->eventLog.write("lookup", key, !found.isValid() ? QStringLiteral("miss") : stale ? QStringLiteral("stale") : QStringLiteral("hit"),
                               found.isValid() ? d->chain.tier(found.index)->name() : QString(), timer.nsecsElapsed() / 1000);
@@ -527,6 +642,8 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     }
     if (!found.isValid())
         return {};
+    if (stale && !pinned)
+        d->pin(key, found);
     QNetworkCacheMetaData md = found.record.metaData;
     // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
     // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
@@ -551,10 +668,23 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
     md.setUrl(QUrl(key, QUrl::StrictMode));
     md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
-    d->chain.updateMetaData(key, md);
+    if (const NetworkCachePrivate::Pin *pinned = d->pinFor(key); pinned && !pinned->digest.isEmpty()) {
+        // Only if the stored body is still the one the 304 confirmed (another process may
+        // have replaced it meanwhile: its metadata must not describe this body).
+        for (int i = 0; i < d->chain.size(); ++i) {
+            Tier *tier = d->chain.tier(i);
+            if (tier == d->disk)
+                d->disk->updateMetaDataIfBody(key, md, pinned->digest);
+            else
+                tier->updateMetaData(key, md);
+        }
+        d->pins[key].found.record.metaData = md;
+    } else {
+        d->chain.updateMetaData(key, md);
+    }
     if (d->lastKey == key)
         d->lastFound.record.metaData = md;
-    d->count(QStringLiteral("revalidations"));
+    d->count(NetworkCachePrivate::Revalidations);
     if (d->eventLog.sample())
         d->eventLog.write("revalidate", key, QString(), QString(), -1);
 }
@@ -562,9 +692,19 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
 QIODevice *NetworkCache::data(const QUrl &url)
 {
     Q_D(NetworkCache);
-    const QString key = d->keyFor(url);
+    const QString key = url == d->lastUrl ? d->lastUrlKey : d->keyFor(url);
     if (key.isEmpty())
         return nullptr;
+    if (d->pins.contains(key)) {
+        NetworkCachePrivate::Pin p = d->pins.take(key);
+        if (p.body) {
+            p.body->setParent(nullptr); // QNAM reparents it to the reply
+            d->lastKey.clear();
+            d->lastCountedLookup.clear();
+            d->count(NetworkCachePrivate::BytesFromCache, p.found.record.bodySize);
+            return p.body;
+        }
+    }
     if (d->lastKey != key) {
         d->lastFound = d->chain.lookup(key);
         if (!d->lastFound.isValid())
@@ -574,7 +714,7 @@ QIODevice *NetworkCache::data(const QUrl &url)
     d->lastCountedLookup.clear();
     QIODevice *device = d->chain.open(d->lastFound);
     if (device)
-        d->count(QStringLiteral("bytes_from_cache"), d->lastFound.record.bodySize);
+        d->count(NetworkCachePrivate::BytesFromCache, d->lastFound.record.bodySize);
     return device;
 }
 
@@ -585,6 +725,7 @@ bool NetworkCache::remove(const QUrl &url)
     if (key.isEmpty())
         return false;
     d->lastCountedLookup.clear();
+    d->unpin(key);
     d->watchUnsafeRequest(key);
     const auto pending = d->pending;
     for (InsertDevice *device : pending) {
@@ -610,6 +751,7 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     Q_D(NetworkCache);
     const QString key = d->keyFor(metaData.url());
     d->lastCountedLookup.clear(); // a full response ends the stale lookup: the next one counts
+    d->unpin(key);
     if (key.isEmpty() || !metaData.saveToDisk() || !d->policy.isCacheableStatus(statusCode(metaData)))
         return nullptr;
 
@@ -707,8 +849,8 @@ void NetworkCache::insert(QIODevice *device)
             d->errorString.clear();
         }
         d->storeTags(insert->key(), insert->tags());
-        d->count(QStringLiteral("inserts"));
-        d->count(QStringLiteral("bytes_from_network"), insert->bodySize());
+        d->count(NetworkCachePrivate::Inserts);
+        d->count(NetworkCachePrivate::BytesFromNetwork, insert->bodySize());
         if (d->eventLog.sample())
             d->eventLog.write("insert", insert->key(), QString(), QString(), -1, insert->tags(), insert->bodySize());
     }
@@ -720,6 +862,9 @@ void NetworkCache::clear()
 {
     Q_D(NetworkCache);
     d->lastKey.clear();
+    for (auto it = d->pins.begin(); it != d->pins.end(); ++it)
+        delete it->body;
+    d->pins.clear();
     d->chain.clear();
 }
 
@@ -799,6 +944,8 @@ void NetworkCache::setPolicy(const CachePolicy &policy)
     Q_D(NetworkCache);
     d->policy = policy;
     d->lastKey.clear();
+    d->lastUrl.clear(); // its key depended on the old policy
+    d->lastUrlKey.clear();
 }
 
 void NetworkCache::setTagCallback(const TagCallback &callback)
@@ -929,7 +1076,14 @@ Statistics NetworkCache::statistics(int topN) const
     Statistics st;
     st.tiers = d->chain.statistics();
     const bool persistent = d->disk && d->disk->ensureOpen();
-    const QHash<QString, qint64> c = persistent ? d->disk->store().counters() : d->sessionCounters;
+    QHash<QString, qint64> c;
+    if (persistent) {
+        const_cast<NetworkCachePrivate *>(d)->flushCounters();
+        c = d->disk->store().counters();
+    } else {
+        for (int i = 0; i < NetworkCachePrivate::CounterCount; ++i)
+            c.insert(QLatin1String(NetworkCachePrivate::counterName(NetworkCachePrivate::Counter(i))), d->sessionCounters[i]);
+    }
     st.lookups = c.value(QStringLiteral("lookups"));
     st.hits = c.value(QStringLiteral("hits"));
     st.staleHits = c.value(QStringLiteral("stale_hits"));
@@ -975,7 +1129,8 @@ Statistics NetworkCache::statistics(int topN) const
 void NetworkCache::resetStatistics()
 {
     Q_D(NetworkCache);
-    d->sessionCounters.clear();
+    std::fill(std::begin(d->sessionCounters), std::end(d->sessionCounters), 0);
+    std::fill(std::begin(d->unflushed), std::end(d->unflushed), 0);
     if (d->disk && d->disk->ensureOpen())
         d->disk->store().resetStatistics();
     emit statisticsChanged();

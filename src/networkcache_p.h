@@ -9,6 +9,7 @@
 
 #include <QtCore/QSet>
 #include <QtCore/QTimer>
+#include <QtCore/QUrl>
 
 #include <memory>
 
@@ -29,11 +30,35 @@ public:
     //! RFC 9111 expiration, then the policy: default TTL, URL rules, hook, ceiling.
     QDateTime expirationFor(const QUrl &url, const QNetworkCacheMetaData &md, const QDateTime &now,
                             qint64 hookTtl) const;
-    void count(const QString &name, qint64 delta = 1);
+    // Counters live in a plain array on the hot path; names appear only when written out.
+    enum Counter {
+        Lookups, Hits, StaleHits, Misses, Revalidations, BytesFromCache, BytesFromNetwork,
+        Inserts, Invalidations, CounterCount
+    };
+    static const char *counterName(Counter c);
+    void count(Counter counter, qint64 delta = 1);
+    void flushCounters();
     void storeTags(const QString &key, const QStringList &tags);
     QStringList keysForTags(const QStringList &tags) const;
     int invalidate(const QStringList &tags, bool soft, const QString &sameOriginAs = {});
     void watchUnsafeRequest(const QString &key);
+    bool cacheOnlyRequestFor(const QString &key) const;
+
+    // A revalidation spans two metaData() calls with the network in between, and another
+    // process may replace or remove the entry meanwhile. The stale entry the first call found
+    // is pinned (its body open) so that the 304 is answered with that very body and its
+    // metadata update only applies if the stored body is still the same.
+    struct Pin
+    {
+        TierChain::Found found;
+        QIODevice *body = nullptr; // owned until data() hands it out
+        QByteArray digest;         // disk tier only: the body the update must match
+        qint64 createdMs = 0;
+    };
+    QHash<QString, Pin> pins;
+    void pin(const QString &key, const TierChain::Found &found);
+    void unpin(const QString &key);
+    const Pin *pinFor(const QString &key);
     QList<CacheEntryInfo> withTags(QList<CacheEntryInfo> infos) const;
     DiskTier *diskTier() const { return disk; }
     void watchOwner(InsertDevice *device);
@@ -63,12 +88,15 @@ public:
     QHash<QString, QStringList> memoryTagsOf; // key -> tags
 
     bool statisticsEnabled = true;
-    QHash<QString, qint64> sessionCounters; // this object's, for caches without a disk tier
+    qint64 sessionCounters[CounterCount] = {}; // this object's, for caches without a disk tier
+    qint64 unflushed[CounterCount] = {};       // not yet handed to the disk tier
     QString lastCountedLookup;              // QNAM asks twice around a 304: count once
-    QTimer statisticsSignalTimer;
+    QUrl lastUrl;                           // metaData() then data() for the same URL:
+    QString lastUrlKey;                     // the key is computed once
+    QTimer *statisticsSignalTimer = nullptr;
     EventLog eventLog;
     QStringList evictedFromDisk; // their tags are dropped once no other tier holds them
-    QTimer tagCleanupTimer;
+    QTimer *tagCleanupTimer = nullptr;
     void forgetTagsOfEvicted();
 
     NetworkCache::Error error = NetworkCache::Error::NoError;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "teedevice_p.h"
+#include "bodydevice_p.h"
 
 namespace tiercache {
 
@@ -7,6 +8,7 @@ TeeDevice::TeeDevice(QIODevice *source, qint64 bodySize, std::vector<Target> tar
     : m_source(source), m_bodySize(bodySize), m_targets(std::move(targets)), m_done(std::move(done))
 {
     m_source->setParent(this);
+    setProperty(BodyDevice::ForwardsReadyReadProperty, true);
     connect(m_source, &QIODevice::readyRead, this, &QIODevice::readyRead);
     connect(m_source, &QIODevice::readChannelFinished, this, &QIODevice::readChannelFinished);
     open(QIODevice::ReadOnly | QIODevice::Unbuffered);

@@ -16,6 +16,8 @@
 
 #include <sys/stat.h>
 
+#include <mutex>
+
 #ifndef TIERCACHE_INSTALL_PLUGIN_DIR
 #    define TIERCACHE_INSTALL_PLUGIN_DIR ""
 #endif
@@ -23,6 +25,16 @@
 namespace tiercache {
 
 Q_LOGGING_CATEGORY(lcLoader, "tiercache.loader", QtWarningMsg)
+
+namespace {
+// Qt 6.4 creates a plugin's root object outside its own lock (moc's instance holder is a plain
+// static): two threads loading the same plugin at once race. Serialise all loading.
+std::mutex &loadMutex()
+{
+    static std::mutex m;
+    return m;
+}
+} // namespace
 
 struct TierLoader::Private
 {
@@ -131,6 +143,7 @@ void TierLoader::Private::scan()
 
 QList<TierPluginInfo> TierLoader::plugins()
 {
+    const std::lock_guard<std::mutex> guard(loadMutex());
     d->scan();
     return d->plugins;
 }
@@ -144,6 +157,7 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
     }
     if (spec.scheme() == QLatin1String("disk"))
         return createDisk(spec, errorString);
+    const std::lock_guard<std::mutex> guard(loadMutex());
     d->scan();
     QStringList problems;
     for (qsizetype i = 0; i < d->plugins.size(); ++i) {
