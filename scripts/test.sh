@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds and runs every test: first the suite under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then the regular build (warnings are errors). The last line printed is ctest's summary.
+# Builds and runs every test: the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (leaks checked), the concurrency suite under ThreadSanitizer, a bounded fuzzing run, then the
+# regular build (warnings are errors). The last line printed is ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,6 +12,12 @@ if [ "${TIERCACHE_SKIP_ASAN:-0}" != 1 ]; then
     cmake --preset asan >/dev/null
     cmake --build --preset asan
     ctest --preset asan -j2 --timeout 900 || { echo "sanitizer run failed"; exit 1; }
+fi
+
+if [ "${TIERCACHE_SKIP_TSAN:-0}" != 1 ]; then
+    cmake --preset tsan >/dev/null
+    cmake --build --preset tsan
+    ctest --preset tsan --timeout 300 || { echo "thread sanitizer run failed"; exit 1; }
 fi
 
 cmake --preset dev >/dev/null
