@@ -53,7 +53,7 @@ qint64 MemoryTier::costOf(const QString &key, const QByteArray &body)
 
 void MemoryTier::touch(List::iterator it)
 {
-    it->lastAccess = QDateTime::currentDateTimeUtc();
+    it->lastAccessMs = QDateTime::currentMSecsSinceEpoch();
     m_lru.splice(m_lru.begin(), m_lru, it);
 }
 
@@ -74,7 +74,7 @@ TierRecord MemoryTier::lookup(const QString &key)
     r.key = n.key;
     r.metaData = n.metaData;
     r.bodySize = n.body.size();
-    r.lastAccess = n.lastAccess;
+    r.lastAccess = QDateTime::fromMSecsSinceEpoch(n.lastAccessMs, Qt::UTC);
     return r;
 }
 
@@ -107,7 +107,7 @@ void MemoryTier::put(const QString &key, const QNetworkCacheMetaData &metaData, 
         return;
     while (m_used + cost > m_maxBytes && !m_lru.empty())
         erase(std::prev(m_lru.end()));
-    m_lru.push_front(Node{key, metaData, body, cost, QDateTime::currentDateTimeUtc()});
+    m_lru.push_front(Node{key, metaData, body, cost, QDateTime::currentMSecsSinceEpoch()});
     m_index.insert(key, m_lru.begin());
     m_used += cost;
 }
@@ -137,7 +137,7 @@ void MemoryTier::enumerate(const std::function<bool(const TierRecord &)> &visito
         r.key = n.key;
         r.metaData = n.metaData;
         r.bodySize = n.body.size();
-        r.lastAccess = n.lastAccess;
+        r.lastAccess = QDateTime::fromMSecsSinceEpoch(n.lastAccessMs, Qt::UTC);
         if (!visitor(r))
             return;
     }

@@ -42,7 +42,7 @@ private:
         QNetworkCacheMetaData metaData;
         QByteArray body;
         qint64 cost = 0;
-        QDateTime lastAccess;
+        qint64 lastAccessMs = 0;
     };
     using List = std::list<Node>;
 
