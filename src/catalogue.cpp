@@ -5,6 +5,7 @@
 #include <QtCore/QAtomicInteger>
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
+#include <QtCore/QThread>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlDriver>
 #include <QtSql/QSqlRecord>
@@ -111,6 +112,7 @@ bool Catalogue::open(const QString &path, bool *wasReset)
     m_path = path;
     m_corrupted = false;
     *wasReset = false;
+    int busyRetries = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
         m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
         if (!m_db.isValid()) {
@@ -128,6 +130,17 @@ bool Catalogue::open(const QString &path, bool *wasReset)
             return true;
         if (m_error.isEmpty())
             m_error = m_db.lastError().text();
+        // Several processes opening a new directory at once wait for each other's schema
+        // creation and journal-mode switch; SQLite's busy handler does not cover all of it.
+        if (!m_corrupted && busyRetries < 100
+            && (m_error.contains(QLatin1String("locked")) || m_error.contains(QLatin1String("busy")))) {
+            ++busyRetries;
+            --attempt;
+            close();
+            m_error.clear();
+            QThread::msleep(10);
+            continue;
+        }
         if (!m_corrupted || attempt > 0)
             break;
         // Not our database, or damaged beyond use: keep it for inspection, start afresh.
