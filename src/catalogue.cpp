@@ -668,9 +668,12 @@ QList<QByteArray> Catalogue::garbage(int limit)
     return digests;
 }
 
-std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStringList &keys)
+namespace {
+QString placeholders(qsizetype n);
+} // namespace
+
+bool Catalogue::prepareDoomed()
 {
-    // Set-based, so that invalidating ten thousand entries is a handful of statements.
     const char *const setup[] = {
         "CREATE TEMP TABLE IF NOT EXISTS doomed (key TEXT PRIMARY KEY) WITHOUT ROWID",
         "CREATE TEMP TABLE IF NOT EXISTS doomed_bodies (digest TEXT PRIMARY KEY) WITHOUT ROWID",
@@ -679,8 +682,16 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStrin
     };
     for (const char *sql : setup) {
         if (!execSql(QLatin1String(sql)))
-            return std::nullopt;
+            return false;
     }
+    return true;
+}
+
+std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStringList &keys)
+{
+    // Set-based, so that invalidating ten thousand entries is a handful of statements.
+    if (!prepareDoomed())
+        return std::nullopt;
     QSqlQuery ins(m_db);
     ins.prepare(QStringLiteral("INSERT OR IGNORE INTO doomed (key) VALUES (?)"));
     for (const QString &key : keys) {
@@ -688,6 +699,25 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStrin
         if (!exec(ins))
             return std::nullopt;
     }
+    return deleteDoomed();
+}
+
+std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesWithTags(const QStringList &tags)
+{
+    if (tags.isEmpty() || !prepareDoomed())
+        return std::nullopt;
+    QSqlQuery ins(m_db);
+    ins.prepare(QStringLiteral("INSERT OR IGNORE INTO doomed (key) SELECT key FROM tags WHERE tag IN (%1)")
+                        .arg(placeholders(tags.size())));
+    for (qsizetype i = 0; i < tags.size(); ++i)
+        ins.bindValue(int(i), tags[i]);
+    if (!exec(ins))
+        return std::nullopt;
+    return deleteDoomed();
+}
+
+std::optional<Catalogue::BatchResult> Catalogue::deleteDoomed()
+{
     BatchResult r;
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("SELECT count(*), coalesce(sum(row_size), 0) FROM entries"

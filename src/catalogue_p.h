@@ -148,6 +148,8 @@ public:
     //! Deletes the entries of \a keys, and the rows of bodies no other entry uses (their
     //! files become tombstones). Call inside a transaction.
     std::optional<BatchResult> deleteEntriesBatch(const QStringList &keys);
+    //! The same for every entry carrying one of \a tags, without listing their keys.
+    std::optional<BatchResult> deleteEntriesWithTags(const QStringList &tags);
     //! clearAll(), with every body file turned into a tombstone.
     bool clearToGarbage();
 
@@ -181,6 +183,8 @@ public:
     Counts counts();
 
 private:
+    bool prepareDoomed();
+    std::optional<BatchResult> deleteDoomed();
     bool createSchema();
     bool createTables();
     bool exec(QSqlQuery &q);

@@ -438,20 +438,29 @@ QList<QPair<QString, qint64>> DiskStore::tagCounts()
 
 int DiskStore::removeKeys(const QStringList &keys)
 {
-    if (keys.isEmpty() || !ensureCatalogue())
+    return removeBatch([&] { return m_catalogue.deleteEntriesBatch(keys); });
+}
+
+int DiskStore::removeTagged(const QStringList &tags)
+{
+    return removeBatch([&] { return m_catalogue.deleteEntriesWithTags(tags); });
+}
+
+int DiskStore::removeBatch(const std::function<std::optional<Catalogue::BatchResult>()> &remove)
+{
+    if (!ensureCatalogue())
         return 0;
     // One committed transaction: a crash never resurrects invalidated entries.
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return 0;
-    const auto result = m_catalogue.deleteEntriesBatch(keys);
+    const auto result = remove();
     if (!result)
         return 0;
     m_catalogue.addToTotal(-result->freedBytes);
     if (!t.commit())
         return 0;
-    for (const QString &key : keys)
-        m_pendingHits.remove(key);
+    m_pendingHits.clear(); // some were for removed keys; losing a second of hit counts is fine
     return int(result->entries);
 }
 

@@ -86,6 +86,8 @@ public:
     //! Hard-deletes \a keys in one transaction; their bodies are reclaimed later by
     //! sweepGarbage(). Returns how many entries existed.
     int removeKeys(const QStringList &keys);
+    //! removeKeys() for every entry carrying one of \a tags.
+    int removeTagged(const QStringList &tags);
     //! Marks \a keys stale in one transaction; returns how many existed.
     int expireKeys(const QStringList &keys);
     //! Unlinks up to \a limit body files whose rows are gone (tombstones); returns true when
@@ -115,6 +117,7 @@ private:
     static QString checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
                                class Sha256 *sha, const std::function<bool(qint64)> &onBytes);
     bool ensureCatalogue();
+    int removeBatch(const std::function<std::optional<Catalogue::BatchResult>()> &remove);
     bool evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total);
     qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);

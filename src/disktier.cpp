@@ -355,6 +355,15 @@ int DiskTier::removeKeys(const QStringList &keys)
     return removed;
 }
 
+int DiskTier::removeTagged(const QStringList &tags)
+{
+    forgetLookup();
+    forgetRows();
+    const int removed = m_store.removeTagged(tags);
+    scheduleSweep();
+    return removed;
+}
+
 int DiskTier::expireKeys(const QStringList &keys)
 {
     forgetLookup();

@@ -57,6 +57,7 @@ public:
     bool commit(class SpoolDevice *spool);
     //! Batched hard delete / soft purge of many keys (tag invalidation).
     int removeKeys(const QStringList &keys);
+    int removeTagged(const QStringList &tags);
     int expireKeys(const QStringList &keys);
     //! Checks the whole body of the entry the last lookup() found (for readers that cannot be
     //! told about damage while streaming); false when it was damaged (and is now removed).
