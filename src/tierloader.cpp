@@ -14,6 +14,7 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
 
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <mutex>
@@ -66,8 +67,17 @@ QStringList TierLoader::defaultSearchPath()
     }
     if (QCoreApplication::instance())
         path.append(QCoreApplication::applicationDirPath() + QLatin1String("/tiercache-plugins"));
+    // Next to the library itself, wherever it was installed (cmake --install --prefix ...),
+    // then the prefix it was configured for.
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&TierLoader::defaultSearchPath), &info) && info.dli_fname) {
+        const QString besideLibrary = QFileInfo(QFile::decodeName(info.dli_fname)).absolutePath()
+                + QLatin1String("/tiercache/plugins");
+        if (!path.contains(besideLibrary))
+            path.append(besideLibrary);
+    }
     const QString installed = QStringLiteral(TIERCACHE_INSTALL_PLUGIN_DIR);
-    if (!installed.isEmpty())
+    if (!installed.isEmpty() && !path.contains(installed))
         path.append(installed);
     return path;
 }
