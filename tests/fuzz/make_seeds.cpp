@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// Writes the seed inputs that are easiest made with the library's own encoders: catalogue
+// metadata rows (fuzz_metadata) and blob headers with their checksums (fuzz_blobheader).
+//   fuzz_make_seeds <corpus dir>     (writes <dir>/metadata/*, <dir>/blobheader/*)
+#include "blobstore_p.h"
+#include "metadatacodec_p.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QtEndian>
+#include <QtNetwork/QNetworkRequest>
+
+#include <cstdio>
+
+using namespace tiercache;
+
+namespace {
+
+bool write(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
+        std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
+        return false;
+    }
+    std::printf("%s (%lld bytes)\n", qPrintable(path), static_cast<long long>(bytes.size()));
+    return true;
+}
+
+QNetworkCacheMetaData metaData(const char *url, QNetworkCacheMetaData::RawHeaderList headers, int status)
+{
+    QNetworkCacheMetaData md;
+    md.setUrl(QUrl(QString::fromLatin1(url), QUrl::StrictMode));
+    md.setRawHeaders(headers);
+    md.setLastModified(QDateTime(QDate(2024, 3, 1), QTime(12, 0), Qt::UTC));
+    md.setExpirationDate(QDateTime(QDate(2024, 3, 2), QTime(12, 0, 30), Qt::UTC));
+    md.setSaveToDisk(true);
+    QNetworkCacheMetaData::AttributesMap attributes;
+    attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, status);
+    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray(status == 200 ? "OK" : "Moved Permanently"));
+    md.setAttributes(attributes);
+    return md;
+}
+
+// The fuzz_blobheader layout: mode, body size, chunk size, window, sums length, sums, header, body.
+QByteArray blobInput(quint8 mode, qint64 bodySize, quint32 chunkSize, quint16 window,
+                     const QByteArray &sums, const QByteArray &header, const QByteArray &body)
+{
+    QByteArray out;
+    char buf[8];
+    out.append(char(mode));
+    qToBigEndian<qint64>(bodySize, buf);
+    out.append(buf, 8);
+    qToBigEndian<quint32>(chunkSize, buf);
+    out.append(buf, 4);
+    qToBigEndian<quint16>(window, buf);
+    out.append(buf, 2);
+    qToBigEndian<quint16>(quint16(sums.size()), buf);
+    out.append(buf, 2);
+    return out + sums + header.leftJustified(blob::HeaderSize, '\0', true) + body;
+}
+
+QByteArray sumsOf(const QByteArray &body, quint32 chunkSize)
+{
+    QByteArray sums;
+    for (qint64 offset = 0; offset < body.size(); offset += chunkSize)
+        blob::appendChecksum(&sums, body.constData() + offset, qMin<qint64>(chunkSize, body.size() - offset));
+    return sums;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+        return 2;
+    }
+    const QString root = QFile::decodeName(argv[1]);
+    QDir().mkpath(root + QLatin1String("/metadata"));
+    QDir().mkpath(root + QLatin1String("/blobheader"));
+    bool ok = true;
+
+    ok &= write(root + QLatin1String("/metadata/seed-plain"),
+                encodeMetaData(metaData("https://example.com/index.html",
+                                        {{"Content-Type", "text/html; charset=utf-8"},
+                                         {"Cache-Control", "public, max-age=3600"},
+                                         {"Date", "Fri, 01 Mar 2024 12:00:00 GMT"},
+                                         {"ETag", "\"33a64df551425fcc55e4d42a148795d9f25f89d4\""},
+                                         {"Cache-Tag", "home, product-42"}},
+                                        200)));
+    ok &= write(root + QLatin1String("/metadata/seed-query-redirect"),
+                encodeMetaData(metaData("http://user@127.0.0.1:8080/a/b%20c?x=1&y=%C3%A9",
+                                        {{"Location", "/elsewhere"},
+                                         {"Expires", "Sat, 02 Mar 2024 12:00:30 GMT"},
+                                         {"Vary", "Accept-Encoding"}},
+                                        301)));
+    QNetworkCacheMetaData redirect = metaData("https://example.com/old?b=2&a=1", {{"Location", "https://example.com/new"}}, 302);
+    QNetworkCacheMetaData::AttributesMap attributes = redirect.attributes();
+    attributes.insert(QNetworkRequest::RedirectionTargetAttribute, QUrl(QStringLiteral("https://example.com/new")));
+    attributes.insert(QNetworkRequest::HttpPipeliningWasUsedAttribute, false);
+    attributes.insert(QNetworkRequest::SourceIsFromCacheAttribute, true);
+    redirect.setAttributes(attributes);
+    redirect.setLastModified(QDateTime(QDate(1999, 12, 31), QTime(23, 59, 59), Qt::OffsetFromUTC, 3600));
+    redirect.setSaveToDisk(false);
+    ok &= write(root + QLatin1String("/metadata/seed-redirect-attributes"), encodeMetaData(redirect));
+
+    QNetworkCacheMetaData bare;
+    bare.setUrl(QUrl(QStringLiteral("https://[2001:db8::1]/")));
+    ok &= write(root + QLatin1String("/metadata/seed-bare"), encodeMetaData(bare));
+
+    const QByteArray text = QByteArrayLiteral("The quick brown fox jumps over the lazy dog. 0123456789\n").repeated(20);
+    for (quint32 chunk : {1u, 64u, 1000u, 65536u}) {
+        const QByteArray body = chunk == 1 ? text.left(40) : text;
+        ok &= write(root + QStringLiteral("/blobheader/seed-honest-%1").arg(chunk),
+                    blobInput(1, 0, chunk - 1, 2, {}, {}, body));
+        ok &= write(root + QStringLiteral("/blobheader/seed-valid-%1").arg(chunk),
+                    blobInput(0, body.size(), chunk, 4096, sumsOf(body, chunk), blob::makeHeader(body.size(), chunk), body));
+    }
+    const QByteArray body = text.left(300);
+    QByteArray badSums = sumsOf(body, 64);
+    badSums[3] = char(badSums[3] ^ 0x20);
+    ok &= write(root + QLatin1String("/blobheader/seed-bad-sum"),
+                blobInput(0, body.size(), 64, 4096, badSums, blob::makeHeader(body.size(), 64), body));
+    ok &= write(root + QLatin1String("/blobheader/seed-short-sums"),
+                blobInput(0, body.size(), 64, 4096, sumsOf(body, 64).left(16), blob::makeHeader(body.size(), 64), body));
+    ok &= write(root + QLatin1String("/blobheader/seed-wrong-version"),
+                blobInput(0, body.size(), 64, 4096, sumsOf(body, 64),
+                          blob::makeHeader(body.size(), 64).replace(8, 1, "\x02", 1), body));
+    return ok ? 0 : 1;
+}
