@@ -39,6 +39,9 @@ bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize)
 
 qint64 chunkCount(qint64 bodySize, quint32 chunkSize)
 {
+    // Values come from the catalogue, which may be damaged: never overflow or divide by zero.
+    if (chunkSize == 0 || bodySize < 0 || bodySize > MaxBodySize)
+        return -1;
     return (bodySize + chunkSize - 1) / chunkSize;
 }
 
@@ -52,7 +55,8 @@ void appendChecksum(QByteArray *sums, const char *data, qint64 length)
 bool verifyChunks(const char *data, qint64 length, qint64 offset, quint32 chunkSize,
                   const QByteArray &sums)
 {
-    Q_ASSERT(offset % chunkSize == 0);
+    if (chunkSize == 0 || offset < 0 || offset % chunkSize != 0)
+        return false;
     qint64 index = offset / chunkSize;
     for (qint64 done = 0; done < length; ++index) {
         const qint64 n = qMin<qint64>(chunkSize, length - done);

@@ -28,11 +28,13 @@ constexpr qint64 HeaderSize = 32;
 constexpr quint32 FormatVersion = 1;
 constexpr quint32 ChunkSize = 64 * 1024;
 constexpr int ChecksumSize = 8; // bytes per chunk checksum in the sums array
+constexpr qint64 MaxBodySize = Q_INT64_C(1) << 50; // 1 PiB: anything larger is a damaged row
 
 QByteArray makeHeader(qint64 bodySize, quint32 chunkSize = ChunkSize);
 //! Checks magic, version and that the header announces \a bodySize and \a chunkSize.
 bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize);
 
+//! Chunks of a body; -1 for impossible values (a damaged catalogue row).
 qint64 chunkCount(qint64 bodySize, quint32 chunkSize);
 //! Checks \a length bytes starting at body offset \a offset (a chunk boundary) against \a sums.
 bool verifyChunks(const char *data, qint64 length, qint64 offset, quint32 chunkSize,

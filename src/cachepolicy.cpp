@@ -40,15 +40,28 @@ namespace {
 // match anything.
 QRegularExpression globToRegex(const QString &glob)
 {
+    // Literal runs are escaped whole (a character outside the BMP is two UTF-16 units), and a
+    // run of '*' is one ".*" (eight in a row would make PCRE2 give up on ordinary URLs).
     QString rx = QStringLiteral("^");
-    for (const QChar c : glob) {
-        if (c == QLatin1Char('*'))
-            rx += QLatin1String(".*");
-        else if (c == QLatin1Char('?'))
+    QString literal;
+    auto flush = [&] {
+        rx += QRegularExpression::escape(literal);
+        literal.clear();
+    };
+    for (qsizetype i = 0; i < glob.size(); ++i) {
+        const QChar c = glob.at(i);
+        if (c == QLatin1Char('*')) {
+            flush();
+            if (!rx.endsWith(QLatin1String(".*")))
+                rx += QLatin1String(".*");
+        } else if (c == QLatin1Char('?')) {
+            flush();
             rx += QLatin1Char('.');
-        else
-            rx += QRegularExpression::escape(QString(c));
+        } else {
+            literal += c;
+        }
     }
+    flush();
     rx += QLatin1Char('$');
     return QRegularExpression(rx);
 }

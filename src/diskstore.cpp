@@ -121,8 +121,8 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
         removeDamaged(e.key, e.digest, reason);
         return false;
     };
-    if (e.chunkSize == 0
-        || e.sums.size() != blob::chunkCount(e.bodySize, e.chunkSize) * blob::ChecksumSize)
+    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
+    if (chunks < 0 || e.sums.size() != chunks * blob::ChecksumSize)
         return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
     // An I/O error (EIO, EMFILE, ...) is a miss for this request, not damage: the entry stays.
     auto failed = [&](const QString &what) {
@@ -626,6 +626,9 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             problem = QStringLiteral("missing");
         } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.bodySize) {
             problem = QStringLiteral("size %1, expected %2").arg(qint64(st.st_size) - blob::HeaderSize).arg(b.bodySize);
+        } else if (blob::chunkCount(b.bodySize, b.chunkSize) < 0
+                   || b.sums.size() != blob::chunkCount(b.bodySize, b.chunkSize) * blob::ChecksumSize) {
+            problem = QStringLiteral("catalogue row has no valid chunk checksums");
         } else if (blob::preadFully(fd, buffer.data(), blob::HeaderSize, 0) != blob::HeaderSize
                    || !blob::headerMatches(buffer.constData(), b.bodySize, b.chunkSize)) {
             problem = QStringLiteral("bad header");

@@ -79,8 +79,9 @@ QDateTime parseHttpDate(const QByteArray &value)
         QDateTime dt = c.toDateTime(s, QLatin1String(format));
         if (dt.isValid()) {
             dt.setTimeSpec(Qt::UTC);
-            if (dt.date().year() < 1970 && QByteArray(format).contains("yy hh"))
-                dt = dt.addYears(100); // two-digit years: RFC 9110 says "50 years in the past"
+            // Two-digit years (RFC 850 only): RFC 9110 says "50 years in the past".
+            if (format == formats[1] && dt.date().year() < 1970)
+                dt = dt.addYears(100);
             return dt;
         }
     }

@@ -693,7 +693,9 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     // QNAM recomputed the expiration from max-age alone; redo it per RFC 9111 with this
     // response's Date and Age, then apply the policy.
     QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
-    md.setUrl(QUrl(key, QUrl::StrictMode));
+    // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
+    // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
+    md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
     md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
     if (const NetworkCachePrivate::Pin *pinned = d->pinFor(key); pinned && !pinned->digest.isEmpty()) {
         // Only if the stored body is still the one the 304 confirmed (another process may
@@ -798,7 +800,9 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
 
     // Freshness comes from every header the origin sent; the lists only decide what is kept.
     QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
-    md.setUrl(QUrl(key, QUrl::StrictMode));
+    // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
+    // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
+    md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
     md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), decision.ttlSeconds));
 
     QStringList problems;

@@ -31,7 +31,11 @@ TierSpec::TierSpec(const QString &rawSpec) : m_text(rawSpec.trimmed())
     }
     m_url = QUrl(m_text, QUrl::StrictMode);
     if (!m_url.isValid()) {
-        m_error = QStringLiteral("tier spec \"%1\" is not a valid URL: %2").arg(spec, m_url.errorString());
+        // Qt's message quotes the whole input ("source was ..."), password included: keep only
+        // its first part.
+        const QString why = m_url.errorString().section(QLatin1String("; source was"), 0, 0)
+                                    .section(QLatin1String(" (char"), 0, 0);
+        m_error = QStringLiteral("tier spec \"%1\" is not a valid URL: %2").arg(spec, why);
         return;
     }
     m_scheme = m_url.scheme().toLower();
