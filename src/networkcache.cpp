@@ -669,8 +669,13 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     }
     if (!found.isValid())
         return {};
-    if (stale && !pinned)
+    // Pin what QNAM may revalidate: stale entries, and those it always revalidates.
+    if (!pinned && (stale || [&] {
+            const CacheControl cc = CacheControl::parse(rawHeader(found.record.metaData, "cache-control"));
+            return cc.has("no-cache") || cc.has("must-revalidate");
+        }())) {
         d->pin(key, found);
+    }
     QNetworkCacheMetaData md = found.record.metaData;
     // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
     // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
@@ -697,12 +702,17 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
     md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
-    if (const NetworkCachePrivate::Pin *pinned = d->pinFor(key); pinned && !pinned->digest.isEmpty()) {
+    if (const NetworkCachePrivate::Pin *pinned = d->pinFor(key)) {
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
+        // The tier the body came from gets the new headers (the disk tier only if it still
+        // holds that body); the others may hold another version by now (a promotion or a
+        // write-through that finished meanwhile): they drop the entry and refill later.
         for (int i = 0; i < d->chain.size(); ++i) {
             Tier *tier = d->chain.tier(i);
-            if (tier == d->disk)
+            if (i != pinned->found.index)
+                tier->remove(key);
+            else if (tier == d->disk)
                 d->disk->updateMetaDataIfBody(key, md, pinned->digest);
             else
                 tier->updateMetaData(key, md);
