@@ -50,6 +50,13 @@ QNetworkCacheMetaData withoutStaleContentEncoding(const QNetworkCacheMetaData &m
     return fixed;
 }
 
+// What a conditional request was made with: the ETag, else Last-Modified.
+QByteArray validatorOf(const QNetworkCacheMetaData &md)
+{
+    const QByteArray etag = rawHeader(md, "etag");
+    return etag.isEmpty() ? rawHeader(md, "last-modified") : etag;
+}
+
 CacheEntryInfo toInfo(const EntryRecord &e)
 {
     CacheEntryInfo info;
@@ -706,15 +713,21 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
         // The tier the body came from gets the new headers (the disk tier only if it still
-        // holds that body); the others may hold another version by now (a promotion or a
-        // write-through that finished meanwhile): they drop the entry and refill later.
+        // holds that body). Another tier may hold another version by now (a promotion or a
+        // write-through that finished meanwhile): it is updated only if its entry carries the
+        // validator the 304 confirmed.
+        const QByteArray validator = validatorOf(pinned->found.record.metaData);
         for (int i = 0; i < d->chain.size(); ++i) {
             Tier *tier = d->chain.tier(i);
-            if (i != pinned->found.index)
-                tier->remove(key);
-            else if (tier == d->disk)
-                d->disk->updateMetaDataIfBody(key, md, pinned->digest);
-            else
+            if (i == pinned->found.index) {
+                if (tier == d->disk)
+                    d->disk->updateMetaDataIfBody(key, md, pinned->digest);
+                else
+                    tier->updateMetaData(key, md);
+                continue;
+            }
+            const TierRecord current = tier->lookup(key);
+            if (current.isValid() && !validator.isEmpty() && validatorOf(current.metaData) == validator)
                 tier->updateMetaData(key, md);
         }
         d->pins[key].found.record.metaData = md;
