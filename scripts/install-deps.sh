@@ -15,6 +15,7 @@ packages=(
     qt6-qpa-plugins         # offscreen/xcb platforms for widget tests
     libhiredis-dev redis-server # the redis tier and its tests
     xvfb xauth              # screenshots of the GUI
+    clang libclang-rt-14-dev # libFuzzer targets (tests/fuzz)
     procps                  # ps/pkill used by some tests
 )
 

@@ -20,6 +20,11 @@ if [ "${TIERCACHE_SKIP_TSAN:-0}" != 1 ]; then
     ctest --preset tsan --timeout 300 || { echo "thread sanitizer run failed"; exit 1; }
 fi
 
+if [ "${TIERCACHE_SKIP_FUZZ:-0}" != 1 ]; then
+    # Regression inputs first, then every libFuzzer target for a bounded time (clang build).
+    FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_JOBS=2 tests/fuzz/run.sh || { echo "fuzzing failed"; exit 1; }
+fi
+
 cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev -j2 --timeout 900

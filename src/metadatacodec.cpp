@@ -151,11 +151,16 @@ bool decodeMetaData(const QByteArray &bytes, QNetworkCacheMetaData *md)
     if (!reason.isEmpty())
         attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, reason);
     const QByteArray redirect = r.bytes();
-    if (!redirect.isEmpty())
-        attributes.insert(QNetworkRequest::RedirectionTargetAttribute, QUrl(QString::fromUtf8(redirect), QUrl::StrictMode));
+    if (!redirect.isEmpty()) {
+        const QUrl target(QString::fromUtf8(redirect), QUrl::StrictMode);
+        if (target.isValid()) // a damaged one is dropped, so that decoding is canonical
+            attributes.insert(QNetworkRequest::RedirectionTargetAttribute, target);
+    }
     if (!r.ok() || !r.atEnd() || !url.isValid())
         return false;
-    decoded.setUrl(url);
+    decoded.setUrl(url); // drops password and fragment, which can leave a damaged URL invalid
+    if (!decoded.url().isValid())
+        return false;
     decoded.setRawHeaders(headers);
     decoded.setAttributes(attributes);
     *md = std::move(decoded);
