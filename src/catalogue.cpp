@@ -561,23 +561,6 @@ qint64 Catalogue::recomputeTotal()
     return total;
 }
 
-QList<EntryRecord> Catalogue::entries(int offset, int limit)
-{
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(QLatin1String("SELECT ") + QLatin1String(EntryColumns)
-              + QLatin1String(" FROM entries e JOIN blobs b ON b.digest = e.digest"
-                              " ORDER BY e.last_access DESC LIMIT ? OFFSET ?"));
-    q.bindValue(0, limit < 0 ? -1 : limit);
-    q.bindValue(1, qMax(0, offset));
-    QList<EntryRecord> result;
-    if (!exec(q))
-        return result;
-    while (q.next())
-        result.append(entryFrom(q));
-    return result;
-}
-
 QList<BlobRecord> Catalogue::blobs()
 {
     QSqlQuery q(m_db);

@@ -129,7 +129,6 @@ public:
     //! Recomputes the running total from the rows (used by repair paths, O(n)).
     qint64 recomputeTotal();
 
-    QList<EntryRecord> entries(int offset, int limit);
     QList<BlobRecord> blobs();
     QList<QByteArray> unreferencedBlobs();
     bool clearAll();

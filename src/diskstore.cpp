@@ -556,10 +556,7 @@ bool DiskStore::clear()
 
 QList<EntryRecord> DiskStore::entries(int offset, int limit)
 {
-    if (!ensureCatalogue())
-        return {};
-    flushHits();
-    return m_catalogue.entries(offset, limit);
+    return query(EntryQuery(), offset, limit); // all of them, most recently used first
 }
 
 Catalogue::Counts DiskStore::counts()

@@ -196,9 +196,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
     QElapsedTimer timer;
     timer.start();
     // A pinned stale body may belong to an invalidated entry: it must not answer a later 304.
-    for (auto it = pins.begin(); it != pins.end(); ++it)
-        delete it->body;
-    pins.clear();
+    unpinAll();
     // The common case, a hard delete with only the disk tier: one set-based statement chain,
     // without listing ten thousand keys through Qt Sql.
     if (!soft && sameOriginAs.isEmpty() && chain.size() == 1 && disk && chain.tier(0) == disk
@@ -258,14 +256,26 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
     return affected;
 }
 
+QList<QNetworkReply *> NetworkCachePrivate::managerReplies() const
+{
+    // The replies are children of the manager, which owns the cache (QNAM::setCache()).
+    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
+    return manager ? manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly)
+                   : QList<QNetworkReply *>();
+}
+
+void NetworkCachePrivate::unpinAll()
+{
+    for (auto it = pins.begin(); it != pins.end(); ++it)
+        delete it->body;
+    pins.clear();
+}
+
 void NetworkCachePrivate::watchUnsafeRequest(const QString &key)
 {
     // QNAM calls remove(url) for POST, PUT, DELETE and custom verbs before sending them, and
     // never shows the cache their responses. Follow the reply to read Cache-Group-Invalidation.
-    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
-    if (!manager)
-        return;
-    const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    const auto replies = managerReplies();
     for (QNetworkReply *reply : replies) {
         const auto op = reply->operation();
         if (op == QNetworkAccessManager::GetOperation || op == QNetworkAccessManager::HeadOperation
@@ -341,10 +351,7 @@ const NetworkCachePrivate::Pin *NetworkCachePrivate::pinFor(const QString &key)
 
 bool NetworkCachePrivate::cacheOnlyRequestFor(const QString &key) const
 {
-    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
-    if (!manager)
-        return false;
-    const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    const auto replies = managerReplies();
     for (QNetworkReply *reply : replies) {
         if (!reply->isFinished()
             && reply->request().attribute(QNetworkRequest::CacheLoadControlAttribute).toInt() == QNetworkRequest::AlwaysCache
@@ -377,12 +384,8 @@ void NetworkCachePrivate::watchOwner(InsertDevice *device)
 {
     // QNAM never tells the cache that a download was abandoned: an aborted reply with a
     // Content-Length never calls insert() or remove() (qnetworkreplyhttpimpl.cpp, finished()),
-    // and a deleted reply calls nothing. The replies are children of the manager, which owns
-    // the cache, so find the one this body belongs to and follow it.
-    auto *manager = qobject_cast<QNetworkAccessManager *>(q_ptr->parent());
-    if (!manager)
-        return;
-    const auto replies = manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    // and a deleted reply calls nothing. Find the reply this body belongs to and follow it.
+    const auto replies = managerReplies();
     for (QNetworkReply *reply : replies) {
         if (!reply->isRunning() || reply->property("_tiercache_insert").isValid()
             || keyFor(reply->url()) != device->key()) {
@@ -916,9 +919,7 @@ void NetworkCache::clear()
 {
     Q_D(NetworkCache);
     d->lastKey.clear();
-    for (auto it = d->pins.begin(); it != d->pins.end(); ++it)
-        delete it->body;
-    d->pins.clear();
+    d->unpinAll();
     d->chain.clear();
 }
 

@@ -13,6 +13,10 @@
 
 #include <memory>
 
+QT_BEGIN_NAMESPACE
+class QNetworkReply;
+QT_END_NAMESPACE
+
 namespace tiercache {
 
 class DiskTier;
@@ -58,6 +62,8 @@ public:
     QHash<QString, Pin> pins;
     void pin(const QString &key, const TierChain::Found &found);
     void unpin(const QString &key);
+    void unpinAll();
+    QList<QNetworkReply *> managerReplies() const;
     const Pin *pinFor(const QString &key);
     QList<CacheEntryInfo> withTags(QList<CacheEntryInfo> infos) const;
     DiskTier *diskTier() const { return disk; }
