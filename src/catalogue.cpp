@@ -21,10 +21,18 @@ namespace tiercache {
 
 namespace {
 constexpr int ApplicationId = 0x54434331; // "TCC1"
-constexpr int SchemaVersion = 2;
+constexpr int SchemaVersion = 3;
+// Version 2 lacks the invalidated table; it is upgraded in place (see createSchema()).
+constexpr int UpgradableVersion = 2;
+
+// Entries invalidated by tag but not yet deleted (see Catalogue::invalidateTags()) are
+// invisible to every read.
+#define TC_LIVE(alias) " NOT EXISTS (SELECT 1 FROM invalidated i WHERE i.key = " alias ".key)"
 
 enum Statement {
     StFind,
+    StFindAny,
+    StRevive,
     StFindBlob,
     StInsertBlob,
     StDeleteBlob,
@@ -44,6 +52,9 @@ enum Statement {
     StRemoveGarbage,
     StatementCount
 };
+
+const char InvalidatedTable[] =
+        "CREATE TABLE IF NOT EXISTS invalidated (key TEXT PRIMARY KEY) WITHOUT ROWID";
 
 const char EntryColumns[] =
         "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
@@ -192,6 +203,12 @@ bool Catalogue::createSchema()
             return false;
         }
         q.finish();
+    } else if (appId == ApplicationId && version == UpgradableVersion) {
+        q.finish();
+        if (!execSql(QLatin1String(InvalidatedTable))
+            || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
+            return false;
+        qCInfo(lcCatalogue).noquote() << "catalogue" << m_path << "upgraded to format" << SchemaVersion;
     } else if (appId != ApplicationId || version != SchemaVersion) {
         m_error = QStringLiteral("%1 has format %2/%3, expected %4/%5")
                           .arg(m_path).arg(appId).arg(version).arg(ApplicationId).arg(SchemaVersion);
@@ -247,6 +264,9 @@ bool Catalogue::createTables()
         // are unlinked in a later transaction (DiskStore::sweepGarbage()), never before the
         // COMMIT that drops their rows: a crash in between must not leave rows without files.
         "CREATE TABLE IF NOT EXISTS garbage (digest TEXT PRIMARY KEY) WITHOUT ROWID",
+        // Keys invalidated by tag whose rows are still to be deleted: invalidating is one
+        // small committed insert here, the deletion follows in steps (Catalogue::invalidateTags()).
+        InvalidatedTable,
     };
     for (const char *sql : schema) {
         if (!execSql(QLatin1String(sql)))
@@ -335,8 +355,19 @@ bool Catalogue::Transaction::commit()
 std::optional<EntryRecord> Catalogue::find(const QString &key)
 {
     static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
+            + " FROM entries e JOIN blobs b ON b.digest = e.digest WHERE e.key = ? AND" TC_LIVE("e");
+    return findWith(prepared(StFind, sql.constData()), key);
+}
+
+std::optional<EntryRecord> Catalogue::findAny(const QString &key)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
             + " FROM entries e JOIN blobs b ON b.digest = e.digest WHERE e.key = ?";
-    QSqlQuery &q = prepared(StFind, sql.constData());
+    return findWith(prepared(StFindAny, sql.constData()), key);
+}
+
+std::optional<EntryRecord> Catalogue::findWith(QSqlQuery &q, const QString &key)
+{
     q.bindValue(0, key);
     if (!exec(q) || !q.next())
         return std::nullopt;
@@ -399,7 +430,14 @@ bool Catalogue::upsertEntry(const EntryRecord &e)
     q.bindValue(8, e.lastAccessMs);
     q.bindValue(9, e.hits);
     q.bindValue(10, e.rowSize);
-    return exec(q);
+    if (!exec(q))
+        return false;
+    // A new version of an invalidated entry: it lives again, without the old version's tags.
+    QSqlQuery &revive = prepared(StRevive, "DELETE FROM invalidated WHERE key = ?");
+    revive.bindValue(0, e.key);
+    if (!exec(revive))
+        return false;
+    return revive.numRowsAffected() == 0 || setTags(e.key, {});
 }
 
 bool Catalogue::deleteEntry(const QString &key)
@@ -413,7 +451,7 @@ bool Catalogue::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
                            qint64 rowSize)
 {
     QSqlQuery &q = prepared(StUpdateMeta,
-                            "UPDATE entries SET meta = ?, expires = ?, row_size = ? WHERE key = ?");
+                            "UPDATE entries SET meta = ?, expires = ?, row_size = ? WHERE key = ? AND" TC_LIVE("entries"));
     q.bindValue(0, meta);
     q.bindValue(1, expiresMs);
     q.bindValue(2, rowSize);
@@ -433,7 +471,8 @@ bool Catalogue::isReferenced(const QByteArray &digest)
 QList<EntryRecord> Catalogue::lruVictims(int count)
 {
     QSqlQuery &q = prepared(StLru,
-                            "SELECT key, digest, row_size FROM entries ORDER BY last_access LIMIT ?");
+                            "SELECT key, digest, row_size FROM entries e WHERE" TC_LIVE("e")
+                            " ORDER BY last_access LIMIT ?");
     q.bindValue(0, count);
     QList<EntryRecord> victims;
     if (!exec(q))
@@ -600,7 +639,7 @@ QList<QByteArray> Catalogue::unreferencedBlobs()
 bool Catalogue::clearAll()
 {
     return execSql(QStringLiteral("DELETE FROM entries")) && execSql(QStringLiteral("DELETE FROM blobs"))
-            && execSql(QStringLiteral("DELETE FROM tags"))
+            && execSql(QStringLiteral("DELETE FROM tags")) && execSql(QStringLiteral("DELETE FROM invalidated"))
             && execSql(QStringLiteral("UPDATE state SET value = 0 WHERE name = 'total_size'"));
 }
 
@@ -685,18 +724,57 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStrin
     return deleteDoomed();
 }
 
-std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesWithTags(const QStringList &tags)
+std::optional<qint64> Catalogue::invalidateTags(const QStringList &tags)
 {
-    if (tags.isEmpty() || !prepareDoomed())
+    if (tags.isEmpty())
+        return 0;
+    // Deleting ten thousand rows scattered over a large table rewrites most of its pages
+    // and of its indexes' (half a second at 200 000 entries). Listing the keys here is a
+    // sequential read of the tag index and a small append; reads skip these keys from now
+    // on, and deleteInvalidated() removes the rows in short steps.
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT count(*) FROM entries e WHERE e.key IN (SELECT key FROM tags WHERE tag IN (%1))"
+                             " AND" TC_LIVE("e"))
+                      .arg(placeholders(tags.size())));
+    for (qsizetype i = 0; i < tags.size(); ++i)
+        q.bindValue(int(i), tags[i]);
+    if (!exec(q) || !q.next())
         return std::nullopt;
+    const qint64 affected = q.value(0).toLongLong();
+    q.finish();
     QSqlQuery ins(m_db);
-    ins.prepare(QStringLiteral("INSERT OR IGNORE INTO doomed (key) SELECT key FROM tags WHERE tag IN (%1)")
+    ins.prepare(QStringLiteral("INSERT OR IGNORE INTO invalidated (key) SELECT key FROM tags WHERE tag IN (%1)")
                         .arg(placeholders(tags.size())));
     for (qsizetype i = 0; i < tags.size(); ++i)
         ins.bindValue(int(i), tags[i]);
     if (!exec(ins))
         return std::nullopt;
-    return deleteDoomed();
+    return affected;
+}
+
+bool Catalogue::hasInvalidated()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM invalidated)")) || !q.next()) {
+        recordError(q);
+        return false;
+    }
+    return q.value(0).toBool();
+}
+
+std::optional<Catalogue::BatchResult> Catalogue::deleteInvalidated(int limit)
+{
+    if (!prepareDoomed())
+        return std::nullopt;
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("INSERT INTO doomed (key) SELECT key FROM invalidated LIMIT ?"));
+    q.bindValue(0, limit);
+    if (!exec(q))
+        return std::nullopt;
+    auto result = deleteDoomed();
+    if (!result || !execSql(QStringLiteral("DELETE FROM invalidated WHERE key IN (SELECT key FROM doomed)")))
+        return std::nullopt;
+    return result;
 }
 
 std::optional<Catalogue::BatchResult> Catalogue::deleteDoomed()
@@ -773,7 +851,8 @@ QStringList Catalogue::keysForTags(const QStringList &tags)
         return keys;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT DISTINCT key FROM tags WHERE tag IN (%1)").arg(placeholders(tags.size())));
+    q.prepare(QStringLiteral("SELECT DISTINCT key FROM tags t WHERE tag IN (%1) AND" TC_LIVE("t"))
+                      .arg(placeholders(tags.size())));
     for (qsizetype i = 0; i < tags.size(); ++i)
         q.bindValue(int(i), tags[i]);
     if (!exec(q))
@@ -787,7 +866,7 @@ QStringList Catalogue::tagsOf(const QString &key)
 {
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT tag FROM tags WHERE key = ? ORDER BY tag"));
+    q.prepare(QStringLiteral("SELECT tag FROM tags t WHERE key = ? AND" TC_LIVE("t") " ORDER BY tag"));
     q.bindValue(0, key);
     QStringList result;
     if (exec(q)) {
@@ -802,7 +881,8 @@ QList<QPair<QString, qint64>> Catalogue::tagCounts()
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     QList<QPair<QString, qint64>> result;
-    if (!q.exec(QStringLiteral("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag"))) {
+    if (!q.exec(QStringLiteral("SELECT tag, count(*) FROM tags t WHERE" TC_LIVE("t")
+                               " GROUP BY tag ORDER BY count(*) DESC, tag"))) {
         recordError(q);
         return result;
     }
@@ -891,7 +971,7 @@ namespace {
 // The WHERE clause of an EntryQuery, shared by query() and count().
 QString whereClause(const EntryQuery &filter, QVariantList *binds)
 {
-    QString sql = QStringLiteral(" WHERE 1");
+    QString sql = QStringLiteral(" WHERE" TC_LIVE("e"));
     if (!filter.urlContains.isEmpty()) {
         sql += QLatin1String(" AND instr(e.key, ?) > 0");
         binds->append(filter.urlContains);
@@ -958,7 +1038,7 @@ Catalogue::Counts Catalogue::counts()
     Counts c;
     QSqlQuery q(m_db);
     if (q.exec(QStringLiteral("SELECT count(*), coalesce(sum(body_size), 0), coalesce(sum(hits), 0)"
-                              " FROM entries"))
+                              " FROM entries e WHERE" TC_LIVE("e")))
         && q.next()) {
         c.entries = q.value(0).toLongLong();
         c.bodyBytes = q.value(1).toLongLong();

@@ -103,7 +103,10 @@ public:
         bool m_active = false;
     };
 
+    //! The entry of \a key, unless it was invalidated (see invalidateTags()).
     std::optional<EntryRecord> find(const QString &key);
+    //! The row of \a key even if it was invalidated, for the paths that replace or delete it.
+    std::optional<EntryRecord> findAny(const QString &key);
     std::optional<BlobRecord> findBlob(const QByteArray &digest);
     bool insertBlob(const BlobRecord &blob);
     bool deleteBlob(const QByteArray &digest);
@@ -147,8 +150,14 @@ public:
     //! Deletes the entries of \a keys, and the rows of bodies no other entry uses (their
     //! files become tombstones). Call inside a transaction.
     std::optional<BatchResult> deleteEntriesBatch(const QStringList &keys);
-    //! The same for every entry carrying one of \a tags, without listing their keys.
-    std::optional<BatchResult> deleteEntriesWithTags(const QStringList &tags);
+    //! Invalidates every entry carrying one of \a tags at once: from the COMMIT on, every
+    //! read (find(), query(), tags...) skips them; their rows and bodies are deleted later,
+    //! in steps, by deleteInvalidated(). Returns how many entries were live. Call inside a
+    //! transaction.
+    std::optional<qint64> invalidateTags(const QStringList &tags);
+    bool hasInvalidated();
+    //! Deletes up to \a limit invalidated entries like deleteEntriesBatch() does.
+    std::optional<BatchResult> deleteInvalidated(int limit);
     //! clearAll(), with every body file turned into a tombstone.
     bool clearToGarbage();
 
@@ -182,6 +191,7 @@ public:
     Counts counts();
 
 private:
+    std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
     bool prepareDoomed();
     std::optional<BatchResult> deleteDoomed();
     bool createSchema();

@@ -183,7 +183,7 @@ void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, cons
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return;
-    const auto current = m_catalogue.find(key);
+    const auto current = m_catalogue.findAny(key);
     if (!current || current->digest != digest)
         return;
     qCWarning(lcDisk).noquote() << "dropping damaged entry" << key << ":" << why;
@@ -232,7 +232,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         delta += b.allocSize - (existing ? existing->allocSize : 0);
     }
 
-    const auto old = m_catalogue.find(entry.key);
+    const auto old = m_catalogue.findAny(entry.key); // an invalidated row is replaced too
     if (!m_catalogue.upsertEntry(entry)) {
         if (placedFile && !existing)
             QFile::remove(path);
@@ -286,6 +286,9 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
     QElapsedTimer clock;
     clock.start();
     auto timeLeft = [&] { return budgetMs < 0 || !clock.hasExpired(budgetMs); };
+    // Invalidated entries go first: deleting them loses nothing.
+    if (*total > target && m_catalogue.hasInvalidated())
+        reclaimInvalidatedLocked(target, budgetMs, total);
     int evicted = 0;
     while (*total > target && timeLeft()) {
         const QList<EntryRecord> victims = m_catalogue.lruVictims(8);
@@ -340,7 +343,8 @@ bool DiskStore::remove(const QString &key)
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return false;
-    const auto e = m_catalogue.find(key);
+    const auto e = m_catalogue.findAny(key);
+    const bool live = e && m_catalogue.find(key);
     qint64 freed = 0;
     if (e) {
         freed = dropEntryLocked(key, e->digest, e->rowSize);
@@ -354,7 +358,7 @@ bool DiskStore::remove(const QString &key)
     if (!t.commit())
         return false;
     sweepGarbage(16); // a remove is rare: reclaim its body now rather than later
-    return true;
+    return live || !e;
 }
 
 bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
@@ -436,25 +440,74 @@ QList<QPair<QString, qint64>> DiskStore::tagCounts()
     return ensureCatalogue() ? m_catalogue.tagCounts() : QList<QPair<QString, qint64>>();
 }
 
-int DiskStore::removeKeys(const QStringList &keys)
-{
-    return removeBatch([&] { return m_catalogue.deleteEntriesBatch(keys); });
-}
-
 int DiskStore::removeTagged(const QStringList &tags)
-{
-    return removeBatch([&] { return m_catalogue.deleteEntriesWithTags(tags); });
-}
-
-int DiskStore::removeBatch(const std::function<std::optional<Catalogue::BatchResult>()> &remove)
 {
     if (!ensureCatalogue())
         return 0;
-    // One committed transaction: a crash never resurrects invalidated entries.
+    // Committed before we return: a crash never resurrects invalidated entries.
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return 0;
-    const auto result = remove();
+    const auto affected = m_catalogue.invalidateTags(tags);
+    if (!affected || !t.commit())
+        return 0;
+    m_pendingHits.clear(); // some were for removed keys; losing a second of hit counts is fine
+    return int(*affected);
+}
+
+bool DiskStore::reclaimInvalidated(int budgetMs)
+{
+    if (!ensureCatalogue() || !m_catalogue.hasInvalidated())
+        return false; // the common case, answered without taking the write lock
+    QElapsedTimer clock;
+    clock.start();
+    bool more = false;
+    {
+        Catalogue::Transaction t(m_catalogue);
+        if (!t.isActive())
+            return false;
+        const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
+        if (!result)
+            return false;
+        m_catalogue.addToTotal(-result->freedBytes);
+        more = m_catalogue.hasInvalidated();
+        if (!t.commit())
+            return false;
+    }
+    // One batch per call, sized so that the next one, COMMIT included, takes about the budget:
+    // scattered rows cost more per row in a large catalogue than in a small one.
+    const qint64 us = qMax<qint64>(1, clock.nsecsElapsed() / 1000);
+    const qint64 fitting = qint64(m_reclaimBatch) * budgetMs * 1000 / us;
+    m_reclaimBatch = int(qBound(qint64(4), (m_reclaimBatch + fitting) / 2, qint64(4096)));
+    return more;
+}
+
+bool DiskStore::reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *total)
+{
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
+        if (!result)
+            return false;
+        m_catalogue.addToTotal(-result->freedBytes);
+        *total -= result->freedBytes;
+        if (!m_catalogue.hasInvalidated())
+            return false;
+        if ((target >= 0 && *total <= target) || (budgetMs >= 0 && clock.hasExpired(budgetMs)))
+            return true;
+    }
+}
+
+int DiskStore::removeKeys(const QStringList &keys)
+{
+    if (!ensureCatalogue())
+        return 0;
+    // One committed transaction: a crash never resurrects removed entries.
+    Catalogue::Transaction t(m_catalogue);
+    if (!t.isActive())
+        return 0;
+    const auto result = m_catalogue.deleteEntriesBatch(keys);
     if (!result)
         return 0;
     m_catalogue.addToTotal(-result->freedBytes);
@@ -472,8 +525,10 @@ int DiskStore::expireKeys(const QStringList &keys)
     return t.isActive() && m_catalogue.expireKeys(keys) && t.commit() ? int(keys.size()) : 0;
 }
 
-bool DiskStore::sweepGarbage(int limit)
+bool DiskStore::sweepGarbage(int limit, int budgetMs)
 {
+    QElapsedTimer clock;
+    clock.start();
     if (!ensureCatalogue() || m_catalogue.garbage(1).isEmpty())
         return false; // the common case, answered without taking the write lock
     // Under the write lock, so no writer is between placing a file and committing its row.
@@ -481,16 +536,20 @@ bool DiskStore::sweepGarbage(int limit)
     if (!t.isActive())
         return false;
     const QList<QByteArray> digests = m_catalogue.garbage(limit);
+    int swept = 0;
     for (const QByteArray &digest : digests) {
         // A row for the digest means a writer stored the same body again since: keep it.
         if (!m_catalogue.findBlob(digest))
             QFile::remove(blob::blobPath(m_root, digest));
         m_catalogue.removeGarbage(digest);
+        ++swept;
+        if (budgetMs >= 0 && clock.hasExpired(budgetMs))
+            break; // unlink() can take milliseconds on a busy file system
     }
     // A crash between an unlink above and this COMMIT leaves the tombstone: the next sweep
     // finds the file already gone, which is fine.
     t.commit();
-    return digests.size() == limit;
+    return digests.size() == limit || swept < digests.size();
 }
 
 QHash<QString, qint64> DiskStore::counters()
@@ -681,6 +740,10 @@ qint64 DiskStore::collectGarbage()
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
         return 0;
+    const qint64 before = m_catalogue.totalSize();
+    qint64 total = before;
+    reclaimInvalidatedLocked(-1, -1, &total);
+    reclaimed += before - total;
     for (const QByteArray &digest : m_catalogue.unreferencedBlobs())
         reclaimed += dropBlobIfUnreferencedLocked(digest);
 

@@ -86,13 +86,16 @@ public:
     //! Hard-deletes \a keys in one transaction; their bodies are reclaimed later by
     //! sweepGarbage(). Returns how many entries existed.
     int removeKeys(const QStringList &keys);
-    //! removeKeys() for every entry carrying one of \a tags.
+    //! Removes every entry carrying one of \a tags: gone for every reader once this returns
+    //! (one small transaction), deleted by reclaimInvalidated() steps. Returns how many existed.
     int removeTagged(const QStringList &tags);
+    //! Deletes invalidated entries for about \a budgetMs; returns true when more remain.
+    bool reclaimInvalidated(int budgetMs);
     //! Marks \a keys stale in one transaction; returns how many existed.
     int expireKeys(const QStringList &keys);
-    //! Unlinks up to \a limit body files whose rows are gone (tombstones); returns true when
-    //! more remain.
-    bool sweepGarbage(int limit);
+    //! Unlinks up to \a limit body files whose rows are gone (tombstones), stopping early once
+    //! \a budgetMs (-1: no limit) is spent; returns true when more remain.
+    bool sweepGarbage(int limit, int budgetMs = -1);
 
     // Statistics: counted in memory, written with the batched hit updates.
     void addCounter(const QString &name, qint64 delta) { m_pendingCounters[name] += delta; }
@@ -117,12 +120,15 @@ private:
     static QString checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
                                class Sha256 *sha, const std::function<bool(qint64)> &onBytes);
     bool ensureCatalogue();
-    int removeBatch(const std::function<std::optional<Catalogue::BatchResult>()> &remove);
+    //! Deletes invalidated entries until *\a total is at most \a target (-1: all of them) or
+    //! \a budgetMs (-1: none) is spent; returns true when more remain.
+    bool reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *total);
     bool evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total);
     qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
+    int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;
     Catalogue m_catalogue;

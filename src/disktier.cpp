@@ -396,7 +396,9 @@ void DiskTier::trimStep()
         m_sweepPending = true;
     }
     if (m_sweepPending) {
-        m_sweepPending = m_store.sweepGarbage(SweepStepBodies);
+        // Entries invalidated by tag first (their bodies join the tombstones), then tombstones.
+        const bool moreInvalidated = m_store.reclaimInvalidated(TrimStepBudgetMs);
+        m_sweepPending = m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs) || moreInvalidated;
         more = more || m_sweepPending;
     }
     if (more)

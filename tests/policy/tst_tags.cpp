@@ -8,6 +8,8 @@
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
 using namespace tiercache;
@@ -46,6 +48,38 @@ QStringList numbered(const QString &prefix, int from, int to)
     return list;
 }
 
+int blobFileCount(const QString &cacheDir)
+{
+    int n = 0;
+    QDirIterator it(cacheDir + QLatin1String("/blobs"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        ++n;
+    }
+    return n;
+}
+
+//! Runs \a sql on the catalogue of \a cacheDir through a connection of its own.
+bool execOnCatalogue(const QString &cacheDir, const QStringList &sql)
+{
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_tags_raw"));
+        db.setDatabaseName(cacheDir + QLatin1String("/catalogue.db"));
+        ok = db.open();
+        for (const QString &statement : sql) {
+            QSqlQuery q(db);
+            if (ok && !q.exec(statement)) {
+                qWarning() << statement << "failed";
+                ok = false;
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tst_tags_raw"));
+    return ok;
+}
+
 const QString Memory = QStringLiteral("memory:?max=4MiB");
 const QString Disk = QStringLiteral("disk:");
 } // namespace
@@ -68,6 +102,9 @@ private Q_SLOTS:
     void softPurgeRevalidates();
     void cacheGroupInvalidationSameOriginOnly();
     void tagsPersistAcrossRestart();
+    void invalidatedEntriesAreReclaimed();
+    void invalidationSurvivesARestartBeforeReclaim();
+    void formatTwoCatalogueIsUpgraded();
     void badTagHeaders_data();
     void badTagHeaders();
 
@@ -449,6 +486,105 @@ void tst_Tags::tagsPersistAcrossRestart()
     QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/c"))).fromCache);
     QCOMPARE(m_server->requestCount("/a"), 2);
     QCOMPARE(m_server->requestCount("/c"), 1);
+}
+
+void tst_Tags::invalidatedEntriesAreReclaimed()
+{
+    // invalidateTag() only records the keys (one small transaction); the rows and bodies are
+    // deleted afterwards, in steps from the event loop. Nothing of them may show meanwhile,
+    // a new version stored meanwhile must survive the deletion, and the byte count must end
+    // where a full recount puts it.
+    QHash<QByteArray, QList<QByteArray>> routes;
+    for (int i = 0; i < 300; ++i)
+        routes.insert("/t" + QByteArray::number(i), {i % 3 == 0 ? "Cache-Tag: third, all" : "Cache-Tag: all"});
+    serve(m_server.get(), routes);
+    for (int i = 0; i < 300; ++i)
+        QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/t%1").arg(i))).finished);
+    QCOMPARE(m_cache->summary().entryCount, 300);
+    const int blobsBefore = blobFileCount(m_dir->path());
+    QCOMPARE(blobsBefore, 300); // "body of /tN": all different
+    const qint64 sizeBefore = m_cache->cacheSize();
+
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("third")), 100);
+    // Gone for every reader at once, before any deferred work ran.
+    QCOMPARE(m_cache->summary().entryCount, 200);
+    QCOMPARE(m_cache->entryCount(), 200);
+    EntryFilter thirds;
+    thirds.tag = QStringLiteral("third");
+    QCOMPARE(m_cache->entryCount(thirds), 0);
+    QCOMPARE(m_cache->entries(thirds, 0, -1).size(), 0);
+    QVERIFY(!tagNames(m_cache->tags()).contains(QStringLiteral("third")));
+    QCOMPARE(m_cache->tags().value(0), (QPair<QString, qint64>(QStringLiteral("all"), 200)));
+    QVERIFY(!m_cache->metaData(m_server->url(QStringLiteral("/t0"))).isValid());
+    QVERIFY(!m_cache->entryInfo(m_server->url(QStringLiteral("/t3"))).isValid());
+    QVERIFY(m_cache->metaData(m_server->url(QStringLiteral("/t1"))).isValid());
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("third")), 0); // already gone
+
+    // A new version of an invalidated URL, stored before the old row is deleted, comes back
+    // with only its own tags (this response carries none).
+    m_server->setHandler([](const RecordedRequest &r) {
+        return Response::ok("new body of " + r.path).header("Cache-Control", "max-age=3600");
+    });
+    Fetched f = fetch(*m_nam, m_server->url(QStringLiteral("/t0")));
+    QCOMPARE(f.body, QByteArray("new body of /t0"));
+    QVERIFY(!f.fromCache);
+    QCOMPARE(m_server->requestCount("/t0"), 2);
+    QVERIFY(m_cache->entryInfo(m_server->url(QStringLiteral("/t0"))).tags.isEmpty());
+    QCOMPARE(m_cache->entryCount(), 201);
+
+    // The deferred deletion: 100 bodies unlinked, the byte count down by what they used.
+    QTRY_COMPARE_WITH_TIMEOUT(blobFileCount(m_dir->path()), blobsBefore - 100 + 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cache->cacheSize() < sizeBefore, 10000);
+    const qint64 sizeAfter = m_cache->cacheSize();
+    m_cache->collectGarbage(); // recounts from the rows
+    QCOMPARE(m_cache->cacheSize(), sizeAfter);
+    QCOMPARE(m_cache->summary().blobCount, 201);
+
+    f = fetch(*m_nam, m_server->url(QStringLiteral("/t0")));
+    QVERIFY(f.fromCache);
+    QCOMPARE(f.body, QByteArray("new body of /t0"));
+    f = fetch(*m_nam, m_server->url(QStringLiteral("/t2")));
+    QVERIFY(f.fromCache);
+    QCOMPARE(f.body, QByteArray("body of /t2"));
+    QCOMPARE(m_server->requestCount("/t2"), 1);
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("all")), 200);
+    QCOMPARE(m_cache->entryCount(), 1);
+}
+
+void tst_Tags::invalidationSurvivesARestartBeforeReclaim()
+{
+    serve(m_server.get(), {{"/a", {"Cache-Tag: x"}}, {"/b", {"Cache-Tag: x"}}, {"/c", {"Cache-Tag: y"}}});
+    for (const char *p : {"/a", "/b", "/c"})
+        fetch(*m_nam, m_server->url(QLatin1String(p)));
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 2);
+    makeCache(); // no event loop ran: the rows are still there, marked
+    QCOMPARE(m_cache->entryCount(), 1);
+    QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
+    QCOMPARE(m_server->requestCount("/a"), 2);
+    QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/c"))).fromCache);
+    // The reopened cache finishes the deletion ("/a" was stored again meanwhile).
+    QTRY_COMPARE_WITH_TIMEOUT(blobFileCount(m_dir->path()), 2, 10000);
+    QCOMPARE(m_cache->entryCount(), 2);
+}
+
+void tst_Tags::formatTwoCatalogueIsUpgraded()
+{
+    // Catalogues written before invalidation was deferred (format 2) are upgraded in place:
+    // entries, tags and bodies are kept.
+    serve(m_server.get(), {{"/a", {"Cache-Tag: x"}}, {"/b", {"Cache-Tag: y"}}});
+    fetch(*m_nam, m_server->url(QStringLiteral("/a")));
+    fetch(*m_nam, m_server->url(QStringLiteral("/b")));
+    m_nam.reset();
+    QVERIFY(execOnCatalogue(m_dir->path(), {QStringLiteral("DROP TABLE invalidated"), QStringLiteral("PRAGMA user_version=2")}));
+    makeCache();
+    QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 1);
+    QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
+    QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/b"))).fromCache);
+    QCOMPARE(m_server->requestCount("/a"), 2);
+    QCOMPARE(m_server->requestCount("/b"), 1);
+    QVERIFY(QFile::exists(m_dir->path() + QLatin1String("/catalogue.db")));
+    QVERIFY(!QFile::exists(m_dir->path() + QLatin1String("/catalogue.db.corrupt")));
 }
 
 void tst_Tags::badTagHeaders_data()
