@@ -228,9 +228,10 @@ bool Catalogue::createSchema()
     // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
     if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
         || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0"))
-        // Once checkpointed, the next writer restarts the log; keep the file from staying at
-        // its high-water size.
-        || !execSql(QStringLiteral("PRAGMA journal_size_limit=16777216"))
+        // Never truncate the log in a COMMIT (journal_size_limit): after a bulk load that
+        // freed gigabytes inside one insert and stalled it for 2 s. The checkpoint thread
+        // restarts and truncates it instead (DiskStore::maintainWal()).
+        || !execSql(QStringLiteral("PRAGMA journal_size_limit=-1"))
         || !execSql(QStringLiteral("PRAGMA cache_size=-16384")))
         return false;
     return true;
@@ -530,7 +531,7 @@ qint64 Catalogue::walSize() const
     return qint64(st.st_size);
 }
 
-void Catalogue::checkpointInBackground(const QString &path)
+void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
 {
     static std::atomic<int> running{0};
     if (running.fetch_add(1) > 0) {
@@ -540,7 +541,7 @@ void Catalogue::checkpointInBackground(const QString &path)
     // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
     // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    std::thread([file] {
+    std::thread([file, reset] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
@@ -555,6 +556,14 @@ void Catalogue::checkpointInBackground(const QString &path)
                 qCDebug(lcCatalogue, "WAL checkpoint of %s left to another process", file.constData());
             else if (rc != SQLITE_OK || logFrames < 0)
                 qCWarning(lcCatalogue, "WAL checkpoint of %s did not run (%s)", file.constData(), sqlite3_errstr(rc));
+            // These hold the write lock while they copy the last frames (the passive pass above
+            // left few) and sync; TRUNCATE then also cuts the file.
+            if (reset != LogReset::None && rc == SQLITE_OK) {
+                const int mode = reset == LogReset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
+                const int trc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
+                if (trc != SQLITE_OK && trc != SQLITE_BUSY)
+                    qCWarning(lcCatalogue, "WAL reset of %s failed (%s)", file.constData(), sqlite3_errstr(trc));
+            }
         }
         sqlite3_close(db);
         running.fetch_sub(1);

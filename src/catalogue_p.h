@@ -124,8 +124,11 @@ public:
     qint64 dataVersion();
     //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
     qint64 walSize() const;
-    //! Checkpoints the WAL of \a path on a worker thread with its own connection.
-    static void checkpointInBackground(const QString &path);
+    enum class LogReset { None, Restart, Truncate };
+    //! Checkpoints the WAL of \a path on a worker thread with its own connection, then (writers
+    //! wait meanwhile) makes the next writer start the log afresh (Restart), and may cut the
+    //! file to nothing too (Truncate).
+    static void checkpointInBackground(const QString &path, LogReset reset);
 
     qint64 totalSize();
     bool addToTotal(qint64 delta);

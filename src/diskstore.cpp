@@ -257,6 +257,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     m_pendingHits.remove(entry.key);
+    m_lastInsert.start();
     return true;
 }
 
@@ -314,11 +315,25 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
     return *total <= target;
 }
 
-void DiskStore::maintainWal()
+bool DiskStore::maintainWal()
 {
     constexpr qint64 CheckpointThreshold = 4 * 1024 * 1024;
-    if (m_catalogue.isOpen() && m_catalogue.walSize() > CheckpointThreshold)
-        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"));
+    // Under a steady stream of commits a passive checkpoint never catches up, so the log is
+    // never restarted and grows (6 GiB over a 200 000-entry bulk load). Beyond this size the
+    // checkpoint thread restarts it, which makes writers wait for the last frames; the file
+    // keeps its size, reused from the start, and is cut back once inserts have paused.
+    constexpr qint64 ResetSize = 32 * 1024 * 1024;
+    constexpr qint64 QuietMs = 2000;
+    if (!m_catalogue.isOpen())
+        return false;
+    const qint64 size = m_catalogue.walSize();
+    if (size <= CheckpointThreshold)
+        return false;
+    const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
+    using Reset = Catalogue::LogReset;
+    const Reset reset = size <= ResetSize ? Reset::None : quiet ? Reset::Truncate : Reset::Restart;
+    Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"), reset);
+    return reset == Reset::Restart;
 }
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)

@@ -5,6 +5,7 @@
 
 #include <tiercache/cacheentryinfo.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QString>
 
@@ -64,8 +65,9 @@ public:
     bool evictTo(qint64 target, int budgetMs);
     //! See Catalogue::dataVersion().
     qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
-    //! Starts a background WAL checkpoint when the log has grown.
-    void maintainWal();
+    //! Starts a background WAL checkpoint when the log has grown; returns true when the file
+    //! is to be cut back later, once inserts pause (call again).
+    bool maintainWal();
     bool clear();
 
     QList<EntryRecord> entries(int offset, int limit);
@@ -128,6 +130,7 @@ private:
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
+    QElapsedTimer m_lastInsert;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;

@@ -57,7 +57,8 @@ DiskTier::DiskTier(QObject *timerParent)
 void DiskTier::flushPending()
 {
     m_store.flushHits();
-    m_store.maintainWal();
+    if (m_store.maintainWal())
+        schedulePendingFlush(); // look again in a second
 }
 
 DiskTier::~DiskTier()

@@ -50,13 +50,22 @@ QStringList numbered(const QString &prefix, int from, int to)
 
 int blobFileCount(const QString &cacheDir)
 {
-    int n = 0;
-    QDirIterator it(cacheDir + QLatin1String("/blobs"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        it.next();
-        ++n;
-    }
-    return n;
+    return int(blobFiles(cacheDir).size());
+}
+
+//! Stores \a body for \a url through the QAbstractNetworkCache API, without an event loop.
+bool store(QAbstractNetworkCache *cache, const QUrl &url, const QByteArray &body)
+{
+    QNetworkCacheMetaData meta;
+    meta.setUrl(url);
+    meta.setSaveToDisk(true);
+    meta.setRawHeaders({{"Content-Length", QByteArray::number(body.size())}, {"Cache-Control", "max-age=3600"}});
+    meta.setExpirationDate(QDateTime::currentDateTimeUtc().addSecs(3600));
+    QIODevice *device = cache->prepare(meta);
+    if (!device || device->write(body) != body.size())
+        return false;
+    cache->insert(device);
+    return true;
 }
 
 //! Runs \a sql on the catalogue of \a cacheDir through a connection of its own.
@@ -105,6 +114,7 @@ private Q_SLOTS:
     void invalidatedEntriesAreReclaimed();
     void invalidationSurvivesARestartBeforeReclaim();
     void formatTwoCatalogueIsUpgraded();
+    void invalidatedEntriesMakeRoomBeforeLiveOnes();
     void badTagHeaders_data();
     void badTagHeaders();
 
@@ -585,6 +595,35 @@ void tst_Tags::formatTwoCatalogueIsUpgraded()
     QCOMPARE(m_server->requestCount("/b"), 1);
     QVERIFY(QFile::exists(m_dir->path() + QLatin1String("/catalogue.db")));
     QVERIFY(!QFile::exists(m_dir->path() + QLatin1String("/catalogue.db.corrupt")));
+}
+
+void tst_Tags::invalidatedEntriesMakeRoomBeforeLiveOnes()
+{
+    // No event loop runs here: the invalidated entries are still on disk when the cache is
+    // full, and the insert that hits the cap must delete them rather than evict live ones.
+    m_cache->setMaximumCacheSize(400 * 1024);
+    m_cache->setTagCallback([](const QUrl &url, const QNetworkCacheMetaData &) {
+        return url.path().startsWith(QLatin1String("/old")) ? QStringList{QStringLiteral("old")} : QStringList();
+    });
+    const auto url = [](const QString &path) { return QUrl(QLatin1String("http://example.test") + path); };
+    const auto body = [](int i) { return QByteArray(30 * 1024, char('a' + i)); };
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(store(m_cache, url(QStringLiteral("/old%1").arg(i)), body(i)));
+        QVERIFY(store(m_cache, url(QStringLiteral("/keep%1").arg(i)), body(10 + i)));
+    }
+    QCOMPARE(m_cache->entryCount(), 10);
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("old")), 5);
+    QCOMPARE(m_cache->entryCount(), 5);
+    // Five more: 15 bodies would not fit, 10 do.
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(store(m_cache, url(QStringLiteral("/new%1").arg(i)), body(20 + i)));
+    QVERIFY(m_cache->cacheSize() <= 400 * 1024);
+    QCOMPARE(m_cache->entryCount(), 10);
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(m_cache->metaData(url(QStringLiteral("/keep%1").arg(i))).isValid());
+        QVERIFY(m_cache->metaData(url(QStringLiteral("/new%1").arg(i))).isValid());
+    }
+    QCOMPARE(m_cache->statistics().evictions, 0);
 }
 
 void tst_Tags::badTagHeaders_data()
