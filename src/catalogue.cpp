@@ -24,6 +24,7 @@ constexpr int ApplicationId = 0x54434331; // "TCC1"
 constexpr int SchemaVersion = 3;
 // Version 2 lacks the invalidated table; it is upgraded in place (see createSchema()).
 constexpr int UpgradableVersion = 2;
+constexpr int BusyTimeoutMs = 10000;
 
 // Entries invalidated by tag but not yet deleted (see Catalogue::invalidateTags()) are
 // invisible to every read.
@@ -136,7 +137,7 @@ bool Catalogue::open(const QString &path, bool *wasReset)
         if (fd >= 0)
             ::close(fd);
         m_db.setDatabaseName(path);
-        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
         if (m_db.open() && createSchema())
             return true;
         if (m_error.isEmpty())
@@ -319,10 +320,23 @@ QSqlQuery &Catalogue::prepared(int id, const char *sql)
     return *slot;
 }
 
-Catalogue::Transaction::Transaction(Catalogue &c) : m_c(c)
+Catalogue::Transaction::Transaction(Catalogue &c, Lock lock) : m_c(c)
 {
     // IMMEDIATE takes the write lock up front, so the running total read inside is current.
-    m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+    sqlite3 *db = lock == Lock::NoWait ? m_c.handle() : nullptr;
+    if (!db) {
+        m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+        return;
+    }
+    sqlite3_busy_timeout(db, 0);
+    QSqlQuery q(m_c.m_db);
+    m_active = q.exec(QStringLiteral("BEGIN IMMEDIATE"));
+    sqlite3_busy_timeout(db, BusyTimeoutMs);
+    if (!m_active) {
+        m_busy = sqlite3_errcode(db) == SQLITE_BUSY || q.lastError().nativeErrorCode() == QLatin1String("5");
+        if (!m_busy)
+            m_c.recordError(q);
+    }
 }
 
 Catalogue::Transaction::~Transaction()
@@ -504,13 +518,18 @@ bool Catalogue::applyHits(const QHash<QString, HitUpdate> &hits)
     return true;
 }
 
+sqlite3 *Catalogue::handle() const
+{
+    const QVariant handle = m_db.isOpen() ? m_db.driver()->handle() : QVariant();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3 *const *>(handle.data());
+}
+
 qint64 Catalogue::dataVersion()
 {
     if (!m_dataVersion) {
-        const QVariant handle = m_db.driver()->handle();
-        if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
-            return -1;
-        sqlite3 *db = *static_cast<sqlite3 *const *>(handle.data());
+        sqlite3 *db = handle();
         if (!db || sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &m_dataVersion, nullptr) != SQLITE_OK) {
             m_dataVersion = nullptr;
             return -1;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tiercache {
@@ -93,14 +94,20 @@ public:
     class Transaction
     {
     public:
-        explicit Transaction(Catalogue &c);
+        //! Wait: blocks up to the busy timeout for the write lock. NoWait: gives up at once if
+        //! another connection (process, checkpoint thread) holds it; busy() then says so, and
+        //! no error is recorded. Background steps use NoWait and are retried later.
+        enum class Lock { Wait, NoWait };
+        explicit Transaction(Catalogue &c, Lock lock = Lock::Wait);
         ~Transaction();
         bool isActive() const { return m_active; }
+        bool busy() const { return m_busy; }
         bool commit();
 
     private:
         Catalogue &m_c;
         bool m_active = false;
+        bool m_busy = false;
     };
 
     //! The entry of \a key, unless it was invalidated (see invalidateTags()).
@@ -195,6 +202,7 @@ public:
 
 private:
     std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
+    sqlite3 *handle() const;
     bool prepareDoomed();
     std::optional<BatchResult> deleteDoomed();
     bool createSchema();

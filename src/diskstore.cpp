@@ -340,10 +340,12 @@ bool DiskStore::evictTo(qint64 target, int budgetMs)
 {
     if (!ensureCatalogue())
         return true;
-    flushHits(); // so that LRU order includes the latest hits
-    Catalogue::Transaction t(m_catalogue);
-    if (!t.isActive())
+    flushHits(Lock::NoWait); // so that LRU order includes the latest hits
+    Catalogue::Transaction t(m_catalogue, Lock::NoWait);
+    if (!t.isActive()) {
+        m_busy = m_busy || t.busy();
         return false;
+    }
     qint64 total = m_catalogue.totalSize();
     const bool reached = evictLocked(target, budgetMs, QString(), &total);
     t.commit();
@@ -401,12 +403,13 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
     h.lastAccessMs = nowMs;
 }
 
-void DiskStore::flushHits()
+void DiskStore::flushHits(Lock lock)
 {
     if ((m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()) || !m_catalogue.isOpen())
         return;
     const qint64 minute = nowMs() / 60000;
-    Catalogue::Transaction t(m_catalogue);
+    Catalogue::Transaction t(m_catalogue, lock);
+    m_busy = m_busy || t.busy(); // kept for the next flush
     if (!t.isActive() || !m_catalogue.applyHits(m_pendingHits)
         || !m_catalogue.addCounters(m_pendingCounters, minute)) {
         return;
@@ -478,9 +481,11 @@ bool DiskStore::reclaimInvalidated(int budgetMs)
     clock.start();
     bool more = false;
     {
-        Catalogue::Transaction t(m_catalogue);
-        if (!t.isActive())
-            return false;
+        Catalogue::Transaction t(m_catalogue, Lock::NoWait);
+        if (!t.isActive()) {
+            m_busy = m_busy || t.busy();
+            return t.busy();
+        }
         const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
         if (!result)
             return false;
@@ -547,9 +552,12 @@ bool DiskStore::sweepGarbage(int limit, int budgetMs)
     if (!ensureCatalogue() || m_catalogue.garbage(1).isEmpty())
         return false; // the common case, answered without taking the write lock
     // Under the write lock, so no writer is between placing a file and committing its row.
-    Catalogue::Transaction t(m_catalogue);
-    if (!t.isActive())
-        return false;
+    // Steps with a budget run from the event loop: they do not wait for the lock.
+    Catalogue::Transaction t(m_catalogue, budgetMs >= 0 ? Lock::NoWait : Lock::Wait);
+    if (!t.isActive()) {
+        m_busy = m_busy || t.busy();
+        return t.busy();
+    }
     const QList<QByteArray> digests = m_catalogue.garbage(limit);
     int swept = 0;
     for (const QByteArray &digest : digests) {

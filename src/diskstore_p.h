@@ -6,6 +6,7 @@
 #include <tiercache/cacheentryinfo.h>
 
 #include <QtCore/QElapsedTimer>
+#include <utility>
 #include <QtCore/QHash>
 #include <QtCore/QString>
 
@@ -57,7 +58,8 @@ public:
 
     void recordHit(const QString &key, qint64 nowMs);
     bool hasPendingHits() const { return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty(); }
-    void flushHits();
+    using Lock = Catalogue::Transaction::Lock;
+    void flushHits(Lock lock = Lock::Wait);
 
     qint64 totalSize();
     //! Evicts least recently used entries until the total is at most \a target, for at most
@@ -68,6 +70,9 @@ public:
     //! Starts a background WAL checkpoint when the log has grown; returns true when the file
     //! is to be cut back later, once inserts pause (call again).
     bool maintainWal();
+    //! Whether a background step (evictTo(), reclaimInvalidated(), a budgeted sweepGarbage(),
+    //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
+    bool takeBusy() { return std::exchange(m_busy, false); }
     bool clear();
 
     QList<EntryRecord> entries(int offset, int limit);
@@ -131,6 +136,7 @@ private:
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
     QElapsedTimer m_lastInsert;
+    bool m_busy = false;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;

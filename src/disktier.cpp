@@ -17,6 +17,7 @@ namespace {
 constexpr int HitFlushIntervalMs = 1000;
 constexpr qint64 ReopenIntervalMs = 1000;
 constexpr int TrimStepBudgetMs = 2;
+constexpr int BusyRetryMs = 20;
 constexpr int SweepStepBodies = 128;
 constexpr qsizetype MaxCachedRows = 4096;
 } // namespace
@@ -56,8 +57,11 @@ DiskTier::DiskTier(QObject *timerParent)
 
 void DiskTier::flushPending()
 {
-    m_store.flushHits();
-    if (m_store.maintainWal())
+    // From the event loop: never wait for the write lock here; what is not written stays
+    // pending for the next flush.
+    m_store.flushHits(DiskStore::Lock::NoWait);
+    const bool busy = m_store.takeBusy();
+    if (m_store.maintainWal() || busy)
         schedulePendingFlush(); // look again in a second
 }
 
@@ -327,7 +331,7 @@ void DiskTier::clear()
 void DiskTier::scheduleTrim()
 {
     if (!m_trimTimer->isActive())
-        m_trimTimer->start();
+        m_trimTimer->start(0);
 }
 
 void DiskTier::schedulePendingFlush()
@@ -402,8 +406,10 @@ void DiskTier::trimStep()
         m_sweepPending = m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs) || moreInvalidated;
         more = more || m_sweepPending;
     }
+    // Another process or the checkpoint thread holding the write lock makes a step give up
+    // at once rather than block the event loop; it is tried again a little later.
     if (more)
-        scheduleTrim();
+        m_trimTimer->start(m_store.takeBusy() ? BusyRetryMs : 0);
 }
 
 } // namespace tiercache

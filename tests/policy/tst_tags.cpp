@@ -7,7 +7,9 @@
 
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void invalidationSurvivesARestartBeforeReclaim();
     void formatTwoCatalogueIsUpgraded();
     void invalidatedEntriesMakeRoomBeforeLiveOnes();
+    void backgroundDeletionNeverWaitsForTheLock();
     void badTagHeaders_data();
     void badTagHeaders();
 
@@ -624,6 +627,46 @@ void tst_Tags::invalidatedEntriesMakeRoomBeforeLiveOnes()
         QVERIFY(m_cache->metaData(url(QStringLiteral("/new%1").arg(i))).isValid());
     }
     QCOMPARE(m_cache->statistics().evictions, 0);
+}
+
+void tst_Tags::backgroundDeletionNeverWaitsForTheLock()
+{
+    // Another process holding the catalogue's write lock must not freeze this one's event
+    // loop: the deletion steps give up at once and come back later (the busy timeout, which
+    // requests do wait for, is 10 s).
+    QHash<QByteArray, QList<QByteArray>> routes;
+    for (int i = 0; i < 40; ++i)
+        routes.insert("/l" + QByteArray::number(i), {"Cache-Tag: x"});
+    serve(m_server.get(), routes);
+    for (int i = 0; i < 40; ++i)
+        QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/l%1").arg(i))).finished);
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 40);
+    QCOMPARE(blobFileCount(m_dir->path()), 40);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_tags_locker"));
+        db.setDatabaseName(m_dir->path() + QLatin1String("/catalogue.db"));
+        QVERIFY(db.open());
+        QSqlQuery lock(db);
+        QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+        QElapsedTimer spin;
+        spin.start();
+        qint64 longestMs = 0;
+        while (spin.elapsed() < 1500) {
+            QElapsedTimer step;
+            step.start();
+            QCoreApplication::processEvents();
+            longestMs = qMax(longestMs, step.elapsed());
+            QThread::msleep(1);
+        }
+        QVERIFY2(longestMs < 1000, qPrintable(QStringLiteral("an event-loop pass took %1 ms").arg(longestMs)));
+        QCOMPARE(blobFileCount(m_dir->path()), 40); // nothing could be deleted meanwhile
+        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+        lock.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tst_tags_locker"));
+    QTRY_COMPARE_WITH_TIMEOUT(blobFileCount(m_dir->path()), 0, 10000);
+    QCOMPARE(m_cache->entryCount(), 0);
 }
 
 void tst_Tags::badTagHeaders_data()
