@@ -25,6 +25,9 @@ constexpr int SchemaVersion = 3;
 // Version 2 lacks the invalidated table; it is upgraded in place (see createSchema()).
 constexpr int UpgradableVersion = 2;
 constexpr int BusyTimeoutMs = 10000;
+constexpr qint64 LogSizeLimit = 32 * 1024 * 1024;
+// How long a restart of the log may hold up writers while it waits for readers.
+constexpr int RestartWaitMs = 20;
 
 // Entries invalidated by tag but not yet deleted (see Catalogue::invalidateTags()) are
 // invisible to every read.
@@ -229,10 +232,11 @@ bool Catalogue::createSchema()
     // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
     if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
         || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0"))
-        // Never truncate the log in a COMMIT (journal_size_limit): after a bulk load that
-        // freed gigabytes inside one insert and stalled it for 2 s. The checkpoint thread
-        // restarts and truncates it instead (DiskStore::maintainWal()).
-        || !execSql(QStringLiteral("PRAGMA journal_size_limit=-1"))
+        // The first COMMIT after a restart of the log cuts the file back to this size. The
+        // checkpoint thread restarts the log before it grows much beyond (DiskStore::
+        // maintainWal()), so that cut is small: after a bulk load with a 6 GiB log it used to
+        // stall an insert for 2 s.
+        || !execSql(QStringLiteral("PRAGMA journal_size_limit=%1").arg(LogSizeLimit))
         || !execSql(QStringLiteral("PRAGMA cache_size=-16384")))
         return false;
     return true;
@@ -550,7 +554,7 @@ qint64 Catalogue::walSize() const
     return qint64(st.st_size);
 }
 
-void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
+void Catalogue::checkpointInBackground(const QString &path, bool restart)
 {
     static std::atomic<int> running{0};
     if (running.fetch_add(1) > 0) {
@@ -560,7 +564,7 @@ void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
     // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
     // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    std::thread([file, reset] {
+    std::thread([file, restart] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
@@ -575,13 +579,15 @@ void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
                 qCDebug(lcCatalogue, "WAL checkpoint of %s left to another process", file.constData());
             else if (rc != SQLITE_OK || logFrames < 0)
                 qCWarning(lcCatalogue, "WAL checkpoint of %s did not run (%s)", file.constData(), sqlite3_errstr(rc));
-            // These hold the write lock while they copy the last frames (the passive pass above
-            // left few) and sync; TRUNCATE then also cuts the file.
-            if (reset != LogReset::None && rc == SQLITE_OK) {
-                const int mode = reset == LogReset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
-                const int trc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
-                if (trc != SQLITE_OK && trc != SQLITE_BUSY)
-                    qCWarning(lcCatalogue, "WAL reset of %s failed (%s)", file.constData(), sqlite3_errstr(trc));
+            // RESTART holds the write lock while it copies the last frames (the passive pass
+            // above left few), syncs and waits for readers of the log; the next writer then
+            // starts the log from its beginning. Readers of another process may keep it
+            // waiting: give up soon rather than hold our writers up, and try next time.
+            if (restart && rc == SQLITE_OK) {
+                sqlite3_busy_timeout(db, RestartWaitMs);
+                const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+                if (rrc != SQLITE_OK && rrc != SQLITE_BUSY)
+                    qCWarning(lcCatalogue, "WAL restart of %s failed (%s)", file.constData(), sqlite3_errstr(rrc));
             }
         }
         sqlite3_close(db);

@@ -131,11 +131,9 @@ public:
     qint64 dataVersion();
     //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
     qint64 walSize() const;
-    enum class LogReset { None, Restart, Truncate };
-    //! Checkpoints the WAL of \a path on a worker thread with its own connection, then (writers
-    //! wait meanwhile) makes the next writer start the log afresh (Restart), and may cut the
-    //! file to nothing too (Truncate).
-    static void checkpointInBackground(const QString &path, LogReset reset);
+    //! Checkpoints the WAL of \a path on a worker thread with its own connection; with
+    //! \a restart, then makes the next writer start the log afresh (writers wait meanwhile).
+    static void checkpointInBackground(const QString &path, bool restart);
 
     qint64 totalSize();
     bool addToTotal(qint64 delta);

@@ -257,7 +257,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     m_pendingHits.remove(entry.key);
-    m_lastInsert.start();
+    maintainWal(); // a stat(); a bulk load must not wait for the once-a-second flush
     return true;
 }
 
@@ -315,32 +315,28 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
     return *total <= target;
 }
 
-bool DiskStore::maintainWal()
+void DiskStore::maintainWal()
 {
-    constexpr qint64 CheckpointThreshold = 4 * 1024 * 1024;
+    constexpr qint64 CheckpointSize = 4 * 1024 * 1024;
     // Under a steady stream of commits a passive checkpoint never catches up, so the log is
     // never restarted and grows (6 GiB over a 200 000-entry bulk load). Beyond this size the
-    // checkpoint thread restarts it, which makes writers wait for the last frames; the file
-    // keeps its size, reused from the start, and is cut back once inserts have paused.
-    constexpr qint64 ResetSize = 32 * 1024 * 1024;
-    constexpr qint64 QuietMs = 2000;
-    if (!m_catalogue.isOpen())
-        return false;
+    // checkpoint thread restarts it, which makes writers wait for the last frames.
+    constexpr qint64 RestartSize = 24 * 1024 * 1024;
+    constexpr qint64 IntervalMs = 100; // not back to back: that slowed a bulk load by a third
+    if (!m_catalogue.isOpen() || (m_lastCheckpoint.isValid() && !m_lastCheckpoint.hasExpired(IntervalMs)))
+        return;
+    m_lastCheckpoint.start();
     const qint64 size = m_catalogue.walSize();
-    if (size <= CheckpointThreshold)
-        return false;
-    const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
-    using Reset = Catalogue::LogReset;
-    const Reset reset = size <= ResetSize ? Reset::None : quiet ? Reset::Truncate : Reset::Restart;
-    Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"), reset);
-    return reset == Reset::Restart;
+    if (size > CheckpointSize)
+        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"), size > RestartSize);
 }
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)
 {
     if (!ensureCatalogue())
         return true;
-    flushHits(Lock::NoWait); // so that LRU order includes the latest hits
+    if (!m_pendingHits.isEmpty())
+        flushHits(Lock::NoWait); // so that LRU order includes the latest hits
     Catalogue::Transaction t(m_catalogue, Lock::NoWait);
     if (!t.isActive()) {
         m_busy = m_busy || t.busy();

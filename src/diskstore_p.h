@@ -5,8 +5,8 @@
 
 #include <tiercache/cacheentryinfo.h>
 
-#include <QtCore/QElapsedTimer>
 #include <utility>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QString>
 
@@ -67,9 +67,8 @@ public:
     bool evictTo(qint64 target, int budgetMs);
     //! See Catalogue::dataVersion().
     qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
-    //! Starts a background WAL checkpoint when the log has grown; returns true when the file
-    //! is to be cut back later, once inserts pause (call again).
-    bool maintainWal();
+    //! Starts a background WAL checkpoint when the log has grown.
+    void maintainWal();
     //! Whether a background step (evictTo(), reclaimInvalidated(), a budgeted sweepGarbage(),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
     bool takeBusy() { return std::exchange(m_busy, false); }
@@ -135,8 +134,8 @@ private:
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
-    QElapsedTimer m_lastInsert;
     bool m_busy = false;
+    QElapsedTimer m_lastCheckpoint;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;

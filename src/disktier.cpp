@@ -60,8 +60,8 @@ void DiskTier::flushPending()
     // From the event loop: never wait for the write lock here; what is not written stays
     // pending for the next flush.
     m_store.flushHits(DiskStore::Lock::NoWait);
-    const bool busy = m_store.takeBusy();
-    if (m_store.maintainWal() || busy)
+    m_store.maintainWal();
+    if (m_store.takeBusy())
         schedulePendingFlush(); // look again in a second
 }
 
@@ -391,21 +391,21 @@ void DiskTier::trimStep()
     const qint64 before = m_store.totalSize();
     if (!m_trimming && before > m_maximumSize - m_maximumSize / 20)
         m_trimming = true;
+    // One kind of work per step, each within the budget: eviction first (the budget is
+    // exceeded), then deletion of invalidated entries, then unlinking of tombstoned bodies.
     bool more = false;
     if (m_trimming) {
         m_trimming = !m_store.evictTo(m_maximumSize - m_maximumSize / 10, TrimStepBudgetMs);
         more = m_trimming;
+        if (m_store.totalSize() != before) {
+            forgetRows();
+            m_sweepPending = true;
+        }
+    } else if (m_sweepPending) {
+        m_sweepPending = m_store.reclaimInvalidated(TrimStepBudgetMs)
+                || m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs);
     }
-    if (m_store.totalSize() != before) {
-        forgetRows();
-        m_sweepPending = true;
-    }
-    if (m_sweepPending) {
-        // Entries invalidated by tag first (their bodies join the tombstones), then tombstones.
-        const bool moreInvalidated = m_store.reclaimInvalidated(TrimStepBudgetMs);
-        m_sweepPending = m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs) || moreInvalidated;
-        more = more || m_sweepPending;
-    }
+    more = more || m_sweepPending;
     // Another process or the checkpoint thread holding the write lock makes a step give up
     // at once rather than block the event loop; it is tried again a little later.
     if (more)
