@@ -541,15 +541,14 @@ int DiskStore::expireKeys(const QStringList &keys)
     return t.isActive() && m_catalogue.expireKeys(keys) && t.commit() ? int(keys.size()) : 0;
 }
 
-bool DiskStore::sweepGarbage(int limit, int budgetMs)
+bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
 {
     QElapsedTimer clock;
     clock.start();
     if (!ensureCatalogue() || m_catalogue.garbage(1).isEmpty())
         return false; // the common case, answered without taking the write lock
     // Under the write lock, so no writer is between placing a file and committing its row.
-    // Steps with a budget run from the event loop: they do not wait for the lock.
-    Catalogue::Transaction t(m_catalogue, budgetMs >= 0 ? Lock::NoWait : Lock::Wait);
+    Catalogue::Transaction t(m_catalogue, lock);
     if (!t.isActive()) {
         m_busy = m_busy || t.busy();
         return t.busy();

@@ -69,7 +69,7 @@ public:
     qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
     //! Starts a background WAL checkpoint when the log has grown.
     void maintainWal();
-    //! Whether a background step (evictTo(), reclaimInvalidated(), a budgeted sweepGarbage(),
+    //! Whether a background step (evictTo(), reclaimInvalidated(), sweepGarbage(Lock::NoWait),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
     bool takeBusy() { return std::exchange(m_busy, false); }
     bool clear();
@@ -100,8 +100,9 @@ public:
     //! Marks \a keys stale in one transaction; returns how many existed.
     int expireKeys(const QStringList &keys);
     //! Unlinks up to \a limit body files whose rows are gone (tombstones), stopping early once
-    //! \a budgetMs (-1: no limit) is spent; returns true when more remain.
-    bool sweepGarbage(int limit, int budgetMs = -1);
+    //! \a budgetMs (-1: no limit) is spent; returns true when more remain (or, with
+    //! Lock::NoWait, when the write lock was taken).
+    bool sweepGarbage(int limit, int budgetMs = -1, Lock lock = Lock::Wait);
 
     // Statistics: counted in memory, written with the batched hit updates.
     void addCounter(const QString &name, qint64 delta) { m_pendingCounters[name] += delta; }

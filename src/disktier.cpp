@@ -18,6 +18,8 @@ constexpr int HitFlushIntervalMs = 1000;
 constexpr qint64 ReopenIntervalMs = 1000;
 constexpr int TrimStepBudgetMs = 2;
 constexpr int BusyRetryMs = 20;
+constexpr int ExitSweepBodies = 1024;
+constexpr int ExitSweepBudgetMs = 100;
 constexpr int SweepStepBodies = 128;
 constexpr qsizetype MaxCachedRows = 4096;
 } // namespace
@@ -70,6 +72,10 @@ DiskTier::~DiskTier()
     delete m_hitFlushTimer; // children of the cache, but they must not outlive this tier
     delete m_trimTimer;
     forgetLookup();
+    // Steps of the event loop may have left bodies to unlink (they give up when another
+    // process holds the lock): do a bounded share now rather than leave them to the next user.
+    if (m_store.isOpen())
+        m_store.sweepGarbage(ExitSweepBodies, ExitSweepBudgetMs);
     m_store.close();
 }
 
@@ -403,7 +409,7 @@ void DiskTier::trimStep()
         }
     } else if (m_sweepPending) {
         m_sweepPending = m_store.reclaimInvalidated(TrimStepBudgetMs)
-                || m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs);
+                || m_store.sweepGarbage(SweepStepBodies, TrimStepBudgetMs, DiskStore::Lock::NoWait);
     }
     more = more || m_sweepPending;
     // Another process or the checkpoint thread holding the write lock makes a step give up
