@@ -82,6 +82,8 @@ Store::Store(const Options &options) : m_options(options)
 
 Store::~Store()
 {
+    if (m_db.isOpen())
+        flushTouches();
     m_statements.clear(); // no statement may outlive the connection
     if (m_db.isValid()) {
         m_db.close();
@@ -341,10 +343,33 @@ bool Store::hasAllChunks(const Entry &entry)
 
 void Store::touch(const QString &key)
 {
-    QSqlQuery &q = statement("UPDATE entries SET last_access = ? WHERE key = ?");
-    q.addBindValue(nowMs());
-    q.addBindValue(key);
-    q.exec(); // recency is a hint: losing it to a busy database is fine
+    // Batched: a hit costs no write of its own (it used to be a committed UPDATE, 57 µs).
+    m_touches.insert(key, nowMs());
+    if (m_touches.size() >= TouchBatch || !m_touchClock.isValid() || m_touchClock.hasExpired(TouchFlushMs))
+        flushTouches();
+}
+
+void Store::flushTouches()
+{
+    m_touchClock.start();
+    if (m_touches.isEmpty())
+        return;
+    if (begin()) {
+        applyTouches();
+        commit();
+    }
+    m_touches.clear(); // recency is a hint: losing it to a busy database is fine
+}
+
+void Store::applyTouches()
+{
+    QSqlQuery &q = statement("UPDATE entries SET last_access = max(last_access, ?) WHERE key = ?");
+    for (auto it = m_touches.cbegin(); it != m_touches.cend(); ++it) {
+        q.addBindValue(it.value());
+        q.addBindValue(it.key());
+        q.exec();
+    }
+    m_touches.clear();
 }
 
 bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data, QString *reason)
@@ -491,6 +516,7 @@ bool Store::dropGeneration(qint64 generation)
 
 bool Store::evict(const QString &keep)
 {
+    applyTouches(); // inside the caller's transaction: the LRU order includes the latest hits
     for (;;) {
         const qint64 total = totalSize();
         if (total < 0)
@@ -576,6 +602,7 @@ bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &meta
 
 void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
 {
+    flushTouches();
     // Pages of rows, most recent first, each page read completely before the visitor runs:
     // memory stays bounded and the visitor may call back into the tier (remove, lookup).
     qint64 afterAccess = std::numeric_limits<qint64>::max();
@@ -635,6 +662,7 @@ qint64 Store::totalSize()
 
 void Store::clear()
 {
+    m_touches.clear();
     if (!begin())
         return;
     // Pinned generations survive as retired ones so that bodies being read stay intact.

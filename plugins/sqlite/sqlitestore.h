@@ -3,6 +3,7 @@
 
 #include <tiercache/tier.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSet>
@@ -81,7 +82,10 @@ public:
     Entry entry(const QString &key, bool withMetaData);
     //! Whether all chunks of \a entry exist (an index-only count, no body bytes are read).
     bool hasAllChunks(const Entry &entry);
+    //! Records a hit for the LRU order; written in batches (every 256 hits or second, before
+    //! an eviction or a listing, at close).
     void touch(const QString &key);
+    void flushTouches();
 
     //! Reads and verifies chunk \a seq of \a generation. Returns false with \a reason set when
     //! the chunk is missing, short or does not match its checksum.
@@ -125,12 +129,17 @@ private:
     //! Deletes the chunks of a generation that is no longer shown, unless a reader pins it.
     bool dropGeneration(qint64 generation);
     bool evict(const QString &keep);
+    void applyTouches(); // inside a transaction
 
     Options m_options;
     QString m_connectionName;
     QSqlDatabase m_db;
     QString m_error;
     std::unordered_map<const char *, std::unique_ptr<QSqlQuery>> m_statements;
+    static constexpr int TouchBatch = 256;
+    static constexpr qint64 TouchFlushMs = 1000;
+    QHash<QString, qint64> m_touches; // key -> last access (ms), not yet written
+    QElapsedTimer m_touchClock;
     QHash<qint64, int> m_pins;
     QSet<qint64> m_retired; // dropped while pinned: delete when unpinned
     QSet<qint64> m_retiring; // dropped in the open transaction: retired if it commits

@@ -183,6 +183,7 @@ private Q_SLOTS:
     void enumerate();
     void clear();
     void sizeAndLruEviction();
+    void batchedHitsStillOrderEviction();
     void maxEntryIsRefused();
     void persistsAcrossReopen();
     void readerKeepsOldBodyDuringReplace();
@@ -399,6 +400,28 @@ void tst_SqliteTier::clear()
     // Still usable.
     QVERIFY(put(*tier, QStringLiteral("http://example.com/3"), "three"));
     QCOMPARE(readAll(*tier, QStringLiteral("http://example.com/3")), QByteArray("three"));
+}
+
+void tst_SqliteTier::batchedHitsStillOrderEviction()
+{
+    // Hits are written in batches (every 256 hits or second); an eviction must still see the
+    // ones not written yet.
+    auto tier = create(QStringLiteral("&max=200KiB&max_entry=100KiB"));
+    QVERIFY(tier);
+    const auto key = [](const char *name) { return QStringLiteral("http://example.com/batch/") + QLatin1String(name); };
+    for (const char *name : {"a", "b", "c"}) {
+        QVERIFY(put(*tier, key(name), pattern(60000, name[0])));
+        QTest::qWait(5);
+    }
+    QCOMPARE(readAll(*tier, key("a")), pattern(60000, 'a')); // the first hit is written at once
+    QTest::qWait(5);
+    QCOMPARE(readAll(*tier, key("b")), pattern(60000, 'b')); // this one waits in the batch
+    QTest::qWait(5);
+    QVERIFY(put(*tier, key("d"), pattern(60000, 'd')));
+    QVERIFY(tier->lookup(key("a")).isValid());
+    QVERIFY(tier->lookup(key("b")).isValid());
+    QVERIFY(!tier->lookup(key("c")).isValid()); // the least recently used, counting b's hit
+    QVERIFY(tier->lookup(key("d")).isValid());
 }
 
 void tst_SqliteTier::sizeAndLruEviction()
