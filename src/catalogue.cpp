@@ -25,9 +25,21 @@ constexpr int SchemaVersion = 3;
 // Version 2 lacks the invalidated table; it is upgraded in place (see createSchema()).
 constexpr int UpgradableVersion = 2;
 constexpr int BusyTimeoutMs = 10000;
-constexpr qint64 LogSizeLimit = 32 * 1024 * 1024;
 // How long a restart of the log may hold up writers while it waits for readers.
 constexpr int RestartWaitMs = 20;
+// A log holding more than this is restarted even while writers are busy (see DiskStore::maintainWal()).
+constexpr qint64 RestartLogBytes = 64 * 1024 * 1024;
+constexpr qint64 WalFrameHeader = 24;
+
+qint64 pageSize(sqlite3 *db)
+{
+    sqlite3_stmt *st = nullptr;
+    qint64 size = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        size = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return size;
+}
 
 // Entries invalidated by tag but not yet deleted (see Catalogue::invalidateTags()) are
 // invisible to every read.
@@ -232,11 +244,10 @@ bool Catalogue::createSchema()
     // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
     if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
         || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0"))
-        // The first COMMIT after a restart of the log cuts the file back to this size. The
-        // checkpoint thread restarts the log before it grows much beyond (DiskStore::
-        // maintainWal()), so that cut is small: after a bulk load with a 6 GiB log it used to
-        // stall an insert for 2 s.
-        || !execSql(QStringLiteral("PRAGMA journal_size_limit=%1").arg(LogSizeLimit))
+        // Never cut the log file back in a COMMIT (journal_size_limit): after a bulk load with
+        // a 6 GiB log that stalled an insert for 2 s. The checkpoint thread does it once
+        // inserts pause (DiskStore::maintainWal()).
+        || !execSql(QStringLiteral("PRAGMA journal_size_limit=-1"))
         || !execSql(QStringLiteral("PRAGMA cache_size=-16384")))
         return false;
     return true;
@@ -554,7 +565,7 @@ qint64 Catalogue::walSize() const
     return qint64(st.st_size);
 }
 
-void Catalogue::checkpointInBackground(const QString &path, bool restart)
+void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
 {
     static std::atomic<int> running{0};
     if (running.fetch_add(1) > 0) {
@@ -564,7 +575,7 @@ void Catalogue::checkpointInBackground(const QString &path, bool restart)
     // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
     // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    std::thread([file, restart] {
+    std::thread([file, reset] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
@@ -579,13 +590,18 @@ void Catalogue::checkpointInBackground(const QString &path, bool restart)
                 qCDebug(lcCatalogue, "WAL checkpoint of %s left to another process", file.constData());
             else if (rc != SQLITE_OK || logFrames < 0)
                 qCWarning(lcCatalogue, "WAL checkpoint of %s did not run (%s)", file.constData(), sqlite3_errstr(rc));
-            // RESTART holds the write lock while it copies the last frames (the passive pass
-            // above left few), syncs and waits for readers of the log; the next writer then
-            // starts the log from its beginning. Readers of another process may keep it
-            // waiting: give up soon rather than hold our writers up, and try next time.
-            if (restart && rc == SQLITE_OK) {
+            // RESTART and TRUNCATE hold the write lock while they copy the last frames (the
+            // passive pass above left few), sync and wait for readers of the log; the next
+            // writer then starts the log from its beginning. Readers of another process may
+            // keep them waiting: give up soon rather than hold our writers up, try next time.
+            // A restart is only worth that when the log holds much; the size of the file says
+            // nothing, it keeps its high-water mark.
+            const qint64 logBytes = qint64(logFrames) * (pageSize(db) + WalFrameHeader);
+            if (rc == SQLITE_OK
+                && (reset == LogReset::Truncate || (reset == LogReset::Restart && logBytes > RestartLogBytes))) {
                 sqlite3_busy_timeout(db, RestartWaitMs);
-                const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+                const int mode = reset == LogReset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
+                const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
                 if (rrc != SQLITE_OK && rrc != SQLITE_BUSY)
                     qCWarning(lcCatalogue, "WAL restart of %s failed (%s)", file.constData(), sqlite3_errstr(rrc));
             }

@@ -131,9 +131,11 @@ public:
     qint64 dataVersion();
     //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
     qint64 walSize() const;
-    //! Checkpoints the WAL of \a path on a worker thread with its own connection; with
-    //! \a restart, then makes the next writer start the log afresh (writers wait meanwhile).
-    static void checkpointInBackground(const QString &path, bool restart);
+    enum class LogReset { None, Restart, Truncate };
+    //! Checkpoints the WAL of \a path on a worker thread with its own connection; then (writers
+    //! wait meanwhile) with Restart, if the log holds more than 64 MiB, makes the next writer
+    //! start it afresh, and with Truncate also cuts the file to nothing.
+    static void checkpointInBackground(const QString &path, LogReset reset);
 
     qint64 totalSize();
     bool addToTotal(qint64 delta);

@@ -257,6 +257,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     m_pendingHits.remove(entry.key);
+    m_lastInsert.start();
     maintainWal(); // a stat(); a bulk load must not wait for the once-a-second flush
     return true;
 }
@@ -315,20 +316,31 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
     return *total <= target;
 }
 
-void DiskStore::maintainWal()
+bool DiskStore::maintainWal()
 {
     constexpr qint64 CheckpointSize = 4 * 1024 * 1024;
-    // Under a steady stream of commits a passive checkpoint never catches up, so the log is
-    // never restarted and grows (6 GiB over a 200 000-entry bulk load). Beyond this size the
-    // checkpoint thread restarts it, which makes writers wait for the last frames.
-    constexpr qint64 RestartSize = 24 * 1024 * 1024;
-    constexpr qint64 IntervalMs = 100; // not back to back: that slowed a bulk load by a third
-    if (!m_catalogue.isOpen() || (m_lastCheckpoint.isValid() && !m_lastCheckpoint.hasExpired(IntervalMs)))
-        return;
-    m_lastCheckpoint.start();
+    // Passive checkpoints never hold anyone up; with pauses between writes they catch up and
+    // the next writer starts the log afresh. Under a steady stream of commits they never
+    // catch up and the log grows (6 GiB over a 200 000-entry bulk load): the checkpoint
+    // thread then restarts it (Catalogue::checkpointInBackground()), making writers wait for
+    // the last frames and a sync. The file keeps its high-water size until inserts have
+    // paused; then it is cut back.
+    constexpr qint64 TruncateSize = 16 * 1024 * 1024;
+    constexpr qint64 QuietMs = 2000;
+    // Not back to back (that slowed a bulk load by a third); once a second let the log reach
+    // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
+    constexpr qint64 IntervalMs = 100;
+    if (!m_catalogue.isOpen())
+        return false;
     const qint64 size = m_catalogue.walSize();
-    if (size > CheckpointSize)
-        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"), size > RestartSize);
+    const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
+    if (size > CheckpointSize && (!m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs))) {
+        m_lastCheckpoint.start();
+        using Reset = Catalogue::LogReset;
+        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"),
+                                          size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart);
+    }
+    return size > TruncateSize && !quiet; // to be cut back once inserts pause
 }
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)

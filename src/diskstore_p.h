@@ -67,8 +67,9 @@ public:
     bool evictTo(qint64 target, int budgetMs);
     //! See Catalogue::dataVersion().
     qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
-    //! Starts a background WAL checkpoint when the log has grown.
-    void maintainWal();
+    //! Starts a background WAL checkpoint when the log has grown; returns true when the file
+    //! is to be cut back once inserts pause (call again later).
+    bool maintainWal();
     //! Whether a background step (evictTo(), reclaimInvalidated(), sweepGarbage(Lock::NoWait),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
     bool takeBusy() { return std::exchange(m_busy, false); }
@@ -137,6 +138,7 @@ private:
     bool setError(const QString &message);
     bool m_busy = false;
     QElapsedTimer m_lastCheckpoint;
+    QElapsedTimer m_lastInsert;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;

@@ -62,8 +62,8 @@ void DiskTier::flushPending()
     // From the event loop: never wait for the write lock here; what is not written stays
     // pending for the next flush.
     m_store.flushHits(DiskStore::Lock::NoWait);
-    m_store.maintainWal();
-    if (m_store.takeBusy())
+    const bool walLater = m_store.maintainWal();
+    if (m_store.takeBusy() || walLater)
         schedulePendingFlush(); // look again in a second
 }
 
