@@ -349,7 +349,9 @@ Catalogue::Transaction::Transaction(Catalogue &c, Lock lock) : m_c(c)
     sqlite3_busy_timeout(db, BusyTimeoutMs);
     if (!m_active) {
         m_busy = sqlite3_errcode(db) == SQLITE_BUSY || q.lastError().nativeErrorCode() == QLatin1String("5");
-        if (!m_busy)
+        if (m_busy)
+            m_c.m_lockWasBusy = true;
+        else
             m_c.recordError(q);
     }
 }
@@ -597,8 +599,7 @@ void Catalogue::checkpointInBackground(const QString &path, LogReset reset)
             // A restart is only worth that when the log holds much; the size of the file says
             // nothing, it keeps its high-water mark.
             const qint64 logBytes = qint64(logFrames) * (pageSize(db) + WalFrameHeader);
-            if (rc == SQLITE_OK
-                && (reset == LogReset::Truncate || (reset == LogReset::Restart && logBytes > RestartLogBytes))) {
+            if (rc == SQLITE_OK && (reset == LogReset::Truncate || logBytes > RestartLogBytes)) {
                 sqlite3_busy_timeout(db, RestartWaitMs);
                 const int mode = reset == LogReset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
                 const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
@@ -741,7 +742,7 @@ QList<QByteArray> Catalogue::garbage(int limit)
 }
 
 namespace {
-QString placeholders(qsizetype n);
+void prepareWithList(QSqlQuery &q, const char *sql, const QStringList &values);
 } // namespace
 
 bool Catalogue::prepareDoomed()
@@ -783,20 +784,14 @@ std::optional<qint64> Catalogue::invalidateTags(const QStringList &tags)
     // sequential read of the tag index and a small append; reads skip these keys from now
     // on, and deleteInvalidated() removes the rows in short steps.
     QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT count(*) FROM entries e WHERE e.key IN (SELECT key FROM tags WHERE tag IN (%1))"
-                             " AND" TC_LIVE("e"))
-                      .arg(placeholders(tags.size())));
-    for (qsizetype i = 0; i < tags.size(); ++i)
-        q.bindValue(int(i), tags[i]);
+    prepareWithList(q, "SELECT count(*) FROM entries e WHERE e.key IN (SELECT key FROM tags WHERE tag IN (%1))"
+                       " AND" TC_LIVE("e"), tags);
     if (!exec(q) || !q.next())
         return std::nullopt;
     const qint64 affected = q.value(0).toLongLong();
     q.finish();
     QSqlQuery ins(m_db);
-    ins.prepare(QStringLiteral("INSERT OR IGNORE INTO invalidated (key) SELECT key FROM tags WHERE tag IN (%1)")
-                        .arg(placeholders(tags.size())));
-    for (qsizetype i = 0; i < tags.size(); ++i)
-        ins.bindValue(int(i), tags[i]);
+    prepareWithList(ins, "INSERT OR IGNORE INTO invalidated (key) SELECT key FROM tags WHERE tag IN (%1)", tags);
     if (!exec(ins))
         return std::nullopt;
     return affected;
@@ -892,6 +887,14 @@ QString placeholders(qsizetype n)
         p += i ? QLatin1String(", ?") : QLatin1String("?");
     return p;
 }
+
+//! Prepares \a sql with its %1 replaced by one placeholder per value, and binds \a values.
+void prepareWithList(QSqlQuery &q, const char *sql, const QStringList &values)
+{
+    q.prepare(QLatin1String(sql).arg(placeholders(values.size())));
+    for (qsizetype i = 0; i < values.size(); ++i)
+        q.bindValue(int(i), values[i]);
+}
 } // namespace
 
 QStringList Catalogue::keysForTags(const QStringList &tags)
@@ -901,10 +904,7 @@ QStringList Catalogue::keysForTags(const QStringList &tags)
         return keys;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT DISTINCT key FROM tags t WHERE tag IN (%1) AND" TC_LIVE("t"))
-                      .arg(placeholders(tags.size())));
-    for (qsizetype i = 0; i < tags.size(); ++i)
-        q.bindValue(int(i), tags[i]);
+    prepareWithList(q, "SELECT DISTINCT key FROM tags t WHERE tag IN (%1) AND" TC_LIVE("t"), tags);
     if (!exec(q))
         return keys;
     while (q.next())

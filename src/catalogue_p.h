@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -131,7 +132,7 @@ public:
     qint64 dataVersion();
     //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
     qint64 walSize() const;
-    enum class LogReset { None, Restart, Truncate };
+    enum class LogReset { Restart, Truncate };
     //! Checkpoints the WAL of \a path on a worker thread with its own connection; then (writers
     //! wait meanwhile) with Restart, if the log holds more than 64 MiB, makes the next writer
     //! start it afresh, and with Truncate also cuts the file to nothing.
@@ -166,6 +167,8 @@ public:
     //! transaction.
     std::optional<qint64> invalidateTags(const QStringList &tags);
     bool hasInvalidated();
+    //! Whether a Transaction with Lock::NoWait gave up on the lock since the last call.
+    bool takeLockWasBusy() { return std::exchange(m_lockWasBusy, false); }
     //! Deletes up to \a limit invalidated entries like deleteEntriesBatch() does.
     std::optional<BatchResult> deleteInvalidated(int limit);
     //! clearAll(), with every body file turned into a tombstone.
@@ -219,6 +222,7 @@ private:
     QString m_error;
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
+    bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
 };
 
 } // namespace tiercache

@@ -350,10 +350,8 @@ bool DiskStore::evictTo(qint64 target, int budgetMs)
     if (!m_pendingHits.isEmpty())
         flushHits(Lock::NoWait); // so that LRU order includes the latest hits
     Catalogue::Transaction t(m_catalogue, Lock::NoWait);
-    if (!t.isActive()) {
-        m_busy = m_busy || t.busy();
+    if (!t.isActive())
         return false;
-    }
     qint64 total = m_catalogue.totalSize();
     const bool reached = evictLocked(target, budgetMs, QString(), &total);
     t.commit();
@@ -416,8 +414,7 @@ void DiskStore::flushHits(Lock lock)
     if ((m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()) || !m_catalogue.isOpen())
         return;
     const qint64 minute = nowMs() / 60000;
-    Catalogue::Transaction t(m_catalogue, lock);
-    m_busy = m_busy || t.busy(); // kept for the next flush
+    Catalogue::Transaction t(m_catalogue, lock); // what is not written stays for the next flush
     if (!t.isActive() || !m_catalogue.applyHits(m_pendingHits)
         || !m_catalogue.addCounters(m_pendingCounters, minute)) {
         return;
@@ -490,17 +487,13 @@ bool DiskStore::reclaimInvalidated(int budgetMs)
     bool more = false;
     {
         Catalogue::Transaction t(m_catalogue, Lock::NoWait);
-        if (!t.isActive()) {
-            m_busy = m_busy || t.busy();
+        if (!t.isActive())
             return t.busy();
-        }
-        const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
-        if (!result)
+        qint64 total = 0; // not needed here
+        const std::optional<bool> left = reclaimBatchLocked(&total);
+        if (!left || !t.commit())
             return false;
-        m_catalogue.addToTotal(-result->freedBytes);
-        more = m_catalogue.hasInvalidated();
-        if (!t.commit())
-            return false;
+        more = *left;
     }
     // One batch per call, sized so that the next one, COMMIT included, takes about the budget:
     // scattered rows cost more per row in a large catalogue than in a small one.
@@ -510,17 +503,23 @@ bool DiskStore::reclaimInvalidated(int budgetMs)
     return more;
 }
 
+std::optional<bool> DiskStore::reclaimBatchLocked(qint64 *total)
+{
+    const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
+    if (!result)
+        return std::nullopt;
+    m_catalogue.addToTotal(-result->freedBytes);
+    *total -= result->freedBytes;
+    return m_catalogue.hasInvalidated();
+}
+
 bool DiskStore::reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *total)
 {
     QElapsedTimer clock;
     clock.start();
     for (;;) {
-        const auto result = m_catalogue.deleteInvalidated(m_reclaimBatch);
-        if (!result)
-            return false;
-        m_catalogue.addToTotal(-result->freedBytes);
-        *total -= result->freedBytes;
-        if (!m_catalogue.hasInvalidated())
+        const std::optional<bool> more = reclaimBatchLocked(total);
+        if (!more || !*more)
             return false;
         if ((target >= 0 && *total <= target) || (budgetMs >= 0 && clock.hasExpired(budgetMs)))
             return true;
@@ -561,10 +560,8 @@ bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
         return false; // the common case, answered without taking the write lock
     // Under the write lock, so no writer is between placing a file and committing its row.
     Catalogue::Transaction t(m_catalogue, lock);
-    if (!t.isActive()) {
-        m_busy = m_busy || t.busy();
+    if (!t.isActive())
         return t.busy();
-    }
     const QList<QByteArray> digests = m_catalogue.garbage(limit);
     int swept = 0;
     for (const QByteArray &digest : digests) {

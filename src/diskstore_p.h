@@ -5,7 +5,6 @@
 
 #include <tiercache/cacheentryinfo.h>
 
-#include <utility>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QString>
@@ -72,7 +71,7 @@ public:
     bool maintainWal();
     //! Whether a background step (evictTo(), reclaimInvalidated(), sweepGarbage(Lock::NoWait),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
-    bool takeBusy() { return std::exchange(m_busy, false); }
+    bool takeBusy() { return m_catalogue.takeLockWasBusy(); }
     bool clear();
 
     QList<EntryRecord> entries(int offset, int limit);
@@ -131,12 +130,13 @@ private:
     //! Deletes invalidated entries until *\a total is at most \a target (-1: all of them) or
     //! \a budgetMs (-1: none) is spent; returns true when more remain.
     bool reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *total);
+    //! One batch of reclaimInvalidatedLocked(); whether invalidated entries remain, nullopt on error.
+    std::optional<bool> reclaimBatchLocked(qint64 *total);
     bool evictLocked(qint64 target, int budgetMs, const QString &keep, qint64 *total);
     qint64 dropEntryLocked(const QString &key, const QByteArray &digest, qint64 rowSize);
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
-    bool m_busy = false;
     QElapsedTimer m_lastCheckpoint;
     QElapsedTimer m_lastInsert;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget

@@ -11,6 +11,7 @@
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
@@ -70,26 +71,35 @@ bool store(QAbstractNetworkCache *cache, const QUrl &url, const QByteArray &body
     return true;
 }
 
-//! Runs \a sql on the catalogue of \a cacheDir through a connection of its own.
-bool execOnCatalogue(const QString &cacheDir, const QStringList &sql)
+//! A connection of the test's own to the catalogue of a cache directory, as another process
+//! (or a tool) would have; statements run on it keep their transaction between calls.
+class RawCatalogue
 {
-    bool ok = true;
+public:
+    explicit RawCatalogue(const QString &cacheDir)
+        : m_db(QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_tags_raw")))
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_tags_raw"));
-        db.setDatabaseName(cacheDir + QLatin1String("/catalogue.db"));
-        ok = db.open();
-        for (const QString &statement : sql) {
-            QSqlQuery q(db);
-            if (ok && !q.exec(statement)) {
-                qWarning() << statement << "failed";
-                ok = false;
-            }
-        }
-        db.close();
+        m_db.setDatabaseName(cacheDir + QLatin1String("/catalogue.db"));
+        m_db.open();
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("tst_tags_raw"));
-    return ok;
-}
+    ~RawCatalogue()
+    {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("tst_tags_raw"));
+    }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery q(m_db);
+        if (q.exec(sql))
+            return true;
+        qWarning() << sql << "failed:" << q.lastError().text();
+        return false;
+    }
+
+private:
+    QSqlDatabase m_db;
+};
 
 const QString Memory = QStringLiteral("memory:?max=4MiB");
 const QString Disk = QStringLiteral("disk:");
@@ -588,7 +598,11 @@ void tst_Tags::formatTwoCatalogueIsUpgraded()
     fetch(*m_nam, m_server->url(QStringLiteral("/a")));
     fetch(*m_nam, m_server->url(QStringLiteral("/b")));
     m_nam.reset();
-    QVERIFY(execOnCatalogue(m_dir->path(), {QStringLiteral("DROP TABLE invalidated"), QStringLiteral("PRAGMA user_version=2")}));
+    {
+        RawCatalogue raw(m_dir->path());
+        QVERIFY(raw.exec(QStringLiteral("DROP TABLE invalidated")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=2")));
+    }
     makeCache();
     QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 1);
@@ -643,11 +657,8 @@ void tst_Tags::backgroundDeletionNeverWaitsForTheLock()
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 40);
     QCOMPARE(blobFileCount(m_dir->path()), 40);
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_tags_locker"));
-        db.setDatabaseName(m_dir->path() + QLatin1String("/catalogue.db"));
-        QVERIFY(db.open());
-        QSqlQuery lock(db);
-        QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+        RawCatalogue locker(m_dir->path());
+        QVERIFY(locker.exec(QStringLiteral("BEGIN IMMEDIATE")));
         QElapsedTimer spin;
         spin.start();
         qint64 longestMs = 0;
@@ -660,11 +671,8 @@ void tst_Tags::backgroundDeletionNeverWaitsForTheLock()
         }
         QVERIFY2(longestMs < 1000, qPrintable(QStringLiteral("an event-loop pass took %1 ms").arg(longestMs)));
         QCOMPARE(blobFileCount(m_dir->path()), 40); // nothing could be deleted meanwhile
-        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
-        lock.finish();
-        db.close();
+        QVERIFY(locker.exec(QStringLiteral("ROLLBACK")));
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("tst_tags_locker"));
     QTRY_COMPARE_WITH_TIMEOUT(blobFileCount(m_dir->path()), 0, 10000);
     QCOMPARE(m_cache->entryCount(), 0);
 }
