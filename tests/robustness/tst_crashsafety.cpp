@@ -8,6 +8,7 @@
 #include "robustutil.h"
 
 #include <limits>
+#include <QtCore/QFileInfo>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
@@ -190,6 +191,7 @@ private Q_SLOTS:
     void killLoopKeepsEntriesIntact();
     void killMidTransactionKeepsCommittedBodies_data();
     void killMidTransactionKeepsCommittedBodies();
+    void logIsCutBackOnceInsertsPause();
 
 private:
     struct Totals
@@ -482,6 +484,32 @@ int main(int argc, char *argv[])
     tst_CrashSafety test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
+}
+
+void tst_CrashSafety::logIsCutBackOnceInsertsPause()
+{
+    // A steady stream of inserts grows the catalogue's write-ahead log (passive checkpoints
+    // never catch up, so it never restarts). Once inserts pause, the file must not stay at its
+    // high-water size; no insert may have paid for cutting it back either (no COMMIT does).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    NetworkCache cache;
+    cache.setCacheDirectory(dir.path());
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    QRandomGenerator rng(m_seed);
+    const QString wal = dir.path() + QLatin1String("/catalogue.db-wal");
+    constexpr qint64 Grown = 24 * 1024 * 1024;
+    qint64 largest = 0;
+    int inserts = 0;
+    for (; inserts < 50000 && largest <= Grown; ++inserts) {
+        insertSmall(cache, bulkUrl(inserts), rng);
+        largest = qMax(largest, QFileInfo(wal).size());
+    }
+    qInfo("%d inserts grew the log to %lld bytes", inserts, largest);
+    QVERIFY2(largest > Grown, "the log never grew: nothing to check");
+    QTRY_VERIFY2_WITH_TIMEOUT(QFileInfo(wal).size() < 16 * 1024 * 1024,
+                              qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())), 15000);
+    QCOMPARE(cache.entryCount(), qint64(inserts));
 }
 
 #include "tst_crashsafety.moc"
