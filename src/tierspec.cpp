@@ -5,8 +5,6 @@
 
 namespace tiercache {
 
-TierWriter::~TierWriter() = default;
-Tier::~Tier() = default;
 TierFactory::~TierFactory() = default;
 
 namespace {

@@ -66,7 +66,7 @@ private:
         "id": "mytier",
         "name": "My tier",
         "description": "Keeps entries in ...",
-        "apiVersion": 1,
+        "apiVersion": 2,
         "config": [
             { "key": "max", "type": "size", "default": "16MiB", "description": "byte budget" }
         ]
@@ -94,7 +94,7 @@ private:
 class TIERCACHE_EXPORT TierFactory
 {
 public:
-    static constexpr int ApiVersion = 1;
+    static constexpr int ApiVersion = 2;
 
     virtual ~TierFactory();
     //! Creates a tier from \a spec, or returns nullptr and explains why in \a errorString.
@@ -103,5 +103,5 @@ public:
 
 } // namespace tiercache
 
-#define TierFactory_iid "org.tiercache.TierFactory/1"
+#define TierFactory_iid "org.tiercache.TierFactory/2"
 Q_DECLARE_INTERFACE(tiercache::TierFactory, TierFactory_iid)
