@@ -191,7 +191,8 @@ void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, cons
     t.commit();
 }
 
-bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize)
+bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
+                       qint64 maximumSize)
 {
     if (!ensureCatalogue())
         return setError(QStringLiteral("cache directory is not open"));
@@ -237,6 +238,13 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 
         if (placedFile && !existing)
             QFile::remove(path);
         return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+    }
+    // The tags go with the row: a crash leaves the whole tagged entry or nothing, so an
+    // invalidation can never miss an entry stored just before.
+    if (!m_catalogue.setTags(entry.key, tags)) {
+        if (placedFile && !existing)
+            QFile::remove(path);
+        return setError(QStringLiteral("cannot store the tags of %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     delta += entry.rowSize;
     if (old) {

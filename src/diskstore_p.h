@@ -48,8 +48,10 @@ public:
     //! Reads and checks every chunk of \a e's body; a damaged entry is removed (false).
     bool verifyBody(const EntryRecord &e);
 
-    //! Makes the spooled body and its entry durable, replacing any previous entry for the key.
-    bool commit(SpoolDevice *spool, EntryRecord entry, bool sync, qint64 maximumSize);
+    //! Makes the spooled body, its entry and its \a tags durable in one transaction, replacing
+    //! any previous entry for the key.
+    bool commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
+                qint64 maximumSize);
     bool remove(const QString &key);
     //! Rewrites the row of \a key; with a non-empty \a digest only if that is still its body.
     bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,

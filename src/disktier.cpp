@@ -35,7 +35,10 @@ public:
     {
         return m_spool->write(data, size) == size;
     }
-    bool commit() override { return m_tier->commit(m_spool.get()); }
+    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &tags) override
+    {
+        return m_tier->commit(m_spool.get(), metaData, tags);
+    }
     QString errorString() const override
     {
         return m_spool->hasFailed() ? m_spool->errorString() : m_tier->errorString();
@@ -44,6 +47,54 @@ public:
 private:
     DiskTier *m_tier;
     std::unique_ptr<SpoolDevice> m_spool; // its destructor deletes an uncommitted temp file
+};
+
+/*
+    One hit on the disk tier: the catalogue row as the lookup read it, and the body's verified
+    first window with the file still open. A blob never changes in place (it is named by its
+    digest), so the handle stays right for as long as it lives: a first openBody() hands out
+    the window and the descriptor; later ones open the blob again, and miss if it is gone.
+*/
+class DiskEntry final : public TierEntry
+{
+public:
+    DiskEntry(std::weak_ptr<DiskTier *> tier, EntryRecord entry, TierRecord record, QByteArray window, int fd)
+        : m_tier(std::move(tier)), m_entry(std::move(entry)), m_record(std::move(record)),
+          m_window(std::move(window)), m_fd(fd)
+    {
+    }
+    ~DiskEntry() override { blob::closeFd(m_fd); }
+
+    TierRecord record() const override { return m_record; }
+    QIODevice *openBody(ReadMode mode) override
+    {
+        const auto alive = m_tier.lock();
+        if (!alive)
+            return nullptr;
+        DiskTier *tier = *alive;
+        if (mode == ReadMode::Verified && m_entry.bodySize > BodyDevice::WindowSize
+            && !tier->m_store.verifyBody(m_entry)) {
+            tier->forgetRows();
+            return nullptr;
+        }
+        if (m_window.isNull()) { // handed out before: read the blob again
+            QString why;
+            if (!tier->m_store.openBody(m_entry, BodyDevice::WindowSize, &m_window, &m_fd, &why)) {
+                tier->forgetRows();
+                return nullptr;
+            }
+        }
+        QIODevice *device = tier->openBody(m_entry, std::exchange(m_fd, -1), m_window);
+        m_window = QByteArray();
+        return device;
+    }
+
+private:
+    std::weak_ptr<DiskTier *> m_tier;
+    EntryRecord m_entry;
+    TierRecord m_record;
+    QByteArray m_window;
+    int m_fd;
 };
 
 DiskTier::DiskTier(QObject *timerParent)
@@ -71,7 +122,6 @@ DiskTier::~DiskTier()
 {
     delete m_hitFlushTimer; // children of the cache, but they must not outlive this tier
     delete m_trimTimer;
-    forgetLookup();
     // Steps of the event loop may have left bodies to unlink (they give up when another
     // process holds the lock): do a bounded share now rather than leave them to the next user.
     if (m_store.isOpen())
@@ -81,14 +131,13 @@ DiskTier::~DiskTier()
 
 Tier::Capabilities DiskTier::capabilities() const
 {
-    return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies;
+    return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies | Capability::StoresTags;
 }
 
 void DiskTier::setDirectory(const QString &directory)
 {
     if (directory == m_directory)
         return;
-    forgetLookup();
     forgetRows();
     m_rowsVersion = -1; // data versions only compare within one connection
     m_store.close();
@@ -127,29 +176,24 @@ bool DiskTier::ensureOpen()
     return true;
 }
 
-void DiskTier::forgetLookup()
-{
-    blob::closeFd(m_last.fd);
-    m_last = Lookup();
-}
-
-TierRecord DiskTier::lookup(const QString &key)
+std::unique_ptr<TierEntry> DiskTier::lookup(const QString &key)
 {
     // A second try covers a row replaced by another process between our reading it and
     // opening its body (the old body may be gone already): the new row is served.
     for (int attempt = 0; attempt < 2; ++attempt) {
-        TierRecord r = lookupOnce(key);
-        if (r.isValid() || !m_bodyRaced)
-            return r;
+        Outcome outcome = Outcome::Missing;
+        auto entry = lookupOnce(key, &outcome);
+        if (outcome != Outcome::Raced)
+            return entry;
     }
-    return {};
+    return nullptr;
 }
 
-TierRecord DiskTier::lookupOnce(const QString &key)
+std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *outcome)
 {
-    m_bodyRaced = false;
+    *outcome = Outcome::Missing;
     if (!ensureOpen())
-        return {};
+        return nullptr;
     const qint64 version = m_store.dataVersion();
     if (version != m_rowsVersion || version < 0) {
         forgetRows();
@@ -158,61 +202,47 @@ TierRecord DiskTier::lookupOnce(const QString &key)
     auto cached = m_rows.constFind(key);
     if (cached == m_rows.cend()) {
         auto e = m_store.find(key);
-        if (!e) {
-            forgetLookup();
-            return {};
-        }
+        if (!e)
+            return nullptr;
         QNetworkCacheMetaData md;
         if (!decodeMetaData(e->meta, &md)) {
             qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
             remove(key);
-            return {};
+            return nullptr;
         }
         md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
         if (m_rows.size() >= MaxCachedRows)
             forgetRows();
         cached = m_rows.insert(key, CachedRow{std::move(*e), std::move(md)});
     }
-    const EntryRecord &e = cached->entry;
-    // Blobs never change in place: the same digest means the verified window is still good.
-    const bool sameBody = m_last.key == key && m_last.entry.digest == e.digest;
-    if (!sameBody) {
-        forgetLookup();
-        QString why;
-        if (!m_store.openBody(e, BodyDevice::WindowSize, &m_last.window, &m_last.fd, &why)) {
-            if (m_store.lastFailureWasIo()) {
-                m_error = why;
-                m_readFailed = true; // kept: an I/O error is not damage
-                return {};
-            }
-            forgetRows(); // openBody() removed the entry, or another process replaced it
-            m_bodyRaced = true;
-            return {};
+    const CachedRow row = *cached;
+    QByteArray window;
+    int fd = -1;
+    QString why;
+    if (!m_store.openBody(row.entry, BodyDevice::WindowSize, &window, &fd, &why)) {
+        if (m_store.lastFailureWasIo()) {
+            m_error = why; // kept: an I/O error is not damage
+            return nullptr;
         }
-        m_last.key = key;
+        forgetRows(); // openBody() removed the entry, or another process replaced it
+        *outcome = Outcome::Raced;
+        return nullptr;
     }
-    m_last.entry = e;
-    m_last.record.key = key;
-    m_last.record.metaData = cached->metaData;
-    m_last.record.bodySize = e.bodySize;
-    m_last.record.lastAccess = QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC);
-    return m_last.record;
+    TierRecord record(key, row.metaData, row.entry.bodySize);
+    record.setLastAccess(QDateTime::fromMSecsSinceEpoch(row.entry.lastAccessMs, Qt::UTC));
+    record.setVersion(row.entry.digest);
+    *outcome = Outcome::Found;
+    return std::make_unique<DiskEntry>(m_self, row.entry, std::move(record), std::move(window), fd);
 }
 
-QIODevice *DiskTier::openBody(const QString &key)
+QIODevice *DiskTier::openBody(const EntryRecord &e, int fd, const QByteArray &window)
 {
-    if (m_last.key != key && !lookup(key).isValid())
-        return nullptr;
-    const EntryRecord &e = m_last.entry;
-    auto onDamage = [handler = m_onDamage, key](const QString &) {
+    auto onDamage = [handler = m_onDamage, key = e.key](const QString &) {
         if (handler)
             handler(key);
     };
-    auto *device = new BodyDevice(m_last.fd, e.bodySize, e.chunkSize, e.sums, m_last.window,
-                                  std::move(onDamage));
-    m_last.fd = -1; // owned by the device now
-    forgetLookup(); // the window has been handed out; the next lookup reads again
-    m_store.recordHit(key, QDateTime::currentMSecsSinceEpoch());
+    auto *device = new BodyDevice(fd, e.bodySize, e.chunkSize, e.sums, window, std::move(onDamage));
+    m_store.recordHit(e.key, QDateTime::currentMSecsSinceEpoch());
     schedulePendingFlush();
     return device;
 }
@@ -229,7 +259,6 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key, const QNetw
         qCWarning(lcDisk).noquote() << m_error;
         if (!QFileInfo::exists(blob::tempDir(m_store.root()))) {
             // The directory was deleted under us: start over (recreated on the next use).
-            forgetLookup();
             forgetRows();
             m_store.close();
         }
@@ -238,9 +267,8 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key, const QNetw
     return std::make_unique<DiskWriter>(this, std::move(spool));
 }
 
-bool DiskTier::commit(SpoolDevice *spool)
+bool DiskTier::commit(SpoolDevice *spool, const QNetworkCacheMetaData &md, const QStringList &tags)
 {
-    const QNetworkCacheMetaData &md = spool->metaData();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     EntryRecord entry;
     entry.meta = encodeMetaData(md);
@@ -249,14 +277,12 @@ bool DiskTier::commit(SpoolDevice *spool)
     entry.expiresMs = md.expirationDate().toMSecsSinceEpoch();
     entry.createdMs = now;
     entry.lastAccessMs = now;
-    if (m_last.key == spool->key())
-        forgetLookup();
     forgetRows();
     if (spool->hasFailed()) {
         m_error = spool->errorString();
         return false;
     }
-    if (!m_store.commit(spool, entry, m_sync, m_maximumSize)) {
+    if (!m_store.commit(spool, entry, tags, m_sync, m_maximumSize)) {
         m_error = m_store.errorString();
         return false;
     }
@@ -272,30 +298,18 @@ bool DiskTier::commit(SpoolDevice *spool)
 
 bool DiskTier::remove(const QString &key)
 {
-    if (m_last.key == key)
-        forgetLookup();
     m_rows.remove(key);
     return ensureOpen() && m_store.remove(key);
 }
 
-bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
-{
-    return updateMetaDataIfBody(key, metaData, QByteArray());
-}
-
-bool DiskTier::updateMetaDataIfBody(const QString &key, const QNetworkCacheMetaData &metaData,
-                                    const QByteArray &digest)
+bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                              const QByteArray &ifVersion)
 {
     if (!ensureOpen())
         return false;
     m_rows.remove(key);
-    if (!m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch(), digest))
-        return false;
-    if (m_last.key == key) {
-        m_last.record.metaData = metaData;
-        m_last.entry.expiresMs = metaData.expirationDate().toMSecsSinceEpoch();
-    }
-    return true;
+    return m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch(),
+                              ifVersion);
 }
 
 void DiskTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
@@ -306,13 +320,13 @@ void DiskTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
     for (int offset = 0;; offset += Page) {
         const QList<EntryRecord> page = m_store.entries(offset, Page);
         for (const EntryRecord &e : page) {
-            TierRecord r;
-            r.key = e.key;
-            if (!decodeMetaData(e.meta, &r.metaData))
+            QNetworkCacheMetaData md;
+            if (!decodeMetaData(e.meta, &md))
                 continue;
-            r.metaData.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
-            r.bodySize = e.bodySize;
-            r.lastAccess = QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC);
+            md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
+            TierRecord r(e.key, md, e.bodySize);
+            r.setLastAccess(QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC));
+            r.setVersion(e.digest);
             if (!visitor(r))
                 return;
         }
@@ -328,7 +342,6 @@ qint64 DiskTier::size()
 
 void DiskTier::clear()
 {
-    forgetLookup();
     forgetRows();
     if (ensureOpen() && !m_store.clear())
         m_error = m_store.errorString();
@@ -346,20 +359,8 @@ void DiskTier::schedulePendingFlush()
         m_hitFlushTimer->start();
 }
 
-bool DiskTier::verifyLastLookup()
-{
-    if (m_last.key.isEmpty())
-        return false;
-    if (m_store.verifyBody(m_last.entry))
-        return true;
-    forgetLookup();
-    forgetRows();
-    return false;
-}
-
 int DiskTier::removeKeys(const QStringList &keys)
 {
-    forgetLookup();
     forgetRows();
     const int removed = m_store.removeKeys(keys);
     scheduleSweep();
@@ -368,7 +369,6 @@ int DiskTier::removeKeys(const QStringList &keys)
 
 int DiskTier::removeTagged(const QStringList &tags)
 {
-    forgetLookup();
     forgetRows();
     const int removed = m_store.removeTagged(tags);
     scheduleSweep();
@@ -377,7 +377,6 @@ int DiskTier::removeTagged(const QStringList &tags)
 
 int DiskTier::expireKeys(const QStringList &keys)
 {
-    forgetLookup();
     forgetRows();
     return m_store.expireKeys(keys);
 }

@@ -16,8 +16,9 @@ namespace tiercache {
 /*
     The built-in "disk:" tier: DiskStore (blob files + catalogue) behind the Tier interface,
     plus what QNAM's calling pattern asks of it. lookup() verifies the first window of the
-    body before it reports an entry (QNAM cannot recover from a damaged body found in data());
-    openBody() hands that verified window to a BodyDevice that streams and verifies the rest.
+    body before it reports an entry (QNAM cannot recover from a damaged body found in data())
+    and returns a DiskEntry holding that window and the open file: its openBody() hands both to
+    a BodyDevice that streams and verifies the rest, however much later it is called.
 */
 class DiskTier final : public Tier
 {
@@ -41,32 +42,22 @@ public:
     QString name() const override { return QStringLiteral("disk"); }
     Capabilities capabilities() const override;
     qint64 maxEntrySize() const override { return -1; }
-    TierRecord lookup(const QString &key) override;
-    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierEntry> lookup(const QString &key) override;
     std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                        const QByteArray &ifVersion = {}) override;
     void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
     qint64 size() override;
     void clear() override;
     QString errorString() const override { return m_error; }
-    //! True once after a lookup failed on an I/O error (reported as NetworkCache::ReadError).
-    bool takeReadFailure() { return std::exchange(m_readFailed, false); }
-
-    bool commit(class SpoolDevice *spool);
+    //! Stores the spooled body with \a metaData and \a tags in one catalogue transaction.
+    bool commit(class SpoolDevice *spool, const QNetworkCacheMetaData &metaData, const QStringList &tags);
     //! Batched hard delete / soft purge of many keys (tag invalidation).
     int removeKeys(const QStringList &keys);
     int removeTagged(const QStringList &tags);
     int expireKeys(const QStringList &keys);
-    //! Checks the whole body of the entry the last lookup() found (for readers that cannot be
-    //! told about damage while streaming); false when it was damaged (and is now removed).
-    bool verifyLastLookup();
-    //! The body digest of the entry the last lookup() found.
-    QByteArray lastDigest() const { return m_last.entry.digest; }
-    //! updateMetaData(), only if the entry still has the body \a digest.
-    bool updateMetaDataIfBody(const QString &key, const QNetworkCacheMetaData &metaData,
-                              const QByteArray &digest);
     //! Must be called after changing the catalogue through store() directly.
     void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.
@@ -76,11 +67,11 @@ public:
     void flushPending();
 
 private:
-    friend class DiskWriter;
-    void forgetLookup();
-    TierRecord lookupOnce(const QString &key);
-    bool m_bodyRaced = false;
-    bool m_readFailed = false;
+    friend class DiskEntry;
+    enum class Outcome { Found, Missing, Raced };
+    std::unique_ptr<TierEntry> lookupOnce(const QString &key, Outcome *outcome);
+    //! Hands a BodyDevice over \a fd (owned by it from now on) and \a window to the caller.
+    QIODevice *openBody(const EntryRecord &e, int fd, const QByteArray &window);
     void scheduleTrim();
     void trimStep();
     void setError(const QString &message) { m_error = message; }
@@ -93,16 +84,8 @@ private:
     QString m_error;
     std::function<void(const QString &)> m_onDamage;
 
-    // QNAM asks metaData() then data() (or metaData() twice around a 304) for the same URL in
-    // a row: the verified first window is read once for both.
-    struct Lookup
-    {
-        QString key;
-        EntryRecord entry;
-        TierRecord record;
-        QByteArray window;
-        int fd = -1;
-    } m_last;
+    // Handles outlive nothing: they check this token before they call back into the tier.
+    std::shared_ptr<DiskTier *> m_self = std::make_shared<DiskTier *>(this);
 
     // Decoded catalogue rows of recent lookups, valid while the catalogue's data version
     // (other processes' commits) stays the same; our own writes clear it. Saves the Qt Sql

@@ -158,7 +158,7 @@ void NetworkCachePrivate::forgetTagsOfEvicted()
         bool held = disk->store().find(key).has_value();
         for (int i = 0; i < chain.size() && !held; ++i) {
             Tier *tier = chain.tier(i);
-            held = tier != disk && tier->lookup(key).isValid();
+            held = tier != disk && tier->lookup(key) != nullptr;
         }
         if (!held)
             orphans.append(key);
@@ -201,7 +201,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
     // without listing ten thousand keys through Qt Sql.
     if (!soft && sameOriginAs.isEmpty() && chain.size() == 1 && disk && chain.tier(0) == disk
         && disk->ensureOpen()) {
-        lastKey.clear();
+        forgetLookup();
         const int affected = disk->removeTagged(tagList);
         count(Invalidations, affected);
         if (eventLog.sample())
@@ -221,7 +221,7 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
     }
     if (keys.isEmpty())
         return 0;
-    lastKey.clear();
+    forgetLookup();
     int affected = 0;
     for (int i = 0; i < chain.size(); ++i) {
         Tier *tier = chain.tier(i);
@@ -236,11 +236,12 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
                 n += tier->remove(key) ? 1 : 0;
                 continue;
             }
-            TierRecord r = tier->lookup(key);
-            if (!r.isValid())
+            const std::unique_ptr<TierEntry> entry = tier->lookup(key);
+            if (!entry)
                 continue;
-            r.metaData.setExpirationDate(QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
-            n += tier->updateMetaData(key, r.metaData) ? 1 : 0;
+            QNetworkCacheMetaData md = entry->record().metaData();
+            md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+            n += tier->updateMetaData(key, md) ? 1 : 0;
         }
         affected = qMax(affected, n);
     }
@@ -318,10 +319,7 @@ void NetworkCachePrivate::pin(const QString &key, const TierChain::Found &found)
     Pin p;
     p.found = found;
     p.createdMs = now;
-    Tier *tier = chain.tier(found.index);
-    if (tier == disk)
-        p.digest = disk->lastDigest();
-    p.body = tier->openBody(key);
+    p.body = found.entry->openBody();
     if (!p.body)
         return;
     p.body->setParent(q_ptr);
@@ -484,7 +482,7 @@ void NetworkCache::setCacheDirectory(const QString &directory)
 {
     Q_D(NetworkCache);
     d->directory = directory.isEmpty() ? QString() : QDir(directory).absolutePath();
-    d->lastKey.clear();
+    d->forgetLookup();
     if (d->disk)
         d->disk->setDirectory(d->directory);
     d->error = Error::NoError;
@@ -527,7 +525,7 @@ bool NetworkCache::setTiers(const QStringList &specs)
     QStringList used;
     d->tierErrors.clear();
     d->disk = nullptr;
-    d->lastKey.clear();
+    d->forgetLookup();
     for (const QString &spec : wanted) {
         const TierSpec parsed(spec);
         std::unique_ptr<Tier> tier;
@@ -638,30 +636,34 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const QString key = url == d->lastUrl ? d->lastUrlKey : d->keyFor(url);
     d->lastUrl = url;
     d->lastUrlKey = key;
-    d->lastKey.clear();
+    d->forgetLookup();
     if (key.isEmpty())
         return {};
     QElapsedTimer timer;
     timer.start();
-    TierChain::Found found = d->chain.lookup(key);
-    if (d->disk && d->disk->takeReadFailure())
-        d->setError(Error::ReadError, d->disk->errorString());
+    QString readError;
+    TierChain::Found found = d->chain.lookup(key, &readError);
+    if (!readError.isEmpty())
+        d->setError(Error::ReadError, readError);
     // QNetworkReplyHttpImpl (6.4) waits for bytesAvailable() > 0 before it finishes a cache
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
-    if (found.isValid() && found.record.bodySize == 0)
+    if (found.isValid() && found.record.bodySize() == 0)
         found = {};
     // An AlwaysCache request (QNetworkAccessCacheBackend) finishes its reply before reading
-    // the body, so damage found while streaming could only end it early: check such a body
-    // whole, up front, when it is larger than what lookup() already verified.
-    if (found.isValid() && d->disk && d->chain.tier(found.index) == d->disk
-        && found.record.bodySize > BodyDevice::WindowSize && d->cacheOnlyRequestFor(key)
-        && !d->disk->verifyLastLookup()) {
-        found = {};
+    // the body, so damage found while streaming could only end it early: the body is checked
+    // whole, up front, and the checked device is the one data() hands out.
+    QIODevice *verifiedBody = nullptr;
+    if (found.isValid() && d->cacheOnlyRequestFor(key)) {
+        verifiedBody = d->chain.open(found, TierEntry::ReadMode::Verified);
+        if (!verifiedBody)
+            found = {};
+        else
+            verifiedBody->setParent(this);
     }
     const NetworkCachePrivate::Pin *pinned = d->pinFor(key);
     if (pinned)
         found = pinned->found; // the second call of a revalidation: the body it is about
-    const QDateTime expiration = found.isValid() ? found.record.metaData.expirationDate() : QDateTime();
+    const QDateTime expiration = found.isValid() ? found.record.metaData().expirationDate() : QDateTime();
     const bool stale = found.isValid()
             && (!expiration.isValid() || expiration.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
     // Around a 304 QNAM asks twice for the same stale entry; count that once.
@@ -677,16 +679,18 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
                               found.isValid() ? d->chain.tier(found.index)->name() : QString(), timer.nsecsElapsed() / 1000);
         }
     }
-    if (!found.isValid())
+    if (!found.isValid()) {
+        delete verifiedBody;
         return {};
+    }
     // Pin what QNAM may revalidate: stale entries, and those it always revalidates.
-    if (!pinned && (stale || [&] {
-            const CacheControl cc = CacheControl::parse(rawHeader(found.record.metaData, "cache-control"));
+    if (!pinned && !verifiedBody && (stale || [&] {
+            const CacheControl cc = CacheControl::parse(rawHeader(found.record.metaData(), "cache-control"));
             return cc.has("no-cache") || cc.has("must-revalidate");
         }())) {
         d->pin(key, found);
     }
-    QNetworkCacheMetaData md = found.record.metaData;
+    QNetworkCacheMetaData md = found.record.metaData();
     // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
     // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
     // that "stale" means stale, and a max-age=0 response is never reused.
@@ -696,6 +700,7 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     }
     d->lastKey = key;
     d->lastFound = std::move(found);
+    d->lastBody = verifiedBody;
     return md;
 }
 
@@ -719,26 +724,23 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
         // holds that body). Another tier may hold another version by now (a promotion or a
         // write-through that finished meanwhile): it is updated only if its entry carries the
         // validator the 304 confirmed.
-        const QByteArray validator = validatorOf(pinned->found.record.metaData);
+        const QByteArray validator = validatorOf(pinned->found.record.metaData());
         for (int i = 0; i < d->chain.size(); ++i) {
             Tier *tier = d->chain.tier(i);
             if (i == pinned->found.index) {
-                if (tier == d->disk)
-                    d->disk->updateMetaDataIfBody(key, md, pinned->digest);
-                else
-                    tier->updateMetaData(key, md);
+                tier->updateMetaData(key, md, pinned->found.record.version());
                 continue;
             }
-            const TierRecord current = tier->lookup(key);
-            if (current.isValid() && !validator.isEmpty() && validatorOf(current.metaData) == validator)
+            const std::unique_ptr<TierEntry> current = tier->lookup(key);
+            if (current && !validator.isEmpty() && validatorOf(current->record().metaData()) == validator)
                 tier->updateMetaData(key, md);
         }
-        d->pins[key].found.record.metaData = md;
+        d->pins[key].found.record.setMetaData(md);
     } else {
         d->chain.updateMetaData(key, md);
     }
     if (d->lastKey == key)
-        d->lastFound.record.metaData = md;
+        d->lastFound.record.setMetaData(md);
     d->count(NetworkCachePrivate::Revalidations);
     if (d->eventLog.sample())
         d->eventLog.write("revalidate", key, QString(), QString(), -1);
@@ -754,22 +756,25 @@ QIODevice *NetworkCache::data(const QUrl &url)
         NetworkCachePrivate::Pin p = d->pins.take(key);
         if (p.body) {
             p.body->setParent(nullptr); // QNAM reparents it to the reply
-            d->lastKey.clear();
+            d->forgetLookup();
             d->lastCountedLookup.clear();
-            d->count(NetworkCachePrivate::BytesFromCache, p.found.record.bodySize);
+            d->count(NetworkCachePrivate::BytesFromCache, p.found.record.bodySize());
             return p.body;
         }
     }
-    if (d->lastKey != key) {
-        d->lastFound = d->chain.lookup(key);
-        if (!d->lastFound.isValid())
-            return nullptr;
-    }
-    d->lastKey.clear();
+    // metaData() just looked this key up (QNAM's pattern): serve the very entry it reported.
+    TierChain::Found found = d->lastKey == key ? std::move(d->lastFound) : d->chain.lookup(key);
+    QIODevice *device = d->lastKey == key ? std::exchange(d->lastBody, nullptr) : nullptr;
+    d->forgetLookup();
     d->lastCountedLookup.clear();
-    QIODevice *device = d->chain.open(d->lastFound);
+    if (!found.isValid())
+        return nullptr;
     if (device)
-        d->count(NetworkCachePrivate::BytesFromCache, d->lastFound.record.bodySize);
+        device->setParent(nullptr); // QNAM reparents it to the reply
+    else
+        device = d->chain.open(found);
+    if (device)
+        d->count(NetworkCachePrivate::BytesFromCache, found.record.bodySize());
     return device;
 }
 
@@ -788,7 +793,7 @@ bool NetworkCache::remove(const QUrl &url)
             d->abandon(device);
     }
     if (d->lastKey == key)
-        d->lastKey.clear();
+        d->forgetLookup();
     const bool removed = d->chain.remove(key);
     d->storeTags(key, {});
     return removed;
@@ -863,7 +868,7 @@ void NetworkCache::insert(QIODevice *device)
     }
     d->pending.remove(insert);
     if (d->lastKey == insert->key())
-        d->lastKey.clear();
+        d->forgetLookup();
     for (const auto &[index, why] : insert->takeDropped()) {
         d->chain.noteWrite(index, false);
         // A tier declining a body it does not want (too large for memory) is not an error;
@@ -883,29 +888,32 @@ void NetworkCache::insert(QIODevice *device)
     } else if (insert->bodySize() < d->policy.minimumBodySize()) {
         insert->discard();
     }
+    // The final metadata and the tags go with the body: one commit per tier, one transaction
+    // in a tier that stores tags.
     const QNetworkCacheMetaData fixed =
             withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes());
-    const bool rewrite = !(fixed == insert->metaData());
     bool stored = false;
     bool diskStored = false;
+    bool tagsStored = false;
     for (InsertDevice::Target &t : insert->takeTargets()) {
-        const bool committed = t.writer->commit();
+        const bool committed = t.writer->commit(fixed, insert->tags());
         d->chain.noteWrite(t.index, committed);
         if (!committed) {
             d->setError(Error::WriteError, t.writer->errorString());
             continue;
         }
         stored = true;
-        diskStored = diskStored || d->chain.tier(t.index) == d->disk;
-        if (rewrite)
-            d->chain.tier(t.index)->updateMetaData(insert->key(), fixed);
+        Tier *tier = d->chain.tier(t.index);
+        diskStored = diskStored || tier == d->disk;
+        tagsStored = tagsStored || tier->capabilities().testFlag(Tier::Capability::StoresTags);
     }
     if (stored) {
         if (diskStored && (d->error == Error::WriteError || d->error == Error::DirectoryError)) {
             d->error = Error::NoError; // storing works again
             d->errorString.clear();
         }
-        d->storeTags(insert->key(), insert->tags());
+        if (!tagsStored)
+            d->storeTags(insert->key(), insert->tags());
         d->count(NetworkCachePrivate::Inserts);
         d->count(NetworkCachePrivate::BytesFromNetwork, insert->bodySize());
         if (d->eventLog.sample())
@@ -918,7 +926,7 @@ void NetworkCache::insert(QIODevice *device)
 void NetworkCache::clear()
 {
     Q_D(NetworkCache);
-    d->lastKey.clear();
+    d->forgetLookup();
     d->unpinAll();
     d->chain.clear();
 }
@@ -970,7 +978,7 @@ CacheSummary NetworkCache::summary() const
 VerifyReport NetworkCache::verify(const std::function<bool(qint64, qint64)> &progress)
 {
     Q_D(NetworkCache);
-    d->lastKey.clear();
+    d->forgetLookup();
     if (!d->disk || !d->disk->ensureOpen())
         return {};
     const VerifyReport report = d->disk->store().verify(progress);
@@ -998,7 +1006,7 @@ void NetworkCache::setPolicy(const CachePolicy &policy)
 {
     Q_D(NetworkCache);
     d->policy = policy;
-    d->lastKey.clear();
+    d->forgetLookup();
     d->lastUrl.clear(); // its key depended on the old policy
     d->lastUrlKey.clear();
 }
@@ -1089,26 +1097,28 @@ QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offse
         const QStringList tagged = filter.tag.isEmpty() ? QStringList() : d->keysForTags({filter.tag});
         int skipped = 0;
         tier->enumerate([&](const TierRecord &r) {
-            if (!filter.urlContains.isEmpty() && !r.key.contains(filter.urlContains))
+            const QString key = r.key();
+            const QNetworkCacheMetaData md = r.metaData();
+            if (!filter.urlContains.isEmpty() && !key.contains(filter.urlContains))
                 return true;
-            if (!filter.tag.isEmpty() && !tagged.contains(r.key))
+            if (!filter.tag.isEmpty() && !tagged.contains(key))
                 return true;
             if (!filter.contentType.isEmpty()
-                && !QString::fromLatin1(rawHeader(r.metaData, "content-type")).startsWith(filter.contentType))
+                && !QString::fromLatin1(rawHeader(md, "content-type")).startsWith(filter.contentType))
                 return true;
-            const bool expired = r.metaData.expirationDate() <= now;
+            const bool expired = md.expirationDate() <= now;
             if ((filter.expiry == EntryFilter::Expiry::ExpiredOnly && !expired)
                 || (filter.expiry == EntryFilter::Expiry::FreshOnly && expired))
                 return true;
             if (skipped++ < offset)
                 return true;
             CacheEntryInfo info;
-            info.url = QUrl(r.key, QUrl::StrictMode);
-            info.bodySize = r.bodySize;
-            info.statusCode = statusCode(r.metaData);
-            info.contentType = rawHeader(r.metaData, "content-type");
-            info.lastAccess = r.lastAccess;
-            info.expires = r.metaData.expirationDate();
+            info.url = QUrl(key, QUrl::StrictMode);
+            info.bodySize = r.bodySize();
+            info.statusCode = statusCode(md);
+            info.contentType = rawHeader(md, "content-type");
+            info.lastAccess = r.lastAccess();
+            info.expires = md.expirationDate();
             result.append(info);
             return limit < 0 || result.size() < limit;
         });

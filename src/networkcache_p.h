@@ -56,7 +56,6 @@ public:
     {
         TierChain::Found found;
         QIODevice *body = nullptr; // owned until data() hands it out
-        QByteArray digest;         // disk tier only: the body the update must match
         qint64 createdMs = 0;
     };
     QHash<QString, Pin> pins;
@@ -81,9 +80,17 @@ public:
     QStringList tierErrors;
     std::unique_ptr<TierLoader> loader;
 
-    // The last lookup, so that data() serves the tier metaData() found.
+    // The last lookup, so that data() serves the very entry metaData() reported (QNAM calls
+    // them in a row); data() without it looks up afresh.
     QString lastKey;
     TierChain::Found lastFound;
+    QIODevice *lastBody = nullptr; // opened (and checked whole) by metaData(), for data()
+    void forgetLookup()
+    {
+        lastKey.clear();
+        lastFound = {};
+        delete std::exchange(lastBody, nullptr);
+    }
 
     QSet<InsertDevice *> pending; // prepare()d, not yet insert()ed or abandoned
 

@@ -4,8 +4,10 @@
 
 namespace tiercache {
 
-TeeDevice::TeeDevice(QIODevice *source, qint64 bodySize, std::vector<Target> targets, Done done)
-    : m_source(source), m_bodySize(bodySize), m_targets(std::move(targets)), m_done(std::move(done))
+TeeDevice::TeeDevice(QIODevice *source, const QNetworkCacheMetaData &metaData, const QStringList &tags,
+                     qint64 bodySize, std::vector<Target> targets, Done done)
+    : m_source(source), m_metaData(metaData), m_tags(tags), m_bodySize(bodySize),
+      m_targets(std::move(targets)), m_done(std::move(done))
 {
     m_source->setParent(this);
     setProperty(BodyDevice::ForwardsReadyReadProperty, true);
@@ -64,7 +66,7 @@ qint64 TeeDevice::writeData(const char *, qint64)
 void TeeDevice::finish(bool complete)
 {
     for (Target &t : m_targets) {
-        const bool committed = complete && t.writer->commit();
+        const bool committed = complete && t.writer->commit(m_metaData, m_tags);
         if (m_done)
             m_done(t.index, committed);
     }

@@ -33,7 +33,9 @@ public:
         std::unique_ptr<TierWriter> writer;
     };
 
-    TeeDevice(QIODevice *source, qint64 bodySize, std::vector<Target> targets, Done done);
+    //! The upper tiers' writers are committed with \a metaData and \a tags.
+    TeeDevice(QIODevice *source, const QNetworkCacheMetaData &metaData, const QStringList &tags,
+              qint64 bodySize, std::vector<Target> targets, Done done);
     ~TeeDevice() override;
 
     bool isSequential() const override { return true; }
@@ -48,6 +50,8 @@ private:
     void finish(bool complete);
 
     QIODevice *m_source;
+    QNetworkCacheMetaData m_metaData;
+    QStringList m_tags;
     qint64 m_bodySize;
     qint64 m_passed = 0;
     bool m_ended = false;

@@ -31,17 +31,24 @@ QList<TierStatistics> TierChain::statistics() const
     return result;
 }
 
-TierChain::Found TierChain::lookup(const QString &key)
+TierChain::Found TierChain::lookup(const QString &key, QString *error)
 {
     for (int i = 0; i < size(); ++i) {
         Slot &s = m_slots[size_t(i)];
         ++s.stats.lookups;
-        TierRecord r = s.tier->lookup(key);
-        if (r.isValid()) {
+        const QString before = error ? s.tier->errorString() : QString();
+        std::unique_ptr<TierEntry> entry = s.tier->lookup(key);
+        if (entry) {
             ++s.stats.hits;
-            return {i, std::move(r)};
+            Found found;
+            found.index = i;
+            found.record = entry->record();
+            found.entry = std::move(entry);
+            return found;
         }
         ++s.stats.misses;
+        if (error && !s.tier->errorString().isEmpty() && s.tier->errorString() != before)
+            *error = s.tier->errorString();
     }
     return {};
 }
@@ -77,23 +84,28 @@ bool TierChain::shouldPromote(const QString &key, int index)
     return true;
 }
 
-QIODevice *TierChain::open(const Found &found)
+QIODevice *TierChain::open(const Found &found, TierEntry::ReadMode mode)
 {
-    QIODevice *body = tier(found.index)->openBody(found.record.key);
-    if (!body || !shouldPromote(found.record.key, found.index))
+    if (!found.isValid())
+        return nullptr;
+    QIODevice *body = found.entry->openBody(mode);
+    const QString key = found.record.key();
+    if (!body || !shouldPromote(key, found.index))
         return body;
     std::vector<TeeDevice::Target> targets;
     for (int i = 0; i < found.index; ++i) {
         Tier *upper = tier(i);
         const qint64 limit = upper->maxEntrySize();
-        if (limit >= 0 && found.record.bodySize > limit)
+        if (limit >= 0 && found.record.bodySize() > limit)
             continue;
-        if (auto writer = upper->beginWrite(found.record.key, found.record.metaData, found.record.bodySize))
+        if (auto writer = upper->beginWrite(key, found.record.metaData(), found.record.bodySize()))
             targets.push_back({i, std::move(writer)});
     }
     if (targets.empty())
         return body;
-    return new TeeDevice(body, found.record.bodySize, std::move(targets), [this](int index, bool ok) {
+    const QStringList tags = tagsOf ? tagsOf(key) : QStringList();
+    return new TeeDevice(body, found.record.metaData(), tags, found.record.bodySize(), std::move(targets),
+                         [this](int index, bool ok) {
         if (index >= size())
             return;
         Slot &s = m_slots[size_t(index)];

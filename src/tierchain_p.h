@@ -27,9 +27,11 @@ public:
         TierStatistics stats;
     };
 
+    //! A hit: which tier, and its handle (the body is opened from it, at any later moment).
     struct Found
     {
         int index = -1;
+        std::shared_ptr<TierEntry> entry;
         TierRecord record;
         bool isValid() const { return index >= 0; }
     };
@@ -40,16 +42,30 @@ public:
     QList<TierStatistics> statistics() const;
 
     PromotionPolicy policy;
+    //! The tags a promoted copy is committed with (tiers that store tags keep them).
+    std::function<QStringList(const QString &key)> tagsOf;
     NetworkCache::WriteMode writeMode = NetworkCache::WriteMode::WriteThrough;
 
-    Found lookup(const QString &key);
+    //! The first tier's hit for \a key. A tier whose lookup failed on an error (not a plain
+    //! miss) leaves its message in \a error.
+    Found lookup(const QString &key, QString *error = nullptr);
     //! The body of \a found, wrapped for promotion when the policy says so.
-    QIODevice *open(const Found &found);
+    QIODevice *open(const Found &found, TierEntry::ReadMode mode = TierEntry::ReadMode::Streaming);
     std::vector<InsertDevice::Target> beginWrite(const QString &key, const QNetworkCacheMetaData &md,
                                                  qint64 sizeHint);
     void noteWrite(int index, bool committed);
     bool remove(const QString &key);
     void updateMetaData(const QString &key, const QNetworkCacheMetaData &md);
+    //! The first tier (from L1 down) that also implements \a Facet, or nullptr.
+    template<typename Facet>
+    Facet *firstFacet() const
+    {
+        for (const Slot &s : m_slots) {
+            if (auto *facet = dynamic_cast<Facet *>(s.tier.get()))
+                return facet;
+        }
+        return nullptr;
+    }
     void clear();
     qint64 totalSize();
 
