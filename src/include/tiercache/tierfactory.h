@@ -33,7 +33,8 @@ namespace tiercache {
     \endcode
 
     The loader reads this metadata before it loads the library, and refuses plugins with
-    another IID or apiVersion. A complete minimal plugin:
+    another IID or apiVersion. A complete minimal plugin (TierOptions reads the spec; the rest of
+    the plugin SDK is MetaDataCodec, ChunkChecksum and ChunkedBodyDevice):
 
     \code
     class MyFactory : public QObject, public tiercache::TierFactory
@@ -45,7 +46,13 @@ namespace tiercache {
         std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec,
                                                 QString *errorString) override
         {
-            return std::make_unique<MyTier>(spec);
+            tiercache::TierOptions options(spec, {QStringLiteral("max")});
+            const qint64 max = options.size(QStringLiteral("max"), 16 * 1024 * 1024, 1);
+            if (!options.isValid()) {
+                *errorString = options.errorString(); // names the spec and the bad option
+                return nullptr;
+            }
+            return std::make_unique<MyTier>(max);
         }
     };
     \endcode
