@@ -57,7 +57,7 @@ bool TierChain::shouldPromote(const QString &key, int index)
 {
     if (index == 0)
         return false;
-    switch (policy.strategy) {
+    switch (policy.strategy()) {
     case PromotionPolicy::Strategy::Never:
         return false;
     case PromotionPolicy::Strategy::Always:
@@ -71,14 +71,14 @@ bool TierChain::shouldPromote(const QString &key, int index)
     QList<qint64> &times = m_lowerHits[key];
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     times.append(now);
-    if (policy.strategy == PromotionPolicy::Strategy::HitRate) {
-        const qint64 horizon = now - qint64(policy.windowSeconds) * 1000;
+    if (policy.strategy() == PromotionPolicy::Strategy::HitRate) {
+        const qint64 horizon = now - qint64(policy.windowSeconds()) * 1000;
         while (!times.isEmpty() && times.first() < horizon)
             times.removeFirst();
     }
-    if (times.size() > policy.hits)
+    if (times.size() > policy.hits())
         times.removeFirst();
-    if (times.size() < policy.hits)
+    if (times.size() < policy.hits())
         return false;
     m_lowerHits.remove(key);
     return true;

@@ -3,8 +3,10 @@
 
 #include <tiercache/cacheentryinfo.h>
 #include <tiercache/cachepolicy.h>
+#include <tiercache/promotionpolicy.h>
 #include <tiercache/statistics.h>
 #include <tiercache/tiercache_export.h>
+#include <tiercache/writemode.h>
 
 #include <QtNetwork/QAbstractNetworkCache>
 
@@ -14,28 +16,6 @@
 namespace tiercache {
 
 class NetworkCachePrivate;
-
-/*!
-    \brief When a hit in a lower tier is copied into the tiers above it.
-*/
-struct TIERCACHE_EXPORT PromotionPolicy
-{
-    enum class Strategy {
-        Always,   //!< on every lower-tier hit
-        HitCount, //!< once the entry has been hit \c hits times in that tier
-        HitRate,  //!< once it has been hit \c hits times within the last \c windowSeconds
-        Never,    //!< tiers are filled only by writes
-    };
-    Strategy strategy = Strategy::HitCount;
-    int hits = 2;
-    int windowSeconds = 60;
-
-    static PromotionPolicy always() { return {Strategy::Always, 1, 0}; }
-    static PromotionPolicy never() { return {Strategy::Never, 0, 0}; }
-    static PromotionPolicy hitCount(int n) { return {Strategy::HitCount, n, 0}; }
-    static PromotionPolicy hitRate(int n, int windowSeconds) { return {Strategy::HitRate, n, windowSeconds}; }
-};
-
 
 /*!
     \brief A drop-in replacement for QNetworkDiskCache with streaming, content-addressed storage.
@@ -104,12 +84,8 @@ public:
     SyncMode syncMode() const;
     void setSyncMode(SyncMode mode);
 
-    //! Where new bodies are written.
-    enum class WriteMode {
-        WriteThrough,  //!< into every tier whose maximum entry size allows it (the default)
-        LowestTierOnly //!< into the last tier only; upper tiers fill by promotion
-    };
-    Q_ENUM(WriteMode)
+    //! Where new bodies are written; kept for source compatibility, see tiercache::WriteMode.
+    using WriteMode = tiercache::WriteMode;
 
     /*!
         Composes the cache from tiers, first = L1. Each spec names a tier: \c{"disk:"} is the
