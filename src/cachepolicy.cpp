@@ -21,7 +21,6 @@ public:
     qint64 minimumBodySize = 0;
     qint64 maximumBodySize = -1;
     QList<int> statuses; // empty: everything QNAM offers
-    QStringList methods{QStringLiteral("GET"), QStringLiteral("HEAD")};
     QStringList denylist{QStringLiteral("set-cookie"), QStringLiteral("set-cookie2"),
                          QStringLiteral("authorization"), QStringLiteral("proxy-authorization"),
                          QStringLiteral("cookie")};
@@ -90,15 +89,6 @@ void CachePolicy::setCacheableStatuses(const QList<int> &statuses) { d->statuses
 bool CachePolicy::isCacheableStatus(int status) const
 {
     return d->statuses.isEmpty() || d->statuses.contains(status);
-}
-
-QStringList CachePolicy::cacheableMethods() const { return d->methods; }
-void CachePolicy::setCacheableMethods(const QStringList &methods)
-{
-    QStringList upper;
-    for (const QString &m : methods)
-        upper.append(m.trimmed().toUpper());
-    d->methods = upper;
 }
 
 QStringList CachePolicy::headerDenylist() const { return d->denylist; }

@@ -280,7 +280,6 @@ QString errorName(NetworkCache::Error e)
     switch (e) {
     case NetworkCache::Error::NoError: return QStringLiteral("NoError");
     case NetworkCache::Error::DirectoryError: return QStringLiteral("DirectoryError");
-    case NetworkCache::Error::CatalogueError: return QStringLiteral("CatalogueError");
     case NetworkCache::Error::WriteError: return QStringLiteral("WriteError");
     case NetworkCache::Error::ReadError: return QStringLiteral("ReadError");
     }

@@ -75,11 +75,6 @@ public:
     void setCacheableStatuses(const QList<int> &statuses);
     bool isCacheableStatus(int status) const;
 
-    //! Request methods tiercache::AccessManager may cache (default GET and HEAD). QNAM itself
-    //! only ever stores GET responses.
-    QStringList cacheableMethods() const;
-    void setCacheableMethods(const QStringList &methods);
-
     //! Response headers never persisted (case-insensitive); see the class description.
     QStringList headerDenylist() const;
     void setHeaderDenylist(const QStringList &headers);

@@ -57,7 +57,7 @@ class TIERCACHE_EXPORT NetworkCache : public QAbstractNetworkCache
 
 public:
     //! What went wrong last; see errorString() for the details.
-    enum class Error { NoError, DirectoryError, CatalogueError, WriteError, ReadError };
+    enum class Error { NoError, DirectoryError, WriteError, ReadError };
     Q_ENUM(Error)
 
     //! When bodies are forced to stable storage. Correctness never depends on it: a body
