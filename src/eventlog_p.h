@@ -19,6 +19,9 @@ public:
     bool open(const QString &path, double sampleRate, bool hashKeys, QString *error);
     void close();
     bool isOpen() const { return m_file.isOpen(); }
+    QString path() const { return isOpen() ? m_file.fileName() : QString(); }
+    double sampleRate() const { return m_rate; }
+    bool hashesKeys() const { return m_hash; }
     //! Whether the next event should be written (the sampling decision), cheap.
     bool sample();
     void write(const char *event, const QString &key, const QString &result, const QString &tier,

@@ -177,6 +177,8 @@ void NetworkCachePrivate::abandon(InsertDevice *device)
 NetworkCache::NetworkCache(QObject *parent)
     : QAbstractNetworkCache(parent), m_d(std::make_unique<NetworkCachePrivate>(this))
 {
+    qRegisterMetaType<PromotionPolicy>();
+    qRegisterMetaType<WriteMode>();
     setTiers({QStringLiteral("disk:")});
 }
 
@@ -207,12 +209,15 @@ void NetworkCache::setCacheDirectory(const QString &directory)
 {
     Q_D(NetworkCache);
     const QString absolute = directory.isEmpty() ? QString() : QDir(directory).absolutePath();
+    const bool changed = absolute != d->directory;
     d->directory = absolute;
     d->forgetLookup();
     if (d->directoryTier)
         d->directoryTier->setDirectory(d->directory);
     d->error = Error::NoError;
     d->errorString.clear();
+    if (changed)
+        emit cacheDirectoryChanged(absolute);
 }
 
 qint64 NetworkCache::maximumCacheSize() const
@@ -224,9 +229,13 @@ qint64 NetworkCache::maximumCacheSize() const
 void NetworkCache::setMaximumCacheSize(qint64 size)
 {
     Q_D(NetworkCache);
-    d->maximumSize = qMax<qint64>(0, size);
+    size = qMax<qint64>(0, size);
+    if (size == d->maximumSize)
+        return;
+    d->maximumSize = size;
     if (d->directoryTier)
         d->directoryTier->setMaximumSize(d->maximumSize);
+    emit maximumCacheSizeChanged(size);
 }
 
 NetworkCache::SyncMode NetworkCache::syncMode() const
@@ -238,9 +247,12 @@ NetworkCache::SyncMode NetworkCache::syncMode() const
 void NetworkCache::setSyncMode(SyncMode mode)
 {
     Q_D(NetworkCache);
+    if (mode == d->syncMode)
+        return;
     d->syncMode = mode;
     if (d->directoryTier)
         d->directoryTier->setSync(mode == SyncMode::SyncOnInsert);
+    emit syncModeChanged(mode);
 }
 
 bool NetworkCache::setTiers(const QStringList &specs)
@@ -256,11 +268,14 @@ bool NetworkCache::setTiers(const QStringList &specs)
     d->forgetLookup();
     d->counters.setStore(nullptr); // hands what is counted to the old store
     d->chain.setTiers(std::move(built.tiers));
+    const bool changed = built.specs != d->specs;
     d->specs = built.specs;
     d->tierErrors = built.errors;
     d->attachFacets();
     if (!d->tierErrors.isEmpty())
         d->setError(Error::DirectoryError, d->tierErrors.join(QLatin1Char('\n')));
+    if (changed)
+        emit tiersChanged(d->specs);
     return d->tierErrors.isEmpty();
 }
 
@@ -291,7 +306,10 @@ PromotionPolicy NetworkCache::promotionPolicy() const
 void NetworkCache::setPromotionPolicy(const PromotionPolicy &policy)
 {
     Q_D(NetworkCache);
+    if (policy == d->chain.policy)
+        return;
     d->chain.policy = policy;
+    emit promotionPolicyChanged(policy);
 }
 
 NetworkCache::WriteMode NetworkCache::writeMode() const
@@ -303,7 +321,10 @@ NetworkCache::WriteMode NetworkCache::writeMode() const
 void NetworkCache::setWriteMode(WriteMode mode)
 {
     Q_D(NetworkCache);
+    if (mode == d->chain.writeMode)
+        return;
     d->chain.writeMode = mode;
+    emit writeModeChanged(mode);
 }
 
 QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
@@ -670,6 +691,12 @@ void NetworkCache::setTagCallback(const TagCallback &callback)
     d->tagCallback = callback;
 }
 
+NetworkCache::TagCallback NetworkCache::tagCallback() const
+{
+    Q_D(const NetworkCache);
+    return d->tagCallback;
+}
+
 int NetworkCache::invalidateTag(const QString &tag)
 {
     return invalidateTags({tag});
@@ -757,7 +784,10 @@ bool NetworkCache::statisticsEnabled() const
 void NetworkCache::setStatisticsEnabled(bool enabled)
 {
     Q_D(NetworkCache);
+    if (enabled == d->counters.isEnabled())
+        return;
     d->counters.setEnabled(enabled);
+    emit statisticsEnabledChanged(enabled);
 }
 
 int NetworkCache::statisticsRetention() const
@@ -769,7 +799,10 @@ int NetworkCache::statisticsRetention() const
 void NetworkCache::setStatisticsRetention(int minutes)
 {
     Q_D(NetworkCache);
+    const int before = d->counters.retention();
     d->counters.setRetention(minutes);
+    if (d->counters.retention() != before)
+        emit statisticsRetentionChanged(d->counters.retention());
 }
 
 bool NetworkCache::setEventLog(const QString &path, double sampleRate, bool hashKeys)
@@ -785,6 +818,24 @@ bool NetworkCache::setEventLog(const QString &path, double sampleRate, bool hash
         return false;
     }
     return true;
+}
+
+QString NetworkCache::eventLogPath() const
+{
+    Q_D(const NetworkCache);
+    return d->eventLog.path();
+}
+
+double NetworkCache::eventLogSampleRate() const
+{
+    Q_D(const NetworkCache);
+    return d->eventLog.isOpen() ? d->eventLog.sampleRate() : 1.0;
+}
+
+bool NetworkCache::eventLogHashesKeys() const
+{
+    Q_D(const NetworkCache);
+    return d->eventLog.isOpen() && d->eventLog.hashesKeys();
 }
 
 NetworkCache::Error NetworkCache::error() const

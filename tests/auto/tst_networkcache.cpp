@@ -6,6 +6,7 @@
 
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QMetaProperty>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
@@ -39,6 +40,10 @@ private Q_SLOTS:
     void postInvalidates();
     void emptyBody();
     void decodedBodyLosesContentEncoding();
+    void propertyRoundTripsAndNotifiesOnChange_data();
+    void propertyRoundTripsAndNotifiesOnChange();
+    void tiersNotifyOnChange();
+    void settingsSurviveSetTiers();
 
 private:
     QNetworkAccessManager *makeManager();
@@ -434,6 +439,121 @@ void tst_NetworkCache::decodedBodyLosesContentEncoding()
     QCOMPARE(hit.body, plain);
     for (const auto &h : hit.headers)
         QVERIFY2(h.first.compare("content-encoding", Qt::CaseInsensitive) != 0, h.second.constData());
+}
+
+void tst_NetworkCache::propertyRoundTripsAndNotifiesOnChange_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<QVariant>("value"); // differs from the default
+
+    QTest::newRow("cacheDirectory") << QByteArray("cacheDirectory")
+                                    << QVariant(QDir::tempPath() + QLatin1String("/tiercache-other"));
+    QTest::newRow("maximumCacheSize") << QByteArray("maximumCacheSize") << QVariant(qint64(1234567));
+    QTest::newRow("syncMode") << QByteArray("syncMode")
+                              << QVariant::fromValue(NetworkCache::SyncMode::SyncOnInsert);
+    QTest::newRow("writeMode") << QByteArray("writeMode")
+                               << QVariant::fromValue(WriteMode::LowestTierOnly);
+    QTest::newRow("promotionPolicy") << QByteArray("promotionPolicy")
+                                     << QVariant::fromValue(PromotionPolicy::hitRate(3, 60));
+    QTest::newRow("statisticsEnabled") << QByteArray("statisticsEnabled") << QVariant(false);
+    QTest::newRow("statisticsRetention") << QByteArray("statisticsRetention") << QVariant(90);
+}
+
+void tst_NetworkCache::propertyRoundTripsAndNotifiesOnChange()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(QVariant, value);
+    NetworkCache cache; // no directory: nothing is created by setting one
+    const QMetaObject *mo = cache.metaObject();
+    const QMetaProperty property = mo->property(mo->indexOfProperty(name.constData()));
+    QVERIFY(property.isValid());
+    QVERIFY(property.isWritable());
+    QVERIFY(property.hasNotifySignal());
+    QVERIFY(property.read(&cache) != value);
+
+    QSignalSpy spy(&cache, property.notifySignal());
+    QVERIFY(spy.isValid());
+    QVERIFY(property.write(&cache, value));
+    QCOMPARE(property.read(&cache), value);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0), value);
+
+    QVERIFY(property.write(&cache, value)); // the same value again: no signal
+    QCOMPARE(property.read(&cache), value);
+    QCOMPARE(spy.count(), 1);
+}
+
+void tst_NetworkCache::tiersNotifyOnChange()
+{
+    const QMetaObject *mo = m_cache->metaObject();
+    const QMetaProperty property = mo->property(mo->indexOfProperty("tiers"));
+    QVERIFY(property.isValid());
+    QVERIFY(!property.isWritable()); // setTiers() returns whether every spec was usable
+    QCOMPARE(property.read(m_cache).toStringList(), QStringList{QStringLiteral("disk:")});
+
+    QSignalSpy spy(m_cache, &NetworkCache::tiersChanged);
+    QVERIFY(m_cache->setTiers({QStringLiteral("disk:")}));
+    QCOMPARE(spy.count(), 0);
+    QVERIFY2(m_cache->setTiers({QStringLiteral("memory:"), QStringLiteral("disk:")}),
+             qPrintable(m_cache->tierErrors().join(QLatin1Char('\n'))));
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).toStringList(), m_cache->tiers());
+    QCOMPARE(m_cache->tiers().size(), 2);
+}
+
+void tst_NetworkCache::settingsSurviveSetTiers()
+{
+    const QString directory = m_dir->filePath(QStringLiteral("second"));
+    const QString eventLog = m_dir->filePath(QStringLiteral("events.log"));
+    CachePolicy policy;
+    policy.setDefaultTtl(123);
+    int tagCalls = 0;
+
+    m_cache->setCacheDirectory(directory);
+    m_cache->setMaximumCacheSize(10 * 1024 * 1024);
+    m_cache->setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
+    m_cache->setWriteMode(WriteMode::LowestTierOnly);
+    m_cache->setPromotionPolicy(PromotionPolicy::hitRate(3, 60));
+    m_cache->setStatisticsEnabled(false);
+    m_cache->setStatisticsRetention(90);
+    m_cache->setPolicy(policy);
+    m_cache->setTagCallback([&tagCalls](const QUrl &, const QNetworkCacheMetaData &) {
+        ++tagCalls;
+        return QStringList{QStringLiteral("t")};
+    });
+    QVERIFY(m_cache->setEventLog(eventLog, 0.5, true));
+
+    QStringList specs{QStringLiteral("memory:"), QStringLiteral("disk:")};
+    if (!m_cache->setTiers(specs)) { // the memory plugin not found: the disk tier alone
+        specs = {QStringLiteral("disk:")};
+        QVERIFY(m_cache->setTiers(specs));
+    }
+
+    QCOMPARE(m_cache->tiers().size(), specs.size());
+    QCOMPARE(m_cache->cacheDirectory(), directory);
+    QCOMPARE(m_cache->maximumCacheSize(), 10 * 1024 * 1024);
+    QCOMPARE(m_cache->syncMode(), NetworkCache::SyncMode::SyncOnInsert);
+    QCOMPARE(m_cache->writeMode(), WriteMode::LowestTierOnly);
+    QCOMPARE(m_cache->promotionPolicy(), PromotionPolicy::hitRate(3, 60));
+    QCOMPARE(m_cache->statisticsEnabled(), false);
+    QCOMPARE(m_cache->statisticsRetention(), 90);
+    QCOMPARE(m_cache->policy().defaultTtl(), 123);
+    QVERIFY(m_cache->tagCallback());
+    QCOMPARE(m_cache->eventLogPath(), eventLog);
+    QCOMPARE(m_cache->eventLogSampleRate(), 0.5);
+    QCOMPARE(m_cache->eventLogHashesKeys(), true);
+
+    // The new disk tier lives in the directory set before setTiers().
+    const QUrl url = m_server->url(QStringLiteral("/a"));
+    m_server->setRoute("/a", Response::ok("hello world"));
+    QVERIFY(fetch(*m_nam, url).finished);
+    const CacheEntryInfo info = m_cache->entryInfo(url);
+    QVERIFY(info.isValid());
+    QCOMPARE(info.bodySize, 11);
+    QCOMPARE(info.tags, QStringList{QStringLiteral("t")});
+    QCOMPARE(tagCalls, 1);
+    QVERIFY(QFile::exists(directory + QLatin1String("/catalogue.db")));
+    QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("catalogue.db"))));
 }
 
 QTEST_MAIN(tst_NetworkCache)

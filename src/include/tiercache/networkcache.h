@@ -52,8 +52,21 @@ class NetworkCachePrivate;
 class TIERCACHE_EXPORT NetworkCache : public QAbstractNetworkCache
 {
     Q_OBJECT
-    Q_PROPERTY(QString cacheDirectory READ cacheDirectory WRITE setCacheDirectory)
-    Q_PROPERTY(qint64 maximumCacheSize READ maximumCacheSize WRITE setMaximumCacheSize)
+    Q_PROPERTY(QString cacheDirectory READ cacheDirectory WRITE setCacheDirectory NOTIFY
+                       cacheDirectoryChanged)
+    Q_PROPERTY(qint64 maximumCacheSize READ maximumCacheSize WRITE setMaximumCacheSize NOTIFY
+                       maximumCacheSizeChanged)
+    Q_PROPERTY(SyncMode syncMode READ syncMode WRITE setSyncMode NOTIFY syncModeChanged)
+    Q_PROPERTY(tiercache::WriteMode writeMode READ writeMode WRITE setWriteMode NOTIFY
+                       writeModeChanged)
+    Q_PROPERTY(tiercache::PromotionPolicy promotionPolicy READ promotionPolicy WRITE
+                       setPromotionPolicy NOTIFY promotionPolicyChanged)
+    Q_PROPERTY(bool statisticsEnabled READ statisticsEnabled WRITE setStatisticsEnabled NOTIFY
+                       statisticsEnabledChanged)
+    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention
+                       NOTIFY statisticsRetentionChanged)
+    //! Read-only: setTiers() reports which specs were usable.
+    Q_PROPERTY(QStringList tiers READ tiers NOTIFY tiersChanged)
 
 public:
     //! What went wrong last; see errorString() for the details.
@@ -147,6 +160,7 @@ public:
     //! headers (RFC 9875).
     using TagCallback = std::function<QStringList(const QUrl &url, const QNetworkCacheMetaData &metaData)>;
     void setTagCallback(const TagCallback &callback);
+    TagCallback tagCallback() const;
 
     //! Removes every entry carrying \a tag from every tier, at once and durably. Returns the
     //! number of entries removed. Tags are persistent with a disk tier (in its catalogue,
@@ -177,6 +191,11 @@ public:
     //! invalidation, appended to \a path. \a sampleRate in (0, 1] keeps that fraction of
     //! events; \a hashKeys writes a SHA-256 prefix instead of the URL. An empty path stops it.
     bool setEventLog(const QString &path, double sampleRate = 1.0, bool hashKeys = false);
+    //! The event log being written; empty when there is none.
+    QString eventLogPath() const;
+    //! The sample rate and key hashing of the event log being written (1.0 and false without one).
+    double eventLogSampleRate() const;
+    bool eventLogHashesKeys() const;
 
     Error error() const;
     QString errorString() const;
@@ -187,6 +206,16 @@ public Q_SLOTS:
 Q_SIGNALS:
     //! Counters changed; emitted at most once a second.
     void statisticsChanged();
+    // Emitted by the setters when the value changes, not when it is set again.
+    void cacheDirectoryChanged(const QString &directory);
+    void maximumCacheSizeChanged(qint64 size);
+    void syncModeChanged(tiercache::NetworkCache::SyncMode mode);
+    void writeModeChanged(tiercache::WriteMode mode);
+    void promotionPolicyChanged(const tiercache::PromotionPolicy &policy);
+    void statisticsEnabledChanged(bool enabled);
+    void statisticsRetentionChanged(int minutes);
+    //! setTiers() changed the specs in use.
+    void tiersChanged(const QStringList &specs);
 
 private:
     Q_DECLARE_PRIVATE_D(m_d, NetworkCache)
