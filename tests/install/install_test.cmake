@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# cmake -P script run by the tst_install test. Installs the library built in INSTALL_FROM
+# into a fresh prefix, checks every public header is there, then builds the consumer project
+# with only that prefix (and Qt) to find Tiercache, and checks that no include path points
+# back into the source or build tree.
+
+function(run)
+    execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "failed (${rc}): ${ARGV}\n${out}")
+    endif()
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+set(build ${WORK_DIR}/build)
+file(REMOVE_RECURSE ${WORK_DIR})
+
+# The library's part of the build: the package needs nothing from the app, tests or plugins.
+run(${CMAKE_COMMAND} --install ${INSTALL_FROM} --prefix ${prefix})
+
+file(GLOB headers RELATIVE ${HEADER_DIR} ${HEADER_DIR}/*.h)
+list(APPEND headers tiercache_export.h)
+foreach(header IN LISTS headers)
+    if(NOT EXISTS ${prefix}/include/tiercache/${header})
+        message(FATAL_ERROR "public header not installed: tiercache/${header} "
+                            "(add it to public_headers in src/CMakeLists.txt)")
+    endif()
+endforeach()
+
+run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${build} -G ${GENERATOR}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
+run(${CMAKE_COMMAND} --build ${build} --parallel 2)
+
+file(READ ${build}/compile_commands.json commands)
+string(REPLACE "|" ";" forbidden "${FORBIDDEN_DIRS}")
+foreach(dir IN LISTS forbidden)
+    string(FIND "${commands}" "${dir}/" at)
+    if(NOT at EQUAL -1)
+        message(FATAL_ERROR "the consumer was compiled with a path into the tree: ${dir}")
+    endif()
+endforeach()
+message(STATUS "consumer built against ${prefix}")
