@@ -2,7 +2,7 @@
 #include "networkcache_p.h"
 
 #include "bodydevice_p.h"
-#include "disktier_p.h"
+#include "disk/disktier_p.h"
 #include "freshness_p.h"
 #include "insertdevice_p.h"
 #include "logging_p.h"

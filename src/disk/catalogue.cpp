@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "catalogue_p.h"
+#include "disk/catalogue_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QAtomicInteger>

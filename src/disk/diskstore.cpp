@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "diskstore_p.h"
-#include "blobstore_p.h"
+#include "disk/diskstore_p.h"
+#include "disk/blobstore_p.h"
 #include "logging_p.h"
-#include "sha256_p.h"
-#include "spooldevice_p.h"
+#include "disk/sha256_p.h"
+#include "disk/spooldevice_p.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "catalogue_p.h"
+#include "disk/catalogue_p.h"
 
 #include <tiercache/cacheentryinfo.h>
 

@@ -2,7 +2,7 @@
 // Writes the seed inputs that are easiest made with the library's own encoders: catalogue
 // metadata rows (fuzz_metadata) and blob headers with their checksums (fuzz_blobheader).
 //   fuzz_make_seeds <corpus dir>     (writes <dir>/metadata/*, <dir>/blobheader/*)
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "metadatacodec_p.h"
 
 #include <QtCore/QDateTime>
