@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "metadatacodec_p.h"
+#include <tiercache/metadatacodec.h>
 
 #include <QtCore/QDateTime>
 #include <QtCore/QUrl>
@@ -24,33 +24,33 @@ namespace tiercache {
     where bytes/str = u32 length + data (str as UTF-8).
 */
 namespace {
-constexpr quint32 Magic = 0x54434d44; // "TCMD"
-constexpr quint32 FormatVersion = 2;
-constexpr qint64 NoDate = std::numeric_limits<qint64>::min();
-constexpr quint32 MaxHeaders = 4096;
+    constexpr quint32 Magic = MetaDataCodec::Magic;
+    constexpr quint32 FormatVersion = MetaDataCodec::FormatVersion;
+    constexpr qint64 NoDate = std::numeric_limits<qint64>::min();
+    constexpr quint32 MaxHeaders = 4096;
 
-class Writer
-{
-public:
-    void u8(quint8 v) { m_out.append(char(v)); }
-    void u32(quint32 v)
+    class Writer
     {
-        char b[4];
-        qToLittleEndian(v, b);
-        m_out.append(b, 4);
-    }
-    void i64(qint64 v)
-    {
-        char b[8];
-        qToLittleEndian(v, b);
-        m_out.append(b, 8);
-    }
-    void bytes(const QByteArray &v)
-    {
-        u32(quint32(v.size()));
-        m_out.append(v);
-    }
-    QByteArray m_out;
+    public:
+        void u8(quint8 v) { m_out.append(char(v)); }
+        void u32(quint32 v)
+        {
+            char b[4];
+            qToLittleEndian(v, b);
+            m_out.append(b, 4);
+        }
+        void i64(qint64 v)
+        {
+            char b[8];
+            qToLittleEndian(v, b);
+            m_out.append(b, 8);
+        }
+        void bytes(const QByteArray &v)
+        {
+            u32(quint32(v.size()));
+            m_out.append(v);
+        }
+        QByteArray m_out;
 };
 
 class Reader
@@ -99,7 +99,7 @@ QDateTime fromMs(qint64 ms)
 }
 } // namespace
 
-QByteArray encodeMetaData(const QNetworkCacheMetaData &md)
+QByteArray MetaDataCodec::encode(const QNetworkCacheMetaData &md)
 {
     Writer w;
     w.u32(Magic);
@@ -123,7 +123,7 @@ QByteArray encodeMetaData(const QNetworkCacheMetaData &md)
     return w.m_out;
 }
 
-bool decodeMetaData(const QByteArray &bytes, QNetworkCacheMetaData *md)
+bool MetaDataCodec::decode(const QByteArray &bytes, QNetworkCacheMetaData *md)
 {
     Reader r(bytes);
     if (r.u32() != Magic || r.u32() != FormatVersion || !r.ok())

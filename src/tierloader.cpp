@@ -190,7 +190,11 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         QString why;
         std::unique_ptr<Tier> tier = factory->create(spec, &why);
         if (!tier) {
-            *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), why.isEmpty() ? QStringLiteral("the plugin refused it") : why);
+            // TierOptions::errorString() names the spec already: say it once.
+            const QString prefix = QStringLiteral("tier \"%1\": ").arg(spec.redactedText());
+            *errorString = why.startsWith(prefix)
+                    ? why
+                    : prefix + (why.isEmpty() ? QStringLiteral("the plugin refused it") : why);
             return nullptr;
         }
         return tier;
@@ -217,27 +221,21 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
 
 std::unique_ptr<Tier> TierLoader::createDisk(const TierSpec &spec, QString *errorString)
 {
-    for (const QString &key : spec.keys()) {
-        if (key != QLatin1String("path") && key != QLatin1String("max") && key != QLatin1String("sync")) {
-            *errorString = QStringLiteral("tier \"%1\": unknown option \"%2\" (known: path, max, sync)").arg(spec.redactedText(), key);
-            return nullptr;
-        }
-    }
-    const QString path = spec.value(QStringLiteral("path"));
-    if (path.isEmpty()) {
-        *errorString = QStringLiteral("tier \"%1\": a stand-alone disk tier needs path=DIRECTORY").arg(spec.redactedText());
-        return nullptr;
-    }
-    bool ok = false;
-    const qint64 max = spec.sizeValue(QStringLiteral("max"), 50 * 1024 * 1024, &ok);
-    if (!ok) {
-        *errorString = QStringLiteral("tier \"%1\": max=\"%2\" is not a size").arg(spec.redactedText(), spec.value(QStringLiteral("max")));
+    TierOptions options(spec,
+                        {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
+    const QString path = options.string(QStringLiteral("path"));
+    const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
+    const bool sync = options.boolean(QStringLiteral("sync"), false);
+    if (path.isEmpty())
+        options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
+    if (!options.isValid()) {
+        *errorString = options.errorString();
         return nullptr;
     }
     auto tier = std::make_unique<DiskTier>();
     tier->setDirectory(path);
     tier->setMaximumSize(max);
-    tier->setSync(spec.value(QStringLiteral("sync")) == QLatin1String("true"));
+    tier->setSync(sync);
     if (!tier->ensureOpen()) {
         *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
         return nullptr;

@@ -3,6 +3,8 @@
 
 #include <QtCore/QRegularExpression>
 
+#include <limits>
+
 namespace tiercache {
 
 TierFactory::~TierFactory() = default;
@@ -86,38 +88,40 @@ QStringList TierSpec::keys() const
 qint64 TierSpec::parseSize(const QString &text, bool *ok)
 {
     static const QRegularExpression rx(
-            QStringLiteral("^\\s*(\\d+)\\s*(B|KB|KiB|K|MB|MiB|M|GB|GiB|G|TB|TiB)?\\s*$"),
+            QStringLiteral("^\\s*(\\d{1,19})(?:\\.(\\d{1,18}))?\\s*(?:([kmgt])(i?)(b?)|(b))?\\s*$"),
             QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch m = rx.match(text);
     *ok = false;
+    const QRegularExpressionMatch m = rx.match(text);
     if (!m.hasMatch())
         return -1;
     bool numberOk = false;
-    const qint64 number = m.captured(1).toLongLong(&numberOk);
+    const quint64 whole = m.captured(1).toULongLong(&numberOk);
     if (!numberOk)
         return -1;
-    const QString unit = m.captured(2).toLower();
-    qint64 factor = 1;
-    if (unit == QLatin1String("kib") || unit == QLatin1String("k"))
-        factor = Q_INT64_C(1) << 10;
-    else if (unit == QLatin1String("mib") || unit == QLatin1String("m"))
-        factor = Q_INT64_C(1) << 20;
-    else if (unit == QLatin1String("gib") || unit == QLatin1String("g"))
-        factor = Q_INT64_C(1) << 30;
-    else if (unit == QLatin1String("tib"))
-        factor = Q_INT64_C(1) << 40;
-    else if (unit == QLatin1String("kb"))
-        factor = 1000;
-    else if (unit == QLatin1String("mb"))
-        factor = 1000 * 1000;
-    else if (unit == QLatin1String("gb"))
-        factor = 1000 * 1000 * 1000;
-    else if (unit == QLatin1String("tb"))
-        factor = Q_INT64_C(1000) * 1000 * 1000 * 1000;
-    if (number > std::numeric_limits<qint64>::max() / factor)
+    const QString fraction = m.captured(2);
+    const QString prefix = m.captured(3).toLower();
+    // "KB" is SI (10^3): nobody silently gets 2.4 % more than asked for; "K", "Ki", "KiB"
+    // are binary like every size Tiercache prints.
+    const bool decimal = !prefix.isEmpty() && m.captured(4).isEmpty() && !m.captured(5).isEmpty();
+    const int exponent = prefix.isEmpty() ? 0 : int(QStringLiteral("kmgt").indexOf(prefix)) + 1;
+    if (exponent == 0 && !fraction.isEmpty())
+        return -1;                  // fractional bytes
+    using Wide = unsigned __int128; // no intermediate overflows: 2^63 * 2^40 fits
+    Wide factor = 1;
+    for (int i = 0; i < exponent; ++i)
+        factor *= decimal ? 1000 : 1024;
+    Wide value = whole * factor;
+    if (!fraction.isEmpty()) {
+        Wide denominator = 1;
+        for (int i = 0; i < fraction.size(); ++i)
+            denominator *= 10;
+        const Wide numerator = fraction.toULongLong() * factor;
+        value += (numerator + denominator / 2) / denominator; // to the nearest byte
+    }
+    if (value > Wide(std::numeric_limits<qint64>::max()))
         return -1;
     *ok = true;
-    return number * factor;
+    return qint64(value);
 }
 
 qint64 TierSpec::sizeValue(const QString &key, qint64 defaultValue, bool *ok) const

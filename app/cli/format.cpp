@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "format.h"
 
+#include <tiercache/tierspec.h>
+
 #include <QtCore/QRegularExpression>
 
 #include <cmath>
@@ -24,31 +26,9 @@ QString humanSize(qint64 bytes)
 
 std::optional<qint64> parseSize(const QString &text)
 {
-    static const QRegularExpression pattern(
-            QStringLiteral("^\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmgt]?i?b?)\\s*$"),
-            QRegularExpression::CaseInsensitiveOption);
-    const QRegularExpressionMatch m = pattern.match(text);
-    if (!m.hasMatch())
-        return std::nullopt;
-    const QString suffix = m.captured(2).toLower();
-    int exponent = 0;
-    if (!suffix.isEmpty() && suffix != QLatin1String("b")) {
-        exponent = QStringLiteral("kmgt").indexOf(suffix.at(0)) + 1;
-        if (exponent == 0)
-            return std::nullopt; // "i", "ib"
-    }
-    // "KiB"/"K" are binary like every size this tool prints; a bare "KB" is taken to mean
-    // what it says in SI, so that nobody silently gets 2.4 % more than they asked for.
-    const bool decimal = suffix.size() == 2 && suffix.at(1) == QLatin1Char('b');
-    const double base = decimal ? 1000.0 : 1024.0;
-    const QString number = m.captured(1);
-    if (exponent == 0 && number.contains(QLatin1Char('.')))
-        return std::nullopt; // fractional bytes
     bool ok = false;
-    const double value = number.toDouble(&ok) * std::pow(base, exponent);
-    if (!ok || value >= double(std::numeric_limits<qint64>::max()) / 2)
-        return std::nullopt;
-    return qint64(std::llround(value));
+    const qint64 size = TierSpec::parseSize(text, &ok); // the one size grammar, as in tier specs
+    return ok ? std::optional<qint64>(size) : std::nullopt;
 }
 
 namespace {

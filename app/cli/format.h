@@ -14,7 +14,8 @@ namespace tiercache::cli {
 QString humanSize(qint64 bytes);
 
 //! Parses "512MiB", "64KiB", "1GiB", "1.5G", "10MB" (decimal) or plain bytes; case does not
-//! matter. Returns nothing for anything else, including negative sizes.
+//! matter. Returns nothing for anything else, including negative sizes. The grammar is
+//! TierSpec::parseSize(), shared with tier specs.
 std::optional<qint64> parseSize(const QString &text);
 
 //! "in 5m", "in 2d", "expired 2h ago" relative to \a now; "expired" when \a expires is invalid,

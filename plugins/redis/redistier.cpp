@@ -1,92 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "redistier.h"
+#include "bodydevice.h"
 
 #include <hiredis/hiredis.h>
 
-#include <QtCore/QDataStream>
 #include <QtCore/QDateTime>
-#include <QtCore/QMetaObject>
 #include <QtCore/QRandomGenerator>
-#include <QtNetwork/QNetworkReply>
-
-#include <array>
-#include <cstring>
 
 namespace tiercache::redis {
 
 namespace {
 
-constexpr quint32 MetaMagic = 0x54434d44; // "TCMD", as the disk tier
-constexpr quint32 MetaVersion = 1;
-constexpr quint32 DescriptorMagic = 0x54435248; // "TCRH"
-constexpr quint32 DescriptorVersion = 1;
-constexpr auto StreamVersion = QDataStream::Qt_6_4;
 constexpr qint64 ChunkTtlMarginMs = 60 * 1000;           // chunks outlive the hash they belong to
 constexpr qint64 MaxFreshMs = 10LL * 365 * 24 * 3600 * 1000; // "never expires" stays finite
 constexpr qint64 EntryOverhead = 128;                    // hash fields, key: a rough guess
 constexpr int ScanCount = 500;
-
-// CRC-32 (IEEE), table driven. A corruption/mix-up check, not a security measure.
-const std::array<quint32, 256> &crcTable()
-{
-    static const std::array<quint32, 256> table = [] {
-        std::array<quint32, 256> t{};
-        for (quint32 i = 0; i < 256; ++i) {
-            quint32 c = i;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    return table;
-}
-
-quint32 crcUpdate(quint32 crc, const char *data, qint64 length)
-{
-    const auto &t = crcTable();
-    const auto *p = reinterpret_cast<const uchar *>(data);
-    for (qint64 i = 0; i < length; ++i)
-        crc = t[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return crc;
-}
-
-quint32 chunkCrc(const char *data, qint64 length, quint64 generation, qint64 index)
-{
-    uchar header[16];
-    for (int i = 0; i < 8; ++i) {
-        header[i] = uchar(generation >> (8 * i));
-        header[8 + i] = uchar(quint64(index) >> (8 * i));
-    }
-    quint32 crc = crcUpdate(0xFFFFFFFFu, reinterpret_cast<const char *>(header), sizeof header);
-    crc = crcUpdate(crc, data, length);
-    return crc ^ 0xFFFFFFFFu;
-}
-
-QByteArray encodeMetaData(const QNetworkCacheMetaData &md)
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(StreamVersion);
-    out << MetaMagic << MetaVersion << md;
-    return bytes;
-}
-
-bool decodeMetaData(const QByteArray &bytes, QNetworkCacheMetaData *md)
-{
-    QDataStream in(bytes);
-    in.setVersion(StreamVersion);
-    quint32 magic = 0, version = 0;
-    in >> magic >> version;
-    if (in.status() != QDataStream::Ok || magic != MetaMagic || version != MetaVersion)
-        return false;
-    QNetworkCacheMetaData decoded;
-    in >> decoded;
-    if (in.status() != QDataStream::Ok || !in.atEnd())
-        return false;
-    *md = std::move(decoded);
-    return true;
-}
 
 QByteArray generationText(quint64 generation)
 {
@@ -111,40 +39,6 @@ QByteArray globEscape(const QByteArray &text)
 }
 
 } // namespace
-
-// ---------------------------------------------------------------------------------------------
-
-qint64 Descriptor::chunkLength(qint64 index) const
-{
-    if (isInline())
-        return index == 0 ? bodySize : 0;
-    return qBound<qint64>(0, bodySize - index * chunkSize, chunkSize);
-}
-
-QByteArray Descriptor::encode() const
-{
-    QByteArray bytes;
-    QDataStream out(&bytes, QIODevice::WriteOnly);
-    out.setVersion(StreamVersion);
-    out << DescriptorMagic << DescriptorVersion << bodySize << chunkSize << chunkCount << generation << cost;
-    return bytes;
-}
-
-Descriptor Descriptor::decode(const QByteArray &bytes)
-{
-    QDataStream in(bytes);
-    in.setVersion(StreamVersion);
-    quint32 magic = 0, version = 0;
-    Descriptor d;
-    in >> magic >> version;
-    if (in.status() != QDataStream::Ok || magic != DescriptorMagic || version != DescriptorVersion)
-        return {};
-    in >> d.bodySize >> d.chunkSize >> d.chunkCount >> d.generation >> d.cost;
-    if (in.status() != QDataStream::Ok || d.bodySize < 0 || d.chunkCount < 0
-        || (d.chunkCount > 0 && (d.chunkSize <= 0 || (d.bodySize + d.chunkSize - 1) / d.chunkSize != d.chunkCount)))
-        return {};
-    return d;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -175,34 +69,13 @@ qint64 Store::ttlMs(const QNetworkCacheMetaData &md) const
 
 QByteArray Store::sealChunk(const char *data, qint64 length, quint64 generation, qint64 index)
 {
-    QByteArray sealed;
-    sealed.reserve(length + 4);
-    sealed.append(data, length);
-    const quint32 crc = chunkCrc(data, length, generation, index);
-    for (int i = 0; i < 4; ++i)
-        sealed.append(char(crc >> (8 * i)));
-    return sealed;
+    return redis::sealChunk(data, length, generation, index);
 }
 
 QByteArray Store::openChunk(const QByteArray &sealed, quint64 generation, qint64 index,
                             qint64 expectedLength, QString *why)
 {
-    if (sealed.size() != expectedLength + 4) {
-        *why = QStringLiteral("chunk %1 has %2 bytes, expected %3").arg(index).arg(qMax<qint64>(0, sealed.size() - 4)).arg(expectedLength);
-        return {};
-    }
-    quint32 stored = 0;
-    for (int i = 0; i < 4; ++i)
-        stored |= quint32(uchar(sealed[expectedLength + i])) << (8 * i);
-    if (stored != chunkCrc(sealed.constData(), expectedLength, generation, index)) {
-        *why = QStringLiteral("checksum mismatch in chunk %1").arg(index);
-        return {};
-    }
-    QByteArray payload = sealed;
-    payload.truncate(expectedLength);
-    if (payload.isNull())
-        payload = QByteArray(""); // an empty body is still a valid chunk
-    return payload;
+    return redis::openChunk(sealed, generation, index, expectedLength, why);
 }
 
 QByteArray Store::fetchChunk(const QString &key, const Descriptor &d, qint64 index, QString *why)
@@ -459,6 +332,12 @@ bool RedisTier::fetchEntry(const QString &key, Entry *entry)
         if (reply->element[2]->type != REDIS_REPLY_STRING)
             return false;
         entry->inlineChunk = replyString(reply->element[2]);
+        // Checked here, not only in openBody(): a hit whose body then fails is worse than a miss.
+        QString why;
+        if (Store::openChunk(entry->inlineChunk, entry->descriptor.generation, 0,
+                             entry->descriptor.bodySize, &why)
+                    .isNull())
+            return false;
     }
     return true;
 }
@@ -640,92 +519,6 @@ void RedisTier::clear()
         }
     } while (cursor != "0");
     m_lastSize = 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-BodyDevice::BodyDevice(std::shared_ptr<Store> store, const QString &key, const Descriptor &descriptor,
-                       const QByteArray &firstChunk)
-    : m_store(std::move(store)), m_key(key), m_descriptor(descriptor), m_window(firstChunk)
-{
-    open(QIODevice::ReadOnly | QIODevice::Unbuffered);
-}
-
-qint64 BodyDevice::bytesAvailable() const
-{
-    return (m_window.size() - m_windowPos) + QIODevice::bytesAvailable();
-}
-
-bool BodyDevice::atEnd() const
-{
-    return m_failed
-            || (m_delivered + m_window.size() >= m_descriptor.bodySize && m_windowPos >= m_window.size()
-                && QIODevice::bytesAvailable() == 0);
-}
-
-qint64 BodyDevice::readData(char *data, qint64 maxSize)
-{
-    if (m_failed)
-        return 0; // QNAM's read loop must not spin, nor take this for end of file
-    const qint64 available = m_window.size() - m_windowPos;
-    const bool more = m_delivered + m_window.size() < m_descriptor.bodySize;
-    if (available > 0) {
-        const qint64 n = qMin(maxSize, available);
-        std::memcpy(data, m_window.constData() + m_windowPos, size_t(n));
-        m_windowPos += n;
-        if (m_windowPos == m_window.size() && more)
-            scheduleRefill();
-        return n;
-    }
-    if (!more)
-        return -1; // the end, exactly after the last verified byte
-    scheduleRefill();
-    return 0;
-}
-
-void BodyDevice::scheduleRefill()
-{
-    if (m_refillPending)
-        return;
-    m_refillPending = true;
-    QMetaObject::invokeMethod(this, &BodyDevice::refill, Qt::QueuedConnection);
-}
-
-void BodyDevice::refill()
-{
-    m_refillPending = false;
-    if (m_failed || m_windowPos < m_window.size() || m_delivered + m_window.size() >= m_descriptor.bodySize)
-        return;
-    m_delivered += m_window.size();
-    m_window = QByteArray(); // one chunk in memory at a time
-    m_windowPos = 0;
-    QString why;
-    const QByteArray chunk = m_store->fetchChunk(m_key, m_descriptor, m_nextChunk, &why);
-    if (chunk.isNull()) {
-        fail(why);
-        return;
-    }
-    m_window = chunk;
-    ++m_nextChunk;
-    emit readyRead();
-}
-
-void BodyDevice::fail(const QString &reason)
-{
-    m_failed = true;
-    m_window = QByteArray();
-    m_windowPos = 0;
-    setErrorString(reason);
-    qCWarning(lcRedisTier).noquote() << "redis body of" << m_key << "failed at byte" << m_delivered << ":" << reason;
-    // A chunk that is gone or damaged (not merely unreachable) makes the entry useless.
-    if (m_store->connection.isConnected())
-        m_store->dropGeneration(m_key, m_descriptor.generation);
-    for (QObject *o = parent(); o; o = o->parent()) {
-        if (auto *reply = qobject_cast<QNetworkReply *>(o)) {
-            QMetaObject::invokeMethod(reply, "abort", Qt::QueuedConnection);
-            break;
-        }
-    }
 }
 
 } // namespace tiercache::redis

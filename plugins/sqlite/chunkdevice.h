@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QtCore/QIODevice>
+#include <tiercache/chunkedbodydevice.h>
 
 #include <memory>
 
@@ -10,49 +10,33 @@ namespace tiercache::sqlite {
 class Store;
 
 /*
-    The body of one entry, read one verified chunk at a time so that memory stays at one
-    chunk however large the body is. The next chunk is fetched from the event loop once the
-    current one has been consumed (readData() returns 0 meanwhile, readyRead() follows).
+    The body of one entry: a ChunkedBodyDevice whose windows are the entry's chunks, read and
+    checked (Store::readChunk()) one at a time, so that memory stays at one chunk however
+    large the body is. The generation stays pinned until the last chunk has been read, so a
+    replace in this process keeps its chunks meanwhile.
 
-    It delivers exactly bodySize bytes or fails: a missing, short or corrupted chunk stops the
-    stream with an error, deletes the damaged entry and aborts the QNetworkReply that owns the
-    device, because QNAM would otherwise take the silence for a complete, shorter body.
+    A missing, short or corrupted chunk fails the device (see ChunkedBodyDevice) and deletes
+    the damaged entry, unless a newer version has replaced it meanwhile.
 */
-class ChunkDevice final : public QIODevice
+class ChunkDevice final : public ChunkedBodyDevice
 {
     Q_OBJECT
 public:
+    //! \a firstChunk is chunk 0, already checked; the store has pinned \a generation for us.
     ChunkDevice(std::shared_ptr<Store> store, const QString &key, qint64 generation, qint64 bodySize,
                 qint64 chunkSize, const QByteArray &firstChunk);
     ~ChunkDevice() override;
 
-    bool isSequential() const override { return true; }
-    qint64 bytesAvailable() const override;
-    bool atEnd() const override;
-    bool hasFailed() const { return m_failed; }
-
 protected:
-    qint64 readData(char *data, qint64 maxSize) override;
-    qint64 writeData(const char *data, qint64 size) override;
+    bool fetchWindow(qint64 offset, QByteArray *window, QString *errorString) override;
+    void handleDamage(qint64 offset, const QString &reason) override;
+    void releaseSource() override;
 
 private:
-    void scheduleRefill();
-    void refill();
-    void fail(const QString &reason);
-    void release();
-
     std::shared_ptr<Store> m_store;
     QString m_key;
     qint64 m_generation;
-    qint64 m_bodySize;
     qint64 m_chunkSize;
-    QByteArray m_window;  // the current chunk
-    qint64 m_windowPos = 0;
-    qint64 m_nextSeq = 1; // the first chunk came with the constructor
-    qint64 m_loaded = 0;  // body bytes loaded into windows so far
-    bool m_refillPending = false;
-    bool m_failed = false;
-    bool m_pinned = true;
 };
 
 } // namespace tiercache::sqlite

@@ -2,7 +2,6 @@
 #include "sqlitestore.h"
 
 #include <QtCore/QAtomicInteger>
-#include <QtCore/QDataStream>
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtSql/QSqlError>
@@ -16,9 +15,9 @@ Q_LOGGING_CATEGORY(lcSqlite, "tiercache.sqlite")
 
 namespace {
 constexpr int ApplicationId = 0x54435331; // "TCS1"; the disk catalogue uses "TCC1"
-constexpr int SchemaVersion = 1;
-constexpr quint32 MetaMagic = 0x54434d44; // "TCMD"
-constexpr quint16 MetaVersion = 1;
+// 2: metadata in MetaDataCodec's format, chunk sums seeded ChunkChecksums. Version 1 files
+// (QDataStream metadata, FNV-1a sums) are upgraded in place by forgetting their entries.
+constexpr int SchemaVersion = 2;
 // A writer whose process died leaves a `writes` row; after this long it cannot be alive.
 constexpr qint64 StaleWriteMs = 24 * 3600 * 1000;
 constexpr int EvictBatch = 64;
@@ -36,43 +35,6 @@ qint64 rowSize(const QString &key, qint64 bodySize, qint64 metaSize)
     return bodySize + metaSize + 2 * key.toUtf8().size();
 }
 } // namespace
-
-quint64 fnv1a64(const char *data, qint64 size)
-{
-    quint64 h = 14695981039346656037ULL;
-    for (qint64 i = 0; i < size; ++i) {
-        h ^= quint8(data[i]);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-QByteArray encodeMetaData(const QNetworkCacheMetaData &metaData)
-{
-    QByteArray blob;
-    QDataStream out(&blob, QIODevice::WriteOnly);
-    // Pinned so that a newer Qt writing the same file stays readable by this one.
-    out.setVersion(QDataStream::Qt_6_0);
-    out << MetaMagic << MetaVersion << metaData;
-    return blob;
-}
-
-bool decodeMetaData(const QByteArray &blob, QNetworkCacheMetaData *metaData)
-{
-    QDataStream in(blob);
-    in.setVersion(QDataStream::Qt_6_0);
-    quint32 magic = 0;
-    quint16 version = 0;
-    in >> magic >> version;
-    if (in.status() != QDataStream::Ok || magic != MetaMagic || version != MetaVersion)
-        return false;
-    QNetworkCacheMetaData md;
-    in >> md;
-    if (in.status() != QDataStream::Ok || !in.atEnd() || !md.isValid())
-        return false;
-    *metaData = md;
-    return true;
-}
 
 Store::Store(const Options &options) : m_options(options)
 {
@@ -167,6 +129,9 @@ bool Store::createSchema()
         m_error = QStringLiteral("%1 is an SQLite database of another application (application_id %2); "
                                  "refusing to use it").arg(m_options.path).arg(appId);
         return false;
+    } else if (version == 1) {
+        if (!upgradeFromVersion1())
+            return false;
     } else if (version != SchemaVersion) {
         m_error = QStringLiteral("%1 has tiercache sqlite schema version %2, this build reads version %3")
                           .arg(m_options.path).arg(version).arg(SchemaVersion);
@@ -228,6 +193,26 @@ bool Store::createSchema()
         return false;
     }
     return commit();
+}
+
+bool Store::upgradeFromVersion1()
+{
+    // Its rows cannot be read by this build (a record of an old format is a miss): a cache
+    // may forget them all at once, in one transaction with the new version number.
+    if (!begin())
+        return false;
+    if (!execSql(QStringLiteral("DELETE FROM entries"))
+        || !execSql(QStringLiteral("DELETE FROM chunks"))
+        || !execSql(QStringLiteral("DELETE FROM writes"))
+        || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion))) {
+        rollback();
+        return false;
+    }
+    if (!commit())
+        return false;
+    qCInfo(lcSqlite) << "upgraded" << m_options.path << "to schema version" << SchemaVersion
+                     << "(entries dropped)";
+    return true;
 }
 
 void Store::sweep()
@@ -322,7 +307,8 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
     e.lastAccess = QDateTime::fromMSecsSinceEpoch(q.value(3).toLongLong(), Qt::UTC);
     const QByteArray meta = withMetaData ? q.value(4).toByteArray() : QByteArray();
     q.finish();
-    if (e.bodySize < 0 || e.chunkSize <= 0 || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
+    if (chunkCount(e.bodySize, e.chunkSize) < 0
+        || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
         qCWarning(lcSqlite).noquote() << "dropping undecodable entry" << key << "from" << m_options.path;
         removeDamaged(key, e.generation);
         return {};
@@ -332,13 +318,20 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
 
 bool Store::hasAllChunks(const Entry &entry)
 {
-    QSqlQuery &q = statement("SELECT count(*) FROM chunks WHERE gen = ?");
+    // length() of a BLOB comes from the record header: still no body bytes are read.
+    QSqlQuery &q = statement(
+            "SELECT count(*), total(length(data)), min(seq), max(seq) FROM chunks WHERE gen = ?");
     q.addBindValue(entry.generation);
     if (!exec(q) || !q.next())
         return false;
     const qint64 count = q.value(0).toLongLong();
+    const qint64 bytes = qint64(q.value(1).toDouble());
+    const qint64 first = q.value(2).isNull() ? 0 : q.value(2).toLongLong();
+    const qint64 last = q.value(3).isNull() ? -1 : q.value(3).toLongLong();
     q.finish();
-    return count == (entry.bodySize + entry.chunkSize - 1) / entry.chunkSize;
+    // (gen, seq) is the primary key: count chunks from 0 to count - 1 are exactly 0..count-1.
+    return count == chunkCount(entry.bodySize, entry.chunkSize) && bytes == entry.bodySize
+            && first == 0 && last == count - 1;
 }
 
 void Store::touch(const QString &key)
@@ -385,18 +378,10 @@ bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteA
         *reason = QStringLiteral("chunk %1 is missing (the entry was replaced or damaged)").arg(seq);
         return false;
     }
-    const quint64 sum = quint64(q.value(0).toLongLong());
+    const qint64 sum = q.value(0).toLongLong();
     *data = q.value(1).toByteArray();
     q.finish();
-    if (data->size() != expectedSize) {
-        *reason = QStringLiteral("chunk %1 has %2 bytes, expected %3").arg(seq).arg(data->size()).arg(expectedSize);
-        return false;
-    }
-    if (fnv1a64(data->constData(), data->size()) != sum) {
-        *reason = QStringLiteral("chunk %1 does not match its checksum").arg(seq);
-        return false;
-    }
-    return true;
+    return checkChunk(generation, seq, *data, sum, expectedSize, reason);
 }
 
 qint64 Store::beginGeneration(const QString &key)
@@ -414,7 +399,7 @@ bool Store::insertChunk(qint64 generation, qint64 seq, const QByteArray &data)
     QSqlQuery &q = statement("INSERT INTO chunks (gen, seq, sum, data) VALUES (?, ?, ?, ?)");
     q.addBindValue(generation);
     q.addBindValue(seq);
-    q.addBindValue(qint64(fnv1a64(data.constData(), data.size())));
+    q.addBindValue(chunkSum(generation, seq, data.constData(), data.size()));
     q.addBindValue(data);
     return exec(q);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "sqliterecord.h"
+
 #include <tiercache/tier.h>
 
 #include <QtCore/QElapsedTimer>
@@ -20,18 +22,6 @@ QT_END_NAMESPACE
 namespace tiercache::sqlite {
 
 Q_DECLARE_LOGGING_CATEGORY(lcSqlite)
-
-//! Bodies are split into chunks of this size (the last one is shorter). Small enough that a
-//! reader holds little memory, large enough that a 100 MiB body is only 1600 rows.
-constexpr qint64 ChunkSize = 64 * 1024;
-
-//! 64-bit FNV-1a: cheap, and unlike a CRC-32 practically never matches a different chunk.
-quint64 fnv1a64(const char *data, qint64 size);
-
-//! QNetworkCacheMetaData <-> BLOB with a magic and a version, so rows written by a future
-//! format (or garbage) are recognised and dropped rather than misread.
-QByteArray encodeMetaData(const QNetworkCacheMetaData &metaData);
-bool decodeMetaData(const QByteArray &blob, QNetworkCacheMetaData *metaData);
 
 struct Options
 {
@@ -126,6 +116,7 @@ private:
     bool commit();
     void rollback();
     bool createSchema();
+    bool upgradeFromVersion1();
     void sweep();
     //! Deletes the chunks of a generation that is no longer shown, unless a reader pins it.
     bool dropGeneration(qint64 generation);

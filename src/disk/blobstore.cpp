@@ -47,27 +47,14 @@ qint64 chunkCount(qint64 bodySize, quint32 chunkSize)
 
 void appendChecksum(QByteArray *sums, const char *data, qint64 length)
 {
-    char out[ChecksumSize];
-    qToLittleEndian<quint64>(chunkChecksum(data, length), out);
-    sums->append(out, ChecksumSize);
+    static_assert(ChecksumSize == ChunkChecksum::Size);
+    ChunkChecksum::append(sums, data, length);
 }
 
 bool verifyChunks(const char *data, qint64 length, qint64 offset, quint32 chunkSize,
                   const QByteArray &sums)
 {
-    if (chunkSize == 0 || offset < 0 || offset % chunkSize != 0)
-        return false;
-    qint64 index = offset / chunkSize;
-    for (qint64 done = 0; done < length; ++index) {
-        const qint64 n = qMin<qint64>(chunkSize, length - done);
-        if ((index + 1) * ChecksumSize > sums.size())
-            return false;
-        const quint64 expected = qFromLittleEndian<quint64>(sums.constData() + index * ChecksumSize);
-        if (chunkChecksum(data + done, n) != expected)
-            return false;
-        done += n;
-    }
-    return true;
+    return ChunkChecksum::verify(data, length, offset, chunkSize, sums);
 }
 
 QString blobsDir(const QString &root)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Writes the seed inputs that are easiest made with the library's own encoders: catalogue
-// metadata rows (fuzz_metadata) and blob headers with their checksums (fuzz_blobheader).
-//   fuzz_make_seeds <corpus dir>     (writes <dir>/metadata/*, <dir>/blobheader/*)
+// metadata rows (fuzz_metadata), blob headers with their checksums (fuzz_blobheader), and the
+// sqlite and redis tiers' records (fuzz_sqliterecord, fuzz_redisrecord).
+//   fuzz_make_seeds <corpus dir>     (writes <dir>/metadata/*, <dir>/blobheader/*, ...)
 #include "disk/blobstore_p.h"
 #include "metadatacodec_p.h"
+#include "redis/redisrecord.h"
+#include "sqlite/sqliterecord.h"
 
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
@@ -69,6 +72,38 @@ QByteArray sumsOf(const QByteArray &body, quint32 chunkSize)
     return sums;
 }
 
+QByteArray be64(qint64 v)
+{
+    char buf[8];
+    qToBigEndian<qint64>(v, buf);
+    return QByteArray(buf, 8);
+}
+
+QByteArray be32(quint32 v)
+{
+    char buf[4];
+    qToBigEndian<quint32>(v, buf);
+    return QByteArray(buf, 4);
+}
+
+// The fuzz_sqliterecord layout: body_size, chunk_size, gen, seq, sum, meta length, meta, chunk.
+QByteArray sqliteInput(qint64 bodySize, qint64 chunkSize, qint64 generation, qint64 seq,
+                       const QByteArray &meta, const QByteArray &chunk)
+{
+    const qint64 sum = sqlite::chunkSum(generation, seq, chunk.constData(), chunk.size());
+    return be64(bodySize) + be64(chunkSize) + be64(generation) + be64(seq) + be64(sum)
+            + be32(quint32(meta.size())) + meta + chunk;
+}
+
+// The fuzz_redisrecord layout: h length, h, md length, md, chunk index, sealed chunk.
+QByteArray redisInput(const redis::Descriptor &d, const QByteArray &md, qint64 index,
+                      const QByteArray &payload)
+{
+    const QByteArray h = d.encode();
+    return be32(quint32(h.size())) + h + be32(quint32(md.size())) + md + be64(index)
+            + redis::sealChunk(payload.constData(), payload.size(), d.generation, index);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -128,5 +163,31 @@ int main(int argc, char **argv)
     ok &= write(root + QLatin1String("/blobheader/seed-wrong-version"),
                 blobInput(0, body.size(), 64, 4096, sumsOf(body, 64),
                           blob::makeHeader(body.size(), 64).replace(8, 1, "\x02", 1), body));
+
+    QDir().mkpath(root + QLatin1String("/sqliterecord"));
+    QDir().mkpath(root + QLatin1String("/redisrecord"));
+    const QByteArray meta =
+            MetaDataCodec::encode(metaData("https://example.com/a.css", {{"ETag", "\"v1\""}}, 200));
+    ok &= write(root + QLatin1String("/sqliterecord/seed-one-chunk"),
+                sqliteInput(300, 65536, 7, 0, meta, text.left(300)));
+    ok &= write(root + QLatin1String("/sqliterecord/seed-last-chunk"),
+                sqliteInput(65536 + 100, 65536, 12, 1, meta, text.left(100)));
+    ok &= write(root + QLatin1String("/sqliterecord/seed-empty-body"),
+                sqliteInput(0, 65536, 3, 0, meta, {}));
+    redis::Descriptor inlined;
+    inlined.bodySize = 300;
+    inlined.chunkSize = 256 * 1024;
+    inlined.generation = 0x1234567890abcdefULL;
+    inlined.cost = 512;
+    ok &= write(root + QLatin1String("/redisrecord/seed-inline"),
+                redisInput(inlined, meta, 0, text.left(300)));
+    redis::Descriptor chunked = inlined;
+    chunked.bodySize = 4096 * 2 + 10;
+    chunked.chunkSize = 4096;
+    chunked.chunkCount = 3;
+    ok &= write(root + QLatin1String("/redisrecord/seed-last-chunk"),
+                redisInput(chunked, meta, 2, text.left(10)));
+    ok &= write(root + QLatin1String("/redisrecord/seed-first-chunk"),
+                redisInput(chunked, meta, 0, text.repeated(4).left(4096)));
     return ok ? 0 : 1;
 }

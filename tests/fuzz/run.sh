@@ -23,7 +23,7 @@ root=$(cd "$fuzz_dir/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc)}
-all_targets=(metadata blobheader httpheaders tierspec pluginmeta cachekey)
+all_targets=(metadata blobheader httpheaders tierspec pluginmeta cachekey sqliterecord redisrecord)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 generator=()

@@ -3,56 +3,15 @@
 
 #include <tiercache/tier.h>
 #include <tiercache/tiercache_export.h>
+#include <tiercache/tieroptions.h>
+#include <tiercache/tierspec.h>
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QObject>
-#include <QtCore/QUrl>
-#include <QtCore/QUrlQuery>
 
 #include <memory>
 
 namespace tiercache {
-
-/*!
-    \brief A parsed tier spec: \c{memory:?max=64MiB}, \c{disk:},
-    \c{sqlite:?path=/var/cache/app.db}, \c{redis://127.0.0.1:6379/0?prefix=tc:&timeout_ms=50}.
-
-    The scheme names the plugin (its metadata "id"); the rest is the plugin's to interpret.
-    The typed getters report malformed values through \a ok / errorString() so that a bad
-    spec is refused with a message that names it.
-*/
-class TIERCACHE_EXPORT TierSpec
-{
-public:
-    TierSpec() = default;
-    explicit TierSpec(const QString &spec);
-
-    bool isValid() const { return m_error.isEmpty() && !m_scheme.isEmpty(); }
-    QString errorString() const { return m_error; }
-    const QString &text() const { return m_text; }
-    //! The spec with any password (in the user info or a "password" option) replaced by
-    //! "***": what messages, logs and statistics show.
-    QString redactedText() const;
-    const QString &scheme() const { return m_scheme; }
-    const QUrl &url() const { return m_url; }
-
-    bool has(const QString &key) const;
-    QString value(const QString &key, const QString &defaultValue = {}) const;
-    //! A size such as "64MiB", "512KiB", "1GiB", "1000" (bytes) or "64MB" (10^6 bytes).
-    qint64 sizeValue(const QString &key, qint64 defaultValue, bool *ok) const;
-    qint64 intValue(const QString &key, qint64 defaultValue, bool *ok) const;
-    //! Keys present in the spec, to reject unknown ones.
-    QStringList keys() const;
-
-    static qint64 parseSize(const QString &text, bool *ok);
-
-private:
-    QString m_text;
-    QString m_scheme;
-    QUrl m_url;
-    QUrlQuery m_query;
-    QString m_error;
-};
 
 /*!
     \brief The root object of a tier plugin.
@@ -74,7 +33,8 @@ private:
     \endcode
 
     The loader reads this metadata before it loads the library, and refuses plugins with
-    another IID or apiVersion. A complete minimal plugin:
+    another IID or apiVersion. A complete minimal plugin (TierOptions reads the spec; the rest of
+    the plugin SDK is MetaDataCodec, ChunkChecksum and ChunkedBodyDevice):
 
     \code
     class MyFactory : public QObject, public tiercache::TierFactory
@@ -86,7 +46,13 @@ private:
         std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec,
                                                 QString *errorString) override
         {
-            return std::make_unique<MyTier>(spec);
+            tiercache::TierOptions options(spec, {QStringLiteral("max")});
+            const qint64 max = options.size(QStringLiteral("max"), 16 * 1024 * 1024, 1);
+            if (!options.isValid()) {
+                *errorString = options.errorString(); // names the spec and the bad option
+                return nullptr;
+            }
+            return std::make_unique<MyTier>(max);
         }
     };
     \endcode

@@ -6,9 +6,9 @@ std::unique_ptr<tiercache::Tier> ExampleTierFactory::create(const tiercache::Tie
                                                             QString *error)
 {
     // Refuse what you do not understand: a typo in a spec must not pass silently.
-    if (!spec.keys().isEmpty()) {
-        *error = QStringLiteral("unknown option \"%1\" (the example tier takes none)")
-                         .arg(spec.keys().first());
+    tiercache::TierOptions options(spec, {});
+    if (!options.isValid()) {
+        *error = options.errorString();
         return nullptr;
     }
     return std::make_unique<ExampleTier>();
