@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bodydevice_p.h"
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "logging_p.h"
 
 namespace tiercache {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chainbuilder_p.h"
 
-#include "disktier_p.h"
+#include "disk/disktier_p.h"
 #include "logging_p.h"
 
 #include <tiercache/tierfactory.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <tiercache/tierloader.h>
 
-#include "disktier_p.h"
+#include "disk/disktier_p.h"
 #include "logging_p.h"
 #include "pluginmetadata_p.h"
 

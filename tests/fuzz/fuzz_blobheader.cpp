@@ -12,7 +12,7 @@
 //   rest              blob file body
 #include "fuzz_common.h"
 
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "checksum_p.h"
 
 #include <memory>

@@ -3,7 +3,7 @@
 // metadata rows (fuzz_metadata), blob headers with their checksums (fuzz_blobheader), and the
 // sqlite and redis tiers' records (fuzz_sqliterecord, fuzz_redisrecord).
 //   fuzz_make_seeds <corpus dir>     (writes <dir>/metadata/*, <dir>/blobheader/*, ...)
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "metadatacodec_p.h"
 #include "redis/redisrecord.h"
 #include "sqlite/sqliterecord.h"

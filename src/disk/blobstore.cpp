@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "checksum_p.h"
 
 #include <QtCore/QFile>

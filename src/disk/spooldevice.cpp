@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "spooldevice_p.h"
-#include "blobstore_p.h"
+#include "disk/spooldevice_p.h"
+#include "disk/blobstore_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QFile>

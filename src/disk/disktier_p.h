@@ -4,7 +4,7 @@
 #include <tiercache/networkcache.h>
 #include <tiercache/tier.h>
 
-#include "diskstore_p.h"
+#include "disk/diskstore_p.h"
 #include "tierfacets_p.h"
 
 #include <QtCore/QElapsedTimer>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "disktier_p.h"
+#include "disk/disktier_p.h"
 
-#include "blobstore_p.h"
+#include "disk/blobstore_p.h"
 #include "bodydevice_p.h"
 #include "freshness_p.h"
 #include "logging_p.h"
 #include "metadatacodec_p.h"
-#include "spooldevice_p.h"
+#include "disk/spooldevice_p.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -24,7 +25,7 @@ struct EntryRecord
     QString key;
     QByteArray digest; // hex SHA-256 of the body
     qint64 bodySize = 0;
-    QByteArray meta;   // encoded QNetworkCacheMetaData
+    QByteArray meta; // encoded QNetworkCacheMetaData
     int status = 0;
     QByteArray contentType;
     qint64 expiresMs = 0;
@@ -74,10 +75,16 @@ struct HitUpdate
 
     Every method returns false/nullopt on a database error and records errorString();
     corrupted() tells the owner that the file is damaged and must be rebuilt.
+
+    One class over one connection; its methods are implemented by concern, one file each
+    (named above each group below). The tables themselves are described where they are
+    created, in catalogueschema.cpp; the WAL checkpoint thread is WalCheckpointer.
 */
 class Catalogue
 {
 public:
+    // The connection (catalogue.cpp)
+
     Catalogue();
     ~Catalogue();
     Catalogue(const Catalogue &) = delete;
@@ -110,49 +117,52 @@ public:
         bool m_active = false;
         bool m_busy = false;
     };
+    //! Whether a Transaction with Lock::NoWait gave up on the lock since the last call.
+    bool takeLockWasBusy() { return std::exchange(m_lockWasBusy, false); }
+
+    //! Changes whenever another connection (process) commits to the catalogue; -1 on error.
+    //! Cheap (no Qt Sql round trip): lets callers cache rows between changes.
+    qint64 dataVersion();
+    //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it
+    //! (WalCheckpointer does).
+    qint64 walSize() const;
+
+    // Entries, the LRU order and the size budget (catalogueentries.cpp)
 
     //! The entry of \a key, unless it was invalidated (see invalidateTags()).
     std::optional<EntryRecord> find(const QString &key);
     //! The row of \a key even if it was invalidated, for the paths that replace or delete it.
     std::optional<EntryRecord> findAny(const QString &key);
-    std::optional<BlobRecord> findBlob(const QByteArray &digest);
-    bool insertBlob(const BlobRecord &blob);
-    bool deleteBlob(const QByteArray &digest);
     //! Stores \a e (replacing the entry with the same key); the blob row must exist.
     bool upsertEntry(const EntryRecord &e);
     bool deleteEntry(const QString &key);
     bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs, qint64 rowSize);
-    bool isReferenced(const QByteArray &digest);
     //! The least recently used entries (key, digest, rowSize), oldest first.
     QList<EntryRecord> lruVictims(int count);
     bool applyHits(const QHash<QString, HitUpdate> &hits);
-
-    //! Changes whenever another connection (process) commits to the catalogue; -1 on error.
-    //! Cheap (no Qt Sql round trip): lets callers cache rows between changes.
-    qint64 dataVersion();
-    //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it.
-    qint64 walSize() const;
-    enum class LogReset { Restart, Truncate };
-    //! Checkpoints the WAL of \a path on a worker thread with its own connection; then (writers
-    //! wait meanwhile) with Restart, if the log holds more than 64 MiB, makes the next writer
-    //! start it afresh, and with Truncate also cuts the file to nothing.
-    static void checkpointInBackground(const QString &path, LogReset reset);
 
     qint64 totalSize();
     bool addToTotal(qint64 delta);
     //! Recomputes the running total from the rows (used by repair paths, O(n)).
     qint64 recomputeTotal();
 
+    // Bodies and their tombstones (catalogueblobs.cpp)
+
+    std::optional<BlobRecord> findBlob(const QByteArray &digest);
+    bool insertBlob(const BlobRecord &blob);
+    bool deleteBlob(const QByteArray &digest);
+    bool isReferenced(const QByteArray &digest);
     QList<BlobRecord> blobs();
     QList<QByteArray> unreferencedBlobs();
-    bool clearAll();
-
     //! key and rowSize of every entry using the body \a digest.
     QList<EntryRecord> entriesWithDigest(const QByteArray &digest);
     // Tombstones (see the garbage table).
     bool addGarbage(const QByteArray &digest);
     bool removeGarbage(const QByteArray &digest);
     QList<QByteArray> garbage(int limit);
+
+    // Removing entries: in batches, by tag, soft expiry, everything (catalogueinvalidation.cpp)
+
     struct BatchResult
     {
         qint64 entries = 0;
@@ -167,19 +177,22 @@ public:
     //! transaction.
     std::optional<qint64> invalidateTags(const QStringList &tags);
     bool hasInvalidated();
-    //! Whether a Transaction with Lock::NoWait gave up on the lock since the last call.
-    bool takeLockWasBusy() { return std::exchange(m_lockWasBusy, false); }
     //! Deletes up to \a limit invalidated entries like deleteEntriesBatch() does.
     std::optional<BatchResult> deleteInvalidated(int limit);
+    //! Marks entries stale at once (soft purge): the next use revalidates.
+    bool expireKeys(const QStringList &keys);
+    bool clearAll();
     //! clearAll(), with every body file turned into a tombstone.
     bool clearToGarbage();
+
+    // Cache tags (cataloguetags.cpp)
 
     bool setTags(const QString &key, const QStringList &tags);
     QStringList keysForTags(const QStringList &tags);
     QStringList tagsOf(const QString &key);
     QList<QPair<QString, qint64>> tagCounts();
-    //! Marks entries stale at once (soft purge): the next use revalidates.
-    bool expireKeys(const QStringList &keys);
+
+    // Shared statistics (cataloguestatistics.cpp)
 
     //! Adds \a deltas to the shared counters and to the series row of \a minute.
     bool addCounters(const QHash<QString, qint64> &deltas, qint64 minute);
@@ -194,24 +207,31 @@ public:
     bool pruneSeries(qint64 beforeMinute);
     bool resetStatistics();
 
-    QList<EntryRecord> query(const EntryQuery &filter, int offset, int limit);
-    qint64 count(const EntryQuery &filter);
-
     struct Counts
     {
         qint64 entries = 0, blobs = 0, bodyBytes = 0, hits = 0;
     };
     Counts counts();
 
+    // Filtered listings for tools (cataloguequeries.cpp)
+
+    QList<EntryRecord> query(const EntryQuery &filter, int offset, int limit);
+    qint64 count(const EntryQuery &filter);
+
 private:
-    std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
-    sqlite3 *handle() const;
-    bool prepareDoomed();
-    std::optional<BatchResult> deleteDoomed();
+    // catalogueschema.cpp
     bool createSchema();
     bool createTables();
+    // catalogueentries.cpp
+    std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
+    // catalogueinvalidation.cpp
+    bool prepareDoomed();
+    std::optional<BatchResult> deleteDoomed();
+    // catalogue.cpp
+    sqlite3 *handle() const;
     bool exec(QSqlQuery &q);
     bool execSql(const QString &sql);
+    //! The statement \a id (see cataloguesql_p.h), prepared from \a sql on first use.
     QSqlQuery &prepared(int id, const char *sql);
     void recordError(const QSqlQuery &q);
 

@@ -5,7 +5,7 @@
 #include <QtCore/QIODevice>
 #include <QtNetwork/QNetworkCacheMetaData>
 
-#include "sha256_p.h"
+#include "disk/sha256_p.h"
 
 namespace tiercache {
 

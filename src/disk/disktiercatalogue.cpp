@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The disk tier's catalogue facets (tags, bulk invalidation, statistics, inspection): what
 // NetworkCache asks of a tier with a catalogue, answered from DiskStore.
-#include "disktier_p.h"
+#include "disk/disktier_p.h"
 
 #include <QtCore/QDateTime>
 #include <QtCore/QUrl>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "catalogue_p.h"
+#include "disk/catalogue_p.h"
 
 #include <tiercache/cacheentryinfo.h>
 
@@ -40,7 +40,9 @@ public:
         Checks that the body of \a e is present, complete and intact as far as the first
         window goes, and returns that window (the whole body when it is small). When more
         remains, \a fd receives an open descriptor for the rest (else -1). On damage the entry
-        is removed and false returned, with the reason in \a why.
+        is removed and false returned, with the reason in \a why. \a windowSize must be a
+        whole number of chunks (e.chunkSize): the checksums cover whole chunks, so a window
+        ending inside one fails them and the entry is dropped as damaged.
     */
     bool openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                   QString *why);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "diskstore_p.h"
-#include "blobstore_p.h"
+#include "disk/diskstore_p.h"
+#include "disk/blobstore_p.h"
 #include "logging_p.h"
-#include "sha256_p.h"
-#include "spooldevice_p.h"
+#include "disk/sha256_p.h"
+#include "disk/spooldevice_p.h"
+#include "disk/walcheckpointer_p.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
@@ -330,7 +331,7 @@ bool DiskStore::maintainWal()
     // Passive checkpoints never hold anyone up; with pauses between writes they catch up and
     // the next writer starts the log afresh. Under a steady stream of commits they never
     // catch up and the log grows (6 GiB over a 200 000-entry bulk load): the checkpoint
-    // thread then restarts it (Catalogue::checkpointInBackground()), making writers wait for
+    // thread then restarts it (WalCheckpointer), making writers wait for
     // the last frames and a sync. The file keeps its high-water size until inserts have
     // paused; then it is cut back.
     constexpr qint64 TruncateSize = 16 * 1024 * 1024;
@@ -344,9 +345,9 @@ bool DiskStore::maintainWal()
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
     if (size > CheckpointSize && (!m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs))) {
         m_lastCheckpoint.start();
-        using Reset = Catalogue::LogReset;
-        Catalogue::checkpointInBackground(m_root + QLatin1String("/catalogue.db"),
-                                          size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart);
+        using Reset = WalCheckpointer::Reset;
+        WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
+                               size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart);
     }
     return size > TruncateSize && !quiet; // to be cut back once inserts pause
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sha256_p.h"
+#include "disk/sha256_p.h"
 
 #include <openssl/evp.h>
 

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+#include "disk/catalogue_p.h"
+#include "disk/cataloguesql_p.h"
+#include "logging_p.h"
+
+#include <QtCore/QAtomicInteger>
+#include <QtCore/QFile>
+#include <QtCore/QThread>
+#include <QtSql/QSqlDriver>
+#include <QtSql/QSqlError>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tiercache {
+
+using namespace cataloguesql;
+
+namespace {
+    constexpr int BusyTimeoutMs = 10000;
+
+    bool isCorruption(const QSqlError &error)
+    {
+        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), also as extended codes.
+        bool ok = false;
+        const int code = error.nativeErrorCode().toInt(&ok) & 0xff;
+        if (ok && (code == 11 || code == 26))
+            return true;
+        const QString text = error.databaseText();
+        return text.contains(QLatin1String("malformed"))
+                || text.contains(QLatin1String("not a database"));
+    }
+} // namespace
+
+Catalogue::Catalogue()
+{
+    static QAtomicInteger<quint64> counter;
+    m_connectionName = QStringLiteral("tiercache-catalogue-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+Catalogue::~Catalogue()
+{
+    close();
+}
+
+void Catalogue::close()
+{
+    if (m_dataVersion) {
+        sqlite3_finalize(m_dataVersion);
+        m_dataVersion = nullptr;
+    }
+    m_statements.clear();
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Catalogue::open(const QString &path, bool *wasReset)
+{
+    close();
+    m_path = path;
+    m_corrupted = false;
+    *wasReset = false;
+    int busyRetries = 0;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+        if (!m_db.isValid()) {
+            m_error = QStringLiteral(
+                    "the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+            return false;
+        }
+        // Created 0600 before SQLite sees it: SQLite gives -wal and -shm the same mode, and
+        // the default umask would make responses readable by every account on the machine.
+        const int fd =
+                ::open(QFile::encodeName(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            ::close(fd);
+        m_db.setDatabaseName(path);
+        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
+        if (m_db.open() && createSchema())
+            return true;
+        if (m_error.isEmpty())
+            m_error = m_db.lastError().text();
+        // Several processes opening a new directory at once wait for each other's schema
+        // creation and journal-mode switch; SQLite's busy handler does not cover all of it.
+        if (!m_corrupted && busyRetries < 100
+            && (m_error.contains(QLatin1String("locked"))
+                || m_error.contains(QLatin1String("busy")))) {
+            ++busyRetries;
+            --attempt;
+            close();
+            m_error.clear();
+            QThread::msleep(10);
+            continue;
+        }
+        if (!m_corrupted || attempt > 0)
+            break;
+        // Not our database, or damaged beyond use: keep it for inspection, start afresh.
+        qCWarning(lcCatalogue).noquote() << "catalogue" << path << "is unusable (" << m_error
+                                         << "); moving it aside and starting an empty one";
+        close();
+        const QString aside = path + QLatin1String(".corrupt");
+        QFile::remove(aside);
+        QFile::rename(path, aside);
+        QFile::remove(path + QLatin1String("-wal"));
+        QFile::remove(path + QLatin1String("-shm"));
+        m_corrupted = false;
+        m_error.clear();
+        *wasReset = true;
+    }
+    close();
+    return false;
+}
+
+bool Catalogue::execSql(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(sql)) {
+        recordError(q);
+        return false;
+    }
+    return true;
+}
+
+void Catalogue::recordError(const QSqlQuery &q)
+{
+    const QSqlError error = q.lastError();
+    m_error = error.text();
+    if (isCorruption(error))
+        m_corrupted = true;
+    qCWarning(lcCatalogue).noquote() << "catalogue" << m_path << ":" << m_error;
+}
+
+bool Catalogue::exec(QSqlQuery &q)
+{
+    const bool ok = q.exec();
+    if (!ok)
+        recordError(q);
+    return ok;
+}
+
+QSqlQuery &Catalogue::prepared(int id, const char *sql)
+{
+    if (m_statements.empty())
+        m_statements.resize(StatementCount);
+    auto &slot = m_statements[size_t(id)];
+    if (!slot) {
+        slot = std::make_unique<QSqlQuery>(m_db);
+        slot->setForwardOnly(true);
+        if (!slot->prepare(QLatin1String(sql)))
+            recordError(*slot);
+    }
+    slot->finish();
+    return *slot;
+}
+
+Catalogue::Transaction::Transaction(Catalogue &c, Lock lock) : m_c(c)
+{
+    // IMMEDIATE takes the write lock up front, so the running total read inside is current.
+    sqlite3 *db = lock == Lock::NoWait ? m_c.handle() : nullptr;
+    if (!db) {
+        m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+        return;
+    }
+    sqlite3_busy_timeout(db, 0);
+    QSqlQuery q(m_c.m_db);
+    m_active = q.exec(QStringLiteral("BEGIN IMMEDIATE"));
+    sqlite3_busy_timeout(db, BusyTimeoutMs);
+    if (!m_active) {
+        m_busy = sqlite3_errcode(db) == SQLITE_BUSY
+                || q.lastError().nativeErrorCode() == QLatin1String("5");
+        if (m_busy)
+            m_c.m_lockWasBusy = true;
+        else
+            m_c.recordError(q);
+    }
+}
+
+Catalogue::Transaction::~Transaction()
+{
+    if (m_active) {
+        for (auto &s : m_c.m_statements) {
+            if (s)
+                s->finish();
+        }
+        QSqlQuery q(m_c.m_db);
+        q.exec(QStringLiteral("ROLLBACK"));
+    }
+}
+
+bool Catalogue::Transaction::commit()
+{
+    if (!m_active)
+        return false;
+    for (auto &s : m_c.m_statements) {
+        if (s)
+            s->finish();
+    }
+    m_active = false;
+    if (m_c.execSql(QStringLiteral("COMMIT")))
+        return true;
+    QSqlQuery q(m_c.m_db);
+    q.exec(QStringLiteral("ROLLBACK"));
+    return false;
+}
+
+sqlite3 *Catalogue::handle() const
+{
+    const QVariant handle = m_db.isOpen() ? m_db.driver()->handle() : QVariant();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3 *const *>(handle.data());
+}
+
+qint64 Catalogue::dataVersion()
+{
+    if (!m_dataVersion) {
+        sqlite3 *db = handle();
+        if (!db
+            || sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &m_dataVersion, nullptr)
+                    != SQLITE_OK) {
+            m_dataVersion = nullptr;
+            return -1;
+        }
+    }
+    qint64 version = -1;
+    if (sqlite3_step(m_dataVersion) == SQLITE_ROW)
+        version = sqlite3_column_int64(m_dataVersion, 0);
+    sqlite3_reset(m_dataVersion);
+    return version;
+}
+
+qint64 Catalogue::walSize() const
+{
+    struct stat st;
+    if (::stat(QFile::encodeName(m_path + QLatin1String("-wal")).constData(), &st) != 0)
+        return 0;
+    return qint64(st.st_size);
+}
+
+} // namespace tiercache

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "disk/catalogue_p.h"
+#include "disk/cataloguesql_p.h"
+
+namespace tiercache {
+
+using namespace cataloguesql;
+
+std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
+{
+    QSqlQuery &q =
+            prepared(StFindBlob,
+                     "SELECT body_size, alloc_size, chunk_size, sums FROM blobs WHERE digest = ?");
+    q.bindValue(0, QString::fromLatin1(digest));
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    BlobRecord b;
+    b.digest = digest;
+    b.bodySize = q.value(0).toLongLong();
+    b.allocSize = q.value(1).toLongLong();
+    b.chunkSize = q.value(2).toUInt();
+    b.sums = q.value(3).toByteArray();
+    q.finish();
+    return b;
+}
+
+bool Catalogue::insertBlob(const BlobRecord &b)
+{
+    QSqlQuery &q = prepared(
+            StInsertBlob,
+            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums)"
+            " VALUES (?, ?, ?, ?, ?)");
+    q.bindValue(0, QString::fromLatin1(b.digest));
+    q.bindValue(1, b.bodySize);
+    q.bindValue(2, b.allocSize);
+    q.bindValue(3, b.chunkSize);
+    q.bindValue(4, b.sums);
+    return exec(q);
+}
+
+bool Catalogue::deleteBlob(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StDeleteBlob, "DELETE FROM blobs WHERE digest = ?");
+    q.bindValue(0, QString::fromLatin1(digest));
+    return exec(q);
+}
+
+bool Catalogue::isReferenced(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StIsReferenced, "SELECT 1 FROM entries WHERE digest = ? LIMIT 1");
+    q.bindValue(0, QString::fromLatin1(digest));
+    const bool referenced = exec(q) && q.next();
+    q.finish();
+    return referenced;
+}
+
+QList<BlobRecord> Catalogue::blobs()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QList<BlobRecord> result;
+    if (!q.exec(QStringLiteral(
+                "SELECT digest, body_size, alloc_size, chunk_size, sums FROM blobs"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next()) {
+        BlobRecord b;
+        b.digest = q.value(0).toByteArray();
+        b.bodySize = q.value(1).toLongLong();
+        b.allocSize = q.value(2).toLongLong();
+        b.chunkSize = q.value(3).toUInt();
+        b.sums = q.value(4).toByteArray();
+        result.append(b);
+    }
+    return result;
+}
+
+QList<QByteArray> Catalogue::unreferencedBlobs()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QList<QByteArray> result;
+    if (!q.exec(QStringLiteral("SELECT b.digest FROM blobs b WHERE NOT EXISTS"
+                               " (SELECT 1 FROM entries e WHERE e.digest = b.digest)"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next())
+        result.append(q.value(0).toByteArray());
+    return result;
+}
+
+QList<EntryRecord> Catalogue::entriesWithDigest(const QByteArray &digest)
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT key, row_size FROM entries WHERE digest = ?"));
+    q.bindValue(0, QString::fromLatin1(digest));
+    QList<EntryRecord> result;
+    if (!exec(q))
+        return result;
+    while (q.next()) {
+        EntryRecord e;
+        e.key = q.value(0).toString();
+        e.digest = digest;
+        e.rowSize = q.value(1).toLongLong();
+        result.append(e);
+    }
+    return result;
+}
+
+bool Catalogue::addGarbage(const QByteArray &digest)
+{
+    QSqlQuery &g = prepared(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
+    g.bindValue(0, QString::fromLatin1(digest));
+    return exec(g);
+}
+
+bool Catalogue::removeGarbage(const QByteArray &digest)
+{
+    QSqlQuery &g = prepared(StRemoveGarbage, "DELETE FROM garbage WHERE digest = ?");
+    g.bindValue(0, QString::fromLatin1(digest));
+    return exec(g);
+}
+
+QList<QByteArray> Catalogue::garbage(int limit)
+{
+    QList<QByteArray> digests;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT digest FROM garbage LIMIT ?"));
+    q.bindValue(0, limit);
+    if (!exec(q))
+        return digests;
+    while (q.next())
+        digests.append(q.value(0).toByteArray());
+    return digests;
+}
+
+} // namespace tiercache

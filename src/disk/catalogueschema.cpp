@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "disk/catalogue_p.h"
+#include "logging_p.h"
+
+#include <QtSql/QSqlQuery>
+
+namespace tiercache {
+
+namespace {
+    constexpr int ApplicationId = 0x54434331; // "TCC1"
+    constexpr int SchemaVersion = 3;
+    // Version 2 lacks the invalidated table; it is upgraded in place (see createSchema()).
+    constexpr int UpgradableVersion = 2;
+
+    const char InvalidatedTable[] =
+            "CREATE TABLE IF NOT EXISTS invalidated (key TEXT PRIMARY KEY) WITHOUT ROWID";
+} // namespace
+
+bool Catalogue::createSchema()
+{
+    // Read what the file is and create the schema under one write lock: several processes
+    // (or threads) opening a new directory at once must not take each other's half-made
+    // schema for a foreign database.
+    Transaction lock(*this);
+    if (!lock.isActive())
+        return false;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA application_id"))) {
+        recordError(q);
+        return false;
+    }
+    const int appId = q.next() ? q.value(0).toInt() : 0;
+    q.finish();
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        recordError(q);
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (appId == 0 && version == 0) {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next()) {
+            recordError(q);
+            return false;
+        }
+        if (q.value(0).toInt() != 0) {
+            m_error = QStringLiteral("%1 is some other SQLite database").arg(m_path);
+            m_corrupted = true;
+            return false;
+        }
+        q.finish();
+    } else if (appId == ApplicationId && version == UpgradableVersion) {
+        q.finish();
+        if (!execSql(QLatin1String(InvalidatedTable))
+            || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
+            return false;
+        qCInfo(lcCatalogue).noquote()
+                << "catalogue" << m_path << "upgraded to format" << SchemaVersion;
+    } else if (appId != ApplicationId || version != SchemaVersion) {
+        m_error = QStringLiteral("%1 has format %2/%3, expected %4/%5")
+                          .arg(m_path)
+                          .arg(appId)
+                          .arg(version)
+                          .arg(ApplicationId)
+                          .arg(SchemaVersion);
+        m_corrupted = true;
+        return false;
+    }
+
+    if (appId == 0 && !createTables())
+        return false;
+    if (!lock.commit())
+        return false;
+
+    // WAL lets readers (another process, the Browser) run while one process writes.
+    // synchronous=NORMAL: a killed process loses nothing committed; a power cut may lose the
+    // last transactions, never consistency.
+    // Checkpoints are run from a worker thread (WalCheckpointer), never inside the
+    // COMMIT of an insert, where their fsyncs cost tens of milliseconds.
+    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL"))
+        || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL"))
+        || !execSql(QStringLiteral("PRAGMA wal_autocheckpoint=0"))
+        // Never cut the log file back in a COMMIT (journal_size_limit): after a bulk load with
+        // a 6 GiB log that stalled an insert for 2 s. The checkpoint thread does it once
+        // inserts pause (DiskStore::maintainWal()).
+        || !execSql(QStringLiteral("PRAGMA journal_size_limit=-1"))
+        || !execSql(QStringLiteral("PRAGMA cache_size=-16384")))
+        return false;
+    return true;
+}
+
+bool Catalogue::createTables()
+{
+    const char *const schema[] = {
+            "CREATE TABLE IF NOT EXISTS blobs ("
+            " digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL, alloc_size INTEGER NOT NULL,"
+            " chunk_size INTEGER NOT NULL, sums BLOB NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS entries ("
+            " key TEXT PRIMARY KEY, digest TEXT NOT NULL, body_size INTEGER NOT NULL,"
+            " meta BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT,"
+            " expires INTEGER NOT NULL, created INTEGER NOT NULL, last_access INTEGER NOT NULL,"
+            " hits INTEGER NOT NULL DEFAULT 0, row_size INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
+            "CREATE INDEX IF NOT EXISTS entries_digest ON entries(digest)",
+            "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) "
+            "WITHOUT ROWID",
+            "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
+            // Cache tags, by key. Not tied to the entries table: an upper tier may still hold an
+            // entry the disk tier evicted, and invalidating its tag must still reach it.
+            "CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, key TEXT NOT NULL,"
+            " PRIMARY KEY (tag, key)) WITHOUT ROWID",
+            "CREATE INDEX IF NOT EXISTS tags_key ON tags(key)",
+            // Statistics shared by every process: cumulative counters and a per-minute series.
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) "
+            "WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS series (minute INTEGER NOT NULL, name TEXT NOT NULL,"
+            " value INTEGER NOT NULL, PRIMARY KEY (minute, name)) WITHOUT ROWID",
+            // Tombstones: bodies whose row is gone and whose file is still to be unlinked. Files
+            // are unlinked in a later transaction (DiskStore::sweepGarbage()), never before the
+            // COMMIT that drops their rows: a crash in between must not leave rows without files.
+            "CREATE TABLE IF NOT EXISTS garbage (digest TEXT PRIMARY KEY) WITHOUT ROWID",
+            // Keys invalidated by tag whose rows are still to be deleted: invalidating is one
+            // small committed insert here, the deletion follows in steps
+            // (Catalogue::invalidateTags()).
+            InvalidatedTable,
+    };
+    for (const char *sql : schema) {
+        if (!execSql(QLatin1String(sql)))
+            return false;
+    }
+    return execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
+            && execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion));
+}
+
+} // namespace tiercache

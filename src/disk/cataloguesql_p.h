@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "disk/catalogue_p.h"
+
+#include <QtCore/QStringList>
+#include <QtSql/QSqlQuery>
+
+// SQL pieces shared by the files that implement Catalogue (catalogue*.cpp). Not for DiskStore
+// or anyone else: the tables are the catalogue's business.
+
+// Entries invalidated by tag but not yet deleted (see Catalogue::invalidateTags()) are
+// invisible to every read.
+#define TC_LIVE(alias) " NOT EXISTS (SELECT 1 FROM invalidated i WHERE i.key = " alias ".key)"
+
+namespace tiercache::cataloguesql {
+
+//! Slots of Catalogue::prepared(): the statements that run often enough to keep prepared.
+enum Statement {
+    // catalogueentries.cpp
+    StFind,
+    StFindAny,
+    StRevive,
+    StUpsertEntry,
+    StDeleteEntry,
+    StUpdateMeta,
+    StLru,
+    StApplyHit,
+    StTotal,
+    StAddTotal,
+    // catalogueblobs.cpp
+    StFindBlob,
+    StInsertBlob,
+    StDeleteBlob,
+    StIsReferenced,
+    StAddGarbage,
+    StRemoveGarbage,
+    // cataloguetags.cpp
+    StDeleteTags,
+    StInsertTag,
+    // cataloguestatistics.cpp
+    StAddCounter,
+    StAddSeries,
+    StatementCount
+};
+
+//! The columns entryFrom() reads: entries e joined with blobs b.
+inline constexpr char EntryColumns[] =
+        "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
+        "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums";
+
+//! The current row of a query selecting EntryColumns.
+EntryRecord entryFrom(const QSqlQuery &q);
+
+//! Prepares \a sql with its %1 replaced by one placeholder per value, and binds \a values.
+void prepareWithList(QSqlQuery &q, const char *sql, const QStringList &values);
+
+} // namespace tiercache::cataloguesql
