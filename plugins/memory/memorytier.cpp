@@ -25,11 +25,11 @@ public:
         m_body.append(data, size);
         return true;
     }
-    bool commit() override
+    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
     {
         if (!m_error.isEmpty())
             return false;
-        m_tier->put(m_key, m_metaData, m_body);
+        m_tier->put(m_key, metaData, m_body);
         return true;
     }
     QString errorString() const override { return m_error; }
@@ -42,6 +42,42 @@ private:
     QByteArray m_body;
     QString m_error;
 };
+
+// A hit: the body is an implicitly shared snapshot, so the handle serves exactly the version
+// the lookup found, however the tier changes afterwards.
+class MemoryEntry final : public TierEntry
+{
+public:
+    MemoryEntry(std::weak_ptr<MemoryTier *> tier, TierRecord record, QByteArray body, quint64 generation)
+        : m_tier(std::move(tier)), m_record(std::move(record)), m_body(std::move(body)), m_generation(generation)
+    {
+    }
+    TierRecord record() const override { return m_record; }
+    QIODevice *openBody(ReadMode) override
+    {
+        if (const auto tier = m_tier.lock())
+            (*tier)->touch(m_record.key(), m_generation);
+        auto *buffer = new QBuffer;
+        buffer->setData(m_body); // implicitly shared: no copy
+        buffer->open(QIODevice::ReadOnly);
+        return buffer;
+    }
+
+private:
+    std::weak_ptr<MemoryTier *> m_tier;
+    TierRecord m_record;
+    QByteArray m_body;
+    quint64 m_generation;
+};
+
+TierRecord recordOf(const QString &key, const QNetworkCacheMetaData &md, const QByteArray &body,
+                    qint64 lastAccessMs, quint64 generation)
+{
+    TierRecord r(key, md, body.size());
+    r.setLastAccess(QDateTime::fromMSecsSinceEpoch(lastAccessMs, Qt::UTC));
+    r.setVersion(QByteArray::number(generation));
+    return r;
+}
 } // namespace
 
 MemoryTier::MemoryTier(qint64 maxBytes, qint64 maxEntry) : m_maxBytes(maxBytes), m_maxEntry(maxEntry) { }
@@ -64,30 +100,21 @@ void MemoryTier::erase(List::iterator it)
     m_lru.erase(it);
 }
 
-TierRecord MemoryTier::lookup(const QString &key)
-{
-    const auto found = m_index.constFind(key);
-    if (found == m_index.cend())
-        return {};
-    const Node &n = **found;
-    TierRecord r;
-    r.key = n.key;
-    r.metaData = n.metaData;
-    r.bodySize = n.body.size();
-    r.lastAccess = QDateTime::fromMSecsSinceEpoch(n.lastAccessMs, Qt::UTC);
-    return r;
-}
-
-QIODevice *MemoryTier::openBody(const QString &key)
+std::unique_ptr<TierEntry> MemoryTier::lookup(const QString &key)
 {
     const auto found = m_index.constFind(key);
     if (found == m_index.cend())
         return nullptr;
-    touch(*found);
-    auto *buffer = new QBuffer;
-    buffer->setData(m_lru.front().body); // implicitly shared: no copy
-    buffer->open(QIODevice::ReadOnly);
-    return buffer;
+    const Node &n = **found;
+    return std::make_unique<MemoryEntry>(m_self, recordOf(n.key, n.metaData, n.body, n.lastAccessMs, n.generation),
+                                         n.body, n.generation);
+}
+
+void MemoryTier::touch(const QString &key, quint64 generation)
+{
+    const auto found = m_index.constFind(key);
+    if (found != m_index.cend() && (*found)->generation == generation)
+        touch(*found);
 }
 
 std::unique_ptr<TierWriter> MemoryTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
@@ -107,7 +134,7 @@ void MemoryTier::put(const QString &key, const QNetworkCacheMetaData &metaData, 
         return;
     while (m_used + cost > m_maxBytes && !m_lru.empty())
         erase(std::prev(m_lru.end()));
-    m_lru.push_front(Node{key, metaData, body, cost, QDateTime::currentMSecsSinceEpoch()});
+    m_lru.push_front(Node{key, metaData, body, cost, QDateTime::currentMSecsSinceEpoch(), ++m_generation});
     m_index.insert(key, m_lru.begin());
     m_used += cost;
 }
@@ -121,11 +148,14 @@ bool MemoryTier::remove(const QString &key)
     return true;
 }
 
-bool MemoryTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+bool MemoryTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                                const QByteArray &ifVersion)
 {
     const auto found = m_index.constFind(key);
     if (found == m_index.cend())
         return false;
+    if (!ifVersion.isEmpty() && ifVersion != QByteArray::number((*found)->generation))
+        return false; // another body was stored meanwhile
     (*found)->metaData = metaData;
     return true;
 }
@@ -133,12 +163,7 @@ bool MemoryTier::updateMetaData(const QString &key, const QNetworkCacheMetaData 
 void MemoryTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
 {
     for (const Node &n : m_lru) {
-        TierRecord r;
-        r.key = n.key;
-        r.metaData = n.metaData;
-        r.bodySize = n.body.size();
-        r.lastAccess = QDateTime::fromMSecsSinceEpoch(n.lastAccessMs, Qt::UTC);
-        if (!visitor(r))
+        if (!visitor(recordOf(n.key, n.metaData, n.body, n.lastAccessMs, n.generation)))
             return;
     }
 }

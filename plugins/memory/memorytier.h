@@ -6,6 +6,7 @@
 #include <QtCore/QHash>
 
 #include <list>
+#include <memory>
 
 namespace tiercache::memory {
 
@@ -22,18 +23,21 @@ public:
     QString name() const override { return QStringLiteral("memory"); }
     Capabilities capabilities() const override { return Capability::VerifiesBodies; }
     qint64 maxEntrySize() const override { return m_maxEntry; }
-    TierRecord lookup(const QString &key) override;
-    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierEntry> lookup(const QString &key) override;
     std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                        const QByteArray &ifVersion = {}) override;
     void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
     qint64 size() override { return m_used; }
     void clear() override;
     QString errorString() const override { return {}; }
 
     void put(const QString &key, const QNetworkCacheMetaData &metaData, const QByteArray &body);
+
+    //! Marks the entry of \a key used, if it still holds version \a generation.
+    void touch(const QString &key, quint64 generation);
 
 private:
     struct Node
@@ -43,6 +47,7 @@ private:
         QByteArray body;
         qint64 cost = 0;
         qint64 lastAccessMs = 0;
+        quint64 generation = 0; // which put() stored the body: the record's version()
     };
     using List = std::list<Node>;
 
@@ -55,6 +60,9 @@ private:
     qint64 m_used = 0;
     List m_lru; // most recently used first
     QHash<QString, List::iterator> m_index;
+    quint64 m_generation = 0;
+    // Handles check it before they call back: they may outlive the tier.
+    std::shared_ptr<MemoryTier *> m_self = std::make_shared<MemoryTier *>(this);
 };
 
 } // namespace tiercache::memory

@@ -25,7 +25,6 @@ constexpr qint64 ChunkTtlMarginMs = 60 * 1000;           // chunks outlive the h
 constexpr qint64 MaxFreshMs = 10LL * 365 * 24 * 3600 * 1000; // "never expires" stays finite
 constexpr qint64 EntryOverhead = 128;                    // hash fields, key: a rough guess
 constexpr int ScanCount = 500;
-constexpr qint64 LastLookupReuseMs = 1000;
 
 // CRC-32 (IEEE), table driven. A corruption/mix-up check, not a security measure.
 const std::array<quint32, 256> &crcTable()
@@ -301,19 +300,29 @@ public:
         return true;
     }
 
-    bool commit() override
+    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
     {
         if (m_dead)
             return false;
         const Settings &s = m_store->settings;
         const QByteArray meta = m_store->metaKey(m_key);
+        // The final metadata may live longer than the one the chunks were stored with.
+        m_metaData = encodeMetaData(metaData);
+        const qint64 ttl = m_store->ttlMs(metaData);
+        std::vector<Command> commands;
+        if (ttl > m_ttlMs) {
+            for (qint64 i = 0; i < m_chunksStored; ++i)
+                commands.push_back({QByteArrayLiteral("PEXPIRE"), m_store->chunkKey(m_key, m_generation, i),
+                                    QByteArray::number(ttl + ChunkTtlMarginMs)});
+        }
+        m_ttlMs = ttl;
         Descriptor d;
         d.bodySize = m_total;
         d.chunkSize = s.chunkSize;
         d.generation = m_generation;
         d.cost = EntryOverhead + meta.size() + m_metaData.size() + m_total;
         const bool inlined = m_chunksStored == 0 && m_total <= s.inlineMax;
-        std::vector<Command> commands;
+        const qsizetype refreshes = qsizetype(commands.size());
         if (!inlined && !m_buffer.isEmpty()) {
             commands.push_back(chunkCommand(m_chunksStored, m_buffer));
             ++m_chunksStored;
@@ -336,8 +345,9 @@ public:
         std::vector<Reply> replies;
         if (!m_store->connection.run(commands, &replies))
             return die(m_store->connection.errorString(), /*ambiguous=*/true);
-        if (firstTx > 0 && !isStatus(replies[0].get(), "OK"))
-            return die(QStringLiteral("storing the last chunk failed: %1").arg(QString::fromUtf8(replyString(replies[0].get()))));
+        if (firstTx > refreshes && !isStatus(replies[size_t(refreshes)].get(), "OK"))
+            return die(QStringLiteral("storing the last chunk failed: %1")
+                               .arg(QString::fromUtf8(replyString(replies[size_t(refreshes)].get()))));
         const redisReply *exec = replies.back().get();
         if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 5) {
             // An error inside the transaction (e.g. OOM): EXECABORT or an error reply.
@@ -453,45 +463,55 @@ bool RedisTier::fetchEntry(const QString &key, Entry *entry)
     return true;
 }
 
-TierRecord RedisTier::lookup(const QString &key)
+/*
+    A hit: the metadata, descriptor and inline body as one command read them (a consistent
+    snapshot). openBody() fetches the chunks of that generation only; a generation replaced
+    meanwhile fails its chunk seals and is a miss, never another body.
+*/
+class RedisEntry final : public TierEntry
 {
-    m_last = Entry();
+public:
+    RedisEntry(std::shared_ptr<Store> store, RedisTier::Entry entry) : m_store(std::move(store)), m_entry(std::move(entry)) { }
+
+    TierRecord record() const override
+    {
+        TierRecord r(m_entry.key, m_entry.metaData, m_entry.descriptor.bodySize);
+        r.setVersion(QByteArray::number(m_entry.descriptor.generation));
+        return r;
+    }
+
+    QIODevice *openBody(ReadMode mode) override
+    {
+        const Descriptor &d = m_entry.descriptor;
+        const QString &key = m_entry.key;
+        QString why;
+        const QByteArray first = d.isInline() ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.bodySize, &why)
+                                              : m_store->fetchChunk(key, d, 0, &why);
+        bool intact = !first.isNull();
+        for (qint64 i = 1; intact && mode == ReadMode::Verified && i < d.chunkCount; ++i)
+            intact = !m_store->fetchChunk(key, d, i, &why).isNull();
+        if (!intact) {
+            if (m_store->connection.isConnected()) {
+                m_store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
+                qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
+                m_store->dropGeneration(key, d.generation);
+            }
+            return nullptr;
+        }
+        return new BodyDevice(m_store, key, d, first);
+    }
+
+private:
+    std::shared_ptr<Store> m_store;
+    RedisTier::Entry m_entry;
+};
+
+std::unique_ptr<TierEntry> RedisTier::lookup(const QString &key)
+{
     Entry e;
     if (!fetchEntry(key, &e))
-        return {};
-    TierRecord r;
-    r.key = key;
-    r.metaData = e.metaData;
-    r.bodySize = e.descriptor.bodySize;
-    m_last = std::move(e);
-    m_lastAge.start();
-    return r;
-}
-
-QIODevice *RedisTier::openBody(const QString &key)
-{
-    Entry e;
-    if (m_last.key == key && m_lastAge.isValid() && m_lastAge.elapsed() < LastLookupReuseMs) {
-        e = std::move(m_last);
-    } else if (!fetchEntry(key, &e)) {
-        m_last = Entry();
         return nullptr;
-    }
-    m_last = Entry();
-    const Descriptor &d = e.descriptor;
-    QString why;
-    const QByteArray first = d.isInline()
-            ? Store::openChunk(e.inlineChunk, d.generation, 0, d.bodySize, &why)
-            : m_store->fetchChunk(key, d, 0, &why);
-    if (first.isNull()) {
-        if (m_store->connection.isConnected()) {
-            m_store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
-            qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
-            m_store->dropGeneration(key, d.generation);
-        }
-        return nullptr;
-    }
-    return new BodyDevice(m_store, key, d, first);
+    return std::make_unique<RedisEntry>(m_store, std::move(e));
 }
 
 std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
@@ -499,15 +519,11 @@ std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key, const QNet
 {
     if (sizeHint > m_store->settings.maxEntry || !m_store->connection.isAvailable())
         return nullptr;
-    if (m_last.key == key)
-        m_last = Entry();
     return std::make_unique<Writer>(m_store, key, metaData);
 }
 
 bool RedisTier::remove(const QString &key)
 {
-    if (m_last.key == key)
-        m_last = Entry();
     const QByteArray meta = m_store->metaKey(key);
     std::vector<Reply> replies;
     if (!m_store->connection.run({{QByteArrayLiteral("MULTI")},
@@ -527,10 +543,9 @@ bool RedisTier::remove(const QString &key)
     return exec->element[1]->type == REDIS_REPLY_INTEGER && exec->element[1]->integer > 0;
 }
 
-bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                               const QByteArray &ifVersion)
 {
-    if (m_last.key == key)
-        m_last = Entry();
     const QByteArray meta = m_store->metaKey(key);
     Connection &c = m_store->connection;
     std::vector<Reply> replies;
@@ -538,9 +553,9 @@ bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &
     if (!c.run({{QByteArrayLiteral("WATCH"), meta}, {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}}, &replies))
         return false;
     const Descriptor d = Descriptor::decode(replyString(replies[1].get()));
-    if (!d.isValid()) {
+    if (!d.isValid() || (!ifVersion.isEmpty() && ifVersion != QByteArray::number(d.generation))) {
         c.run(Command{QByteArrayLiteral("UNWATCH")});
-        return false;
+        return false; // gone, or another body was stored meanwhile
     }
     const qint64 ttl = m_store->ttlMs(metaData);
     std::vector<Command> commands{{QByteArrayLiteral("MULTI")},
@@ -585,10 +600,8 @@ void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2
                 || !decodeEntry(keyFromMetaKey(names[qsizetype(i)], strip), r->element[0], r->element[1], &e))
                 continue; // expired or replaced between SCAN and HMGET
-            TierRecord record;
-            record.key = e.key;
-            record.metaData = e.metaData;
-            record.bodySize = e.descriptor.bodySize;
+            TierRecord record(e.key, e.metaData, e.descriptor.bodySize);
+            record.setVersion(QByteArray::number(e.descriptor.generation));
             if (!visitor(record))
                 return;
         }
@@ -607,7 +620,6 @@ qint64 RedisTier::size()
 
 void RedisTier::clear()
 {
-    m_last = Entry();
     Connection &c = m_store->connection;
     const QByteArray pattern = globEscape(m_store->settings.prefix) + '*';
     QByteArray cursor("0");

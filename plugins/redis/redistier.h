@@ -91,12 +91,12 @@ public:
         return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies;
     }
     qint64 maxEntrySize() const override { return m_store->settings.maxEntry; }
-    TierRecord lookup(const QString &key) override;
-    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierEntry> lookup(const QString &key) override;
     std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                        const QByteArray &ifVersion = {}) override;
     void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
     qint64 size() override;
     void clear() override;
@@ -105,7 +105,7 @@ public:
     //! Connects now (create() calls it so that a bad endpoint is reported at once).
     void probe();
 
-private:
+    //! One entry as a single command read it.
     struct Entry
     {
         QString key;
@@ -113,15 +113,12 @@ private:
         Descriptor descriptor;
         QByteArray inlineChunk; // sealed
     };
+
+private:
     bool fetchEntry(const QString &key, Entry *entry);
     static bool decodeEntry(const QString &key, const redisReply *md, const redisReply *h, Entry *entry);
 
     std::shared_ptr<Store> m_store;
-    // The last lookup, so that the openBody() that follows it at once costs no second round
-    // trip for the metadata (and none at all for an inline body). A consistent snapshot:
-    // the descriptor and inline body were read in the same command.
-    Entry m_last;
-    QElapsedTimer m_lastAge;
     qint64 m_lastSize = 0;
 };
 

@@ -589,14 +589,18 @@ void Store::removeDamaged(const QString &key, qint64 generation)
     commit();
 }
 
-bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData, qint64 ifGeneration)
 {
     const QByteArray meta = encodeMetaData(metaData);
-    QSqlQuery &q = statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?");
+    QSqlQuery &q = ifGeneration < 0
+            ? statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?")
+            : statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ? AND gen = ?");
     q.addBindValue(meta);
     q.addBindValue(qint64(meta.size()));
     q.addBindValue(qint64(2 * key.toUtf8().size()));
     q.addBindValue(key);
+    if (ifGeneration >= 0)
+        q.addBindValue(ifGeneration);
     return exec(q) && q.numRowsAffected() > 0;
 }
 
@@ -624,16 +628,17 @@ void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
         QList<TierRecord> page;
         QList<QPair<QString, qint64>> damaged;
         while (q.next()) {
-            TierRecord r;
-            r.key = q.value(0).toString();
+            const QString key = q.value(0).toString();
             afterAccess = q.value(3).toLongLong();
-            afterKey = r.key;
-            if (!decodeMetaData(q.value(1).toByteArray(), &r.metaData)) {
-                damaged.append({r.key, q.value(4).toLongLong()});
+            afterKey = key;
+            QNetworkCacheMetaData md;
+            if (!decodeMetaData(q.value(1).toByteArray(), &md)) {
+                damaged.append({key, q.value(4).toLongLong()});
                 continue;
             }
-            r.bodySize = q.value(2).toLongLong();
-            r.lastAccess = QDateTime::fromMSecsSinceEpoch(afterAccess, Qt::UTC);
+            TierRecord r(key, md, q.value(2).toLongLong());
+            r.setLastAccess(QDateTime::fromMSecsSinceEpoch(afterAccess, Qt::UTC));
+            r.setVersion(QByteArray::number(q.value(4).toLongLong()));
             page.append(std::move(r));
         }
         q.finish();

@@ -106,7 +106,8 @@ public:
     //! Deletes the entry of \a key only while it still shows \a generation: a damaged body
     //! goes, a newer version written meanwhile stays.
     void removeDamaged(const QString &key, qint64 generation);
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData);
+    //! With \a ifGeneration >= 0, only while the entry still has that body generation.
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData, qint64 ifGeneration = -1);
     void enumerate(const std::function<bool(const TierRecord &)> &visitor);
     qint64 totalSize();
     void clear();

@@ -21,10 +21,7 @@ namespace {
 class SqliteWriter final : public TierWriter
 {
 public:
-    SqliteWriter(std::shared_ptr<Store> store, const QString &key, const QNetworkCacheMetaData &metaData)
-        : m_store(std::move(store)), m_key(key), m_meta(encodeMetaData(metaData))
-    {
-    }
+    SqliteWriter(std::shared_ptr<Store> store, const QString &key) : m_store(std::move(store)), m_key(key) { }
 
     ~SqliteWriter() override
     {
@@ -55,11 +52,11 @@ public:
         return true;
     }
 
-    bool commit() override
+    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
     {
         if (m_dead || m_committed)
             return false;
-        if (!m_store->commitGeneration(m_key, m_generation, m_meta, m_written, m_seq, m_pending))
+        if (!m_store->commitGeneration(m_key, m_generation, encodeMetaData(metaData), m_written, m_seq, m_pending))
             return die(m_store->errorString());
         m_committed = true;
         m_pending = QByteArray();
@@ -82,7 +79,6 @@ private:
 
     std::shared_ptr<Store> m_store;
     QString m_key;
-    QByteArray m_meta;
     qint64 m_generation = -1; // allocated with the first full chunk
     QByteArray m_pending; // less than one chunk, between write() calls
     qint64 m_written = 0;
@@ -90,6 +86,62 @@ private:
     bool m_dead = false;
     bool m_committed = false;
     QString m_error;
+};
+
+/*
+    A hit: the row as the lookup read it. Its body generation stays readable for as long as
+    a device reads it (Store::pin()); a generation replaced before openBody() is a miss, never
+    another body.
+*/
+class SqliteEntry final : public TierEntry
+{
+public:
+    SqliteEntry(std::shared_ptr<Store> store, const QString &key, Store::Entry entry)
+        : m_store(std::move(store)), m_key(key), m_entry(std::move(entry))
+    {
+    }
+    TierRecord record() const override
+    {
+        TierRecord r(m_key, m_entry.metaData, m_entry.bodySize);
+        r.setLastAccess(m_entry.lastAccess);
+        r.setVersion(QByteArray::number(m_entry.generation));
+        return r;
+    }
+    QIODevice *openBody(ReadMode mode) override
+    {
+        const Store::Entry &e = m_entry;
+        // The first chunk is read (and verified) now: a device that exists has bytes available
+        // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
+        QByteArray first;
+        if (e.bodySize > 0) {
+            QString reason;
+            if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first, &reason)) {
+                m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(m_key, reason));
+                m_store->removeDamaged(m_key, e.generation);
+                return nullptr;
+            }
+        }
+        if (mode == ReadMode::Verified) {
+            QByteArray chunk;
+            QString reason;
+            for (qint64 seq = 1; seq * e.chunkSize < e.bodySize; ++seq) {
+                if (!m_store->readChunk(e.generation, seq, qMin(e.chunkSize, e.bodySize - seq * e.chunkSize), &chunk,
+                                        &reason)) {
+                    m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(m_key, reason));
+                    m_store->removeDamaged(m_key, e.generation);
+                    return nullptr;
+                }
+            }
+        }
+        m_store->touch(m_key);
+        m_store->pin(e.generation);
+        return new ChunkDevice(m_store, m_key, e.generation, e.bodySize, e.chunkSize, first);
+    }
+
+private:
+    std::shared_ptr<Store> m_store;
+    QString m_key;
+    Store::Entry m_entry;
 };
 
 } // namespace
@@ -113,44 +165,18 @@ qint64 SqliteTier::maxEntrySize() const
     return m_store->options().maxEntry;
 }
 
-TierRecord SqliteTier::lookup(const QString &key)
+std::unique_ptr<TierEntry> SqliteTier::lookup(const QString &key)
 {
     Store::Entry e = m_store->entry(key, true);
     if (!e.isValid())
-        return {};
+        return nullptr;
     // Cheap (index only) and catches the commonest damage, a body whose chunks are gone.
     if (!m_store->hasAllChunks(e)) {
         m_store->setError(QStringLiteral("entry %1 has missing chunks; removed").arg(key));
         m_store->removeDamaged(key, e.generation);
-        return {};
-    }
-    TierRecord r;
-    r.key = key;
-    r.metaData = std::move(e.metaData);
-    r.bodySize = e.bodySize;
-    r.lastAccess = e.lastAccess;
-    return r;
-}
-
-QIODevice *SqliteTier::openBody(const QString &key)
-{
-    const Store::Entry e = m_store->entry(key, false);
-    if (!e.isValid())
         return nullptr;
-    // The first chunk is read (and verified) now: a device that exists has bytes available
-    // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
-    QByteArray first;
-    if (e.bodySize > 0) {
-        QString reason;
-        if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first, &reason)) {
-            m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(key, reason));
-            m_store->removeDamaged(key, e.generation);
-            return nullptr;
-        }
     }
-    m_store->touch(key);
-    m_store->pin(e.generation);
-    return new ChunkDevice(m_store, key, e.generation, e.bodySize, e.chunkSize, first);
+    return std::make_unique<SqliteEntry>(m_store, key, std::move(e));
 }
 
 std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
@@ -159,7 +185,8 @@ std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key, const QNe
     if (sizeHint > m_store->options().maxEntry)
         return nullptr;
     // Touches no database yet: a body smaller than a chunk is written by commit() alone.
-    return std::make_unique<SqliteWriter>(m_store, key, metaData);
+    Q_UNUSED(metaData); // the final metadata comes with commit()
+    return std::make_unique<SqliteWriter>(m_store, key);
 }
 
 bool SqliteTier::remove(const QString &key)
@@ -167,9 +194,14 @@ bool SqliteTier::remove(const QString &key)
     return m_store->remove(key);
 }
 
-bool SqliteTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData)
+bool SqliteTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                                const QByteArray &ifVersion)
 {
-    return m_store->updateMetaData(key, metaData);
+    bool ok = false;
+    const qint64 generation = ifVersion.isEmpty() ? -1 : ifVersion.toLongLong(&ok);
+    if (!ifVersion.isEmpty() && (!ok || generation < 0))
+        return false; // not a version of ours
+    return m_store->updateMetaData(key, metaData, generation);
 }
 
 void SqliteTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)

@@ -30,12 +30,12 @@ public:
         return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies;
     }
     qint64 maxEntrySize() const override;
-    TierRecord lookup(const QString &key) override;
-    QIODevice *openBody(const QString &key) override;
+    std::unique_ptr<TierEntry> lookup(const QString &key) override;
     std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData) override;
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                        const QByteArray &ifVersion = {}) override;
     void enumerate(const std::function<bool(const TierRecord &)> &visitor) override;
     qint64 size() override;
     void clear() override;
