@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <tiercache/cachepolicy.h>
-#include <tiercache/networkcache.h>
+#include "cachekey_p.h"
 
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSharedData>
@@ -139,7 +139,7 @@ void CachePolicy::setSortQueryItems(bool sort) { d->sortQuery = sort; }
 QString CachePolicy::cacheKey(const QUrl &url) const
 {
     if (!url.hasQuery() || (d->ignoredRegexes.isEmpty() && !d->sortQuery))
-        return NetworkCache::cacheKey(url);
+        return normalizedCacheKey(url);
     // Work on the encoded items so that the ones kept stay byte for byte as requested
     // (QUrlQuery would re-encode "a=b" inside a value, merging distinct keys).
     QList<QByteArray> items = url.query(QUrl::FullyEncoded).toLatin1().split('&');
@@ -164,7 +164,7 @@ QString CachePolicy::cacheKey(const QUrl &url) const
         normalized.setQuery(QString());
     else
         normalized.setQuery(QString::fromLatin1(items.join('&')), QUrl::StrictMode);
-    return NetworkCache::cacheKey(normalized);
+    return normalizedCacheKey(normalized);
 }
 
 qint64 CachePolicy::defaultTtl() const { return d->defaultTtl; }

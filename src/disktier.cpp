@@ -359,28 +359,6 @@ void DiskTier::schedulePendingFlush()
         m_hitFlushTimer->start();
 }
 
-int DiskTier::removeKeys(const QStringList &keys)
-{
-    forgetRows();
-    const int removed = m_store.removeKeys(keys);
-    scheduleSweep();
-    return removed;
-}
-
-int DiskTier::removeTagged(const QStringList &tags)
-{
-    forgetRows();
-    const int removed = m_store.removeTagged(tags);
-    scheduleSweep();
-    return removed;
-}
-
-int DiskTier::expireKeys(const QStringList &keys)
-{
-    forgetRows();
-    return m_store.expireKeys(keys);
-}
-
 void DiskTier::scheduleSweep()
 {
     m_sweepPending = true;

@@ -5,6 +5,7 @@
 #include <tiercache/tier.h>
 
 #include "diskstore_p.h"
+#include "tierfacets_p.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QTimer>
@@ -20,23 +21,60 @@ namespace tiercache {
     and returns a DiskEntry holding that window and the open file: its openBody() hands both to
     a BodyDevice that streams and verifies the rest, however much later it is called.
 */
-class DiskTier final : public Tier
+class DiskTier final : public Tier,
+                       public DirectoryTier,
+                       public TagIndex,
+                       public BulkInvalidation,
+                       public StatisticsStore,
+                       public CatalogueInspection
 {
 public:
     //! \a timerParent owns the tier's timers, so that they follow it to another thread.
     explicit DiskTier(QObject *timerParent = nullptr);
     ~DiskTier() override;
 
-    void setDirectory(const QString &directory);
+    // DirectoryTier
+    void setDirectory(const QString &directory) override;
     const QString &directory() const { return m_directory; }
-    void setMaximumSize(qint64 size);
+    void setMaximumSize(qint64 size) override;
     qint64 maximumSize() const { return m_maximumSize; }
-    void setSync(bool sync) { m_sync = sync; }
+    void setSync(bool sync) override { m_sync = sync; }
     //! Opens the directory on first use; false (with errorString()) when it cannot.
-    bool ensureOpen();
+    bool ensureOpen() override;
+    void setDamageHandler(std::function<void(const QString &key)> handler) override { m_onDamage = std::move(handler); }
+    void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer) override
+    {
+        m_store.setEvictionObserver(std::move(observer));
+    }
+    //! The store itself, for tests and tools of the disk subsystem.
     DiskStore &store() { return m_store; }
-    //! Called when a body turns out damaged while streaming.
-    void setDamageHandler(std::function<void(const QString &key)> handler) { m_onDamage = std::move(handler); }
+
+    // TagIndex
+    bool setTags(const QString &key, const QStringList &tags) override;
+    QStringList tagsOf(const QString &key) override;
+    QStringList keysForTags(const QStringList &tags) override;
+    QList<QPair<QString, qint64>> tagCounts() override;
+    bool dropTags(const QStringList &keys) override;
+
+    // BulkInvalidation: batched hard delete / soft purge of many keys (tag invalidation).
+    int removeTagged(const QStringList &tags) override;
+    int removeKeys(const QStringList &keys) override;
+    int expireKeys(const QStringList &keys) override;
+
+    // StatisticsStore
+    bool addCounters(const QHash<QString, qint64> &deltas) override;
+    QHash<QString, qint64> counters() override;
+    QList<Point> series(qint64 sinceMinute) override;
+    void setSeriesRetention(int minutes) override;
+    bool resetStatistics() override;
+
+    // CatalogueInspection
+    CacheEntryInfo entryInfo(const QString &key) override;
+    QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) override;
+    qint64 entryCount(const EntryFilter &filter) override;
+    CacheSummary summary() override;
+    VerifyReport verify(const std::function<bool(qint64, qint64)> &progress) override;
+    qint64 collectGarbage() override;
 
     // Tier
     QString name() const override { return QStringLiteral("disk"); }
@@ -54,10 +92,6 @@ public:
     QString errorString() const override { return m_error; }
     //! Stores the spooled body with \a metaData and \a tags in one catalogue transaction.
     bool commit(class SpoolDevice *spool, const QNetworkCacheMetaData &metaData, const QStringList &tags);
-    //! Batched hard delete / soft purge of many keys (tag invalidation).
-    int removeKeys(const QStringList &keys);
-    int removeTagged(const QStringList &tags);
-    int expireKeys(const QStringList &keys);
     //! Must be called after changing the catalogue through store() directly.
     void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.

@@ -194,6 +194,7 @@ public:
     bool statisticsEnabled() const;
     void setStatisticsEnabled(bool enabled);
     //! How long the per-minute series is kept (default 1440 minutes, one day).
+    int statisticsRetention() const;
     void setStatisticsRetention(int minutes);
 
     //! Opt-in structured event log: one JSON line per lookup, insert, eviction and

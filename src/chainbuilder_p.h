@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "tierchain_p.h"
+
+#include <QtCore/QStringList>
+
+#include <memory>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QObject;
+QT_END_NAMESPACE
+
+namespace tiercache {
+
+class TierLoader;
+
+/*
+    Turns tier specs into tiers: "disk:" is the built-in store (configured afterwards through
+    its DirectoryTier facet), any other scheme comes from a plugin through a TierLoader. A spec
+    that cannot be used is reported with a message naming it; the others are built.
+*/
+class ChainBuilder
+{
+public:
+    //! \a timerParent owns the timers of the tiers built here (they follow it to other threads).
+    explicit ChainBuilder(QObject *timerParent);
+    ~ChainBuilder();
+
+    struct Result
+    {
+        std::vector<TierChain::Slot> tiers;
+        QStringList specs;  //!< the specs used, passwords redacted
+        QStringList errors; //!< one message per spec that could not be used
+    };
+    Result build(const QStringList &specs);
+
+private:
+    QObject *m_timerParent;
+    std::unique_ptr<TierLoader> m_loader; // made on first use: loading plugins is not free
+};
+
+} // namespace tiercache

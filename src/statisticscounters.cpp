@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#include "statisticscounters_p.h"
+
+#include "tierfacets_p.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QMap>
+#include <QtCore/QTimer>
+
+#include <algorithm>
+
+namespace tiercache {
+
+StatisticsCounters::StatisticsCounters(QObject *timerParent, std::function<void()> changed)
+    : m_timer(new QTimer(timerParent)) // a child: moveToThread() moves it too
+{
+    m_timer->setSingleShot(true);
+    m_timer->setInterval(1000);
+    m_timer->callOnTimeout([this, changed = std::move(changed)] {
+        flush();
+        changed();
+    });
+}
+
+const char *StatisticsCounters::name(Counter c)
+{
+    static const char *const names[CounterCount] = {
+        "lookups", "hits", "stale_hits", "misses", "revalidations", "bytes_from_cache",
+        "bytes_from_network", "inserts", "invalidations",
+    };
+    return names[c];
+}
+
+void StatisticsCounters::setStore(StatisticsStore *store)
+{
+    flush();
+    m_store = store;
+    if (m_store)
+        m_store->setSeriesRetention(m_retentionMinutes);
+}
+
+void StatisticsCounters::setRetention(int minutes)
+{
+    m_retentionMinutes = qMax(1, minutes);
+    if (m_store)
+        m_store->setSeriesRetention(m_retentionMinutes);
+}
+
+void StatisticsCounters::count(Counter counter, qint64 delta)
+{
+    if (!m_enabled || delta == 0)
+        return;
+    m_session[counter] += delta;
+    if (!m_store)
+        return;
+    m_unflushed[counter] += delta;
+    if (!m_timer->isActive())
+        m_timer->start();
+}
+
+void StatisticsCounters::flush()
+{
+    if (!m_store)
+        return;
+    QHash<QString, qint64> deltas;
+    for (int c = 0; c < CounterCount; ++c) {
+        if (m_unflushed[c])
+            deltas.insert(QLatin1String(name(Counter(c))), m_unflushed[c]);
+    }
+    if (!deltas.isEmpty() && m_store->addCounters(deltas))
+        std::fill(std::begin(m_unflushed), std::end(m_unflushed), 0);
+}
+
+void StatisticsCounters::fill(Statistics *st)
+{
+    QHash<QString, qint64> c;
+    if (m_store) {
+        flush();
+        c = m_store->counters();
+    } else {
+        for (int i = 0; i < CounterCount; ++i)
+            c.insert(QLatin1String(name(Counter(i))), m_session[i]);
+    }
+    st->lookups = c.value(QStringLiteral("lookups"));
+    st->hits = c.value(QStringLiteral("hits"));
+    st->staleHits = c.value(QStringLiteral("stale_hits"));
+    st->misses = c.value(QStringLiteral("misses"));
+    st->revalidations = c.value(QStringLiteral("revalidations"));
+    st->bytesFromCache = c.value(QStringLiteral("bytes_from_cache"));
+    st->bytesFromNetwork = c.value(QStringLiteral("bytes_from_network"));
+    st->inserts = c.value(QStringLiteral("inserts"));
+    st->evictions = c.value(QStringLiteral("evictions"));
+    st->invalidations = c.value(QStringLiteral("invalidations"));
+    if (!m_store)
+        return;
+    const qint64 since = QDateTime::currentMSecsSinceEpoch() / 60000 - 24 * 60 * 365;
+    QMap<qint64, Statistics::Minute> minutes;
+    for (const StatisticsStore::Point &p : m_store->series(since)) {
+        Statistics::Minute &m = minutes[p.minute];
+        m.start = QDateTime::fromMSecsSinceEpoch(p.minute * 60000, Qt::UTC);
+        if (p.name == QLatin1String("lookups")) m.lookups = p.value;
+        else if (p.name == QLatin1String("hits")) m.hits = p.value;
+        else if (p.name == QLatin1String("stale_hits")) m.staleHits = p.value;
+        else if (p.name == QLatin1String("misses")) m.misses = p.value;
+        else if (p.name == QLatin1String("revalidations")) m.revalidations = p.value;
+        else if (p.name == QLatin1String("bytes_from_cache")) m.bytesFromCache = p.value;
+        else if (p.name == QLatin1String("bytes_from_network")) m.bytesFromNetwork = p.value;
+        else if (p.name == QLatin1String("inserts")) m.inserts = p.value;
+        else if (p.name == QLatin1String("evictions")) m.evictions = p.value;
+    }
+    st->series = minutes.values();
+}
+
+void StatisticsCounters::reset()
+{
+    std::fill(std::begin(m_session), std::end(m_session), 0);
+    std::fill(std::begin(m_unflushed), std::end(m_unflushed), 0);
+    if (m_store)
+        m_store->resetStatistics();
+}
+
+} // namespace tiercache
