@@ -34,7 +34,6 @@ constexpr int DefaultDemoCount = 20;
 constexpr qint64 DefaultDemoSize = 16 * 1024;
 constexpr int DefaultTopLimit = 10;
 constexpr int DefaultSeriesMinutes = 60;
-constexpr int MaxTagsWidth = 32; //!< of the TAGS column; longer lists end in "+N"
 
 const QString Description = QStringLiteral(
         "Inspect, verify and exercise a Tiercache HTTP cache directory.\n"
@@ -91,66 +90,6 @@ QString usageOf(const QCommandLineParser &parser, const QString &command = QStri
     return text;
 }
 
-//! Pads \a text to \a width; right-aligned for numbers, left-aligned for text.
-QString cell(const QString &text, int width, bool right)
-{
-    return right ? text.rightJustified(width) : text.leftJustified(width);
-}
-
-//! \a rows (the first is the header) as lines of columns two spaces apart. A left-aligned
-//! last column is not padded: it holds what may be long (URLs, file names).
-QStringList formatTable(const QList<QStringList> &rows, const bool *rightAligned)
-{
-    QList<int> widths;
-    for (const QStringList &row : rows) {
-        widths.resize(qMax(widths.size(), row.size()));
-        for (int i = 0; i < row.size(); ++i)
-            widths[i] = qMax(widths[i], int(row[i].size()));
-    }
-    QStringList lines;
-    for (const QStringList &row : rows) {
-        QString line;
-        for (int i = 0; i < row.size(); ++i) {
-            if (i)
-                line += QLatin1String("  ");
-            line += i == row.size() - 1 && !rightAligned[i] ? row[i] : cell(row[i], widths[i], rightAligned[i]);
-        }
-        lines.append(line);
-    }
-    return lines;
-}
-
-void printTable(QTextStream &out, const QList<QStringList> &rows, const bool *rightAligned)
-{
-    for (const QString &line : formatTable(rows, rightAligned))
-        out << line << '\n';
-}
-
-//! One "label:   value" line of stats; the values start in one column.
-void printField(QTextStream &out, const char *label, const QString &value)
-{
-    out << cell(QLatin1String(label) + QLatin1Char(':'), 20, false) << value << '\n';
-}
-
-QString sizeAndBytes(qint64 bytes)
-{
-    return QStringLiteral("%1 (%2 bytes)").arg(humanSize(bytes)).arg(bytes);
-}
-
-//! Bytes the content addressing saves: CacheSummary has no "bytes of distinct bodies", so
-//! they are added up from the entries, one size per digest.
-qint64 dedupSavings(NetworkCache *cache, const CacheSummary &s)
-{
-    QHash<QByteArray, qint64> bodies;
-    const QList<CacheEntryInfo> entries = cache->entries();
-    for (const CacheEntryInfo &e : entries)
-        bodies.insert(e.digest, e.bodySize);
-    qint64 distinctBytes = 0;
-    for (qint64 size : std::as_const(bodies))
-        distinctBytes += size;
-    return qMax<qint64>(0, s.bodyBytes - distinctBytes);
-}
-
 //! The minutes of \a series within the last \a minutes, the current one included.
 QList<Statistics::Minute> recentMinutes(const QList<Statistics::Minute> &series, int minutes)
 {
@@ -164,28 +103,6 @@ QList<Statistics::Minute> recentMinutes(const QList<Statistics::Minute> &series,
     return result;
 }
 
-//! "a,b,c", or as many whole tags as fit in \a width followed by "+N" for the rest; "-" for none.
-QString tagList(const QStringList &tags, int width)
-{
-    if (tags.isEmpty())
-        return QStringLiteral("-");
-    const QString all = tags.join(QLatin1Char(','));
-    if (all.size() <= width)
-        return all;
-    QString text;
-    qsizetype shown = 0;
-    for (; shown < tags.size(); ++shown) {
-        const QString next = text.isEmpty() ? tags[shown] : text + QLatin1Char(',') + tags[shown];
-        if (next.size() + QStringLiteral(",+%1").arg(tags.size() - shown - 1).size() > width)
-            break;
-        text = next;
-    }
-    if (shown > 0)
-        return text + QStringLiteral(",+%1").arg(tags.size() - shown);
-    // Not even the first fits: cut it.
-    const QString rest = tags.size() > 1 ? QStringLiteral(",+%1").arg(tags.size() - 1) : QString();
-    return tags.first().left(qMax(1, int(width - 3 - rest.size()))) + QLatin1String("...") + rest;
-}
 } // namespace
 
 Commands::Commands()
@@ -472,8 +389,8 @@ Commands::FetchResult Commands::fetchOne(const QUrl &url)
 void Commands::printFetch(const FetchResult &r, const QString &what)
 {
     m_out << (r.fromCache ? "HIT " : "MISS") << ' '
-          << cell(r.status ? QString::number(r.status) : QStringLiteral("-"), 3, true) << ' '
-          << cell(QString::number(r.bytes), 10, true) << "  " << what;
+          << (r.status ? QString::number(r.status) : QStringLiteral("-")).rightJustified(3) << ' '
+          << QString::number(r.bytes).rightJustified(10) << "  " << what;
     if (r.revalidated)
         m_out << "  (revalidated)";
     if (!r.error.isEmpty())
@@ -541,46 +458,10 @@ int Commands::fetch(const QStringList &args)
 
 void Commands::printEntries(const QList<CacheEntryInfo> &entries, bool json)
 {
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (json) {
-        QJsonArray array;
-        for (const CacheEntryInfo &e : entries) {
-            QJsonObject o;
-            o.insert(QStringLiteral("url"), e.url.toString(QUrl::FullyEncoded));
-            o.insert(QStringLiteral("status"), e.statusCode);
-            o.insert(QStringLiteral("bodySize"), e.bodySize);
-            o.insert(QStringLiteral("storedSize"), e.storedSize);
-            o.insert(QStringLiteral("hits"), e.hitCount);
-            o.insert(QStringLiteral("contentType"), QString::fromLatin1(e.contentType));
-            o.insert(QStringLiteral("digest"), QString::fromLatin1(e.digest));
-            o.insert(QStringLiteral("created"), e.created.toString(Qt::ISODateWithMs));
-            o.insert(QStringLiteral("lastAccess"), e.lastAccess.toString(Qt::ISODateWithMs));
-            o.insert(QStringLiteral("expires"), e.expires.isValid() ? QJsonValue(e.expires.toString(Qt::ISODateWithMs))
-                                                                    : QJsonValue());
-            o.insert(QStringLiteral("expired"), e.isExpired(now));
-            o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(e.tags));
-            array.append(o);
-        }
-        m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
-        m_out.flush();
-        return;
-    }
-
-    // Fixed columns first and the URL last, so that long URLs do not push the rest around.
-    const QStringList headers = {QStringLiteral("BODY"), QStringLiteral("STORED"), QStringLiteral("HITS"),
-                                 QStringLiteral("EXPIRES"), QStringLiteral("TYPE"), QStringLiteral("TAGS"),
-                                 QStringLiteral("URL")};
-    const bool rightAligned[] = {true, true, true, false, false, false, false};
-    QList<QStringList> rows;
-    rows.append(headers);
-    for (const CacheEntryInfo &e : entries) {
-        rows.append({humanSize(e.bodySize), humanSize(e.storedSize), QString::number(e.hitCount),
-                     relativeExpiry(e.expires, now),
-                     e.contentType.isEmpty() ? QStringLiteral("-") : QString::fromLatin1(e.contentType),
-                     tagList(e.tags, MaxTagsWidth), e.url.toString()});
-    }
-    printTable(m_out, rows, rightAligned);
-    m_out.flush();
+    if (json)
+        printJson(m_out, QJsonDocument(entriesJson(entries)));
+    else
+        printEntryTable(m_out, entries);
 }
 
 namespace {
@@ -726,83 +607,32 @@ int Commands::top(const QStringList &args)
 
 void Commands::printSummary()
 {
-    const CacheSummary s = m_cache->summary();
-    const qint64 saved = dedupSavings(m_cache, s);
-    printField(m_out, "directory", m_cache->cacheDirectory());
-    printField(m_out, "entries", QString::number(s.entryCount));
-    printField(m_out, "distinct bodies", QString::number(s.blobCount));
-    printField(m_out, "body bytes", sizeAndBytes(s.bodyBytes));
-    QString stored = QStringLiteral("%1 of %2 maximum (%3)")
-                             .arg(humanSize(s.storedBytes), humanSize(s.maximumSize),
-                                  percentage(s.storedBytes, s.maximumSize));
-    if (!m_budgetNote.isEmpty())
-        stored += QStringLiteral("; ") + m_budgetNote;
-    printField(m_out, "stored bytes", stored);
-    printField(m_out, "total hits", QString::number(s.totalHits));
-    printField(m_out, "dedup savings",
-               QStringLiteral("%1 (%2 of body bytes)").arg(humanSize(saved), percentage(saved, s.bodyBytes)));
-    m_out.flush();
+    SummaryFigures figures;
+    figures.summary = m_cache->summary();
+    figures.dedupSavings = dedupSavings(m_cache->entries(), figures.summary);
+    figures.directory = m_cache->cacheDirectory();
+    figures.budgetNote = m_budgetNote;
+    cli::printSummary(m_out, figures);
 }
 
 void Commands::printStatistics(bool series, int minutes)
 {
     const Statistics st = m_cache->statistics(0);
-    printField(m_out, "lookups", QString::number(st.lookups));
-    printField(m_out, "hits", QString::number(st.hits));
-    printField(m_out, "stale hits", QString::number(st.staleHits));
-    printField(m_out, "misses", QString::number(st.misses));
-    printField(m_out, "hit ratio", percentage(st.hits, st.lookups));
-    printField(m_out, "revalidations", QString::number(st.revalidations));
-    printField(m_out, "bytes from cache", sizeAndBytes(st.bytesFromCache));
-    printField(m_out, "bytes from network", sizeAndBytes(st.bytesFromNetwork));
-    printField(m_out, "inserts", QString::number(st.inserts));
-    printField(m_out, "evictions", QString::number(st.evictions));
-    printField(m_out, "promotions", QString::number(st.promotions));
-    printField(m_out, "invalidations", QString::number(st.invalidations));
+    printCounters(m_out, st);
     if (st.tiers.size() > 1) {
         m_out << '\n';
         printTierStatistics();
     }
     if (series) {
         m_out << '\n';
-        const QList<Statistics::Minute> recent = recentMinutes(st.series, minutes);
-        if (recent.isEmpty()) {
-            m_out << "no lookups or inserts in the last " << minutes << " minutes" << '\n';
-        } else {
-            QList<QStringList> rows;
-            rows.append({QStringLiteral("MINUTE (UTC)"), QStringLiteral("LOOKUPS"), QStringLiteral("HITS"),
-                         QStringLiteral("STALE"), QStringLiteral("MISSES"), QStringLiteral("FROM CACHE"),
-                         QStringLiteral("FROM NETWORK")});
-            for (const Statistics::Minute &m : recent) {
-                rows.append({m.start.toUTC().toString(QStringLiteral("yyyy-MM-dd hh:mm")), QString::number(m.lookups),
-                             QString::number(m.hits), QString::number(m.staleHits), QString::number(m.misses),
-                             humanSize(m.bytesFromCache), humanSize(m.bytesFromNetwork)});
-            }
-            const bool rightAligned[] = {false, true, true, true, true, true, true};
-            printTable(m_out, rows, rightAligned);
-        }
+        printSeries(m_out, recentMinutes(st.series, minutes), minutes);
     }
     m_out.flush();
 }
 
 void Commands::printTierStatistics()
 {
-    // The catalogue keeps the totals for every process; per tier there is only what this
-    // process did, so in a bare `stats` the sizes are what tells something.
-    m_out << "tiers, L1 first (lookups, hits and writes of this run):\n";
-    QList<QStringList> rows;
-    rows.append({QStringLiteral("TIER"), QStringLiteral("LOOKUPS"), QStringLiteral("HITS"), QStringLiteral("MISSES"),
-                 QStringLiteral("PROMOTIONS"), QStringLiteral("WRITES"), QStringLiteral("FAILED"),
-                 QStringLiteral("SIZE")});
-    const QList<TierStatistics> tiers = m_cache->tierStatistics();
-    for (const TierStatistics &t : tiers) {
-        rows.append({t.spec, QString::number(t.lookups), QString::number(t.hits), QString::number(t.misses),
-                     QString::number(t.promotions), QString::number(t.writes), QString::number(t.writeFailures),
-                     humanSize(t.size)});
-    }
-    const bool rightAligned[] = {false, true, true, true, true, true, true, true};
-    printTable(m_out, rows, rightAligned);
-    m_out.flush();
+    cli::printTierStatistics(m_out, m_cache->tierStatistics());
 }
 
 int Commands::stats(const QStringList &args)
@@ -856,69 +686,19 @@ int Commands::stats(const QStringList &args)
         return reportCacheError() ? Failure : Success;
     }
 
-    const CacheSummary s = m_cache->summary();
+    // The counters are read right after the summary so that both describe the same moment.
+    SummaryFigures figures;
+    figures.summary = m_cache->summary();
     const Statistics st = m_cache->statistics(0);
-    QJsonObject o;
-    o.insert(QStringLiteral("directory"), m_cache->cacheDirectory());
-    o.insert(QStringLiteral("entries"), s.entryCount);
-    o.insert(QStringLiteral("distinctBodies"), s.blobCount);
-    o.insert(QStringLiteral("bodyBytes"), s.bodyBytes);
-    o.insert(QStringLiteral("storedBytes"), s.storedBytes);
-    o.insert(QStringLiteral("maximumSize"), s.maximumSize);
-    o.insert(QStringLiteral("totalHits"), s.totalHits);
-    o.insert(QStringLiteral("dedupSavings"), dedupSavings(m_cache, s));
-    QJsonObject counters;
-    counters.insert(QStringLiteral("lookups"), st.lookups);
-    counters.insert(QStringLiteral("hits"), st.hits);
-    counters.insert(QStringLiteral("staleHits"), st.staleHits);
-    counters.insert(QStringLiteral("misses"), st.misses);
-    counters.insert(QStringLiteral("hitRatio"), st.hitRatio());
-    counters.insert(QStringLiteral("revalidations"), st.revalidations);
-    counters.insert(QStringLiteral("bytesFromCache"), st.bytesFromCache);
-    counters.insert(QStringLiteral("bytesFromNetwork"), st.bytesFromNetwork);
-    counters.insert(QStringLiteral("inserts"), st.inserts);
-    counters.insert(QStringLiteral("evictions"), st.evictions);
-    counters.insert(QStringLiteral("promotions"), st.promotions);
-    counters.insert(QStringLiteral("invalidations"), st.invalidations);
-    o.insert(QStringLiteral("statistics"), counters);
-    QJsonArray tiers;
-    for (const TierStatistics &t : st.tiers) {
-        QJsonObject to;
-        to.insert(QStringLiteral("spec"), t.spec);
-        to.insert(QStringLiteral("name"), t.name);
-        to.insert(QStringLiteral("lookups"), t.lookups);
-        to.insert(QStringLiteral("hits"), t.hits);
-        to.insert(QStringLiteral("misses"), t.misses);
-        to.insert(QStringLiteral("promotions"), t.promotions);
-        to.insert(QStringLiteral("writes"), t.writes);
-        to.insert(QStringLiteral("writeFailures"), t.writeFailures);
-        to.insert(QStringLiteral("size"), t.size);
-        to.insert(QStringLiteral("maxEntrySize"), t.maxEntrySize);
-        tiers.append(to);
-    }
-    o.insert(QStringLiteral("tiers"), tiers);
-    if (series) {
-        QJsonArray minutesArray;
-        for (const Statistics::Minute &m : recentMinutes(st.series, minutes)) {
-            QJsonObject mo;
-            mo.insert(QStringLiteral("start"), m.start.toUTC().toString(Qt::ISODate));
-            mo.insert(QStringLiteral("lookups"), m.lookups);
-            mo.insert(QStringLiteral("hits"), m.hits);
-            mo.insert(QStringLiteral("staleHits"), m.staleHits);
-            mo.insert(QStringLiteral("misses"), m.misses);
-            mo.insert(QStringLiteral("revalidations"), m.revalidations);
-            mo.insert(QStringLiteral("bytesFromCache"), m.bytesFromCache);
-            mo.insert(QStringLiteral("bytesFromNetwork"), m.bytesFromNetwork);
-            mo.insert(QStringLiteral("inserts"), m.inserts);
-            mo.insert(QStringLiteral("evictions"), m.evictions);
-            minutesArray.append(mo);
-        }
-        o.insert(QStringLiteral("series"), minutesArray);
-    }
+    figures.directory = m_cache->cacheDirectory();
+    figures.dedupSavings = dedupSavings(m_cache->entries(), figures.summary);
+    std::optional<QList<Statistics::Minute>> recent;
+    if (series)
+        recent = recentMinutes(st.series, minutes);
+    const QJsonObject o = statisticsJson(figures, st, recent);
     if (reportCacheError())
         return Failure;
-    m_out << QJsonDocument(o).toJson(QJsonDocument::Indented);
-    m_out.flush();
+    printJson(m_out, QJsonDocument(o));
     return Success;
 }
 
@@ -944,11 +724,7 @@ int Commands::tags(const QStringList &args)
     if (reportCacheError())
         return Failure;
     if (parser.isSet(jsonOption)) {
-        QJsonArray array;
-        for (const auto &tag : counts)
-            array.append(QJsonObject{{QStringLiteral("tag"), tag.first}, {QStringLiteral("entries"), tag.second}});
-        m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
-        m_out.flush();
+        printJson(m_out, QJsonDocument(tagsJson(counts)));
         return Success;
     }
     if (counts.isEmpty()) {
@@ -956,14 +732,7 @@ int Commands::tags(const QStringList &args)
         m_err << "no tags" << Qt::endl;
         return Success;
     }
-    // The count first, as `uniq -c` has it: tags can be long, numbers are not.
-    QList<QStringList> rows;
-    rows.append({QStringLiteral("ENTRIES"), QStringLiteral("TAG")});
-    for (const auto &tag : counts)
-        rows.append({QString::number(tag.second), tag.first});
-    const bool rightAligned[] = {true, false};
-    printTable(m_out, rows, rightAligned);
-    m_out.flush();
+    printTagTable(m_out, counts);
     return Success;
 }
 
@@ -1017,20 +786,7 @@ int Commands::plugins(const QStringList &args)
     TierLoader loader;
     const QList<TierPluginInfo> found = loader.plugins();
     if (parser.isSet(jsonOption)) {
-        QJsonArray array;
-        for (const TierPluginInfo &p : found) {
-            QJsonObject o;
-            o.insert(QStringLiteral("id"), p.id);
-            o.insert(QStringLiteral("name"), p.name);
-            o.insert(QStringLiteral("description"), p.description);
-            o.insert(QStringLiteral("file"), p.fileName);
-            o.insert(QStringLiteral("apiVersion"), p.apiVersion);
-            o.insert(QStringLiteral("usable"), p.isUsable());
-            o.insert(QStringLiteral("error"), p.isUsable() ? QJsonValue() : QJsonValue(p.errorString));
-            array.append(o);
-        }
-        m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
-        m_out.flush();
+        printJson(m_out, QJsonDocument(pluginsJson(found)));
         return Success;
     }
     m_out << "search path: " << loader.searchPath().join(QLatin1Char(':')) << '\n';
@@ -1040,21 +796,7 @@ int Commands::plugins(const QStringList &args)
         m_err << "no tier plugins found" << Qt::endl;
         return Success;
     }
-    QList<QStringList> rows;
-    rows.append({QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("FILE")});
-    for (const TierPluginInfo &p : found) {
-        rows.append({p.id.isEmpty() ? QStringLiteral("-") : p.id, p.name.isEmpty() ? QStringLiteral("-") : p.name,
-                     p.fileName});
-    }
-    const bool rightAligned[] = {false, false, false};
-    const QStringList lines = formatTable(rows, rightAligned);
-    m_out << lines.first() << '\n';
-    for (qsizetype i = 0; i < found.size(); ++i) {
-        m_out << lines.at(i + 1) << '\n';
-        if (!found.at(i).isUsable())
-            m_out << "    unusable: " << found.at(i).errorString << '\n';
-    }
-    m_out.flush();
+    printPluginTable(m_out, found);
     return Success;
 }
 
