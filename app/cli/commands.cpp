@@ -144,11 +144,11 @@ qint64 dedupSavings(NetworkCache *cache, const CacheSummary &s)
     QHash<QByteArray, qint64> bodies;
     const QList<CacheEntryInfo> entries = cache->entries();
     for (const CacheEntryInfo &e : entries)
-        bodies.insert(e.digest, e.bodySize);
+        bodies.insert(e.digest(), e.bodySize());
     qint64 distinctBytes = 0;
     for (qint64 size : std::as_const(bodies))
         distinctBytes += size;
-    return qMax<qint64>(0, s.bodyBytes - distinctBytes);
+    return qMax<qint64>(0, s.bodyBytes() - distinctBytes);
 }
 
 //! The minutes of \a series within the last \a minutes, the current one included.
@@ -158,7 +158,7 @@ QList<Statistics::Minute> recentMinutes(const QList<Statistics::Minute> &series,
     const QDateTime from = QDateTime::fromMSecsSinceEpoch((nowMinute - minutes + 1) * 60000, Qt::UTC);
     QList<Statistics::Minute> result;
     for (const Statistics::Minute &m : series) {
-        if (m.start >= from)
+        if (m.start() >= from)
             result.append(m);
     }
     return result;
@@ -385,8 +385,9 @@ bool Commands::openCache(bool mustExist, bool writes)
             return false;
         }
         const QList<TierStatistics> tiers = m_cache->tierStatistics();
-        hasDisk = std::any_of(tiers.cbegin(), tiers.cend(),
-                              [](const TierStatistics &t) { return t.name == QLatin1String("disk"); });
+        hasDisk = std::any_of(tiers.cbegin(), tiers.cend(), [](const TierStatistics &t) {
+            return t.name() == QLatin1String("disk");
+        });
     }
     if (mustExist && hasDisk && !QFileInfo::exists(m_directory + QLatin1String("/catalogue.db"))) {
         error(QStringLiteral("no cache in %1").arg(m_directory));
@@ -546,19 +547,20 @@ void Commands::printEntries(const QList<CacheEntryInfo> &entries, bool json)
         QJsonArray array;
         for (const CacheEntryInfo &e : entries) {
             QJsonObject o;
-            o.insert(QStringLiteral("url"), e.url.toString(QUrl::FullyEncoded));
-            o.insert(QStringLiteral("status"), e.statusCode);
-            o.insert(QStringLiteral("bodySize"), e.bodySize);
-            o.insert(QStringLiteral("storedSize"), e.storedSize);
-            o.insert(QStringLiteral("hits"), e.hitCount);
-            o.insert(QStringLiteral("contentType"), QString::fromLatin1(e.contentType));
-            o.insert(QStringLiteral("digest"), QString::fromLatin1(e.digest));
-            o.insert(QStringLiteral("created"), e.created.toString(Qt::ISODateWithMs));
-            o.insert(QStringLiteral("lastAccess"), e.lastAccess.toString(Qt::ISODateWithMs));
-            o.insert(QStringLiteral("expires"), e.expires.isValid() ? QJsonValue(e.expires.toString(Qt::ISODateWithMs))
-                                                                    : QJsonValue());
+            o.insert(QStringLiteral("url"), e.url().toString(QUrl::FullyEncoded));
+            o.insert(QStringLiteral("status"), e.statusCode());
+            o.insert(QStringLiteral("bodySize"), e.bodySize());
+            o.insert(QStringLiteral("storedSize"), e.storedSize());
+            o.insert(QStringLiteral("hits"), e.hitCount());
+            o.insert(QStringLiteral("contentType"), QString::fromLatin1(e.contentType()));
+            o.insert(QStringLiteral("digest"), QString::fromLatin1(e.digest()));
+            o.insert(QStringLiteral("created"), e.created().toString(Qt::ISODateWithMs));
+            o.insert(QStringLiteral("lastAccess"), e.lastAccess().toString(Qt::ISODateWithMs));
+            o.insert(QStringLiteral("expires"),
+                     e.expires().isValid() ? QJsonValue(e.expires().toString(Qt::ISODateWithMs))
+                                           : QJsonValue());
             o.insert(QStringLiteral("expired"), e.isExpired(now));
-            o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(e.tags));
+            o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(e.tags()));
             array.append(o);
         }
         m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
@@ -574,10 +576,11 @@ void Commands::printEntries(const QList<CacheEntryInfo> &entries, bool json)
     QList<QStringList> rows;
     rows.append(headers);
     for (const CacheEntryInfo &e : entries) {
-        rows.append({humanSize(e.bodySize), humanSize(e.storedSize), QString::number(e.hitCount),
-                     relativeExpiry(e.expires, now),
-                     e.contentType.isEmpty() ? QStringLiteral("-") : QString::fromLatin1(e.contentType),
-                     tagList(e.tags, MaxTagsWidth), e.url.toString()});
+        rows.append({humanSize(e.bodySize()), humanSize(e.storedSize()),
+                     QString::number(e.hitCount()), relativeExpiry(e.expires(), now),
+                     e.contentType().isEmpty() ? QStringLiteral("-")
+                                               : QString::fromLatin1(e.contentType()),
+                     tagList(e.tags(), MaxTagsWidth), e.url().toString()});
     }
     printTable(m_out, rows, rightAligned);
     m_out.flush();
@@ -634,15 +637,15 @@ int Commands::list(const QStringList &args)
     if (parser.isSet(expiredOption) && parser.isSet(freshOption))
         return usageError(QStringLiteral("--expired and --fresh exclude each other"), usage);
     EntryFilter filter;
-    filter.urlContains = parser.value(urlOption);
-    filter.tag = parser.value(tagOption);
-    filter.contentType = parser.value(typeOption);
+    filter.setUrlContains(parser.value(urlOption));
+    filter.setTag(parser.value(tagOption));
+    filter.setContentType(parser.value(typeOption));
     if (parser.isSet(expiredOption))
-        filter.expiry = EntryFilter::Expiry::ExpiredOnly;
+        filter.setExpiry(EntryFilter::Expiry::ExpiredOnly);
     else if (parser.isSet(freshOption))
-        filter.expiry = EntryFilter::Expiry::FreshOnly;
-    const bool filtered = !filter.urlContains.isEmpty() || !filter.tag.isEmpty() || !filter.contentType.isEmpty()
-            || filter.expiry != EntryFilter::Expiry::Any;
+        filter.setExpiry(EntryFilter::Expiry::FreshOnly);
+    const bool filtered = !filter.urlContains().isEmpty() || !filter.tag().isEmpty()
+            || !filter.contentType().isEmpty() || filter.expiry() != EntryFilter::Expiry::Any;
     if (!openCache(true))
         return Failure;
 
@@ -701,11 +704,11 @@ int Commands::top(const QStringList &args)
     EntryFilter filter;
     const QString by = parser.isSet(byOption) ? parser.value(byOption) : QStringLiteral("hits");
     if (by == QLatin1String("hits"))
-        filter.order = EntryFilter::Order::MostHits;
+        filter.setOrder(EntryFilter::Order::MostHits);
     else if (by == QLatin1String("size"))
-        filter.order = EntryFilter::Order::Largest;
+        filter.setOrder(EntryFilter::Order::Largest);
     else if (by == QLatin1String("age"))
-        filter.order = EntryFilter::Order::Oldest;
+        filter.setOrder(EntryFilter::Order::Oldest);
     else
         return usageError(QStringLiteral("--by needs hits, size or age, not '%1'").arg(by), usage);
     if (!openCache(true))
@@ -729,43 +732,44 @@ void Commands::printSummary()
     const CacheSummary s = m_cache->summary();
     const qint64 saved = dedupSavings(m_cache, s);
     printField(m_out, "directory", m_cache->cacheDirectory());
-    printField(m_out, "entries", QString::number(s.entryCount));
-    printField(m_out, "distinct bodies", QString::number(s.blobCount));
-    printField(m_out, "body bytes", sizeAndBytes(s.bodyBytes));
+    printField(m_out, "entries", QString::number(s.entryCount()));
+    printField(m_out, "distinct bodies", QString::number(s.blobCount()));
+    printField(m_out, "body bytes", sizeAndBytes(s.bodyBytes()));
     QString stored = QStringLiteral("%1 of %2 maximum (%3)")
-                             .arg(humanSize(s.storedBytes), humanSize(s.maximumSize),
-                                  percentage(s.storedBytes, s.maximumSize));
+                             .arg(humanSize(s.storedBytes()), humanSize(s.maximumSize()),
+                                  percentage(s.storedBytes(), s.maximumSize()));
     if (!m_budgetNote.isEmpty())
         stored += QStringLiteral("; ") + m_budgetNote;
     printField(m_out, "stored bytes", stored);
-    printField(m_out, "total hits", QString::number(s.totalHits));
+    printField(m_out, "total hits", QString::number(s.totalHits()));
     printField(m_out, "dedup savings",
-               QStringLiteral("%1 (%2 of body bytes)").arg(humanSize(saved), percentage(saved, s.bodyBytes)));
+               QStringLiteral("%1 (%2 of body bytes)")
+                       .arg(humanSize(saved), percentage(saved, s.bodyBytes())));
     m_out.flush();
 }
 
 void Commands::printStatistics(bool series, int minutes)
 {
     const Statistics st = m_cache->statistics(0);
-    printField(m_out, "lookups", QString::number(st.lookups));
-    printField(m_out, "hits", QString::number(st.hits));
-    printField(m_out, "stale hits", QString::number(st.staleHits));
-    printField(m_out, "misses", QString::number(st.misses));
-    printField(m_out, "hit ratio", percentage(st.hits, st.lookups));
-    printField(m_out, "revalidations", QString::number(st.revalidations));
-    printField(m_out, "bytes from cache", sizeAndBytes(st.bytesFromCache));
-    printField(m_out, "bytes from network", sizeAndBytes(st.bytesFromNetwork));
-    printField(m_out, "inserts", QString::number(st.inserts));
-    printField(m_out, "evictions", QString::number(st.evictions));
-    printField(m_out, "promotions", QString::number(st.promotions));
-    printField(m_out, "invalidations", QString::number(st.invalidations));
-    if (st.tiers.size() > 1) {
+    printField(m_out, "lookups", QString::number(st.lookups()));
+    printField(m_out, "hits", QString::number(st.hits()));
+    printField(m_out, "stale hits", QString::number(st.staleHits()));
+    printField(m_out, "misses", QString::number(st.misses()));
+    printField(m_out, "hit ratio", percentage(st.hits(), st.lookups()));
+    printField(m_out, "revalidations", QString::number(st.revalidations()));
+    printField(m_out, "bytes from cache", sizeAndBytes(st.bytesFromCache()));
+    printField(m_out, "bytes from network", sizeAndBytes(st.bytesFromNetwork()));
+    printField(m_out, "inserts", QString::number(st.inserts()));
+    printField(m_out, "evictions", QString::number(st.evictions()));
+    printField(m_out, "promotions", QString::number(st.promotions()));
+    printField(m_out, "invalidations", QString::number(st.invalidations()));
+    if (st.tiers().size() > 1) {
         m_out << '\n';
         printTierStatistics();
     }
     if (series) {
         m_out << '\n';
-        const QList<Statistics::Minute> recent = recentMinutes(st.series, minutes);
+        const QList<Statistics::Minute> recent = recentMinutes(st.series(), minutes);
         if (recent.isEmpty()) {
             m_out << "no lookups or inserts in the last " << minutes << " minutes" << '\n';
         } else {
@@ -774,9 +778,10 @@ void Commands::printStatistics(bool series, int minutes)
                          QStringLiteral("STALE"), QStringLiteral("MISSES"), QStringLiteral("FROM CACHE"),
                          QStringLiteral("FROM NETWORK")});
             for (const Statistics::Minute &m : recent) {
-                rows.append({m.start.toUTC().toString(QStringLiteral("yyyy-MM-dd hh:mm")), QString::number(m.lookups),
-                             QString::number(m.hits), QString::number(m.staleHits), QString::number(m.misses),
-                             humanSize(m.bytesFromCache), humanSize(m.bytesFromNetwork)});
+                rows.append({m.start().toUTC().toString(QStringLiteral("yyyy-MM-dd hh:mm")),
+                             QString::number(m.lookups()), QString::number(m.hits()),
+                             QString::number(m.staleHits()), QString::number(m.misses()),
+                             humanSize(m.bytesFromCache()), humanSize(m.bytesFromNetwork())});
             }
             const bool rightAligned[] = {false, true, true, true, true, true, true};
             printTable(m_out, rows, rightAligned);
@@ -796,9 +801,10 @@ void Commands::printTierStatistics()
                  QStringLiteral("SIZE")});
     const QList<TierStatistics> tiers = m_cache->tierStatistics();
     for (const TierStatistics &t : tiers) {
-        rows.append({t.spec, QString::number(t.lookups), QString::number(t.hits), QString::number(t.misses),
-                     QString::number(t.promotions), QString::number(t.writes), QString::number(t.writeFailures),
-                     humanSize(t.size)});
+        rows.append({t.spec(), QString::number(t.lookups()), QString::number(t.hits()),
+                     QString::number(t.misses()), QString::number(t.promotions()),
+                     QString::number(t.writes()), QString::number(t.writeFailures()),
+                     humanSize(t.size())});
     }
     const bool rightAligned[] = {false, true, true, true, true, true, true, true};
     printTable(m_out, rows, rightAligned);
@@ -860,57 +866,57 @@ int Commands::stats(const QStringList &args)
     const Statistics st = m_cache->statistics(0);
     QJsonObject o;
     o.insert(QStringLiteral("directory"), m_cache->cacheDirectory());
-    o.insert(QStringLiteral("entries"), s.entryCount);
-    o.insert(QStringLiteral("distinctBodies"), s.blobCount);
-    o.insert(QStringLiteral("bodyBytes"), s.bodyBytes);
-    o.insert(QStringLiteral("storedBytes"), s.storedBytes);
-    o.insert(QStringLiteral("maximumSize"), s.maximumSize);
-    o.insert(QStringLiteral("totalHits"), s.totalHits);
+    o.insert(QStringLiteral("entries"), s.entryCount());
+    o.insert(QStringLiteral("distinctBodies"), s.blobCount());
+    o.insert(QStringLiteral("bodyBytes"), s.bodyBytes());
+    o.insert(QStringLiteral("storedBytes"), s.storedBytes());
+    o.insert(QStringLiteral("maximumSize"), s.maximumSize());
+    o.insert(QStringLiteral("totalHits"), s.totalHits());
     o.insert(QStringLiteral("dedupSavings"), dedupSavings(m_cache, s));
     QJsonObject counters;
-    counters.insert(QStringLiteral("lookups"), st.lookups);
-    counters.insert(QStringLiteral("hits"), st.hits);
-    counters.insert(QStringLiteral("staleHits"), st.staleHits);
-    counters.insert(QStringLiteral("misses"), st.misses);
+    counters.insert(QStringLiteral("lookups"), st.lookups());
+    counters.insert(QStringLiteral("hits"), st.hits());
+    counters.insert(QStringLiteral("staleHits"), st.staleHits());
+    counters.insert(QStringLiteral("misses"), st.misses());
     counters.insert(QStringLiteral("hitRatio"), st.hitRatio());
-    counters.insert(QStringLiteral("revalidations"), st.revalidations);
-    counters.insert(QStringLiteral("bytesFromCache"), st.bytesFromCache);
-    counters.insert(QStringLiteral("bytesFromNetwork"), st.bytesFromNetwork);
-    counters.insert(QStringLiteral("inserts"), st.inserts);
-    counters.insert(QStringLiteral("evictions"), st.evictions);
-    counters.insert(QStringLiteral("promotions"), st.promotions);
-    counters.insert(QStringLiteral("invalidations"), st.invalidations);
+    counters.insert(QStringLiteral("revalidations"), st.revalidations());
+    counters.insert(QStringLiteral("bytesFromCache"), st.bytesFromCache());
+    counters.insert(QStringLiteral("bytesFromNetwork"), st.bytesFromNetwork());
+    counters.insert(QStringLiteral("inserts"), st.inserts());
+    counters.insert(QStringLiteral("evictions"), st.evictions());
+    counters.insert(QStringLiteral("promotions"), st.promotions());
+    counters.insert(QStringLiteral("invalidations"), st.invalidations());
     o.insert(QStringLiteral("statistics"), counters);
     QJsonArray tiers;
-    for (const TierStatistics &t : st.tiers) {
+    for (const TierStatistics &t : st.tiers()) {
         QJsonObject to;
-        to.insert(QStringLiteral("spec"), t.spec);
-        to.insert(QStringLiteral("name"), t.name);
-        to.insert(QStringLiteral("lookups"), t.lookups);
-        to.insert(QStringLiteral("hits"), t.hits);
-        to.insert(QStringLiteral("misses"), t.misses);
-        to.insert(QStringLiteral("promotions"), t.promotions);
-        to.insert(QStringLiteral("writes"), t.writes);
-        to.insert(QStringLiteral("writeFailures"), t.writeFailures);
-        to.insert(QStringLiteral("size"), t.size);
-        to.insert(QStringLiteral("maxEntrySize"), t.maxEntrySize);
+        to.insert(QStringLiteral("spec"), t.spec());
+        to.insert(QStringLiteral("name"), t.name());
+        to.insert(QStringLiteral("lookups"), t.lookups());
+        to.insert(QStringLiteral("hits"), t.hits());
+        to.insert(QStringLiteral("misses"), t.misses());
+        to.insert(QStringLiteral("promotions"), t.promotions());
+        to.insert(QStringLiteral("writes"), t.writes());
+        to.insert(QStringLiteral("writeFailures"), t.writeFailures());
+        to.insert(QStringLiteral("size"), t.size());
+        to.insert(QStringLiteral("maxEntrySize"), t.maxEntrySize());
         tiers.append(to);
     }
     o.insert(QStringLiteral("tiers"), tiers);
     if (series) {
         QJsonArray minutesArray;
-        for (const Statistics::Minute &m : recentMinutes(st.series, minutes)) {
+        for (const Statistics::Minute &m : recentMinutes(st.series(), minutes)) {
             QJsonObject mo;
-            mo.insert(QStringLiteral("start"), m.start.toUTC().toString(Qt::ISODate));
-            mo.insert(QStringLiteral("lookups"), m.lookups);
-            mo.insert(QStringLiteral("hits"), m.hits);
-            mo.insert(QStringLiteral("staleHits"), m.staleHits);
-            mo.insert(QStringLiteral("misses"), m.misses);
-            mo.insert(QStringLiteral("revalidations"), m.revalidations);
-            mo.insert(QStringLiteral("bytesFromCache"), m.bytesFromCache);
-            mo.insert(QStringLiteral("bytesFromNetwork"), m.bytesFromNetwork);
-            mo.insert(QStringLiteral("inserts"), m.inserts);
-            mo.insert(QStringLiteral("evictions"), m.evictions);
+            mo.insert(QStringLiteral("start"), m.start().toUTC().toString(Qt::ISODate));
+            mo.insert(QStringLiteral("lookups"), m.lookups());
+            mo.insert(QStringLiteral("hits"), m.hits());
+            mo.insert(QStringLiteral("staleHits"), m.staleHits());
+            mo.insert(QStringLiteral("misses"), m.misses());
+            mo.insert(QStringLiteral("revalidations"), m.revalidations());
+            mo.insert(QStringLiteral("bytesFromCache"), m.bytesFromCache());
+            mo.insert(QStringLiteral("bytesFromNetwork"), m.bytesFromNetwork());
+            mo.insert(QStringLiteral("inserts"), m.inserts());
+            mo.insert(QStringLiteral("evictions"), m.evictions());
             minutesArray.append(mo);
         }
         o.insert(QStringLiteral("series"), minutesArray);
@@ -1020,13 +1026,14 @@ int Commands::plugins(const QStringList &args)
         QJsonArray array;
         for (const TierPluginInfo &p : found) {
             QJsonObject o;
-            o.insert(QStringLiteral("id"), p.id);
-            o.insert(QStringLiteral("name"), p.name);
-            o.insert(QStringLiteral("description"), p.description);
-            o.insert(QStringLiteral("file"), p.fileName);
-            o.insert(QStringLiteral("apiVersion"), p.apiVersion);
+            o.insert(QStringLiteral("id"), p.id());
+            o.insert(QStringLiteral("name"), p.name());
+            o.insert(QStringLiteral("description"), p.description());
+            o.insert(QStringLiteral("file"), p.fileName());
+            o.insert(QStringLiteral("apiVersion"), p.apiVersion());
             o.insert(QStringLiteral("usable"), p.isUsable());
-            o.insert(QStringLiteral("error"), p.isUsable() ? QJsonValue() : QJsonValue(p.errorString));
+            o.insert(QStringLiteral("error"),
+                     p.isUsable() ? QJsonValue() : QJsonValue(p.errorString()));
             array.append(o);
         }
         m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
@@ -1043,8 +1050,8 @@ int Commands::plugins(const QStringList &args)
     QList<QStringList> rows;
     rows.append({QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("FILE")});
     for (const TierPluginInfo &p : found) {
-        rows.append({p.id.isEmpty() ? QStringLiteral("-") : p.id, p.name.isEmpty() ? QStringLiteral("-") : p.name,
-                     p.fileName});
+        rows.append({p.id().isEmpty() ? QStringLiteral("-") : p.id(),
+                     p.name().isEmpty() ? QStringLiteral("-") : p.name(), p.fileName()});
     }
     const bool rightAligned[] = {false, false, false};
     const QStringList lines = formatTable(rows, rightAligned);
@@ -1052,7 +1059,7 @@ int Commands::plugins(const QStringList &args)
     for (qsizetype i = 0; i < found.size(); ++i) {
         m_out << lines.at(i + 1) << '\n';
         if (!found.at(i).isUsable())
-            m_out << "    unusable: " << found.at(i).errorString << '\n';
+            m_out << "    unusable: " << found.at(i).errorString() << '\n';
     }
     m_out.flush();
     return Success;
@@ -1107,14 +1114,17 @@ int Commands::verify(const QStringList &args)
     if (reportCacheError())
         return Failure;
 
-    m_out << "checked: " << report.checked << " bodies, " << humanSize(report.bytesChecked) << '\n'
-          << "damaged: " << report.damaged << " bodies, " << report.removedEntries << " entries removed\n";
-    for (const QString &problem : report.problems)
+    m_out << "checked: " << report.checked() << " bodies, " << humanSize(report.bytesChecked())
+          << '\n'
+          << "damaged: " << report.damaged() << " bodies, " << report.removedEntries()
+          << " entries removed\n";
+    for (const QString &problem : report.problems())
         m_out << "  " << problem << '\n';
     m_out.flush();
-    if (report.damaged > 0) {
-        error(QStringLiteral("%1 damaged bodies found; their entries were removed and will be fetched again")
-                      .arg(report.damaged));
+    if (report.damaged() > 0) {
+        error(QStringLiteral("%1 damaged bodies found; their entries were removed and will be "
+                             "fetched again")
+                      .arg(report.damaged()));
         return Failure;
     }
     return Success;
@@ -1172,7 +1182,8 @@ int Commands::clear(const QStringList &args)
     m_cache->clear();
     if (reportCacheError())
         return Failure;
-    m_out << "removed " << before.entryCount << " entries, " << humanSize(before.storedBytes) << Qt::endl;
+    m_out << "removed " << before.entryCount() << " entries, " << humanSize(before.storedBytes())
+          << Qt::endl;
     return Success;
 }
 

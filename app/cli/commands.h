@@ -16,7 +16,7 @@ QT_END_NAMESPACE
 
 namespace tiercache {
 class NetworkCache;
-struct CacheEntryInfo;
+class CacheEntryInfo;
 }
 
 namespace tiercache::cli {
