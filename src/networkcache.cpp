@@ -175,7 +175,7 @@ void NetworkCachePrivate::abandon(InsertDevice *device)
 // ---------------------------------------------------------------------------------------------
 
 NetworkCache::NetworkCache(QObject *parent)
-    : QAbstractNetworkCache(parent), m_d(std::make_unique<NetworkCachePrivate>(this))
+    : QAbstractNetworkCache(parent), d_ptr(std::make_unique<NetworkCachePrivate>(this))
 {
     qRegisterMetaType<PromotionPolicy>();
     qRegisterMetaType<WriteMode>();
