@@ -550,7 +550,7 @@ void tst_NetworkCache::settingsSurviveSetTiers()
     const CacheEntryInfo info = m_cache->entryInfo(url);
     QVERIFY(info.isValid());
     QCOMPARE(info.bodySize(), 11);
-    QCOMPARE(info.tags(), QStringList{QStringLiteral("t")});
+    QCOMPARE(info.tags(), QStringList {QStringLiteral("t")});
     QCOMPARE(tagCalls, 1);
     QVERIFY(QFile::exists(directory + QLatin1String("/catalogue.db")));
     QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("catalogue.db"))));

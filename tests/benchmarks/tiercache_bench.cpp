@@ -1273,10 +1273,12 @@ void benchTiers(const Config &cfg, Report &report)
     if (layered) {
         const QList<tiercache::TierStatistics> after = layered->tierStatistics();
         if (after.size() == 2 && layeredBefore.size() == 2) {
-            layeredNote = QStringLiteral("memory+disk: %1 of %2 timed lookups hit L1, %3 reached the disk tier")
-                                  .arg(after[0].hits() - layeredBefore[0].hits())
-                                  .arg(after[0].lookups() - layeredBefore[0].lookups())
-                                  .arg(after[1].lookups() - layeredBefore[1].lookups());
+            layeredNote =
+                    QStringLiteral(
+                            "memory+disk: %1 of %2 timed lookups hit L1, %3 reached the disk tier")
+                            .arg(after[0].hits() - layeredBefore[0].hits())
+                            .arg(after[0].lookups() - layeredBefore[0].lookups())
+                            .arg(after[1].lookups() - layeredBefore[1].lookups());
         }
     }
 
@@ -1325,7 +1327,8 @@ void benchTiers(const Config &cfg, Report &report)
                     promoWrong += body != promoBodies[size_t(i)];
                     if (landedAt[size_t(i)] == 0 && after[0].hits() > before[0].hits())
                         landedAt[size_t(i)] = pass + 1;
-                    if (promotedOn[size_t(i)] == 0 && after[0].promotions() > before[0].promotions())
+                    if (promotedOn[size_t(i)] == 0
+                        && after[0].promotions() > before[0].promotions())
                         promotedOn[size_t(i)] = pass + 1;
                 }
                 QCoreApplication::processEvents();
@@ -1482,10 +1485,16 @@ void benchStats(const Config &cfg, Report &report)
         // With statistics off there is next to nothing deferred (in the note): no ratio to show.
         report.addLabelled(label + QStringLiteral(" deferred per hit (amort.)"), NaN, QString(),
                            deferredUs[1] / hits, QStringLiteral("on"), QStringLiteral("us"));
-        notes.append(QStringLiteral("%1 %2 / %3 wrong hits (off / on), hits counted %4 (expected %5), deferred "
-                                    "per hit with statistics off %6 us")
-                             .arg(label).arg(wrong[0]).arg(wrong[1]).arg(st.hits()).arg(hits)
-                             .arg(deferredUs[0] / hits, 0, 'f', 2));
+        notes.append(
+                QStringLiteral(
+                        "%1 %2 / %3 wrong hits (off / on), hits counted %4 (expected %5), deferred "
+                        "per hit with statistics off %6 us")
+                        .arg(label)
+                        .arg(wrong[0])
+                        .arg(wrong[1])
+                        .arg(st.hits())
+                        .arg(hits)
+                        .arg(deferredUs[0] / hits, 0, 'f', 2));
     }
     report.note(QStringLiteral("stats: both columns are Tiercache (NetworkCache API metaData+data+readAll), "
                                "one cache per tier configuration with setStatisticsEnabled() toggled every %1 "

@@ -617,7 +617,8 @@ void tst_Threads::checkDirectory(const QString &directory, bool damageExpected)
     cache.setMaximumCacheSize(MaximumCacheSize);
     const VerifyReport report = cache.verify();
     if (damageExpected && report.damaged() > 0)
-        qWarning("KNOWN RACE D persisted: %lld bodies missing in the final directory", report.damaged());
+        qWarning("KNOWN RACE D persisted: %lld bodies missing in the final directory",
+                 report.damaged());
     else
         QVERIFY2(report.damaged() == 0, qPrintable(report.problems().join(QLatin1Char('\n'))));
     const QList<CacheEntryInfo> entries = cache.entries();
@@ -644,18 +645,22 @@ void tst_Threads::checkDirectory(const QString &directory, bool damageExpected)
             const int other = otherVersionOf(path, got, version.toInt(), version.toInt() + 40);
             if (other && !strict()) {
                 ++mixed;
-                qWarning("KNOWN RACE B persisted: %s is stored with the headers of version %s and the body of version %d",
+                qWarning("KNOWN RACE B persisted: %s is stored with the headers of version %s and "
+                         "the body of version %d",
                          qPrintable(info.url().toString()), version.constData(), other);
             } else {
-                wrong.append(QStringLiteral("%1: stored body is not version %2").arg(info.url().toString(), QString::fromLatin1(version)));
+                wrong.append(QStringLiteral("%1: stored body is not version %2")
+                                     .arg(info.url().toString(), QString::fromLatin1(version)));
             }
         }
         ++checked;
     }
     const CacheSummary summary = cache.summary();
-    qInfo("final directory: %lld entries (%d read back, %d with another version's body), %lld blobs, "
+    qInfo("final directory: %lld entries (%d read back, %d with another version's body), %lld "
+          "blobs, "
           "%lld bytes stored of %lld",
-          summary.entryCount(), checked, mixed, summary.blobCount(), summary.storedBytes(), MaximumCacheSize);
+          summary.entryCount(), checked, mixed, summary.blobCount(), summary.storedBytes(),
+          MaximumCacheSize);
     QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(QLatin1Char('\n'))));
     QVERIFY(summary.storedBytes() <= MaximumCacheSize + MaximumCacheSize / 20);
 }

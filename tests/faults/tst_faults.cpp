@@ -197,7 +197,7 @@ public:
         const auto list = cache->entries();
         for (const CacheEntryInfo &info : list) {
             if (info.url().path().startsWith(QLatin1String("/pre/")))
-                result.insert(info.url().path(), EntryState{info.digest(), info.bodySize()});
+                result.insert(info.url().path(), EntryState {info.digest(), info.bodySize()});
         }
         return result;
     }
@@ -538,8 +538,9 @@ void tst_Faults::blobUnlinkedUnderReader()
     QVERIFY(fx.get(path).body == body);
     const CacheEntryInfo info = fx.cache->entryInfo(fx.server.url(path));
     QVERIFY(info.isValid());
-    const QString blob = fx.cacheDir + QStringLiteral("/blobs/") + QLatin1String(info.digest().left(2))
-            + QLatin1Char('/') + QLatin1String(info.digest());
+    const QString blob = fx.cacheDir + QStringLiteral("/blobs/")
+            + QLatin1String(info.digest().left(2)) + QLatin1Char('/')
+            + QLatin1String(info.digest());
     QVERIFY2(QFile::exists(blob), qPrintable(blob));
 
     MessageCapture capture;

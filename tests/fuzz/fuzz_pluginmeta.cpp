@@ -25,10 +25,12 @@ namespace {
 void check(const QJsonObject &meta, const char *what)
 {
     const TierPluginInfo info = pluginInfoFromMetaData(meta);
-    const QString context = QStringLiteral("%1: %2 -> id \"%3\" error \"%4\"")
-                                    .arg(QLatin1String(what),
-                                         QString::fromUtf8(QJsonDocument(meta).toJson(QJsonDocument::Compact)).left(300),
-                                         info.id(), info.errorString());
+    const QString context =
+            QStringLiteral("%1: %2 -> id \"%3\" error \"%4\"")
+                    .arg(QLatin1String(what),
+                         QString::fromUtf8(QJsonDocument(meta).toJson(QJsonDocument::Compact))
+                                 .left(300),
+                         info.id(), info.errorString());
     FUZZ_CHECK(info.fileName().isEmpty(), context);
     if (!info.isUsable())
         return;

@@ -520,7 +520,9 @@ void tst_Policy::maximumTtlCeiling()
     else if (setting == QLatin1String("default"))
         policy.setDefaultTtl(3600);
     else if (setting == QLatin1String("hook"))
-        policy.setHook([](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) { d->setTtlSeconds(3600); });
+        policy.setHook([](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
+            d->setTtlSeconds(3600);
+        });
     m_cache->setPolicy(policy);
     serveRevalidatable(cacheControl);
 
@@ -529,7 +531,8 @@ void tst_Policy::maximumTtlCeiling()
     QCOMPARE(m_server->requestCount(), 1); // fresh for one second
     const CacheEntryInfo info = m_cache->entryInfo(m_server->url(QStringLiteral("/ceiling")));
     QVERIFY(info.isValid());
-    QVERIFY2(info.created().msecsTo(info.expires()) <= 1000, qPrintable(info.expires().toString(Qt::ISODateWithMs)));
+    QVERIFY2(info.created().msecsTo(info.expires()) <= 1000,
+             qPrintable(info.expires().toString(Qt::ISODateWithMs)));
 
     QTest::qWait(1200);
     const Fetched third = fetch(*m_nam, m_server->url(QStringLiteral("/ceiling")));
@@ -592,9 +595,8 @@ void tst_Policy::hookSetsTtl()
     CachePolicy policy;
     if (!rule.isEmpty())
         QVERIFY(addRules(&policy, {rule}));
-    policy.setHook([hookTtl](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
-        d->setTtlSeconds(hookTtl);
-    });
+    policy.setHook([hookTtl](const QUrl &, const QNetworkCacheMetaData &,
+                             CachePolicy::Decision *d) { d->setTtlSeconds(hookTtl); });
     m_cache->setPolicy(policy);
     serveRevalidatable(cacheControl);
     const Fetched second = fetchTwice(QStringLiteral("/hooked"));
@@ -607,7 +609,7 @@ void tst_Policy::hookAddsTags()
 {
     CachePolicy policy;
     policy.setHook([](const QUrl &url, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
-        d->setTags(QStringList{QStringLiteral("hooked"), QLatin1String("path:") + url.path()});
+        d->setTags(QStringList {QStringLiteral("hooked"), QLatin1String("path:") + url.path()});
     });
     m_cache->setPolicy(policy);
     m_server->setHandler([](const RecordedRequest &r) {

@@ -248,7 +248,8 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
     QCOMPARE(m_cache->entryCount(), 3);
     qInfo("total %lld, one entry %lld, budget %lld", total, one, m_cache->maximumCacheSize());
     QVERIFY(!get("/e1").fromCache); // "/e1": same length as "/f1", 100 bytes
-    qInfo("after /e1: total %lld, /e1 %lld", m_cache->cacheSize(), m_cache->entryInfo(m_server->url(QStringLiteral("/e1"))).storedSize());
+    qInfo("after /e1: total %lld, /e1 %lld", m_cache->cacheSize(),
+          m_cache->entryInfo(m_server->url(QStringLiteral("/e1"))).storedSize());
     QTest::qWait(100);              // let the trim to the low-water mark run
     QCOMPARE(m_cache->entryCount(), 3);
 
@@ -266,7 +267,8 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
         QCOMPARE(m.start().timeSpec(), Qt::UTC);
         QCOMPARE(m.start().time().second(), 0);
         QCOMPARE(m.start().time().msec(), 0);
-        QVERIFY2(m.start().secsTo(now) >= 0 && m.start().secsTo(now) < 180, qPrintable(m.start().toString(Qt::ISODate)));
+        QVERIFY2(m.start().secsTo(now) >= 0 && m.start().secsTo(now) < 180,
+                 qPrintable(m.start().toString(Qt::ISODate)));
         sum.setLookups(sum.lookups() + m.lookups());
         sum.setHits(sum.hits() + m.hits());
         sum.setStaleHits(sum.staleHits() + m.staleHits());
@@ -369,7 +371,7 @@ void tst_Statistics::topLists()
         QVERIFY(fetch(*m_nam, m_server->url(QLatin1String(p))).fromCache);
 
     const Statistics top2 = m_cache->statistics(2);
-    QCOMPARE(urlPaths(top2.hottest().mid(0, 1)), QStringList{QStringLiteral("/a")});
+    QCOMPARE(urlPaths(top2.hottest().mid(0, 1)), QStringList {QStringLiteral("/a")});
     QCOMPARE(top2.hottest().size(), 2);
     QCOMPARE(top2.hottest()[0].url().path(), QStringLiteral("/a"));
     QCOMPARE(top2.hottest()[0].hitCount(), 3);

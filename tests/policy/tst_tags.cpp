@@ -282,7 +282,7 @@ void tst_Tags::tagCountsAndFilters()
     QCOMPARE(m_cache->entryCount(), 4);
 
     const CacheEntryInfo p1 = m_cache->entryInfo(m_server->url(QStringLiteral("/p1")));
-    QCOMPARE(sorted(p1.tags()), (QStringList{QStringLiteral("common"), QStringLiteral("p1")}));
+    QCOMPARE(sorted(p1.tags()), (QStringList {QStringLiteral("common"), QStringLiteral("p1")}));
     QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/none"))).tags(), QStringList());
 }
 
@@ -421,7 +421,7 @@ void tst_Tags::softPurgeRevalidates()
     QCOMPARE(blobFiles(m_dir->path()), blobs);
     for (int i = 0; i < blobs.size(); ++i)
         QVERIFY2(stampOf(blobs[i]) == before[i], qPrintable(blobs[i]));
-    QCOMPARE(m_cache->entryInfo(s).tags(), QStringList{QStringLiteral("soft")});
+    QCOMPARE(m_cache->entryInfo(s).tags(), QStringList {QStringLiteral("soft")});
     QVERIFY(!m_cache->entryInfo(s).isExpired());
     QCOMPARE(m_cache->softPurgeTags({QStringLiteral("soft"), QStringLiteral("other")}), 2);
     QCOMPARE(m_cache->statistics(0).invalidations(), 3);
@@ -502,7 +502,7 @@ void tst_Tags::tagsPersistAcrossRestart()
     makeCache(); // destroys the first manager and cache
     QCOMPARE(m_cache->tags(), before);
     QCOMPARE(sorted(m_cache->entryInfo(m_server->url(QStringLiteral("/a"))).tags()),
-             (QStringList{QStringLiteral("keep"), QStringLiteral("pa")}));
+             (QStringList {QStringLiteral("keep"), QStringLiteral("pa")}));
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("keep")), 2);
     QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
     QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/b"))).fromCache);

@@ -854,7 +854,8 @@ static int runChild(const QString &redisSpec)
     }
     const auto stats = cache->tierStatistics();
     if (stats.size() != 1 || stats[0].writes() != count) {
-        fprintf(stderr, "child: the redis tier stored %lld of %d\n", stats.isEmpty() ? -1 : stats[0].writes(), count);
+        fprintf(stderr, "child: the redis tier stored %lld of %d\n",
+                stats.isEmpty() ? -1 : stats[0].writes(), count);
         return 3;
     }
     return 0;

@@ -140,7 +140,8 @@ int runBulkFill()
     for (int i = 0; i < count; ++i)
         insertSmall(cache, bulkUrl(i), rng);
     if (cache.summary().entryCount() != count) {
-        fprintf(stderr, "bulk-fill: only %lld of %d entries stored\n", cache.summary().entryCount(), count);
+        fprintf(stderr, "bulk-fill: only %lld of %d entries stored\n", cache.summary().entryCount(),
+                count);
         return 2;
     }
     return 0;
@@ -419,11 +420,12 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
         if (c == EntryCheck::Miss || c == EntryCheck::ReadFailed) {
             // The row survived but its body did not: only a power cut may do that.
             ++totals->missingBodies;
-            totals->missingDetails.append(QStringLiteral("#%1 %2 (%3, body file %4)")
-                                                  .arg(totals->iteration)
-                                                  .arg(e.url().toString(), QLatin1String(toString(c)),
-                                                       fileSize < 0 ? QStringLiteral("absent")
-                                                                    : QStringLiteral("of %1 bytes").arg(fileSize)));
+            totals->missingDetails.append(
+                    QStringLiteral("#%1 %2 (%3, body file %4)")
+                            .arg(totals->iteration)
+                            .arg(e.url().toString(), QLatin1String(toString(c)),
+                                 fileSize < 0 ? QStringLiteral("absent")
+                                              : QStringLiteral("of %1 bytes").arg(fileSize)));
             QVERIFY2(fileSize < 0, qPrintable(totals->missingDetails.last()));
             continue;
         }

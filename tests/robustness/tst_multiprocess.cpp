@@ -381,7 +381,8 @@ void tst_MultiProcess::twoWritersOneDirectory()
         const QList<CacheEntryInfo> entries = cache.entries();
         if (!entries.isEmpty()) {
             QString detail;
-            const EntryCheck c = checkEntry(cache, entries.at(int(rng.bounded(entries.size()))).url(), &detail);
+            const EntryCheck c =
+                    checkEntry(cache, entries.at(int(rng.bounded(entries.size()))).url(), &detail);
             ++parentReads[int(c)];
             if (c != EntryCheck::Ok && c != EntryCheck::Miss && c != EntryCheck::ReadFailed)
                 wrong.append(detail);
@@ -440,8 +441,9 @@ void tst_MultiProcess::twoWritersOneDirectory()
     for (const CacheEntryInfo &e : entries) {
         QString detail;
         const EntryCheck c = checkEntry(cache, e.url(), &detail, &bytes);
-        QVERIFY2(c == EntryCheck::Ok, qPrintable(QStringLiteral("%1: %2 %3").arg(e.url().toString(),
-                                                                               QLatin1String(toString(c)), detail)));
+        QVERIFY2(c == EntryCheck::Ok,
+                 qPrintable(QStringLiteral("%1: %2 %3")
+                                    .arg(e.url().toString(), QLatin1String(toString(c)), detail)));
     }
     const VerifyReport report = cache.verify();
     QCOMPARE(report.damaged(), 0);
@@ -458,8 +460,11 @@ void tst_MultiProcess::twoWritersOneDirectory()
     for (const CacheEntryInfo &e : entries) {
         QVERIFY2(files.contains(e.digest()), e.digest().constData());
         const qint64 row = e.storedSize() - files.value(e.digest());
-        QVERIFY2(row > 0 && row < 4096, qPrintable(QStringLiteral("%1: stored %2, file %3")
-                                                       .arg(e.url().toString()).arg(e.storedSize()).arg(files.value(e.digest()))));
+        QVERIFY2(row > 0 && row < 4096,
+                 qPrintable(QStringLiteral("%1: stored %2, file %3")
+                                    .arg(e.url().toString())
+                                    .arg(e.storedSize())
+                                    .arg(files.value(e.digest()))));
         rowBytes += row;
     }
     qInfo("after: %lld entries (%lld body bytes read back), %lld blob files of %lld allocated bytes + "

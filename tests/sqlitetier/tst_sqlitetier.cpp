@@ -262,8 +262,9 @@ std::unique_ptr<Tier> tst_SqliteTier::create(const QString &options, QString *er
 void tst_SqliteTier::pluginIsFound()
 {
     const auto plugins = m_loader.plugins();
-    const auto it = std::find_if(plugins.cbegin(), plugins.cend(),
-                                 [](const TierPluginInfo &p) { return p.id() == QLatin1String("sqlite"); });
+    const auto it = std::find_if(plugins.cbegin(), plugins.cend(), [](const TierPluginInfo &p) {
+        return p.id() == QLatin1String("sqlite");
+    });
     QVERIFY2(it != plugins.cend(), "set TIERCACHE_PLUGIN_PATH to the build's tiercache-plugins");
     QVERIFY2(it->isUsable(), qPrintable(it->errorString()));
     QStringList keys;

@@ -267,7 +267,8 @@ void tst_TierLoader::firstPluginWins()
     const QList<TierPluginInfo> plugins = loader.plugins();
     QVERIFY(infoFor(plugins, fixture("duplicate")).isUsable());
     QVERIFY2(infoFor(plugins, QStringLiteral("libtiercache_memory.so"))
-                     .errorString().contains(QLatin1String("found first")),
+                     .errorString()
+                     .contains(QLatin1String("found first")),
              qPrintable(dump(plugins)));
     QString error;
     QVERIFY(!loader.create(QStringLiteral("memory:"), &error));
@@ -339,7 +340,9 @@ void tst_TierLoader::defaultSearchPathHonoursEnvironment()
     // And it is what the default loader searches.
     qputenv("TIERCACHE_PLUGIN_PATH", QFile::encodeName(brokenDir + QLatin1Char(':') + goodDir));
     TierLoader loader;
-    QVERIFY(infoFor(loader.plugins(), fixture("wrongapi")).fileName().endsWith(fixture("wrongapi")));
+    QVERIFY(infoFor(loader.plugins(), fixture("wrongapi"))
+                    .fileName()
+                    .endsWith(fixture("wrongapi")));
     QString error;
     QVERIFY2(loader.create(QStringLiteral("example:"), &error), qPrintable(error));
 }
