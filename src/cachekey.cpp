@@ -17,7 +17,8 @@ QString normalizedCacheKey(const QUrl &url)
     const int port = url.port();
     if (port >= 0) {
         const QString scheme = url.scheme();
-        if ((port == 80 && scheme == QLatin1String("http")) || (port == 443 && scheme == QLatin1String("https")))
+        if ((port == 80 && scheme == QLatin1String("http"))
+            || (port == 443 && scheme == QLatin1String("https")))
             options |= QUrl::RemovePort;
     }
     QByteArray encoded = url.toEncoded(options);

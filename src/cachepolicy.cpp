@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include <tiercache/cachepolicy.h>
 #include "cachekey_p.h"
+#include <tiercache/cachepolicy.h>
 
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSharedData>
@@ -21,9 +21,9 @@ public:
     qint64 minimumBodySize = 0;
     qint64 maximumBodySize = -1;
     QList<int> statuses; // empty: everything QNAM offers
-    QStringList denylist{QStringLiteral("set-cookie"), QStringLiteral("set-cookie2"),
-                         QStringLiteral("authorization"), QStringLiteral("proxy-authorization"),
-                         QStringLiteral("cookie")};
+    QStringList denylist {QStringLiteral("set-cookie"), QStringLiteral("set-cookie2"),
+                          QStringLiteral("authorization"), QStringLiteral("proxy-authorization"),
+                          QStringLiteral("cookie")};
     QStringList allowlist;
     QStringList ignoredParameters;
     QList<QRegularExpression> ignoredRegexes;
@@ -35,43 +35,43 @@ public:
 };
 
 namespace {
-// Qt 6.4's wildcard conversion is for file paths ('*' stops at '/'); URL globs want '*' to
-// match anything.
-QRegularExpression globToRegex(const QString &glob)
-{
-    // Literal runs are escaped whole (a character outside the BMP is two UTF-16 units), and a
-    // run of '*' is one ".*" (eight in a row would make PCRE2 give up on ordinary URLs).
-    QString rx = QStringLiteral("^");
-    QString literal;
-    auto flush = [&] {
-        rx += QRegularExpression::escape(literal);
-        literal.clear();
-    };
-    for (qsizetype i = 0; i < glob.size(); ++i) {
-        const QChar c = glob.at(i);
-        if (c == QLatin1Char('*')) {
-            flush();
-            if (!rx.endsWith(QLatin1String(".*")))
-                rx += QLatin1String(".*");
-        } else if (c == QLatin1Char('?')) {
-            flush();
-            rx += QLatin1Char('.');
-        } else {
-            literal += c;
+    // Qt 6.4's wildcard conversion is for file paths ('*' stops at '/'); URL globs want '*' to
+    // match anything.
+    QRegularExpression globToRegex(const QString &glob)
+    {
+        // Literal runs are escaped whole (a character outside the BMP is two UTF-16 units), and a
+        // run of '*' is one ".*" (eight in a row would make PCRE2 give up on ordinary URLs).
+        QString rx = QStringLiteral("^");
+        QString literal;
+        auto flush = [&] {
+            rx += QRegularExpression::escape(literal);
+            literal.clear();
+        };
+        for (qsizetype i = 0; i < glob.size(); ++i) {
+            const QChar c = glob.at(i);
+            if (c == QLatin1Char('*')) {
+                flush();
+                if (!rx.endsWith(QLatin1String(".*")))
+                    rx += QLatin1String(".*");
+            } else if (c == QLatin1Char('?')) {
+                flush();
+                rx += QLatin1Char('.');
+            } else {
+                literal += c;
+            }
         }
+        flush();
+        rx += QLatin1Char('$');
+        return QRegularExpression(rx);
     }
-    flush();
-    rx += QLatin1Char('$');
-    return QRegularExpression(rx);
-}
 
-QStringList lowered(const QStringList &list)
-{
-    QStringList result;
-    for (const QString &s : list)
-        result.append(s.trimmed().toLower());
-    return result;
-}
+    QStringList lowered(const QStringList &list)
+    {
+        QStringList result;
+        for (const QString &s : list)
+            result.append(s.trimmed().toLower());
+        return result;
+    }
 } // namespace
 
 CachePolicy::CachePolicy() : d(new CachePolicyData) { }
@@ -79,22 +79,52 @@ CachePolicy::CachePolicy(const CachePolicy &other) = default;
 CachePolicy &CachePolicy::operator=(const CachePolicy &other) = default;
 CachePolicy::~CachePolicy() = default;
 
-qint64 CachePolicy::minimumBodySize() const { return d->minimumBodySize; }
-void CachePolicy::setMinimumBodySize(qint64 bytes) { d->minimumBodySize = qMax<qint64>(0, bytes); }
-qint64 CachePolicy::maximumBodySize() const { return d->maximumBodySize; }
-void CachePolicy::setMaximumBodySize(qint64 bytes) { d->maximumBodySize = bytes < 0 ? -1 : bytes; }
+qint64 CachePolicy::minimumBodySize() const
+{
+    return d->minimumBodySize;
+}
+void CachePolicy::setMinimumBodySize(qint64 bytes)
+{
+    d->minimumBodySize = qMax<qint64>(0, bytes);
+}
+qint64 CachePolicy::maximumBodySize() const
+{
+    return d->maximumBodySize;
+}
+void CachePolicy::setMaximumBodySize(qint64 bytes)
+{
+    d->maximumBodySize = bytes < 0 ? -1 : bytes;
+}
 
-QList<int> CachePolicy::cacheableStatuses() const { return d->statuses; }
-void CachePolicy::setCacheableStatuses(const QList<int> &statuses) { d->statuses = statuses; }
+QList<int> CachePolicy::cacheableStatuses() const
+{
+    return d->statuses;
+}
+void CachePolicy::setCacheableStatuses(const QList<int> &statuses)
+{
+    d->statuses = statuses;
+}
 bool CachePolicy::isCacheableStatus(int status) const
 {
     return d->statuses.isEmpty() || d->statuses.contains(status);
 }
 
-QStringList CachePolicy::headerDenylist() const { return d->denylist; }
-void CachePolicy::setHeaderDenylist(const QStringList &headers) { d->denylist = lowered(headers); }
-QStringList CachePolicy::headerAllowlist() const { return d->allowlist; }
-void CachePolicy::setHeaderAllowlist(const QStringList &headers) { d->allowlist = lowered(headers); }
+QStringList CachePolicy::headerDenylist() const
+{
+    return d->denylist;
+}
+void CachePolicy::setHeaderDenylist(const QStringList &headers)
+{
+    d->denylist = lowered(headers);
+}
+QStringList CachePolicy::headerAllowlist() const
+{
+    return d->allowlist;
+}
+void CachePolicy::setHeaderAllowlist(const QStringList &headers)
+{
+    d->allowlist = lowered(headers);
+}
 
 QNetworkCacheMetaData CachePolicy::filterHeaders(const QNetworkCacheMetaData &md) const
 {
@@ -102,7 +132,8 @@ QNetworkCacheMetaData CachePolicy::filterHeaders(const QNetworkCacheMetaData &md
     bool changed = false;
     for (const auto &h : md.rawHeaders()) {
         const QString name = QString::fromLatin1(h.first).toLower();
-        if (d->denylist.contains(name) || (!d->allowlist.isEmpty() && !d->allowlist.contains(name))) {
+        if (d->denylist.contains(name)
+            || (!d->allowlist.isEmpty() && !d->allowlist.contains(name))) {
             changed = true;
             continue;
         }
@@ -115,7 +146,10 @@ QNetworkCacheMetaData CachePolicy::filterHeaders(const QNetworkCacheMetaData &md
     return filtered;
 }
 
-QStringList CachePolicy::ignoredQueryParameters() const { return d->ignoredParameters; }
+QStringList CachePolicy::ignoredQueryParameters() const
+{
+    return d->ignoredParameters;
+}
 void CachePolicy::setIgnoredQueryParameters(const QStringList &patterns)
 {
     d->ignoredParameters = patterns;
@@ -123,8 +157,14 @@ void CachePolicy::setIgnoredQueryParameters(const QStringList &patterns)
     for (const QString &p : patterns)
         d->ignoredRegexes.append(globToRegex(p));
 }
-bool CachePolicy::sortsQueryItems() const { return d->sortQuery; }
-void CachePolicy::setSortQueryItems(bool sort) { d->sortQuery = sort; }
+bool CachePolicy::sortsQueryItems() const
+{
+    return d->sortQuery;
+}
+void CachePolicy::setSortQueryItems(bool sort)
+{
+    d->sortQuery = sort;
+}
 
 QString CachePolicy::cacheKey(const QUrl &url) const
 {
@@ -133,16 +173,19 @@ QString CachePolicy::cacheKey(const QUrl &url) const
     // Work on the encoded items so that the ones kept stay byte for byte as requested
     // (QUrlQuery would re-encode "a=b" inside a value, merging distinct keys).
     QList<QByteArray> items = url.query(QUrl::FullyEncoded).toLatin1().split('&');
-    items.erase(std::remove_if(items.begin(), items.end(), [this](const QByteArray &item) {
-                    if (item.isEmpty())
-                        return true;
-                    const QString name = QUrl::fromPercentEncoding(item.left(item.indexOf('=')));
-                    for (const QRegularExpression &rx : std::as_const(d->ignoredRegexes)) {
-                        if (rx.match(name).hasMatch())
-                            return true;
-                    }
-                    return false;
-                }),
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [this](const QByteArray &item) {
+                                   if (item.isEmpty())
+                                       return true;
+                                   const QString name =
+                                           QUrl::fromPercentEncoding(item.left(item.indexOf('=')));
+                                   for (const QRegularExpression &rx :
+                                        std::as_const(d->ignoredRegexes)) {
+                                       if (rx.match(name).hasMatch())
+                                           return true;
+                                   }
+                                   return false;
+                               }),
                 items.end());
     if (d->sortQuery) {
         std::stable_sort(items.begin(), items.end(), [](const QByteArray &a, const QByteArray &b) {
@@ -157,10 +200,22 @@ QString CachePolicy::cacheKey(const QUrl &url) const
     return normalizedCacheKey(normalized);
 }
 
-qint64 CachePolicy::defaultTtl() const { return d->defaultTtl; }
-void CachePolicy::setDefaultTtl(qint64 seconds) { d->defaultTtl = qMax<qint64>(0, seconds); }
-qint64 CachePolicy::maximumTtl() const { return d->maximumTtl; }
-void CachePolicy::setMaximumTtl(qint64 seconds) { d->maximumTtl = seconds < 0 ? -1 : seconds; }
+qint64 CachePolicy::defaultTtl() const
+{
+    return d->defaultTtl;
+}
+void CachePolicy::setDefaultTtl(qint64 seconds)
+{
+    d->defaultTtl = qMax<qint64>(0, seconds);
+}
+qint64 CachePolicy::maximumTtl() const
+{
+    return d->maximumTtl;
+}
+void CachePolicy::setMaximumTtl(qint64 seconds)
+{
+    d->maximumTtl = seconds < 0 ? -1 : seconds;
+}
 
 bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternSyntax syntax,
                              QString *errorString)
@@ -173,12 +228,15 @@ bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternS
     if (pattern.isEmpty())
         return fail(QStringLiteral("TTL rule: the pattern is empty"));
     if (ttlSeconds < 0)
-        return fail(QStringLiteral("TTL rule \"%1\": the TTL must not be negative (got %2)").arg(pattern).arg(ttlSeconds));
+        return fail(QStringLiteral("TTL rule \"%1\": the TTL must not be negative (got %2)")
+                            .arg(pattern)
+                            .arg(ttlSeconds));
     const QRegularExpression rx =
             syntax == PatternSyntax::Glob ? globToRegex(pattern) : QRegularExpression(pattern);
     if (!rx.isValid())
         return fail(QStringLiteral("TTL rule \"%1\": invalid regular expression: %2 at offset %3")
-                            .arg(pattern, rx.errorString()).arg(rx.patternErrorOffset()));
+                            .arg(pattern, rx.errorString())
+                            .arg(rx.patternErrorOffset()));
     TtlRule rule;
     rule.setPattern(pattern);
     rule.setSyntax(syntax);
@@ -195,7 +253,10 @@ QList<CachePolicy::TtlRule> CachePolicy::ttlRules() const
     return rules;
 }
 
-void CachePolicy::clearTtlRules() { d->rules.clear(); }
+void CachePolicy::clearTtlRules()
+{
+    d->rules.clear();
+}
 
 qint64 CachePolicy::ruleTtl(const QUrl &url) const
 {
@@ -209,8 +270,14 @@ qint64 CachePolicy::ruleTtl(const QUrl &url) const
     return -1;
 }
 
-void CachePolicy::setHook(const Hook &hook) { d->hook = hook; }
-CachePolicy::Hook CachePolicy::hook() const { return d->hook; }
+void CachePolicy::setHook(const Hook &hook)
+{
+    d->hook = hook;
+}
+CachePolicy::Hook CachePolicy::hook() const
+{
+    return d->hook;
+}
 
 class CachePolicyTtlRuleData : public QSharedData
 {

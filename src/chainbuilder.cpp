@@ -25,7 +25,9 @@ ChainBuilder::Result ChainBuilder::build(const QStringList &specs)
             if (haveDisk) {
                 why = QStringLiteral("tier \"%1\": only one disk tier per cache").arg(spec);
             } else if (!parsed.keys().isEmpty()) {
-                why = QStringLiteral("tier \"%1\": the disk tier takes no options (use setCacheDirectory() and setMaximumCacheSize())").arg(spec);
+                why = QStringLiteral("tier \"%1\": the disk tier takes no options (use "
+                                     "setCacheDirectory() and setMaximumCacheSize())")
+                              .arg(spec);
             } else {
                 tier = std::make_unique<DiskTier>(m_timerParent);
                 haveDisk = true;

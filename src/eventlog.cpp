@@ -21,7 +21,8 @@ bool EventLog::open(const QString &path, double sampleRate, bool hashKeys, QStri
         return false;
     }
     // Keys are URLs: create the log readable by its owner only (an existing file keeps its mode).
-    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const int fd = ::open(QFile::encodeName(path).constData(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0)
         ::close(fd);
     m_file.setFileName(path);
@@ -44,11 +45,12 @@ void EventLog::close()
 
 bool EventLog::sample()
 {
-    return m_file.isOpen() && (m_rate >= 1.0 || QRandomGenerator::global()->generateDouble() < m_rate);
+    return m_file.isOpen()
+            && (m_rate >= 1.0 || QRandomGenerator::global()->generateDouble() < m_rate);
 }
 
-void EventLog::write(const char *event, const QString &key, const QString &result, const QString &tier,
-                     qint64 micros, const QStringList &tags, qint64 bytes)
+void EventLog::write(const char *event, const QString &key, const QString &result,
+                     const QString &tier, qint64 micros, const QStringList &tags, qint64 bytes)
 {
     QJsonObject o;
     o.insert(QLatin1String("ts"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
@@ -59,7 +61,10 @@ void EventLog::write(const char *event, const QString &key, const QString &resul
         o.insert(QLatin1String("tier"), tier);
     if (!key.isEmpty()) {
         o.insert(QLatin1String("key"),
-                 m_hash ? QString::fromLatin1(QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex().left(16))
+                 m_hash ? QString::fromLatin1(
+                         QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256)
+                                 .toHex()
+                                 .left(16))
                         : key);
     }
     if (micros >= 0)

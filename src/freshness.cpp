@@ -8,19 +8,29 @@
 namespace tiercache {
 
 namespace {
-constexpr qint64 MaxHeuristicLifetimeSecs = 24 * 60 * 60;
+    constexpr qint64 MaxHeuristicLifetimeSecs = 24 * 60 * 60;
 
-bool isHeuristicallyCacheable(int status)
-{
-    // RFC 9110 section 15.1
-    switch (status) {
-    case 200: case 203: case 204: case 206: case 300: case 301: case 308:
-    case 404: case 405: case 410: case 414: case 501:
-        return true;
-    default:
-        return false;
+    bool isHeuristicallyCacheable(int status)
+    {
+        // RFC 9110 section 15.1
+        switch (status) {
+        case 200:
+        case 203:
+        case 204:
+        case 206:
+        case 300:
+        case 301:
+        case 308:
+        case 404:
+        case 405:
+        case 410:
+        case 414:
+        case 501:
+            return true;
+        default:
+            return false;
+        }
     }
-}
 } // namespace
 
 CacheControl CacheControl::parse(const QByteArray &headerValue)
@@ -70,10 +80,10 @@ QDateTime parseHttpDate(const QByteArray &value)
     const QString s = QString::fromLatin1(value.trimmed());
     const QLocale c = QLocale::c();
     static const char *const formats[] = {
-        "ddd, dd MMM yyyy hh:mm:ss 'GMT'", // IMF-fixdate
-        "dddd, dd-MMM-yy hh:mm:ss 'GMT'",  // obsolete RFC 850
-        "ddd MMM d hh:mm:ss yyyy",         // asctime
-        "ddd MMM  d hh:mm:ss yyyy",        // asctime, day padded with a space
+            "ddd, dd MMM yyyy hh:mm:ss 'GMT'", // IMF-fixdate
+            "dddd, dd-MMM-yy hh:mm:ss 'GMT'",  // obsolete RFC 850
+            "ddd MMM d hh:mm:ss yyyy",         // asctime
+            "ddd MMM  d hh:mm:ss yyyy",        // asctime, day padded with a space
     };
     for (const char *format : formats) {
         QDateTime dt = c.toDateTime(s, QLatin1String(format));
@@ -108,7 +118,8 @@ bool hasFreshnessInformation(const QNetworkCacheMetaData &md)
 {
     const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
     return cc.has("max-age") || !rawHeader(md, "expires").isNull()
-            || (isHeuristicallyCacheable(statusCode(md)) && !rawHeader(md, "last-modified").isNull());
+            || (isHeuristicallyCacheable(statusCode(md))
+                && !rawHeader(md, "last-modified").isNull());
 }
 
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime)

@@ -22,8 +22,8 @@ public:
     bool dropTags(const QStringList &keys) override;
 
 private:
-    QHash<QString, QSet<QString>> m_keys;    // tag -> keys
-    QHash<QString, QStringList> m_tagsOf;    // key -> tags
+    QHash<QString, QSet<QString>> m_keys; // tag -> keys
+    QHash<QString, QStringList> m_tagsOf; // key -> tags
 };
 
 } // namespace tiercache

@@ -51,52 +51,58 @@ namespace {
             m_out.append(v);
         }
         QByteArray m_out;
-};
+    };
 
-class Reader
-{
-public:
-    explicit Reader(const QByteArray &in) : m_in(in) { }
-    bool ok() const { return m_ok; }
-    bool atEnd() const { return m_pos == m_in.size(); }
-    quint8 u8() { return take(1) ? quint8(m_in.at(m_pos - 1)) : 0; }
-    quint32 u32() { return take(4) ? qFromLittleEndian<quint32>(m_in.constData() + m_pos - 4) : 0; }
-    qint64 i64() { return take(8) ? qFromLittleEndian<qint64>(m_in.constData() + m_pos - 8) : 0; }
-    QByteArray bytes()
+    class Reader
     {
-        const quint32 n = u32();
-        if (!m_ok || n > quint32(m_in.size() - m_pos)) {
-            m_ok = false;
-            return {};
+    public:
+        explicit Reader(const QByteArray &in) : m_in(in) { }
+        bool ok() const { return m_ok; }
+        bool atEnd() const { return m_pos == m_in.size(); }
+        quint8 u8() { return take(1) ? quint8(m_in.at(m_pos - 1)) : 0; }
+        quint32 u32()
+        {
+            return take(4) ? qFromLittleEndian<quint32>(m_in.constData() + m_pos - 4) : 0;
         }
-        m_pos += n;
-        return m_in.mid(m_pos - n, n);
+        qint64 i64()
+        {
+            return take(8) ? qFromLittleEndian<qint64>(m_in.constData() + m_pos - 8) : 0;
+        }
+        QByteArray bytes()
+        {
+            const quint32 n = u32();
+            if (!m_ok || n > quint32(m_in.size() - m_pos)) {
+                m_ok = false;
+                return {};
+            }
+            m_pos += n;
+            return m_in.mid(m_pos - n, n);
+        }
+
+    private:
+        bool take(qsizetype n)
+        {
+            if (!m_ok || m_in.size() - m_pos < n) {
+                m_ok = false;
+                return false;
+            }
+            m_pos += n;
+            return true;
+        }
+        const QByteArray &m_in;
+        qsizetype m_pos = 0;
+        bool m_ok = true;
+    };
+
+    qint64 toMs(const QDateTime &dt)
+    {
+        return dt.isValid() ? dt.toMSecsSinceEpoch() : NoDate;
     }
 
-private:
-    bool take(qsizetype n)
+    QDateTime fromMs(qint64 ms)
     {
-        if (!m_ok || m_in.size() - m_pos < n) {
-            m_ok = false;
-            return false;
-        }
-        m_pos += n;
-        return true;
+        return ms == NoDate ? QDateTime() : QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
     }
-    const QByteArray &m_in;
-    qsizetype m_pos = 0;
-    bool m_ok = true;
-};
-
-qint64 toMs(const QDateTime &dt)
-{
-    return dt.isValid() ? dt.toMSecsSinceEpoch() : NoDate;
-}
-
-QDateTime fromMs(qint64 ms)
-{
-    return ms == NoDate ? QDateTime() : QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
-}
 } // namespace
 
 QByteArray MetaDataCodec::encode(const QNetworkCacheMetaData &md)
@@ -119,7 +125,10 @@ QByteArray MetaDataCodec::encode(const QNetworkCacheMetaData &md)
     const QVariant status = attributes.value(QNetworkRequest::HttpStatusCodeAttribute);
     w.u32(quint32(status.isValid() ? status.toInt() : -1));
     w.bytes(attributes.value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
-    w.bytes(attributes.value(QNetworkRequest::RedirectionTargetAttribute).toUrl().toString(QUrl::FullyEncoded).toUtf8());
+    w.bytes(attributes.value(QNetworkRequest::RedirectionTargetAttribute)
+                    .toUrl()
+                    .toString(QUrl::FullyEncoded)
+                    .toUtf8());
     return w.m_out;
 }
 

@@ -20,40 +20,40 @@
 namespace tiercache {
 
 namespace {
-// QNAM decompresses gzip/deflate/br bodies it asked for itself and hands the cache the
-// decoded bytes, yet keeps "Content-Encoding" in the metadata: a hit would then announce an
-// encoding the body does not have. Drop the header when the body is evidently decoded.
-QNetworkCacheMetaData withoutStaleContentEncoding(const QNetworkCacheMetaData &md,
-                                                  const QByteArray &leading)
-{
-    const QByteArray encoding = rawHeader(md, "content-encoding").trimmed().toLower();
-    if (encoding.isEmpty() || encoding == "identity")
-        return md;
-    bool decoded = false;
-    if (encoding == "gzip" || encoding == "x-gzip")
-        decoded = !leading.startsWith("\x1f\x8b");
-    else if (encoding == "deflate")
-        decoded = leading.isEmpty() || leading.at(0) != '\x78';
-    else if (encoding == "br")
-        decoded = rawHeader(md, "content-length").isNull(); // QNAM strips it when it decodes
-    if (!decoded)
-        return md;
-    QNetworkCacheMetaData fixed = md;
-    QNetworkCacheMetaData::RawHeaderList headers;
-    for (const auto &h : md.rawHeaders()) {
-        if (h.first.compare("content-encoding", Qt::CaseInsensitive) != 0)
-            headers.append(h);
+    // QNAM decompresses gzip/deflate/br bodies it asked for itself and hands the cache the
+    // decoded bytes, yet keeps "Content-Encoding" in the metadata: a hit would then announce an
+    // encoding the body does not have. Drop the header when the body is evidently decoded.
+    QNetworkCacheMetaData withoutStaleContentEncoding(const QNetworkCacheMetaData &md,
+                                                      const QByteArray &leading)
+    {
+        const QByteArray encoding = rawHeader(md, "content-encoding").trimmed().toLower();
+        if (encoding.isEmpty() || encoding == "identity")
+            return md;
+        bool decoded = false;
+        if (encoding == "gzip" || encoding == "x-gzip")
+            decoded = !leading.startsWith("\x1f\x8b");
+        else if (encoding == "deflate")
+            decoded = leading.isEmpty() || leading.at(0) != '\x78';
+        else if (encoding == "br")
+            decoded = rawHeader(md, "content-length").isNull(); // QNAM strips it when it decodes
+        if (!decoded)
+            return md;
+        QNetworkCacheMetaData fixed = md;
+        QNetworkCacheMetaData::RawHeaderList headers;
+        for (const auto &h : md.rawHeaders()) {
+            if (h.first.compare("content-encoding", Qt::CaseInsensitive) != 0)
+                headers.append(h);
+        }
+        fixed.setRawHeaders(headers);
+        return fixed;
     }
-    fixed.setRawHeaders(headers);
-    return fixed;
-}
 
-// What a conditional request was made with: the ETag, else Last-Modified.
-QByteArray validatorOf(const QNetworkCacheMetaData &md)
-{
-    const QByteArray etag = rawHeader(md, "etag");
-    return etag.isEmpty() ? rawHeader(md, "last-modified") : etag;
-}
+    // What a conditional request was made with: the ETag, else Last-Modified.
+    QByteArray validatorOf(const QNetworkCacheMetaData &md)
+    {
+        const QByteArray etag = rawHeader(md, "etag");
+        return etag.isEmpty() ? rawHeader(md, "last-modified") : etag;
+    }
 
 } // namespace
 
@@ -115,8 +115,9 @@ void NetworkCachePrivate::attachFacets()
     directoryTier->setDamageHandler([self](const QString &key) {
         if (!self)
             return;
-        self->d_func()->setError(NetworkCache::Error::ReadError,
-                                 QStringLiteral("body of %1 failed while streaming; entry dropped").arg(key));
+        self->d_func()->setError(
+                NetworkCache::Error::ReadError,
+                QStringLiteral("body of %1 failed while streaming; entry dropped").arg(key));
         self->remove(QUrl(key, QUrl::StrictMode));
     });
     const QString tierName = directoryTierAsTier ? directoryTierAsTier->name() : QString();
@@ -146,7 +147,8 @@ void NetworkCachePrivate::forgetTagsOfEvicted()
     tagIndex().dropTags(orphans);
 }
 
-int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const QString &sameOriginAs)
+int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft,
+                                    const QString &sameOriginAs)
 {
     QElapsedTimer timer;
     timer.start();
@@ -158,9 +160,10 @@ int NetworkCachePrivate::invalidate(const QStringList &tagList, bool soft, const
         return 0;
     counters.count(StatisticsCounters::Invalidations, affected);
     if (eventLog.sample())
-        eventLog.write(soft ? "soft-purge" : "invalidate", QString(), QString::number(affected), QString(),
-                       timer.nsecsElapsed() / 1000, tagList);
-    qCDebug(lcCache) << (soft ? "soft-purged" : "invalidated") << affected << "entries for" << tagList;
+        eventLog.write(soft ? "soft-purge" : "invalidate", QString(), QString::number(affected),
+                       QString(), timer.nsecsElapsed() / 1000, tagList);
+    qCDebug(lcCache) << (soft ? "soft-purged" : "invalidated") << affected << "entries for"
+                     << tagList;
     return affected;
 }
 
@@ -258,7 +261,8 @@ void NetworkCache::setSyncMode(SyncMode mode)
 bool NetworkCache::setTiers(const QStringList &specs)
 {
     Q_D(NetworkCache);
-    ChainBuilder::Result built = d->builder.build(specs.isEmpty() ? QStringList{QStringLiteral("disk:")} : specs);
+    ChainBuilder::Result built =
+            d->builder.build(specs.isEmpty() ? QStringList {QStringLiteral("disk:")} : specs);
     // Devices in flight hold writers of the old tiers, pins and the last lookup hold their
     // entries: let them go first.
     const auto inFlight = d->pending;
@@ -360,20 +364,26 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const RevalidationPins::Pin *pinned = d->pins.find(key);
     if (pinned)
         found = pinned->found; // the second call of a revalidation: the body it is about
-    const QDateTime expiration = found.isValid() ? found.record.metaData().expirationDate() : QDateTime();
+    const QDateTime expiration =
+            found.isValid() ? found.record.metaData().expirationDate() : QDateTime();
     const bool stale = found.isValid()
-            && (!expiration.isValid() || expiration.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
+            && (!expiration.isValid()
+                || expiration.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
     // Around a 304 QNAM asks twice for the same stale entry; count that once.
     const bool counted = !(stale && d->lastCountedLookup == key);
     d->lastCountedLookup = stale ? key : QString();
     if (counted) {
         d->counters.count(StatisticsCounters::Lookups);
         d->counters.count(!found.isValid() ? StatisticsCounters::Misses
-                         : stale        ? StatisticsCounters::StaleHits
-                                        : StatisticsCounters::Hits);
+                                  : stale  ? StatisticsCounters::StaleHits
+                                           : StatisticsCounters::Hits);
         if (d->eventLog.sample()) {
-            d->eventLog.write("lookup", key, !found.isValid() ? QStringLiteral("miss") : stale ? QStringLiteral("stale") : QStringLiteral("hit"),
-                              found.isValid() ? d->chain.tier(found.index)->name() : QString(), timer.nsecsElapsed() / 1000);
+            d->eventLog.write("lookup", key,
+                              !found.isValid() ? QStringLiteral("miss")
+                                      : stale  ? QStringLiteral("stale")
+                                               : QStringLiteral("hit"),
+                              found.isValid() ? d->chain.tier(found.index)->name() : QString(),
+                              timer.nsecsElapsed() / 1000);
         }
     }
     if (!found.isValid()) {
@@ -382,7 +392,8 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     }
     // Pin what QNAM may revalidate: stale entries, and those it always revalidates.
     if (!pinned && !verifiedBody && (stale || [&] {
-            const CacheControl cc = CacheControl::parse(rawHeader(found.record.metaData(), "cache-control"));
+            const CacheControl cc =
+                    CacheControl::parse(rawHeader(found.record.metaData(), "cache-control"));
             return cc.has("no-cache") || cc.has("must-revalidate");
         }())) {
         d->pins.pin(key, found);
@@ -393,7 +404,8 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     // that "stale" means stale, and a max-age=0 response is never reused.
     if (stale) {
         const QDateTime expires = md.expirationDate();
-        md.setExpirationDate(expires.isValid() ? expires.addMSecs(-1000) : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+        md.setExpirationDate(expires.isValid() ? expires.addMSecs(-1000)
+                                               : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
     }
     d->lastKey = key;
     d->lastFound = std::move(found);
@@ -413,7 +425,8 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
-    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
+    md.setExpirationDate(
+            d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
     if (RevalidationPins::Pin *pinned = d->pins.find(key)) {
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
@@ -429,7 +442,8 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
                 continue;
             }
             const std::unique_ptr<TierEntry> current = tier->lookup(key);
-            if (current && !validator.isEmpty() && validatorOf(current->record().metaData()) == validator)
+            if (current && !validator.isEmpty()
+                && validatorOf(current->record().metaData()) == validator)
                 tier->updateMetaData(key, md);
         }
         pinned->found.record.setMetaData(md);
@@ -481,7 +495,8 @@ bool NetworkCache::remove(const QUrl &url)
         return false;
     d->lastCountedLookup.clear();
     d->pins.unpin(key);
-    d->replies.watchUnsafeRequest(key, [d, key](const QStringList &groups) { d->invalidate(groups, false, key); });
+    d->replies.watchUnsafeRequest(
+            key, [d, key](const QStringList &groups) { d->invalidate(groups, false, key); });
     const auto pending = d->pending;
     for (InsertDevice *device : pending) {
         if (device->key() == key)
@@ -498,7 +513,8 @@ qint64 NetworkCache::cacheSize() const
 {
     Q_D(const NetworkCache);
     // maximumCacheSize() governs the directory tier; without one, report what all tiers hold.
-    return d->directoryTierAsTier ? d->directoryTierAsTier->size() : const_cast<TierChain &>(d->chain).totalSize();
+    return d->directoryTierAsTier ? d->directoryTierAsTier->size()
+                                  : const_cast<TierChain &>(d->chain).totalSize();
 }
 
 QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
@@ -507,7 +523,8 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     const QString key = d->keyFor(metaData.url());
     d->lastCountedLookup.clear(); // a full response ends the stale lookup: the next one counts
     d->pins.unpin(key);
-    if (key.isEmpty() || !metaData.saveToDisk() || !d->policy.isCacheableStatus(statusCode(metaData)))
+    if (key.isEmpty() || !metaData.saveToDisk()
+        || !d->policy.isCacheableStatus(statusCode(metaData)))
         return nullptr;
 
     bool ok = false;
@@ -515,7 +532,8 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     if (!ok || !rawHeader(metaData, "content-encoding").isEmpty())
         sizeHint = -1; // QNAM stores decoded bodies: the length on the wire says nothing
     const qint64 maxBody = d->policy.maximumBodySize();
-    if (sizeHint >= 0 && ((maxBody >= 0 && sizeHint > maxBody) || sizeHint < d->policy.minimumBodySize()))
+    if (sizeHint >= 0
+        && ((maxBody >= 0 && sizeHint > maxBody) || sizeHint < d->policy.minimumBodySize()))
         return nullptr; // passed through uncached
 
     CachePolicy::Decision decision;
@@ -550,16 +568,18 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     device->setTags(tagList);
     device->setMaximumSize(maxBody);
     d->pending.insert(device);
-    d->replies.watchOwner(device, {[d](InsertDevice *abandoned) {
-                                       if (d->pending.contains(abandoned)) {
-                                           qCDebug(lcCache) << "reaping abandoned download of" << abandoned->key();
-                                           d->abandon(abandoned);
-                                       }
-                                   },
-                                   [this, d](InsertDevice *drained) {
-                                       if (d->pending.contains(drained))
-                                           insert(drained);
-                                   }});
+    d->replies.watchOwner(device,
+                          {[d](InsertDevice *abandoned) {
+                               if (d->pending.contains(abandoned)) {
+                                   qCDebug(lcCache)
+                                           << "reaping abandoned download of" << abandoned->key();
+                                   d->abandon(abandoned);
+                               }
+                           },
+                           [this, d](InsertDevice *drained) {
+                               if (d->pending.contains(drained))
+                                   insert(drained);
+                           }});
     return device;
 }
 
@@ -584,11 +604,12 @@ void NetworkCache::insert(QIODevice *device)
     // QNAM 6.4 may finish a reply whose connection dropped mid-body without an error; a body
     // shorter or longer than its Content-Length is never stored.
     bool lengthOk = false;
-    const qint64 announced = rawHeader(insert->metaData(), "content-length").trimmed().toLongLong(&lengthOk);
+    const qint64 announced =
+            rawHeader(insert->metaData(), "content-length").trimmed().toLongLong(&lengthOk);
     if (lengthOk && rawHeader(insert->metaData(), "content-encoding").isEmpty()
         && announced != insert->bodySize()) {
-        qCWarning(lcCache).noquote() << "not storing" << insert->key() << ": got" << insert->bodySize()
-                                     << "bytes of" << announced;
+        qCWarning(lcCache).noquote() << "not storing" << insert->key() << ": got"
+                                     << insert->bodySize() << "bytes of" << announced;
         insert->discard();
     } else if (insert->bodySize() < d->policy.minimumBodySize()) {
         insert->discard();
@@ -625,7 +646,8 @@ void NetworkCache::insert(QIODevice *device)
         d->counters.count(StatisticsCounters::Inserts);
         d->counters.count(StatisticsCounters::BytesFromNetwork, insert->bodySize());
         if (d->eventLog.sample())
-            d->eventLog.write("insert", insert->key(), QString(), QString(), -1, insert->tags(), insert->bodySize());
+            d->eventLog.write("insert", insert->key(), QString(), QString(), -1, insert->tags(),
+                              insert->bodySize());
     }
     insert->close();
     delete insert;
@@ -735,7 +757,8 @@ QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offse
     // The catalogue of the tier that has one (by default), or a walk of the named tier.
     auto *catalogueTier = dynamic_cast<Tier *>(d->inspection);
     if (filter.tier().isEmpty() || (catalogueTier && filter.tier() == catalogueTier->name()))
-        return d->inspection ? d->inspection->entries(filter, offset, limit) : QList<CacheEntryInfo>();
+        return d->inspection ? d->inspection->entries(filter, offset, limit)
+                             : QList<CacheEntryInfo>();
     for (int i = 0; i < d->chain.size(); ++i) {
         if (d->chain.tier(i)->name() == filter.tier())
             return listTierEntries(*d->chain.tier(i), d->tagIndex(), filter, offset, limit);
@@ -848,7 +871,8 @@ bool NetworkCache::eventLogHashesKeys() const
 NetworkCache::Error NetworkCache::error() const
 {
     Q_D(const NetworkCache);
-    if (d->error == Error::NoError && d->directoryTierAsTier && !d->directoryTierAsTier->errorString().isEmpty())
+    if (d->error == Error::NoError && d->directoryTierAsTier
+        && !d->directoryTierAsTier->errorString().isEmpty())
         return Error::DirectoryError;
     return d->error;
 }

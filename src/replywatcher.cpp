@@ -37,7 +37,8 @@ void ReplyWatcher::watchOwner(InsertDevice *device, const OwnerCallbacks &callba
         QObject::connect(reply, &QNetworkReply::finished, device,
                          [reply, guard, reap, done = callbacks.drainedAndDone] {
                              if (reply->error() != QNetworkReply::NoError) {
-                                 QMetaObject::invokeMethod(guard.data(), reap, Qt::QueuedConnection);
+                                 QMetaObject::invokeMethod(guard.data(), reap,
+                                                           Qt::QueuedConnection);
                                  return;
                              }
                              // A body QNAM decompressed reaches the cache only as the application
@@ -53,7 +54,8 @@ void ReplyWatcher::watchOwner(InsertDevice *device, const OwnerCallbacks &callba
     }
 }
 
-void ReplyWatcher::watchUnsafeRequest(const QString &key, std::function<void(const QStringList &)> invalidate)
+void ReplyWatcher::watchUnsafeRequest(const QString &key,
+                                      std::function<void(const QStringList &)> invalidate)
 {
     const auto replies = managerReplies();
     for (QNetworkReply *reply : replies) {
@@ -83,7 +85,8 @@ bool ReplyWatcher::cacheOnlyRequestFor(const QString &key) const
     const auto replies = managerReplies();
     for (QNetworkReply *reply : replies) {
         if (!reply->isFinished()
-            && reply->request().attribute(QNetworkRequest::CacheLoadControlAttribute).toInt() == QNetworkRequest::AlwaysCache
+            && reply->request().attribute(QNetworkRequest::CacheLoadControlAttribute).toInt()
+                    == QNetworkRequest::AlwaysCache
             && m_keyOf(reply->url()) == key) {
             return true;
         }

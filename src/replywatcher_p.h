@@ -36,13 +36,14 @@ public:
 
     struct OwnerCallbacks
     {
-        std::function<void(InsertDevice *)> abandoned;        //!< the reply failed or was deleted
-        std::function<void(InsertDevice *)> drainedAndDone;   //!< decoded body read in full
+        std::function<void(InsertDevice *)> abandoned;      //!< the reply failed or was deleted
+        std::function<void(InsertDevice *)> drainedAndDone; //!< decoded body read in full
     };
     //! Follows the reply that owns \a device (prepare()d for it).
     void watchOwner(InsertDevice *device, const OwnerCallbacks &callbacks);
     //! Follows the unsafe request for \a key; \a invalidate gets the groups its response names.
-    void watchUnsafeRequest(const QString &key, std::function<void(const QStringList &groups)> invalidate);
+    void watchUnsafeRequest(const QString &key,
+                            std::function<void(const QStringList &groups)> invalidate);
     //! Whether an unfinished AlwaysCache request asks for \a key.
     bool cacheOnlyRequestFor(const QString &key) const;
 

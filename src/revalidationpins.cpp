@@ -7,8 +7,8 @@
 namespace tiercache {
 
 namespace {
-constexpr qint64 PinLifetimeMs = 120 * 1000;
-constexpr qsizetype MaxPins = 32;
+    constexpr qint64 PinLifetimeMs = 120 * 1000;
+    constexpr qsizetype MaxPins = 32;
 } // namespace
 
 void RevalidationPins::pin(const QString &key, const TierChain::Found &found)

@@ -25,8 +25,15 @@ StatisticsCounters::StatisticsCounters(QObject *timerParent, std::function<void(
 const char *StatisticsCounters::name(Counter c)
 {
     static const char *const names[CounterCount] = {
-        "lookups", "hits", "stale_hits", "misses", "revalidations", "bytes_from_cache",
-        "bytes_from_network", "inserts", "invalidations",
+            "lookups",
+            "hits",
+            "stale_hits",
+            "misses",
+            "revalidations",
+            "bytes_from_cache",
+            "bytes_from_network",
+            "inserts",
+            "invalidations",
     };
     return names[c];
 }

@@ -26,8 +26,16 @@ class StatisticsCounters
 {
 public:
     enum Counter {
-        Lookups, Hits, StaleHits, Misses, Revalidations, BytesFromCache, BytesFromNetwork,
-        Inserts, Invalidations, CounterCount
+        Lookups,
+        Hits,
+        StaleHits,
+        Misses,
+        Revalidations,
+        BytesFromCache,
+        BytesFromNetwork,
+        Inserts,
+        Invalidations,
+        CounterCount
     };
 
     StatisticsCounters(QObject *timerParent, std::function<void()> changed);

@@ -26,7 +26,8 @@ int TagInvalidation::run(const QStringList &tags, bool soft, const QString &same
         keys.erase(std::remove_if(keys.begin(), keys.end(),
                                   [&](const QString &key) {
                                       const QUrl u(key, QUrl::StrictMode);
-                                      return u.scheme() != origin.scheme() || u.host() != origin.host()
+                                      return u.scheme() != origin.scheme()
+                                              || u.host() != origin.host()
                                               || u.port() != origin.port();
                                   }),
                    keys.end());

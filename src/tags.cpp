@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "tags_p.h"
 #include "freshness_p.h"
+#include "tags_p.h"
 
 #include <QtNetwork/QNetworkCacheMetaData>
 
@@ -18,7 +18,8 @@ bool isValidTag(const QString &tag, QString *why)
     }
     for (const QChar c : tag) {
         if (c.unicode() < 0x20 || c.unicode() > 0x7e) {
-            *why = QStringLiteral("tag \"%1\" has a character outside printable ASCII").arg(tag.left(40));
+            *why = QStringLiteral("tag \"%1\" has a character outside printable ASCII")
+                           .arg(tag.left(40));
             return false;
         }
     }
@@ -36,7 +37,8 @@ void merge(QStringList *tags, const QStringList &more, QStringList *problems)
         if (tags->contains(tag))
             continue;
         if (tags->size() >= MaxTagsPerResponse) {
-            problems->append(QStringLiteral("more than %1 tags; the rest are ignored").arg(MaxTagsPerResponse));
+            problems->append(QStringLiteral("more than %1 tags; the rest are ignored")
+                                     .arg(MaxTagsPerResponse));
             return;
         }
         tags->append(tag);
@@ -112,7 +114,9 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
             continue;
         if (h.second.size() > MaxHeaderLength) {
             problems->append(QStringLiteral("%1 header of %2 bytes ignored (limit %3)")
-                                     .arg(QString::fromLatin1(h.first)).arg(h.second.size()).arg(MaxHeaderLength));
+                                     .arg(QString::fromLatin1(h.first))
+                                     .arg(h.second.size())
+                                     .arg(MaxHeaderLength));
             continue;
         }
         QStringList found;

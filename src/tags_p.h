@@ -16,17 +16,17 @@ namespace tiercache {
 */
 namespace tags {
 
-constexpr int MaxTagsPerResponse = 64;
-constexpr int MaxTagLength = 256;
-constexpr int MaxHeaderLength = 16 * 1024;
+    constexpr int MaxTagsPerResponse = 64;
+    constexpr int MaxTagLength = 256;
+    constexpr int MaxHeaderLength = 16 * 1024;
 
-QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems);
-//! RFC 9875 Cache-Groups / Cache-Group-Invalidation value: a list of sf-strings.
-QStringList parseStructuredStringList(const QByteArray &value, QStringList *problems);
-//! Checks one tag from any source (headers or the application); false with a reason.
-bool isValidTag(const QString &tag, QString *why);
-//! Adds \a more to \a tags, skipping invalid ones and duplicates, up to the limit.
-void merge(QStringList *tags, const QStringList &more, QStringList *problems);
+    QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems);
+    //! RFC 9875 Cache-Groups / Cache-Group-Invalidation value: a list of sf-strings.
+    QStringList parseStructuredStringList(const QByteArray &value, QStringList *problems);
+    //! Checks one tag from any source (headers or the application); false with a reason.
+    bool isValidTag(const QString &tag, QString *why);
+    //! Adds \a more to \a tags, skipping invalid ones and duplicates, up to the limit.
+    void merge(QStringList *tags, const QStringList &more, QStringList *problems);
 
 } // namespace tags
 } // namespace tiercache

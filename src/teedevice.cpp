@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
-#include "teedevice_p.h"
 #include "bodydevice_p.h"
+#include "teedevice_p.h"
 
 namespace tiercache {
 
-TeeDevice::TeeDevice(QIODevice *source, const QNetworkCacheMetaData &metaData, const QStringList &tags,
-                     qint64 bodySize, std::vector<Target> targets, Done done)
-    : m_source(source), m_metaData(metaData), m_tags(tags), m_bodySize(bodySize),
-      m_targets(std::move(targets)), m_done(std::move(done))
+TeeDevice::TeeDevice(QIODevice *source, const QNetworkCacheMetaData &metaData,
+                     const QStringList &tags, qint64 bodySize, std::vector<Target> targets,
+                     Done done)
+    : m_source(source),
+      m_metaData(metaData),
+      m_tags(tags),
+      m_bodySize(bodySize),
+      m_targets(std::move(targets)),
+      m_done(std::move(done))
 {
     m_source->setParent(this);
     setProperty(BodyDevice::ForwardsReadyReadProperty, true);

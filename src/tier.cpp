@@ -29,17 +29,50 @@ TierRecord &TierRecord::operator=(const TierRecord &other) = default;
 TierRecord &TierRecord::operator=(TierRecord &&other) noexcept = default;
 TierRecord::~TierRecord() = default;
 
-bool TierRecord::isValid() const { return d->bodySize >= 0; }
-QString TierRecord::key() const { return d->key; }
-void TierRecord::setKey(const QString &key) { d->key = key; }
-QNetworkCacheMetaData TierRecord::metaData() const { return d->metaData; }
-void TierRecord::setMetaData(const QNetworkCacheMetaData &metaData) { d->metaData = metaData; }
-qint64 TierRecord::bodySize() const { return d->bodySize; }
-void TierRecord::setBodySize(qint64 size) { d->bodySize = size; }
-QDateTime TierRecord::lastAccess() const { return d->lastAccess; }
-void TierRecord::setLastAccess(const QDateTime &lastAccess) { d->lastAccess = lastAccess; }
-QByteArray TierRecord::version() const { return d->version; }
-void TierRecord::setVersion(const QByteArray &version) { d->version = version; }
+bool TierRecord::isValid() const
+{
+    return d->bodySize >= 0;
+}
+QString TierRecord::key() const
+{
+    return d->key;
+}
+void TierRecord::setKey(const QString &key)
+{
+    d->key = key;
+}
+QNetworkCacheMetaData TierRecord::metaData() const
+{
+    return d->metaData;
+}
+void TierRecord::setMetaData(const QNetworkCacheMetaData &metaData)
+{
+    d->metaData = metaData;
+}
+qint64 TierRecord::bodySize() const
+{
+    return d->bodySize;
+}
+void TierRecord::setBodySize(qint64 size)
+{
+    d->bodySize = size;
+}
+QDateTime TierRecord::lastAccess() const
+{
+    return d->lastAccess;
+}
+void TierRecord::setLastAccess(const QDateTime &lastAccess)
+{
+    d->lastAccess = lastAccess;
+}
+QByteArray TierRecord::version() const
+{
+    return d->version;
+}
+void TierRecord::setVersion(const QByteArray &version)
+{
+    d->version = version;
+}
 
 TierEntry::~TierEntry() = default;
 TierWriter::~TierWriter() = default;

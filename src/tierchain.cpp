@@ -10,7 +10,7 @@
 namespace tiercache {
 
 namespace {
-constexpr qsizetype MaxTrackedKeys = 10000;
+    constexpr qsizetype MaxTrackedKeys = 10000;
 } // namespace
 
 void TierChain::setTiers(std::vector<Slot> tierSlots)
@@ -112,21 +112,22 @@ QIODevice *TierChain::open(const Found &found, TierEntry::ReadMode mode)
     if (targets.empty())
         return body;
     const QStringList tags = tagsOf ? tagsOf(key) : QStringList();
-    return new TeeDevice(body, found.record.metaData(), tags, found.record.bodySize(), std::move(targets),
-                         [this](int index, bool ok) {
-        if (index >= size())
-            return;
-        Slot &s = m_slots[size_t(index)];
-        if (ok) {
-            ++s.stats.promotions;
-            ++s.stats.writes;
-        } else {
-            ++s.stats.writeFailures;
-        }
-    });
+    return new TeeDevice(body, found.record.metaData(), tags, found.record.bodySize(),
+                         std::move(targets), [this](int index, bool ok) {
+                             if (index >= size())
+                                 return;
+                             Slot &s = m_slots[size_t(index)];
+                             if (ok) {
+                                 ++s.stats.promotions;
+                                 ++s.stats.writes;
+                             } else {
+                                 ++s.stats.writeFailures;
+                             }
+                         });
 }
 
-std::vector<InsertDevice::Target> TierChain::beginWrite(const QString &key, const QNetworkCacheMetaData &md,
+std::vector<InsertDevice::Target> TierChain::beginWrite(const QString &key,
+                                                        const QNetworkCacheMetaData &md,
                                                         qint64 sizeHint)
 {
     std::vector<InsertDevice::Target> targets;

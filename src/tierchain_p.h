@@ -3,8 +3,8 @@
 
 #include <tiercache/promotionpolicy.h>
 #include <tiercache/statistics.h>
-#include <tiercache/writemode.h>
 #include <tiercache/tier.h>
+#include <tiercache/writemode.h>
 
 #include "insertdevice_p.h"
 
@@ -64,8 +64,8 @@ public:
     Found lookup(const QString &key, QString *error = nullptr);
     //! The body of \a found, wrapped for promotion when the policy says so.
     QIODevice *open(const Found &found, TierEntry::ReadMode mode = TierEntry::ReadMode::Streaming);
-    std::vector<InsertDevice::Target> beginWrite(const QString &key, const QNetworkCacheMetaData &md,
-                                                 qint64 sizeHint);
+    std::vector<InsertDevice::Target> beginWrite(const QString &key,
+                                                 const QNetworkCacheMetaData &md, qint64 sizeHint);
     void noteWrite(int index, bool committed);
     bool remove(const QString &key);
     void updateMetaData(const QString &key, const QNetworkCacheMetaData &md);

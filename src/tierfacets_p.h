@@ -90,7 +90,8 @@ public:
     //! Called with the key of an entry whose body turned out damaged while streaming.
     virtual void setDamageHandler(std::function<void(const QString &key)> handler) = 0;
     //! Called with each entry evicted to keep the budget.
-    virtual void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer) = 0;
+    virtual void setEvictionObserver(
+            std::function<void(const QString &key, qint64 bytes)> observer) = 0;
     //! Whether the directory is open (opening it on first use).
     virtual bool ensureOpen() = 0;
 };

@@ -8,8 +8,8 @@
 
 namespace tiercache {
 
-QList<CacheEntryInfo> listTierEntries(Tier &tier, TagIndex &index, const EntryFilter &filter, int offset,
-                                      int limit)
+QList<CacheEntryInfo> listTierEntries(Tier &tier, TagIndex &index, const EntryFilter &filter,
+                                      int offset, int limit)
 {
     QList<CacheEntryInfo> result;
     const QDateTime now = QDateTime::currentDateTimeUtc();

@@ -28,39 +28,39 @@ namespace tiercache {
 Q_LOGGING_CATEGORY(lcLoader, "tiercache.loader", QtWarningMsg)
 
 namespace {
-// Qt 6.4 creates a plugin's root object outside its own lock (moc's instance holder is a plain
-// static): two threads loading the same plugin at once race. Serialise all loading.
-std::mutex &loadMutex()
-{
-    static std::mutex m;
-    return m;
-}
+    // Qt 6.4 creates a plugin's root object outside its own lock (moc's instance holder is a plain
+    // static): two threads loading the same plugin at once race. Serialise all loading.
+    std::mutex &loadMutex()
+    {
+        static std::mutex m;
+        return m;
+    }
 
-// The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true.
-std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *errorString)
-{
-    TierOptions options(spec,
-                        {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
-    const QString path = options.string(QStringLiteral("path"));
-    const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
-    const bool sync = options.boolean(QStringLiteral("sync"), false);
-    if (path.isEmpty())
-        options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
-    if (!options.isValid()) {
-        *errorString = options.errorString();
-        return nullptr;
+    // The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true.
+    std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *errorString)
+    {
+        TierOptions options(
+                spec, {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
+        const QString path = options.string(QStringLiteral("path"));
+        const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
+        const bool sync = options.boolean(QStringLiteral("sync"), false);
+        if (path.isEmpty())
+            options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
+        if (!options.isValid()) {
+            *errorString = options.errorString();
+            return nullptr;
+        }
+        auto tier = std::make_unique<DiskTier>();
+        tier->setDirectory(path);
+        tier->setMaximumSize(max);
+        tier->setSync(sync);
+        if (!tier->ensureOpen()) {
+            *errorString =
+                    QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
+            return nullptr;
+        }
+        return tier;
     }
-    auto tier = std::make_unique<DiskTier>();
-    tier->setDirectory(path);
-    tier->setMaximumSize(max);
-    tier->setSync(sync);
-    if (!tier->ensureOpen()) {
-        *errorString =
-                QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
-        return nullptr;
-    }
-    return tier;
-}
 } // namespace
 
 class TierLoaderPrivate
@@ -161,7 +161,8 @@ void TierLoaderPrivate::scan()
             auto loader = std::make_unique<QPluginLoader>(path);
             TierPluginInfo info;
             struct stat fileStat;
-            if (::stat(QFile::encodeName(path).constData(), &fileStat) == 0 && (fileStat.st_mode & S_IWOTH)) {
+            if (::stat(QFile::encodeName(path).constData(), &fileStat) == 0
+                && (fileStat.st_mode & S_IWOTH)) {
                 info.setFileName(path);
                 info.setErrorString(QStringLiteral("refused: the plugin file is world-writable"));
                 qCWarning(lcLoader).noquote() << "ignoring world-writable plugin file" << path;
@@ -244,12 +245,17 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
             if (info.isUsable())
                 known.append(info.id());
         }
-        *errorString = QStringLiteral("tier \"%1\": no plugin for \"%2:\" (available: disk%3; searched %4)")
-                               .arg(spec.redactedText(), spec.scheme(),
-                                    known.isEmpty() ? QString() : QLatin1String(", ") + known.join(QLatin1String(", ")),
-                                    d->searchPath.join(QLatin1Char(':')));
+        *errorString =
+                QStringLiteral(
+                        "tier \"%1\": no plugin for \"%2:\" (available: disk%3; searched %4)")
+                        .arg(spec.redactedText(), spec.scheme(),
+                             known.isEmpty()
+                                     ? QString()
+                                     : QLatin1String(", ") + known.join(QLatin1String(", ")),
+                             d->searchPath.join(QLatin1Char(':')));
     } else {
-        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), problems.join(QLatin1String("; ")));
+        *errorString = QStringLiteral("tier \"%1\": %2")
+                               .arg(spec.redactedText(), problems.join(QLatin1String("; ")));
     }
     return nullptr;
 }

@@ -10,15 +10,15 @@ namespace tiercache {
 TierFactory::~TierFactory() = default;
 
 namespace {
-// For messages about specs that do not even parse: hide anything that looks like a password.
-QString redactRaw(QString text)
-{
-    static const QRegularExpression option(QStringLiteral("(password=)[^&]*"));
-    static const QRegularExpression userInfo(QStringLiteral("(//[^/:@]*:)[^/@]*@"));
-    text.replace(option, QStringLiteral("\\1***"));
-    text.replace(userInfo, QStringLiteral("\\1***@"));
-    return text;
-}
+    // For messages about specs that do not even parse: hide anything that looks like a password.
+    QString redactRaw(QString text)
+    {
+        static const QRegularExpression option(QStringLiteral("(password=)[^&]*"));
+        static const QRegularExpression userInfo(QStringLiteral("(//[^/:@]*:)[^/@]*@"));
+        text.replace(option, QStringLiteral("\\1***"));
+        text.replace(userInfo, QStringLiteral("\\1***@"));
+        return text;
+    }
 } // namespace
 
 TierSpec::TierSpec(const QString &rawSpec) : m_text(rawSpec.trimmed())
@@ -26,14 +26,17 @@ TierSpec::TierSpec(const QString &rawSpec) : m_text(rawSpec.trimmed())
     const QString spec = redactRaw(m_text);
     const qsizetype colon = m_text.indexOf(QLatin1Char(':'));
     if (colon <= 0) {
-        m_error = QStringLiteral("tier spec \"%1\" has no scheme (expected e.g. \"memory:\", \"disk:\", \"redis://host:port\")").arg(spec);
+        m_error = QStringLiteral("tier spec \"%1\" has no scheme (expected e.g. \"memory:\", "
+                                 "\"disk:\", \"redis://host:port\")")
+                          .arg(spec);
         return;
     }
     m_url = QUrl(m_text, QUrl::StrictMode);
     if (!m_url.isValid()) {
         // Qt's message quotes the whole input ("source was ..."), password included: keep only
         // its first part.
-        const QString why = m_url.errorString().section(QLatin1String("; source was"), 0, 0)
+        const QString why = m_url.errorString()
+                                    .section(QLatin1String("; source was"), 0, 0)
                                     .section(QLatin1String(" (char"), 0, 0);
         m_error = QStringLiteral("tier spec \"%1\" is not a valid URL: %2").arg(spec, why);
         return;

@@ -9,33 +9,34 @@
 namespace tiercache::cli {
 
 namespace {
-constexpr qint64 PieceSize = 64 * 1024;
-// Keeps what waits in QTcpSocket's user-space buffer bounded whatever the body size.
-constexpr qint64 MaxBuffered = 512 * 1024;
-// A client that never ends its header block is not a client we want to buffer for.
-constexpr qsizetype MaxHeaderBytes = 64 * 1024;
+    constexpr qint64 PieceSize = 64 * 1024;
+    // Keeps what waits in QTcpSocket's user-space buffer bounded whatever the body size.
+    constexpr qint64 MaxBuffered = 512 * 1024;
+    // A client that never ends its header block is not a client we want to buffer for.
+    constexpr qsizetype MaxHeaderBytes = 64 * 1024;
 
-QByteArray httpDate()
-{
-    return QLocale::c()
-            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
-            .toLatin1();
-}
-
-QByteArray headerValue(const QList<QByteArray> &lines, const QByteArray &name)
-{
-    for (const QByteArray &line : lines) {
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-            return line.mid(colon + 1).trimmed();
+    QByteArray httpDate()
+    {
+        return QLocale::c()
+                .toString(QDateTime::currentDateTimeUtc(),
+                          QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                .toLatin1();
     }
-    return {};
-}
 
-QByteArray etagOf(int item, qint64 size)
-{
-    return "\"item-" + QByteArray::number(item) + '-' + QByteArray::number(size) + '"';
-}
+    QByteArray headerValue(const QList<QByteArray> &lines, const QByteArray &name)
+    {
+        for (const QByteArray &line : lines) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
+                return line.mid(colon + 1).trimmed();
+        }
+        return {};
+    }
+
+    QByteArray etagOf(int item, qint64 size)
+    {
+        return "\"item-" + QByteArray::number(item) + '-' + QByteArray::number(size) + '"';
+    }
 } // namespace
 
 DemoOrigin::DemoOrigin(qint64 bodySize, QObject *parent) : QObject(parent), m_bodySize(bodySize)
@@ -159,8 +160,9 @@ bool DemoOrigin::startNextResponse(QTcpSocket *socket, Connection &c)
         const QByteArray etag = etagOf(item, m_bodySize);
         // Tags so that `tiercache tags` and invalidate-tag have something to work on after a
         // demo: every item, and a third of them each (repeated on a 304, like the other headers).
-        extraHeaders = "Cache-Control: max-age=300\r\nETag: " + etag + "\r\nContent-Type: text/plain\r\n"
-                + "Cache-Tag: demo,item-" + QByteArray::number(item % 3) + "\r\n";
+        extraHeaders = "Cache-Control: max-age=300\r\nETag: " + etag
+                + "\r\nContent-Type: text/plain\r\n" + "Cache-Tag: demo,item-"
+                + QByteArray::number(item % 3) + "\r\n";
         if (headerValue(lines, "If-None-Match") == etag) {
             status = 304;
             reason = "Not Modified";
@@ -169,8 +171,8 @@ bool DemoOrigin::startNextResponse(QTcpSocket *socket, Connection &c)
         }
     }
 
-    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\nDate: " + httpDate()
-            + "\r\n" + extraHeaders;
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
+            + "\r\nDate: " + httpDate() + "\r\n" + extraHeaders;
     if (status != 304)
         head += "Content-Length: " + QByteArray::number(contentLength) + "\r\n";
     if (c.closeWhenDone)

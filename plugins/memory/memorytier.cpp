@@ -6,81 +6,90 @@
 namespace tiercache::memory {
 
 namespace {
-constexpr qint64 NodeOverhead = 256; // hash node, list node, metadata: a rough, honest guess
+    constexpr qint64 NodeOverhead = 256; // hash node, list node, metadata: a rough, honest guess
 
-class MemoryWriter final : public TierWriter
-{
-public:
-    MemoryWriter(MemoryTier *tier, const QString &key, const QNetworkCacheMetaData &md, qint64 maxEntry)
-        : m_tier(tier), m_key(key), m_metaData(md), m_maxEntry(maxEntry)
+    class MemoryWriter final : public TierWriter
     {
-    }
-    bool write(const char *data, qint64 size) override
-    {
-        if (m_body.size() + size > m_maxEntry) {
-            m_error = QStringLiteral("body exceeds the memory tier's max_entry of %1 bytes").arg(m_maxEntry);
-            m_body = QByteArray();
-            return false;
+    public:
+        MemoryWriter(MemoryTier *tier, const QString &key, const QNetworkCacheMetaData &md,
+                     qint64 maxEntry)
+            : m_tier(tier), m_key(key), m_metaData(md), m_maxEntry(maxEntry)
+        {
         }
-        m_body.append(data, size);
-        return true;
-    }
-    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
+        bool write(const char *data, qint64 size) override
+        {
+            if (m_body.size() + size > m_maxEntry) {
+                m_error = QStringLiteral("body exceeds the memory tier's max_entry of %1 bytes")
+                                  .arg(m_maxEntry);
+                m_body = QByteArray();
+                return false;
+            }
+            m_body.append(data, size);
+            return true;
+        }
+        bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
+        {
+            if (!m_error.isEmpty())
+                return false;
+            m_tier->put(m_key, metaData, m_body);
+            return true;
+        }
+        QString errorString() const override { return m_error; }
+
+    private:
+        MemoryTier *m_tier;
+        QString m_key;
+        QNetworkCacheMetaData m_metaData;
+        qint64 m_maxEntry;
+        QByteArray m_body;
+        QString m_error;
+    };
+
+    // A hit: the body is an implicitly shared snapshot, so the handle serves exactly the version
+    // the lookup found, however the tier changes afterwards.
+    class MemoryEntry final : public TierEntry
     {
-        if (!m_error.isEmpty())
-            return false;
-        m_tier->put(m_key, metaData, m_body);
-        return true;
-    }
-    QString errorString() const override { return m_error; }
+    public:
+        MemoryEntry(std::weak_ptr<MemoryTier *> tier, TierRecord record, QByteArray body,
+                    quint64 generation)
+            : m_tier(std::move(tier)),
+              m_record(std::move(record)),
+              m_body(std::move(body)),
+              m_generation(generation)
+        {
+        }
+        TierRecord record() const override { return m_record; }
+        QIODevice *openBody(ReadMode) override
+        {
+            if (const auto tier = m_tier.lock())
+                (*tier)->touch(m_record.key(), m_generation);
+            auto *buffer = new QBuffer;
+            buffer->setData(m_body); // implicitly shared: no copy
+            buffer->open(QIODevice::ReadOnly);
+            return buffer;
+        }
 
-private:
-    MemoryTier *m_tier;
-    QString m_key;
-    QNetworkCacheMetaData m_metaData;
-    qint64 m_maxEntry;
-    QByteArray m_body;
-    QString m_error;
-};
+    private:
+        std::weak_ptr<MemoryTier *> m_tier;
+        TierRecord m_record;
+        QByteArray m_body;
+        quint64 m_generation;
+    };
 
-// A hit: the body is an implicitly shared snapshot, so the handle serves exactly the version
-// the lookup found, however the tier changes afterwards.
-class MemoryEntry final : public TierEntry
-{
-public:
-    MemoryEntry(std::weak_ptr<MemoryTier *> tier, TierRecord record, QByteArray body, quint64 generation)
-        : m_tier(std::move(tier)), m_record(std::move(record)), m_body(std::move(body)), m_generation(generation)
+    TierRecord recordOf(const QString &key, const QNetworkCacheMetaData &md, const QByteArray &body,
+                        qint64 lastAccessMs, quint64 generation)
     {
+        TierRecord r(key, md, body.size());
+        r.setLastAccess(QDateTime::fromMSecsSinceEpoch(lastAccessMs, Qt::UTC));
+        r.setVersion(QByteArray::number(generation));
+        return r;
     }
-    TierRecord record() const override { return m_record; }
-    QIODevice *openBody(ReadMode) override
-    {
-        if (const auto tier = m_tier.lock())
-            (*tier)->touch(m_record.key(), m_generation);
-        auto *buffer = new QBuffer;
-        buffer->setData(m_body); // implicitly shared: no copy
-        buffer->open(QIODevice::ReadOnly);
-        return buffer;
-    }
-
-private:
-    std::weak_ptr<MemoryTier *> m_tier;
-    TierRecord m_record;
-    QByteArray m_body;
-    quint64 m_generation;
-};
-
-TierRecord recordOf(const QString &key, const QNetworkCacheMetaData &md, const QByteArray &body,
-                    qint64 lastAccessMs, quint64 generation)
-{
-    TierRecord r(key, md, body.size());
-    r.setLastAccess(QDateTime::fromMSecsSinceEpoch(lastAccessMs, Qt::UTC));
-    r.setVersion(QByteArray::number(generation));
-    return r;
-}
 } // namespace
 
-MemoryTier::MemoryTier(qint64 maxBytes, qint64 maxEntry) : m_maxBytes(maxBytes), m_maxEntry(maxEntry) { }
+MemoryTier::MemoryTier(qint64 maxBytes, qint64 maxEntry)
+    : m_maxBytes(maxBytes), m_maxEntry(maxEntry)
+{
+}
 
 qint64 MemoryTier::costOf(const QString &key, const QByteArray &body)
 {
@@ -106,8 +115,9 @@ std::unique_ptr<TierEntry> MemoryTier::lookup(const QString &key)
     if (found == m_index.cend())
         return nullptr;
     const Node &n = **found;
-    return std::make_unique<MemoryEntry>(m_self, recordOf(n.key, n.metaData, n.body, n.lastAccessMs, n.generation),
-                                         n.body, n.generation);
+    return std::make_unique<MemoryEntry>(
+            m_self, recordOf(n.key, n.metaData, n.body, n.lastAccessMs, n.generation), n.body,
+            n.generation);
 }
 
 void MemoryTier::touch(const QString &key, quint64 generation)
@@ -117,7 +127,8 @@ void MemoryTier::touch(const QString &key, quint64 generation)
         touch(*found);
 }
 
-std::unique_ptr<TierWriter> MemoryTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+std::unique_ptr<TierWriter> MemoryTier::beginWrite(const QString &key,
+                                                   const QNetworkCacheMetaData &metaData,
                                                    qint64 sizeHint)
 {
     if (sizeHint > m_maxEntry || costOf(key, {}) > m_maxBytes)
@@ -125,7 +136,8 @@ std::unique_ptr<TierWriter> MemoryTier::beginWrite(const QString &key, const QNe
     return std::make_unique<MemoryWriter>(this, key, metaData, m_maxEntry);
 }
 
-void MemoryTier::put(const QString &key, const QNetworkCacheMetaData &metaData, const QByteArray &body)
+void MemoryTier::put(const QString &key, const QNetworkCacheMetaData &metaData,
+                     const QByteArray &body)
 {
     if (const auto found = m_index.constFind(key); found != m_index.cend())
         erase(*found);
@@ -134,7 +146,8 @@ void MemoryTier::put(const QString &key, const QNetworkCacheMetaData &metaData, 
         return;
     while (m_used + cost > m_maxBytes && !m_lru.empty())
         erase(std::prev(m_lru.end()));
-    m_lru.push_front(Node{key, metaData, body, cost, QDateTime::currentMSecsSinceEpoch(), ++m_generation});
+    m_lru.push_front(
+            Node {key, metaData, body, cost, QDateTime::currentMSecsSinceEpoch(), ++m_generation});
     m_index.insert(key, m_lru.begin());
     m_used += cost;
 }

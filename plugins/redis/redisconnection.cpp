@@ -14,65 +14,65 @@ namespace tiercache::redis {
 
 namespace {
 
-/*
-    hiredis writes with write(2): a server that went away would kill the process with SIGPIPE.
-    Block SIGPIPE on this thread for the duration of a call and swallow one that it raised,
-    without touching the process-wide disposition (the application's business).
-*/
-class SigPipeGuard
-{
-public:
-    SigPipeGuard()
+    /*
+        hiredis writes with write(2): a server that went away would kill the process with SIGPIPE.
+        Block SIGPIPE on this thread for the duration of a call and swallow one that it raised,
+        without touching the process-wide disposition (the application's business).
+    */
+    class SigPipeGuard
     {
-        sigset_t pending;
-        sigemptyset(&pending);
-        sigpending(&pending);
-        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
-        sigset_t block;
-        sigemptyset(&block);
-        sigaddset(&block, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &block, &m_old);
-    }
-    ~SigPipeGuard()
-    {
-        if (!m_wasPending) {
+    public:
+        SigPipeGuard()
+        {
             sigset_t pending;
             sigemptyset(&pending);
             sigpending(&pending);
-            if (sigismember(&pending, SIGPIPE) == 1) {
-                sigset_t pipe;
-                sigemptyset(&pipe);
-                sigaddset(&pipe, SIGPIPE);
-                const timespec zero{0, 0};
-                while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) { }
-            }
+            m_wasPending = sigismember(&pending, SIGPIPE) == 1;
+            sigset_t block;
+            sigemptyset(&block);
+            sigaddset(&block, SIGPIPE);
+            pthread_sigmask(SIG_BLOCK, &block, &m_old);
         }
-        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+        ~SigPipeGuard()
+        {
+            if (!m_wasPending) {
+                sigset_t pending;
+                sigemptyset(&pending);
+                sigpending(&pending);
+                if (sigismember(&pending, SIGPIPE) == 1) {
+                    sigset_t pipe;
+                    sigemptyset(&pipe);
+                    sigaddset(&pipe, SIGPIPE);
+                    const timespec zero {0, 0};
+                    while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) { }
+                }
+            }
+            pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+        }
+        SigPipeGuard(const SigPipeGuard &) = delete;
+        SigPipeGuard &operator=(const SigPipeGuard &) = delete;
+
+    private:
+        sigset_t m_old;
+        bool m_wasPending = false;
+    };
+
+    timeval toTimeval(int ms)
+    {
+        timeval tv;
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        return tv;
     }
-    SigPipeGuard(const SigPipeGuard &) = delete;
-    SigPipeGuard &operator=(const SigPipeGuard &) = delete;
 
-private:
-    sigset_t m_old;
-    bool m_wasPending = false;
-};
-
-timeval toTimeval(int ms)
-{
-    timeval tv;
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    return tv;
-}
-
-QString formatDuration(int ms)
-{
-    if (ms % 1000 == 0)
-        return QStringLiteral("%1 s").arg(ms / 1000);
-    if (ms > 1000)
-        return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
-    return QStringLiteral("%1 ms").arg(ms);
-}
+    QString formatDuration(int ms)
+    {
+        if (ms % 1000 == 0)
+            return QStringLiteral("%1 s").arg(ms / 1000);
+        if (ms > 1000)
+            return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 1);
+        return QStringLiteral("%1 ms").arg(ms);
+    }
 
 } // namespace
 
@@ -99,8 +99,9 @@ bool isNil(const redisReply *reply)
 
 QByteArray replyString(const redisReply *reply)
 {
-    if (reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS
-                  || reply->type == REDIS_REPLY_ERROR))
+    if (reply
+        && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS
+            || reply->type == REDIS_REPLY_ERROR))
         return QByteArray(reply->str, qsizetype(reply->len));
     return {};
 }
@@ -168,8 +169,9 @@ void Connection::fail(const QString &what)
         m_ctx = nullptr;
     }
     m_retryAt = m_clock.elapsed() + m_options.breakerMs;
-    const QString message = QStringLiteral("%1: %2; retrying in %3")
-                                    .arg(endpoint(), scrub(what), formatDuration(m_options.breakerMs));
+    const QString message =
+            QStringLiteral("%1: %2; retrying in %3")
+                    .arg(endpoint(), scrub(what), formatDuration(m_options.breakerMs));
     if (message != m_error)
         qCWarning(lcRedisTier).noquote() << message;
     m_error = message;
@@ -217,7 +219,8 @@ bool Connection::ensureConnected()
             if (!isStatus(replies[i].get(), "OK")) {
                 const bool auth = !m_options.password.isEmpty() && i == 0;
                 fail(QStringLiteral("%1 failed: %2")
-                             .arg(auth ? QStringLiteral("authentication") : QStringLiteral("SELECT %1").arg(m_options.db),
+                             .arg(auth ? QStringLiteral("authentication")
+                                       : QStringLiteral("SELECT %1").arg(m_options.db),
                                   QString::fromUtf8(replyString(replies[i].get()))));
                 return false;
             }
@@ -247,7 +250,8 @@ bool Connection::run(const std::vector<Command> &commands, std::vector<Reply> *r
             argv.push_back(arg.constData());
             lengths.push_back(size_t(arg.size()));
         }
-        if (redisAppendCommandArgv(m_ctx, int(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+        if (redisAppendCommandArgv(m_ctx, int(argv.size()), argv.data(), lengths.data())
+            != REDIS_OK) {
             fail(describeContextError());
             return false;
         }
@@ -275,7 +279,7 @@ bool Connection::run(const std::vector<Command> &commands, std::vector<Reply> *r
 Reply Connection::run(const Command &command)
 {
     std::vector<Reply> replies;
-    if (!run(std::vector<Command>{command}, &replies) || replies.empty())
+    if (!run(std::vector<Command> {command}, &replies) || replies.empty())
         return nullptr;
     return std::move(replies.front());
 }

@@ -11,38 +11,41 @@ namespace tiercache::redis {
 
 namespace {
 
-constexpr qint64 ChunkTtlMarginMs = 60 * 1000;           // chunks outlive the hash they belong to
-constexpr qint64 MaxFreshMs = 10LL * 365 * 24 * 3600 * 1000; // "never expires" stays finite
-constexpr qint64 EntryOverhead = 128;                    // hash fields, key: a rough guess
-constexpr int ScanCount = 500;
+    constexpr qint64 ChunkTtlMarginMs = 60 * 1000; // chunks outlive the hash they belong to
+    constexpr qint64 MaxFreshMs = 10LL * 365 * 24 * 3600 * 1000; // "never expires" stays finite
+    constexpr qint64 EntryOverhead = 128;                        // hash fields, key: a rough guess
+    constexpr int ScanCount = 500;
 
-QByteArray generationText(quint64 generation)
-{
-    return QByteArray::number(generation, 16);
-}
-
-// The key part after "<prefix>m:", for enumerate().
-QString keyFromMetaKey(const QByteArray &metaKey, qsizetype prefixLength)
-{
-    return QString::fromUtf8(metaKey.mid(prefixLength));
-}
-
-QByteArray globEscape(const QByteArray &text)
-{
-    QByteArray out;
-    for (char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
-            out.append('\\');
-        out.append(c);
+    QByteArray generationText(quint64 generation)
+    {
+        return QByteArray::number(generation, 16);
     }
-    return out;
-}
+
+    // The key part after "<prefix>m:", for enumerate().
+    QString keyFromMetaKey(const QByteArray &metaKey, qsizetype prefixLength)
+    {
+        return QString::fromUtf8(metaKey.mid(prefixLength));
+    }
+
+    QByteArray globEscape(const QByteArray &text)
+    {
+        QByteArray out;
+        for (char c : text) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+                out.append('\\');
+            out.append(c);
+        }
+        return out;
+    }
 
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
 
-Store::Store(const Connection::Options &options, const Settings &s) : connection(options), settings(s) { }
+Store::Store(const Connection::Options &options, const Settings &s)
+    : connection(options), settings(s)
+{
+}
 
 QByteArray Store::metaKey(const QString &key) const
 {
@@ -51,7 +54,8 @@ QByteArray Store::metaKey(const QString &key) const
 
 QByteArray Store::chunkKey(const QString &key, quint64 generation, qint64 index) const
 {
-    return settings.prefix + "b:" + key.toUtf8() + ':' + generationText(generation) + ':' + QByteArray::number(index);
+    return settings.prefix + "b:" + key.toUtf8() + ':' + generationText(generation) + ':'
+            + QByteArray::number(index);
 }
 
 QByteArray Store::bytesKey() const
@@ -80,27 +84,32 @@ QByteArray Store::openChunk(const QByteArray &sealed, quint64 generation, qint64
 
 QByteArray Store::fetchChunk(const QString &key, const Descriptor &d, qint64 index, QString *why)
 {
-    Reply reply = connection.run(Command{QByteArrayLiteral("GET"), chunkKey(key, d.generation, index)});
+    Reply reply =
+            connection.run(Command {QByteArrayLiteral("GET"), chunkKey(key, d.generation, index)});
     if (!reply) {
         *why = connection.errorString();
         return {};
     }
     if (isNil(reply.get())) {
-        *why = QStringLiteral("chunk %1 of %2 is gone (evicted or expired)").arg(index).arg(d.chunkCount);
+        *why = QStringLiteral("chunk %1 of %2 is gone (evicted or expired)")
+                       .arg(index)
+                       .arg(d.chunkCount);
         return {};
     }
     if (reply->type != REDIS_REPLY_STRING) {
-        *why = QStringLiteral("unexpected reply to GET: %1").arg(QString::fromUtf8(replyString(reply.get())));
+        *why = QStringLiteral("unexpected reply to GET: %1")
+                       .arg(QString::fromUtf8(replyString(reply.get())));
         return {};
     }
     return openChunk(replyString(reply.get()), d.generation, index, d.chunkLength(index), why);
 }
 
-void Store::unlinkChunks(const QString &key, quint64 generation, qint64 count, std::vector<Command> *extra)
+void Store::unlinkChunks(const QString &key, quint64 generation, qint64 count,
+                         std::vector<Command> *extra)
 {
-    std::vector<Command> commands = extra ? std::move(*extra) : std::vector<Command>{};
+    std::vector<Command> commands = extra ? std::move(*extra) : std::vector<Command> {};
     for (qint64 first = 0; first < count; first += 512) {
-        Command unlink{QByteArrayLiteral("UNLINK")};
+        Command unlink {QByteArrayLiteral("UNLINK")};
         for (qint64 i = first; i < qMin(count, first + 512); ++i)
             unlink.append(chunkKey(key, generation, i));
         commands.push_back(std::move(unlink));
@@ -113,12 +122,13 @@ void Store::dropGeneration(const QString &key, quint64 generation)
 {
     const QByteArray meta = metaKey(key);
     std::vector<Reply> replies;
-    if (!connection.run({{QByteArrayLiteral("WATCH"), meta}, {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}},
+    if (!connection.run({{QByteArrayLiteral("WATCH"), meta},
+                         {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}},
                         &replies))
         return;
     const Descriptor d = Descriptor::decode(replyString(replies[1].get()));
     if (!d.isValid() || d.generation != generation) {
-        connection.run(Command{QByteArrayLiteral("UNWATCH")});
+        connection.run(Command {QByteArrayLiteral("UNWATCH")});
         return;
     }
     if (!connection.run({{QByteArrayLiteral("MULTI")},
@@ -135,160 +145,169 @@ void Store::dropGeneration(const QString &key, quint64 generation)
 
 namespace {
 
-class Writer final : public TierWriter
-{
-public:
-    Writer(std::shared_ptr<Store> store, const QString &key, const QNetworkCacheMetaData &md)
-        : m_store(std::move(store)),
-          m_key(key),
-          m_metaData(encodeMetaData(md)),
-          m_ttlMs(m_store->ttlMs(md)),
-          m_generation(QRandomGenerator::global()->generate64() | 1) // never 0
+    class Writer final : public TierWriter
     {
-    }
+    public:
+        Writer(std::shared_ptr<Store> store, const QString &key, const QNetworkCacheMetaData &md)
+            : m_store(std::move(store)),
+              m_key(key),
+              m_metaData(encodeMetaData(md)),
+              m_ttlMs(m_store->ttlMs(md)),
+              m_generation(QRandomGenerator::global()->generate64() | 1) // never 0
+        {
+        }
 
-    ~Writer() override
-    {
-        // No trace without a commit: unlink what was stored (they would expire anyway).
-        if (!m_committed && m_chunksStored > 0 && m_store->connection.isAvailable())
-            m_store->unlinkChunks(m_key, m_generation, m_chunksStored);
-    }
+        ~Writer() override
+        {
+            // No trace without a commit: unlink what was stored (they would expire anyway).
+            if (!m_committed && m_chunksStored > 0 && m_store->connection.isAvailable())
+                m_store->unlinkChunks(m_key, m_generation, m_chunksStored);
+        }
 
-    bool write(const char *data, qint64 size) override
-    {
-        if (m_dead)
-            return false;
-        const Settings &s = m_store->settings;
-        if (m_total + size > s.maxEntry)
-            return die(QStringLiteral("body exceeds the redis tier's max_entry of %1 bytes").arg(s.maxEntry));
-        m_total += size;
-        while (size > 0) {
-            const qint64 take = qMin(size, s.chunkSize - m_buffer.size());
-            m_buffer.append(data, take);
-            data += take;
-            size -= take;
-            if (m_buffer.size() == s.chunkSize && !storeChunk())
+        bool write(const char *data, qint64 size) override
+        {
+            if (m_dead)
                 return false;
-        }
-        return true;
-    }
-
-    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
-    {
-        if (m_dead)
-            return false;
-        const Settings &s = m_store->settings;
-        const QByteArray meta = m_store->metaKey(m_key);
-        // The final metadata may live longer than the one the chunks were stored with.
-        m_metaData = encodeMetaData(metaData);
-        const qint64 ttl = m_store->ttlMs(metaData);
-        std::vector<Command> commands;
-        if (ttl > m_ttlMs) {
-            for (qint64 i = 0; i < m_chunksStored; ++i)
-                commands.push_back({QByteArrayLiteral("PEXPIRE"), m_store->chunkKey(m_key, m_generation, i),
-                                    QByteArray::number(ttl + ChunkTtlMarginMs)});
-        }
-        m_ttlMs = ttl;
-        Descriptor d;
-        d.bodySize = m_total;
-        d.chunkSize = s.chunkSize;
-        d.generation = m_generation;
-        d.cost = EntryOverhead + meta.size() + m_metaData.size() + m_total;
-        const bool inlined = m_chunksStored == 0 && m_total <= s.inlineMax;
-        const qsizetype refreshes = qsizetype(commands.size());
-        if (!inlined && !m_buffer.isEmpty()) {
-            commands.push_back(chunkCommand(m_chunksStored, m_buffer));
-            ++m_chunksStored;
-        }
-        d.chunkCount = inlined ? 0 : m_chunksStored;
-        const qsizetype firstTx = qsizetype(commands.size());
-        commands.push_back({QByteArrayLiteral("MULTI")});
-        commands.push_back({QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")});
-        commands.push_back({QByteArrayLiteral("DEL"), meta});
-        Command hset{QByteArrayLiteral("HSET"), meta, QByteArrayLiteral("md"), m_metaData,
-                     QByteArrayLiteral("h"), d.encode()};
-        if (inlined)
-            hset << QByteArrayLiteral("b") << Store::sealChunk(m_buffer.constData(), m_buffer.size(), m_generation, 0);
-        commands.push_back(std::move(hset));
-        commands.push_back({QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(m_ttlMs)});
-        commands.push_back({QByteArrayLiteral("INCRBY"), m_store->bytesKey(), QByteArray::number(d.cost)});
-        commands.push_back({QByteArrayLiteral("EXEC")});
-        m_buffer = QByteArray();
-
-        std::vector<Reply> replies;
-        if (!m_store->connection.run(commands, &replies))
-            return die(m_store->connection.errorString(), /*ambiguous=*/true);
-        if (firstTx > refreshes && !isStatus(replies[size_t(refreshes)].get(), "OK"))
-            return die(QStringLiteral("storing the last chunk failed: %1")
-                               .arg(QString::fromUtf8(replyString(replies[size_t(refreshes)].get()))));
-        const redisReply *exec = replies.back().get();
-        if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 5) {
-            // An error inside the transaction (e.g. OOM): EXECABORT or an error reply.
-            QByteArray why = replyString(exec);
-            for (size_t i = size_t(firstTx); why.isEmpty() && i < replies.size(); ++i) {
-                if (isError(replies[i].get()))
-                    why = replyString(replies[i].get());
+            const Settings &s = m_store->settings;
+            if (m_total + size > s.maxEntry)
+                return die(QStringLiteral("body exceeds the redis tier's max_entry of %1 bytes")
+                                   .arg(s.maxEntry));
+            m_total += size;
+            while (size > 0) {
+                const qint64 take = qMin(size, s.chunkSize - m_buffer.size());
+                m_buffer.append(data, take);
+                data += take;
+                size -= take;
+                if (m_buffer.size() == s.chunkSize && !storeChunk())
+                    return false;
             }
-            return die(QStringLiteral("commit failed: %1").arg(QString::fromUtf8(why)));
+            return true;
         }
-        for (size_t i = 1; i < 5; ++i) {
-            if (isError(exec->element[i]))
-                return die(QStringLiteral("commit failed: %1").arg(QString::fromUtf8(replyString(exec->element[i]))));
+
+        bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
+        {
+            if (m_dead)
+                return false;
+            const Settings &s = m_store->settings;
+            const QByteArray meta = m_store->metaKey(m_key);
+            // The final metadata may live longer than the one the chunks were stored with.
+            m_metaData = encodeMetaData(metaData);
+            const qint64 ttl = m_store->ttlMs(metaData);
+            std::vector<Command> commands;
+            if (ttl > m_ttlMs) {
+                for (qint64 i = 0; i < m_chunksStored; ++i)
+                    commands.push_back({QByteArrayLiteral("PEXPIRE"),
+                                        m_store->chunkKey(m_key, m_generation, i),
+                                        QByteArray::number(ttl + ChunkTtlMarginMs)});
+            }
+            m_ttlMs = ttl;
+            Descriptor d;
+            d.bodySize = m_total;
+            d.chunkSize = s.chunkSize;
+            d.generation = m_generation;
+            d.cost = EntryOverhead + meta.size() + m_metaData.size() + m_total;
+            const bool inlined = m_chunksStored == 0 && m_total <= s.inlineMax;
+            const qsizetype refreshes = qsizetype(commands.size());
+            if (!inlined && !m_buffer.isEmpty()) {
+                commands.push_back(chunkCommand(m_chunksStored, m_buffer));
+                ++m_chunksStored;
+            }
+            d.chunkCount = inlined ? 0 : m_chunksStored;
+            const qsizetype firstTx = qsizetype(commands.size());
+            commands.push_back({QByteArrayLiteral("MULTI")});
+            commands.push_back({QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")});
+            commands.push_back({QByteArrayLiteral("DEL"), meta});
+            Command hset {QByteArrayLiteral("HSET"), meta,      QByteArrayLiteral("md"), m_metaData,
+                          QByteArrayLiteral("h"),    d.encode()};
+            if (inlined)
+                hset << QByteArrayLiteral("b")
+                     << Store::sealChunk(m_buffer.constData(), m_buffer.size(), m_generation, 0);
+            commands.push_back(std::move(hset));
+            commands.push_back({QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(m_ttlMs)});
+            commands.push_back(
+                    {QByteArrayLiteral("INCRBY"), m_store->bytesKey(), QByteArray::number(d.cost)});
+            commands.push_back({QByteArrayLiteral("EXEC")});
+            m_buffer = QByteArray();
+
+            std::vector<Reply> replies;
+            if (!m_store->connection.run(commands, &replies))
+                return die(m_store->connection.errorString(), /*ambiguous=*/true);
+            if (firstTx > refreshes && !isStatus(replies[size_t(refreshes)].get(), "OK"))
+                return die(QStringLiteral("storing the last chunk failed: %1")
+                                   .arg(QString::fromUtf8(
+                                           replyString(replies[size_t(refreshes)].get()))));
+            const redisReply *exec = replies.back().get();
+            if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 5) {
+                // An error inside the transaction (e.g. OOM): EXECABORT or an error reply.
+                QByteArray why = replyString(exec);
+                for (size_t i = size_t(firstTx); why.isEmpty() && i < replies.size(); ++i) {
+                    if (isError(replies[i].get()))
+                        why = replyString(replies[i].get());
+                }
+                return die(QStringLiteral("commit failed: %1").arg(QString::fromUtf8(why)));
+            }
+            for (size_t i = 1; i < 5; ++i) {
+                if (isError(exec->element[i]))
+                    return die(QStringLiteral("commit failed: %1")
+                                       .arg(QString::fromUtf8(replyString(exec->element[i]))));
+            }
+            m_committed = true;
+            // The previous generation's chunks and cost go (best effort: they also expire).
+            const Descriptor old = Descriptor::decode(replyString(exec->element[0]));
+            if (old.isValid() && old.generation != m_generation) {
+                std::vector<Command> decr {{QByteArrayLiteral("DECRBY"), m_store->bytesKey(),
+                                            QByteArray::number(old.cost)}};
+                m_store->unlinkChunks(m_key, old.generation, old.chunkCount, &decr);
+            }
+            return true;
         }
-        m_committed = true;
-        // The previous generation's chunks and cost go (best effort: they also expire).
-        const Descriptor old = Descriptor::decode(replyString(exec->element[0]));
-        if (old.isValid() && old.generation != m_generation) {
-            std::vector<Command> decr{{QByteArrayLiteral("DECRBY"), m_store->bytesKey(), QByteArray::number(old.cost)}};
-            m_store->unlinkChunks(m_key, old.generation, old.chunkCount, &decr);
+
+        QString errorString() const override { return m_error; }
+
+    private:
+        Command chunkCommand(qint64 index, const QByteArray &payload) const
+        {
+            return {QByteArrayLiteral("SET"), m_store->chunkKey(m_key, m_generation, index),
+                    Store::sealChunk(payload.constData(), payload.size(), m_generation, index),
+                    QByteArrayLiteral("PX"), QByteArray::number(m_ttlMs + ChunkTtlMarginMs)};
         }
-        return true;
-    }
 
-    QString errorString() const override { return m_error; }
+        bool storeChunk()
+        {
+            Reply reply = m_store->connection.run(chunkCommand(m_chunksStored, m_buffer));
+            if (!reply)
+                return die(m_store->connection.errorString());
+            ++m_chunksStored; // count it even when refused, so that the destructor unlinks it
+            if (!isStatus(reply.get(), "OK"))
+                return die(QStringLiteral("storing chunk %1 failed: %2")
+                                   .arg(m_chunksStored - 1)
+                                   .arg(QString::fromUtf8(replyString(reply.get()))));
+            m_buffer.resize(0);
+            return true;
+        }
 
-private:
-    Command chunkCommand(qint64 index, const QByteArray &payload) const
-    {
-        return {QByteArrayLiteral("SET"), m_store->chunkKey(m_key, m_generation, index),
-                Store::sealChunk(payload.constData(), payload.size(), m_generation, index),
-                QByteArrayLiteral("PX"), QByteArray::number(m_ttlMs + ChunkTtlMarginMs)};
-    }
+        bool die(const QString &why, bool ambiguous = false)
+        {
+            m_dead = true;
+            m_error = why;
+            m_buffer = QByteArray();
+            if (ambiguous)
+                m_chunksStored = 0; // the flip may have happened: leave the chunks to their TTL
+            return false;
+        }
 
-    bool storeChunk()
-    {
-        Reply reply = m_store->connection.run(chunkCommand(m_chunksStored, m_buffer));
-        if (!reply)
-            return die(m_store->connection.errorString());
-        ++m_chunksStored; // count it even when refused, so that the destructor unlinks it
-        if (!isStatus(reply.get(), "OK"))
-            return die(QStringLiteral("storing chunk %1 failed: %2").arg(m_chunksStored - 1).arg(QString::fromUtf8(replyString(reply.get()))));
-        m_buffer.resize(0);
-        return true;
-    }
-
-    bool die(const QString &why, bool ambiguous = false)
-    {
-        m_dead = true;
-        m_error = why;
-        m_buffer = QByteArray();
-        if (ambiguous)
-            m_chunksStored = 0; // the flip may have happened: leave the chunks to their TTL
-        return false;
-    }
-
-    std::shared_ptr<Store> m_store;
-    QString m_key;
-    QByteArray m_metaData;
-    qint64 m_ttlMs;
-    quint64 m_generation;
-    QByteArray m_buffer;
-    qint64 m_total = 0;
-    qint64 m_chunksStored = 0;
-    bool m_dead = false;
-    bool m_committed = false;
-    QString m_error;
-};
+        std::shared_ptr<Store> m_store;
+        QString m_key;
+        QByteArray m_metaData;
+        qint64 m_ttlMs;
+        quint64 m_generation;
+        QByteArray m_buffer;
+        qint64 m_total = 0;
+        qint64 m_chunksStored = 0;
+        bool m_dead = false;
+        bool m_committed = false;
+        QString m_error;
+    };
 
 } // namespace
 
@@ -303,10 +322,11 @@ RedisTier::~RedisTier() = default;
 
 void RedisTier::probe()
 {
-    m_store->connection.run(Command{QByteArrayLiteral("PING")});
+    m_store->connection.run(Command {QByteArrayLiteral("PING")});
 }
 
-bool RedisTier::decodeEntry(const QString &key, const redisReply *md, const redisReply *h, Entry *entry)
+bool RedisTier::decodeEntry(const QString &key, const redisReply *md, const redisReply *h,
+                            Entry *entry)
 {
     if (!md || !h || md->type != REDIS_REPLY_STRING || h->type != REDIS_REPLY_STRING)
         return false;
@@ -321,9 +341,9 @@ bool RedisTier::decodeEntry(const QString &key, const redisReply *md, const redi
 
 bool RedisTier::fetchEntry(const QString &key, Entry *entry)
 {
-    Reply reply = m_store->connection.run(Command{QByteArrayLiteral("HMGET"), m_store->metaKey(key),
-                                                  QByteArrayLiteral("md"), QByteArrayLiteral("h"),
-                                                  QByteArrayLiteral("b")});
+    Reply reply = m_store->connection.run(Command {QByteArrayLiteral("HMGET"),
+                                                   m_store->metaKey(key), QByteArrayLiteral("md"),
+                                                   QByteArrayLiteral("h"), QByteArrayLiteral("b")});
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
         return false;
     if (!decodeEntry(key, reply->element[0], reply->element[1], entry))
@@ -350,7 +370,10 @@ bool RedisTier::fetchEntry(const QString &key, Entry *entry)
 class RedisEntry final : public TierEntry
 {
 public:
-    RedisEntry(std::shared_ptr<Store> store, RedisTier::Entry entry) : m_store(std::move(store)), m_entry(std::move(entry)) { }
+    RedisEntry(std::shared_ptr<Store> store, RedisTier::Entry entry)
+        : m_store(std::move(store)), m_entry(std::move(entry))
+    {
+    }
 
     TierRecord record() const override
     {
@@ -364,8 +387,9 @@ public:
         const Descriptor &d = m_entry.descriptor;
         const QString &key = m_entry.key;
         QString why;
-        const QByteArray first = d.isInline() ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.bodySize, &why)
-                                              : m_store->fetchChunk(key, d, 0, &why);
+        const QByteArray first = d.isInline()
+                ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.bodySize, &why)
+                : m_store->fetchChunk(key, d, 0, &why);
         bool intact = !first.isNull();
         for (qint64 i = 1; intact && mode == ReadMode::Verified && i < d.chunkCount; ++i)
             intact = !m_store->fetchChunk(key, d, i, &why).isNull();
@@ -393,7 +417,8 @@ std::unique_ptr<TierEntry> RedisTier::lookup(const QString &key)
     return std::make_unique<RedisEntry>(m_store, std::move(e));
 }
 
-std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key,
+                                                  const QNetworkCacheMetaData &metaData,
                                                   qint64 sizeHint)
 {
     if (sizeHint > m_store->settings.maxEntry || !m_store->connection.isAvailable())
@@ -416,7 +441,8 @@ bool RedisTier::remove(const QString &key)
         return false;
     const Descriptor old = Descriptor::decode(replyString(exec->element[0]));
     if (old.isValid()) {
-        std::vector<Command> decr{{QByteArrayLiteral("DECRBY"), m_store->bytesKey(), QByteArray::number(old.cost)}};
+        std::vector<Command> decr {
+                {QByteArrayLiteral("DECRBY"), m_store->bytesKey(), QByteArray::number(old.cost)}};
         m_store->unlinkChunks(key, old.generation, old.chunkCount, &decr);
     }
     return exec->element[1]->type == REDIS_REPLY_INTEGER && exec->element[1]->integer > 0;
@@ -429,17 +455,20 @@ bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &
     Connection &c = m_store->connection;
     std::vector<Reply> replies;
     // Optimistic: if the entry changes between the read and the write, the write is dropped.
-    if (!c.run({{QByteArrayLiteral("WATCH"), meta}, {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}}, &replies))
+    if (!c.run({{QByteArrayLiteral("WATCH"), meta},
+                {QByteArrayLiteral("HGET"), meta, QByteArrayLiteral("h")}},
+               &replies))
         return false;
     const Descriptor d = Descriptor::decode(replyString(replies[1].get()));
     if (!d.isValid() || (!ifVersion.isEmpty() && ifVersion != QByteArray::number(d.generation))) {
-        c.run(Command{QByteArrayLiteral("UNWATCH")});
+        c.run(Command {QByteArrayLiteral("UNWATCH")});
         return false; // gone, or another body was stored meanwhile
     }
     const qint64 ttl = m_store->ttlMs(metaData);
-    std::vector<Command> commands{{QByteArrayLiteral("MULTI")},
-                                  {QByteArrayLiteral("HSET"), meta, QByteArrayLiteral("md"), encodeMetaData(metaData)},
-                                  {QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(ttl)}};
+    std::vector<Command> commands {
+            {QByteArrayLiteral("MULTI")},
+            {QByteArrayLiteral("HSET"), meta, QByteArrayLiteral("md"), encodeMetaData(metaData)},
+            {QByteArrayLiteral("PEXPIRE"), meta, QByteArray::number(ttl)}};
     for (qint64 i = 0; i < d.chunkCount; ++i)
         commands.push_back({QByteArrayLiteral("PEXPIRE"), m_store->chunkKey(key, d.generation, i),
                             QByteArray::number(ttl + ChunkTtlMarginMs)});
@@ -457,8 +486,9 @@ void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor
     const qsizetype strip = m_store->settings.prefix.size() + 2;
     QByteArray cursor("0");
     do {
-        Reply scan = c.run(Command{QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"), pattern,
-                                   QByteArrayLiteral("COUNT"), QByteArray::number(ScanCount)});
+        Reply scan =
+                c.run(Command {QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"),
+                               pattern, QByteArrayLiteral("COUNT"), QByteArray::number(ScanCount)});
         if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2
             || scan->element[1]->type != REDIS_REPLY_ARRAY)
             return;
@@ -468,7 +498,8 @@ void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor
         QList<QByteArray> names;
         for (size_t i = 0; i < keys->elements; ++i) {
             names.append(replyString(keys->element[i]));
-            commands.push_back({QByteArrayLiteral("HMGET"), names.back(), QByteArrayLiteral("md"), QByteArrayLiteral("h")});
+            commands.push_back({QByteArrayLiteral("HMGET"), names.back(), QByteArrayLiteral("md"),
+                                QByteArrayLiteral("h")});
         }
         std::vector<Reply> replies;
         if (!c.run(commands, &replies))
@@ -477,7 +508,8 @@ void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor
             const redisReply *r = replies[i].get();
             Entry e;
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2
-                || !decodeEntry(keyFromMetaKey(names[qsizetype(i)], strip), r->element[0], r->element[1], &e))
+                || !decodeEntry(keyFromMetaKey(names[qsizetype(i)], strip), r->element[0],
+                                r->element[1], &e))
                 continue; // expired or replaced between SCAN and HMGET
             TierRecord record(e.key, e.metaData, e.descriptor.bodySize);
             record.setVersion(QByteArray::number(e.descriptor.generation));
@@ -491,7 +523,7 @@ qint64 RedisTier::size()
 {
     if (!m_store->connection.isAvailable())
         return m_lastSize;
-    Reply reply = m_store->connection.run(Command{QByteArrayLiteral("GET"), m_store->bytesKey()});
+    Reply reply = m_store->connection.run(Command {QByteArrayLiteral("GET"), m_store->bytesKey()});
     if (reply && (reply->type == REDIS_REPLY_STRING || isNil(reply.get())))
         m_lastSize = qMax<qint64>(0, replyString(reply.get()).toLongLong());
     return m_lastSize;
@@ -503,15 +535,16 @@ void RedisTier::clear()
     const QByteArray pattern = globEscape(m_store->settings.prefix) + '*';
     QByteArray cursor("0");
     do {
-        Reply scan = c.run(Command{QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"), pattern,
-                                   QByteArrayLiteral("COUNT"), QByteArray::number(ScanCount * 2)});
+        Reply scan = c.run(Command {QByteArrayLiteral("SCAN"), cursor, QByteArrayLiteral("MATCH"),
+                                    pattern, QByteArrayLiteral("COUNT"),
+                                    QByteArray::number(ScanCount * 2)});
         if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2
             || scan->element[1]->type != REDIS_REPLY_ARRAY)
             return;
         cursor = replyString(scan->element[0]);
         const redisReply *keys = scan->element[1];
         if (keys->elements > 0) {
-            Command unlink{QByteArrayLiteral("UNLINK")};
+            Command unlink {QByteArrayLiteral("UNLINK")};
             for (size_t i = 0; i < keys->elements; ++i)
                 unlink.append(replyString(keys->element[i]));
             if (!c.run(unlink))

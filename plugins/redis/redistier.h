@@ -62,7 +62,8 @@ public:
     //! Deletes the entry if it still has generation \a generation (a damaged body).
     void dropGeneration(const QString &key, quint64 generation);
     //! Unlinks chunk keys [0, count) of \a generation, best effort.
-    void unlinkChunks(const QString &key, quint64 generation, qint64 count, std::vector<Command> *extra = nullptr);
+    void unlinkChunks(const QString &key, quint64 generation, qint64 count,
+                      std::vector<Command> *extra = nullptr);
 };
 
 class RedisTier final : public Tier
@@ -78,7 +79,8 @@ public:
     }
     qint64 maxEntrySize() const override { return m_store->settings.maxEntry; }
     std::unique_ptr<TierEntry> lookup(const QString &key) override;
-    std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+    std::unique_ptr<TierWriter> beginWrite(const QString &key,
+                                           const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
     bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
@@ -102,7 +104,8 @@ public:
 
 private:
     bool fetchEntry(const QString &key, Entry *entry);
-    static bool decodeEntry(const QString &key, const redisReply *md, const redisReply *h, Entry *entry);
+    static bool decodeEntry(const QString &key, const redisReply *md, const redisReply *h,
+                            Entry *entry);
 
     std::shared_ptr<Store> m_store;
     qint64 m_lastSize = 0;

@@ -11,5 +11,6 @@ class RedisTierFactory : public QObject, public tiercache::TierFactory
     Q_PLUGIN_METADATA(IID TierFactory_iid FILE "redis.json")
     Q_INTERFACES(tiercache::TierFactory)
 public:
-    std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec, QString *errorString) override;
+    std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec,
+                                            QString *errorString) override;
 };

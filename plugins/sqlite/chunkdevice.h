@@ -23,8 +23,8 @@ class ChunkDevice final : public ChunkedBodyDevice
     Q_OBJECT
 public:
     //! \a firstChunk is chunk 0, already checked; the store has pinned \a generation for us.
-    ChunkDevice(std::shared_ptr<Store> store, const QString &key, qint64 generation, qint64 bodySize,
-                qint64 chunkSize, const QByteArray &firstChunk);
+    ChunkDevice(std::shared_ptr<Store> store, const QString &key, qint64 generation,
+                qint64 bodySize, qint64 chunkSize, const QByteArray &firstChunk);
     ~ChunkDevice() override;
 
 protected:

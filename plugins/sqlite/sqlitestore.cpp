@@ -14,26 +14,26 @@ namespace tiercache::sqlite {
 Q_LOGGING_CATEGORY(lcSqlite, "tiercache.sqlite")
 
 namespace {
-constexpr int ApplicationId = 0x54435331; // "TCS1"; the disk catalogue uses "TCC1"
-// 2: metadata in MetaDataCodec's format, chunk sums seeded ChunkChecksums. Version 1 files
-// (QDataStream metadata, FNV-1a sums) are upgraded in place by forgetting their entries.
-constexpr int SchemaVersion = 2;
-// A writer whose process died leaves a `writes` row; after this long it cannot be alive.
-constexpr qint64 StaleWriteMs = 24 * 3600 * 1000;
-constexpr int EvictBatch = 64;
-constexpr int EnumerateBatch = 256;
+    constexpr int ApplicationId = 0x54435331; // "TCS1"; the disk catalogue uses "TCC1"
+    // 2: metadata in MetaDataCodec's format, chunk sums seeded ChunkChecksums. Version 1 files
+    // (QDataStream metadata, FNV-1a sums) are upgraded in place by forgetting their entries.
+    constexpr int SchemaVersion = 2;
+    // A writer whose process died leaves a `writes` row; after this long it cannot be alive.
+    constexpr qint64 StaleWriteMs = 24 * 3600 * 1000;
+    constexpr int EvictBatch = 64;
+    constexpr int EnumerateBatch = 256;
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
+    qint64 nowMs()
+    {
+        return QDateTime::currentMSecsSinceEpoch();
+    }
 
-qint64 rowSize(const QString &key, qint64 bodySize, qint64 metaSize)
-{
-    // What the entry really occupies, roughly: body, metadata, and the key twice (row and
-    // primary-key index). Honest enough for a budget, cheap to keep in a trigger.
-    return bodySize + metaSize + 2 * key.toUtf8().size();
-}
+    qint64 rowSize(const QString &key, qint64 bodySize, qint64 metaSize)
+    {
+        // What the entry really occupies, roughly: body, metadata, and the key twice (row and
+        // primary-key index). Honest enough for a budget, cheap to keep in a trigger.
+        return bodySize + metaSize + 2 * key.toUtf8().size();
+    }
 } // namespace
 
 Store::Store(const Options &options) : m_options(options)
@@ -65,7 +65,8 @@ bool Store::open()
     const QString &path = m_options.path;
     const QFileInfo info(path);
     if (!info.dir().exists() && !QDir().mkpath(info.absolutePath())) {
-        m_error = QStringLiteral("cannot create the directory %1 for %2").arg(info.absolutePath(), path);
+        m_error = QStringLiteral("cannot create the directory %1 for %2")
+                          .arg(info.absolutePath(), path);
         return false;
     }
     if (info.exists() && !info.isFile()) {
@@ -74,7 +75,8 @@ bool Store::open()
     }
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     if (!m_db.isValid()) {
-        m_error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+        m_error = QStringLiteral(
+                "the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
         return false;
     }
     m_db.setDatabaseName(path);
@@ -122,26 +124,34 @@ bool Store::createSchema()
         if (objects != 0) {
             // Somebody else's database: never touch it, the path is probably a mistake.
             m_error = QStringLiteral("%1 is an SQLite database that does not belong to tiercache; "
-                                     "refusing to use it").arg(m_options.path);
+                                     "refusing to use it")
+                              .arg(m_options.path);
             return false;
         }
     } else if (appId != ApplicationId) {
-        m_error = QStringLiteral("%1 is an SQLite database of another application (application_id %2); "
-                                 "refusing to use it").arg(m_options.path).arg(appId);
+        m_error = QStringLiteral(
+                          "%1 is an SQLite database of another application (application_id %2); "
+                          "refusing to use it")
+                          .arg(m_options.path)
+                          .arg(appId);
         return false;
     } else if (version == 1) {
         if (!upgradeFromVersion1())
             return false;
     } else if (version != SchemaVersion) {
-        m_error = QStringLiteral("%1 has tiercache sqlite schema version %2, this build reads version %3")
-                          .arg(m_options.path).arg(version).arg(SchemaVersion);
+        m_error = QStringLiteral(
+                          "%1 has tiercache sqlite schema version %2, this build reads version %3")
+                          .arg(m_options.path)
+                          .arg(version)
+                          .arg(SchemaVersion);
         return false;
     }
 
     // WAL: readers (other processes, streaming bodies) never block the writer nor the other
     // way round. synchronous=NORMAL: a killed process loses nothing committed; a power cut
     // may lose the last commits, never consistency - right for a cache.
-    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL")) || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
+    if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL"))
+        || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
         return false;
     if (appId == ApplicationId)
         return true;
@@ -152,34 +162,37 @@ bool Store::createSchema()
     if (!begin())
         return false;
     const char *const schema[] = {
-        "CREATE TABLE IF NOT EXISTS entries ("
-        " key TEXT PRIMARY KEY NOT NULL,"
-        " gen INTEGER NOT NULL,"          // the generation whose chunks are the body
-        " meta BLOB NOT NULL,"            // encodeMetaData()
-        " body_size INTEGER NOT NULL,"
-        " chunk_size INTEGER NOT NULL,"
-        " row_size INTEGER NOT NULL,"     // what the entry counts against the budget
-        " created INTEGER NOT NULL,"      // ms since the epoch
-        " last_access INTEGER NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
-        // Keyed by generation, not by URL: a generation names one version of one key, and
-        // long URLs are not repeated per chunk. sum before data: checking it reads no blob.
-        "CREATE TABLE IF NOT EXISTS chunks ("
-        " gen INTEGER NOT NULL, seq INTEGER NOT NULL, sum INTEGER NOT NULL, data BLOB NOT NULL,"
-        " PRIMARY KEY(gen, seq)) WITHOUT ROWID",
-        // Generations being written; AUTOINCREMENT never hands out an id twice, even across
-        // processes, so an id can only ever mean one version.
-        "CREATE TABLE IF NOT EXISTS writes ("
-        " gen INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, started INTEGER NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-        "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
-        // size() must be cheap and agree across processes: the total is kept by SQLite itself.
-        "CREATE TRIGGER IF NOT EXISTS entries_size_insert AFTER INSERT ON entries BEGIN"
-        " UPDATE state SET value = value + NEW.row_size WHERE name = 'total_size'; END",
-        "CREATE TRIGGER IF NOT EXISTS entries_size_delete AFTER DELETE ON entries BEGIN"
-        " UPDATE state SET value = value - OLD.row_size WHERE name = 'total_size'; END",
-        "CREATE TRIGGER IF NOT EXISTS entries_size_update AFTER UPDATE OF row_size ON entries BEGIN"
-        " UPDATE state SET value = value - OLD.row_size + NEW.row_size WHERE name = 'total_size'; END",
+            "CREATE TABLE IF NOT EXISTS entries ("
+            " key TEXT PRIMARY KEY NOT NULL,"
+            " gen INTEGER NOT NULL," // the generation whose chunks are the body
+            " meta BLOB NOT NULL,"   // encodeMetaData()
+            " body_size INTEGER NOT NULL,"
+            " chunk_size INTEGER NOT NULL,"
+            " row_size INTEGER NOT NULL," // what the entry counts against the budget
+            " created INTEGER NOT NULL,"  // ms since the epoch
+            " last_access INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
+            // Keyed by generation, not by URL: a generation names one version of one key, and
+            // long URLs are not repeated per chunk. sum before data: checking it reads no blob.
+            "CREATE TABLE IF NOT EXISTS chunks ("
+            " gen INTEGER NOT NULL, seq INTEGER NOT NULL, sum INTEGER NOT NULL, data BLOB NOT NULL,"
+            " PRIMARY KEY(gen, seq)) WITHOUT ROWID",
+            // Generations being written; AUTOINCREMENT never hands out an id twice, even across
+            // processes, so an id can only ever mean one version.
+            "CREATE TABLE IF NOT EXISTS writes ("
+            " gen INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, started INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) "
+            "WITHOUT ROWID",
+            "INSERT OR IGNORE INTO state VALUES ('total_size', 0)",
+            // size() must be cheap and agree across processes: the total is kept by SQLite itself.
+            "CREATE TRIGGER IF NOT EXISTS entries_size_insert AFTER INSERT ON entries BEGIN"
+            " UPDATE state SET value = value + NEW.row_size WHERE name = 'total_size'; END",
+            "CREATE TRIGGER IF NOT EXISTS entries_size_delete AFTER DELETE ON entries BEGIN"
+            " UPDATE state SET value = value - OLD.row_size WHERE name = 'total_size'; END",
+            "CREATE TRIGGER IF NOT EXISTS entries_size_update AFTER UPDATE OF row_size ON entries "
+            "BEGIN"
+            " UPDATE state SET value = value - OLD.row_size + NEW.row_size WHERE name = "
+            "'total_size'; END",
     };
     for (const char *sql : schema) {
         if (!execSql(QLatin1String(sql))) {
@@ -227,7 +240,8 @@ void Store::sweep()
                                    " AND gen NOT IN (SELECT gen FROM writes)");
     if (exec(stale) && exec(orphans)) {
         if (orphans.numRowsAffected() > 0)
-            qCInfo(lcSqlite) << "removed" << orphans.numRowsAffected() << "orphaned chunks from" << m_options.path;
+            qCInfo(lcSqlite) << "removed" << orphans.numRowsAffected() << "orphaned chunks from"
+                             << m_options.path;
         commit();
     } else {
         rollback();
@@ -240,7 +254,8 @@ QSqlQuery &Store::statement(const char *sql)
     if (!q) {
         q = std::make_unique<QSqlQuery>(m_db);
         if (!q->prepare(QLatin1String(sql)))
-            qCWarning(lcSqlite).noquote() << "cannot prepare" << sql << ":" << q->lastError().text();
+            qCWarning(lcSqlite).noquote()
+                    << "cannot prepare" << sql << ":" << q->lastError().text();
     }
     q->finish();
     return *q;
@@ -295,8 +310,10 @@ void Store::rollback()
 Store::Entry Store::entry(const QString &key, bool withMetaData)
 {
     QSqlQuery &q = withMetaData
-            ? statement("SELECT gen, body_size, chunk_size, last_access, meta FROM entries WHERE key = ?")
-            : statement("SELECT gen, body_size, chunk_size, last_access FROM entries WHERE key = ?");
+            ? statement("SELECT gen, body_size, chunk_size, last_access, meta FROM entries WHERE "
+                        "key = ?")
+            : statement(
+                    "SELECT gen, body_size, chunk_size, last_access FROM entries WHERE key = ?");
     q.addBindValue(key);
     if (!exec(q) || !q.next())
         return {};
@@ -309,7 +326,8 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
     q.finish();
     if (chunkCount(e.bodySize, e.chunkSize) < 0
         || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
-        qCWarning(lcSqlite).noquote() << "dropping undecodable entry" << key << "from" << m_options.path;
+        qCWarning(lcSqlite).noquote()
+                << "dropping undecodable entry" << key << "from" << m_options.path;
         removeDamaged(key, e.generation);
         return {};
     }
@@ -338,7 +356,8 @@ void Store::touch(const QString &key)
 {
     // Batched: a hit costs no write of its own (it used to be a committed UPDATE, 57 µs).
     m_touches.insert(key, nowMs());
-    if (m_touches.size() >= TouchBatch || !m_touchClock.isValid() || m_touchClock.hasExpired(TouchFlushMs))
+    if (m_touches.size() >= TouchBatch || !m_touchClock.isValid()
+        || m_touchClock.hasExpired(TouchFlushMs))
         flushTouches();
 }
 
@@ -365,7 +384,8 @@ void Store::applyTouches()
     m_touches.clear();
 }
 
-bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data, QString *reason)
+bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data,
+                      QString *reason)
 {
     QSqlQuery &q = statement("SELECT sum, data FROM chunks WHERE gen = ? AND seq = ?");
     q.addBindValue(generation);
@@ -375,7 +395,8 @@ bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteA
         return false;
     }
     if (!q.next()) {
-        *reason = QStringLiteral("chunk %1 is missing (the entry was replaced or damaged)").arg(seq);
+        *reason =
+                QStringLiteral("chunk %1 is missing (the entry was replaced or damaged)").arg(seq);
         return false;
     }
     const qint64 sum = q.value(0).toLongLong();
@@ -404,12 +425,14 @@ bool Store::insertChunk(qint64 generation, qint64 seq, const QByteArray &data)
     return exec(q);
 }
 
-bool Store::commitGeneration(const QString &key, qint64 generation, const QByteArray &meta, qint64 bodySize,
-                             qint64 lastSeq, const QByteArray &lastChunk)
+bool Store::commitGeneration(const QString &key, qint64 generation, const QByteArray &meta,
+                             qint64 bodySize, qint64 lastSeq, const QByteArray &lastChunk)
 {
     const qint64 size = rowSize(key, bodySize, meta.size());
     if (size > m_options.maxBytes) {
-        setError(QStringLiteral("an entry of %1 bytes does not fit the budget of %2 bytes").arg(size).arg(m_options.maxBytes));
+        setError(QStringLiteral("an entry of %1 bytes does not fit the budget of %2 bytes")
+                         .arg(size)
+                         .arg(m_options.maxBytes));
         return false;
     }
     if (!begin())
@@ -449,9 +472,11 @@ bool Store::commitGeneration(const QString &key, qint64 generation, const QByteA
 
     const qint64 now = nowMs();
     QSqlQuery &put = oldGeneration >= 0
-            ? statement("UPDATE entries SET gen = ?, meta = ?, body_size = ?, chunk_size = ?, row_size = ?,"
+            ? statement("UPDATE entries SET gen = ?, meta = ?, body_size = ?, chunk_size = ?, "
+                        "row_size = ?,"
                         " created = ?, last_access = ? WHERE key = ?")
-            : statement("INSERT INTO entries (gen, meta, body_size, chunk_size, row_size, created, last_access, key)"
+            : statement("INSERT INTO entries (gen, meta, body_size, chunk_size, row_size, created, "
+                        "last_access, key)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     put.addBindValue(generation);
     put.addBindValue(meta);
@@ -514,11 +539,17 @@ bool Store::evict(const QString &keep)
         q.addBindValue(EvictBatch);
         if (!exec(q))
             return false;
-        struct Victim { QString key; qint64 generation; qint64 size; };
+        struct Victim
+        {
+            QString key;
+            qint64 generation;
+            qint64 size;
+        };
         QList<Victim> victims;
         qint64 freed = 0;
         while (total - freed > m_options.maxBytes && q.next()) {
-            victims.append({q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong()});
+            victims.append(
+                    {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong()});
             freed += victims.last().size;
         }
         q.finish();
@@ -574,12 +605,14 @@ void Store::removeDamaged(const QString &key, qint64 generation)
     commit();
 }
 
-bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData, qint64 ifGeneration)
+bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                           qint64 ifGeneration)
 {
     const QByteArray meta = encodeMetaData(metaData);
     QSqlQuery &q = ifGeneration < 0
             ? statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?")
-            : statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ? AND gen = ?");
+            : statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ? "
+                        "AND gen = ?");
     q.addBindValue(meta);
     q.addBindValue(qint64(meta.size()));
     q.addBindValue(qint64(2 * key.toUtf8().size()));
@@ -602,7 +635,8 @@ void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
                 ? statement("SELECT key, meta, body_size, last_access, gen FROM entries"
                             " ORDER BY last_access DESC, key DESC LIMIT ?")
                 : statement("SELECT key, meta, body_size, last_access, gen FROM entries"
-                            " WHERE (last_access, key) < (?, ?) ORDER BY last_access DESC, key DESC LIMIT ?");
+                            " WHERE (last_access, key) < (?, ?) ORDER BY last_access DESC, key "
+                            "DESC LIMIT ?");
         if (!first) {
             q.addBindValue(afterAccess);
             q.addBindValue(afterKey);
@@ -673,8 +707,11 @@ void Store::clear()
     for (qint64 generation : std::as_const(retire))
         keep.append(QString::number(generation));
     QSqlQuery q(m_db);
-    const QString chunks = QStringLiteral("DELETE FROM chunks WHERE gen IN (SELECT gen FROM entries)")
-            + (keep.isEmpty() ? QString() : QStringLiteral(" AND gen NOT IN (%1)").arg(keep.join(QLatin1Char(','))));
+    const QString chunks =
+            QStringLiteral("DELETE FROM chunks WHERE gen IN (SELECT gen FROM entries)")
+            + (keep.isEmpty()
+                       ? QString()
+                       : QStringLiteral(" AND gen NOT IN (%1)").arg(keep.join(QLatin1Char(','))));
     if (!q.exec(chunks) || !q.exec(QStringLiteral("DELETE FROM entries"))) {
         setError(QStringLiteral("%1: %2").arg(m_options.path, q.lastError().text()));
         rollback();

@@ -79,7 +79,8 @@ public:
 
     //! Reads and verifies chunk \a seq of \a generation. Returns false with \a reason set when
     //! the chunk is missing, short or does not match its checksum.
-    bool readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data, QString *reason);
+    bool readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteArray *data,
+                   QString *reason);
 
     //! A fresh generation id, registered as being written (so that no sweep takes its chunks).
     qint64 beginGeneration(const QString &key);
@@ -87,8 +88,8 @@ public:
     //! In one transaction: stores \a lastChunk as chunk \a lastSeq of \a generation (which
     //! is allocated now if it is -1, the usual case for a body smaller than a chunk), makes
     //! it the body of \a key, drops the previous generation and evicts to the budget.
-    bool commitGeneration(const QString &key, qint64 generation, const QByteArray &meta, qint64 bodySize,
-                          qint64 lastSeq, const QByteArray &lastChunk);
+    bool commitGeneration(const QString &key, qint64 generation, const QByteArray &meta,
+                          qint64 bodySize, qint64 lastSeq, const QByteArray &lastChunk);
     //! Forgets an uncommitted generation and its chunks.
     void abandonGeneration(qint64 generation);
 
@@ -97,7 +98,8 @@ public:
     //! goes, a newer version written meanwhile stays.
     void removeDamaged(const QString &key, qint64 generation);
     //! With \a ifGeneration >= 0, only while the entry still has that body generation.
-    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData, qint64 ifGeneration = -1);
+    bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
+                        qint64 ifGeneration = -1);
     void enumerate(const std::function<bool(const TierRecord &)> &visitor);
     qint64 totalSize();
     void clear();
@@ -133,7 +135,7 @@ private:
     QHash<QString, qint64> m_touches; // key -> last access (ms), not yet written
     QElapsedTimer m_touchClock;
     QHash<qint64, int> m_pins;
-    QSet<qint64> m_retired; // dropped while pinned: delete when unpinned
+    QSet<qint64> m_retired;  // dropped while pinned: delete when unpinned
     QSet<qint64> m_retiring; // dropped in the open transaction: retired if it commits
 };
 

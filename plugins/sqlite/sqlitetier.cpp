@@ -7,142 +7,151 @@ namespace tiercache::sqlite {
 
 namespace {
 
-/*
-    Full chunks go into the database as they arrive, each in its own short transaction, under
-    a generation no entry points to yet: they are invisible until commit(), and no write lock
-    is held while the body trickles in from the network - a transaction spanning the download
-    would stall every other writer, in this process and in others, for its whole duration.
-    The generation is allocated with the first full chunk; the last, partial chunk and the
-    entry row go in together in commit()'s transaction, so a body smaller than a chunk costs
-    a single transaction. A writer that dies or is destroyed uncommitted deletes its chunks;
-    if even that fails (process killed), the sweep at the next open removes chunks that no
-    entry and no live write refer to.
-*/
-class SqliteWriter final : public TierWriter
-{
-public:
-    SqliteWriter(std::shared_ptr<Store> store, const QString &key) : m_store(std::move(store)), m_key(key) { }
-
-    ~SqliteWriter() override
+    /*
+        Full chunks go into the database as they arrive, each in its own short transaction, under
+        a generation no entry points to yet: they are invisible until commit(), and no write lock
+        is held while the body trickles in from the network - a transaction spanning the download
+        would stall every other writer, in this process and in others, for its whole duration.
+        The generation is allocated with the first full chunk; the last, partial chunk and the
+        entry row go in together in commit()'s transaction, so a body smaller than a chunk costs
+        a single transaction. A writer that dies or is destroyed uncommitted deletes its chunks;
+        if even that fails (process killed), the sweep at the next open removes chunks that no
+        entry and no live write refer to.
+    */
+    class SqliteWriter final : public TierWriter
     {
-        if (!m_committed && m_generation >= 0)
-            m_store->abandonGeneration(m_generation);
-    }
-
-    bool write(const char *data, qint64 size) override
-    {
-        if (m_dead)
-            return false;
-        const qint64 limit = m_store->options().maxEntry;
-        if (m_written + size > limit)
-            return die(QStringLiteral("body exceeds the sqlite tier's max_entry of %1 bytes").arg(limit));
-        m_written += size;
-        m_pending.append(data, size);
-        qint64 offset = 0;
-        while (m_pending.size() - offset >= ChunkSize) {
-            if (m_generation < 0 && (m_generation = m_store->beginGeneration(m_key)) < 0)
-                return die(m_store->errorString());
-            if (!m_store->insertChunk(m_generation, m_seq, m_pending.mid(offset, ChunkSize)))
-                return die(m_store->errorString());
-            ++m_seq;
-            offset += ChunkSize;
+    public:
+        SqliteWriter(std::shared_ptr<Store> store, const QString &key)
+            : m_store(std::move(store)), m_key(key)
+        {
         }
-        if (offset > 0)
-            m_pending.remove(0, offset);
-        return true;
-    }
 
-    bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
-    {
-        if (m_dead || m_committed)
-            return false;
-        if (!m_store->commitGeneration(m_key, m_generation, encodeMetaData(metaData), m_written, m_seq, m_pending))
-            return die(m_store->errorString());
-        m_committed = true;
-        m_pending = QByteArray();
-        return true;
-    }
+        ~SqliteWriter() override
+        {
+            if (!m_committed && m_generation >= 0)
+                m_store->abandonGeneration(m_generation);
+        }
 
-    QString errorString() const override { return m_error; }
-
-private:
-    bool die(const QString &error)
-    {
-        m_dead = true;
-        m_error = error;
-        m_pending = QByteArray();
-        if (m_generation >= 0)
-            m_store->abandonGeneration(m_generation);
-        m_generation = -1;
-        return false;
-    }
-
-    std::shared_ptr<Store> m_store;
-    QString m_key;
-    qint64 m_generation = -1; // allocated with the first full chunk
-    QByteArray m_pending; // less than one chunk, between write() calls
-    qint64 m_written = 0;
-    qint64 m_seq = 0;
-    bool m_dead = false;
-    bool m_committed = false;
-    QString m_error;
-};
-
-/*
-    A hit: the row as the lookup read it. Its body generation stays readable for as long as
-    a device reads it (Store::pin()); a generation replaced before openBody() is a miss, never
-    another body.
-*/
-class SqliteEntry final : public TierEntry
-{
-public:
-    SqliteEntry(std::shared_ptr<Store> store, const QString &key, Store::Entry entry)
-        : m_store(std::move(store)), m_key(key), m_entry(std::move(entry))
-    {
-    }
-    TierRecord record() const override
-    {
-        TierRecord r(m_key, m_entry.metaData, m_entry.bodySize);
-        r.setLastAccess(m_entry.lastAccess);
-        r.setVersion(QByteArray::number(m_entry.generation));
-        return r;
-    }
-    QIODevice *openBody(ReadMode mode) override
-    {
-        const Store::Entry &e = m_entry;
-        // The first chunk is read (and verified) now: a device that exists has bytes available
-        // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
-        QByteArray first;
-        if (e.bodySize > 0) {
-            QString reason;
-            if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first, &reason)) {
-                m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(m_key, reason));
-                m_store->removeDamaged(m_key, e.generation);
-                return nullptr;
+        bool write(const char *data, qint64 size) override
+        {
+            if (m_dead)
+                return false;
+            const qint64 limit = m_store->options().maxEntry;
+            if (m_written + size > limit)
+                return die(QStringLiteral("body exceeds the sqlite tier's max_entry of %1 bytes")
+                                   .arg(limit));
+            m_written += size;
+            m_pending.append(data, size);
+            qint64 offset = 0;
+            while (m_pending.size() - offset >= ChunkSize) {
+                if (m_generation < 0 && (m_generation = m_store->beginGeneration(m_key)) < 0)
+                    return die(m_store->errorString());
+                if (!m_store->insertChunk(m_generation, m_seq, m_pending.mid(offset, ChunkSize)))
+                    return die(m_store->errorString());
+                ++m_seq;
+                offset += ChunkSize;
             }
+            if (offset > 0)
+                m_pending.remove(0, offset);
+            return true;
         }
-        if (mode == ReadMode::Verified) {
-            QByteArray chunk;
-            QString reason;
-            for (qint64 seq = 1; seq * e.chunkSize < e.bodySize; ++seq) {
-                if (!m_store->readChunk(e.generation, seq, qMin(e.chunkSize, e.bodySize - seq * e.chunkSize), &chunk,
+
+        bool commit(const QNetworkCacheMetaData &metaData, const QStringList &) override
+        {
+            if (m_dead || m_committed)
+                return false;
+            if (!m_store->commitGeneration(m_key, m_generation, encodeMetaData(metaData), m_written,
+                                           m_seq, m_pending))
+                return die(m_store->errorString());
+            m_committed = true;
+            m_pending = QByteArray();
+            return true;
+        }
+
+        QString errorString() const override { return m_error; }
+
+    private:
+        bool die(const QString &error)
+        {
+            m_dead = true;
+            m_error = error;
+            m_pending = QByteArray();
+            if (m_generation >= 0)
+                m_store->abandonGeneration(m_generation);
+            m_generation = -1;
+            return false;
+        }
+
+        std::shared_ptr<Store> m_store;
+        QString m_key;
+        qint64 m_generation = -1; // allocated with the first full chunk
+        QByteArray m_pending;     // less than one chunk, between write() calls
+        qint64 m_written = 0;
+        qint64 m_seq = 0;
+        bool m_dead = false;
+        bool m_committed = false;
+        QString m_error;
+    };
+
+    /*
+        A hit: the row as the lookup read it. Its body generation stays readable for as long as
+        a device reads it (Store::pin()); a generation replaced before openBody() is a miss, never
+        another body.
+    */
+    class SqliteEntry final : public TierEntry
+    {
+    public:
+        SqliteEntry(std::shared_ptr<Store> store, const QString &key, Store::Entry entry)
+            : m_store(std::move(store)), m_key(key), m_entry(std::move(entry))
+        {
+        }
+        TierRecord record() const override
+        {
+            TierRecord r(m_key, m_entry.metaData, m_entry.bodySize);
+            r.setLastAccess(m_entry.lastAccess);
+            r.setVersion(QByteArray::number(m_entry.generation));
+            return r;
+        }
+        QIODevice *openBody(ReadMode mode) override
+        {
+            const Store::Entry &e = m_entry;
+            // The first chunk is read (and verified) now: a device that exists has bytes available
+            // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
+            QByteArray first;
+            if (e.bodySize > 0) {
+                QString reason;
+                if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first,
                                         &reason)) {
-                    m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed").arg(m_key, reason));
+                    m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed")
+                                              .arg(m_key, reason));
                     m_store->removeDamaged(m_key, e.generation);
                     return nullptr;
                 }
             }
+            if (mode == ReadMode::Verified) {
+                QByteArray chunk;
+                QString reason;
+                for (qint64 seq = 1; seq * e.chunkSize < e.bodySize; ++seq) {
+                    if (!m_store->readChunk(e.generation, seq,
+                                            qMin(e.chunkSize, e.bodySize - seq * e.chunkSize),
+                                            &chunk, &reason)) {
+                        m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed")
+                                                  .arg(m_key, reason));
+                        m_store->removeDamaged(m_key, e.generation);
+                        return nullptr;
+                    }
+                }
+            }
+            m_store->touch(m_key);
+            m_store->pin(e.generation);
+            return new ChunkDevice(m_store, m_key, e.generation, e.bodySize, e.chunkSize, first);
         }
-        m_store->touch(m_key);
-        m_store->pin(e.generation);
-        return new ChunkDevice(m_store, m_key, e.generation, e.bodySize, e.chunkSize, first);
-    }
 
-private:
-    std::shared_ptr<Store> m_store;
-    QString m_key;
-    Store::Entry m_entry;
-};
+    private:
+        std::shared_ptr<Store> m_store;
+        QString m_key;
+        Store::Entry m_entry;
+    };
 
 } // namespace
 
@@ -179,7 +188,8 @@ std::unique_ptr<TierEntry> SqliteTier::lookup(const QString &key)
     return std::make_unique<SqliteEntry>(m_store, key, std::move(e));
 }
 
-std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key,
+                                                   const QNetworkCacheMetaData &metaData,
                                                    qint64 sizeHint)
 {
     if (sizeHint > m_store->options().maxEntry)

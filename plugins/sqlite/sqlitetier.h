@@ -31,7 +31,8 @@ public:
     }
     qint64 maxEntrySize() const override;
     std::unique_ptr<TierEntry> lookup(const QString &key) override;
-    std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+    std::unique_ptr<TierWriter> beginWrite(const QString &key,
+                                           const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
     bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,

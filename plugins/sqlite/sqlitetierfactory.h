@@ -12,5 +12,6 @@ class SqliteTierFactory : public QObject, public tiercache::TierFactory
     Q_INTERFACES(tiercache::TierFactory)
 public:
     //! sqlite:?path=/abs/file.db&max=256MiB&max_entry=64MiB&timeout_ms=2000
-    std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec, QString *errorString) override;
+    std::unique_ptr<tiercache::Tier> create(const tiercache::TierSpec &spec,
+                                            QString *errorString) override;
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "disk/blobstore_p.h"
 #include "checksum_p.h"
+#include "disk/blobstore_p.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QtEndian>
@@ -15,7 +15,7 @@
 namespace tiercache::blob {
 
 namespace {
-constexpr char Magic[8] = {'T', 'C', 'B', 'L', 'O', 'B', '\r', '\n'};
+    constexpr char Magic[8] = {'T', 'C', 'B', 'L', 'O', 'B', '\r', '\n'};
 }
 
 QByteArray makeHeader(qint64 bodySize, quint32 chunkSize)

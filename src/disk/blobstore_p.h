@@ -24,41 +24,41 @@ namespace tiercache {
 */
 namespace blob {
 
-constexpr qint64 HeaderSize = 32;
-constexpr quint32 FormatVersion = 1;
-constexpr quint32 ChunkSize = 64 * 1024;
-constexpr int ChecksumSize = 8; // bytes per chunk checksum in the sums array
-constexpr qint64 MaxBodySize = Q_INT64_C(1) << 50; // 1 PiB: anything larger is a damaged row
+    constexpr qint64 HeaderSize = 32;
+    constexpr quint32 FormatVersion = 1;
+    constexpr quint32 ChunkSize = 64 * 1024;
+    constexpr int ChecksumSize = 8;                    // bytes per chunk checksum in the sums array
+    constexpr qint64 MaxBodySize = Q_INT64_C(1) << 50; // 1 PiB: anything larger is a damaged row
 
-QByteArray makeHeader(qint64 bodySize, quint32 chunkSize = ChunkSize);
-//! Checks magic, version and that the header announces \a bodySize and \a chunkSize.
-bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize);
+    QByteArray makeHeader(qint64 bodySize, quint32 chunkSize = ChunkSize);
+    //! Checks magic, version and that the header announces \a bodySize and \a chunkSize.
+    bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize);
 
-//! Chunks of a body; -1 for impossible values (a damaged catalogue row).
-qint64 chunkCount(qint64 bodySize, quint32 chunkSize);
-//! Checks \a length bytes starting at body offset \a offset (a chunk boundary) against \a sums.
-bool verifyChunks(const char *data, qint64 length, qint64 offset, quint32 chunkSize,
-                  const QByteArray &sums);
-void appendChecksum(QByteArray *sums, const char *data, qint64 length);
+    //! Chunks of a body; -1 for impossible values (a damaged catalogue row).
+    qint64 chunkCount(qint64 bodySize, quint32 chunkSize);
+    //! Checks \a length bytes starting at body offset \a offset (a chunk boundary) against \a sums.
+    bool verifyChunks(const char *data, qint64 length, qint64 offset, quint32 chunkSize,
+                      const QByteArray &sums);
+    void appendChecksum(QByteArray *sums, const char *data, qint64 length);
 
-QString blobPath(const QString &root, const QByteArray &hexDigest);
-QString blobsDir(const QString &root);
-QString tempDir(const QString &root);
+    QString blobPath(const QString &root, const QByteArray &hexDigest);
+    QString blobsDir(const QString &root);
+    QString tempDir(const QString &root);
 
-// Thin POSIX helpers: Qt has no pread(), fdatasync() or st_blocks.
-bool writeAll(int fd, const char *data, qint64 length);
-bool pwriteAll(int fd, const char *data, qint64 length, qint64 offset);
-qint64 preadFully(int fd, char *data, qint64 length, qint64 offset); // bytes read, -1 on error
-qint64 allocatedSize(int fd);               // st_blocks * 512, or -1
-qint64 allocatedSize(const QString &path);  // st_blocks * 512, or -1
-qint64 fileSize(const QString &path);       // st_size, or -1 if missing
-int openReadOnly(const QString &path);      // O_RDONLY | O_CLOEXEC, -1 on error
-void closeFd(int fd);
-bool syncData(int fd);
-bool syncDirectory(const QString &path);
-//! Non-blocking exclusive flock(); used to tell live temp files from crash leftovers.
-bool tryLock(int fd);
-QString lastErrorString();
+    // Thin POSIX helpers: Qt has no pread(), fdatasync() or st_blocks.
+    bool writeAll(int fd, const char *data, qint64 length);
+    bool pwriteAll(int fd, const char *data, qint64 length, qint64 offset);
+    qint64 preadFully(int fd, char *data, qint64 length, qint64 offset); // bytes read, -1 on error
+    qint64 allocatedSize(int fd);                                        // st_blocks * 512, or -1
+    qint64 allocatedSize(const QString &path);                           // st_blocks * 512, or -1
+    qint64 fileSize(const QString &path);  // st_size, or -1 if missing
+    int openReadOnly(const QString &path); // O_RDONLY | O_CLOEXEC, -1 on error
+    void closeFd(int fd);
+    bool syncData(int fd);
+    bool syncDirectory(const QString &path);
+    //! Non-blocking exclusive flock(); used to tell live temp files from crash leftovers.
+    bool tryLock(int fd);
+    QString lastErrorString();
 
 } // namespace blob
 } // namespace tiercache

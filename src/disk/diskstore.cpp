@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "disk/diskstore_p.h"
 #include "disk/blobstore_p.h"
-#include "logging_p.h"
+#include "disk/diskstore_p.h"
 #include "disk/sha256_p.h"
 #include "disk/spooldevice_p.h"
 #include "disk/walcheckpointer_p.h"
+#include "logging_p.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
@@ -23,24 +23,24 @@
 namespace tiercache {
 
 namespace {
-// Rough cost of one catalogue row beyond its metadata blob (key, indexes, page overhead).
-constexpr qint64 RowOverhead = 128;
+    // Rough cost of one catalogue row beyond its metadata blob (key, indexes, page overhead).
+    constexpr qint64 RowOverhead = 128;
 
-// Creates \a path and missing parents with mode 0700; an existing directory keeps its mode.
-bool makePrivateDir(const QString &path)
-{
-    if (QFileInfo(path).isDir())
-        return true;
-    const QString parent = QFileInfo(path).absolutePath();
-    if (parent != path && !makePrivateDir(parent))
-        return false;
-    return ::mkdir(QFile::encodeName(path).constData(), 0700) == 0 || errno == EEXIST;
-}
+    // Creates \a path and missing parents with mode 0700; an existing directory keeps its mode.
+    bool makePrivateDir(const QString &path)
+    {
+        if (QFileInfo(path).isDir())
+            return true;
+        const QString parent = QFileInfo(path).absolutePath();
+        if (parent != path && !makePrivateDir(parent))
+            return false;
+        return ::mkdir(QFile::encodeName(path).constData(), 0700) == 0 || errno == EEXIST;
+    }
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
+    qint64 nowMs()
+    {
+        return QDateTime::currentMSecsSinceEpoch();
+    }
 } // namespace
 
 DiskStore::DiskStore() = default;
@@ -68,7 +68,8 @@ bool DiskStore::open(const QString &root)
     }
     bool wasReset = false;
     if (!m_catalogue.open(m_root + QLatin1String("/catalogue.db"), &wasReset))
-        return setError(QStringLiteral("cannot open catalogue in %1: %2").arg(m_root, m_catalogue.errorString()));
+        return setError(QStringLiteral("cannot open catalogue in %1: %2")
+                                .arg(m_root, m_catalogue.errorString()));
     if (wasReset) {
         // The old catalogue is gone, so are all references: the bodies are garbage now.
         collectGarbage();
@@ -144,7 +145,9 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     if (::fstat(file, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + e.bodySize) {
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 has %2 bytes, expected %3")
-                               .arg(path).arg(qint64(st.st_size)).arg(blob::HeaderSize + e.bodySize));
+                               .arg(path)
+                               .arg(qint64(st.st_size))
+                               .arg(blob::HeaderSize + e.bodySize));
     }
     const qint64 length = qMin(windowSize, e.bodySize);
     QByteArray buffer(blob::HeaderSize + length, Qt::Uninitialized);
@@ -163,7 +166,8 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 has a wrong header").arg(path));
     }
-    if (!blob::verifyChunks(buffer.constData() + blob::HeaderSize, length, 0, e.chunkSize, e.sums)) {
+    if (!blob::verifyChunks(buffer.constData() + blob::HeaderSize, length, 0, e.chunkSize,
+                            e.sums)) {
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 fails its checksum").arg(path));
     }
@@ -210,7 +214,8 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
 
     Catalogue::Transaction t(m_catalogue);
     if (!t.isActive())
-        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+        return setError(
+                QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
 
     qint64 delta = 0;
     bool placedFile = false;
@@ -219,17 +224,22 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
         spool->discard(); // same bytes already stored: share them
     } else {
         const QString dir = QFileInfo(path).absolutePath();
-        if (!makePrivateDir(dir) || ::rename(QFile::encodeName(spool->tempPath()).constData(),
-                                             QFile::encodeName(path).constData()) != 0) {
-            return setError(QStringLiteral("cannot move body into %1: %2").arg(path, blob::lastErrorString()));
+        if (!makePrivateDir(dir)
+            || ::rename(QFile::encodeName(spool->tempPath()).constData(),
+                        QFile::encodeName(path).constData())
+                    != 0) {
+            return setError(QStringLiteral("cannot move body into %1: %2")
+                                    .arg(path, blob::lastErrorString()));
         }
         spool->release();
         placedFile = true;
-        BlobRecord b{entry.digest, entry.bodySize, spool->allocatedSize(), blob::ChunkSize, entry.sums};
+        BlobRecord b {entry.digest, entry.bodySize, spool->allocatedSize(), blob::ChunkSize,
+                      entry.sums};
         m_catalogue.removeGarbage(entry.digest); // the same body may have been dropped just before
         if (!m_catalogue.insertBlob(b)) {
             QFile::remove(path);
-            return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+            return setError(QStringLiteral("cannot store %1: %2")
+                                    .arg(entry.key, m_catalogue.errorString()));
         }
         delta += b.allocSize - (existing ? existing->allocSize : 0);
     }
@@ -238,14 +248,16 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     if (!m_catalogue.upsertEntry(entry)) {
         if (placedFile && !existing)
             QFile::remove(path);
-        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+        return setError(
+                QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     // The tags go with the row: a crash leaves the whole tagged entry or nothing, so an
     // invalidation can never miss an entry stored just before.
     if (!m_catalogue.setTags(entry.key, tags)) {
         if (placedFile && !existing)
             QFile::remove(path);
-        return setError(QStringLiteral("cannot store the tags of %1: %2").arg(entry.key, m_catalogue.errorString()));
+        return setError(QStringLiteral("cannot store the tags of %1: %2")
+                                .arg(entry.key, m_catalogue.errorString()));
     }
     delta += entry.rowSize;
     if (old) {
@@ -263,7 +275,8 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     if (!t.commit()) {
         if (placedFile && !existing)
             QFile::remove(path);
-        return setError(QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
+        return setError(
+                QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
     }
     m_pendingHits.remove(entry.key);
     m_lastInsert.start();
@@ -343,7 +356,8 @@ bool DiskStore::maintainWal()
         return false;
     const qint64 size = m_catalogue.walSize();
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
-    if (size > CheckpointSize && (!m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs))) {
+    if (size > CheckpointSize
+        && (!m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs))) {
         m_lastCheckpoint.start();
         using Reset = WalCheckpointer::Reset;
         WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
@@ -685,7 +699,8 @@ bool DiskStore::verifyBody(const EntryRecord &e)
 {
     const QString path = blob::blobPath(m_root, e.digest);
     const int fd = blob::openReadOnly(path);
-    const QString problem = fd < 0 ? QStringLiteral("missing") : checkChunks(fd, e.bodySize, e.chunkSize, e.sums, nullptr, {});
+    const QString problem = fd < 0 ? QStringLiteral("missing")
+                                   : checkChunks(fd, e.bodySize, e.chunkSize, e.sums, nullptr, {});
     blob::closeFd(fd);
     if (problem.isEmpty())
         return true;
@@ -717,9 +732,12 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         if (fd < 0) {
             problem = QStringLiteral("missing");
         } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.bodySize) {
-            problem = QStringLiteral("size %1, expected %2").arg(qint64(st.st_size) - blob::HeaderSize).arg(b.bodySize);
+            problem = QStringLiteral("size %1, expected %2")
+                              .arg(qint64(st.st_size) - blob::HeaderSize)
+                              .arg(b.bodySize);
         } else if (blob::chunkCount(b.bodySize, b.chunkSize) < 0
-                   || b.sums.size() != blob::chunkCount(b.bodySize, b.chunkSize) * blob::ChecksumSize) {
+                   || b.sums.size()
+                           != blob::chunkCount(b.bodySize, b.chunkSize) * blob::ChecksumSize) {
             problem = QStringLiteral("catalogue row has no valid chunk checksums");
         } else if (blob::preadFully(fd, buffer.data(), blob::HeaderSize, 0) != blob::HeaderSize
                    || !blob::headerMatches(buffer.constData(), b.bodySize, b.chunkSize)) {
@@ -789,7 +807,8 @@ qint64 DiskStore::collectGarbage()
     QSet<QByteArray> known;
     for (const BlobRecord &b : m_catalogue.blobs())
         known.insert(b.digest);
-    QDirIterator it(blob::blobsDir(m_root), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    QDirIterator it(blob::blobsDir(m_root), QDir::Files | QDir::Hidden,
+                    QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
         if (!known.contains(it.fileName().toLatin1())) {

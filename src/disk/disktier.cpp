@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "disk/disktier_p.h"
 
-#include "disk/blobstore_p.h"
 #include "bodydevice_p.h"
+#include "disk/blobstore_p.h"
+#include "disk/spooldevice_p.h"
 #include "freshness_p.h"
 #include "logging_p.h"
 #include "metadatacodec_p.h"
-#include "disk/spooldevice_p.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -14,14 +14,14 @@
 namespace tiercache {
 
 namespace {
-constexpr int HitFlushIntervalMs = 1000;
-constexpr qint64 ReopenIntervalMs = 1000;
-constexpr int TrimStepBudgetMs = 2;
-constexpr int BusyRetryMs = 20;
-constexpr int ExitSweepBodies = 1024;
-constexpr int ExitSweepBudgetMs = 100;
-constexpr int SweepStepBodies = 128;
-constexpr qsizetype MaxCachedRows = 4096;
+    constexpr int HitFlushIntervalMs = 1000;
+    constexpr qint64 ReopenIntervalMs = 1000;
+    constexpr int TrimStepBudgetMs = 2;
+    constexpr int BusyRetryMs = 20;
+    constexpr int ExitSweepBodies = 1024;
+    constexpr int ExitSweepBudgetMs = 100;
+    constexpr int SweepStepBodies = 128;
+    constexpr qsizetype MaxCachedRows = 4096;
 } // namespace
 
 class DiskWriter final : public TierWriter
@@ -58,9 +58,13 @@ private:
 class DiskEntry final : public TierEntry
 {
 public:
-    DiskEntry(std::weak_ptr<DiskTier *> tier, EntryRecord entry, TierRecord record, QByteArray window, int fd)
-        : m_tier(std::move(tier)), m_entry(std::move(entry)), m_record(std::move(record)),
-          m_window(std::move(window)), m_fd(fd)
+    DiskEntry(std::weak_ptr<DiskTier *> tier, EntryRecord entry, TierRecord record,
+              QByteArray window, int fd)
+        : m_tier(std::move(tier)),
+          m_entry(std::move(entry)),
+          m_record(std::move(record)),
+          m_window(std::move(window)),
+          m_fd(fd)
     {
     }
     ~DiskEntry() override { blob::closeFd(m_fd); }
@@ -131,7 +135,8 @@ DiskTier::~DiskTier()
 
 Tier::Capabilities DiskTier::capabilities() const
 {
-    return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies | Capability::StoresTags;
+    return Capability::Persistent | Capability::Shared | Capability::VerifiesBodies
+            | Capability::StoresTags;
 }
 
 void DiskTier::setDirectory(const QString &directory)
@@ -213,7 +218,7 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
         md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
         if (m_rows.size() >= MaxCachedRows)
             forgetRows();
-        cached = m_rows.insert(key, CachedRow{std::move(*e), std::move(md)});
+        cached = m_rows.insert(key, CachedRow {std::move(*e), std::move(md)});
     }
     const CachedRow row = *cached;
     QByteArray window;
@@ -247,7 +252,8 @@ QIODevice *DiskTier::openBody(const EntryRecord &e, int fd, const QByteArray &wi
     return device;
 }
 
-std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key,
+                                                 const QNetworkCacheMetaData &metaData,
                                                  qint64 sizeHint)
 {
     Q_UNUSED(sizeHint);
@@ -308,8 +314,8 @@ bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &m
     if (!ensureOpen())
         return false;
     m_rows.remove(key);
-    return m_store.updateMeta(key, encodeMetaData(metaData), metaData.expirationDate().toMSecsSinceEpoch(),
-                              ifVersion);
+    return m_store.updateMeta(key, encodeMetaData(metaData),
+                              metaData.expirationDate().toMSecsSinceEpoch(), ifVersion);
 }
 
 void DiskTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)

@@ -41,8 +41,12 @@ public:
     void setSync(bool sync) override { m_sync = sync; }
     //! Opens the directory on first use; false (with errorString()) when it cannot.
     bool ensureOpen() override;
-    void setDamageHandler(std::function<void(const QString &key)> handler) override { m_onDamage = std::move(handler); }
-    void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer) override
+    void setDamageHandler(std::function<void(const QString &key)> handler) override
+    {
+        m_onDamage = std::move(handler);
+    }
+    void setEvictionObserver(
+            std::function<void(const QString &key, qint64 bytes)> observer) override
     {
         m_store.setEvictionObserver(std::move(observer));
     }
@@ -81,7 +85,8 @@ public:
     Capabilities capabilities() const override;
     qint64 maxEntrySize() const override { return -1; }
     std::unique_ptr<TierEntry> lookup(const QString &key) override;
-    std::unique_ptr<TierWriter> beginWrite(const QString &key, const QNetworkCacheMetaData &metaData,
+    std::unique_ptr<TierWriter> beginWrite(const QString &key,
+                                           const QNetworkCacheMetaData &metaData,
                                            qint64 sizeHint) override;
     bool remove(const QString &key) override;
     bool updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
@@ -91,7 +96,8 @@ public:
     void clear() override;
     QString errorString() const override { return m_error; }
     //! Stores the spooled body with \a metaData and \a tags in one catalogue transaction.
-    bool commit(class SpoolDevice *spool, const QNetworkCacheMetaData &metaData, const QStringList &tags);
+    bool commit(class SpoolDevice *spool, const QNetworkCacheMetaData &metaData,
+                const QStringList &tags);
     //! Must be called after changing the catalogue through store() directly.
     void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.

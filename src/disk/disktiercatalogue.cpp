@@ -9,41 +9,51 @@
 namespace tiercache {
 
 namespace {
-CacheEntryInfo toInfo(const EntryRecord &e)
-{
-    CacheEntryInfo info;
-    info.setUrl(QUrl(e.key, QUrl::StrictMode));
-    info.setDigest(e.digest);
-    info.setBodySize(e.bodySize);
-    info.setStoredSize(e.rowSize + e.allocSize);
-    info.setStatusCode(e.status);
-    info.setContentType(e.contentType);
-    info.setCreated(QDateTime::fromMSecsSinceEpoch(e.createdMs, Qt::UTC));
-    info.setLastAccess(QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC));
-    info.setExpires(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
-    info.setHitCount(e.hits);
-    return info;
-}
-
-EntryQuery toQuery(const EntryFilter &filter)
-{
-    EntryQuery q;
-    q.urlContains = filter.urlContains();
-    q.tag = filter.tag();
-    q.contentType = filter.contentType();
-    q.expired = filter.expiry() == EntryFilter::Expiry::ExpiredOnly ? 1
-            : filter.expiry() == EntryFilter::Expiry::FreshOnly     ? -1
-                                                                    : 0;
-    q.nowMs = QDateTime::currentMSecsSinceEpoch();
-    switch (filter.order()) {
-    case EntryFilter::Order::RecentlyUsed: q.order = EntryQuery::Order::RecentlyUsed; break;
-    case EntryFilter::Order::MostHits: q.order = EntryQuery::Order::MostHits; break;
-    case EntryFilter::Order::Largest: q.order = EntryQuery::Order::Largest; break;
-    case EntryFilter::Order::Oldest: q.order = EntryQuery::Order::Oldest; break;
-    case EntryFilter::Order::Url: q.order = EntryQuery::Order::Key; break;
+    CacheEntryInfo toInfo(const EntryRecord &e)
+    {
+        CacheEntryInfo info;
+        info.setUrl(QUrl(e.key, QUrl::StrictMode));
+        info.setDigest(e.digest);
+        info.setBodySize(e.bodySize);
+        info.setStoredSize(e.rowSize + e.allocSize);
+        info.setStatusCode(e.status);
+        info.setContentType(e.contentType);
+        info.setCreated(QDateTime::fromMSecsSinceEpoch(e.createdMs, Qt::UTC));
+        info.setLastAccess(QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC));
+        info.setExpires(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
+        info.setHitCount(e.hits);
+        return info;
     }
-    return q;
-}
+
+    EntryQuery toQuery(const EntryFilter &filter)
+    {
+        EntryQuery q;
+        q.urlContains = filter.urlContains();
+        q.tag = filter.tag();
+        q.contentType = filter.contentType();
+        q.expired = filter.expiry() == EntryFilter::Expiry::ExpiredOnly ? 1
+                : filter.expiry() == EntryFilter::Expiry::FreshOnly     ? -1
+                                                                        : 0;
+        q.nowMs = QDateTime::currentMSecsSinceEpoch();
+        switch (filter.order()) {
+        case EntryFilter::Order::RecentlyUsed:
+            q.order = EntryQuery::Order::RecentlyUsed;
+            break;
+        case EntryFilter::Order::MostHits:
+            q.order = EntryQuery::Order::MostHits;
+            break;
+        case EntryFilter::Order::Largest:
+            q.order = EntryQuery::Order::Largest;
+            break;
+        case EntryFilter::Order::Oldest:
+            q.order = EntryQuery::Order::Oldest;
+            break;
+        case EntryFilter::Order::Url:
+            q.order = EntryQuery::Order::Key;
+            break;
+        }
+        return q;
+    }
 } // namespace
 
 // --- TagIndex ------------------------------------------------------------------------------

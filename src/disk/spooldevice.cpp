@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "disk/spooldevice_p.h"
 #include "disk/blobstore_p.h"
+#include "disk/spooldevice_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QFile>
@@ -12,8 +12,7 @@
 
 namespace tiercache {
 
-SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData,
-                         QObject *parent)
+SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent)
     : QIODevice(parent), m_key(key), m_metaData(metaData), m_sums(0, '\0')
 {
     // m_sums is empty but not null: an empty body has zero checksums, not an SQL NULL.
@@ -35,7 +34,8 @@ bool SpoolDevice::begin(const QString &tempDir)
             break;
     }
     if (m_fd < 0) {
-        setErrorString(QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
+        setErrorString(
+                QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
         m_tempPath.clear();
         return false;
     }
@@ -111,7 +111,8 @@ bool SpoolDevice::finish(bool sync)
 void SpoolDevice::setFailed(const QString &what)
 {
     m_failed = true;
-    setErrorString(QStringLiteral("cannot %1 %2: %3").arg(what, m_tempPath, blob::lastErrorString()));
+    setErrorString(
+            QStringLiteral("cannot %1 %2: %3").arg(what, m_tempPath, blob::lastErrorString()));
     qCWarning(lcDisk).noquote() << errorString();
 }
 

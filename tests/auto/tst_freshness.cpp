@@ -42,19 +42,23 @@ void tst_Freshness::httpDates()
 
 void tst_Freshness::cacheControl()
 {
-    const CacheControl cc = CacheControl::parse("Public, MAX-AGE=60, s-maxage=\"30\", no-transform, max-stale=abc");
+    const CacheControl cc =
+            CacheControl::parse("Public, MAX-AGE=60, s-maxage=\"30\", no-transform, max-stale=abc");
     QVERIFY(cc.has("public"));
     QVERIFY(cc.has("no-transform"));
     QCOMPARE(cc.seconds("max-age").value_or(-1), 60);
     QCOMPARE(cc.seconds("s-maxage").value_or(-1), 30);
     QVERIFY(!cc.seconds("max-stale"));
     QVERIFY(!cc.has("private"));
-    QCOMPARE(CacheControl::parse("max-age=99999999999").seconds("max-age").value_or(-1), Q_INT64_C(2147483648));
+    QCOMPARE(CacheControl::parse("max-age=99999999999").seconds("max-age").value_or(-1),
+             Q_INT64_C(2147483648));
 }
 
 static QByteArray httpDate(const QDateTime &t)
 {
-    return QLocale::c().toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'")).toLatin1();
+    return QLocale::c()
+            .toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toLatin1();
 }
 
 void tst_Freshness::expiration_data()
@@ -65,31 +69,55 @@ void tst_Freshness::expiration_data()
     QTest::addColumn<QList<QByteArray>>("headers"); // name, value, name, value...
     QTest::addColumn<qint64>("freshSeconds");
 
-    QTest::newRow("max-age") << now << 200 << QList<QByteArray>{"Cache-Control", "max-age=60"} << qint64(60);
-    QTest::newRow("max-age minus Age") << now << 200
-                                       << QList<QByteArray>{"Cache-Control", "max-age=60", "Age", "59"} << qint64(1);
-    QTest::newRow("Age beyond max-age") << now << 200
-                                        << QList<QByteArray>{"Cache-Control", "max-age=60", "Age", "600"} << qint64(-540);
-    QTest::newRow("max-age=0") << now << 200 << QList<QByteArray>{"Cache-Control", "max-age=0"} << qint64(0);
-    QTest::newRow("apparent age from Date") << now << 200
-            << QList<QByteArray>{"Cache-Control", "max-age=60", "Date", httpDate(now.addSecs(-20))} << qint64(40);
-    QTest::newRow("Date in the future") << now << 200
-            << QList<QByteArray>{"Cache-Control", "max-age=60", "Date", httpDate(now.addSecs(30))} << qint64(60);
-    QTest::newRow("Expires minus Date") << now << 200
-            << QList<QByteArray>{"Date", httpDate(now), "Expires", httpDate(now.addSecs(300))} << qint64(300);
-    QTest::newRow("max-age beats Expires") << now << 200
-            << QList<QByteArray>{"Cache-Control", "max-age=10", "Expires", httpDate(now.addSecs(300))} << qint64(10);
-    QTest::newRow("invalid Expires is expired") << now << 200
-            << QList<QByteArray>{"Expires", "0"} << qint64(0);
-    QTest::newRow("no-cache") << now << 200 << QList<QByteArray>{"Cache-Control", "no-cache, max-age=600"} << qint64(0);
+    QTest::newRow("max-age") << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=60"}
+                             << qint64(60);
+    QTest::newRow("max-age minus Age")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=60", "Age", "59"}
+            << qint64(1);
+    QTest::newRow("Age beyond max-age")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=60", "Age", "600"}
+            << qint64(-540);
+    QTest::newRow("max-age=0") << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=0"}
+                               << qint64(0);
+    QTest::newRow("apparent age from Date")
+            << now << 200
+            << QList<QByteArray> {"Cache-Control", "max-age=60", "Date", httpDate(now.addSecs(-20))}
+            << qint64(40);
+    QTest::newRow("Date in the future")
+            << now << 200
+            << QList<QByteArray> {"Cache-Control", "max-age=60", "Date", httpDate(now.addSecs(30))}
+            << qint64(60);
+    QTest::newRow("Expires minus Date")
+            << now << 200
+            << QList<QByteArray> {"Date", httpDate(now), "Expires", httpDate(now.addSecs(300))}
+            << qint64(300);
+    QTest::newRow("max-age beats Expires")
+            << now << 200
+            << QList<QByteArray> {"Cache-Control", "max-age=10", "Expires",
+                                  httpDate(now.addSecs(300))}
+            << qint64(10);
+    QTest::newRow("invalid Expires is expired")
+            << now << 200 << QList<QByteArray> {"Expires", "0"} << qint64(0);
+    QTest::newRow("no-cache") << now << 200
+                              << QList<QByteArray> {"Cache-Control", "no-cache, max-age=600"}
+                              << qint64(0);
     QTest::newRow("heuristic 10%") << now << 200
-            << QList<QByteArray>{"Date", httpDate(now), "Last-Modified", httpDate(now.addSecs(-1000))} << qint64(100);
-    QTest::newRow("heuristic capped at a day") << now << 200
-            << QList<QByteArray>{"Date", httpDate(now), "Last-Modified", httpDate(now.addDays(-100))} << qint64(86400);
-    QTest::newRow("no heuristic for 302") << now << 302
-            << QList<QByteArray>{"Date", httpDate(now), "Last-Modified", httpDate(now.addSecs(-1000))} << qint64(0);
-    QTest::newRow("nothing") << now << 200 << QList<QByteArray>{} << qint64(0);
-    QTest::newRow("malformed max-age") << now << 200 << QList<QByteArray>{"Cache-Control", "max-age=soon"} << qint64(0);
+                                   << QList<QByteArray> {"Date", httpDate(now), "Last-Modified",
+                                                         httpDate(now.addSecs(-1000))}
+                                   << qint64(100);
+    QTest::newRow("heuristic capped at a day")
+            << now << 200
+            << QList<QByteArray> {"Date", httpDate(now), "Last-Modified",
+                                  httpDate(now.addDays(-100))}
+            << qint64(86400);
+    QTest::newRow("no heuristic for 302")
+            << now << 302
+            << QList<QByteArray> {"Date", httpDate(now), "Last-Modified",
+                                  httpDate(now.addSecs(-1000))}
+            << qint64(0);
+    QTest::newRow("nothing") << now << 200 << QList<QByteArray> {} << qint64(0);
+    QTest::newRow("malformed max-age")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=soon"} << qint64(0);
 }
 
 void tst_Freshness::expiration()

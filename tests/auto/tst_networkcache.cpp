@@ -105,7 +105,9 @@ void tst_NetworkCache::revalidation304LeavesBodyUntouched()
 {
     m_server->setHandler([](const RecordedRequest &r) {
         if (r.header("If-None-Match") == "\"v1\"")
-            return Response::notModified().header("ETag", "\"v1\"").header("Cache-Control", "max-age=0");
+            return Response::notModified()
+                    .header("ETag", "\"v1\"")
+                    .header("Cache-Control", "max-age=0");
         return Response::ok("versioned body", "max-age=0").header("ETag", "\"v1\"");
     });
     const QUrl url = m_server->url(QStringLiteral("/r"));
@@ -345,7 +347,8 @@ void tst_NetworkCache::lruEvictsLeastRecentlyUsed()
 static int openFdsUnder(const QString &dir)
 {
     int count = 0;
-    const auto fds = QDir(QStringLiteral("/proc/self/fd")).entryInfoList(QDir::System | QDir::Files | QDir::NoDotAndDotDot);
+    const auto fds = QDir(QStringLiteral("/proc/self/fd"))
+                             .entryInfoList(QDir::System | QDir::Files | QDir::NoDotAndDotDot);
     for (const QFileInfo &fd : fds) {
         if (fd.symLinkTarget().startsWith(dir))
             ++count;
@@ -438,7 +441,8 @@ void tst_NetworkCache::decodedBodyLosesContentEncoding()
     QVERIFY(hit.fromCache);
     QCOMPARE(hit.body, plain);
     for (const auto &h : hit.headers)
-        QVERIFY2(h.first.compare("content-encoding", Qt::CaseInsensitive) != 0, h.second.constData());
+        QVERIFY2(h.first.compare("content-encoding", Qt::CaseInsensitive) != 0,
+                 h.second.constData());
 }
 
 void tst_NetworkCache::propertyRoundTripsAndNotifiesOnChange_data()
@@ -446,9 +450,11 @@ void tst_NetworkCache::propertyRoundTripsAndNotifiesOnChange_data()
     QTest::addColumn<QByteArray>("name");
     QTest::addColumn<QVariant>("value"); // differs from the default
 
-    QTest::newRow("cacheDirectory") << QByteArray("cacheDirectory")
-                                    << QVariant(QDir::tempPath() + QLatin1String("/tiercache-other"));
-    QTest::newRow("maximumCacheSize") << QByteArray("maximumCacheSize") << QVariant(qint64(1234567));
+    QTest::newRow("cacheDirectory")
+            << QByteArray("cacheDirectory")
+            << QVariant(QDir::tempPath() + QLatin1String("/tiercache-other"));
+    QTest::newRow("maximumCacheSize")
+            << QByteArray("maximumCacheSize") << QVariant(qint64(1234567));
     QTest::newRow("syncMode") << QByteArray("syncMode")
                               << QVariant::fromValue(NetworkCache::SyncMode::SyncOnInsert);
     QTest::newRow("writeMode") << QByteArray("writeMode")
@@ -489,7 +495,7 @@ void tst_NetworkCache::tiersNotifyOnChange()
     const QMetaProperty property = mo->property(mo->indexOfProperty("tiers"));
     QVERIFY(property.isValid());
     QVERIFY(!property.isWritable()); // setTiers() returns whether every spec was usable
-    QCOMPARE(property.read(m_cache).toStringList(), QStringList{QStringLiteral("disk:")});
+    QCOMPARE(property.read(m_cache).toStringList(), QStringList {QStringLiteral("disk:")});
 
     QSignalSpy spy(m_cache, &NetworkCache::tiersChanged);
     QVERIFY(m_cache->setTiers({QStringLiteral("disk:")}));
@@ -519,11 +525,11 @@ void tst_NetworkCache::settingsSurviveSetTiers()
     m_cache->setPolicy(policy);
     m_cache->setTagCallback([&tagCalls](const QUrl &, const QNetworkCacheMetaData &) {
         ++tagCalls;
-        return QStringList{QStringLiteral("t")};
+        return QStringList {QStringLiteral("t")};
     });
     QVERIFY(m_cache->setEventLog(eventLog, 0.5, true));
 
-    QStringList specs{QStringLiteral("memory:"), QStringLiteral("disk:")};
+    QStringList specs {QStringLiteral("memory:"), QStringLiteral("disk:")};
     if (!m_cache->setTiers(specs)) { // the memory plugin not found: the disk tier alone
         specs = {QStringLiteral("disk:")};
         QVERIFY(m_cache->setTiers(specs));

@@ -53,11 +53,16 @@ void tst_TierChain::badSpecsAreReportedAndSkipped_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("message");
-    QTest::newRow("unknown scheme") << "nosuchtier:" << "no plugin for \"nosuchtier:\"";
-    QTest::newRow("no scheme") << "memory" << "has no scheme";
-    QTest::newRow("bad size") << "memory:?max=lots" << "max=\"lots\" is not a size";
-    QTest::newRow("unknown option") << "memory:?colour=blue" << "unknown option \"colour\"";
-    QTest::newRow("disk with options") << "disk:?path=/tmp" << "takes no options";
+    QTest::newRow("unknown scheme") << "nosuchtier:"
+                                    << "no plugin for \"nosuchtier:\"";
+    QTest::newRow("no scheme") << "memory"
+                               << "has no scheme";
+    QTest::newRow("bad size") << "memory:?max=lots"
+                              << "max=\"lots\" is not a size";
+    QTest::newRow("unknown option") << "memory:?colour=blue"
+                                    << "unknown option \"colour\"";
+    QTest::newRow("disk with options") << "disk:?path=/tmp"
+                                       << "takes no options";
 }
 
 void tst_TierChain::badSpecsAreReportedAndSkipped()
@@ -66,10 +71,12 @@ void tst_TierChain::badSpecsAreReportedAndSkipped()
     QFETCH(QString, message);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*")));
     QVERIFY(!m_cache->setTiers({spec, QStringLiteral("disk:")}));
-    QCOMPARE(m_cache->tiers(), QStringList{QStringLiteral("disk:")});
+    QCOMPARE(m_cache->tiers(), QStringList {QStringLiteral("disk:")});
     QCOMPARE(m_cache->tierErrors().size(), 1);
-    QVERIFY2(m_cache->tierErrors().first().contains(message), qPrintable(m_cache->tierErrors().first()));
-    QVERIFY2(m_cache->tierErrors().first().contains(spec.section(QLatin1Char('?'), 0, 0)), qPrintable(m_cache->tierErrors().first()));
+    QVERIFY2(m_cache->tierErrors().first().contains(message),
+             qPrintable(m_cache->tierErrors().first()));
+    QVERIFY2(m_cache->tierErrors().first().contains(spec.section(QLatin1Char('?'), 0, 0)),
+             qPrintable(m_cache->tierErrors().first()));
     // The valid tier keeps working.
     m_server->setRoute("/ok", Response::ok("still works"));
     fetch(*m_nam, m_server->url(QStringLiteral("/ok")));
@@ -120,7 +127,8 @@ void tst_TierChain::lowerTierHitIsPromotedAfterNHits()
 
 void tst_TierChain::largeBodiesStayOutOfMemory()
 {
-    QVERIFY(m_cache->setTiers({QStringLiteral("memory:?max=4MiB&max_entry=64KiB"), QStringLiteral("disk:")}));
+    QVERIFY(m_cache->setTiers(
+            {QStringLiteral("memory:?max=4MiB&max_entry=64KiB"), QStringLiteral("disk:")}));
     m_cache->setPromotionPolicy(PromotionPolicy::always());
     Response big;
     big.generatedBodySize = 200 * 1024;

@@ -18,9 +18,9 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QFileInfo>
 #include <QtCore/QEventLoop>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QLocale>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QSysInfo>
@@ -35,9 +35,9 @@
 #include <QtNetwork/QTcpSocket>
 
 #include <algorithm>
-#include <cstdarg>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -84,7 +84,7 @@ const char *const ImplTag[2] = {"qndc", "tier"};
 // Round r runs A,B when r is even and B,A when it is odd, so neither side always goes first.
 std::vector<Impl> roundOrder(int round)
 {
-    return round % 2 == 0 ? std::vector<Impl>{Qndc, Tier} : std::vector<Impl>{Tier, Qndc};
+    return round % 2 == 0 ? std::vector<Impl> {Qndc, Tier} : std::vector<Impl> {Tier, Qndc};
 }
 
 QAbstractNetworkCache *newCache(Impl impl)
@@ -126,7 +126,8 @@ QUrl apiUrl(const char *tag, int i)
 QByteArray httpDateNow()
 {
     return QLocale::c()
-            .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toString(QDateTime::currentDateTimeUtc(),
+                      QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
             .toLatin1();
 }
 
@@ -243,7 +244,7 @@ public:
                      const QString &rightLabel, const QString &unit, Target target = Target::None,
                      double limit = 0)
     {
-        Row row{m_current, metric, left, right, unit, target, limit, {}, leftLabel, rightLabel};
+        Row row {m_current, metric, left, right, unit, target, limit, {}, leftLabel, rightLabel};
         m_rows.push_back(row);
     }
 
@@ -266,21 +267,23 @@ public:
     void print() const
     {
         const char *fmt = "%-30s %-34s %16s %16s %9s %14s %6s\n";
-        std::printf(fmt, "workload", "metric", "QNetworkDiskCache", "Tiercache", "ratio", "target", "result");
+        std::printf(fmt, "workload", "metric", "QNetworkDiskCache", "Tiercache", "ratio", "target",
+                    "result");
         std::printf("%s\n", QByteArray(30 + 34 + 16 + 16 + 9 + 14 + 6 + 6, '-').constData());
         QString last;
         for (const Row &r : m_rows) {
             const QString workload = r.workload == last ? QString() : r.workload;
             last = r.workload;
             if (!r.notRun.isEmpty()) {
-                std::printf("%-30s %-34s %s\n", workload.toUtf8().constData(), r.metric.toUtf8().constData(),
-                            r.notRun.toUtf8().constData());
+                std::printf("%-30s %-34s %s\n", workload.toUtf8().constData(),
+                            r.metric.toUtf8().constData(), r.notRun.toUtf8().constData());
                 continue;
             }
             std::printf(fmt, workload.toUtf8().constData(), r.metric.toUtf8().constData(),
                         value(r.qndc, r.unit, r.qndcLabel).toUtf8().constData(),
-                        value(r.tier, r.unit, r.tierLabel).toUtf8().constData(), ratio(r).toUtf8().constData(),
-                        targetText(r).toUtf8().constData(), result(r).toUtf8().constData());
+                        value(r.tier, r.unit, r.tierLabel).toUtf8().constData(),
+                        ratio(r).toUtf8().constData(), targetText(r).toUtf8().constData(),
+                        result(r).toUtf8().constData());
         }
         if (!m_notes.isEmpty()) {
             std::printf("\nNotes:\n");
@@ -307,14 +310,16 @@ private:
     {
         if (std::isnan(v))
             return QStringLiteral("n/a");
-        return number(v, unit) + QLatin1Char(' ') + unit + (label.isEmpty() ? QString() : QLatin1Char(' ') + label);
+        return number(v, unit) + QLatin1Char(' ') + unit
+                + (label.isEmpty() ? QString() : QLatin1Char(' ') + label);
     }
 
     static QString ratio(const Row &r)
     {
         if (std::isnan(r.qndc) || std::isnan(r.tier) || r.qndc == 0)
             return QStringLiteral("-");
-        return QString::number(r.tier / r.qndc, 'f', r.tier / r.qndc < 10 ? 3 : 1) + QLatin1Char('x');
+        return QString::number(r.tier / r.qndc, 'f', r.tier / r.qndc < 10 ? 3 : 1)
+                + QLatin1Char('x');
     }
 
     static QString targetText(const Row &r)
@@ -391,17 +396,28 @@ QString fileSystemType(const QString &path, QString *magicHex)
     const auto magic = quint64(quint32(st.f_type));
     *magicHex = QStringLiteral("0x") + QString::number(magic, 16);
     switch (magic) {
-    case 0x01021994: return QStringLiteral("tmpfs (RAM)");
-    case 0xEF53: return QStringLiteral("ext2/ext3/ext4");
-    case 0x58465342: return QStringLiteral("xfs");
-    case 0x9123683E: return QStringLiteral("btrfs");
-    case 0x794C7630: return QStringLiteral("overlayfs");
-    case 0xF2F52010: return QStringLiteral("f2fs");
-    case 0x2FC12FC1: return QStringLiteral("zfs");
-    case 0x6969: return QStringLiteral("nfs");
-    case 0x65735546: return QStringLiteral("fuse");
-    case 0x858458F6: return QStringLiteral("ramfs (RAM)");
-    default: return QStringLiteral("other");
+    case 0x01021994:
+        return QStringLiteral("tmpfs (RAM)");
+    case 0xEF53:
+        return QStringLiteral("ext2/ext3/ext4");
+    case 0x58465342:
+        return QStringLiteral("xfs");
+    case 0x9123683E:
+        return QStringLiteral("btrfs");
+    case 0x794C7630:
+        return QStringLiteral("overlayfs");
+    case 0xF2F52010:
+        return QStringLiteral("f2fs");
+    case 0x2FC12FC1:
+        return QStringLiteral("zfs");
+    case 0x6969:
+        return QStringLiteral("nfs");
+    case 0x65735546:
+        return QStringLiteral("fuse");
+    case 0x858458F6:
+        return QStringLiteral("ramfs (RAM)");
+    default:
+        return QStringLiteral("other");
     }
 }
 
@@ -456,7 +472,10 @@ public:
     }
 
     // Bytes; the high-water mark when usable, else the sampled peak.
-    qint64 growth() const { return m_hwmUsable ? qMax(m_growthHwm, m_growthSampled) : m_growthSampled; }
+    qint64 growth() const
+    {
+        return m_hwmUsable ? qMax(m_growthHwm, m_growthSampled) : m_growthSampled;
+    }
     bool usedHighWaterMark() const { return m_hwmUsable; }
 
 private:
@@ -492,7 +511,8 @@ QNetworkAccessManager *newManager(QAbstractNetworkCache *cache)
 
 // streaming == false: wait for finished(), then readAll() (small bodies).
 // streaming == true: read and discard in readyRead in bounded pieces, as a streaming app does.
-FetchResult fetch(QNetworkAccessManager &nam, const QUrl &url, bool streaming, int timeoutMs = 300000)
+FetchResult fetch(QNetworkAccessManager &nam, const QUrl &url, bool streaming,
+                  int timeoutMs = 300000)
 {
     FetchResult r;
     static QByteArray sink(256 * KiB, Qt::Uninitialized);
@@ -554,8 +574,9 @@ void benchHit(const Config &cfg, Report &report)
 
     std::unique_ptr<QAbstractNetworkCache> caches[2];
     for (Impl impl : BothImpls) {
-        caches[impl] = openCache(impl, cfg.dir(QStringLiteral("hit-%1").arg(QLatin1String(ImplTag[impl]))),
-                                 HugeCacheSize);
+        caches[impl] =
+                openCache(impl, cfg.dir(QStringLiteral("hit-%1").arg(QLatin1String(ImplTag[impl]))),
+                          HugeCacheSize);
         for (int i = 0; i < prefill; ++i) {
             if (!storeEntry(caches[impl].get(), apiUrl("hit", i), bodyFor(quint32(i))))
                 qFatal("hit: could not pre-fill %s", ImplName[impl]);
@@ -605,9 +626,15 @@ void benchHit(const Config &cfg, Report &report)
     // QNDC defers nothing (its event-loop passes measured ~0); only tiercache's is shown.
     report.add(QStringLiteral("deferred work per hit (amort.)"), NaN, deferredUs[Tier] / hits,
                QStringLiteral("us"));
-    report.note(QStringLiteral("hit: %1 hits per implementation over %2 entries, random URLs, chunks of %3 "
-                               "alternating; %4 / %5 failed hits (QNDC / tiercache)")
-                        .arg(hits).arg(prefill).arg(chunk).arg(failures[Qndc]).arg(failures[Tier]));
+    report.note(
+            QStringLiteral(
+                    "hit: %1 hits per implementation over %2 entries, random URLs, chunks of %3 "
+                    "alternating; %4 / %5 failed hits (QNDC / tiercache)")
+                    .arg(hits)
+                    .arg(prefill)
+                    .arg(chunk)
+                    .arg(failures[Qndc])
+                    .arg(failures[Tier]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -620,8 +647,9 @@ void benchInsert(const Config &cfg, Report &report)
     progress("insert: %d inserts per implementation", inserts);
     std::unique_ptr<QAbstractNetworkCache> caches[2];
     for (Impl impl : BothImpls)
-        caches[impl] = openCache(impl, cfg.dir(QStringLiteral("insert-%1").arg(QLatin1String(ImplTag[impl]))),
-                                 HugeCacheSize);
+        caches[impl] = openCache(
+                impl, cfg.dir(QStringLiteral("insert-%1").arg(QLatin1String(ImplTag[impl]))),
+                HugeCacheSize);
 
     std::vector<double> times[2];
     int failures[2] = {0, 0};
@@ -646,9 +674,12 @@ void benchInsert(const Config &cfg, Report &report)
                percentile(times[Tier], 99), QStringLiteral("us"));
     report.add(QStringLiteral("prepare+write+insert max"), maxOf(times[Qndc]), maxOf(times[Tier]),
                QStringLiteral("us"));
-    report.note(QStringLiteral("insert: %1 distinct 4 KiB bodies per implementation into an empty cache; "
-                               "%2 / %3 failed")
-                        .arg(inserts).arg(failures[Qndc]).arg(failures[Tier]));
+    report.note(QStringLiteral(
+                        "insert: %1 distinct 4 KiB bodies per implementation into an empty cache; "
+                        "%2 / %3 failed")
+                        .arg(inserts)
+                        .arg(failures[Qndc])
+                        .arg(failures[Tier]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -695,15 +726,20 @@ void benchQnam(const Config &cfg, Report &report)
         qFatal("qnam: loopback server is not listening");
     std::unique_ptr<QNetworkAccessManager> nams[2];
     for (Impl impl : BothImpls) {
-        nams[impl].reset(newManager(openCache(
-                impl, cfg.dir(QStringLiteral("qnam-%1").arg(QLatin1String(ImplTag[impl]))), HugeCacheSize)
-                                            .release()));
+        nams[impl].reset(newManager(
+                openCache(impl,
+                          cfg.dir(QStringLiteral("qnam-%1").arg(QLatin1String(ImplTag[impl]))),
+                          HugeCacheSize)
+                        .release()));
     }
-    auto path = [](Impl impl, int i) { return QStringLiteral("/small/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(i); };
+    auto path = [](Impl impl, int i) {
+        return QStringLiteral("/small/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(i);
+    };
 
     // One warm-up request each: connection set-up, cache directory creation, SQLite open.
     for (Impl impl : BothImpls)
-        fetch(*nams[impl], origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
+        fetch(*nams[impl],
+              origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
 
     std::vector<double> miss[2], hit[2];
     int wrong[2] = {0, 0};
@@ -732,10 +768,14 @@ void benchQnam(const Config &cfg, Report &report)
                percentile(miss[Tier], 50), QStringLiteral("us"));
     report.add(QStringLiteral("miss+store p99"), percentile(miss[Qndc], 99),
                percentile(miss[Tier], 99), QStringLiteral("us"));
-    report.note(QStringLiteral("qnam: %1 URLs per implementation, loopback origin in-process (its cost is in "
-                               "the miss figures of both); %2 / %3 replies had a wrong status, size or "
-                               "source (QNDC / tiercache)")
-                        .arg(urls).arg(wrong[Qndc]).arg(wrong[Tier]));
+    report.note(
+            QStringLiteral(
+                    "qnam: %1 URLs per implementation, loopback origin in-process (its cost is in "
+                    "the miss figures of both); %2 / %3 replies had a wrong status, size or "
+                    "source (QNDC / tiercache)")
+                    .arg(urls)
+                    .arg(wrong[Qndc])
+                    .arg(wrong[Tier]));
 }
 
 void benchLarge(const Config &cfg, Report &report)
@@ -749,10 +789,13 @@ void benchLarge(const Config &cfg, Report &report)
     const qint64 maximum = qMax<qint64>(4 * cfg.largeBytes, 1 * GiB);
     std::unique_ptr<QNetworkAccessManager> nams[2];
     for (Impl impl : BothImpls) {
-        nams[impl].reset(newManager(openCache(
-                impl, cfg.dir(QStringLiteral("large-%1").arg(QLatin1String(ImplTag[impl]))), maximum)
-                                            .release()));
-        fetch(*nams[impl], origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
+        nams[impl].reset(newManager(
+                openCache(impl,
+                          cfg.dir(QStringLiteral("large-%1").arg(QLatin1String(ImplTag[impl]))),
+                          maximum)
+                        .release()));
+        fetch(*nams[impl],
+              origin.url(QStringLiteral("/warmup/%1").arg(QLatin1String(ImplTag[impl]))), false);
     }
 
     double missMBs[2] = {0, 0}, hitMBs[2] = {0, 0};
@@ -765,7 +808,9 @@ void benchLarge(const Config &cfg, Report &report)
         const auto order = roundOrder(round);
         for (int phase = 0; phase < 2; ++phase) {
             for (Impl impl : order) {
-                const QUrl url = origin.url(QStringLiteral("/large/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(round));
+                const QUrl url = origin.url(QStringLiteral("/large/%1/%2")
+                                                    .arg(QLatin1String(ImplTag[impl]))
+                                                    .arg(round));
                 probe.start();
                 const FetchResult f = fetch(*nams[impl], url, true);
                 probe.stop();
@@ -775,8 +820,8 @@ void benchLarge(const Config &cfg, Report &report)
                     || f.fromCache != expectCache) {
                     ++wrong[impl];
                     progress("large: %s %s round %d: finished=%d error=%d bytes=%lld fromCache=%d",
-                             ImplName[impl], phase ? "hit" : "miss", round, f.finished, int(f.error),
-                             f.bytes, f.fromCache);
+                             ImplName[impl], phase ? "hit" : "miss", round, f.finished,
+                             int(f.error), f.bytes, f.fromCache);
                 }
                 const double rate = mb / (f.us / 1e6);
                 progress("large: %-17s %s round %d: %7.0f MB/s, RSS +%.1f MiB", ImplName[impl],
@@ -789,24 +834,31 @@ void benchLarge(const Config &cfg, Report &report)
         }
         // Give the disk space back before the next round (and keep the next miss a real store).
         for (Impl impl : order)
-            nams[impl]->cache()->remove(origin.url(QStringLiteral("/large/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(round)));
+            nams[impl]->cache()->remove(origin.url(
+                    QStringLiteral("/large/%1/%2").arg(QLatin1String(ImplTag[impl])).arg(round)));
     }
     report.section(QStringLiteral("4. QNAM large body (%1 MiB)").arg(cfg.largeBytes / MiB));
-    report.add(QStringLiteral("miss+store throughput (best)"), missMBs[Qndc], missMBs[Tier], QStringLiteral("MB/s"));
+    report.add(QStringLiteral("miss+store throughput (best)"), missMBs[Qndc], missMBs[Tier],
+               QStringLiteral("MB/s"));
     report.add(QStringLiteral("miss peak RSS growth (max)"), double(missRss[Qndc]) / MiB,
                double(missRss[Tier]) / MiB, QStringLiteral("MiB"), Target::AtMost, 16);
-    report.add(QStringLiteral("hit throughput (best)"), hitMBs[Qndc], hitMBs[Tier], QStringLiteral("MB/s"),
-               Target::AtLeast, 1000);
+    report.add(QStringLiteral("hit throughput (best)"), hitMBs[Qndc], hitMBs[Tier],
+               QStringLiteral("MB/s"), Target::AtLeast, 1000);
     report.add(QStringLiteral("hit peak RSS growth (max)"), double(hitRss[Qndc]) / MiB,
                double(hitRss[Tier]) / MiB, QStringLiteral("MiB"), Target::AtMost, 16);
-    report.note(QStringLiteral("large: %1 rounds, app reads 256 KiB pieces in readyRead and discards them; "
-                               "MB = 10^6 bytes; origin generates the body on the fly in-process (its cost "
-                               "is in both miss figures); RSS growth = %2 minus VmRSS at start; %3 / %4 "
-                               "replies wrong (QNDC / tiercache)")
-                        .arg(rounds)
-                        .arg(hwm ? QStringLiteral("max(VmHWM after clear_refs reset, 10 ms VmRSS samples)")
-                                 : QStringLiteral("peak of VmRSS sampled every 10 ms (clear_refs not permitted)"))
-                        .arg(wrong[Qndc]).arg(wrong[Tier]));
+    report.note(
+            QStringLiteral(
+                    "large: %1 rounds, app reads 256 KiB pieces in readyRead and discards them; "
+                    "MB = 10^6 bytes; origin generates the body on the fly in-process (its cost "
+                    "is in both miss figures); RSS growth = %2 minus VmRSS at start; %3 / %4 "
+                    "replies wrong (QNDC / tiercache)")
+                    .arg(rounds)
+                    .arg(hwm ? QStringLiteral(
+                                 "max(VmHWM after clear_refs reset, 10 ms VmRSS samples)")
+                             : QStringLiteral("peak of VmRSS sampled every 10 ms (clear_refs not "
+                                              "permitted)"))
+                    .arg(wrong[Qndc])
+                    .arg(wrong[Tier]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -826,7 +878,8 @@ void fill(const Config &cfg, FilledDirs &filled, Report &report)
         return;
     const int n = cfg.entries;
     const int batch = qMax(1000, n / 20);
-    progress("fill: %d entries of %lld B per implementation, batches of %d alternating", n, FillBodySize, batch);
+    progress("fill: %d entries of %lld B per implementation, batches of %d alternating", n,
+             FillBodySize, batch);
     std::unique_ptr<QAbstractNetworkCache> caches[2];
     for (Impl impl : BothImpls) {
         filled.dir[impl] = cfg.dir(QStringLiteral("filled-%1").arg(QLatin1String(ImplTag[impl])));
@@ -853,8 +906,8 @@ void fill(const Config &cfg, FilledDirs &filled, Report &report)
     filled.count = n;
     filled.done = true;
     report.section(QStringLiteral("   fill (%1 x %2 B, API)").arg(n).arg(FillBodySize));
-    report.add(QStringLiteral("fill rate"), n / (filled.fillUs[Qndc] / 1e6), n / (filled.fillUs[Tier] / 1e6),
-               QStringLiteral("entries/s"));
+    report.add(QStringLiteral("fill rate"), n / (filled.fillUs[Qndc] / 1e6),
+               n / (filled.fillUs[Tier] / 1e6), QStringLiteral("entries/s"));
 }
 
 void benchStartup(const Config &cfg, FilledDirs &filled, Report &report)
@@ -888,8 +941,8 @@ void benchStartup(const Config &cfg, FilledDirs &filled, Report &report)
             if (!storeEntry(cache.get(), fresh, freshBody))
                 ++wrong[impl];
             firstInsert[impl].push_back(usSince(t1) / 1000.0);
-            progress("startup: %-17s round %d: first hit %.2f ms, first insert %.2f ms", ImplName[impl],
-                     round, firstHit[impl].back(), firstInsert[impl].back());
+            progress("startup: %-17s round %d: first hit %.2f ms, first insert %.2f ms",
+                     ImplName[impl], round, firstHit[impl].back(), firstInsert[impl].back());
             QCoreApplication::processEvents();
         }
     }
@@ -900,10 +953,14 @@ void benchStartup(const Config &cfg, FilledDirs &filled, Report &report)
                QStringLiteral("ms"), Target::AtMost, 50);
     report.add(QStringLiteral("first insert after start (p50)"), percentile(firstInsert[Qndc], 50),
                percentile(firstInsert[Tier], 50), QStringLiteral("ms"));
-    report.note(QStringLiteral("startup: %1 rounds per implementation, fresh cache object on the filled "
-                               "directory each time (page cache warm, nothing dropped), maximum %2 GiB so "
-                               "nothing is evicted; %3 / %4 lookups or inserts failed")
-                        .arg(rounds).arg(HugeCacheSize / GiB).arg(wrong[Qndc]).arg(wrong[Tier]));
+    report.note(QStringLiteral(
+                        "startup: %1 rounds per implementation, fresh cache object on the filled "
+                        "directory each time (page cache warm, nothing dropped), maximum %2 GiB so "
+                        "nothing is evicted; %3 / %4 lookups or inserts failed")
+                        .arg(rounds)
+                        .arg(HugeCacheSize / GiB)
+                        .arg(wrong[Qndc])
+                        .arg(wrong[Tier]));
 }
 
 void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
@@ -911,7 +968,8 @@ void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
     fill(cfg, filled, report);
     const int inserts = cfg.quick ? 500 : 2000;
     const int chunk = 100;
-    progress("evict: %d inserts per implementation into a full cache of %d entries", inserts, filled.count);
+    progress("evict: %d inserts per implementation into a full cache of %d entries", inserts,
+             filled.count);
 
     // Set both caches to exactly "full": the maximum is what the filled entries take in each
     // implementation's own accounting (plus one byte, so that setting it evicts nothing).
@@ -941,7 +999,7 @@ void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
     }
 
     std::vector<double> insertMs[2];
-    std::vector<double> eventsMs; // tiercache: every processEvents() after an insert
+    std::vector<double> eventsMs;   // tiercache: every processEvents() after an insert
     std::vector<double> trimStepMs; // ... those during which the total went down
     int failures[2] = {0, 0};
     int next[2] = {0, 0};
@@ -972,31 +1030,35 @@ void benchEvict(const Config &cfg, FilledDirs &filled, Report &report)
     const qint64 sizes[2] = {caches[Qndc]->cacheSize(), caches[Tier]->cacheSize()};
 
     report.section(QStringLiteral("6. insert while evicting (%1)").arg(filled.count));
-    report.add(QStringLiteral("insert p50"), percentile(insertMs[Qndc], 50), percentile(insertMs[Tier], 50),
+    report.add(QStringLiteral("insert p50"), percentile(insertMs[Qndc], 50),
+               percentile(insertMs[Tier], 50), QStringLiteral("ms"));
+    report.add(QStringLiteral("insert p99"), percentile(insertMs[Qndc], 99),
+               percentile(insertMs[Tier], 99), QStringLiteral("ms"));
+    report.add(QStringLiteral("insert max"), maxOf(insertMs[Qndc]), maxOf(insertMs[Tier]),
+               QStringLiteral("ms"), Target::AtMost, 5);
+    report.add(QStringLiteral("background trim step p50"), NaN, percentile(trimStepMs, 50),
                QStringLiteral("ms"));
-    report.add(QStringLiteral("insert p99"), percentile(insertMs[Qndc], 99), percentile(insertMs[Tier], 99),
+    report.add(QStringLiteral("background trim step max"), NaN, maxOf(trimStepMs),
                QStringLiteral("ms"));
-    report.add(QStringLiteral("insert max"), maxOf(insertMs[Qndc]), maxOf(insertMs[Tier]), QStringLiteral("ms"),
-               Target::AtMost, 5);
-    report.add(QStringLiteral("background trim step p50"), NaN, percentile(trimStepMs, 50), QStringLiteral("ms"));
-    report.add(QStringLiteral("background trim step max"), NaN, maxOf(trimStepMs), QStringLiteral("ms"));
-    report.add(QStringLiteral("background total (all passes)"), NaN, sumOf(eventsMs), QStringLiteral("ms"));
-    report.note(QStringLiteral("evict: %1 x 4 KiB inserts per implementation into a cache filled to its "
-                               "maximum (QNDC %2 MiB, tiercache %3 MiB in their own accounting); insert = "
-                               "prepare+write+insert; tiercache's event-loop pass after each insert is timed "
-                               "apart (%4 passes, %5 of them trimmed); sizes at the end %6 / %7 MiB; %8 / %9 "
-                               "inserts failed")
-                        .arg(inserts)
-                        .arg(double(maximum[Qndc]) / MiB, 0, 'f', 1)
-                        .arg(double(maximum[Tier]) / MiB, 0, 'f', 1)
-                        .arg(eventsMs.size())
-                        .arg(trimStepMs.size())
-                        .arg(double(sizes[Qndc]) / MiB, 0, 'f', 1)
-                        .arg(double(sizes[Tier]) / MiB, 0, 'f', 1)
-                        .arg(failures[Qndc])
-                        .arg(failures[Tier]));
+    report.add(QStringLiteral("background total (all passes)"), NaN, sumOf(eventsMs),
+               QStringLiteral("ms"));
+    report.note(
+            QStringLiteral(
+                    "evict: %1 x 4 KiB inserts per implementation into a cache filled to its "
+                    "maximum (QNDC %2 MiB, tiercache %3 MiB in their own accounting); insert = "
+                    "prepare+write+insert; tiercache's event-loop pass after each insert is timed "
+                    "apart (%4 passes, %5 of them trimmed); sizes at the end %6 / %7 MiB; %8 / %9 "
+                    "inserts failed")
+                    .arg(inserts)
+                    .arg(double(maximum[Qndc]) / MiB, 0, 'f', 1)
+                    .arg(double(maximum[Tier]) / MiB, 0, 'f', 1)
+                    .arg(eventsMs.size())
+                    .arg(trimStepMs.size())
+                    .arg(double(sizes[Qndc]) / MiB, 0, 'f', 1)
+                    .arg(double(sizes[Tier]) / MiB, 0, 'f', 1)
+                    .arg(failures[Qndc])
+                    .arg(failures[Tier]));
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Helpers for the tier workloads
@@ -1047,13 +1109,16 @@ struct RedisFixture
         }
         server = std::make_unique<RedisServer>();
         if (!server->start()) {
-            notRun = QStringLiteral("not run: redis-server did not start: %1").arg(server->errorString());
+            notRun = QStringLiteral("not run: redis-server did not start: %1")
+                             .arg(server->errorString());
             server.reset();
         }
     }
     QString spec(const char *prefix) const
     {
-        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=%2").arg(server->port()).arg(QLatin1String(prefix));
+        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=%2")
+                .arg(server->port())
+                .arg(QLatin1String(prefix));
     }
 };
 
@@ -1061,9 +1126,9 @@ struct RedisFixture
 struct HitContender
 {
     QString label;
-    QString notRun;                        // non-empty: could not be set up, and why
-    std::function<QByteArray(int)> hit;    // the timed part: entry i's body, empty on a miss
-    std::function<void()> cleanup;         // untimed, after the last hit
+    QString notRun;                     // non-empty: could not be set up, and why
+    std::function<QByteArray(int)> hit; // the timed part: entry i's body, empty on a miss
+    std::function<void()> cleanup;      // untimed, after the last hit
     std::vector<double> us;
     int failures = 0;
 };
@@ -1125,8 +1190,10 @@ void benchTiers(const Config &cfg, Report &report)
         QString spec;
     } tierSpecs[] = {
             {"Tier memory", QStringLiteral("memory:?max=64MiB")},
-            {"Tier disk", QStringLiteral("disk:?path=%1").arg(cfg.dir(QStringLiteral("tiers-disk")))},
-            {"Tier sqlite", QStringLiteral("sqlite:?path=%1/c.db").arg(cfg.dir(QStringLiteral("tiers-sqlite")))},
+            {"Tier disk",
+             QStringLiteral("disk:?path=%1").arg(cfg.dir(QStringLiteral("tiers-disk")))},
+            {"Tier sqlite",
+             QStringLiteral("sqlite:?path=%1/c.db").arg(cfg.dir(QStringLiteral("tiers-sqlite")))},
             {"Tier redis", redis.server ? redis.spec("b:") : QString()},
     };
     for (const auto &t : tierSpecs) {
@@ -1174,8 +1241,13 @@ void benchTiers(const Config &cfg, Report &report)
     } chains[] = {
             {"NC memory", {QStringLiteral("memory:?max=64MiB")}, false},
             {"NC disk", {QStringLiteral("disk:")}, false},
-            {"NC memory+disk (L1 hit)", {QStringLiteral("memory:?max=64MiB"), QStringLiteral("disk:")}, false},
-            {"NC sqlite", {QStringLiteral("sqlite:?path=%1/c.db").arg(cfg.dir(QStringLiteral("tiers-nc-sqlite")))}, false},
+            {"NC memory+disk (L1 hit)",
+             {QStringLiteral("memory:?max=64MiB"), QStringLiteral("disk:")},
+             false},
+            {"NC sqlite",
+             {QStringLiteral("sqlite:?path=%1/c.db")
+                      .arg(cfg.dir(QStringLiteral("tiers-nc-sqlite")))},
+             false},
             {"NC redis", {redis.server ? redis.spec("n:") : QString()}, true},
     };
     NetworkCache *layered = nullptr; // memory+disk: its L1 share is reported
@@ -1191,7 +1263,8 @@ void benchTiers(const Config &cfg, Report &report)
         cache->setCacheDirectory(cfg.dir(QStringLiteral("tiers-nc-%1").arg(contenders.size())));
         cache->setMaximumCacheSize(HugeCacheSize);
         if (!cache->setTiers(ch.specs)) {
-            c.notRun = QStringLiteral("not run: %1").arg(cache->tierErrors().join(QLatin1String("; ")));
+            c.notRun = QStringLiteral("not run: %1")
+                               .arg(cache->tierErrors().join(QLatin1String("; ")));
             progress("tiers: %s: %s", ch.label, qPrintable(c.notRun));
             contenders.push_back(std::move(c));
             continue;
@@ -1226,7 +1299,8 @@ void benchTiers(const Config &cfg, Report &report)
             continue;
         for (int i = 0; i < prefill; ++i) {
             if (c.hit(i) != bodies[size_t(i)]) {
-                c.notRun = QStringLiteral("not run: entry %1 missing or wrong after the pre-fill").arg(i);
+                c.notRun = QStringLiteral("not run: entry %1 missing or wrong after the pre-fill")
+                                   .arg(i);
                 progress("tiers: %s: %s", qPrintable(c.label), qPrintable(c.notRun));
                 break;
             }
@@ -1286,7 +1360,7 @@ void benchTiers(const Config &cfg, Report &report)
     const int promoEntries = cfg.quick ? 100 : 500;
     const int promoPasses = 5;
     std::vector<double> promoUs[promoPasses];
-    std::vector<int> landedAt;  // per entry: the hit (1-based) first served from L1
+    std::vector<int> landedAt;   // per entry: the hit (1-based) first served from L1
     std::vector<int> promotedOn; // per entry: the hit during which it was copied into L1
     QString promoNotRun;
     qint64 promoL1Promotions = 0;
@@ -1296,7 +1370,8 @@ void benchTiers(const Config &cfg, Report &report)
         cache.setCacheDirectory(cfg.dir(QStringLiteral("tiers-promo")));
         cache.setMaximumCacheSize(HugeCacheSize);
         if (!cache.setTiers({QStringLiteral("memory:?max=64MiB"), QStringLiteral("disk:")})) {
-            promoNotRun = QStringLiteral("not run: %1").arg(cache.tierErrors().join(QLatin1String("; ")));
+            promoNotRun =
+                    QStringLiteral("not run: %1").arg(cache.tierErrors().join(QLatin1String("; ")));
         } else {
             cache.setWriteMode(NetworkCache::WriteMode::LowestTierOnly);
             cache.setPromotionPolicy(PromotionPolicy::hitCount(2));
@@ -1320,7 +1395,8 @@ void benchTiers(const Config &cfg, Report &report)
                     const auto t0 = Clock::now();
                     const QNetworkCacheMetaData md = cache.metaData(url);
                     QIODevice *device = cache.data(url);
-                    const QByteArray body = device && md.isValid() ? device->readAll() : QByteArray();
+                    const QByteArray body =
+                            device && md.isValid() ? device->readAll() : QByteArray();
                     delete device;
                     promoUs[pass].push_back(usSince(t0));
                     const auto after = cache.tierStatistics();
@@ -1356,9 +1432,13 @@ void benchTiers(const Config &cfg, Report &report)
             report.addNotRun(c.label + QStringLiteral(" p50"), c.notRun);
             continue;
         }
-        report.add(c.label + QStringLiteral(" p50"), ref50, percentile(c.us, 50), QStringLiteral("us"),
-                   memoryApi || redisTier ? Target::AtMost : Target::None, memoryApi ? 2 : redisTier ? 150 : 0);
-        report.add(c.label + QStringLiteral(" p99"), ref99, percentile(c.us, 99), QStringLiteral("us"));
+        report.add(c.label + QStringLiteral(" p50"), ref50, percentile(c.us, 50),
+                   QStringLiteral("us"), memoryApi || redisTier ? Target::AtMost : Target::None,
+                   memoryApi           ? 2
+                           : redisTier ? 150
+                                       : 0);
+        report.add(c.label + QStringLiteral(" p99"), ref99, percentile(c.us, 99),
+                   QStringLiteral("us"));
         failureText.append(QStringLiteral("%1 %2").arg(c.label).arg(c.failures));
     }
     if (!promoNotRun.isEmpty()) {
@@ -1367,23 +1447,33 @@ void benchTiers(const Config &cfg, Report &report)
         std::vector<double> landed(landedAt.begin(), landedAt.end());
         std::vector<double> promoted(promotedOn.begin(), promotedOn.end());
         const int never = int(std::count(landedAt.begin(), landedAt.end(), 0));
-        report.add(QStringLiteral("NC promo: 1st hit (disk) p50"), ref50, percentile(promoUs[0], 50),
-                   QStringLiteral("us"));
-        report.add(QStringLiteral("NC promo: 2nd hit (disk+copy) p50"), ref50, percentile(promoUs[1], 50),
-                   QStringLiteral("us"));
+        report.add(QStringLiteral("NC promo: 1st hit (disk) p50"), ref50,
+                   percentile(promoUs[0], 50), QStringLiteral("us"));
+        report.add(QStringLiteral("NC promo: 2nd hit (disk+copy) p50"), ref50,
+                   percentile(promoUs[1], 50), QStringLiteral("us"));
         report.add(QStringLiteral("NC promo: later hits (L1) p50"), ref50,
                    percentile(promoUs[promoPasses - 1], 50), QStringLiteral("us"));
-        report.add(QStringLiteral("NC promo: hits until served by L1"), NaN, never ? NaN : maxOf(landed),
-                   QStringLiteral("hits"));
-        report.note(QStringLiteral("tiers promotion: memory:?max=64MiB over disk:, WriteMode::LowestTierOnly, "
-                                   "PromotionPolicy::hitCount(2); %1 entries hit once per pass, %2 passes; copied "
-                                   "into memory during hit #%3 (p50; max #%4), first served by memory on hit #%5 "
-                                   "(p50; max #%6); %7 entries never reached memory; memory-tier promotions %8; "
-                                   "%9 wrong bodies")
-                            .arg(promoEntries).arg(promoPasses)
-                            .arg(percentile(promoted, 50)).arg(maxOf(promoted))
-                            .arg(percentile(landed, 50)).arg(maxOf(landed))
-                            .arg(never).arg(promoL1Promotions).arg(promoWrong));
+        report.add(QStringLiteral("NC promo: hits until served by L1"), NaN,
+                   never ? NaN : maxOf(landed), QStringLiteral("hits"));
+        report.note(
+                QStringLiteral(
+                        "tiers promotion: memory:?max=64MiB over disk:, WriteMode::LowestTierOnly, "
+                        "PromotionPolicy::hitCount(2); %1 entries hit once per pass, %2 passes; "
+                        "copied "
+                        "into memory during hit #%3 (p50; max #%4), first served by memory on hit "
+                        "#%5 "
+                        "(p50; max #%6); %7 entries never reached memory; memory-tier promotions "
+                        "%8; "
+                        "%9 wrong bodies")
+                        .arg(promoEntries)
+                        .arg(promoPasses)
+                        .arg(percentile(promoted, 50))
+                        .arg(maxOf(promoted))
+                        .arg(percentile(landed, 50))
+                        .arg(maxOf(landed))
+                        .arg(never)
+                        .arg(promoL1Promotions)
+                        .arg(promoWrong));
     }
     report.note(
             QStringLiteral(
@@ -1425,16 +1515,18 @@ void benchStats(const Config &cfg, Report &report)
     QStringList notes;
     for (const auto &conf : configs) {
         NetworkCache cache;
-        cache.setCacheDirectory(cfg.dir(QStringLiteral("stats-%1").arg(QLatin1String(conf.label).chopped(1))));
+        cache.setCacheDirectory(
+                cfg.dir(QStringLiteral("stats-%1").arg(QLatin1String(conf.label).chopped(1))));
         cache.setMaximumCacheSize(HugeCacheSize);
         const QString label = QLatin1String(conf.label);
         if (!cache.setTiers(conf.specs)) {
             report.addNotRun(label + QStringLiteral(" hit p50"),
-                             QStringLiteral("not run: %1").arg(cache.tierErrors().join(QLatin1String("; "))));
+                             QStringLiteral("not run: %1")
+                                     .arg(cache.tierErrors().join(QLatin1String("; "))));
             continue;
         }
-        progress("stats: %s %d hits with statistics off and on, one cache, toggled every %d", conf.label,
-                 hits, chunk);
+        progress("stats: %s %d hits with statistics off and on, one cache, toggled every %d",
+                 conf.label, hits, chunk);
         std::vector<QByteArray> bodies;
         for (int i = 0; i < prefill; ++i) {
             bodies.push_back(bodyFor(quint32(30000000 + i)));
@@ -1448,7 +1540,7 @@ void benchStats(const Config &cfg, Report &report)
         int wrong[2] = {0, 0};
         QRandomGenerator rng[2] = {QRandomGenerator(17), QRandomGenerator(17)};
         for (int round = 0; round * chunk < hits; ++round) {
-            for (int mode : round % 2 == 0 ? std::vector<int>{0, 1} : std::vector<int>{1, 0}) {
+            for (int mode : round % 2 == 0 ? std::vector<int> {0, 1} : std::vector<int> {1, 0}) {
                 cache.setStatisticsEnabled(mode == 1);
                 for (int k = 0; k < chunk; ++k) {
                     const int i = int(rng[mode].bounded(prefill));
@@ -1477,11 +1569,12 @@ void benchStats(const Config &cfg, Report &report)
             QThread::msleep(5);
         }
         const tiercache::Statistics st = cache.statistics(0);
-        report.addLabelled(label + QStringLiteral(" hit p50"), percentile(times[0], 50), QStringLiteral("off"),
-                           percentile(times[1], 50), QStringLiteral("on"), QStringLiteral("us"),
-                           Target::RatioAtMost, 1.10);
-        report.addLabelled(label + QStringLiteral(" hit p99"), percentile(times[0], 99), QStringLiteral("off"),
-                           percentile(times[1], 99), QStringLiteral("on"), QStringLiteral("us"));
+        report.addLabelled(label + QStringLiteral(" hit p50"), percentile(times[0], 50),
+                           QStringLiteral("off"), percentile(times[1], 50), QStringLiteral("on"),
+                           QStringLiteral("us"), Target::RatioAtMost, 1.10);
+        report.addLabelled(label + QStringLiteral(" hit p99"), percentile(times[0], 99),
+                           QStringLiteral("off"), percentile(times[1], 99), QStringLiteral("on"),
+                           QStringLiteral("us"));
         // With statistics off there is next to nothing deferred (in the note): no ratio to show.
         report.addLabelled(label + QStringLiteral(" deferred per hit (amort.)"), NaN, QString(),
                            deferredUs[1] / hits, QStringLiteral("on"), QStringLiteral("us"));
@@ -1496,11 +1589,17 @@ void benchStats(const Config &cfg, Report &report)
                         .arg(hits)
                         .arg(deferredUs[0] / hits, 0, 'f', 2));
     }
-    report.note(QStringLiteral("stats: both columns are Tiercache (NetworkCache API metaData+data+readAll), "
-                               "one cache per tier configuration with setStatisticsEnabled() toggled every %1 "
-                               "hits (off,on then on,off), %2 hits each over %3 entries; the ratio is on/off; "
-                               "deferred = event-loop passes after each chunk plus a final 1.1 s (charged to on); %4")
-                        .arg(chunk).arg(hits).arg(prefill).arg(notes.join(QLatin1String("; "))));
+    report.note(
+            QStringLiteral(
+                    "stats: both columns are Tiercache (NetworkCache API metaData+data+readAll), "
+                    "one cache per tier configuration with setStatisticsEnabled() toggled every %1 "
+                    "hits (off,on then on,off), %2 hits each over %3 entries; the ratio is on/off; "
+                    "deferred = event-loop passes after each chunk plus a final 1.1 s (charged to "
+                    "on); %4")
+                    .arg(chunk)
+                    .arg(hits)
+                    .arg(prefill)
+                    .arg(notes.join(QLatin1String("; "))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1512,16 +1611,18 @@ void benchInvalidate(const Config &cfg, Report &report)
     const int every = 20;
     const int expected = (n + every - 1) / every;
     const QString hot = QStringLiteral("hot");
-    progress("invalidate: filling %d entries of %lld B, every %dth tagged \"hot\"", n, FillBodySize, every);
+    progress("invalidate: filling %d entries of %lld B, every %dth tagged \"hot\"", n, FillBodySize,
+             every);
 
     NetworkCache cache;
     cache.setCacheDirectory(cfg.dir(QStringLiteral("invalidate")));
-    const QString walPath = cfg.dir(QStringLiteral("invalidate")) + QLatin1String("/catalogue.db-wal");
+    const QString walPath =
+            cfg.dir(QStringLiteral("invalidate")) + QLatin1String("/catalogue.db-wal");
     qint64 walHighWater = 0;
     cache.setMaximumCacheSize(HugeCacheSize);
     cache.setTagCallback([&hot, every](const QUrl &url, const QNetworkCacheMetaData &) {
         const int i = url.path().section(QLatin1Char('/'), -1).toInt();
-        return i % every == 0 ? QStringList{hot} : QStringList();
+        return i % every == 0 ? QStringList {hot} : QStringList();
     });
     QElapsedTimer fillTimer;
     fillTimer.start();
@@ -1532,7 +1633,8 @@ void benchInvalidate(const Config &cfg, Report &report)
             qFatal("invalidate: insert %d failed: %s", i, qPrintable(cache.errorString()));
         apiUs += usSince(t0);
         if (i % 1000 == 999) {
-            QCoreApplication::processEvents(); // deferred work, as an application's event loop runs it
+            QCoreApplication::processEvents(); // deferred work, as an application's event loop runs
+                                               // it
             walHighWater = qMax(walHighWater, QFileInfo(walPath).size());
         }
         if (i % (n / 10) == n / 10 - 1)
@@ -1553,7 +1655,8 @@ void benchInvalidate(const Config &cfg, Report &report)
     const qint64 entriesBefore = cache.entryCount();
     const qint64 taggedBefore = cache.entryCount(tagged);
 
-    progress("invalidate: invalidateTag(\"hot\") on %lld entries, %lld tagged", entriesBefore, taggedBefore);
+    progress("invalidate: invalidateTag(\"hot\") on %lld entries, %lld tagged", entriesBefore,
+             taggedBefore);
     const auto t0 = Clock::now();
     const int removed = cache.invalidateTag(hot);
     const double ms = usSince(t0) / 1000.0;
@@ -1584,33 +1687,51 @@ void benchInvalidate(const Config &cfg, Report &report)
     }
     const qint64 entriesAfter = cache.entryCount();
     const qint64 taggedAfter = cache.entryCount(tagged);
-    const bool goneOk = !cache.metaData(apiUrl("inv", 0)).isValid() && !cache.metaData(apiUrl("inv", every)).isValid()
-            && cache.metaData(apiUrl("inv", 1)).isValid() && cache.metaData(apiUrl("inv", n - 1)).isValid();
-    progress("invalidate: removed %d in %.1f ms; entries %lld -> %lld, tagged %lld -> %lld", removed, ms,
-             entriesBefore, entriesAfter, taggedBefore, taggedAfter);
+    const bool goneOk = !cache.metaData(apiUrl("inv", 0)).isValid()
+            && !cache.metaData(apiUrl("inv", every)).isValid()
+            && cache.metaData(apiUrl("inv", 1)).isValid()
+            && cache.metaData(apiUrl("inv", n - 1)).isValid();
+    progress("invalidate: removed %d in %.1f ms; entries %lld -> %lld, tagged %lld -> %lld",
+             removed, ms, entriesBefore, entriesAfter, taggedBefore, taggedAfter);
 
     report.section(QStringLiteral("9. invalidate (%1, disk)").arg(n));
-    report.add(QStringLiteral("fill (API, 512 B, 1 in %1 tagged)").arg(every), NaN, fillS, QStringLiteral("s"));
-    report.add(QStringLiteral("fill rate (API calls only)"), NaN, n / (apiUs / 1e6), QStringLiteral("entries/s"));
-    report.add(QStringLiteral("catalogue WAL file, largest seen in the fill"), NaN, double(walHighWater) / MiB,
-               QStringLiteral("MiB"));
-    report.add(QStringLiteral("invalidateTag(\"hot\")"), NaN, ms, QStringLiteral("ms"), Target::AtMost, 200);
-    report.add(QStringLiteral("... entries removed"), NaN, removed, QStringLiteral("entries"), Target::Exactly,
-               expected);
-    report.add(QStringLiteral("... entries left (all - tagged)"), NaN, double(entriesAfter), QStringLiteral("entries"),
-               Target::Exactly, n - expected);
-    report.add(QStringLiteral("deferred deletion: event-loop time"), NaN, afterUs / 1000.0, QStringLiteral("ms"));
-    report.add(QStringLiteral("... longest event-loop step"), NaN, longestStepUs / 1000.0, QStringLiteral("ms"));
-    report.add(QStringLiteral("... bodies gone after (polled each s)"), NaN, double(reclaimedMs), QStringLiteral("ms"));
-    report.note(QStringLiteral("invalidate: one NetworkCache (disk tier) filled through prepare/write/insert with "
-                               "a setTagCallback() tagging every %1th URL \"hot\" (event loop run every 1000 "
-                               "inserts; fill time includes a 1.5 s settle); invalidateTag() makes the entries "
-                               "unreachable in one transaction, their rows and bodies are deleted by later "
-                               "event-loop steps (timed apart, until the catalogue holds no body of theirs); before: %2 entries, %3 tagged; "
-                               "after: %4 entries, %5 tagged; spot checks of removed/kept URLs %6; QNDC has no "
-                               "tags (n/a)")
-                        .arg(every).arg(entriesBefore).arg(taggedBefore).arg(entriesAfter).arg(taggedAfter)
-                        .arg(goneOk ? QStringLiteral("ok") : QStringLiteral("FAILED")));
+    report.add(QStringLiteral("fill (API, 512 B, 1 in %1 tagged)").arg(every), NaN, fillS,
+               QStringLiteral("s"));
+    report.add(QStringLiteral("fill rate (API calls only)"), NaN, n / (apiUs / 1e6),
+               QStringLiteral("entries/s"));
+    report.add(QStringLiteral("catalogue WAL file, largest seen in the fill"), NaN,
+               double(walHighWater) / MiB, QStringLiteral("MiB"));
+    report.add(QStringLiteral("invalidateTag(\"hot\")"), NaN, ms, QStringLiteral("ms"),
+               Target::AtMost, 200);
+    report.add(QStringLiteral("... entries removed"), NaN, removed, QStringLiteral("entries"),
+               Target::Exactly, expected);
+    report.add(QStringLiteral("... entries left (all - tagged)"), NaN, double(entriesAfter),
+               QStringLiteral("entries"), Target::Exactly, n - expected);
+    report.add(QStringLiteral("deferred deletion: event-loop time"), NaN, afterUs / 1000.0,
+               QStringLiteral("ms"));
+    report.add(QStringLiteral("... longest event-loop step"), NaN, longestStepUs / 1000.0,
+               QStringLiteral("ms"));
+    report.add(QStringLiteral("... bodies gone after (polled each s)"), NaN, double(reclaimedMs),
+               QStringLiteral("ms"));
+    report.note(
+            QStringLiteral(
+                    "invalidate: one NetworkCache (disk tier) filled through prepare/write/insert "
+                    "with "
+                    "a setTagCallback() tagging every %1th URL \"hot\" (event loop run every 1000 "
+                    "inserts; fill time includes a 1.5 s settle); invalidateTag() makes the "
+                    "entries "
+                    "unreachable in one transaction, their rows and bodies are deleted by later "
+                    "event-loop steps (timed apart, until the catalogue holds no body of theirs); "
+                    "before: %2 entries, %3 tagged; "
+                    "after: %4 entries, %5 tagged; spot checks of removed/kept URLs %6; QNDC has "
+                    "no "
+                    "tags (n/a)")
+                    .arg(every)
+                    .arg(entriesBefore)
+                    .arg(taggedBefore)
+                    .arg(entriesAfter)
+                    .arg(taggedAfter)
+                    .arg(goneOk ? QStringLiteral("ok") : QStringLiteral("FAILED")));
 }
 
 } // namespace
@@ -1621,28 +1742,36 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("tiercache_bench"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-            "Runs the same workloads on QNetworkDiskCache and tiercache::NetworkCache, interleaved, "
-            "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, startup, evict, tiers, stats, "
-            "invalidate.\nThe tier workloads load the memory, sqlite and redis plugins (set TIERCACHE_PLUGIN_PATH) "
-            "and start a private redis-server when one is installed."));
+    parser.setApplicationDescription(
+            QStringLiteral("Runs the same workloads on QNetworkDiskCache and "
+                           "tiercache::NetworkCache, interleaved, "
+                           "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, "
+                           "startup, evict, tiers, stats, "
+                           "invalidate.\nThe tier workloads load the memory, sqlite and redis "
+                           "plugins (set TIERCACHE_PLUGIN_PATH) "
+                           "and start a private redis-server when one is installed."));
     parser.addHelpOption();
-    const QCommandLineOption quickOption(QStringLiteral("quick"),
-                                         QStringLiteral("Small sizes: a smoke run of well under a minute."));
-    const QCommandLineOption onlyOption(QStringLiteral("only"),
-                                        QStringLiteral("Run only these workloads (comma-separated)."),
-                                        QStringLiteral("names"));
-    const QCommandLineOption entriesOption(QStringLiteral("entries"),
-                                           QStringLiteral("Entries for start-up and eviction (default 100000; "
-                                                          "2000 with --quick)."),
-                                           QStringLiteral("n"));
-    const QCommandLineOption largeOption(QStringLiteral("large-mib"),
-                                         QStringLiteral("Size of the large body in MiB (default 512; 32 with --quick)."),
-                                         QStringLiteral("mib"));
-    const QCommandLineOption dirOption(QStringLiteral("dir"),
-                                       QStringLiteral("Where to create the cache directories (default: a "
-                                                      "temporary directory under %1).").arg(QDir::tempPath()),
-                                       QStringLiteral("path"));
+    const QCommandLineOption quickOption(
+            QStringLiteral("quick"),
+            QStringLiteral("Small sizes: a smoke run of well under a minute."));
+    const QCommandLineOption onlyOption(
+            QStringLiteral("only"), QStringLiteral("Run only these workloads (comma-separated)."),
+            QStringLiteral("names"));
+    const QCommandLineOption entriesOption(
+            QStringLiteral("entries"),
+            QStringLiteral("Entries for start-up and eviction (default 100000; "
+                           "2000 with --quick)."),
+            QStringLiteral("n"));
+    const QCommandLineOption largeOption(
+            QStringLiteral("large-mib"),
+            QStringLiteral("Size of the large body in MiB (default 512; 32 with --quick)."),
+            QStringLiteral("mib"));
+    const QCommandLineOption dirOption(
+            QStringLiteral("dir"),
+            QStringLiteral("Where to create the cache directories (default: a "
+                           "temporary directory under %1).")
+                    .arg(QDir::tempPath()),
+            QStringLiteral("path"));
     parser.addOptions({quickOption, onlyOption, entriesOption, largeOption, dirOption});
     parser.process(app);
 
@@ -1667,9 +1796,10 @@ int main(int argc, char **argv)
         }
         cfg.largeBytes = mib * MiB;
     }
-    const QStringList known = {QStringLiteral("hit"), QStringLiteral("insert"), QStringLiteral("qnam"),
-                               QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict"),
-                               QStringLiteral("tiers"), QStringLiteral("stats"), QStringLiteral("invalidate")};
+    const QStringList known = {
+            QStringLiteral("hit"),   QStringLiteral("insert"),  QStringLiteral("qnam"),
+            QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict"),
+            QStringLiteral("tiers"), QStringLiteral("stats"),   QStringLiteral("invalidate")};
     for (const QString &name : parser.values(onlyOption)) {
         for (const QString &part : name.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             if (!known.contains(part.trimmed())) {
@@ -1681,7 +1811,8 @@ int main(int argc, char **argv)
         }
     }
 
-    const QString parent = parser.isSet(dirOption) ? QDir(parser.value(dirOption)).absolutePath() : QDir::tempPath();
+    const QString parent = parser.isSet(dirOption) ? QDir(parser.value(dirOption)).absolutePath()
+                                                   : QDir::tempPath();
     if (!QDir().mkpath(parent)) {
         std::fprintf(stderr, "cannot create %s\n", qPrintable(parent));
         return 2;
@@ -1698,12 +1829,14 @@ int main(int argc, char **argv)
     const QString fsType = fileSystemType(cfg.base, &magic);
     std::printf("tiercache_bench: QNetworkDiskCache vs tiercache::NetworkCache%s\n",
                 cfg.quick ? " (--quick)" : "");
-    std::printf("  Qt %s, %s, %s, %d CPUs, %s\n", qVersion(), qPrintable(QSysInfo::prettyProductName()),
-                qPrintable(QSysInfo::kernelVersion()), QThread::idealThreadCount(),
+    std::printf("  Qt %s, %s, %s, %d CPUs, %s\n", qVersion(),
+                qPrintable(QSysInfo::prettyProductName()), qPrintable(QSysInfo::kernelVersion()),
+                QThread::idealThreadCount(),
                 qPrintable(QDateTime::currentDateTime().toString(Qt::ISODate)));
-    std::printf("  cache directories under %s: file system %s (statfs f_type %s)\n", qPrintable(cfg.base),
-                qPrintable(fsType), qPrintable(magic));
-    std::printf("  entries %d, large body %lld MiB, workloads: %s\n\n", cfg.entries, cfg.largeBytes / MiB,
+    std::printf("  cache directories under %s: file system %s (statfs f_type %s)\n",
+                qPrintable(cfg.base), qPrintable(fsType), qPrintable(magic));
+    std::printf("  entries %d, large body %lld MiB, workloads: %s\n\n", cfg.entries,
+                cfg.largeBytes / MiB,
                 cfg.only.isEmpty() ? "all" : qPrintable(cfg.only.join(QLatin1Char(','))));
     std::fflush(stdout);
 
@@ -1733,16 +1866,17 @@ int main(int argc, char **argv)
 
     std::printf("\n");
     report.print();
-    std::printf("\n%d target(s) missed, %d row(s) not run; measured in %.1f s.\n", report.failures(),
-                report.notRun(), seconds);
+    std::printf("\n%d target(s) missed, %d row(s) not run; measured in %.1f s.\n",
+                report.failures(), report.notRun(), seconds);
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
-    std::printf("How to reproduce (tiers needs the Debian package redis-server): "
-                "cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && "
-                "cmake --build build/bench --target tiercache_bench tiercache_memory tiercache_sqlite "
-                "tiercache_redis && TIERCACHE_PLUGIN_PATH=build/bench/tiercache-plugins "
-                "build/bench/tests/benchmarks/tiercache_bench%s%s\n",
-                args.isEmpty() ? "" : " ", qPrintable(args.join(QLatin1Char(' '))));
+    std::printf(
+            "How to reproduce (tiers needs the Debian package redis-server): "
+            "cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && "
+            "cmake --build build/bench --target tiercache_bench tiercache_memory tiercache_sqlite "
+            "tiercache_redis && TIERCACHE_PLUGIN_PATH=build/bench/tiercache-plugins "
+            "build/bench/tests/benchmarks/tiercache_bench%s%s\n",
+            args.isEmpty() ? "" : " ", qPrintable(args.join(QLatin1Char(' '))));
     std::fflush(stdout);
     // Deleting hundreds of thousands of files takes a while on some file systems (and slows
     // file creation there for a while afterwards); say so rather than appear to hang.

@@ -98,8 +98,14 @@ private Q_SLOTS:
 
 private:
     Run run(const QStringList &args, const QProcessEnvironment &extra = {});
-    Run cli(const QStringList &args) { return run(QStringList{QStringLiteral("--cache"), m_cacheDir} + args); }
-    QString url(const char *path) const { return m_server->url(QString::fromLatin1(path)).toString(); }
+    Run cli(const QStringList &args)
+    {
+        return run(QStringList {QStringLiteral("--cache"), m_cacheDir} + args);
+    }
+    QString url(const char *path) const
+    {
+        return m_server->url(QString::fromLatin1(path)).toString();
+    }
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
@@ -182,12 +188,15 @@ void tst_Cli::fetchFailureExitsOne()
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^MISS 404 .*/gone  \\(.+\\)$"),
                                                QRegularExpression::MultilineOption)),
              r.describe());
-    QVERIFY2(r.err.contains(QLatin1String("tiercache: error: 1 of 2 fetches failed")), r.describe());
+    QVERIFY2(r.err.contains(QLatin1String("tiercache: error: 1 of 2 fetches failed")),
+             r.describe());
 }
 
 void tst_Cli::lsListsEntries()
 {
-    m_server->setRoute("/listed", Response::ok("some body", "max-age=600").header("Content-Type", "text/x-test"));
+    m_server->setRoute(
+            "/listed",
+            Response::ok("some body", "max-age=600").header("Content-Type", "text/x-test"));
     QCOMPARE(cli({QStringLiteral("fetch"), url("/listed")}).exitCode, 0);
     QCOMPARE(cli({QStringLiteral("fetch"), url("/listed")}).exitCode, 0); // one hit
 
@@ -213,7 +222,8 @@ void tst_Cli::lsJsonAndLimit()
         QCOMPARE(cli({QStringLiteral("fetch"), url(path)}).exitCode, 0);
         QTest::qWait(5); // distinct access times, so "most recent first" is well defined
     }
-    const Run r = cli({QStringLiteral("ls"), QStringLiteral("--json"), QStringLiteral("--limit"), QStringLiteral("2")});
+    const Run r = cli({QStringLiteral("ls"), QStringLiteral("--json"), QStringLiteral("--limit"),
+                       QStringLiteral("2")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
@@ -231,9 +241,11 @@ void tst_Cli::statsShowsTotals()
     m_server->setRoute("/s1", Response::ok("shared bytes"));
     m_server->setRoute("/s2", Response::ok("shared bytes"));
     QCOMPARE(cli({QStringLiteral("fetch"), url("/s1"), url("/s2")}).exitCode, 0);
-    const Run r = cli({QStringLiteral("--max-size"), QStringLiteral("1MiB"), QStringLiteral("stats")});
+    const Run r =
+            cli({QStringLiteral("--max-size"), QStringLiteral("1MiB"), QStringLiteral("stats")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+2$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+2$"),
+                                               QRegularExpression::MultilineOption)),
              r.describe());
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^distinct bodies:\\s+1$"),
                                                QRegularExpression::MultilineOption)),
@@ -252,7 +264,8 @@ void tst_Cli::cacheDirectoryFromEnvironment()
     QCOMPARE(run({QStringLiteral("fetch"), url("/env")}, env).exitCode, 0);
     const Run r = run({QStringLiteral("stats")}, env);
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+1$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+1$"),
+                                               QRegularExpression::MultilineOption)),
              r.describe());
     QVERIFY2(r.out.contains(QDir(m_cacheDir).absolutePath()), r.describe());
     QVERIFY(!QFileInfo::exists(m_dir->filePath(QStringLiteral("xdg-cache"))));
@@ -286,8 +299,10 @@ void tst_Cli::verifyFindsDamage()
 
     const Run damaged = cli({QStringLiteral("verify")});
     QVERIFY2(damaged.finished && damaged.exitCode == 1, damaged.describe());
-    QVERIFY2(damaged.out.contains(QLatin1String("damaged: 1 bodies, 1 entries removed")), damaged.describe());
-    QVERIFY2(damaged.err.contains(QLatin1String("tiercache: error: 1 damaged")), damaged.describe());
+    QVERIFY2(damaged.out.contains(QLatin1String("damaged: 1 bodies, 1 entries removed")),
+             damaged.describe());
+    QVERIFY2(damaged.err.contains(QLatin1String("tiercache: error: 1 damaged")),
+             damaged.describe());
 
     const Run ls = cli({QStringLiteral("ls")});
     QCOMPARE(ls.exitCode, 0);
@@ -315,7 +330,8 @@ void tst_Cli::rmRemovesEntry()
 
     const Run again = cli({QStringLiteral("rm"), url("/r1")});
     QVERIFY2(again.finished && again.exitCode == 1, again.describe());
-    QVERIFY2(again.err.contains(QLatin1String("tiercache: error: not cached: ") + url("/r1")), again.describe());
+    QVERIFY2(again.err.contains(QLatin1String("tiercache: error: not cached: ") + url("/r1")),
+             again.describe());
 }
 
 void tst_Cli::clearRemovesEverything()
@@ -342,7 +358,8 @@ void tst_Cli::gcReclaimsOrphans()
     // A body file with no catalogue row, as a crash between rename and commit leaves.
     const QString orphanDir = m_cacheDir + QLatin1String("/blobs/ab");
     QVERIFY(QDir().mkpath(orphanDir));
-    QFile orphan(orphanDir + QLatin1Char('/') + QString(64, QLatin1Char('a')).replace(0, 2, QStringLiteral("ab")));
+    QFile orphan(orphanDir + QLatin1Char('/')
+                 + QString(64, QLatin1Char('a')).replace(0, 2, QStringLiteral("ab")));
     QVERIFY(orphan.open(QIODevice::WriteOnly));
     orphan.write(QByteArray(64 * 1024, 'x'));
     orphan.close();
@@ -350,7 +367,8 @@ void tst_Cli::gcReclaimsOrphans()
     const Run r = cli({QStringLiteral("gc")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     const QRegularExpressionMatch m =
-            QRegularExpression(QStringLiteral("^reclaimed .* \\((\\d+) bytes\\)$"), QRegularExpression::MultilineOption)
+            QRegularExpression(QStringLiteral("^reclaimed .* \\((\\d+) bytes\\)$"),
+                               QRegularExpression::MultilineOption)
                     .match(r.out);
     QVERIFY2(m.hasMatch(), r.describe());
     QVERIFY2(m.captured(1).toLongLong() >= 64 * 1024, r.describe());
@@ -390,9 +408,10 @@ void tst_Cli::help()
     const Run r = run({QStringLiteral("--help")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     QVERIFY2(r.out.startsWith(QLatin1String("Usage: tiercache [options] COMMAND")), r.describe());
-    for (const char *command : {"fetch", "ls", "stats", "verify", "rm", "clear", "gc", "demo", "tags",
-                                "invalidate-tag", "soft-purge", "top", "plugins"})
-        QVERIFY2(r.out.contains(QLatin1String("\n  ") + QLatin1String(command) + QLatin1Char(' ')), command);
+    for (const char *command : {"fetch", "ls", "stats", "verify", "rm", "clear", "gc", "demo",
+                                "tags", "invalidate-tag", "soft-purge", "top", "plugins"})
+        QVERIFY2(r.out.contains(QLatin1String("\n  ") + QLatin1String(command) + QLatin1Char(' ')),
+                 command);
     QVERIFY(r.err.isEmpty());
 
     const Run ls = run({QStringLiteral("ls"), QStringLiteral("--help")});
@@ -407,7 +426,8 @@ void tst_Cli::version()
 {
     const Run r = run({QStringLiteral("--version")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^tiercache \\d+\\.\\d+\\.\\d+\n$"))), r.describe());
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^tiercache \\d+\\.\\d+\\.\\d+\n$"))),
+             r.describe());
 }
 
 void tst_Cli::usageErrors_data()
@@ -415,35 +435,44 @@ void tst_Cli::usageErrors_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("no command") << QStringList() << QStringLiteral("no command given");
-    QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")}
+    QTest::newRow("unknown command") << QStringList {QStringLiteral("frobnicate")}
                                      << QStringLiteral("unknown command 'frobnicate'");
-    QTest::newRow("fetch without URL") << QStringList{QStringLiteral("fetch")}
+    QTest::newRow("fetch without URL") << QStringList {QStringLiteral("fetch")}
                                        << QStringLiteral("fetch needs at least one URL");
-    QTest::newRow("rm without URL") << QStringList{QStringLiteral("rm")} << QStringLiteral("rm needs at least one URL");
-    QTest::newRow("unknown option") << QStringList{QStringLiteral("ls"), QStringLiteral("--frob")}
+    QTest::newRow("rm without URL")
+            << QStringList {QStringLiteral("rm")} << QStringLiteral("rm needs at least one URL");
+    QTest::newRow("unknown option") << QStringList {QStringLiteral("ls"), QStringLiteral("--frob")}
                                     << QStringLiteral("Unknown option 'frob'");
-    QTest::newRow("bad limit") << QStringList{QStringLiteral("ls"), QStringLiteral("--limit"), QStringLiteral("many")}
+    QTest::newRow("bad limit") << QStringList {QStringLiteral("ls"), QStringLiteral("--limit"),
+                                               QStringLiteral("many")}
                                << QStringLiteral("--limit");
-    QTest::newRow("bad size") << QStringList{QStringLiteral("--max-size"), QStringLiteral("12 parsecs"),
-                                             QStringLiteral("stats")}
+    QTest::newRow("bad size") << QStringList {QStringLiteral("--max-size"),
+                                              QStringLiteral("12 parsecs"), QStringLiteral("stats")}
                               << QStringLiteral("invalid size '12 parsecs'");
-    QTest::newRow("stray argument") << QStringList{QStringLiteral("stats"), QStringLiteral("extra")}
-                                    << QStringLiteral("stats takes no arguments");
-    QTest::newRow("invalidate-tag without tag") << QStringList{QStringLiteral("invalidate-tag")}
-                                                << QStringLiteral("invalidate-tag needs at least one tag");
-    QTest::newRow("soft-purge without tag") << QStringList{QStringLiteral("soft-purge")}
+    QTest::newRow("stray argument")
+            << QStringList {QStringLiteral("stats"), QStringLiteral("extra")}
+            << QStringLiteral("stats takes no arguments");
+    QTest::newRow("invalidate-tag without tag")
+            << QStringList {QStringLiteral("invalidate-tag")}
+            << QStringLiteral("invalidate-tag needs at least one tag");
+    QTest::newRow("soft-purge without tag") << QStringList {QStringLiteral("soft-purge")}
                                             << QStringLiteral("soft-purge needs at least one tag");
-    QTest::newRow("bad top order") << QStringList{QStringLiteral("top"), QStringLiteral("--by"), QStringLiteral("colour")}
-                                   << QStringLiteral("--by needs hits, size or age, not 'colour'");
-    QTest::newRow("expired and fresh") << QStringList{QStringLiteral("ls"), QStringLiteral("--expired"),
-                                                      QStringLiteral("--fresh")}
-                                       << QStringLiteral("--expired and --fresh exclude each other");
-    QTest::newRow("reset and json") << QStringList{QStringLiteral("stats"), QStringLiteral("--reset"),
-                                                   QStringLiteral("--json")}
-                                    << QStringLiteral("--reset shows nothing");
-    QTest::newRow("bad minutes") << QStringList{QStringLiteral("stats"), QStringLiteral("--minutes"), QStringLiteral("0")}
+    QTest::newRow("bad top order")
+            << QStringList {QStringLiteral("top"), QStringLiteral("--by"), QStringLiteral("colour")}
+            << QStringLiteral("--by needs hits, size or age, not 'colour'");
+    QTest::newRow("expired and fresh")
+            << QStringList {QStringLiteral("ls"), QStringLiteral("--expired"),
+                            QStringLiteral("--fresh")}
+            << QStringLiteral("--expired and --fresh exclude each other");
+    QTest::newRow("reset and json")
+            << QStringList {QStringLiteral("stats"), QStringLiteral("--reset"),
+                            QStringLiteral("--json")}
+            << QStringLiteral("--reset shows nothing");
+    QTest::newRow("bad minutes") << QStringList {QStringLiteral("stats"),
+                                                 QStringLiteral("--minutes"), QStringLiteral("0")}
                                  << QStringLiteral("--minutes needs");
-    QTest::newRow("empty tier") << QStringList{QStringLiteral("--tier"), QString(), QStringLiteral("stats")}
+    QTest::newRow("empty tier") << QStringList {QStringLiteral("--tier"), QString(),
+                                                QStringLiteral("stats")}
                                 << QStringLiteral("--tier needs a spec");
 }
 
@@ -462,11 +491,13 @@ void tst_Cli::usageErrors()
 void tst_Cli::invalidUrl()
 {
     m_server->setRoute("/fine", Response::ok("fine"));
-    for (const QString &bad : {QStringLiteral("not a url"), QStringLiteral("http://exa mple.org/"),
-                               QStringLiteral("ftp://example.org/file"), QStringLiteral("/just/a/path")}) {
+    for (const QString &bad :
+         {QStringLiteral("not a url"), QStringLiteral("http://exa mple.org/"),
+          QStringLiteral("ftp://example.org/file"), QStringLiteral("/just/a/path")}) {
         const Run r = cli({QStringLiteral("fetch"), url("/fine"), bad});
         QVERIFY2(r.finished && r.exitCode == 1, r.describe());
-        QVERIFY2(r.err.contains(QLatin1String("tiercache: error: invalid URL '") + bad + QLatin1Char('\'')),
+        QVERIFY2(r.err.contains(QLatin1String("tiercache: error: invalid URL '") + bad
+                                + QLatin1Char('\'')),
                  r.describe());
         // Every URL is checked before the first is fetched.
         QVERIFY2(r.out.isEmpty(), r.describe());
@@ -479,15 +510,18 @@ void tst_Cli::demo()
     const Run r = cli({QStringLiteral("demo"), QStringLiteral("--count"), QStringLiteral("5"),
                        QStringLiteral("--size"), QStringLiteral("40KiB")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
-    QVERIFY2(r.out.contains(QLatin1String("cache directory: ") + QDir(m_cacheDir).absolutePath()), r.describe());
+    QVERIFY2(r.out.contains(QLatin1String("cache directory: ") + QDir(m_cacheDir).absolutePath()),
+             r.describe());
     QCOMPARE(r.out.count(QRegularExpression(QStringLiteral("^pass 1 MISS 200\\s+40960  /item/\\d$"),
                                             QRegularExpression::MultilineOption)),
              5);
     QCOMPARE(r.out.count(QRegularExpression(QStringLiteral("^pass 2 HIT  200\\s+40960  /item/\\d$"),
                                             QRegularExpression::MultilineOption)),
              5);
-    QVERIFY2(r.out.contains(QLatin1String("origin requests: 5, hit ratio: 50% (second pass 100%)")), r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+5$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(r.out.contains(QLatin1String("origin requests: 5, hit ratio: 50% (second pass 100%)")),
+             r.describe());
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+5$"),
+                                               QRegularExpression::MultilineOption)),
              r.describe());
 
     // The entries stay behind for the other commands to look at.
@@ -497,11 +531,12 @@ void tst_Cli::demo()
     // The demo origin tags every item "demo" and "item-<n % 3>".
     const Run tags = cli({QStringLiteral("tags")});
     QVERIFY2(tags.finished && tags.exitCode == 0, tags.describe());
-    QCOMPARE(tags.out, QStringLiteral("ENTRIES  TAG\n"
-                                      "      5  demo\n"
-                                      "      2  item-0\n"
-                                      "      2  item-1\n"
-                                      "      1  item-2\n"));
+    QCOMPARE(tags.out,
+             QStringLiteral("ENTRIES  TAG\n"
+                            "      5  demo\n"
+                            "      2  item-0\n"
+                            "      2  item-1\n"
+                            "      1  item-2\n"));
 }
 
 namespace {
@@ -509,7 +544,8 @@ namespace {
 QString statsField(const QString &out, const QString &label)
 {
     const QRegularExpressionMatch m =
-            QRegularExpression(QStringLiteral("^") + QRegularExpression::escape(label) + QStringLiteral(":\\s+(.*)$"),
+            QRegularExpression(QStringLiteral("^") + QRegularExpression::escape(label)
+                                       + QStringLiteral(":\\s+(.*)$"),
                                QRegularExpression::MultilineOption)
                     .match(out);
     return m.captured(1);
@@ -523,16 +559,20 @@ void tst_Cli::tagsAfterTaggedFetches()
     m_server->setRoute("/t3", Response::ok("three").header("Surrogate-Key", "green"));
     m_server->setRoute("/t4", Response::ok("four"));
     QCOMPARE(cli({QStringLiteral("fetch"), url("/t1"), url("/t2"), url("/t3")}).exitCode, 0);
-    QCOMPARE(cli({QStringLiteral("fetch"), QStringLiteral("--tag"), QStringLiteral("extra"), url("/t4")}).exitCode, 0);
+    QCOMPARE(cli({QStringLiteral("fetch"), QStringLiteral("--tag"), QStringLiteral("extra"),
+                  url("/t4")})
+                     .exitCode,
+             0);
 
     const Run r = cli({QStringLiteral("tags")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     // Most used first, then by name.
-    QCOMPARE(r.out, QStringLiteral("ENTRIES  TAG\n"
-                                   "      2  red\n"
-                                   "      1  blue\n"
-                                   "      1  extra\n"
-                                   "      1  green\n"));
+    QCOMPARE(r.out,
+             QStringLiteral("ENTRIES  TAG\n"
+                            "      2  red\n"
+                            "      1  blue\n"
+                            "      1  extra\n"
+                            "      1  green\n"));
 
     const Run json = cli({QStringLiteral("tags"), QStringLiteral("--json")});
     QVERIFY2(json.finished && json.exitCode == 0, json.describe());
@@ -546,7 +586,8 @@ void tst_Cli::tagsAfterTaggedFetches()
 
     // ls shows them per entry.
     const Run ls = cli({QStringLiteral("ls"), QStringLiteral("--url"), QStringLiteral("/t1")});
-    QVERIFY2(ls.out.contains(QRegularExpression(QStringLiteral("\\s(red,blue|blue,red)\\s+") + QRegularExpression::escape(url("/t1")))),
+    QVERIFY2(ls.out.contains(QRegularExpression(QStringLiteral("\\s(red,blue|blue,red)\\s+")
+                                                + QRegularExpression::escape(url("/t1")))),
              ls.describe());
 
     // An empty cache has no tags, and says so on stderr only.
@@ -562,9 +603,12 @@ void tst_Cli::invalidateTagRemovesExactlyThose()
     m_server->setRoute("/i2", Response::ok("i2").header("Cache-Tag", "a,b"));
     m_server->setRoute("/i3", Response::ok("i3").header("Cache-Tag", "b"));
     m_server->setRoute("/i4", Response::ok("i4").header("Cache-Tag", "c"));
-    QCOMPARE(cli({QStringLiteral("fetch"), url("/i1"), url("/i2"), url("/i3"), url("/i4")}).exitCode, 0);
+    QCOMPARE(
+            cli({QStringLiteral("fetch"), url("/i1"), url("/i2"), url("/i3"), url("/i4")}).exitCode,
+            0);
 
-    const Run r = cli({QStringLiteral("invalidate-tag"), QStringLiteral("a"), QStringLiteral("no-such-tag")});
+    const Run r = cli(
+            {QStringLiteral("invalidate-tag"), QStringLiteral("a"), QStringLiteral("no-such-tag")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     QCOMPARE(r.out, QStringLiteral("removed 2 entries (tags: a, no-such-tag)\n"));
 
@@ -573,15 +617,18 @@ void tst_Cli::invalidateTagRemovesExactlyThose()
     QVERIFY2(ls.out.contains(url("/i3")) && ls.out.contains(url("/i4")), ls.describe());
     QVERIFY2(ls.out.contains(QLatin1String("2 of 2 entries")), ls.describe());
     const Run tags = cli({QStringLiteral("tags")});
-    QVERIFY2(!tags.out.contains(QRegularExpression(QStringLiteral("\\sa$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(!tags.out.contains(QRegularExpression(QStringLiteral("\\sa$"),
+                                                   QRegularExpression::MultilineOption)),
              tags.describe());
 
     // The removed ones come from the origin again; the others are still hits.
     const Run refetch = cli({QStringLiteral("fetch"), url("/i1"), url("/i3")});
     QVERIFY2(refetch.exitCode == 0, refetch.describe());
-    QVERIFY2(refetch.out.contains(QRegularExpression(QStringLiteral("^MISS 200 .*/i1$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(refetch.out.contains(QRegularExpression(QStringLiteral("^MISS 200 .*/i1$"),
+                                                     QRegularExpression::MultilineOption)),
              refetch.describe());
-    QVERIFY2(refetch.out.contains(QRegularExpression(QStringLiteral("^HIT  200 .*/i3$"), QRegularExpression::MultilineOption)),
+    QVERIFY2(refetch.out.contains(QRegularExpression(QStringLiteral("^HIT  200 .*/i3$"),
+                                                     QRegularExpression::MultilineOption)),
              refetch.describe());
     QCOMPARE(m_server->requestCount("/i1"), 2);
     QCOMPARE(m_server->requestCount("/i3"), 1);
@@ -598,13 +645,17 @@ void tst_Cli::softPurgeRevalidates()
             missing.status = 404;
             return missing;
         }
-        Response r = request.header("If-None-Match") == "\"v1\"" ? Response::notModified() : Response::ok("the news");
-        r.header("Cache-Control", "max-age=3600").header("ETag", "\"v1\"").header("Cache-Tag", "news");
+        Response r = request.header("If-None-Match") == "\"v1\"" ? Response::notModified()
+                                                                 : Response::ok("the news");
+        r.header("Cache-Control", "max-age=3600")
+                .header("ETag", "\"v1\"")
+                .header("Cache-Tag", "news");
         return r;
     });
     QCOMPARE(cli({QStringLiteral("fetch"), url("/news")}).exitCode, 0);
     const Run hit = cli({QStringLiteral("fetch"), url("/news")});
-    QVERIFY2(hit.out.startsWith(QLatin1String("HIT  200")) && !hit.out.contains(QLatin1String("revalidated")),
+    QVERIFY2(hit.out.startsWith(QLatin1String("HIT  200"))
+                     && !hit.out.contains(QLatin1String("revalidated")),
              hit.describe());
     QCOMPARE(m_server->requestCount(), 1);
 
@@ -614,12 +665,14 @@ void tst_Cli::softPurgeRevalidates()
     // Still there, but expired; nothing was deleted.
     const Run expired = cli({QStringLiteral("ls"), QStringLiteral("--expired")});
     QVERIFY2(expired.out.contains(url("/news")), expired.describe());
-    QVERIFY2(expired.out.contains(QRegularExpression(QStringLiteral("\\sexpired\\s"))), expired.describe());
+    QVERIFY2(expired.out.contains(QRegularExpression(QStringLiteral("\\sexpired\\s"))),
+             expired.describe());
 
     const Run revalidated = cli({QStringLiteral("fetch"), url("/news")});
     QVERIFY2(revalidated.finished && revalidated.exitCode == 0, revalidated.describe());
     QVERIFY2(revalidated.out.startsWith(QLatin1String("HIT  200")), revalidated.describe());
-    QVERIFY2(revalidated.out.contains(QLatin1String("8  ") + url("/news") + QLatin1String("  (revalidated)")),
+    QVERIFY2(revalidated.out.contains(QLatin1String("8  ") + url("/news")
+                                      + QLatin1String("  (revalidated)")),
              revalidated.describe());
     const QList<RecordedRequest> requests = m_server->requests();
     QCOMPARE(requests.size(), 2);
@@ -627,7 +680,8 @@ void tst_Cli::softPurgeRevalidates()
 
     // Fresh again: the next one is a plain hit.
     const Run after = cli({QStringLiteral("fetch"), url("/news")});
-    QVERIFY2(after.out.startsWith(QLatin1String("HIT  200")) && !after.out.contains(QLatin1String("revalidated")),
+    QVERIFY2(after.out.startsWith(QLatin1String("HIT  200"))
+                     && !after.out.contains(QLatin1String("revalidated")),
              after.describe());
     QCOMPARE(m_server->requestCount(), 2);
     const Run stats = cli({QStringLiteral("stats")});
@@ -638,11 +692,11 @@ void tst_Cli::softPurgeRevalidates()
 
 void tst_Cli::statsCounters()
 {
-    m_server->setRoute("/x", Response::ok("xxxxxxxxxx"));     // 10 bytes
-    m_server->setRoute("/y", Response::ok("yyyyyyyyyyyyyyy")); // 15 bytes
-    QCOMPARE(cli({QStringLiteral("fetch"), url("/x")}).exitCode, 0);           // miss
-    QCOMPARE(cli({QStringLiteral("fetch"), url("/x")}).exitCode, 0);           // hit
-    QCOMPARE(cli({QStringLiteral("fetch"), url("/y")}).exitCode, 0);           // miss
+    m_server->setRoute("/x", Response::ok("xxxxxxxxxx"));                       // 10 bytes
+    m_server->setRoute("/y", Response::ok("yyyyyyyyyyyyyyy"));                  // 15 bytes
+    QCOMPARE(cli({QStringLiteral("fetch"), url("/x")}).exitCode, 0);            // miss
+    QCOMPARE(cli({QStringLiteral("fetch"), url("/x")}).exitCode, 0);            // hit
+    QCOMPARE(cli({QStringLiteral("fetch"), url("/y")}).exitCode, 0);            // miss
     QCOMPARE(cli({QStringLiteral("fetch"), url("/x"), url("/y")}).exitCode, 0); // hit, hit
 
     const Run r = cli({QStringLiteral("stats")});
@@ -653,8 +707,10 @@ void tst_Cli::statsCounters()
     QCOMPARE(statsField(r.out, QStringLiteral("misses")), QStringLiteral("2"));
     QCOMPARE(statsField(r.out, QStringLiteral("hit ratio")), QStringLiteral("60.0%"));
     QCOMPARE(statsField(r.out, QStringLiteral("revalidations")), QStringLiteral("0"));
-    QCOMPARE(statsField(r.out, QStringLiteral("bytes from cache")), QStringLiteral("35 B (35 bytes)"));
-    QCOMPARE(statsField(r.out, QStringLiteral("bytes from network")), QStringLiteral("25 B (25 bytes)"));
+    QCOMPARE(statsField(r.out, QStringLiteral("bytes from cache")),
+             QStringLiteral("35 B (35 bytes)"));
+    QCOMPARE(statsField(r.out, QStringLiteral("bytes from network")),
+             QStringLiteral("25 B (25 bytes)"));
     QCOMPARE(statsField(r.out, QStringLiteral("inserts")), QStringLiteral("2"));
     QCOMPARE(statsField(r.out, QStringLiteral("evictions")), QStringLiteral("0"));
     QCOMPARE(statsField(r.out, QStringLiteral("promotions")), QStringLiteral("0"));
@@ -679,12 +735,15 @@ void tst_Cli::statsSeriesJsonAndReset()
 
     const Run series = cli({QStringLiteral("stats"), QStringLiteral("--series")});
     QVERIFY2(series.finished && series.exitCode == 0, series.describe());
-    QVERIFY2(series.out.contains(QRegularExpression(QStringLiteral("^MINUTE \\(UTC\\)\\s+LOOKUPS\\s+HITS\\s+STALE\\s+MISSES"),
-                                                    QRegularExpression::MultilineOption)),
+    QVERIFY2(series.out.contains(QRegularExpression(
+                     QStringLiteral("^MINUTE \\(UTC\\)\\s+LOOKUPS\\s+HITS\\s+STALE\\s+MISSES"),
+                     QRegularExpression::MultilineOption)),
              series.describe());
     // The fetches may straddle a minute boundary: add the rows up.
-    const QRegularExpression row(QStringLiteral("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s"),
-                                 QRegularExpression::MultilineOption);
+    const QRegularExpression row(
+            QStringLiteral("^\\d{4}-\\d\\d-\\d\\d "
+                           "\\d\\d:\\d\\d\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s"),
+            QRegularExpression::MultilineOption);
     int rows = 0, lookups = 0, hits = 0, misses = 0;
     for (auto it = row.globalMatch(series.out); it.hasNext();) {
         const QRegularExpressionMatch m = it.next();
@@ -698,7 +757,8 @@ void tst_Cli::statsSeriesJsonAndReset()
     QCOMPARE(hits, 2);
     QCOMPARE(misses, 1);
 
-    const Run json = cli({QStringLiteral("stats"), QStringLiteral("--json"), QStringLiteral("--minutes"), QStringLiteral("5")});
+    const Run json = cli({QStringLiteral("stats"), QStringLiteral("--json"),
+                          QStringLiteral("--minutes"), QStringLiteral("5")});
     QVERIFY2(json.finished && json.exitCode == 0, json.describe());
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json.out.toUtf8(), &error);
@@ -714,18 +774,24 @@ void tst_Cli::statsSeriesJsonAndReset()
     QCOMPARE(o.value(QStringLiteral("tiers")).toArray().size(), 1);
     const QJsonArray minutes = o.value(QStringLiteral("series")).toArray();
     QVERIFY(!minutes.isEmpty());
-    QVERIFY(QDateTime::fromString(minutes.at(0).toObject().value(QStringLiteral("start")).toString(), Qt::ISODate).isValid());
+    QVERIFY(QDateTime::fromString(
+                    minutes.at(0).toObject().value(QStringLiteral("start")).toString(), Qt::ISODate)
+                    .isValid());
     // Without --series there is no series.
     const Run plain = cli({QStringLiteral("stats"), QStringLiteral("--json")});
-    QVERIFY(!QJsonDocument::fromJson(plain.out.toUtf8()).object().contains(QStringLiteral("series")));
+    QVERIFY(!QJsonDocument::fromJson(plain.out.toUtf8())
+                     .object()
+                     .contains(QStringLiteral("series")));
 
     const Run reset = cli({QStringLiteral("stats"), QStringLiteral("--reset")});
     QVERIFY2(reset.finished && reset.exitCode == 0, reset.describe());
     QCOMPARE(reset.out, QStringLiteral("statistics reset\n"));
     const Run after = cli({QStringLiteral("stats"), QStringLiteral("--series")});
     QCOMPARE(statsField(after.out, QStringLiteral("lookups")), QStringLiteral("0"));
-    QCOMPARE(statsField(after.out, QStringLiteral("entries")), QStringLiteral("1")); // the entries stay
-    QVERIFY2(after.out.contains(QLatin1String("no lookups or inserts in the last 60 minutes")), after.describe());
+    QCOMPARE(statsField(after.out, QStringLiteral("entries")),
+             QStringLiteral("1")); // the entries stay
+    QVERIFY2(after.out.contains(QLatin1String("no lookups or inserts in the last 60 minutes")),
+             after.describe());
 }
 
 void tst_Cli::topBySize()
@@ -744,26 +810,38 @@ void tst_Cli::topBySize()
     QVERIFY2(lines.at(2).endsWith(url("/mid")), r.describe());
     QVERIFY2(lines.at(3).endsWith(url("/small")), r.describe());
 
-    const Run hits = cli({QStringLiteral("top"), QStringLiteral("--json"), QStringLiteral("--limit"), QStringLiteral("1")});
+    const Run hits = cli({QStringLiteral("top"), QStringLiteral("--json"),
+                          QStringLiteral("--limit"), QStringLiteral("1")});
     QVERIFY2(hits.finished && hits.exitCode == 0, hits.describe());
     const QJsonArray array = QJsonDocument::fromJson(hits.out.toUtf8()).array();
     QCOMPARE(array.size(), 1);
     QCOMPARE(array.at(0).toObject().value(QStringLiteral("url")).toString(), url("/small"));
     QCOMPARE(array.at(0).toObject().value(QStringLiteral("hits")).toInt(), 2);
 
-    const Run age = cli({QStringLiteral("top"), QStringLiteral("--by"), QStringLiteral("age"), QStringLiteral("--limit"),
-                         QStringLiteral("1")});
+    const Run age = cli({QStringLiteral("top"), QStringLiteral("--by"), QStringLiteral("age"),
+                         QStringLiteral("--limit"), QStringLiteral("1")});
     QVERIFY2(age.finished && age.exitCode == 0, age.describe());
     QVERIFY2(age.out.trimmed().endsWith(url("/small")), age.describe());
 }
 
 void tst_Cli::lsFiltersAndTotal()
 {
-    m_server->setRoute("/f/one", Response::ok("one").header("Content-Type", "text/plain").header("Cache-Tag", "t1"));
-    m_server->setRoute("/f/two", Response::ok("two").header("Content-Type", "image/png").header("Cache-Tag", "t2"));
-    m_server->setRoute("/g/three", Response::ok("three").header("Content-Type", "image/gif").header("Cache-Tag", "t1"));
-    m_server->setRoute("/g/four", Response::ok("four").header("Content-Type", "text/html").header("Cache-Tag", "t3"));
-    QCOMPARE(cli({QStringLiteral("fetch"), url("/f/one"), url("/f/two"), url("/g/three"), url("/g/four")}).exitCode, 0);
+    m_server->setRoute(
+            "/f/one",
+            Response::ok("one").header("Content-Type", "text/plain").header("Cache-Tag", "t1"));
+    m_server->setRoute(
+            "/f/two",
+            Response::ok("two").header("Content-Type", "image/png").header("Cache-Tag", "t2"));
+    m_server->setRoute(
+            "/g/three",
+            Response::ok("three").header("Content-Type", "image/gif").header("Cache-Tag", "t1"));
+    m_server->setRoute(
+            "/g/four",
+            Response::ok("four").header("Content-Type", "text/html").header("Cache-Tag", "t3"));
+    QCOMPARE(cli({QStringLiteral("fetch"), url("/f/one"), url("/f/two"), url("/g/three"),
+                  url("/g/four")})
+                     .exitCode,
+             0);
     QCOMPARE(cli({QStringLiteral("soft-purge"), QStringLiteral("t3")}).exitCode, 0);
 
     const auto urls = [this](const Run &r) {
@@ -774,7 +852,9 @@ void tst_Cli::lsFiltersAndTotal()
         }
         return found;
     };
-    const auto lastLine = [](const Run &r) { return r.out.trimmed().section(QLatin1Char('\n'), -1); };
+    const auto lastLine = [](const Run &r) {
+        return r.out.trimmed().section(QLatin1Char('\n'), -1);
+    };
 
     const Run tag = cli({QStringLiteral("ls"), QStringLiteral("--tag"), QStringLiteral("t1")});
     QVERIFY2(tag.finished && tag.exitCode == 0, tag.describe());
@@ -785,32 +865,38 @@ void tst_Cli::lsFiltersAndTotal()
     QCOMPARE(urls(byUrl), QStringList({QStringLiteral("/f/one"), QStringLiteral("/f/two")}));
     QCOMPARE(lastLine(byUrl), QStringLiteral("2 of 4 entries"));
 
-    const Run type = cli({QStringLiteral("ls"), QStringLiteral("--type"), QStringLiteral("image/")});
+    const Run type =
+            cli({QStringLiteral("ls"), QStringLiteral("--type"), QStringLiteral("image/")});
     QCOMPARE(urls(type), QStringList({QStringLiteral("/f/two"), QStringLiteral("/g/three")}));
 
-    const Run both = cli({QStringLiteral("ls"), QStringLiteral("--type"), QStringLiteral("image/"), QStringLiteral("--tag"),
-                          QStringLiteral("t1")});
+    const Run both = cli({QStringLiteral("ls"), QStringLiteral("--type"), QStringLiteral("image/"),
+                          QStringLiteral("--tag"), QStringLiteral("t1")});
     QCOMPARE(urls(both), QStringList({QStringLiteral("/g/three")}));
     QCOMPARE(lastLine(both), QStringLiteral("1 of 4 entries"));
 
     const Run expired = cli({QStringLiteral("ls"), QStringLiteral("--expired")});
     QCOMPARE(urls(expired), QStringList({QStringLiteral("/g/four")}));
     const Run fresh = cli({QStringLiteral("ls"), QStringLiteral("--fresh")});
-    QCOMPARE(urls(fresh), QStringList({QStringLiteral("/f/one"), QStringLiteral("/f/two"), QStringLiteral("/g/three")}));
+    QCOMPARE(urls(fresh),
+             QStringList({QStringLiteral("/f/one"), QStringLiteral("/f/two"),
+                          QStringLiteral("/g/three")}));
     QCOMPARE(lastLine(fresh), QStringLiteral("3 of 4 entries"));
 
     // --limit cuts what is shown; the total line still says how many match.
-    const Run limited = cli({QStringLiteral("ls"), QStringLiteral("--url"), QStringLiteral("/f/"), QStringLiteral("--limit"),
-                             QStringLiteral("1")});
+    const Run limited = cli({QStringLiteral("ls"), QStringLiteral("--url"), QStringLiteral("/f/"),
+                             QStringLiteral("--limit"), QStringLiteral("1")});
     QCOMPARE(urls(limited).size(), 1);
     QCOMPARE(lastLine(limited), QStringLiteral("1 of 4 entries (2 match)"));
 
-    const Run json = cli({QStringLiteral("ls"), QStringLiteral("--json"), QStringLiteral("--tag"), QStringLiteral("t2")});
+    const Run json = cli({QStringLiteral("ls"), QStringLiteral("--json"), QStringLiteral("--tag"),
+                          QStringLiteral("t2")});
     const QJsonArray array = QJsonDocument::fromJson(json.out.toUtf8()).array();
     QCOMPARE(array.size(), 1);
-    QCOMPARE(array.at(0).toObject().value(QStringLiteral("tags")).toArray(), QJsonArray({QStringLiteral("t2")}));
+    QCOMPARE(array.at(0).toObject().value(QStringLiteral("tags")).toArray(),
+             QJsonArray({QStringLiteral("t2")}));
 
-    const Run none = cli({QStringLiteral("ls"), QStringLiteral("--tag"), QStringLiteral("nothing")});
+    const Run none =
+            cli({QStringLiteral("ls"), QStringLiteral("--tag"), QStringLiteral("nothing")});
     QVERIFY2(none.finished && none.exitCode == 0 && none.out.isEmpty(), none.describe());
     QVERIFY2(none.err.contains(QLatin1String("no entries match (4 in all)")), none.describe());
 }
@@ -818,34 +904,40 @@ void tst_Cli::lsFiltersAndTotal()
 void tst_Cli::tiers()
 {
     m_server->setRoute("/tiered", Response::ok(QByteArray(5000, 't')));
-    const QStringList tiers = {QStringLiteral("--tier"), QStringLiteral("memory:?max=1MiB"), QStringLiteral("--tier"),
-                               QStringLiteral("disk:")};
-    const Run first = cli(tiers + QStringList{QStringLiteral("fetch"), url("/tiered")});
+    const QStringList tiers = {QStringLiteral("--tier"), QStringLiteral("memory:?max=1MiB"),
+                               QStringLiteral("--tier"), QStringLiteral("disk:")};
+    const Run first = cli(tiers + QStringList {QStringLiteral("fetch"), url("/tiered")});
     QVERIFY2(first.finished && first.exitCode == 0, first.describe());
     QVERIFY2(first.out.startsWith(QLatin1String("MISS 200")), first.describe());
     // A new process: the memory tier is empty, the disk tier has it.
-    const Run second = cli({QStringLiteral("fetch"), url("/tiered"), QStringLiteral("--tier"), QStringLiteral("memory:?max=1MiB"),
-                            QStringLiteral("--tier"), QStringLiteral("disk:")});
+    const Run second = cli({QStringLiteral("fetch"), url("/tiered"), QStringLiteral("--tier"),
+                            QStringLiteral("memory:?max=1MiB"), QStringLiteral("--tier"),
+                            QStringLiteral("disk:")});
     QVERIFY2(second.finished && second.exitCode == 0, second.describe());
     QVERIFY2(second.out.startsWith(QLatin1String("HIT  200")), second.describe());
     QCOMPARE(m_server->requestCount("/tiered"), 1);
 
-    const Run stats = cli(tiers + QStringList{QStringLiteral("stats")});
+    const Run stats = cli(tiers + QStringList {QStringLiteral("stats")});
     QVERIFY2(stats.finished && stats.exitCode == 0, stats.describe());
-    QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^TIER\\s+LOOKUPS\\s+HITS\\s+MISSES\\s+PROMOTIONS"),
+    QVERIFY2(stats.out.contains(QRegularExpression(
+                     QStringLiteral("^TIER\\s+LOOKUPS\\s+HITS\\s+MISSES\\s+PROMOTIONS"),
+                     QRegularExpression::MultilineOption)),
+             stats.describe());
+    QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^memory:\\?max=1MiB\\s+\\d"),
                                                    QRegularExpression::MultilineOption)),
              stats.describe());
-    QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^memory:\\?max=1MiB\\s+\\d"), QRegularExpression::MultilineOption)),
-             stats.describe());
-    QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^disk:\\s+\\d"), QRegularExpression::MultilineOption)),
+    QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^disk:\\s+\\d"),
+                                                   QRegularExpression::MultilineOption)),
              stats.describe());
 
     // Memory alone: one process fetching twice hits the second time.
     const QString other = m_dir->filePath(QStringLiteral("memory-only"));
-    const Run memory = run({QStringLiteral("--cache"), other, QStringLiteral("--tier"), QStringLiteral("memory:"),
-                            QStringLiteral("fetch"), url("/tiered"), url("/tiered")});
+    const Run memory = run({QStringLiteral("--cache"), other, QStringLiteral("--tier"),
+                            QStringLiteral("memory:"), QStringLiteral("fetch"), url("/tiered"),
+                            url("/tiered")});
     QVERIFY2(memory.finished && memory.exitCode == 0, memory.describe());
-    QVERIFY2(memory.out.contains(QRegularExpression(QStringLiteral("^MISS 200.*\\n^HIT  200"), QRegularExpression::MultilineOption)),
+    QVERIFY2(memory.out.contains(QRegularExpression(QStringLiteral("^MISS 200.*\\n^HIT  200"),
+                                                    QRegularExpression::MultilineOption)),
              memory.describe());
     QVERIFY(!QFileInfo::exists(other + QLatin1String("/catalogue.db")));
 }
@@ -854,9 +946,12 @@ void tst_Cli::badTierFails_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("message");
-    QTest::newRow("unknown scheme") << QStringLiteral("bogus:") << QStringLiteral("no plugin for \"bogus:\"");
-    QTest::newRow("bad option") << QStringLiteral("memory:?max=lots") << QStringLiteral("max=\"lots\"");
-    QTest::newRow("disk with options") << QStringLiteral("disk:?max=1MiB") << QStringLiteral("takes no options");
+    QTest::newRow("unknown scheme")
+            << QStringLiteral("bogus:") << QStringLiteral("no plugin for \"bogus:\"");
+    QTest::newRow("bad option") << QStringLiteral("memory:?max=lots")
+                                << QStringLiteral("max=\"lots\"");
+    QTest::newRow("disk with options")
+            << QStringLiteral("disk:?max=1MiB") << QStringLiteral("takes no options");
     QTest::newRow("no scheme") << QStringLiteral("memory") << QStringLiteral("has no scheme");
 }
 
@@ -865,8 +960,8 @@ void tst_Cli::badTierFails()
     QFETCH(QString, spec);
     QFETCH(QString, message);
     m_server->setRoute("/never", Response::ok("never"));
-    const Run r = cli({QStringLiteral("--tier"), spec, QStringLiteral("--tier"), QStringLiteral("disk:"),
-                       QStringLiteral("fetch"), url("/never")});
+    const Run r = cli({QStringLiteral("--tier"), spec, QStringLiteral("--tier"),
+                       QStringLiteral("disk:"), QStringLiteral("fetch"), url("/never")});
     QVERIFY2(r.finished && r.exitCode == 1, r.describe());
     QVERIFY2(r.err.startsWith(QLatin1String("tiercache: error: ")), r.describe());
     QVERIFY2(r.err.contains(QLatin1Char('"') + spec + QLatin1Char('"')), r.describe());
@@ -880,10 +975,12 @@ void tst_Cli::plugins()
 {
     const Run r = run({QStringLiteral("plugins")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^ID\\s+NAME\\s+FILE$"), QRegularExpression::MultilineOption)),
-             r.describe());
-    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^memory\\s+\\S.*\\s/\\S*tiercache_memory\\S*$"),
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("^ID\\s+NAME\\s+FILE$"),
                                                QRegularExpression::MultilineOption)),
+             r.describe());
+    QVERIFY2(r.out.contains(QRegularExpression(
+                     QStringLiteral("^memory\\s+\\S.*\\s/\\S*tiercache_memory\\S*$"),
+                     QRegularExpression::MultilineOption)),
              r.describe());
 
     // A file that is no plugin is listed with the reason, and is no failure.
@@ -898,15 +995,17 @@ void tst_Cli::plugins()
     const Run withBroken = run({QStringLiteral("plugins")}, env);
     QVERIFY2(withBroken.finished && withBroken.exitCode == 0, withBroken.describe());
     QVERIFY2(withBroken.out.contains(broken.fileName()), withBroken.describe());
-    QVERIFY2(withBroken.out.contains(QRegularExpression(QStringLiteral("^    unusable: \\S"), QRegularExpression::MultilineOption)),
+    QVERIFY2(withBroken.out.contains(QRegularExpression(QStringLiteral("^    unusable: \\S"),
+                                                        QRegularExpression::MultilineOption)),
              withBroken.describe());
 
     const Run json = run({QStringLiteral("plugins"), QStringLiteral("--json")});
     QVERIFY2(json.finished && json.exitCode == 0, json.describe());
     bool memory = false;
     for (const QJsonValue &v : QJsonDocument::fromJson(json.out.toUtf8()).array())
-        memory = memory || (v.toObject().value(QStringLiteral("id")).toString() == QLatin1String("memory")
-                            && v.toObject().value(QStringLiteral("usable")).toBool());
+        memory = memory
+                || (v.toObject().value(QStringLiteral("id")).toString() == QLatin1String("memory")
+                    && v.toObject().value(QStringLiteral("usable")).toBool());
     QVERIFY2(memory, json.describe());
 }
 

@@ -11,8 +11,9 @@
 // cap held (sampled from every thread), in-run verify() found no damage, no insert was lost to a
 // busy catalogue beyond a small tolerance, and a fresh cache finds every stored entry intact.
 //
-// Environment: TIERCACHE_CONCURRENCY_SECONDS (default 5) per scenario, TIERCACHE_CONCURRENCY_THREADS
-// (default 4) for a longer or wider soak. Meant to run under ThreadSanitizer too (preset "tsan").
+// Environment: TIERCACHE_CONCURRENCY_SECONDS (default 5) per scenario,
+// TIERCACHE_CONCURRENCY_THREADS (default 4) for a longer or wider soak. Meant to run under
+// ThreadSanitizer too (preset "tsan").
 
 #include <loopbackserver.h>
 #include <tiercache/networkcache.h>
@@ -91,9 +92,12 @@ QByteArray bodyOf(const QByteArray &path, int version)
 QByteArray cacheControlOf(const QByteArray &path)
 {
     switch (path.at(path.size() - 1) % 3) {
-    case 0: return "max-age=0";
-    case 1: return "max-age=1";
-    default: return "max-age=30";
+    case 0:
+        return "max-age=0";
+    case 1:
+        return "max-age=1";
+    default:
+        return "max-age=30";
     }
 }
 
@@ -130,7 +134,7 @@ int otherVersionOf(const QByteArray &path, const QByteArray &body, int not_, int
 struct Origin
 {
     QHash<QByteArray, int> versions;
-    QRandomGenerator rng{20240611};
+    QRandomGenerator rng {20240611};
     int full = 0;
     int notModified = 0;
     int bumps = 0;
@@ -172,13 +176,13 @@ struct Origin
 
 struct MessageCounts
 {
-    std::atomic<int> tiercacheWarnings{0};
-    std::atomic<int> busy{0};          // "database is locked", SQLITE_BUSY
-    std::atomic<int> lostInserts{0};   // "cannot store", "cannot move body"
-    std::atomic<int> damaged{0};       // "damaged": a body found broken while in use
-    std::atomic<int> threadMisuse{0};  // Qt's complaints about objects used from another thread
-    std::atomic<int> catalogueReset{0}; // known race D: a live catalogue taken for a foreign one
-    std::atomic<int> printed{0};
+    std::atomic<int> tiercacheWarnings {0};
+    std::atomic<int> busy {0};           // "database is locked", SQLITE_BUSY
+    std::atomic<int> lostInserts {0};    // "cannot store", "cannot move body"
+    std::atomic<int> damaged {0};        // "damaged": a body found broken while in use
+    std::atomic<int> threadMisuse {0};   // Qt's complaints about objects used from another thread
+    std::atomic<int> catalogueReset {0}; // known race D: a live catalogue taken for a foreign one
+    std::atomic<int> printed {0};
 };
 MessageCounts g_messages;
 QtMessageHandler g_previousHandler = nullptr;
@@ -190,15 +194,18 @@ void countingHandler(QtMsgType type, const QMessageLogContext &context, const QS
         ++g_messages.tiercacheWarnings;
         if (message.contains(QLatin1String("locked")) || message.contains(QLatin1String("busy")))
             ++g_messages.busy;
-        if (message.contains(QLatin1String("cannot store")) || message.contains(QLatin1String("cannot move body")))
+        if (message.contains(QLatin1String("cannot store"))
+            || message.contains(QLatin1String("cannot move body")))
             ++g_messages.lostInserts;
         if (message.contains(QLatin1String("damaged")))
             ++g_messages.damaged;
-        if (message.contains(QLatin1String("is unusable")) || message.contains(QLatin1String("rebuilding it")))
+        if (message.contains(QLatin1String("is unusable"))
+            || message.contains(QLatin1String("rebuilding it")))
             ++g_messages.catalogueReset;
     }
     if (!ours && type >= QtWarningMsg
-        && (message.contains(QLatin1String("another thread")) || message.contains(QLatin1String("different thread"))
+        && (message.contains(QLatin1String("another thread"))
+            || message.contains(QLatin1String("different thread"))
             || message.contains(QLatin1String("from another thread")))) {
         ++g_messages.threadMisuse;
     }
@@ -243,9 +250,9 @@ struct WorkerStats
     qint64 ok = 0;
     qint64 fromCache = 0;
     qint64 bytes = 0;
-    qint64 mismatches = 0;          // wrong bytes not explained by the known issues below
-    qint64 passed304 = 0;           // known race A: a 304 handed to the application, empty body
-    qint64 otherVersion = 0;        // known race B: the complete body of another version
+    qint64 mismatches = 0;           // wrong bytes not explained by the known issues below
+    qint64 passed304 = 0;            // known race A: a 304 handed to the application, empty body
+    qint64 otherVersion = 0;         // known race B: the complete body of another version
     qint64 alwaysCacheTruncated = 0; // known bug C (not a race): AlwaysCache stops after 1 MiB
     qint64 noVersion = 0;
     qint64 networkErrors = 0;
@@ -274,7 +281,8 @@ struct Fetched
     QNetworkReply::NetworkError error = QNetworkReply::NoError;
 };
 
-Fetched fetch(QNetworkAccessManager &nam, const QUrl &url, QNetworkRequest::CacheLoadControl control)
+Fetched fetch(QNetworkAccessManager &nam, const QUrl &url,
+              QNetworkRequest::CacheLoadControl control)
 {
     QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, control);
@@ -303,8 +311,12 @@ class Worker : public QThread
 {
 public:
     Worker(int index, QUrl base, QString directory, QStringList tiers, int durationMs, bool moveIn)
-        : m_index(index), m_base(std::move(base)), m_directory(std::move(directory)),
-          m_tiers(std::move(tiers)), m_durationMs(durationMs), m_moveIn(moveIn)
+        : m_index(index),
+          m_base(std::move(base)),
+          m_directory(std::move(directory)),
+          m_tiers(std::move(tiers)),
+          m_durationMs(durationMs),
+          m_moveIn(moveIn)
     {
     }
 
@@ -335,7 +347,8 @@ protected:
             m_cache->setCacheDirectory(m_directory);
             m_cache->setMaximumCacheSize(MaximumCacheSize);
             if (!m_tiers.isEmpty() && !m_cache->setTiers(m_tiers))
-                stats.problems.append(QStringLiteral("setTiers: ") + m_cache->tierErrors().join(QLatin1String("; ")));
+                stats.problems.append(QStringLiteral("setTiers: ")
+                                      + m_cache->tierErrors().join(QLatin1String("; ")));
             m_nam->setCache(m_cache); // the manager owns it
         }
         work();
@@ -354,7 +367,8 @@ private:
     {
         if (rng.bounded(10) < 6)
             return m_base.resolved(QUrl(QStringLiteral("/s/%1").arg(rng.bounded(SharedPaths))));
-        return m_base.resolved(QUrl(QStringLiteral("/t%1/%2").arg(m_index).arg(rng.bounded(OwnPaths))));
+        return m_base.resolved(
+                QUrl(QStringLiteral("/t%1/%2").arg(m_index).arg(rng.bounded(OwnPaths))));
     }
 
     void problem(const QString &text)
@@ -378,7 +392,10 @@ private:
                 return;
             }
             ++stats.networkErrors;
-            problem(QStringLiteral("%1: error %2 (status %3)").arg(url.toString()).arg(int(f.error)).arg(f.status));
+            problem(QStringLiteral("%1: error %2 (status %3)")
+                            .arg(url.toString())
+                            .arg(int(f.error))
+                            .arg(f.status));
             return;
         }
         bool ok = false;
@@ -390,7 +407,10 @@ private:
         }
         if (!ok) {
             ++stats.noVersion;
-            problem(QStringLiteral("%1: no X-Version (status %2, fromCache %3)").arg(url.toString()).arg(f.status).arg(f.fromCache));
+            problem(QStringLiteral("%1: no X-Version (status %2, fromCache %3)")
+                            .arg(url.toString())
+                            .arg(f.status)
+                            .arg(f.fromCache));
             return;
         }
         ++stats.ok;
@@ -403,8 +423,9 @@ private:
             if (f.status == 304 && f.body.isEmpty()) {
                 ++stats.passed304;
                 kind = QStringLiteral("[known race A: 304 passed through] ");
-            } else if (control == QNetworkRequest::AlwaysCache && f.status == 200 && f.body.size() > 0
-                       && f.body.size() % (1024 * 1024) == 0 && expected.startsWith(f.body)) {
+            } else if (control == QNetworkRequest::AlwaysCache && f.status == 200
+                       && f.body.size() > 0 && f.body.size() % (1024 * 1024) == 0
+                       && expected.startsWith(f.body)) {
                 ++stats.alwaysCacheTruncated;
                 kind = QStringLiteral("[known bug C: AlwaysCache truncation] ");
             } else if (const int other = otherVersionOf(path, f.body, version, version + 40)) {
@@ -416,11 +437,19 @@ private:
             qsizetype at = 0;
             while (at < qMin(f.body.size(), expected.size()) && f.body.at(at) == expected.at(at))
                 ++at;
-            problem(kind + QStringLiteral("%1 version %2 (status %7, fromCache %3, Content-Length %8): got %4 bytes, "
-                                   "expected %5, first difference at %6")
-                            .arg(url.toString()).arg(version).arg(f.fromCache).arg(f.body.size())
-                            .arg(expected.size()).arg(at).arg(f.status).arg(QString::fromLatin1(f.contentLength))
-                            + QStringLiteral(" [CacheLoadControl %1]").arg(int(control)));
+            problem(kind
+                    + QStringLiteral("%1 version %2 (status %7, fromCache %3, Content-Length %8): "
+                                     "got %4 bytes, "
+                                     "expected %5, first difference at %6")
+                              .arg(url.toString())
+                              .arg(version)
+                              .arg(f.fromCache)
+                              .arg(f.body.size())
+                              .arg(expected.size())
+                              .arg(at)
+                              .arg(f.status)
+                              .arg(QString::fromLatin1(f.contentLength))
+                    + QStringLiteral(" [CacheLoadControl %1]").arg(int(control)));
         }
     }
 
@@ -443,14 +472,17 @@ private:
             const QUrl url = urlFor(rng);
             const int r = int(rng.bounded(100));
             if (r < 78) {
-                check(url, fetch(*m_nam, url, QNetworkRequest::PreferNetwork), QNetworkRequest::PreferNetwork);
+                check(url, fetch(*m_nam, url, QNetworkRequest::PreferNetwork),
+                      QNetworkRequest::PreferNetwork);
             } else if (r < 86) {
                 ++stats.removes;
                 stats.removed += m_cache->remove(url) ? 1 : 0;
             } else if (r < 93) {
-                check(url, fetch(*m_nam, url, QNetworkRequest::PreferCache), QNetworkRequest::PreferCache);
+                check(url, fetch(*m_nam, url, QNetworkRequest::PreferCache),
+                      QNetworkRequest::PreferCache);
             } else {
-                check(url, fetch(*m_nam, url, QNetworkRequest::AlwaysCache), QNetworkRequest::AlwaysCache);
+                check(url, fetch(*m_nam, url, QNetworkRequest::AlwaysCache),
+                      QNetworkRequest::AlwaysCache);
             }
             sampleSize();
             if (verifyClock.hasExpired(1000)) {
@@ -473,7 +505,7 @@ private:
     bool m_moveIn;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     CountingCache *m_cache = nullptr;
-    std::atomic<bool> m_done{false};
+    std::atomic<bool> m_done {false};
 };
 
 // Reads a cache device to its end, running this thread's event loop while it refills.
@@ -519,7 +551,8 @@ private:
         WorkerStats sum;
         QStringList problems;
     };
-    Totals runWorkers(const QString &directory, const QStringList &tiers, int threads, int durationMs);
+    Totals runWorkers(const QString &directory, const QStringList &tiers, int threads,
+                      int durationMs);
     void checkDirectory(const QString &directory, bool damageExpected = false);
 
     LoopbackServer *m_server = nullptr;
@@ -543,11 +576,13 @@ void tst_Threads::initTestCase()
     // skips this and reproduces the report.
     if (qEnvironmentVariableIntValue("TIERCACHE_CONCURRENCY_COLD_PLUGINS") != 1) {
         NetworkCache warm;
-        QVERIFY2(warm.setTiers({QStringLiteral("memory:?max=1MiB")}), qPrintable(warm.tierErrors().join(QLatin1Char('\n'))));
+        QVERIFY2(warm.setTiers({QStringLiteral("memory:?max=1MiB")}),
+                 qPrintable(warm.tierErrors().join(QLatin1Char('\n'))));
     }
     m_server = new LoopbackServer(this);
     QVERIFY(m_server->isListening());
-    m_server->setHandler([this](const RecordedRequest &request) { return m_origin.handle(request); });
+    m_server->setHandler(
+            [this](const RecordedRequest &request) { return m_origin.handle(request); });
     // The server records every request; the soak must not grow without bound.
     auto *forget = new QTimer(this);
     connect(forget, &QTimer::timeout, m_server, &LoopbackServer::clearRequests);
@@ -559,12 +594,13 @@ void tst_Threads::cleanupTestCase()
     qInstallMessageHandler(g_previousHandler);
 }
 
-tst_Threads::Totals tst_Threads::runWorkers(const QString &directory, const QStringList &tiers, int threads,
-                                            int durationMs)
+tst_Threads::Totals tst_Threads::runWorkers(const QString &directory, const QStringList &tiers,
+                                            int threads, int durationMs)
 {
     std::vector<std::unique_ptr<Worker>> workers;
     for (int i = 0; i < threads; ++i)
-        workers.push_back(std::make_unique<Worker>(i, m_server->url(), directory, tiers, durationMs, false));
+        workers.push_back(
+                std::make_unique<Worker>(i, m_server->url(), directory, tiers, durationMs, false));
     QEventLoop loop;
     int running = threads;
     for (auto &w : workers) {
@@ -669,7 +705,7 @@ void tst_Threads::sharedDirectory_data()
 {
     QTest::addColumn<QStringList>("tiers");
     QTest::addColumn<bool>("fresh"); // no catalogue yet: the threads race to create it (race D)
-    const QStringList memoryDisk{QStringLiteral("memory:?max=1MiB"), QStringLiteral("disk:")};
+    const QStringList memoryDisk {QStringLiteral("memory:?max=1MiB"), QStringLiteral("disk:")};
     QTest::newRow("disk") << QStringList() << false;
     QTest::newRow("memory+disk") << memoryDisk << false;
     QTest::newRow("disk, fresh directory") << QStringList() << true;
@@ -698,23 +734,30 @@ void tst_Threads::sharedDirectory()
 
     const Totals t = runWorkers(dir.path(), tiers, threads, seconds * 1000);
     const WorkerStats &s = t.sum;
-    qInfo("%d threads, %d s: %lld ops, %lld fetches (%lld ok, %lld from cache, %.1f MiB), %lld removes "
+    qInfo("%d threads, %d s: %lld ops, %lld fetches (%lld ok, %lld from cache, %.1f MiB), %lld "
+          "removes "
           "(%lld removed), %lld verify() runs",
-          threads, seconds, s.ops, s.fetches, s.ok, s.fromCache, double(s.bytes) / (1024 * 1024), s.removes,
-          s.removed, s.verifies);
+          threads, seconds, s.ops, s.fetches, s.ok, s.fromCache, double(s.bytes) / (1024 * 1024),
+          s.removes, s.removed, s.verifies);
     qInfo("origin: %d full responses, %d 304s, %d version bumps", m_origin.full - full0,
           m_origin.notModified - notModified0, m_origin.bumps - bumps0);
-    qInfo("cache: %lld prepare() (%lld refused), %lld insert() (%lld with a new error); largest cacheSize() "
+    qInfo("cache: %lld prepare() (%lld refused), %lld insert() (%lld with a new error); largest "
+          "cacheSize() "
           "sampled %lld of %lld (%lld samples)",
-          s.prepared, s.refused, s.inserted, s.insertErrors, s.maxCacheSize, MaximumCacheSize, s.sizeSamples);
-    qInfo("known issues: %lld 304s passed through (race A), %lld bodies of another version (race B), "
-          "%lld AlwaysCache truncations (bug C)", s.passed304, s.otherVersion, s.alwaysCacheTruncated);
-    qInfo("problems: %lld wrong bodies, %lld without X-Version, %lld network errors, %lld cache-only misses, "
-          "%lld damaged in verify(); warnings: %d tiercache (%d busy/locked, %d lost inserts, %d damaged), "
+          s.prepared, s.refused, s.inserted, s.insertErrors, s.maxCacheSize, MaximumCacheSize,
+          s.sizeSamples);
+    qInfo("known issues: %lld 304s passed through (race A), %lld bodies of another version (race "
+          "B), "
+          "%lld AlwaysCache truncations (bug C)",
+          s.passed304, s.otherVersion, s.alwaysCacheTruncated);
+    qInfo("problems: %lld wrong bodies, %lld without X-Version, %lld network errors, %lld "
+          "cache-only misses, "
+          "%lld damaged in verify(); warnings: %d tiercache (%d busy/locked, %d lost inserts, %d "
+          "damaged), "
           "%d thread misuse",
           s.mismatches, s.noVersion, s.networkErrors, s.cacheOnlyMisses, s.verifyDamaged,
-          g_messages.tiercacheWarnings.load(), g_messages.busy.load(), g_messages.lostInserts.load(),
-          g_messages.damaged.load(), g_messages.threadMisuse.load());
+          g_messages.tiercacheWarnings.load(), g_messages.busy.load(),
+          g_messages.lostInserts.load(), g_messages.damaged.load(), g_messages.threadMisuse.load());
     for (const QString &p : t.problems)
         qInfo().noquote() << "  " << p;
 
@@ -722,7 +765,8 @@ void tst_Threads::sharedDirectory()
     QVERIFY2(m_origin.notModified - notModified0 > 0, "no revalidation happened");
     QCOMPARE(s.mismatches, 0);
     if (s.passed304 + s.otherVersion > 0) {
-        qWarning("KNOWN RACES (see the report in tests/concurrency): %lld 304s passed to the application "
+        qWarning("KNOWN RACES (see the report in tests/concurrency): %lld 304s passed to the "
+                 "application "
                  "with an empty body, %lld bodies served under another version's headers",
                  s.passed304, s.otherVersion);
         if (strict())
@@ -731,12 +775,14 @@ void tst_Threads::sharedDirectory()
     QCOMPARE(s.noVersion, 0);
     QCOMPARE(s.networkErrors, 0);
     if (g_messages.catalogueReset.load() > 0) {
-        // Known race D: several instances opening a fresh directory at once. Catalogue::createSchema()
-        // reads application_id, user_version and then counts sqlite_master in three separate
-        // autocommit statements; another instance's schema COMMIT between them makes a half-created
-        // catalogue look like "some other SQLite database": it is moved aside, a new one started, and
-        // collectGarbage() deletes every body the other instances' rows still point to.
-        qWarning("KNOWN RACE D: %d catalogue resets while in use; %lld bodies found missing by verify(), "
+        // Known race D: several instances opening a fresh directory at once.
+        // Catalogue::createSchema() reads application_id, user_version and then counts
+        // sqlite_master in three separate autocommit statements; another instance's schema COMMIT
+        // between them makes a half-created catalogue look like "some other SQLite database": it is
+        // moved aside, a new one started, and collectGarbage() deletes every body the other
+        // instances' rows still point to.
+        qWarning("KNOWN RACE D: %d catalogue resets while in use; %lld bodies found missing by "
+                 "verify(), "
                  "%d entries dropped as damaged",
                  g_messages.catalogueReset.load(), s.verifyDamaged, g_messages.damaged.load());
         if (strict())
@@ -747,12 +793,17 @@ void tst_Threads::sharedDirectory()
     }
     QCOMPARE(g_messages.threadMisuse.load(), 0);
     QVERIFY2(s.maxCacheSize <= MaximumCacheSize + MaximumCacheSize / 20,
-             qPrintable(QStringLiteral("cacheSize() reached %1 of %2").arg(s.maxCacheSize).arg(MaximumCacheSize)));
+             qPrintable(QStringLiteral("cacheSize() reached %1 of %2")
+                                .arg(s.maxCacheSize)
+                                .arg(MaximumCacheSize)));
     // SQLite's busy timeout (10 s) should make a lost insert all but impossible.
     const qint64 tolerance = qMax<qint64>(2, s.prepared / 100);
     QVERIFY2(s.refused + s.insertErrors + g_messages.lostInserts.load() <= tolerance,
-             qPrintable(QStringLiteral("%1 refused prepare(), %2 failed insert(), %3 lost-insert warnings")
-                                .arg(s.refused).arg(s.insertErrors).arg(g_messages.lostInserts.load())));
+             qPrintable(QStringLiteral(
+                                "%1 refused prepare(), %2 failed insert(), %3 lost-insert warnings")
+                                .arg(s.refused)
+                                .arg(s.insertErrors)
+                                .arg(g_messages.lostInserts.load())));
     checkDirectory(dir.path(), g_messages.catalogueReset.load() > 0 && !strict());
 }
 
@@ -777,7 +828,8 @@ void tst_Threads::cacheMovedToThread()
     worker.wait();
     worker.joined();
     const WorkerStats &s = worker.stats;
-    qInfo("moved: %lld fetches, %lld ok, %lld from cache, %lld wrong bodies, %d thread-misuse warnings",
+    qInfo("moved: %lld fetches, %lld ok, %lld from cache, %lld wrong bodies, %d thread-misuse "
+          "warnings",
           s.fetches, s.ok, s.fromCache, s.mismatches, g_messages.threadMisuse.load());
     QCOMPARE(s.mismatches, 0);
     QVERIFY(s.ok > 0);

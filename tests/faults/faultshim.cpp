@@ -11,8 +11,8 @@
 //
 // Control, at run time, from the process the shim is preloaded into:
 //
-//     auto set = reinterpret_cast<int (*)(const char *)>(dlsym(RTLD_DEFAULT, "tiercache_fault_set"));
-//     set("kind=enospc;path=/cache/tmp/,/cache/blobs/;after=1;count=0");
+//     auto set = reinterpret_cast<int (*)(const char *)>(dlsym(RTLD_DEFAULT,
+//     "tiercache_fault_set")); set("kind=enospc;path=/cache/tmp/,/cache/blobs/;after=1;count=0");
 //     ...
 //     set(nullptr); // or "" or "kind=none": everything passes again
 //
@@ -47,7 +47,7 @@
 
 #undef _FORTIFY_SOURCE
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
+#    define _GNU_SOURCE 1
 #endif
 
 #include <atomic>
@@ -91,13 +91,13 @@ struct Config
     long count;
 };
 
-std::atomic<unsigned> g_kinds{0}; // 0: nothing armed, the fast path
-Config g_config;                  // guarded by g_lock
+std::atomic<unsigned> g_kinds {0}; // 0: nothing armed, the fast path
+Config g_config;                   // guarded by g_lock
 pthread_rwlock_t g_lock = PTHREAD_RWLOCK_INITIALIZER;
-std::atomic<long> g_seen{0};      // matching calls since the last set
-std::atomic<long> g_hits{0};      // calls failed since the last set
+std::atomic<long> g_seen {0}; // matching calls since the last set
+std::atomic<long> g_hits {0}; // calls failed since the last set
 
-template <typename F>
+template<typename F>
 F real(const char *name, std::atomic<void *> &slot)
 {
     void *p = slot.load(std::memory_order_acquire);
@@ -113,8 +113,8 @@ F real(const char *name, std::atomic<void *> &slot)
     return reinterpret_cast<F>(p);
 }
 
-#define REAL(name, type)                                                                           \
-    static std::atomic<void *> real_slot_##name{nullptr};                                          \
+#define REAL(name, type) \
+    static std::atomic<void *> real_slot_##name {nullptr}; \
     auto real_##name = real<type>(#name, real_slot_##name)
 
 bool underPrefix(const char *path, const Config &c)
@@ -196,7 +196,9 @@ bool decide(unsigned kinds, int fd, int dirfd, const char *path, const char *pat
     bool fail = false;
     pthread_rwlock_rdlock(&g_lock);
     const unsigned now = g_kinds.load(std::memory_order_acquire) & kinds;
-    if (now && ((resolved && underPrefix(buffer, g_config)) || (resolved2 && underPrefix(buffer2, g_config)))) {
+    if (now
+        && ((resolved && underPrefix(buffer, g_config))
+            || (resolved2 && underPrefix(buffer2, g_config)))) {
         const long seen = g_seen.fetch_add(1, std::memory_order_relaxed);
         if (seen >= g_config.after) {
             const long hits = g_hits.fetch_add(1, std::memory_order_relaxed);
@@ -222,7 +224,11 @@ int writeErrno(unsigned kinds)
 
 bool parseKinds(const char *value, size_t length, unsigned *kinds)
 {
-    struct Name { const char *name; unsigned kind; };
+    struct Name
+    {
+        const char *name;
+        unsigned kind;
+    };
     static const Name names[] = {
             {"enospc", KindEnospc},    {"eio-write", KindEioWrite}, {"short-write", KindShortWrite},
             {"eio-sync", KindEioSync}, {"eio-read", KindEioRead},   {"eacces", KindEacces},
@@ -235,7 +241,8 @@ bool parseKinds(const char *value, size_t length, unsigned *kinds)
             ++end;
         bool known = false;
         for (const Name &n : names) {
-            if (std::strlen(n.name) == end - start && std::strncmp(n.name, value + start, end - start) == 0) {
+            if (std::strlen(n.name) == end - start
+                && std::strncmp(n.name, value + start, end - start) == 0) {
                 *kinds |= n.kind;
                 known = true;
             }
@@ -249,7 +256,7 @@ bool parseKinds(const char *value, size_t length, unsigned *kinds)
 
 int applySpec(const char *spec)
 {
-    Config c{};
+    Config c {};
     unsigned kinds = 0;
     if (spec) {
         const char *p = spec;
@@ -263,7 +270,9 @@ int applySpec(const char *spec)
                 const size_t keyLength = size_t(eq - p);
                 const char *value = eq + 1;
                 const size_t valueLength = length - keyLength - 1;
-                auto is = [&](const char *k) { return std::strlen(k) == keyLength && std::strncmp(p, k, keyLength) == 0; };
+                auto is = [&](const char *k) {
+                    return std::strlen(k) == keyLength && std::strncmp(p, k, keyLength) == 0;
+                };
                 if (is("kind")) {
                     if (!parseKinds(value, valueLength, &kinds))
                         return -1;
@@ -273,7 +282,8 @@ int applySpec(const char *spec)
                         while (stop < valueLength && value[stop] != ',')
                             ++stop;
                         const size_t n = stop - start;
-                        if (n == 0 || n >= sizeof c.prefixes[0] || c.prefixCount == MaxPrefixes || value[start] != '/')
+                        if (n == 0 || n >= sizeof c.prefixes[0] || c.prefixCount == MaxPrefixes
+                            || value[start] != '/')
                             return -1;
                         std::memcpy(c.prefixes[c.prefixCount], value + start, n);
                         c.prefixes[c.prefixCount][n] = '\0';
@@ -407,7 +417,7 @@ __attribute__((visibility("default"))) long tiercache_fault_hits(void)
 
 ssize_t write(int fd, const void *buf, size_t count)
 {
-    REAL(write, ssize_t (*)(int, const void *, size_t));
+    REAL(write, ssize_t(*)(int, const void *, size_t));
     killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_write(fd, buf, size_t(n));
@@ -415,7 +425,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
-    REAL(pwrite, ssize_t (*)(int, const void *, size_t, off_t));
+    REAL(pwrite, ssize_t(*)(int, const void *, size_t, off_t));
     killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_pwrite(fd, buf, size_t(n), offset);
@@ -423,7 +433,7 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 {
-    REAL(pwrite64, ssize_t (*)(int, const void *, size_t, off64_t));
+    REAL(pwrite64, ssize_t(*)(int, const void *, size_t, off64_t));
     killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_pwrite64(fd, buf, size_t(n), offset);
@@ -431,7 +441,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 
 ssize_t read(int fd, void *buf, size_t count)
 {
-    REAL(read, ssize_t (*)(int, void *, size_t));
+    REAL(read, ssize_t(*)(int, void *, size_t));
     killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
@@ -442,7 +452,7 @@ ssize_t read(int fd, void *buf, size_t count)
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 {
-    REAL(pread, ssize_t (*)(int, void *, size_t, off_t));
+    REAL(pread, ssize_t(*)(int, void *, size_t, off_t));
     killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
@@ -453,7 +463,7 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 
 ssize_t pread64(int fd, void *buf, size_t count, off64_t offset)
 {
-    REAL(pread64, ssize_t (*)(int, void *, size_t, off64_t));
+    REAL(pread64, ssize_t(*)(int, void *, size_t, off64_t));
     killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;

@@ -115,7 +115,9 @@ private:
     {
         {
             QMutexLocker lock(&s_mutex);
-            s_messages.append({type, QString::fromLatin1(context.category ? context.category : "default"), text});
+            s_messages.append({type,
+                               QString::fromLatin1(context.category ? context.category : "default"),
+                               text});
         }
         if (s_previous)
             s_previous(type, context, text);
@@ -142,7 +144,10 @@ struct EntryState
 {
     QByteArray digest;
     qint64 bodySize = -1;
-    bool operator==(const EntryState &o) const { return digest == o.digest && bodySize == o.bodySize; }
+    bool operator==(const EntryState &o) const
+    {
+        return digest == o.digest && bodySize == o.bodySize;
+    }
 };
 
 class Fixture
@@ -179,8 +184,11 @@ public:
             const QString path = prePath(i);
             route(path, 100 + qint64(i) * i * 3700, quint32(1000 + i));
             const Fetched f = get(path);
-            if (!f.finished || f.error != QNetworkReply::NoError || f.body != expected.value(path)) {
-                *why = QStringLiteral("populating %1 failed (error %2)").arg(path).arg(int(f.error));
+            if (!f.finished || f.error != QNetworkReply::NoError
+                || f.body != expected.value(path)) {
+                *why = QStringLiteral("populating %1 failed (error %2)")
+                               .arg(path)
+                               .arg(int(f.error));
                 return false;
             }
             if (!cache->entryInfo(server.url(path)).isValid()) {
@@ -219,26 +227,33 @@ public:
         QStringList problems;
         const QMap<QString, EntryState> after = snapshot();
         if (after.size() != before.size())
-            problems.append(QStringLiteral("entries(): %1 pre-populated entries before the fault, %2 after")
-                                    .arg(before.size()).arg(after.size()));
+            problems.append(
+                    QStringLiteral("entries(): %1 pre-populated entries before the fault, %2 after")
+                            .arg(before.size())
+                            .arg(after.size()));
         for (auto it = before.cbegin(); it != before.cend(); ++it) {
             if (!after.contains(it.key()))
                 problems.append(QStringLiteral("entries(): %1 is gone").arg(it.key()));
             else if (!(after.value(it.key()) == it.value()))
-                problems.append(QStringLiteral("entries(): %1 changed digest or size").arg(it.key()));
+                problems.append(
+                        QStringLiteral("entries(): %1 changed digest or size").arg(it.key()));
         }
         const int requests = server.requestCount();
         for (int i = 0; i < PreCount; ++i) {
             const QString path = prePath(i);
             const Fetched f = get(path);
             if (f.error != QNetworkReply::NoError || f.body != expected.value(path))
-                problems.append(QStringLiteral("%1: wrong body or error %2 after the fault").arg(path).arg(int(f.error)));
+                problems.append(QStringLiteral("%1: wrong body or error %2 after the fault")
+                                        .arg(path)
+                                        .arg(int(f.error)));
             else if (!f.fromCache)
-                problems.append(QStringLiteral("%1 was not served from the cache after the fault").arg(path));
+                problems.append(QStringLiteral("%1 was not served from the cache after the fault")
+                                        .arg(path));
         }
         if (server.requestCount() != requests)
-            problems.append(QStringLiteral("the origin was contacted %1 times for pre-populated entries")
-                                    .arg(server.requestCount() - requests));
+            problems.append(
+                    QStringLiteral("the origin was contacted %1 times for pre-populated entries")
+                            .arg(server.requestCount() - requests));
         return problems;
     }
 
@@ -258,9 +273,14 @@ public:
                 *elapsedMs = clock.elapsed();
                 return true;
             }
-            *last = QStringLiteral("attempt %1: first error %2 (body ok: %3), second fromCache %4 (body ok: %5); errorString: %6")
-                            .arg(attempt).arg(int(first.error)).arg(first.body == expected.value(path))
-                            .arg(second.fromCache).arg(second.body == expected.value(path)).arg(cache->errorString());
+            *last = QStringLiteral("attempt %1: first error %2 (body ok: %3), second fromCache %4 "
+                                   "(body ok: %5); errorString: %6")
+                            .arg(attempt)
+                            .arg(int(first.error))
+                            .arg(first.body == expected.value(path))
+                            .arg(second.fromCache)
+                            .arg(second.body == expected.value(path))
+                            .arg(cache->errorString());
             if (clock.elapsed() > timeoutMs)
                 return false;
             QTest::qWait(200);
@@ -278,10 +298,14 @@ public:
 QString errorName(NetworkCache::Error e)
 {
     switch (e) {
-    case NetworkCache::Error::NoError: return QStringLiteral("NoError");
-    case NetworkCache::Error::DirectoryError: return QStringLiteral("DirectoryError");
-    case NetworkCache::Error::WriteError: return QStringLiteral("WriteError");
-    case NetworkCache::Error::ReadError: return QStringLiteral("ReadError");
+    case NetworkCache::Error::NoError:
+        return QStringLiteral("NoError");
+    case NetworkCache::Error::DirectoryError:
+        return QStringLiteral("DirectoryError");
+    case NetworkCache::Error::WriteError:
+        return QStringLiteral("WriteError");
+    case NetworkCache::Error::ReadError:
+        return QStringLiteral("ReadError");
     }
     return QString();
 }
@@ -311,13 +335,16 @@ void checkWarnings(const QList<Message> &warnings, QStringList *problems, bool e
         problems->append(QStringLiteral("no warning was logged"));
     for (const Message &m : warnings) {
         if (!m.category.startsWith(QLatin1String("tiercache."))) {
-            problems->append(QStringLiteral("warning outside a tiercache.* category: [%1] %2").arg(m.category, m.text));
+            problems->append(QStringLiteral("warning outside a tiercache.* category: [%1] %2")
+                                     .arg(m.category, m.text));
             break;
         }
     }
     if (warnings.size() > MaxWarnings)
         problems->append(QStringLiteral("%1 warnings (more than %2) for one faulted request:\n%3")
-                                 .arg(warnings.size()).arg(MaxWarnings).arg(MessageCapture::describe(warnings)));
+                                 .arg(warnings.size())
+                                 .arg(MaxWarnings)
+                                 .arg(MessageCapture::describe(warnings)));
 }
 
 } // namespace
@@ -358,7 +385,10 @@ void tst_Faults::shimSelfTest()
     const int in = ::open(inside.constData(), O_RDWR | O_CREAT, 0600);
     const int out = ::open(outside.constData(), O_RDWR | O_CREAT, 0600);
     QVERIFY(in >= 0 && out >= 0);
-    auto closeBoth = qScopeGuard([&] { ::close(in); ::close(out); });
+    auto closeBoth = qScopeGuard([&] {
+        ::close(in);
+        ::close(out);
+    });
     FaultScope faultGuard;
 
     QVERIFY(!armFault(QStringLiteral("kind=enospc"))); // a prefix is required
@@ -384,7 +414,9 @@ void tst_Faults::shimSelfTest()
     QCOMPARE(::pread(out, buffer, 4, 0), ssize_t(4));
 
     QVERIFY(armFault(QStringLiteral("kind=eacces;path=%1/in/").arg(base)));
-    QCOMPARE(::open(QFile::encodeName(base + QStringLiteral("/in/new")).constData(), O_WRONLY | O_CREAT, 0600), -1);
+    QCOMPARE(::open(QFile::encodeName(base + QStringLiteral("/in/new")).constData(),
+                    O_WRONLY | O_CREAT, 0600),
+             -1);
     QCOMPARE(errno, EACCES);
     const int again = ::open(inside.constData(), O_RDWR | O_CREAT, 0600); // exists: allowed
     QVERIFY(again >= 0);
@@ -407,25 +439,40 @@ void tst_Faults::shimSelfTest()
 
 void tst_Faults::faultWhileCaching_data()
 {
-    QTest::addColumn<QString>("kind");       // the shim's fault kind; empty: none
-    QTest::addColumn<QString>("scope");      // dir, tmp, blobs or catalogue: where it applies
-    QTest::addColumn<int>("after");          // matching calls let through first
-    QTest::addColumn<bool>("sync");          // SyncOnInsert
-    QTest::addColumn<bool>("benign");        // the fault must not even be an error
-    QTest::addColumn<bool>("readStored");    // request an entry stored before the fault
-    QTest::addColumn<bool>("deleteDir");     // rm -rf the cache directory instead
+    QTest::addColumn<QString>("kind");    // the shim's fault kind; empty: none
+    QTest::addColumn<QString>("scope");   // dir, tmp, blobs or catalogue: where it applies
+    QTest::addColumn<int>("after");       // matching calls let through first
+    QTest::addColumn<bool>("sync");       // SyncOnInsert
+    QTest::addColumn<bool>("benign");     // the fault must not even be an error
+    QTest::addColumn<bool>("readStored"); // request an entry stored before the fault
+    QTest::addColumn<bool>("deleteDir");  // rm -rf the cache directory instead
 
-    QTest::newRow("enospc, first write") << "enospc" << "dir" << 0 << false << false << false << false;
-    QTest::newRow("enospc, mid-body") << "enospc" << "tmp" << 1 << false << false << false << false;
-    QTest::newRow("eio on write") << "eio-write" << "dir" << 0 << false << false << false << false;
-    QTest::newRow("eio on write, mid-body") << "eio-write" << "tmp" << 1 << false << false << false << false;
-    QTest::newRow("enospc on the catalogue only") << "enospc" << "catalogue" << 0 << false << false << false << false;
-    QTest::newRow("short writes") << "short-write" << "dir" << 0 << false << true << false << false;
-    QTest::newRow("fdatasync fails (SyncOnInsert)") << "eio-sync" << "dir" << 0 << true << false << false << false;
-    QTest::newRow("eio on read of a stored entry") << "eio-read" << "blobs" << 0 << false << false << true << false;
-    QTest::newRow("read-only directory (eacces)") << "eacces" << "dir" << 0 << false << false << false << false;
-    QTest::newRow("read-only file system (erofs)") << "erofs" << "dir" << 0 << false << false << false << false;
-    QTest::newRow("cache directory deleted") << QString() << "dir" << 0 << false << false << false << true;
+    QTest::newRow("enospc, first write") << "enospc"
+                                         << "dir" << 0 << false << false << false << false;
+    QTest::newRow("enospc, mid-body") << "enospc"
+                                      << "tmp" << 1 << false << false << false << false;
+    QTest::newRow("eio on write") << "eio-write"
+                                  << "dir" << 0 << false << false << false << false;
+    QTest::newRow("eio on write, mid-body") << "eio-write"
+                                            << "tmp" << 1 << false << false << false << false;
+    QTest::newRow("enospc on the catalogue only")
+            << "enospc"
+            << "catalogue" << 0 << false << false << false << false;
+    QTest::newRow("short writes") << "short-write"
+                                  << "dir" << 0 << false << true << false << false;
+    QTest::newRow("fdatasync fails (SyncOnInsert)")
+            << "eio-sync"
+            << "dir" << 0 << true << false << false << false;
+    QTest::newRow("eio on read of a stored entry")
+            << "eio-read"
+            << "blobs" << 0 << false << false << true << false;
+    QTest::newRow("read-only directory (eacces)") << "eacces"
+                                                  << "dir" << 0 << false << false << false << false;
+    QTest::newRow("read-only file system (erofs)")
+            << "erofs"
+            << "dir" << 0 << false << false << false << false;
+    QTest::newRow("cache directory deleted")
+            << QString() << "dir" << 0 << false << false << false << true;
 }
 
 void tst_Faults::faultWhileCaching()
@@ -440,7 +487,8 @@ void tst_Faults::faultWhileCaching()
 
     Fixture fx;
     QVERIFY(fx.server.isListening());
-    fx.cache->setSyncMode(sync ? NetworkCache::SyncMode::SyncOnInsert : NetworkCache::SyncMode::NoSync);
+    fx.cache->setSyncMode(sync ? NetworkCache::SyncMode::SyncOnInsert
+                               : NetworkCache::SyncMode::NoSync);
     QString why;
     QVERIFY2(fx.populate(&why), qPrintable(why));
     const QString target = readStored ? QStringLiteral("/victim") : QStringLiteral("/during");
@@ -450,7 +498,8 @@ void tst_Faults::faultWhileCaching()
         QVERIFY(f.error == QNetworkReply::NoError && f.body == fx.expected.value(target));
         QVERIFY(fx.cache->entryInfo(fx.server.url(target)).isValid());
     }
-    const CacheEntryInfo victimBefore = readStored ? fx.cache->entryInfo(fx.server.url(target)) : CacheEntryInfo();
+    const CacheEntryInfo victimBefore =
+            readStored ? fx.cache->entryInfo(fx.server.url(target)) : CacheEntryInfo();
     const QMap<QString, EntryState> before = fx.snapshot();
     QCOMPARE(before.size(), PreCount);
     QCOMPARE(fx.cache->error(), NetworkCache::Error::NoError);
@@ -463,7 +512,9 @@ void tst_Faults::faultWhileCaching()
         if (deleteDir) {
             QVERIFY(QDir(fx.cacheDir).removeRecursively());
         } else {
-            QVERIFY(armFault(QStringLiteral("kind=%1;path=%2;after=%3").arg(kind, fx.prefix(scope)).arg(after)));
+            QVERIFY(armFault(QStringLiteral("kind=%1;path=%2;after=%3")
+                                     .arg(kind, fx.prefix(scope))
+                                     .arg(after)));
         }
         const int requests = fx.server.requestCount();
         const Fetched f = fx.get(target);
@@ -484,14 +535,20 @@ void tst_Faults::faultWhileCaching()
         const QList<Message> warnings = capture.warnings();
         if (benign) {
             if (fx.cache->error() != NetworkCache::Error::NoError)
-                problems.append(QStringLiteral("a short write is not an error, yet error() is %1: %2")
-                                        .arg(errorName(fx.cache->error()), fx.cache->errorString()));
+                problems.append(
+                        QStringLiteral("a short write is not an error, yet error() is %1: %2")
+                                .arg(errorName(fx.cache->error()), fx.cache->errorString()));
             if (!warnings.isEmpty())
-                problems.append(QStringLiteral("warnings for short writes:\n%1").arg(MessageCapture::describe(warnings)));
+                problems.append(QStringLiteral("warnings for short writes:\n%1")
+                                        .arg(MessageCapture::describe(warnings)));
             const Fetched again = fx.get(target);
             if (!again.fromCache || again.body != fx.expected.value(target))
-                problems.append(QStringLiteral("a body written with short writes was not stored and served (fromCache %1, body ok %2); errorString: %3")
-                                        .arg(again.fromCache).arg(again.body == fx.expected.value(target)).arg(fx.cache->errorString()));
+                problems.append(
+                        QStringLiteral("a body written with short writes was not stored and served "
+                                       "(fromCache %1, body ok %2); errorString: %3")
+                                .arg(again.fromCache)
+                                .arg(again.body == fx.expected.value(target))
+                                .arg(fx.cache->errorString()));
         } else {
             if (fx.cache->error() == NetworkCache::Error::NoError)
                 problems.append(QStringLiteral("error() is NoError after the fault"));
@@ -499,9 +556,10 @@ void tst_Faults::faultWhileCaching()
                 problems.append(QStringLiteral("errorString() is empty after the fault"));
             checkWarnings(warnings, &problems);
         }
-        qInfo().noquote() << "fault" << QTest::currentDataTag() << ": error()" << errorName(fx.cache->error())
-                          << "errorString()" << fx.cache->errorString() << "; shim hits" << hits
-                          << "; warnings" << warnings.size();
+        qInfo().noquote() << "fault" << QTest::currentDataTag() << ": error()"
+                          << errorName(fx.cache->error()) << "errorString()"
+                          << fx.cache->errorString() << "; shim hits" << hits << "; warnings"
+                          << warnings.size();
     }
 
     if (!deleteDir)
@@ -513,15 +571,21 @@ void tst_Faults::faultWhileCaching()
         // damaged, and an origin that is down then would have nothing to serve).
         const CacheEntryInfo victimAfter = fx.cache->entryInfo(fx.server.url(target));
         if (!victimAfter.isValid())
-            problems.append(QStringLiteral("%1, stored before the fault, is gone after a transient read error").arg(target));
+            problems.append(
+                    QStringLiteral(
+                            "%1, stored before the fault, is gone after a transient read error")
+                            .arg(target));
         else if (victimAfter.digest() != victimBefore.digest())
-            problems.append(QStringLiteral("%1 holds another body after a transient read error").arg(target));
+            problems.append(QStringLiteral("%1 holds another body after a transient read error")
+                                    .arg(target));
     }
 
     qint64 elapsed = 0;
     QString last;
     if (!fx.recovers(5000, &elapsed, &last))
-        problems.append(QStringLiteral("the cache did not recover within 5 s after the fault cleared; %1").arg(last));
+        problems.append(
+                QStringLiteral("the cache did not recover within 5 s after the fault cleared; %1")
+                        .arg(last));
     else
         qInfo().noquote() << "recovered after" << elapsed << "ms";
 
@@ -616,7 +680,8 @@ void tst_Faults::readErrorMidStream()
         FaultScope faultGuard;
         MessageCapture capture;
         // The first pread (the verified first window, read at lookup) succeeds; the refills fail.
-        QVERIFY(armFault(QStringLiteral("kind=eio-read;path=%1;after=1").arg(fx.prefix(QStringLiteral("blobs")))));
+        QVERIFY(armFault(QStringLiteral("kind=eio-read;path=%1;after=1")
+                                 .arg(fx.prefix(QStringLiteral("blobs")))));
         const int requests = fx.server.requestCount();
         const Fetched f = fetchQuiet(fx.nam, fx.server.url(path));
         const long hits = faultHits();
@@ -626,15 +691,22 @@ void tst_Faults::readErrorMidStream()
         QVERIFY2(f.fromCache, "the faulted request did not come from the cache");
         QCOMPARE(fx.server.requestCount(), requests);
         QVERIFY2(f.error != QNetworkReply::NoError,
-                 qPrintable(QStringLiteral("a body cut by a read error was delivered as a complete %1 (%2 of %3 bytes)")
-                                    .arg(f.status).arg(f.body.size()).arg(body.size())));
-        QVERIFY2(f.body.size() < body.size() && body.startsWith(f.body), "the bytes delivered are not a prefix of the body");
+                 qPrintable(QStringLiteral("a body cut by a read error was delivered as a complete "
+                                           "%1 (%2 of %3 bytes)")
+                                    .arg(f.status)
+                                    .arg(f.body.size())
+                                    .arg(body.size())));
+        QVERIFY2(f.body.size() < body.size() && body.startsWith(f.body),
+                 "the bytes delivered are not a prefix of the body");
         if (fx.cache->error() == NetworkCache::Error::NoError || fx.cache->errorString().isEmpty())
-            problems.append(QStringLiteral("the read error is not reported: error() %1, errorString() \"%2\"")
-                                    .arg(errorName(fx.cache->error()), fx.cache->errorString()));
+            problems.append(
+                    QStringLiteral(
+                            "the read error is not reported: error() %1, errorString() \"%2\"")
+                            .arg(errorName(fx.cache->error()), fx.cache->errorString()));
         checkWarnings(capture.warnings(), &problems);
         qInfo().noquote() << "mid-stream EIO: reply error" << f.error << "after" << f.body.size()
-                          << "bytes; error()" << errorName(fx.cache->error()) << fx.cache->errorString();
+                          << "bytes; error()" << errorName(fx.cache->error())
+                          << fx.cache->errorString();
     }
 
     const int requests = fx.server.requestCount();
@@ -658,12 +730,14 @@ int main(int argc, char **argv)
     g_faultHits = reinterpret_cast<FaultHitsFn>(dlsym(RTLD_DEFAULT, "tiercache_fault_hits"));
     if (!g_faultSet) {
         if (qEnvironmentVariableIsSet("TIERCACHE_FAULTSHIM_REEXEC")) {
-            std::fprintf(stderr, "tst_faults: %s is not preloaded after re-executing\n", TIERCACHE_FAULTSHIM_PATH);
+            std::fprintf(stderr, "tst_faults: %s is not preloaded after re-executing\n",
+                         TIERCACHE_FAULTSHIM_PATH);
             return 1;
         }
         QByteArray preload = qgetenv("LD_PRELOAD");
         // A sanitizer runtime in LD_PRELOAD must stay first.
-        preload = preload.isEmpty() ? QByteArray(TIERCACHE_FAULTSHIM_PATH) : preload + ':' + TIERCACHE_FAULTSHIM_PATH;
+        preload = preload.isEmpty() ? QByteArray(TIERCACHE_FAULTSHIM_PATH)
+                                    : preload + ':' + TIERCACHE_FAULTSHIM_PATH;
         qputenv("LD_PRELOAD", preload);
         qputenv("TIERCACHE_FAULTSHIM_REEXEC", "1");
         ::execv("/proc/self/exe", argv);

@@ -12,8 +12,8 @@
 //   rest              blob file body
 #include "fuzz_common.h"
 
-#include "disk/blobstore_p.h"
 #include "checksum_p.h"
+#include "disk/blobstore_p.h"
 
 #include <memory>
 
@@ -43,23 +43,32 @@ void honest(quint32 rawChunkSize, quint16 rawWindow, const QByteArray &body)
 
     QByteArray sums;
     for (qint64 offset = 0; offset < bodySize; offset += chunkSize)
-        blob::appendChecksum(&sums, body.constData() + offset, qMin<qint64>(chunkSize, bodySize - offset));
+        blob::appendChecksum(&sums, body.constData() + offset,
+                             qMin<qint64>(chunkSize, bodySize - offset));
     FUZZ_CHECK(sums.size() == blob::chunkCount(bodySize, chunkSize) * blob::ChecksumSize,
-               QStringLiteral("%1 sums bytes for %2 bytes in chunks of %3").arg(sums.size()).arg(bodySize).arg(chunkSize));
+               QStringLiteral("%1 sums bytes for %2 bytes in chunks of %3")
+                       .arg(sums.size())
+                       .arg(bodySize)
+                       .arg(chunkSize));
 
     const auto bodyCopy = exactCopy(body, body.size());
-    FUZZ_CHECK(blob::verifyChunks(bodyCopy.get(), bodySize, 0, chunkSize, sums),
-               QStringLiteral("whole body of %1 bytes, chunk size %2").arg(bodySize).arg(chunkSize));
+    FUZZ_CHECK(
+            blob::verifyChunks(bodyCopy.get(), bodySize, 0, chunkSize, sums),
+            QStringLiteral("whole body of %1 bytes, chunk size %2").arg(bodySize).arg(chunkSize));
     // Window by window, as BodyDevice reads (windows are whole chunks).
     const qint64 window = qint64(chunkSize) * (1 + rawWindow % 8);
     for (qint64 offset = 0; offset < bodySize; offset += window) {
         const qint64 n = qMin(window, bodySize - offset);
         FUZZ_CHECK(blob::verifyChunks(bodyCopy.get() + offset, n, offset, chunkSize, sums),
-                   QStringLiteral("window at %1 (%2 bytes), chunk size %3").arg(offset).arg(n).arg(chunkSize));
+                   QStringLiteral("window at %1 (%2 bytes), chunk size %3")
+                           .arg(offset)
+                           .arg(n)
+                           .arg(chunkSize));
     }
     // One checksum short: the last chunk cannot be verified.
     if (bodySize > 0) {
-        FUZZ_CHECK(!blob::verifyChunks(bodyCopy.get(), bodySize, 0, chunkSize, sums.left(sums.size() - blob::ChecksumSize)),
+        FUZZ_CHECK(!blob::verifyChunks(bodyCopy.get(), bodySize, 0, chunkSize,
+                                       sums.left(sums.size() - blob::ChecksumSize)),
                    QStringLiteral("verified without the last checksum"));
     }
 }
@@ -71,14 +80,19 @@ void hostile(qint64 bodySize, quint32 chunkSize, quint16 window, const QByteArra
     const auto bodyCopy = exactCopy(body, body.size());
     const bool matches = blob::headerMatches(headerCopy.get(), bodySize, chunkSize);
     // The reserved field is not checked; everything else must be exactly what makeHeader writes.
-    FUZZ_CHECK(matches == (std::memcmp(headerCopy.get(), blob::makeHeader(bodySize, chunkSize).constData(), 24) == 0),
+    FUZZ_CHECK(matches
+                       == (std::memcmp(headerCopy.get(),
+                                       blob::makeHeader(bodySize, chunkSize).constData(), 24)
+                           == 0),
                fuzz::hex(header));
 
     // DiskStore::openBody(): row checks (chunkCount() on the row's values as they are), then
     // the file size, header and the first window. (openBody multiplies the count by
     // ChecksumSize unchecked; done without overflow here.)
     qint64 sumsSize = -1;
-    if (chunkSize != 0 && __builtin_mul_overflow(blob::chunkCount(bodySize, chunkSize), qint64(blob::ChecksumSize), &sumsSize))
+    if (chunkSize != 0
+        && __builtin_mul_overflow(blob::chunkCount(bodySize, chunkSize), qint64(blob::ChecksumSize),
+                                  &sumsSize))
         sumsSize = -1;
     if (chunkSize != 0 && sums.size() == sumsSize && body.size() == bodySize && matches) {
         const qint64 length = qMin<qint64>(window, bodySize);

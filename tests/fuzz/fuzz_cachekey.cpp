@@ -30,17 +30,19 @@ QList<Policy> makePolicies()
 {
     QList<Policy> list;
     list.append({"default", CachePolicy(), {}, false});
-    Policy sorting{"ignore utm_*, fbclid, ?id + sort", CachePolicy(), {}, true};
-    sorting.policy.setIgnoredQueryParameters({QStringLiteral("utm_*"), QStringLiteral("fbclid"), QStringLiteral("?id")});
+    Policy sorting {"ignore utm_*, fbclid, ?id + sort", CachePolicy(), {}, true};
+    sorting.policy.setIgnoredQueryParameters(
+            {QStringLiteral("utm_*"), QStringLiteral("fbclid"), QStringLiteral("?id")});
     sorting.policy.setSortQueryItems(true);
-    sorting.ignored = {QRegularExpression(QStringLiteral("^utm_.*$")), QRegularExpression(QStringLiteral("^fbclid$")),
+    sorting.ignored = {QRegularExpression(QStringLiteral("^utm_.*$")),
+                       QRegularExpression(QStringLiteral("^fbclid$")),
                        QRegularExpression(QStringLiteral("^.id$"))};
     list.append(sorting);
-    Policy ignoring{"ignore session", CachePolicy(), {}, false};
+    Policy ignoring {"ignore session", CachePolicy(), {}, false};
     ignoring.policy.setIgnoredQueryParameters({QStringLiteral("session")});
     ignoring.ignored = {QRegularExpression(QStringLiteral("^session$"))};
     list.append(ignoring);
-    Policy sortOnly{"sort", CachePolicy(), {}, true};
+    Policy sortOnly {"sort", CachePolicy(), {}, true};
     sortOnly.policy.setSortQueryItems(true);
     list.append(sortOnly);
     return list;
@@ -64,8 +66,10 @@ void checkKey(const Policy &p, const QUrl &url)
     // never QUrl(key), so only the rest of the key must be stable.
     const QString again = p.policy.cacheKey(stored);
     const bool pathOnly = !again.isEmpty()
-            && QUrl(again, QUrl::StrictMode).adjusted(QUrl::RemovePath) == stored.adjusted(QUrl::RemovePath);
-    FUZZ_CHECK(pathOnly || again == key, context + QStringLiteral(" -> key again \"%1\"").arg(again));
+            && QUrl(again, QUrl::StrictMode).adjusted(QUrl::RemovePath)
+                    == stored.adjusted(QUrl::RemovePath);
+    FUZZ_CHECK(pathOnly || again == key,
+               context + QStringLiteral(" -> key again \"%1\"").arg(again));
     if (!stored.hasQuery() || (p.ignored.isEmpty() && !p.sorted))
         return;
     QByteArray previous;
@@ -73,7 +77,8 @@ void checkKey(const Policy &p, const QUrl &url)
         const QByteArray encodedName = item.left(item.indexOf('='));
         const QString name = QUrl::fromPercentEncoding(encodedName);
         for (const QRegularExpression &rx : p.ignored)
-            FUZZ_CHECK(!rx.match(name).hasMatch(), context + QStringLiteral(": ignored parameter \"%1\" kept").arg(name));
+            FUZZ_CHECK(!rx.match(name).hasMatch(),
+                       context + QStringLiteral(": ignored parameter \"%1\" kept").arg(name));
         if (p.sorted) {
             FUZZ_CHECK(!(encodedName < previous), context + QStringLiteral(": not sorted"));
             previous = encodedName;
@@ -85,14 +90,16 @@ void checkRules(const QString &pattern, const QUrl &url)
 {
     CachePolicy policy;
     QString error;
-    const bool regexOk = policy.addTtlRule(pattern, 11, CachePolicy::PatternSyntax::RegularExpression, &error);
+    const bool regexOk =
+            policy.addTtlRule(pattern, 11, CachePolicy::PatternSyntax::RegularExpression, &error);
     FUZZ_CHECK(regexOk == QRegularExpression(pattern).isValid() || pattern.isEmpty(), pattern);
     FUZZ_CHECK(regexOk || !error.isEmpty(), pattern);
     // Globs are escaped: every non-empty one compiles.
     const bool globOk = policy.addTtlRule(pattern, 22, CachePolicy::PatternSyntax::Glob, &error);
     // globToRegex() escapes QChar by QChar, splitting surrogate pairs: a glob with a character
     // outside the BMP (an emoji) does not compile. FUZZ_KNOWN_BUGS=glob-non-bmp skips those.
-    const bool nonBmp = std::any_of(pattern.cbegin(), pattern.cend(), [](QChar c) { return c.isSurrogate(); });
+    const bool nonBmp =
+            std::any_of(pattern.cbegin(), pattern.cend(), [](QChar c) { return c.isSurrogate(); });
     FUZZ_CHECK_UNLESS_KNOWN(nonBmp ? "glob-non-bmp" : "", globOk == !pattern.isEmpty(),
                             QStringLiteral("glob \"%1\": %2").arg(pattern, error));
     const qint64 ttl = policy.ruleTtl(url);
@@ -105,7 +112,8 @@ void checkRules(const QString &pattern, const QUrl &url)
     if (!text.isEmpty() && text.size() <= 512) {
         CachePolicy own;
         FUZZ_CHECK(own.addTtlRule(text, 33, CachePolicy::PatternSyntax::Glob, &error), text);
-        FUZZ_CHECK_UNLESS_KNOWN(text.count(QLatin1Char('*')) > 4 ? "glob-backtracking" : "", own.ruleTtl(url) == 33,
+        FUZZ_CHECK_UNLESS_KNOWN(text.count(QLatin1Char('*')) > 4 ? "glob-backtracking" : "",
+                                own.ruleTtl(url) == 33,
                                 QStringLiteral("glob \"%1\" does not match its URL").arg(text));
     }
 }
@@ -130,7 +138,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         checkKey(p, strict);
     }
     // NetworkCache::cacheKey() is what the default policy returns.
-    FUZZ_CHECK(NetworkCache::cacheKey(tolerant) == policies.first().policy.cacheKey(tolerant), QString());
+    FUZZ_CHECK(NetworkCache::cacheKey(tolerant) == policies.first().policy.cacheKey(tolerant),
+               QString());
 
     if (flags & 1)
         checkRules(pattern, tolerant);

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 namespace fuzz {
 
-[[noreturn]] inline void fail(const char *condition, const char *file, int line, const QString &detail)
+[[noreturn]] inline void fail(const char *condition, const char *file, int line,
+                              const QString &detail)
 {
     std::fprintf(stderr, "\nFUZZ_CHECK failed: %s\n  at %s:%d\n", condition, file, line);
     if (!detail.isEmpty())
@@ -64,7 +65,7 @@ public:
     size_t remaining() const { return m_size - m_pos; }
     bool atEnd() const { return m_pos >= m_size; }
 
-    template <typename T>
+    template<typename T>
     T integral()
     {
         T value = 0;
@@ -105,15 +106,16 @@ inline bool isKnownBug(const char *id)
 } // namespace fuzz
 
 //! A check that FUZZ_KNOWN_BUGS=<id> turns off (see isKnownBug()); an empty id never does.
-#define FUZZ_CHECK_UNLESS_KNOWN(id, condition, detail)                                             \
-    do {                                                                                           \
-        if (!(condition) && !::fuzz::isKnownBug(id))                                               \
-            ::fuzz::fail(#condition, __FILE__, __LINE__,                                           \
-                         QStringLiteral("[known bug id \"%1\"] ").arg(QLatin1String(id)) + (detail)); \
+#define FUZZ_CHECK_UNLESS_KNOWN(id, condition, detail) \
+    do { \
+        if (!(condition) && !::fuzz::isKnownBug(id)) \
+            ::fuzz::fail(#condition, __FILE__, __LINE__, \
+                         QStringLiteral("[known bug id \"%1\"] ").arg(QLatin1String(id)) \
+                                 + (detail)); \
     } while (false)
 
-#define FUZZ_CHECK(condition, detail)                                                              \
-    do {                                                                                           \
-        if (!(condition))                                                                          \
-            ::fuzz::fail(#condition, __FILE__, __LINE__, (detail));                                \
+#define FUZZ_CHECK(condition, detail) \
+    do { \
+        if (!(condition)) \
+            ::fuzz::fail(#condition, __FILE__, __LINE__, (detail)); \
     } while (false)

@@ -60,7 +60,8 @@ bool sameDate(const QDateTime &original, const QDateTime &again)
 
 QString describe(const QNetworkCacheMetaData &md)
 {
-    QString s = QStringLiteral("url=%1 lastModified=%2 expires=%3 saveToDisk=%4 headers=%5 attributes=%6")
+    QString s = QStringLiteral(
+                        "url=%1 lastModified=%2 expires=%3 saveToDisk=%4 headers=%5 attributes=%6")
                         .arg(md.url().toString(), md.lastModified().toString(Qt::ISODateWithMs),
                              md.expirationDate().toString(Qt::ISODateWithMs))
                         .arg(md.saveToDisk())
@@ -88,16 +89,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // (QUrl::operator== may tell apart URLs with the same text, e.g. relative ones with an
     // encoded '#' in the fragment: compare the text.)
     FUZZ_CHECK(again.url().toString(QUrl::FullyEncoded) == md.url().toString(QUrl::FullyEncoded),
-               QStringLiteral("URL changed: \"%1\" -> \"%2\"").arg(md.url().toString(QUrl::FullyEncoded),
-                                                                 again.url().toString(QUrl::FullyEncoded)));
+               QStringLiteral("URL changed: \"%1\" -> \"%2\"")
+                       .arg(md.url().toString(QUrl::FullyEncoded),
+                            again.url().toString(QUrl::FullyEncoded)));
     FUZZ_CHECK(again.saveToDisk() == md.saveToDisk(), describe(md));
     FUZZ_CHECK(again.rawHeaders() == md.rawHeaders(), describe(md));
     FUZZ_CHECK(sameDate(md.lastModified(), again.lastModified()),
                QStringLiteral("Last-Modified changed: %1 -> %2")
-                       .arg(md.lastModified().toString(Qt::ISODateWithMs), again.lastModified().toString(Qt::ISODateWithMs)));
+                       .arg(md.lastModified().toString(Qt::ISODateWithMs),
+                            again.lastModified().toString(Qt::ISODateWithMs)));
     FUZZ_CHECK(sameDate(md.expirationDate(), again.expirationDate()),
                QStringLiteral("expiration changed: %1 -> %2")
-                       .arg(md.expirationDate().toString(Qt::ISODateWithMs), again.expirationDate().toString(Qt::ISODateWithMs)));
+                       .arg(md.expirationDate().toString(Qt::ISODateWithMs),
+                            again.expirationDate().toString(Qt::ISODateWithMs)));
 
     // Attributes are a QHash of QVariants keyed by an enum that the stream fills with any
     // 32-bit value (reading such a key as the enum is undefined behaviour): compare them as
@@ -106,7 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QHash<qint32, QByteArray> attributes = attributeBytes(md);
     const QHash<qint32, QByteArray> attributesAgain = attributeBytes(again);
     FUZZ_CHECK(attributes == attributesAgain,
-               QStringLiteral("attributes changed: %1 -> %2").arg(attributes.size()).arg(attributesAgain.size()));
+               QStringLiteral("attributes changed: %1 -> %2")
+                       .arg(attributes.size())
+                       .arg(attributesAgain.size()));
 
     // After one round trip the encoding is a fixpoint (up to hash order: compare sizes).
     const QByteArray encodedAgain = tiercache::encodeMetaData(again);

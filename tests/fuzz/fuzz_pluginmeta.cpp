@@ -35,7 +35,8 @@ void check(const QJsonObject &meta, const char *what)
     if (!info.isUsable())
         return;
     static const QRegularExpression idRx(QStringLiteral("^[a-z][a-z0-9+.-]*$"));
-    FUZZ_CHECK(meta.value(QLatin1String("IID")).toString() == QLatin1String(TierFactory_iid), context);
+    FUZZ_CHECK(meta.value(QLatin1String("IID")).toString() == QLatin1String(TierFactory_iid),
+               context);
     FUZZ_CHECK(meta.value(QLatin1String("MetaData")).isObject(), context);
     FUZZ_CHECK(idRx.match(info.id()).hasMatch(), context);
     FUZZ_CHECK(info.id() != QLatin1String("disk"), context);
@@ -63,11 +64,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             QString key;
             if (it.key().isInteger()) {
                 switch (it.key().toInteger()) {
-                case 2: key = QStringLiteral("IID"); break;
-                case 3: key = QStringLiteral("className"); break;
-                case 4: key = QStringLiteral("MetaData"); break;
-                case 5: key = QStringLiteral("URI"); break;
-                default: break;
+                case 2:
+                    key = QStringLiteral("IID");
+                    break;
+                case 3:
+                    key = QStringLiteral("className");
+                    break;
+                case 4:
+                    key = QStringLiteral("MetaData");
+                    break;
+                case 5:
+                    key = QStringLiteral("URI");
+                    break;
+                default:
+                    break;
                 }
             } else {
                 key = it.key().toString();
@@ -95,7 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // An arbitrary IID: the object's own "IID" if any, else the raw document text.
     QJsonObject other = wrapped;
     const QJsonValue ownIid = value.toObject().value(QLatin1String("IID"));
-    other.insert(QLatin1String("IID"), ownIid.isUndefined() ? QJsonValue(QString::fromUtf8(document.left(200))) : ownIid);
+    other.insert(QLatin1String("IID"),
+                 ownIid.isUndefined() ? QJsonValue(QString::fromUtf8(document.left(200))) : ownIid);
     check(other, "with another IID");
     return 0;
 }

@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(spec.isValid() == (error.isEmpty() && !spec.scheme().isEmpty()), text);
     if (spec.isValid()) {
         static const QRegularExpression schemeRx(QStringLiteral("^[a-z][a-z0-9+.-]*$"));
-        FUZZ_CHECK(schemeRx.match(spec.scheme()).hasMatch(), QStringLiteral("scheme \"%1\"").arg(spec.scheme()));
+        FUZZ_CHECK(schemeRx.match(spec.scheme()).hasMatch(),
+                   QStringLiteral("scheme \"%1\"").arg(spec.scheme()));
         FUZZ_CHECK(spec.url().isValid(), text);
     }
 
@@ -60,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(spec.has(key), QStringLiteral("key \"%1\" of \"%2\"").arg(key, text));
         bool ok = false;
         const qint64 size = spec.sizeValue(key, -7, &ok);
-        FUZZ_CHECK(ok ? size >= 0 : size == -7, QStringLiteral("sizeValue(%1) = %2").arg(key).arg(size));
+        FUZZ_CHECK(ok ? size >= 0 : size == -7,
+                   QStringLiteral("sizeValue(%1) = %2").arg(key).arg(size));
         const qint64 n = spec.intValue(key, -7, &ok);
         FUZZ_CHECK(ok || n == -7, QStringLiteral("intValue(%1) = %2").arg(key).arg(n));
         checkParseSize(spec.value(key));
@@ -73,12 +75,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // it cannot legitimately appear anywhere else in the spec.
     if (text.count(Secret) != 1 || decoded(text).count(Secret) != 1)
         return 0;
-    const QString leak = QStringLiteral("password leaked: spec \"%1\" (%2) is shown as \"%3\" / error \"%4\"");
+    const QString leak =
+            QStringLiteral("password leaked: spec \"%1\" (%2) is shown as \"%3\" / error \"%4\"");
     if (spec.url().isValid()) {
         // What a plugin would be handed as a password.
         bool secretIsPassword = spec.url().password(QUrl::FullyDecoded).contains(Secret);
         if (spec.has(QStringLiteral("password")))
-            secretIsPassword = secretIsPassword || spec.value(QStringLiteral("password")).contains(Secret);
+            secretIsPassword =
+                    secretIsPassword || spec.value(QStringLiteral("password")).contains(Secret);
         if (secretIsPassword) {
             FUZZ_CHECK(!redacted.contains(Secret) && !decoded(redacted).contains(Secret),
                        leak.arg(text, QStringLiteral("valid URL"), redacted, error));
@@ -86,12 +90,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     // A spec that is not even a URL: anything that looks like a password option or the
     // password of a "//user:password@" user info is hidden, in the error message too.
-    static const QRegularExpression userInfo(QStringLiteral("//[^/:@]*:[^/@]*") + Secret + QStringLiteral("[^/@]*@"));
+    static const QRegularExpression userInfo(QStringLiteral("//[^/:@]*:[^/@]*") + Secret
+                                             + QStringLiteral("[^/@]*@"));
     if (!spec.url().isValid()
-        && (text.contains(QLatin1String("password=") + Secret) || userInfo.match(text).hasMatch())) {
+        && (text.contains(QLatin1String("password=") + Secret)
+            || userInfo.match(text).hasMatch())) {
         FUZZ_CHECK(!redacted.contains(Secret) && !decoded(redacted).contains(Secret),
                    leak.arg(text, QStringLiteral("invalid URL"), redacted, error));
-        FUZZ_CHECK_UNLESS_KNOWN("spec-error-leak", !error.contains(Secret) && !decoded(error).contains(Secret),
+        FUZZ_CHECK_UNLESS_KNOWN("spec-error-leak",
+                                !error.contains(Secret) && !decoded(error).contains(Secret),
                                 leak.arg(text, QStringLiteral("invalid URL"), redacted, error));
     }
     return 0;

@@ -23,7 +23,8 @@ namespace {
 bool write(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(bytes) != bytes.size()) {
         std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
         return false;
     }
@@ -31,7 +32,8 @@ bool write(const QString &path, const QByteArray &bytes)
     return true;
 }
 
-QNetworkCacheMetaData metaData(const char *url, QNetworkCacheMetaData::RawHeaderList headers, int status)
+QNetworkCacheMetaData metaData(const char *url, QNetworkCacheMetaData::RawHeaderList headers,
+                               int status)
 {
     QNetworkCacheMetaData md;
     md.setUrl(QUrl(QString::fromLatin1(url), QUrl::StrictMode));
@@ -41,7 +43,8 @@ QNetworkCacheMetaData metaData(const char *url, QNetworkCacheMetaData::RawHeader
     md.setSaveToDisk(true);
     QNetworkCacheMetaData::AttributesMap attributes;
     attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, status);
-    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray(status == 200 ? "OK" : "Moved Permanently"));
+    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute,
+                      QByteArray(status == 200 ? "OK" : "Moved Permanently"));
     md.setAttributes(attributes);
     return md;
 }
@@ -68,7 +71,8 @@ QByteArray sumsOf(const QByteArray &body, quint32 chunkSize)
 {
     QByteArray sums;
     for (qint64 offset = 0; offset < body.size(); offset += chunkSize)
-        blob::appendChecksum(&sums, body.constData() + offset, qMin<qint64>(chunkSize, body.size() - offset));
+        blob::appendChecksum(&sums, body.constData() + offset,
+                             qMin<qint64>(chunkSize, body.size() - offset));
     return sums;
 }
 
@@ -131,35 +135,44 @@ int main(int argc, char **argv)
                                          {"Expires", "Sat, 02 Mar 2024 12:00:30 GMT"},
                                          {"Vary", "Accept-Encoding"}},
                                         301)));
-    QNetworkCacheMetaData redirect = metaData("https://example.com/old?b=2&a=1", {{"Location", "https://example.com/new"}}, 302);
+    QNetworkCacheMetaData redirect = metaData("https://example.com/old?b=2&a=1",
+                                              {{"Location", "https://example.com/new"}}, 302);
     QNetworkCacheMetaData::AttributesMap attributes = redirect.attributes();
-    attributes.insert(QNetworkRequest::RedirectionTargetAttribute, QUrl(QStringLiteral("https://example.com/new")));
+    attributes.insert(QNetworkRequest::RedirectionTargetAttribute,
+                      QUrl(QStringLiteral("https://example.com/new")));
     attributes.insert(QNetworkRequest::HttpPipeliningWasUsedAttribute, false);
     attributes.insert(QNetworkRequest::SourceIsFromCacheAttribute, true);
     redirect.setAttributes(attributes);
-    redirect.setLastModified(QDateTime(QDate(1999, 12, 31), QTime(23, 59, 59), Qt::OffsetFromUTC, 3600));
+    redirect.setLastModified(
+            QDateTime(QDate(1999, 12, 31), QTime(23, 59, 59), Qt::OffsetFromUTC, 3600));
     redirect.setSaveToDisk(false);
-    ok &= write(root + QLatin1String("/metadata/seed-redirect-attributes"), encodeMetaData(redirect));
+    ok &= write(root + QLatin1String("/metadata/seed-redirect-attributes"),
+                encodeMetaData(redirect));
 
     QNetworkCacheMetaData bare;
     bare.setUrl(QUrl(QStringLiteral("https://[2001:db8::1]/")));
     ok &= write(root + QLatin1String("/metadata/seed-bare"), encodeMetaData(bare));
 
-    const QByteArray text = QByteArrayLiteral("The quick brown fox jumps over the lazy dog. 0123456789\n").repeated(20);
+    const QByteArray text =
+            QByteArrayLiteral("The quick brown fox jumps over the lazy dog. 0123456789\n")
+                    .repeated(20);
     for (quint32 chunk : {1u, 64u, 1000u, 65536u}) {
         const QByteArray body = chunk == 1 ? text.left(40) : text;
         ok &= write(root + QStringLiteral("/blobheader/seed-honest-%1").arg(chunk),
                     blobInput(1, 0, chunk - 1, 2, {}, {}, body));
         ok &= write(root + QStringLiteral("/blobheader/seed-valid-%1").arg(chunk),
-                    blobInput(0, body.size(), chunk, 4096, sumsOf(body, chunk), blob::makeHeader(body.size(), chunk), body));
+                    blobInput(0, body.size(), chunk, 4096, sumsOf(body, chunk),
+                              blob::makeHeader(body.size(), chunk), body));
     }
     const QByteArray body = text.left(300);
     QByteArray badSums = sumsOf(body, 64);
     badSums[3] = char(badSums[3] ^ 0x20);
-    ok &= write(root + QLatin1String("/blobheader/seed-bad-sum"),
-                blobInput(0, body.size(), 64, 4096, badSums, blob::makeHeader(body.size(), 64), body));
+    ok &= write(
+            root + QLatin1String("/blobheader/seed-bad-sum"),
+            blobInput(0, body.size(), 64, 4096, badSums, blob::makeHeader(body.size(), 64), body));
     ok &= write(root + QLatin1String("/blobheader/seed-short-sums"),
-                blobInput(0, body.size(), 64, 4096, sumsOf(body, 64).left(16), blob::makeHeader(body.size(), 64), body));
+                blobInput(0, body.size(), 64, 4096, sumsOf(body, 64).left(16),
+                          blob::makeHeader(body.size(), 64), body));
     ok &= write(root + QLatin1String("/blobheader/seed-wrong-version"),
                 blobInput(0, body.size(), 64, 4096, sumsOf(body, 64),
                           blob::makeHeader(body.size(), 64).replace(8, 1, "\x02", 1), body));

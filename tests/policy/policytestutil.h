@@ -84,7 +84,10 @@ inline QStringList filesContaining(const QString &dir, const QByteArray &needle)
 struct FileStamp
 {
     qint64 inode = -1, mtimeNs = -1, size = -1;
-    bool operator==(const FileStamp &o) const { return inode == o.inode && mtimeNs == o.mtimeNs && size == o.size; }
+    bool operator==(const FileStamp &o) const
+    {
+        return inode == o.inode && mtimeNs == o.mtimeNs && size == o.size;
+    }
 };
 
 inline FileStamp stampOf(const QString &path)
@@ -92,7 +95,8 @@ inline FileStamp stampOf(const QString &path)
     struct stat st;
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return {};
-    return {qint64(st.st_ino), qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, qint64(st.st_size)};
+    return {qint64(st.st_ino), qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+            qint64(st.st_size)};
 }
 
 inline QStringList tagNames(const QList<QPair<QString, qint64>> &counts)

@@ -20,8 +20,9 @@ bool addRules(CachePolicy *policy, const QStringList &specs)
 {
     for (const QString &spec : specs) {
         const QStringList parts = spec.split(QLatin1Char('|'));
-        const auto syntax = parts.value(0) == QLatin1String("regex") ? CachePolicy::PatternSyntax::RegularExpression
-                                                                      : CachePolicy::PatternSyntax::Glob;
+        const auto syntax = parts.value(0) == QLatin1String("regex")
+                ? CachePolicy::PatternSyntax::RegularExpression
+                : CachePolicy::PatternSyntax::Glob;
         QString error;
         if (!policy->addTtlRule(parts.value(1), parts.value(2).toLongLong(), syntax, &error)) {
             qWarning().noquote() << "rule rejected:" << error;
@@ -128,17 +129,23 @@ void tst_Policy::bodySizeLimits_data()
     QTest::addColumn<bool>("chunked");
     QTest::addColumn<bool>("stored");
 
-    QTest::newRow("max, larger, Content-Length") << qint64(0) << qint64(1000) << 5000 << false << false;
+    QTest::newRow("max, larger, Content-Length")
+            << qint64(0) << qint64(1000) << 5000 << false << false;
     QTest::newRow("max, larger, chunked") << qint64(0) << qint64(1000) << 5000 << true << false;
-    QTest::newRow("max, much larger, chunked") << qint64(0) << qint64(100000) << 700000 << true << false;
-    QTest::newRow("max, one byte over, chunked") << qint64(0) << qint64(1000) << 1001 << true << false;
-    QTest::newRow("max, equal, Content-Length") << qint64(0) << qint64(1000) << 1000 << false << true;
+    QTest::newRow("max, much larger, chunked")
+            << qint64(0) << qint64(100000) << 700000 << true << false;
+    QTest::newRow("max, one byte over, chunked")
+            << qint64(0) << qint64(1000) << 1001 << true << false;
+    QTest::newRow("max, equal, Content-Length")
+            << qint64(0) << qint64(1000) << 1000 << false << true;
     QTest::newRow("max, equal, chunked") << qint64(0) << qint64(1000) << 1000 << true << true;
     QTest::newRow("max, smaller, chunked") << qint64(0) << qint64(1000) << 10 << true << true;
-    QTest::newRow("min, smaller, Content-Length") << qint64(100) << qint64(-1) << 10 << false << false;
+    QTest::newRow("min, smaller, Content-Length")
+            << qint64(100) << qint64(-1) << 10 << false << false;
     QTest::newRow("min, smaller, chunked") << qint64(100) << qint64(-1) << 10 << true << false;
     QTest::newRow("min, equal, chunked") << qint64(100) << qint64(-1) << 100 << true << true;
-    QTest::newRow("min, larger, Content-Length") << qint64(100) << qint64(-1) << 5000 << false << true;
+    QTest::newRow("min, larger, Content-Length")
+            << qint64(100) << qint64(-1) << 5000 << false << true;
     QTest::newRow("min and max, between") << qint64(100) << qint64(1000) << 500 << false << true;
 }
 
@@ -182,7 +189,10 @@ void tst_Policy::bodySizeLimits()
     QCOMPARE(m_cache->error(), NetworkCache::Error::NoError);
     // A body passed through leaves nothing behind: no blob, no temporary file.
     QCOMPARE(blobFiles(m_dir->path()).size(), stored ? 1 : 0);
-    QTRY_COMPARE(QDir(m_dir->path() + QLatin1String("/tmp")).entryList(QDir::Files | QDir::Hidden).size(), 0);
+    QTRY_COMPARE(QDir(m_dir->path() + QLatin1String("/tmp"))
+                         .entryList(QDir::Files | QDir::Hidden)
+                         .size(),
+                 0);
 }
 
 // ---- statuses ---------------------------------------------------------------------------------
@@ -196,11 +206,11 @@ void tst_Policy::cacheableStatuses_data()
     QTest::newRow("default, 200") << QList<int>() << 200 << true;
     QTest::newRow("default, 203") << QList<int>() << 203 << true;
     QTest::newRow("default, 301") << QList<int>() << 301 << true;
-    QTest::newRow("only 301, 200 excluded") << QList<int>{301} << 200 << false;
-    QTest::newRow("only 200, 301 excluded") << QList<int>{200} << 301 << false;
-    QTest::newRow("only 200, 203 excluded") << QList<int>{200} << 203 << false;
-    QTest::newRow("200 and 301, 301") << QList<int>{200, 301} << 301 << true;
-    QTest::newRow("200 and 203, 203") << QList<int>{200, 203} << 203 << true;
+    QTest::newRow("only 301, 200 excluded") << QList<int> {301} << 200 << false;
+    QTest::newRow("only 200, 301 excluded") << QList<int> {200} << 301 << false;
+    QTest::newRow("only 200, 203 excluded") << QList<int> {200} << 203 << false;
+    QTest::newRow("200 and 301, 301") << QList<int> {200, 301} << 301 << true;
+    QTest::newRow("200 and 203, 203") << QList<int> {200, 203} << 203 << true;
 }
 
 void tst_Policy::cacheableStatuses()
@@ -221,7 +231,8 @@ void tst_Policy::cacheableStatuses()
     m_server->setRoute("/elsewhere", Response::ok("redirect target"));
 
     QNetworkRequest request(m_server->url(QStringLiteral("/s")));
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
     const Fetched first = send(*m_nam, request);
     QVERIFY(first.finished);
     QCOMPARE(first.status, status);
@@ -266,10 +277,13 @@ void tst_Policy::credentialHeadersNeverReachDisk()
     };
     m_server->setHandler([&](const RecordedRequest &r) {
         if (r.header("If-None-Match") == "\"e1\"") {
-            Response nm = Response::notModified().header("ETag", "\"e1\"").header("Cache-Control", "max-age=3600");
+            Response nm = Response::notModified()
+                                  .header("ETag", "\"e1\"")
+                                  .header("Cache-Control", "max-age=3600");
             return in304 ? withSecrets(nm) : nm;
         }
-        Response ok = Response::ok("secret-free body", in304 ? "max-age=0" : "max-age=3600").header("ETag", "\"e1\"");
+        Response ok = Response::ok("secret-free body", in304 ? "max-age=0" : "max-age=3600")
+                              .header("ETag", "\"e1\"");
         return in304 ? ok : withSecrets(ok);
     });
     const QUrl url = m_server->url(QStringLiteral("/secret"));
@@ -301,12 +315,13 @@ void tst_Policy::headerAllowlist_data()
     QTest::addColumn<QStringList>("allowlist");
     QTest::addColumn<bool>("keepsCacheControl");
 
-    QTest::newRow("with Cache-Control") << QStringList{QStringLiteral("Content-Type"), QStringLiteral("X-Keep"),
-                                                       QStringLiteral("cache-control"), QStringLiteral("Authorization")}
-                                        << true;
+    QTest::newRow("with Cache-Control")
+            << QStringList {QStringLiteral("Content-Type"), QStringLiteral("X-Keep"),
+                            QStringLiteral("cache-control"), QStringLiteral("Authorization")}
+            << true;
     // Persisting fewer headers must not change how long the response is fresh: the response
     // said max-age=3600.
-    QTest::newRow("without Cache-Control") << QStringList{QStringLiteral("x-keep")} << false;
+    QTest::newRow("without Cache-Control") << QStringList {QStringLiteral("x-keep")} << false;
 }
 
 void tst_Policy::headerAllowlist()
@@ -317,11 +332,12 @@ void tst_Policy::headerAllowlist()
     CachePolicy policy;
     policy.setHeaderAllowlist(allowlist);
     m_cache->setPolicy(policy);
-    m_server->setRoute("/allow", Response::ok("allowlisted", "max-age=3600")
-                                         .header("Content-Type", "text/plain")
-                                         .header("X-Keep", "KEEPVALUE4711")
-                                         .header("X-Drop", "DROPVALUE4711")
-                                         .header("Authorization", "Bearer ALLOWLISTEDSECRET4711"));
+    m_server->setRoute("/allow",
+                       Response::ok("allowlisted", "max-age=3600")
+                               .header("Content-Type", "text/plain")
+                               .header("X-Keep", "KEEPVALUE4711")
+                               .header("X-Drop", "DROPVALUE4711")
+                               .header("Authorization", "Bearer ALLOWLISTEDSECRET4711"));
     const QUrl url = m_server->url(QStringLiteral("/allow"));
     QCOMPARE(fetch(*m_nam, url).body, QByteArray("allowlisted"));
     const Fetched second = fetch(*m_nam, url);
@@ -349,25 +365,45 @@ void tst_Policy::keyNormalization_data()
     QTest::addColumn<QString>("second");
     QTest::addColumn<bool>("shared");
 
-    const QStringList utm{QStringLiteral("utm_*")};
-    QTest::newRow("utm dropped") << utm << false << "/k?utm_source=x&id=1" << "/k?id=1" << true;
-    QTest::newRow("utm dropped, reverse") << utm << false << "/k?id=1" << "/k?id=1&utm_medium=y&utm_source=z" << true;
-    QTest::newRow("utm only parameter") << utm << false << "/k?utm_source=x" << "/k" << true;
-    QTest::newRow("utm, other id differs") << utm << false << "/k?utm_source=x&id=1" << "/k?id=2" << false;
-    QTest::newRow("no policy, utm differs") << QStringList() << false << "/k?utm_source=x&id=1" << "/k?id=1" << false;
-    QTest::newRow("utm glob is anchored") << utm << false << "/k?xutm_source=x&id=1" << "/k?id=1" << false;
-    QTest::newRow("exact name") << QStringList{QStringLiteral("fbclid")} << false << "/k?fbclid=abc&x=1" << "/k?x=1" << true;
-    QTest::newRow("exact name, longer differs") << QStringList{QStringLiteral("fbclid")} << false << "/k?fbclid2=abc&x=1" << "/k?x=1" << false;
-    QTest::newRow("encoded & kept, shared") << utm << false << "/k?q=a%26b&utm_source=x" << "/k?q=a%26b" << true;
-    QTest::newRow("encoded & is not a separator") << utm << false << "/k?q=a%26b&utm_source=x" << "/k?q=a&b" << false;
-    QTest::newRow("encoded = stays encoded") << utm << false << "/k?q=a%3Db&utm_source=x" << "/k?q=a=b" << false;
-    QTest::newRow("%2B is not +") << utm << false << "/k?q=a%2Bb&utm_source=x" << "/k?q=a+b" << false;
-    QTest::newRow("sorted") << QStringList() << true << "/k?a=1&b=2" << "/k?b=2&a=1" << true;
-    QTest::newRow("sorted and utm") << utm << true << "/k?b=2&utm_source=x&a=1" << "/k?a=1&b=2" << true;
-    QTest::newRow("unsorted differs") << QStringList() << false << "/k?a=1&b=2" << "/k?b=2&a=1" << false;
-    QTest::newRow("sorted, values differ") << QStringList() << true << "/k?a=1&b=2" << "/k?a=2&b=1" << false;
-    QTest::newRow("sorted, repeated name keeps order") << QStringList() << true << "/k?a=2&a=1" << "/k?a=1&a=2" << false;
-    QTest::newRow("sorted, other path differs") << QStringList() << true << "/k?a=1&b=2" << "/j?b=2&a=1" << false;
+    const QStringList utm {QStringLiteral("utm_*")};
+    QTest::newRow("utm dropped") << utm << false << "/k?utm_source=x&id=1"
+                                 << "/k?id=1" << true;
+    QTest::newRow("utm dropped, reverse") << utm << false << "/k?id=1"
+                                          << "/k?id=1&utm_medium=y&utm_source=z" << true;
+    QTest::newRow("utm only parameter") << utm << false << "/k?utm_source=x"
+                                        << "/k" << true;
+    QTest::newRow("utm, other id differs") << utm << false << "/k?utm_source=x&id=1"
+                                           << "/k?id=2" << false;
+    QTest::newRow("no policy, utm differs") << QStringList() << false << "/k?utm_source=x&id=1"
+                                            << "/k?id=1" << false;
+    QTest::newRow("utm glob is anchored") << utm << false << "/k?xutm_source=x&id=1"
+                                          << "/k?id=1" << false;
+    QTest::newRow("exact name") << QStringList {QStringLiteral("fbclid")} << false
+                                << "/k?fbclid=abc&x=1"
+                                << "/k?x=1" << true;
+    QTest::newRow("exact name, longer differs")
+            << QStringList {QStringLiteral("fbclid")} << false << "/k?fbclid2=abc&x=1"
+            << "/k?x=1" << false;
+    QTest::newRow("encoded & kept, shared") << utm << false << "/k?q=a%26b&utm_source=x"
+                                            << "/k?q=a%26b" << true;
+    QTest::newRow("encoded & is not a separator") << utm << false << "/k?q=a%26b&utm_source=x"
+                                                  << "/k?q=a&b" << false;
+    QTest::newRow("encoded = stays encoded") << utm << false << "/k?q=a%3Db&utm_source=x"
+                                             << "/k?q=a=b" << false;
+    QTest::newRow("%2B is not +") << utm << false << "/k?q=a%2Bb&utm_source=x"
+                                  << "/k?q=a+b" << false;
+    QTest::newRow("sorted") << QStringList() << true << "/k?a=1&b=2"
+                            << "/k?b=2&a=1" << true;
+    QTest::newRow("sorted and utm") << utm << true << "/k?b=2&utm_source=x&a=1"
+                                    << "/k?a=1&b=2" << true;
+    QTest::newRow("unsorted differs") << QStringList() << false << "/k?a=1&b=2"
+                                      << "/k?b=2&a=1" << false;
+    QTest::newRow("sorted, values differ") << QStringList() << true << "/k?a=1&b=2"
+                                           << "/k?a=2&b=1" << false;
+    QTest::newRow("sorted, repeated name keeps order") << QStringList() << true << "/k?a=2&a=1"
+                                                       << "/k?a=1&a=2" << false;
+    QTest::newRow("sorted, other path differs") << QStringList() << true << "/k?a=1&b=2"
+                                                << "/j?b=2&a=1" << false;
 }
 
 void tst_Policy::keyNormalization()
@@ -382,12 +418,14 @@ void tst_Policy::keyNormalization()
     policy.setIgnoredQueryParameters(ignored);
     policy.setSortQueryItems(sort);
     m_cache->setPolicy(policy);
-    m_server->setHandler([](const RecordedRequest &r) { return Response::ok("body of " + r.path); });
+    m_server->setHandler(
+            [](const RecordedRequest &r) { return Response::ok("body of " + r.path); });
 
     const QUrl firstUrl = m_server->url(first);
     const QUrl secondUrl = m_server->url(second);
     QVERIFY2((policy.cacheKey(firstUrl) == policy.cacheKey(secondUrl)) == shared,
-             qPrintable(policy.cacheKey(firstUrl) + QLatin1String(" vs ") + policy.cacheKey(secondUrl)));
+             qPrintable(policy.cacheKey(firstUrl) + QLatin1String(" vs ")
+                        + policy.cacheKey(secondUrl)));
 
     const Fetched a = fetch(*m_nam, firstUrl);
     QCOMPARE(a.body, "body of " + firstUrl.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority));
@@ -395,7 +433,9 @@ void tst_Policy::keyNormalization()
     const Fetched b = fetch(*m_nam, secondUrl);
     QCOMPARE(b.fromCache, shared);
     QCOMPARE(m_server->requestCount(), shared ? 1 : 2);
-    QCOMPARE(b.body, shared ? a.body : "body of " + secondUrl.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority));
+    QCOMPARE(b.body,
+             shared ? a.body
+                    : "body of " + secondUrl.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority));
     QCOMPARE(m_cache->entryCount(), shared ? 1 : 2);
     QVERIFY(m_cache->entryInfo(secondUrl).isValid());
 }
@@ -410,8 +450,10 @@ void tst_Policy::defaultTtl_data()
 
     QTest::newRow("no freshness, no policy") << qint64(0) << QByteArray() << false;
     QTest::newRow("no freshness, defaultTtl 60") << qint64(60) << QByteArray() << true;
-    QTest::newRow("no freshness (public), defaultTtl 60") << qint64(60) << QByteArray("public") << true;
-    QTest::newRow("max-age=0 is freshness information") << qint64(60) << QByteArray("max-age=0") << false;
+    QTest::newRow("no freshness (public), defaultTtl 60")
+            << qint64(60) << QByteArray("public") << true;
+    QTest::newRow("max-age=0 is freshness information")
+            << qint64(60) << QByteArray("max-age=0") << false;
     QTest::newRow("no-cache is not overridden") << qint64(60) << QByteArray("no-cache") << false;
 }
 
@@ -446,30 +488,41 @@ void tst_Policy::ttlRules_data()
     QTest::addColumn<QByteArray>("cacheControl");
     QTest::addColumn<bool>("fresh"); // false: revalidated (304) on the second request
 
-    QTest::newRow("glob overrides max-age=0") << QStringList{QStringLiteral("glob|*/static/*|3600")}
-                                              << "/static/app.js" << QByteArray("max-age=0") << true;
-    QTest::newRow("regex overrides max-age=0") << QStringList{QStringLiteral("regex|/static/.+\\.js$|3600")}
-                                               << "/static/app.js" << QByteArray("max-age=0") << true;
-    QTest::newRow("regex overrides no freshness") << QStringList{QStringLiteral("regex|/static/|3600")}
-                                                  << "/static/app.js" << QByteArray() << true;
-    QTest::newRow("glob 0 makes max-age=3600 stale") << QStringList{QStringLiteral("glob|*/api/*|0")}
-                                                     << "/api/list" << QByteArray("max-age=3600") << false;
-    QTest::newRow("regex 0 makes max-age=3600 stale") << QStringList{QStringLiteral("regex|/api/|0")}
-                                                      << "/api/list" << QByteArray("max-age=3600") << false;
-    const QStringList ordered{QStringLiteral("glob|*/static/special*|0"), QStringLiteral("glob|*/static/*|3600")};
-    QTest::newRow("first match wins: 0") << ordered << "/static/special.js" << QByteArray("max-age=3600") << false;
-    QTest::newRow("first match wins: 3600") << ordered << "/static/app.js" << QByteArray("max-age=0") << true;
-    const QStringList reversed{QStringLiteral("glob|*/static/*|3600"), QStringLiteral("glob|*/static/special*|0")};
-    QTest::newRow("first match wins, reversed") << reversed << "/static/special.js" << QByteArray("max-age=0") << true;
-    QTest::newRow("no match keeps the headers") << QStringList{QStringLiteral("glob|*/other/*|3600")}
-                                                << "/static/app.js" << QByteArray("max-age=0") << false;
-    QTest::newRow("glob is anchored") << QStringList{QStringLiteral("glob|/static/*|3600")}
+    QTest::newRow("glob overrides max-age=0")
+            << QStringList {QStringLiteral("glob|*/static/*|3600")} << "/static/app.js"
+            << QByteArray("max-age=0") << true;
+    QTest::newRow("regex overrides max-age=0")
+            << QStringList {QStringLiteral("regex|/static/.+\\.js$|3600")} << "/static/app.js"
+            << QByteArray("max-age=0") << true;
+    QTest::newRow("regex overrides no freshness")
+            << QStringList {QStringLiteral("regex|/static/|3600")} << "/static/app.js"
+            << QByteArray() << true;
+    QTest::newRow("glob 0 makes max-age=3600 stale")
+            << QStringList {QStringLiteral("glob|*/api/*|0")} << "/api/list"
+            << QByteArray("max-age=3600") << false;
+    QTest::newRow("regex 0 makes max-age=3600 stale")
+            << QStringList {QStringLiteral("regex|/api/|0")} << "/api/list"
+            << QByteArray("max-age=3600") << false;
+    const QStringList ordered {QStringLiteral("glob|*/static/special*|0"),
+                               QStringLiteral("glob|*/static/*|3600")};
+    QTest::newRow("first match wins: 0")
+            << ordered << "/static/special.js" << QByteArray("max-age=3600") << false;
+    QTest::newRow("first match wins: 3600")
+            << ordered << "/static/app.js" << QByteArray("max-age=0") << true;
+    const QStringList reversed {QStringLiteral("glob|*/static/*|3600"),
+                                QStringLiteral("glob|*/static/special*|0")};
+    QTest::newRow("first match wins, reversed")
+            << reversed << "/static/special.js" << QByteArray("max-age=0") << true;
+    QTest::newRow("no match keeps the headers")
+            << QStringList {QStringLiteral("glob|*/other/*|3600")} << "/static/app.js"
+            << QByteArray("max-age=0") << false;
+    QTest::newRow("glob is anchored") << QStringList {QStringLiteral("glob|/static/*|3600")}
                                       << "/static/app.js" << QByteArray("max-age=0") << false;
-    QTest::newRow("glob ? is one character") << QStringList{QStringLiteral("glob|*/v?/x|3600")}
+    QTest::newRow("glob ? is one character") << QStringList {QStringLiteral("glob|*/v?/x|3600")}
                                              << "/v1/x" << QByteArray("max-age=0") << true;
-    QTest::newRow("glob ? is not two") << QStringList{QStringLiteral("glob|*/v?/x|3600")}
+    QTest::newRow("glob ? is not two") << QStringList {QStringLiteral("glob|*/v?/x|3600")}
                                        << "/v12/x" << QByteArray("max-age=0") << false;
-    QTest::newRow("glob dot is literal") << QStringList{QStringLiteral("glob|*.json|3600")}
+    QTest::newRow("glob dot is literal") << QStringList {QStringLiteral("glob|*.json|3600")}
                                          << "/dataxjson" << QByteArray("max-age=0") << false;
 }
 
@@ -516,7 +569,8 @@ void tst_Policy::maximumTtlCeiling()
     CachePolicy policy;
     policy.setMaximumTtl(1);
     if (setting == QLatin1String("rule"))
-        QVERIFY(policy.addTtlRule(QStringLiteral("*/ceiling"), 3600, CachePolicy::PatternSyntax::Glob));
+        QVERIFY(policy.addTtlRule(QStringLiteral("*/ceiling"), 3600,
+                                  CachePolicy::PatternSyntax::Glob));
     else if (setting == QLatin1String("default"))
         policy.setDefaultTtl(3600);
     else if (setting == QLatin1String("hook"))
@@ -548,14 +602,16 @@ void tst_Policy::hookVetoesStore()
 {
     CachePolicy policy;
     QList<QUrl> seen;
-    policy.setHook([&seen](const QUrl &url, const QNetworkCacheMetaData &md, CachePolicy::Decision *d) {
-        seen.append(url);
-        QVERIFY(md.isValid());
-        if (url.path().startsWith(QLatin1String("/private/")))
-            d->setStore(false);
-    });
+    policy.setHook(
+            [&seen](const QUrl &url, const QNetworkCacheMetaData &md, CachePolicy::Decision *d) {
+                seen.append(url);
+                QVERIFY(md.isValid());
+                if (url.path().startsWith(QLatin1String("/private/")))
+                    d->setStore(false);
+            });
     m_cache->setPolicy(policy);
-    m_server->setHandler([](const RecordedRequest &r) { return Response::ok("body of " + r.path); });
+    m_server->setHandler(
+            [](const RecordedRequest &r) { return Response::ok("body of " + r.path); });
 
     const Fetched priv = fetchTwice(QStringLiteral("/private/x"));
     QCOMPARE(priv.body, QByteArray("body of /private/x"));
@@ -578,11 +634,16 @@ void tst_Policy::hookSetsTtl_data()
     QTest::addColumn<QString>("rule"); // a conflicting TTL rule: the hook wins
     QTest::addColumn<bool>("fresh");
 
-    QTest::newRow("3600 over max-age=0") << QByteArray("max-age=0") << qint64(3600) << QString() << true;
-    QTest::newRow("0 over max-age=3600") << QByteArray("max-age=3600") << qint64(0) << QString() << false;
-    QTest::newRow("-1 keeps the headers") << QByteArray("max-age=3600") << qint64(-1) << QString() << true;
-    QTest::newRow("3600 over a rule of 0") << QByteArray("max-age=0") << qint64(3600) << QStringLiteral("glob|*|0") << true;
-    QTest::newRow("0 over a rule of 3600") << QByteArray("max-age=3600") << qint64(0) << QStringLiteral("glob|*|3600") << false;
+    QTest::newRow("3600 over max-age=0")
+            << QByteArray("max-age=0") << qint64(3600) << QString() << true;
+    QTest::newRow("0 over max-age=3600")
+            << QByteArray("max-age=3600") << qint64(0) << QString() << false;
+    QTest::newRow("-1 keeps the headers")
+            << QByteArray("max-age=3600") << qint64(-1) << QString() << true;
+    QTest::newRow("3600 over a rule of 0")
+            << QByteArray("max-age=0") << qint64(3600) << QStringLiteral("glob|*|0") << true;
+    QTest::newRow("0 over a rule of 3600")
+            << QByteArray("max-age=3600") << qint64(0) << QStringLiteral("glob|*|3600") << false;
 }
 
 void tst_Policy::hookSetsTtl()
@@ -622,7 +683,9 @@ void tst_Policy::hookAddsTags()
     QVERIFY(info.isValid());
     QStringList tags = info.tags();
     tags.sort();
-    QCOMPARE(tags, (QStringList{QStringLiteral("from-header"), QStringLiteral("hooked"), QStringLiteral("path:/t1")}));
+    QCOMPARE(tags,
+             (QStringList {QStringLiteral("from-header"), QStringLiteral("hooked"),
+                           QStringLiteral("path:/t1")}));
     const auto counts = m_cache->tags();
     QVERIFY(counts.contains(qMakePair(QStringLiteral("hooked"), qint64(2))));
     QVERIFY(counts.contains(qMakePair(QStringLiteral("path:/t2"), qint64(1))));
@@ -643,8 +706,10 @@ void tst_Policy::invalidRulesRejected_data()
     QTest::addColumn<bool>("regex");
     QTest::addColumn<QString>("message"); // empty: accepted
 
-    QTest::newRow("bad regex") << "^https://(unclosed" << qint64(60) << true << "invalid regular expression";
-    QTest::newRow("bad regex, leading *") << "*abc" << qint64(60) << true << "invalid regular expression";
+    QTest::newRow("bad regex") << "^https://(unclosed" << qint64(60) << true
+                               << "invalid regular expression";
+    QTest::newRow("bad regex, leading *")
+            << "*abc" << qint64(60) << true << "invalid regular expression";
     QTest::newRow("empty glob") << "" << qint64(60) << false << "pattern is empty";
     QTest::newRow("empty regex") << "" << qint64(60) << true << "pattern is empty";
     QTest::newRow("negative TTL") << "*/x" << qint64(-1) << false << "must not be negative";
@@ -660,7 +725,8 @@ void tst_Policy::invalidRulesRejected()
     QFETCH(bool, regex);
     QFETCH(QString, message);
 
-    const auto syntax = regex ? CachePolicy::PatternSyntax::RegularExpression : CachePolicy::PatternSyntax::Glob;
+    const auto syntax = regex ? CachePolicy::PatternSyntax::RegularExpression
+                              : CachePolicy::PatternSyntax::Glob;
     CachePolicy policy;
     QString error;
     const bool accepted = policy.addTtlRule(pattern, ttl, syntax, &error);

@@ -48,7 +48,8 @@ int runStatsReader()
 {
     NetworkCache cache;
     cache.setCacheDirectory(qEnvironmentVariable(DirVariable));
-    const QByteArray json = QJsonDocument(toJson(cache.statistics(0))).toJson(QJsonDocument::Compact);
+    const QByteArray json =
+            QJsonDocument(toJson(cache.statistics(0))).toJson(QJsonDocument::Compact);
     std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
     std::fflush(stdout);
     return 0;
@@ -70,7 +71,9 @@ QList<QJsonObject> readEventLog(const QString &path, QString *problem)
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(lines[i], &error);
         if (!doc.isObject()) {
-            *problem = QStringLiteral("line %1 is not a JSON object: %2").arg(i + 1).arg(QString::fromUtf8(lines[i]));
+            *problem = QStringLiteral("line %1 is not a JSON object: %2")
+                               .arg(i + 1)
+                               .arg(QString::fromUtf8(lines[i]));
             continue;
         }
         events.append(doc.object());
@@ -85,7 +88,10 @@ void expectCounters(QStringList *mismatches, const QString &when, const Statisti
     for (const auto &[name, wanted] : expected) {
         const qint64 value = json.value(QLatin1String(name)).toInteger();
         if (value != wanted)
-            mismatches->append(QStringLiteral("%1: %2 = %3, expected %4").arg(when, QLatin1String(name)).arg(value).arg(wanted));
+            mismatches->append(QStringLiteral("%1: %2 = %3, expected %4")
+                                       .arg(when, QLatin1String(name))
+                                       .arg(value)
+                                       .arg(wanted));
     }
 }
 
@@ -127,7 +133,8 @@ private:
     std::unique_ptr<QProcess> startReader();
     QJsonObject runReader();
     //! Routes: "/<name>" -> body of <size> bytes, max-age=3600.
-    void serveSized(const QHash<QByteArray, int> &sizes, const QByteArray &cacheControl = "max-age=3600");
+    void serveSized(const QHash<QByteArray, int> &sizes,
+                    const QByteArray &cacheControl = "max-age=3600");
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
@@ -165,8 +172,11 @@ void tst_Statistics::serveSized(const QHash<QByteArray, int> &sizes, const QByte
 {
     m_server->setHandler([sizes, cacheControl](const RecordedRequest &r) {
         if (r.header("If-None-Match") == "\"e1\"")
-            return Response::notModified().header("ETag", "\"e1\"").header("Cache-Control", cacheControl);
-        return Response::ok(QByteArray(sizes.value(r.path, 1), 'x'), cacheControl).header("ETag", "\"e1\"");
+            return Response::notModified()
+                    .header("ETag", "\"e1\"")
+                    .header("Cache-Control", cacheControl);
+        return Response::ok(QByteArray(sizes.value(r.path, 1), 'x'), cacheControl)
+                .header("ETag", "\"e1\"");
     });
 }
 
@@ -206,7 +216,9 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
     m_server->setHandler([](const RecordedRequest &r) {
         if (r.path == "/r") {
             if (r.header("If-None-Match") == "\"r1\"")
-                return Response::notModified().header("ETag", "\"r1\"").header("Cache-Control", "max-age=0");
+                return Response::notModified()
+                        .header("ETag", "\"r1\"")
+                        .header("Cache-Control", "max-age=0");
             return Response::ok(QByteArray(300, 'r'), "max-age=0").header("ETag", "\"r1\"");
         }
         // Distinct bytes per URL: identical bodies would share one blob.
@@ -215,7 +227,12 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
     auto get = [&](const char *path) { return fetch(*m_nam, m_server->url(QLatin1String(path))); };
 
     // 3 misses (stored), 4 fresh hits, 2 stale hits answered 304, each URL in turn.
-    struct Step { const char *path; bool fromCache; int originCount; };
+    struct Step
+    {
+        const char *path;
+        bool fromCache;
+        int originCount;
+    };
     const Step script[] = {{"/f1", false, 1}, {"/f1", true, 1}, {"/f1", true, 1},
                            {"/f2", false, 1}, {"/f2", true, 1}, {"/f2", true, 1},
                            {"/r", false, 1},  {"/r", true, 2},  {"/r", true, 3}};
@@ -223,7 +240,10 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
         const Fetched f = get(step.path);
         QCOMPARE(f.error, QNetworkReply::NoError);
         QCOMPARE(f.fromCache, step.fromCache);
-        QCOMPARE(f.body.size(), QByteArray(step.path) == "/f1" ? 100 : QByteArray(step.path) == "/f2" ? 200 : 300);
+        QCOMPARE(f.body.size(),
+                 QByteArray(step.path) == "/f1"           ? 100
+                         : QByteArray(step.path) == "/f2" ? 200
+                                                          : 300);
         QCOMPARE(m_server->requestCount(step.path), step.originCount);
     }
     QCOMPARE(m_server->requests().last().header("If-None-Match"), QByteArray("\"r1\""));
@@ -232,8 +252,14 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
     QStringList mismatches;
     Statistics s = m_cache->statistics();
     expectCounters(&mismatches, QStringLiteral("after the script"), s,
-                   {{"lookups", 9}, {"misses", 3}, {"hits", 4}, {"staleHits", 2}, {"revalidations", 2},
-                    {"inserts", 3}, {"evictions", 0}, {"bytesFromNetwork", 100 + 200 + 300},
+                   {{"lookups", 9},
+                    {"misses", 3},
+                    {"hits", 4},
+                    {"staleHits", 2},
+                    {"revalidations", 2},
+                    {"inserts", 3},
+                    {"evictions", 0},
+                    {"bytesFromNetwork", 100 + 200 + 300},
                     {"bytesFromCache", 2 * 100 + 2 * 200 + 2 * 300}});
     QCOMPARE(s.invalidations(), 0);
     if (s.lookups() == 9)
@@ -250,13 +276,20 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
     QVERIFY(!get("/e1").fromCache); // "/e1": same length as "/f1", 100 bytes
     qInfo("after /e1: total %lld, /e1 %lld", m_cache->cacheSize(),
           m_cache->entryInfo(m_server->url(QStringLiteral("/e1"))).storedSize());
-    QTest::qWait(100);              // let the trim to the low-water mark run
+    QTest::qWait(100); // let the trim to the low-water mark run
     QCOMPARE(m_cache->entryCount(), 3);
 
     s = m_cache->statistics();
     expectCounters(&mismatches, QStringLiteral("after the eviction"), s,
-                   {{"lookups", 10}, {"misses", 4}, {"hits", 4}, {"staleHits", 2}, {"revalidations", 2},
-                    {"inserts", 4}, {"evictions", 1}, {"bytesFromNetwork", 700}, {"bytesFromCache", 1200}});
+                   {{"lookups", 10},
+                    {"misses", 4},
+                    {"hits", 4},
+                    {"staleHits", 2},
+                    {"revalidations", 2},
+                    {"inserts", 4},
+                    {"evictions", 1},
+                    {"bytesFromNetwork", 700},
+                    {"bytesFromCache", 1200}});
 
     // The per-minute series holds the same counts (split over two minutes if we crossed one).
     QVERIFY(!s.series().isEmpty());
@@ -309,15 +342,17 @@ void tst_Statistics::repeatedUrlIsCountedEveryTime_data()
                   hit = QStringLiteral("lookup:hit"), stale = QStringLiteral("lookup:stale"),
                   revalidate = QStringLiteral("revalidate:");
     // The same URL three times in a row.
-    QTest::newRow("miss, hit, hit") << QByteArray("max-age=3600") << false << 1
-                                    << QStringList{miss, insert, hit, hit}
-                                    << "lookups=3 misses=1 hits=2 staleHits=0 inserts=1 revalidations=0 bytesFromCache=20";
-    QTest::newRow("miss, stale + 304, stale + 304") << QByteArray("max-age=0") << true << 3
-                                                    << QStringList{miss, insert, stale, revalidate, stale, revalidate}
-                                                    << "lookups=3 misses=1 hits=0 staleHits=2 inserts=1 revalidations=2 bytesFromCache=20";
-    QTest::newRow("miss, stale + 200, stale + 200") << QByteArray("max-age=0") << false << 3
-                                                    << QStringList{miss, insert, stale, insert, stale, insert}
-                                                    << "lookups=3 misses=1 hits=0 staleHits=2 inserts=3 revalidations=0 bytesFromCache=0";
+    QTest::newRow("miss, hit, hit")
+            << QByteArray("max-age=3600") << false << 1 << QStringList {miss, insert, hit, hit}
+            << "lookups=3 misses=1 hits=2 staleHits=0 inserts=1 revalidations=0 bytesFromCache=20";
+    QTest::newRow("miss, stale + 304, stale + 304")
+            << QByteArray("max-age=0") << true << 3
+            << QStringList {miss, insert, stale, revalidate, stale, revalidate}
+            << "lookups=3 misses=1 hits=0 staleHits=2 inserts=1 revalidations=2 bytesFromCache=20";
+    QTest::newRow("miss, stale + 200, stale + 200")
+            << QByteArray("max-age=0") << false << 3
+            << QStringList {miss, insert, stale, insert, stale, insert}
+            << "lookups=3 misses=1 hits=0 staleHits=2 inserts=3 revalidations=0 bytesFromCache=0";
 }
 
 void tst_Statistics::repeatedUrlIsCountedEveryTime()
@@ -332,7 +367,9 @@ void tst_Statistics::repeatedUrlIsCountedEveryTime()
     QVERIFY(m_cache->setEventLog(path));
     m_server->setHandler([&](const RecordedRequest &r) {
         if (etag && r.header("If-None-Match") == "\"e1\"")
-            return Response::notModified().header("ETag", "\"e1\"").header("Cache-Control", cacheControl);
+            return Response::notModified()
+                    .header("ETag", "\"e1\"")
+                    .header("Cache-Control", cacheControl);
         Response resp = Response::ok(QByteArray(10, 'x'), cacheControl);
         if (etag)
             resp.header("ETag", "\"e1\"");
@@ -352,7 +389,8 @@ void tst_Statistics::repeatedUrlIsCountedEveryTime()
     const QStringList items = counters.split(QLatin1Char(' '));
     for (qsizetype i = 0; i < items.size(); ++i)
         expected.append({names[i].constData(), items[i].section(QLatin1Char('='), 1).toLongLong()});
-    expectCounters(&mismatches, QString::fromLatin1(QTest::currentDataTag()), m_cache->statistics(0), expected);
+    expectCounters(&mismatches, QString::fromLatin1(QTest::currentDataTag()),
+                   m_cache->statistics(0), expected);
     QString problem;
     const QStringList seen = eventNames(readEventLog(path, &problem));
     if (seen != logged)
@@ -450,13 +488,15 @@ void tst_Statistics::statisticsChangedIsRateLimited()
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < 50; ++i)
-        QVERIFY(fetch(*m_nam, m_server->url(i % 2 ? QStringLiteral("/a") : QStringLiteral("/b"))).fromCache);
+        QVERIFY(fetch(*m_nam, m_server->url(i % 2 ? QStringLiteral("/a") : QStringLiteral("/b")))
+                        .fromCache);
     QTRY_VERIFY_WITH_TIMEOUT(changed.count() >= 1, 3000);
     QTest::qWait(1200);
     const qint64 elapsed = timer.elapsed();
     const qint64 allowed = elapsed / 1000 + 1;
     qInfo("%lld signals in %lld ms for 50 hits", qint64(changed.count()), elapsed);
-    QVERIFY2(changed.count() <= allowed, qPrintable(QStringLiteral("%1 > %2").arg(changed.count()).arg(allowed)));
+    QVERIFY2(changed.count() <= allowed,
+             qPrintable(QStringLiteral("%1 > %2").arg(changed.count()).arg(allowed)));
     QCOMPARE(m_cache->statistics(0).hits(), 50);
 
     // Quiet when nothing happens.
@@ -537,17 +577,20 @@ void tst_Statistics::eventLogLines()
     QString problem;
     const QList<QJsonObject> events = readEventLog(path, &problem);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
-    QCOMPARE(eventNames(events), (QStringList{QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
-                                              QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
-                                              QStringLiteral("lookup:hit"), QStringLiteral("lookup:hit"),
-                                              QStringLiteral("invalidate:1")}));
+    QCOMPARE(eventNames(events),
+             (QStringList {QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
+                           QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
+                           QStringLiteral("lookup:hit"), QStringLiteral("lookup:hit"),
+                           QStringLiteral("invalidate:1")}));
     const QString keyA = NetworkCache::cacheKey(m_server->url(QStringLiteral("/a")));
     const QString keyB = NetworkCache::cacheKey(m_server->url(QStringLiteral("/b")));
-    const QStringList keys{keyA, keyA, keyB, keyB, keyA, keyB};
+    const QStringList keys {keyA, keyA, keyB, keyB, keyA, keyB};
     for (int i = 0; i < events.size(); ++i) {
         const QJsonObject &e = events[i];
-        const QDateTime ts = QDateTime::fromString(e.value(QLatin1String("ts")).toString(), Qt::ISODateWithMs);
-        QVERIFY2(ts.isValid() && ts >= start && ts <= QDateTime::currentDateTimeUtc(), qPrintable(e.value(QLatin1String("ts")).toString()));
+        const QDateTime ts =
+                QDateTime::fromString(e.value(QLatin1String("ts")).toString(), Qt::ISODateWithMs);
+        QVERIFY2(ts.isValid() && ts >= start && ts <= QDateTime::currentDateTimeUtc(),
+                 qPrintable(e.value(QLatin1String("ts")).toString()));
         const QString event = e.value(QLatin1String("event")).toString();
         if (event == QLatin1String("lookup")) {
             QCOMPARE(e.value(QLatin1String("key")).toString(), keys[i]);
@@ -561,11 +604,12 @@ void tst_Statistics::eventLogLines()
             QCOMPARE(e.value(QLatin1String("key")).toString(), keys[i]);
             QCOMPARE(e.value(QLatin1String("bytes")).toInteger(), keys[i] == keyA ? 10 : 20);
             if (keys[i] == keyA)
-                QCOMPARE(e.value(QLatin1String("tags")).toArray(), QJsonArray{QStringLiteral("t")});
+                QCOMPARE(e.value(QLatin1String("tags")).toArray(),
+                         QJsonArray {QStringLiteral("t")});
             else
                 QVERIFY(!e.contains(QLatin1String("tags")));
         } else {
-            QCOMPARE(e.value(QLatin1String("tags")).toArray(), QJsonArray{QStringLiteral("t")});
+            QCOMPARE(e.value(QLatin1String("tags")).toArray(), QJsonArray {QStringLiteral("t")});
             QVERIFY(e.value(QLatin1String("us")).isDouble());
         }
     }
@@ -593,14 +637,16 @@ void tst_Statistics::eventLogSampling()
     QVERIFY(m_cache->setEventLog(path, 0.5));
     const int lookups = 200;
     for (int i = 0; i < lookups; ++i)
-        QVERIFY(fetch(*m_nam, m_server->url(i % 2 ? QStringLiteral("/a") : QStringLiteral("/b"))).fromCache);
+        QVERIFY(fetch(*m_nam, m_server->url(i % 2 ? QStringLiteral("/a") : QStringLiteral("/b")))
+                        .fromCache);
     QVERIFY(m_cache->setEventLog(QString()));
     QString problem;
     const QList<QJsonObject> events = readEventLog(path, &problem);
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     qInfo("%lld of %d lookups logged at rate 0.5", qint64(events.size()), lookups);
     // Binomial(200, 0.5): mean 100, sd ~7; these bounds are ~5.6 sd out.
-    QVERIFY2(events.size() >= 60 && events.size() <= 140, qPrintable(QString::number(events.size())));
+    QVERIFY2(events.size() >= 60 && events.size() <= 140,
+             qPrintable(QString::number(events.size())));
     for (const QJsonObject &e : events)
         QCOMPARE(e.value(QLatin1String("event")).toString(), QStringLiteral("lookup"));
     QCOMPARE(m_cache->statistics(0).lookups(), 2 + lookups); // sampling is for the log only
@@ -625,13 +671,15 @@ void tst_Statistics::eventLogHashesKeys()
     QVERIFY(!all.contains("127.0.0.1"));
     QString problem;
     const QList<QJsonObject> events = readEventLog(path, &problem);
-    QCOMPARE(eventNames(events), (QStringList{QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
-                                              QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
-                                              QStringLiteral("lookup:hit")}));
+    QCOMPARE(eventNames(events),
+             (QStringList {QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
+                           QStringLiteral("lookup:miss"), QStringLiteral("insert:"),
+                           QStringLiteral("lookup:hit")}));
     const QString alice = events[0].value(QLatin1String("key")).toString();
     const QString bob = events[2].value(QLatin1String("key")).toString();
     for (const QString &hashed : {alice, bob})
-        QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-f]{16}$")).match(hashed).hasMatch(), qPrintable(hashed));
+        QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-f]{16}$")).match(hashed).hasMatch(),
+                 qPrintable(hashed));
     QVERIFY(alice != bob);
     // Stable: the events of one URL can be correlated.
     QCOMPARE(events[1].value(QLatin1String("key")).toString(), alice);

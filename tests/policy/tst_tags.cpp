@@ -62,7 +62,8 @@ bool store(QAbstractNetworkCache *cache, const QUrl &url, const QByteArray &body
     QNetworkCacheMetaData meta;
     meta.setUrl(url);
     meta.setSaveToDisk(true);
-    meta.setRawHeaders({{"Content-Length", QByteArray::number(body.size())}, {"Cache-Control", "max-age=3600"}});
+    meta.setRawHeaders({{"Content-Length", QByteArray::number(body.size())},
+                        {"Cache-Control", "max-age=3600"}});
     meta.setExpirationDate(QDateTime::currentDateTimeUtc().addSecs(3600));
     QIODevice *device = cache->prepare(meta);
     if (!device || device->write(body) != body.size())
@@ -160,7 +161,8 @@ void tst_Tags::makeCache(const QStringList &tiers)
     m_cache = new NetworkCache;
     m_cache->setCacheDirectory(m_dir->path());
     if (!tiers.isEmpty())
-        QVERIFY2(m_cache->setTiers(tiers), qPrintable(m_cache->tierErrors().join(QLatin1Char('\n'))));
+        QVERIFY2(m_cache->setTiers(tiers),
+                 qPrintable(m_cache->tierErrors().join(QLatin1Char('\n'))));
     m_nam->setCache(m_cache);
 }
 
@@ -176,8 +178,11 @@ void tst_Tags::serve(LoopbackServer *server, const QHash<QByteArray, QList<QByte
 {
     server->setHandler([routes](const RecordedRequest &r) {
         if (r.header("If-None-Match") == "\"e1\"")
-            return Response::notModified().header("ETag", "\"e1\"").header("Cache-Control", "max-age=3600");
-        return withHeaders(Response::ok("body of " + r.path).header("ETag", "\"e1\""), routes.value(r.path));
+            return Response::notModified()
+                    .header("ETag", "\"e1\"")
+                    .header("Cache-Control", "max-age=3600");
+        return withHeaders(Response::ok("body of " + r.path).header("ETag", "\"e1\""),
+                           routes.value(r.path));
     });
 }
 
@@ -198,20 +203,32 @@ void tst_Tags::tagsFromHeadersAndCallback_data()
     QTest::addColumn<QStringList>("expected");
 
     using L = QList<QByteArray>;
-    QTest::newRow("Cache-Tag, comma list") << L{"Cache-Tag: a, b,c"} << S() << S({"a", "b", "c"});
-    QTest::newRow("Surrogate-Key, space list") << L{"Surrogate-Key: x  y z"} << S() << S({"x", "y", "z"});
-    QTest::newRow("Cache-Groups, sf-list") << L{"Cache-Groups: \"g1\", \"g2\""} << S() << S({"g1", "g2"});
-    QTest::newRow("Cache-Groups, no spaces") << L{"Cache-Groups: \"g1\",\"g2\""} << S() << S({"g1", "g2"});
-    QTest::newRow("Cache-Groups, parameters ignored") << L{"Cache-Groups: \"g1\";p=1, \"g2\";q"} << S() << S({"g1", "g2"});
-    QTest::newRow("Cache-Groups, escapes") << L{"Cache-Groups: \"a\\\"b\", \"c\\\\d\""} << S() << S({"a\"b", "c\\d"});
-    QTest::newRow("all three, duplicates once") << L{"Cache-Tag: a, shared", "Surrogate-Key: b shared", "Cache-Groups: \"c\", \"shared\""}
-                                                << S() << S({"a", "b", "c", "shared"});
-    QTest::newRow("names are case-insensitive") << L{"cache-tag: lower", "SURROGATE-KEY: upper"} << S() << S({"lower", "upper"});
-    QTest::newRow("repeated Cache-Tag lines") << L{"Cache-Tag: a,b", "Cache-Tag: c"} << S() << S({"a", "b", "c"});
-    QTest::newRow("repeated Surrogate-Key lines") << L{"Surrogate-Key: x y", "Surrogate-Key: z"} << S() << S({"x", "y", "z"});
+    QTest::newRow("Cache-Tag, comma list") << L {"Cache-Tag: a, b,c"} << S() << S({"a", "b", "c"});
+    QTest::newRow("Surrogate-Key, space list")
+            << L {"Surrogate-Key: x  y z"} << S() << S({"x", "y", "z"});
+    QTest::newRow("Cache-Groups, sf-list")
+            << L {"Cache-Groups: \"g1\", \"g2\""} << S() << S({"g1", "g2"});
+    QTest::newRow("Cache-Groups, no spaces")
+            << L {"Cache-Groups: \"g1\",\"g2\""} << S() << S({"g1", "g2"});
+    QTest::newRow("Cache-Groups, parameters ignored")
+            << L {"Cache-Groups: \"g1\";p=1, \"g2\";q"} << S() << S({"g1", "g2"});
+    QTest::newRow("Cache-Groups, escapes")
+            << L {"Cache-Groups: \"a\\\"b\", \"c\\\\d\""} << S() << S({"a\"b", "c\\d"});
+    QTest::newRow("all three, duplicates once")
+            << L {"Cache-Tag: a, shared", "Surrogate-Key: b shared",
+                  "Cache-Groups: \"c\", \"shared\""}
+            << S() << S({"a", "b", "c", "shared"});
+    QTest::newRow("names are case-insensitive")
+            << L {"cache-tag: lower", "SURROGATE-KEY: upper"} << S() << S({"lower", "upper"});
+    QTest::newRow("repeated Cache-Tag lines")
+            << L {"Cache-Tag: a,b", "Cache-Tag: c"} << S() << S({"a", "b", "c"});
+    QTest::newRow("repeated Surrogate-Key lines")
+            << L {"Surrogate-Key: x y", "Surrogate-Key: z"} << S() << S({"x", "y", "z"});
     QTest::newRow("callback only") << L() << S({"cb1", "cb2"}) << S({"cb1", "cb2"});
-    QTest::newRow("callback and headers") << L{"Cache-Tag: h"} << S({"cb", "h"}) << S({"cb", "h"});
-    QTest::newRow("callback, invalid tags skipped") << L() << (S({"", "ok", "caf\u00e9", "tab\there"}) << QString(300, QLatin1Char('x'))) << S({"ok"});
+    QTest::newRow("callback and headers") << L {"Cache-Tag: h"} << S({"cb", "h"}) << S({"cb", "h"});
+    QTest::newRow("callback, invalid tags skipped")
+            << L() << (S({"", "ok", "caf\u00e9", "tab\there"}) << QString(300, QLatin1Char('x')))
+            << S({"ok"});
 }
 
 void tst_Tags::tagsFromHeadersAndCallback()
@@ -232,7 +249,7 @@ void tst_Tags::tagsFromHeadersAndCallback()
     const Fetched first = fetch(*m_nam, url);
     QCOMPARE(first.error, QNetworkReply::NoError);
     QCOMPARE(first.body, QByteArray("body of /tagged"));
-    QCOMPARE(callbackUrls, QList<QUrl>{url});
+    QCOMPARE(callbackUrls, QList<QUrl> {url});
     const Fetched second = fetch(*m_nam, url);
     QCOMPARE(second.body, QByteArray("body of /tagged"));
     QVERIFY(second.fromCache);
@@ -242,37 +259,43 @@ void tst_Tags::tagsFromHeadersAndCallback()
     QCOMPARE(sorted(info.tags()), sorted(expected));
     QCOMPARE(sorted(tagNames(m_cache->tags())), sorted(expected));
     for (const QString &tag : expected)
-        QCOMPARE(pathsInTier(QString(), tag), QStringList{QStringLiteral("/tagged")});
+        QCOMPARE(pathsInTier(QString(), tag), QStringList {QStringLiteral("/tagged")});
 }
 
 void tst_Tags::tagCountsAndFilters()
 {
-    serve(m_server.get(), {{"/p1", {"Cache-Tag: common, p1", "Content-Type: text/html"}},
-                           {"/p2", {"Cache-Tag: common, p2", "Content-Type: image/png"}},
-                           {"/p3", {"Surrogate-Key: common", "Content-Type: image/gif"}},
-                           {"/none", {}}});
+    serve(m_server.get(),
+          {{"/p1", {"Cache-Tag: common, p1", "Content-Type: text/html"}},
+           {"/p2", {"Cache-Tag: common, p2", "Content-Type: image/png"}},
+           {"/p3", {"Surrogate-Key: common", "Content-Type: image/gif"}},
+           {"/none", {}}});
     for (const char *path : {"/p1", "/p2", "/p3", "/none"})
         QVERIFY(!fetch(*m_nam, m_server->url(QLatin1String(path))).fromCache);
 
     using Count = QPair<QString, qint64>;
-    QCOMPARE(m_cache->tags(), (QList<Count>{{QStringLiteral("common"), 3}, {QStringLiteral("p1"), 1}, {QStringLiteral("p2"), 1}}));
+    QCOMPARE(m_cache->tags(),
+             (QList<Count> {{QStringLiteral("common"), 3},
+                            {QStringLiteral("p1"), 1},
+                            {QStringLiteral("p2"), 1}}));
 
     EntryFilter filter;
     filter.setTag(QStringLiteral("common"));
     const QList<CacheEntryInfo> common = m_cache->entries(filter, 0, -1);
-    QCOMPARE(urlPaths(common), (QStringList{QStringLiteral("/p1"), QStringLiteral("/p2"), QStringLiteral("/p3")}));
+    QCOMPARE(urlPaths(common),
+             (QStringList {QStringLiteral("/p1"), QStringLiteral("/p2"), QStringLiteral("/p3")}));
     QCOMPARE(m_cache->entryCount(filter), 3);
     for (const CacheEntryInfo &info : common)
         QVERIFY2(info.tags().contains(QStringLiteral("common")), qPrintable(info.url().toString()));
     QCOMPARE(m_cache->entries(filter, 1, 1).size(), 1); // paging
 
     filter.setTag(QStringLiteral("p2"));
-    QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)), QStringList{QStringLiteral("/p2")});
+    QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)), QStringList {QStringLiteral("/p2")});
     QCOMPARE(m_cache->entryCount(filter), 1);
 
     filter.setTag(QStringLiteral("common"));
     filter.setContentType(QStringLiteral("image/"));
-    QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)), (QStringList{QStringLiteral("/p2"), QStringLiteral("/p3")}));
+    QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)),
+             (QStringList {QStringLiteral("/p2"), QStringLiteral("/p3")}));
     QCOMPARE(m_cache->entryCount(filter), 2);
 
     filter = EntryFilter();
@@ -291,9 +314,9 @@ void tst_Tags::tagCountsAndFilters()
 void tst_Tags::invalidateTagFromEveryTier_data()
 {
     QTest::addColumn<QStringList>("tiers");
-    QTest::newRow("memory + disk") << QStringList{Memory, Disk};
-    QTest::newRow("disk") << QStringList{Disk};
-    QTest::newRow("memory") << QStringList{Memory};
+    QTest::newRow("memory + disk") << QStringList {Memory, Disk};
+    QTest::newRow("disk") << QStringList {Disk};
+    QTest::newRow("memory") << QStringList {Memory};
 }
 
 void tst_Tags::invalidateTagFromEveryTier()
@@ -303,11 +326,13 @@ void tst_Tags::invalidateTagFromEveryTier()
     const bool hasMemory = tiers.contains(Memory);
     const bool hasDisk = tiers.contains(Disk);
 
-    serve(m_server.get(), {{"/a", {"Cache-Tag: x"}},
-                           {"/b", {"Cache-Tag: x, y"}},
-                           {"/c", {"Surrogate-Key: y"}},
-                           {"/d", {"Cache-Groups: \"z\""}}});
-    const QStringList all{QStringLiteral("/a"), QStringLiteral("/b"), QStringLiteral("/c"), QStringLiteral("/d")};
+    serve(m_server.get(),
+          {{"/a", {"Cache-Tag: x"}},
+           {"/b", {"Cache-Tag: x, y"}},
+           {"/c", {"Surrogate-Key: y"}},
+           {"/d", {"Cache-Groups: \"z\""}}});
+    const QStringList all {QStringLiteral("/a"), QStringLiteral("/b"), QStringLiteral("/c"),
+                           QStringLiteral("/d")};
     for (const QString &p : all)
         QCOMPARE(fetch(*m_nam, m_server->url(p)).body, "body of " + p.toLatin1());
     if (hasMemory)
@@ -315,10 +340,11 @@ void tst_Tags::invalidateTagFromEveryTier()
     if (hasDisk)
         QCOMPARE(pathsInTier(QString()), all);
     if (hasMemory)
-        QCOMPARE(pathsInTier(QStringLiteral("memory"), QStringLiteral("x")), (QStringList{QStringLiteral("/a"), QStringLiteral("/b")}));
+        QCOMPARE(pathsInTier(QStringLiteral("memory"), QStringLiteral("x")),
+                 (QStringList {QStringLiteral("/a"), QStringLiteral("/b")}));
 
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 2);
-    const QStringList rest{QStringLiteral("/c"), QStringLiteral("/d")};
+    const QStringList rest {QStringLiteral("/c"), QStringLiteral("/d")};
     if (hasMemory)
         QCOMPARE(pathsInTier(QStringLiteral("memory")), rest);
     if (hasDisk)
@@ -340,7 +366,9 @@ void tst_Tags::invalidateTagFromEveryTier()
     QCOMPARE(m_server->requestCount("/d"), 1);
 
     // Several at once; an entry carrying two of them counts once.
-    QCOMPARE(m_cache->invalidateTags({QStringLiteral("y"), QStringLiteral("z"), QStringLiteral("x")}), 4);
+    QCOMPARE(m_cache->invalidateTags(
+                     {QStringLiteral("y"), QStringLiteral("z"), QStringLiteral("x")}),
+             4);
     if (hasMemory)
         QCOMPARE(pathsInTier(QStringLiteral("memory")), QStringList());
     if (hasDisk)
@@ -360,26 +388,30 @@ void tst_Tags::invalidateReachesEntriesEvictedFromDisk()
     m_server->setHandler([&big](const RecordedRequest &r) {
         return Response::ok(big + r.path).header("Cache-Tag", "all");
     });
-    const QStringList paths{QStringLiteral("/e1"), QStringLiteral("/e2"), QStringLiteral("/e3")};
+    const QStringList paths {QStringLiteral("/e1"), QStringLiteral("/e2"), QStringLiteral("/e3")};
     for (const QString &p : paths)
         fetch(*m_nam, m_server->url(p));
     QCOMPARE(pathsInTier(QStringLiteral("memory")), paths);
     QTRY_VERIFY(pathsInTier(QString()).size() < 3);
-    qInfo() << "on disk:" << pathsInTier(QString()) << "in memory:" << pathsInTier(QStringLiteral("memory"));
+    qInfo() << "on disk:" << pathsInTier(QString())
+            << "in memory:" << pathsInTier(QStringLiteral("memory"));
 
     m_cache->invalidateTag(QStringLiteral("all"));
     QCOMPARE(pathsInTier(QStringLiteral("memory")), QStringList());
     for (const QString &p : paths) {
         const Fetched f = fetch(*m_nam, m_server->url(p));
-        QVERIFY2(!f.fromCache, qPrintable(p + QLatin1String(" was served from the cache after its tag was invalidated")));
+        QVERIFY2(!f.fromCache,
+                 qPrintable(p
+                            + QLatin1String(
+                                    " was served from the cache after its tag was invalidated")));
     }
 }
 
 void tst_Tags::softPurgeRevalidates_data()
 {
     QTest::addColumn<QStringList>("tiers");
-    QTest::newRow("disk") << QStringList{Disk};
-    QTest::newRow("memory + disk") << QStringList{Memory, Disk};
+    QTest::newRow("disk") << QStringList {Disk};
+    QTest::newRow("memory + disk") << QStringList {Memory, Disk};
 }
 
 void tst_Tags::softPurgeRevalidates()
@@ -432,26 +464,31 @@ void tst_Tags::cacheGroupInvalidationSameOriginOnly()
     LoopbackServer other; // another port: another origin
     QVERIFY(other.isListening());
     int postStatus = 200;
-    const QHash<QByteArray, QList<QByteArray>> routes{
-        {"/g1a", {"Cache-Groups: \"g1\""}},
-        {"/g1g3", {"Cache-Groups: \"g3\", \"g1\""}},
-        {"/g2", {"Cache-Groups: \"g2\""}},
-        {"/probe", {"Cache-Group-Invalidation: \"g2\""}}, // on a GET: no effect
+    const QHash<QByteArray, QList<QByteArray>> routes {
+            {"/g1a", {"Cache-Groups: \"g1\""}},
+            {"/g1g3", {"Cache-Groups: \"g3\", \"g1\""}},
+            {"/g2", {"Cache-Groups: \"g2\""}},
+            {"/probe", {"Cache-Group-Invalidation: \"g2\""}}, // on a GET: no effect
     };
     m_server->setHandler([&](const RecordedRequest &r) {
         if (r.method == "POST") {
-            Response resp = Response::ok("done", "no-store").header("Cache-Group-Invalidation", "\"g1\"");
+            Response resp =
+                    Response::ok("done", "no-store").header("Cache-Group-Invalidation", "\"g1\"");
             resp.status = postStatus;
             return resp;
         }
         if (r.header("If-None-Match") == "\"e1\"")
-            return Response::notModified().header("ETag", "\"e1\"").header("Cache-Control", "max-age=3600");
-        return withHeaders(Response::ok("body of " + r.path).header("ETag", "\"e1\""), routes.value(r.path));
+            return Response::notModified()
+                    .header("ETag", "\"e1\"")
+                    .header("Cache-Control", "max-age=3600");
+        return withHeaders(Response::ok("body of " + r.path).header("ETag", "\"e1\""),
+                           routes.value(r.path));
     });
     serve(&other, {{"/g1b", {"Cache-Groups: \"g1\""}}});
 
-    const QList<QUrl> mine{m_server->url(QStringLiteral("/g1a")), m_server->url(QStringLiteral("/g1g3")),
-                           m_server->url(QStringLiteral("/g2"))};
+    const QList<QUrl> mine {m_server->url(QStringLiteral("/g1a")),
+                            m_server->url(QStringLiteral("/g1g3")),
+                            m_server->url(QStringLiteral("/g2"))};
     const QUrl theirs = other.url(QStringLiteral("/g1b"));
     for (const QUrl &u : mine)
         fetch(*m_nam, u);
@@ -459,7 +496,8 @@ void tst_Tags::cacheGroupInvalidationSameOriginOnly()
     QCOMPARE(m_cache->entryCount(), 4);
 
     // A safe request's response invalidates nothing.
-    QCOMPARE(fetch(*m_nam, m_server->url(QStringLiteral("/probe"))).body, QByteArray("body of /probe"));
+    QCOMPARE(fetch(*m_nam, m_server->url(QStringLiteral("/probe"))).body,
+             QByteArray("body of /probe"));
     QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/g2"))).fromCache);
 
     // Neither does an error response to an unsafe one.
@@ -475,7 +513,8 @@ void tst_Tags::cacheGroupInvalidationSameOriginOnly()
     const Fetched done = send(*m_nam, post, "POST", "x");
     QCOMPARE(done.status, 200);
     QCOMPARE(done.body, QByteArray("done"));
-    QCOMPARE(m_cache->entryCount(), 3); // /g1a and /g1g3 gone; /g2, /probe and the other origin's /g1b left
+    QCOMPARE(m_cache->entryCount(),
+             3); // /g1a and /g1g3 gone; /g2, /probe and the other origin's /g1b left
 
     const Fetched g1a = fetch(*m_nam, mine[0]);
     QCOMPARE(g1a.body, QByteArray("body of /g1a"));
@@ -493,7 +532,10 @@ void tst_Tags::cacheGroupInvalidationSameOriginOnly()
 
 void tst_Tags::tagsPersistAcrossRestart()
 {
-    serve(m_server.get(), {{"/a", {"Cache-Tag: keep, pa"}}, {"/b", {"Cache-Tag: keep"}}, {"/c", {"Cache-Tag: other"}}});
+    serve(m_server.get(),
+          {{"/a", {"Cache-Tag: keep, pa"}},
+           {"/b", {"Cache-Tag: keep"}},
+           {"/c", {"Cache-Tag: other"}}});
     for (const char *p : {"/a", "/b", "/c"})
         fetch(*m_nam, m_server->url(QLatin1String(p)));
     const auto before = m_cache->tags();
@@ -519,7 +561,8 @@ void tst_Tags::invalidatedEntriesAreReclaimed()
     // where a full recount puts it.
     QHash<QByteArray, QList<QByteArray>> routes;
     for (int i = 0; i < 300; ++i)
-        routes.insert("/t" + QByteArray::number(i), {i % 3 == 0 ? "Cache-Tag: third, all" : "Cache-Tag: all"});
+        routes.insert("/t" + QByteArray::number(i),
+                      {i % 3 == 0 ? "Cache-Tag: third, all" : "Cache-Tag: all"});
     serve(m_server.get(), routes);
     for (int i = 0; i < 300; ++i)
         QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/t%1").arg(i))).finished);
@@ -576,7 +619,8 @@ void tst_Tags::invalidatedEntriesAreReclaimed()
 
 void tst_Tags::invalidationSurvivesARestartBeforeReclaim()
 {
-    serve(m_server.get(), {{"/a", {"Cache-Tag: x"}}, {"/b", {"Cache-Tag: x"}}, {"/c", {"Cache-Tag: y"}}});
+    serve(m_server.get(),
+          {{"/a", {"Cache-Tag: x"}}, {"/b", {"Cache-Tag: x"}}, {"/c", {"Cache-Tag: y"}}});
     for (const char *p : {"/a", "/b", "/c"})
         fetch(*m_nam, m_server->url(QLatin1String(p)));
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("x")), 2);
@@ -620,9 +664,12 @@ void tst_Tags::invalidatedEntriesMakeRoomBeforeLiveOnes()
     // full, and the insert that hits the cap must delete them rather than evict live ones.
     m_cache->setMaximumCacheSize(400 * 1024);
     m_cache->setTagCallback([](const QUrl &url, const QNetworkCacheMetaData &) {
-        return url.path().startsWith(QLatin1String("/old")) ? QStringList{QStringLiteral("old")} : QStringList();
+        return url.path().startsWith(QLatin1String("/old")) ? QStringList {QStringLiteral("old")}
+                                                            : QStringList();
     });
-    const auto url = [](const QString &path) { return QUrl(QLatin1String("http://example.test") + path); };
+    const auto url = [](const QString &path) {
+        return QUrl(QLatin1String("http://example.test") + path);
+    };
     const auto body = [](int i) { return QByteArray(30 * 1024, char('a' + i)); };
     for (int i = 0; i < 5; ++i) {
         QVERIFY(store(m_cache, url(QStringLiteral("/old%1").arg(i)), body(i)));
@@ -669,7 +716,8 @@ void tst_Tags::backgroundDeletionNeverWaitsForTheLock()
             longestMs = qMax(longestMs, step.elapsed());
             QThread::msleep(1);
         }
-        QVERIFY2(longestMs < 1000, qPrintable(QStringLiteral("an event-loop pass took %1 ms").arg(longestMs)));
+        QVERIFY2(longestMs < 1000,
+                 qPrintable(QStringLiteral("an event-loop pass took %1 ms").arg(longestMs)));
         QCOMPARE(blobFileCount(m_dir->path()), 40); // nothing could be deleted meanwhile
         QVERIFY(locker.exec(QStringLiteral("ROLLBACK")));
     }
@@ -687,29 +735,48 @@ void tst_Tags::badTagHeaders_data()
     QByteArray huge = "Cache-Tag: ";
     for (int i = 0; huge.size() < 17 * 1024; ++i)
         huge += "tag" + QByteArray::number(i) + ", ";
-    QTest::newRow("huge header ignored") << L{huge, "Surrogate-Key: small"} << QStringList{QStringLiteral("small")} << true;
+    QTest::newRow("huge header ignored")
+            << L {huge, "Surrogate-Key: small"} << QStringList {QStringLiteral("small")} << true;
 
     const QStringList hundred = numbered(QStringLiteral("t"), 0, 100);
-    QTest::newRow("100 tags truncated to 64") << L{"Cache-Tag: " + hundred.join(QLatin1String(", ")).toLatin1()}
-                                              << numbered(QStringLiteral("t"), 0, 64) << true;
+    QTest::newRow("100 tags truncated to 64")
+            << L {"Cache-Tag: " + hundred.join(QLatin1String(", ")).toLatin1()}
+            << numbered(QStringLiteral("t"), 0, 64) << true;
     QTest::newRow("64 over several headers")
-            << L{"Cache-Tag: " + numbered(QStringLiteral("c"), 0, 40).join(QLatin1Char(',')).toLatin1(),
-                 "Surrogate-Key: " + numbered(QStringLiteral("s"), 0, 40).join(QLatin1Char(' ')).toLatin1()}
+            << L {"Cache-Tag: "
+                          + numbered(QStringLiteral("c"), 0, 40).join(QLatin1Char(',')).toLatin1(),
+                  "Surrogate-Key: "
+                          + numbered(QStringLiteral("s"), 0, 40).join(QLatin1Char(' ')).toLatin1()}
             << numbered(QStringLiteral("c"), 0, 40) + numbered(QStringLiteral("s"), 0, 24) << true;
-    QTest::newRow("non-ASCII rejected") << L{"Cache-Tag: good, caf\xc3\xa9"} << QStringList{QStringLiteral("good")} << true;
-    QTest::newRow("DEL rejected") << L{"Cache-Tag: good, bad\x7f" "byte"} << QStringList{QStringLiteral("good")} << true;
-    QTest::newRow("control byte rejected") << L{"Surrogate-Key: good bad\x01" "byte"} << QStringList{QStringLiteral("good")} << true;
-    QTest::newRow("tag too long") << L{"Cache-Tag: short, " + QByteArray(300, 'x')} << QStringList{QStringLiteral("short")} << true;
-    QTest::newRow("Cache-Groups, unterminated") << L{"Cache-Groups: \"a\", \"b"} << QStringList{QStringLiteral("a")} << false;
-    QTest::newRow("Cache-Groups, token items") << L{"Cache-Groups: \"a\", b, \"c\""} << QStringList{QStringLiteral("a"), QStringLiteral("c")} << false;
-    QTest::newRow("Cache-Groups, inner list") << L{"Cache-Groups: (\"a\" \"b\"), \"c\""} << QStringList{QStringLiteral("c")} << false;
-    QTest::newRow("Cache-Groups, integer") << L{"Cache-Groups: 42"} << QStringList() << true;
-    QTest::newRow("Cache-Groups, bad escape") << L{"Cache-Groups: \"a\\x\", \"b\""} << QStringList{QStringLiteral("b")} << false;
-    QTest::newRow("Cache-Groups, non-ASCII in string") << L{"Cache-Groups: \"caf\xc3\xa9\", \"ok\""} << QStringList{QStringLiteral("ok")} << false;
-    QTest::newRow("Cache-Groups, empty string") << L{"Cache-Groups: \"\", \"ok\""} << QStringList{QStringLiteral("ok")} << true;
-    QTest::newRow("Cache-Groups, lone quote") << L{"Cache-Groups: \""} << QStringList() << true;
-    QTest::newRow("Cache-Groups, trailing comma") << L{"Cache-Groups: \"a\","} << QStringList{QStringLiteral("a")} << false;
-    QTest::newRow("empty Cache-Tag") << L{"Cache-Tag: , ,"} << QStringList() << true;
+    QTest::newRow("non-ASCII rejected")
+            << L {"Cache-Tag: good, caf\xc3\xa9"} << QStringList {QStringLiteral("good")} << true;
+    QTest::newRow("DEL rejected") << L {"Cache-Tag: good, bad\x7f"
+                                        "byte"}
+                                  << QStringList {QStringLiteral("good")} << true;
+    QTest::newRow("control byte rejected") << L {"Surrogate-Key: good bad\x01"
+                                                 "byte"}
+                                           << QStringList {QStringLiteral("good")} << true;
+    QTest::newRow("tag too long") << L {"Cache-Tag: short, " + QByteArray(300, 'x')}
+                                  << QStringList {QStringLiteral("short")} << true;
+    QTest::newRow("Cache-Groups, unterminated")
+            << L {"Cache-Groups: \"a\", \"b"} << QStringList {QStringLiteral("a")} << false;
+    QTest::newRow("Cache-Groups, token items")
+            << L {"Cache-Groups: \"a\", b, \"c\""}
+            << QStringList {QStringLiteral("a"), QStringLiteral("c")} << false;
+    QTest::newRow("Cache-Groups, inner list") << L {"Cache-Groups: (\"a\" \"b\"), \"c\""}
+                                              << QStringList {QStringLiteral("c")} << false;
+    QTest::newRow("Cache-Groups, integer") << L {"Cache-Groups: 42"} << QStringList() << true;
+    QTest::newRow("Cache-Groups, bad escape")
+            << L {"Cache-Groups: \"a\\x\", \"b\""} << QStringList {QStringLiteral("b")} << false;
+    QTest::newRow("Cache-Groups, non-ASCII in string")
+            << L {"Cache-Groups: \"caf\xc3\xa9\", \"ok\""} << QStringList {QStringLiteral("ok")}
+            << false;
+    QTest::newRow("Cache-Groups, empty string")
+            << L {"Cache-Groups: \"\", \"ok\""} << QStringList {QStringLiteral("ok")} << true;
+    QTest::newRow("Cache-Groups, lone quote") << L {"Cache-Groups: \""} << QStringList() << true;
+    QTest::newRow("Cache-Groups, trailing comma")
+            << L {"Cache-Groups: \"a\","} << QStringList {QStringLiteral("a")} << false;
+    QTest::newRow("empty Cache-Tag") << L {"Cache-Tag: , ,"} << QStringList() << true;
 }
 
 void tst_Tags::badTagHeaders()

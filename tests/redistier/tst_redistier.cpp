@@ -34,7 +34,8 @@ QIODevice *openBody(Tier &tier, const QString &key)
     return entry ? entry->openBody() : nullptr;
 }
 
-QNetworkCacheMetaData makeMeta(const QString &url, qint64 freshSeconds, const QByteArray &etag = "\"v1\"")
+QNetworkCacheMetaData makeMeta(const QString &url, qint64 freshSeconds,
+                               const QByteArray &etag = "\"v1\"")
 {
     QNetworkCacheMetaData md;
     md.setUrl(QUrl(url));
@@ -299,7 +300,9 @@ void tst_RedisTier::missingChunkEndsTheStream()
     QVERIFY(entry);
     std::unique_ptr<QIODevice> device(entry->openBody());
     QVERIFY(device);
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("failed at byte 196608.*chunk 3 of 10 is gone")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral("failed at byte 196608.*chunk 3 of 10 is gone")));
     const QByteArray read = drain(device.get(), nullptr, 3000);
     QCOMPARE(read.size(), 3 * 64 * 1024); // stopped after the last good chunk
     QVERIFY(read == body.left(read.size()));
@@ -313,7 +316,9 @@ void tst_RedisTier::missingChunkEndsTheStream()
     QByteArray sealed = m_redis->command({"GET", chunk0}).toByteArray();
     sealed[100] = char(sealed[100] ^ 1);
     m_redis->command({"SET", chunk0, sealed});
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("dropping damaged entry.*checksum mismatch in chunk 0")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral(
+                                 "dropping damaged entry.*checksum mismatch in chunk 0")));
     // Found at the lookup (a miss) or when the body is opened (nullptr): never a device.
     if (const std::unique_ptr<TierEntry> damaged = tier->lookup(key)) {
         std::unique_ptr<QIODevice> none(damaged->openBody());
@@ -342,7 +347,8 @@ void tst_RedisTier::removeDeletesMetaAndChunks()
 
 void tst_RedisTier::updateMetaDataKeepsBody()
 {
-    auto tier = create(spec(QStringLiteral("up:"), QStringLiteral("chunk=4KiB&inline=0&stale_ttl=60")));
+    auto tier =
+            create(spec(QStringLiteral("up:"), QStringLiteral("chunk=4KiB&inline=0&stale_ttl=60")));
     QVERIFY(tier);
     const QString key = QStringLiteral("http://example.org/up");
     const QByteArray body = LoopbackServer::patternBody(0, 9000, 1);
@@ -401,10 +407,12 @@ void tst_RedisTier::clearTouchesOnlyOurPrefix()
     auto tier = create(spec(QStringLiteral("cl:"), QStringLiteral("chunk=4KiB&inline=0")));
     QVERIFY(tier);
     for (int i = 0; i < 50; ++i)
-        QVERIFY(put(*tier, QStringLiteral("http://example.org/c/%1").arg(i), QByteArray(5000, 'c')));
+        QVERIFY(put(*tier, QStringLiteral("http://example.org/c/%1").arg(i),
+                    QByteArray(5000, 'c')));
     QCOMPARE(m_redis->command({"SET", "foreign:key", "keep me"}).toByteArray(), QByteArray("OK"));
     QCOMPARE(m_redis->command({"SET", "cl", "no colon, not ours"}).toByteArray(), QByteArray("OK"));
-    QCOMPARE(m_redis->command({"SET", "clx:m:y", "similar, not ours"}).toByteArray(), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"SET", "clx:m:y", "similar, not ours"}).toByteArray(),
+             QByteArray("OK"));
     QVERIFY(tier->size() > 50 * 5000);
     tier->clear();
     int left = 0;
@@ -419,12 +427,14 @@ void tst_RedisTier::clearTouchesOnlyOurPrefix()
 
 void tst_RedisTier::ttlFollowsFreshness()
 {
-    auto tier = create(spec(QStringLiteral("ttl:"), QStringLiteral("stale_ttl=1h&chunk=4KiB&inline=0")));
+    auto tier = create(
+            spec(QStringLiteral("ttl:"), QStringLiteral("stale_ttl=1h&chunk=4KiB&inline=0")));
     QVERIFY(tier);
     const QString fresh = QStringLiteral("http://example.org/fresh");
     QVERIFY(put(*tier, fresh, QByteArray(6000, 'f'), 600));
     qint64 pttl = m_redis->command({"PTTL", "ttl:m:" + fresh.toUtf8()}).toLongLong();
-    QVERIFY2(pttl > 0 && qAbs(pttl - (600 + 3600) * 1000) < 5000, qPrintable(QString::number(pttl)));
+    QVERIFY2(pttl > 0 && qAbs(pttl - (600 + 3600) * 1000) < 5000,
+             qPrintable(QString::number(pttl)));
     const QVariantList chunks = m_redis->command({"KEYS", "ttl:b:*"}).toList();
     QCOMPARE(chunks.size(), 2);
     for (const QVariant &c : chunks) {
@@ -466,16 +476,26 @@ void tst_RedisTier::badSpecs_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("message");
-    QTest::newRow("port out of range") << "redis://127.0.0.1:99999/0" << "port";
-    QTest::newRow("port zero") << "redis://127.0.0.1:0/0" << "port 0 is not usable";
-    QTest::newRow("unknown option") << "redis://127.0.0.1:6379/0?colour=blue" << "unknown option \"colour\"";
-    QTest::newRow("timeout not a number") << "redis://127.0.0.1:6379/0?timeout_ms=fast" << "timeout_ms=\"fast\" is not a whole number";
-    QTest::newRow("timeout zero") << "redis://127.0.0.1:6379/0?timeout_ms=0" << "timeout_ms=\"0\" is not a whole number from 1";
-    QTest::newRow("bad db") << "redis://127.0.0.1:6379/zero" << "database \"zero\"";
-    QTest::newRow("tiny chunk") << "redis://127.0.0.1:6379/0?chunk=12" << "chunk=\"12\" is not a size";
-    QTest::newRow("inline over chunk") << "redis://127.0.0.1:6379/0?chunk=8KiB&inline=1MiB" << "inline=\"1MiB\"";
-    QTest::newRow("bad stale_ttl") << "redis://127.0.0.1:6379/0?stale_ttl=forever" << "stale_ttl=\"forever\"";
-    QTest::newRow("empty prefix") << "redis://127.0.0.1:6379/0?prefix=" << "prefix must not be empty";
+    QTest::newRow("port out of range") << "redis://127.0.0.1:99999/0"
+                                       << "port";
+    QTest::newRow("port zero") << "redis://127.0.0.1:0/0"
+                               << "port 0 is not usable";
+    QTest::newRow("unknown option") << "redis://127.0.0.1:6379/0?colour=blue"
+                                    << "unknown option \"colour\"";
+    QTest::newRow("timeout not a number") << "redis://127.0.0.1:6379/0?timeout_ms=fast"
+                                          << "timeout_ms=\"fast\" is not a whole number";
+    QTest::newRow("timeout zero") << "redis://127.0.0.1:6379/0?timeout_ms=0"
+                                  << "timeout_ms=\"0\" is not a whole number from 1";
+    QTest::newRow("bad db") << "redis://127.0.0.1:6379/zero"
+                            << "database \"zero\"";
+    QTest::newRow("tiny chunk") << "redis://127.0.0.1:6379/0?chunk=12"
+                                << "chunk=\"12\" is not a size";
+    QTest::newRow("inline over chunk") << "redis://127.0.0.1:6379/0?chunk=8KiB&inline=1MiB"
+                                       << "inline=\"1MiB\"";
+    QTest::newRow("bad stale_ttl") << "redis://127.0.0.1:6379/0?stale_ttl=forever"
+                                   << "stale_ttl=\"forever\"";
+    QTest::newRow("empty prefix") << "redis://127.0.0.1:6379/0?prefix="
+                                  << "prefix must not be empty";
 }
 
 void tst_RedisTier::badSpecs()
@@ -496,20 +516,24 @@ void tst_RedisTier::wrongPasswordIsReportedWithoutThePassword()
     auto tier = create(spec(QStringLiteral("pw:"), QStringLiteral("password=hunter2")));
     QVERIFY(tier);
     QVERIFY(!tier->lookup(QStringLiteral("http://example.org/x")));
-    QVERIFY2(tier->errorString().contains(QLatin1String("authentication failed")), qPrintable(tier->errorString()));
-    QVERIFY2(!tier->errorString().contains(QLatin1String("hunter2")), qPrintable(tier->errorString()));
+    QVERIFY2(tier->errorString().contains(QLatin1String("authentication failed")),
+             qPrintable(tier->errorString()));
+    QVERIFY2(!tier->errorString().contains(QLatin1String("hunter2")),
+             qPrintable(tier->errorString()));
 }
 
 void tst_RedisTier::unreachableServerMissesFast()
 {
     const quint16 port = unusedPort();
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("connection refused; retrying in 2 s")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("connection refused; retrying in 2 s")));
     QElapsedTimer clock;
     clock.start();
     auto tier = create(QStringLiteral("redis://127.0.0.1:%1/0?prefix=un:&timeout_ms=50").arg(port));
     QVERIFY2(tier, "an unreachable server must not fail creation");
     QVERIFY(clock.elapsed() < 500);
-    const QString expected = QStringLiteral("redis 127.0.0.1:%1: connection refused; retrying in 2 s").arg(port);
+    const QString expected =
+            QStringLiteral("redis 127.0.0.1:%1: connection refused; retrying in 2 s").arg(port);
     QCOMPARE(tier->errorString(), expected);
     qint64 worst = 0;
     for (int i = 0; i < 50; ++i) {
@@ -518,7 +542,8 @@ void tst_RedisTier::unreachableServerMissesFast()
         worst = qMax(worst, clock.elapsed());
     }
     QVERIFY2(worst < 200, qPrintable(QString::number(worst)));
-    QVERIFY(!tier->beginWrite(QStringLiteral("http://example.org/w"), makeMeta(QStringLiteral("http://example.org/w"), 60), 10));
+    QVERIFY(!tier->beginWrite(QStringLiteral("http://example.org/w"),
+                              makeMeta(QStringLiteral("http://example.org/w"), 60), 10));
     QVERIFY(!tier->remove(QStringLiteral("http://example.org/w")));
     QCOMPARE(tier->size(), 0);
     QCOMPARE(tier->errorString(), expected);
@@ -537,20 +562,28 @@ void tst_RedisTier::killedServerNeverFailsRequests()
     cache->setCacheDirectory(dir.path());
     nam.setCache(cache);
     QVERIFY2(cache->setTiers({QStringLiteral("memory:?max=4MiB"), QStringLiteral("disk:"),
-                              QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50").arg(redis.port())}),
+                              QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50")
+                                      .arg(redis.port())}),
              qPrintable(cache->tierErrors().join(QLatin1Char('\n'))));
     origin.setHandler([](const RecordedRequest &r) { return Response::ok(bodyFor(r.path)); });
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 2 s")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 2 s")));
     qint64 worst = 0;
     for (int i = 0; i < 30; ++i) {
         if (i == 10) {
-            QCOMPARE(redis.command({"EXISTS", "t:m:" + origin.url(QStringLiteral("/k/9")).toString().toUtf8()}).toLongLong(), 1);
+            QCOMPARE(
+                    redis.command({"EXISTS",
+                                   "t:m:" + origin.url(QStringLiteral("/k/9")).toString().toUtf8()})
+                            .toLongLong(),
+                    1);
             redis.kill();
         }
         const QByteArray path = "/k/" + QByteArray::number(i);
         QElapsedTimer clock;
         clock.start();
-        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)), QNetworkRequest::PreferNetwork, 5000);
+        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)),
+                                QNetworkRequest::PreferNetwork, 5000);
         const qint64 ms = clock.elapsed();
         worst = qMax(worst, ms);
         QVERIFY(f.finished);
@@ -563,7 +596,8 @@ void tst_RedisTier::killedServerNeverFailsRequests()
         const QByteArray path = "/k/" + QByteArray::number(i);
         QElapsedTimer clock;
         clock.start();
-        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)), QNetworkRequest::PreferCache, 5000);
+        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)),
+                                QNetworkRequest::PreferCache, 5000);
         worst = qMax(worst, clock.elapsed());
         QVERIFY(f.fromCache);
         QCOMPARE(f.body, bodyFor(path));
@@ -583,8 +617,11 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
     TIERCACHE_START_REDIS(redis);
     QTemporaryDir dir;
     LoopbackServer origin;
-    origin.setHandler([](const RecordedRequest &r) { return Response::ok(bodyFor(r.path, 20000)); });
-    const QString redisSpec = QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=300").arg(redis.port());
+    origin.setHandler(
+            [](const RecordedRequest &r) { return Response::ok(bodyFor(r.path, 20000)); });
+    const QString redisSpec =
+            QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=300")
+                    .arg(redis.port());
 
     // Seed a few entries into Redis only, through another cache, so the chain's Redis tier
     // really serves hits before the pause.
@@ -594,7 +631,8 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
         seedNam.setCache(seed);
         QVERIFY(seed->setTiers({redisSpec}));
         for (int i = 0; i < 5; ++i)
-            QCOMPARE(fetch(seedNam, origin.url(QStringLiteral("/r/%1").arg(i))).error, QNetworkReply::NoError);
+            QCOMPARE(fetch(seedNam, origin.url(QStringLiteral("/r/%1").arg(i))).error,
+                     QNetworkReply::NoError);
     }
     QCOMPARE(origin.requestCount(), 5);
 
@@ -602,7 +640,8 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
     auto *cache = new NetworkCache;
     cache->setCacheDirectory(dir.path());
     nam.setCache(cache);
-    QVERIFY(cache->setTiers({QStringLiteral("memory:?max=4MiB"), QStringLiteral("disk:"), redisSpec}));
+    QVERIFY(cache->setTiers(
+            {QStringLiteral("memory:?max=4MiB"), QStringLiteral("disk:"), redisSpec}));
     for (int i = 0; i < 3; ++i) {
         const QByteArray path = "/r/" + QByteArray::number(i);
         const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)));
@@ -612,7 +651,10 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
     QCOMPARE(origin.requestCount(), 5);
     QCOMPARE(cache->tierStatistics()[2].hits(), 3);
 
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: timed out after 50 ms; retrying in 300 ms")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral(
+                    "redis 127.0.0.1:\\d+: timed out after 50 ms; retrying in 300 ms")));
     redis.pause();
     qint64 worst = 0;
     QList<qint64> times;
@@ -620,10 +662,12 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
     total.start();
     for (int i = 0; i < 25; ++i) {
         // Alternate: new URLs, and URLs that only the (paused) Redis holds.
-        const QByteArray path = i % 2 ? "/r/" + QByteArray::number(3 + (i / 2) % 2) : "/p/" + QByteArray::number(i);
+        const QByteArray path =
+                i % 2 ? "/r/" + QByteArray::number(3 + (i / 2) % 2) : "/p/" + QByteArray::number(i);
         QElapsedTimer clock;
         clock.start();
-        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)), QNetworkRequest::PreferNetwork, 5000);
+        const Fetched f = fetch(nam, origin.url(QString::fromLatin1(path)),
+                                QNetworkRequest::PreferNetwork, 5000);
         const qint64 ms = clock.elapsed();
         times.append(ms);
         worst = qMax(worst, ms);
@@ -650,15 +694,22 @@ void tst_RedisTier::restartedServerIsUsedAgain()
     auto *cache = new NetworkCache;
     cache->setCacheDirectory(dir.path());
     nam.setCache(cache);
-    QVERIFY(cache->setTiers({QStringLiteral("memory:?max=4MiB"), QStringLiteral("disk:"),
-                             QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=500").arg(redis.port())}));
+    QVERIFY(cache->setTiers(
+            {QStringLiteral("memory:?max=4MiB"), QStringLiteral("disk:"),
+             QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=500")
+                     .arg(redis.port())}));
     auto inRedis = [&](const QByteArray &path) {
-        return redis.command({"EXISTS", "t:m:" + origin.url(QString::fromLatin1(path)).toString().toUtf8()}).toLongLong() == 1;
+        return redis.command({"EXISTS",
+                              "t:m:" + origin.url(QString::fromLatin1(path)).toString().toUtf8()})
+                       .toLongLong()
+                == 1;
     };
     QCOMPARE(fetch(nam, origin.url(QStringLiteral("/c/0"))).body, bodyFor("/c/0"));
     QVERIFY(inRedis("/c/0"));
 
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 500 ms")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 500 ms")));
     redis.stop();
     QElapsedTimer down;
     down.start();
@@ -676,15 +727,21 @@ void tst_RedisTier::restartedServerIsUsedAgain()
     recovery.start();
     QCOMPARE(fetch(nam, origin.url(QStringLiteral("/c/4"))).body, bodyFor("/c/4"));
     QVERIFY2(inRedis("/c/4"), "the first write after breaker_ms must reach the restarted server");
-    qInfo("restarted: down %lld ms; the first request after breaker_ms took %lld ms and was stored in Redis",
+    qInfo("restarted: down %lld ms; the first request after breaker_ms took %lld ms and was stored "
+          "in Redis",
           down.elapsed(), recovery.elapsed());
     // The tier's own view: the error explains the outage, and clears once Redis answers.
-    auto tier = create(QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=300").arg(redis.port()));
+    auto tier =
+            create(QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&breaker_ms=300")
+                           .arg(redis.port()));
     QVERIFY(tier && tier->lookup(origin.url(QStringLiteral("/c/4")).toString()));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 300 ms")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 300 ms")));
     redis.stop();
     QVERIFY(!tier->lookup(origin.url(QStringLiteral("/c/4")).toString()));
-    QVERIFY2(tier->errorString().contains(QLatin1String("retrying in 300 ms")), qPrintable(tier->errorString()));
+    QVERIFY2(tier->errorString().contains(QLatin1String("retrying in 300 ms")),
+             qPrintable(tier->errorString()));
     QVERIFY(redis.restart());
     QTRY_VERIFY_WITH_TIMEOUT(put(*tier, QStringLiteral("http://example.org/back"), "back"), 2000);
     QVERIFY2(tier->errorString().isEmpty(), qPrintable(tier->errorString()));
@@ -694,7 +751,8 @@ void tst_RedisTier::restartedServerIsUsedAgain()
     QNetworkAccessManager other;
     auto *redisOnly = new NetworkCache;
     other.setCache(redisOnly);
-    QVERIFY(redisOnly->setTiers({QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:").arg(redis.port())}));
+    QVERIFY(redisOnly->setTiers(
+            {QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:").arg(redis.port())}));
     const Fetched f = fetch(other, origin.url(QStringLiteral("/c/4")));
     QVERIFY(f.fromCache);
     QCOMPARE(f.body, bodyFor("/c/4"));
@@ -714,7 +772,9 @@ void tst_RedisTier::serverLostMidBodyAbortsTheReply()
     big.header("Cache-Control", "max-age=3600");
     origin.setRoute("/big", big);
     const QUrl url = origin.url(QStringLiteral("/big"));
-    const QString redisSpec = QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&chunk=64KiB").arg(redis.port());
+    const QString redisSpec =
+            QStringLiteral("redis://127.0.0.1:%1/0?prefix=t:&timeout_ms=50&chunk=64KiB")
+                    .arg(redis.port());
     QNetworkAccessManager nam;
     auto *cache = new NetworkCache;
     nam.setCache(cache);
@@ -722,8 +782,11 @@ void tst_RedisTier::serverLostMidBodyAbortsTheReply()
     QCOMPARE(fetch(nam, url).body.size(), Size);
     QCOMPARE(origin.requestCount(), 1);
 
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 2 s")));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis body of .* failed at byte")));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: .*retrying in 2 s")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("redis body of .* failed at byte")));
     QNetworkRequest request(url);
     QNetworkReply *reply = nam.get(request);
     QByteArray received;
@@ -742,7 +805,8 @@ void tst_RedisTier::serverLostMidBodyAbortsTheReply()
     QCOMPARE(reply->error(), QNetworkReply::OperationCanceledError);
     QVERIFY(received.size() > 0 && received.size() < Size);
     QVERIFY(received == LoopbackServer::patternBody(0, received.size(), 0));
-    qInfo("lost mid-body: aborted after %lld of %d bytes, %lld ms", qint64(received.size()), Size, clock.elapsed());
+    qInfo("lost mid-body: aborted after %lld of %d bytes, %lld ms", qint64(received.size()), Size,
+          clock.elapsed());
     delete reply;
     clock.restart();
     const Fetched again = fetch(nam, url);
@@ -766,7 +830,8 @@ void tst_RedisTier::entriesAreSharedAcrossProcesses()
     child.setProgram(QCoreApplication::applicationFilePath());
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QString::fromLatin1(ChildEnv), redisSpec);
-    env.insert(QStringLiteral("TIERCACHE_REDIS_ORIGIN"), origin.url(QStringLiteral("/")).toString());
+    env.insert(QStringLiteral("TIERCACHE_REDIS_ORIGIN"),
+               origin.url(QStringLiteral("/")).toString());
     env.insert(QStringLiteral("TIERCACHE_REDIS_COUNT"), QString::number(Count));
     child.setProcessEnvironment(env);
     child.setProcessChannelMode(QProcess::ForwardedChannels);
@@ -847,8 +912,9 @@ static int runChild(const QString &redisSpec)
         const Fetched f = fetch(nam, origin.resolved(QUrl(QString::fromLatin1(path))));
         if (!f.finished || f.error != QNetworkReply::NoError || f.status != 200 || f.fromCache
             || f.body != bodyFor(path, 50000)) {
-            fprintf(stderr, "child: %s: finished %d error %d status %d fromCache %d size %lld\n", path.constData(),
-                    f.finished, int(f.error), f.status, f.fromCache, qint64(f.body.size()));
+            fprintf(stderr, "child: %s: finished %d error %d status %d fromCache %d size %lld\n",
+                    path.constData(), f.finished, int(f.error), f.status, f.fromCache,
+                    qint64(f.body.size()));
             return 1;
         }
     }

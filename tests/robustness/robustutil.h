@@ -58,7 +58,8 @@ inline void becomeChild(int maxSeconds)
 
 //! A QProcess that runs this binary in \a role with \a parameters (TIERCACHE_ROBUST_<name>).
 //! stderr is forwarded (library warnings stay visible), stdout is captured.
-inline std::unique_ptr<QProcess> makeChild(const QString &role, const QHash<QByteArray, QString> &parameters)
+inline std::unique_ptr<QProcess> makeChild(const QString &role,
+                                           const QHash<QByteArray, QString> &parameters)
 {
     auto process = std::make_unique<QProcess>();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -155,7 +156,8 @@ inline QNetworkCacheMetaData versionedMetaData(const QUrl &url, quint32 version)
     headers.append(qMakePair(QByteArray("Cache-Control"), QByteArray("max-age=3600")));
     headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/octet-stream")));
     headers.append(qMakePair(QByteArray("X-Version"), QByteArray(QByteArray::number(version))));
-    headers.append(qMakePair(QByteArray("X-Size"), QByteArray(QByteArray::number(bodySize(url, version)))));
+    headers.append(qMakePair(QByteArray("X-Size"),
+                             QByteArray(QByteArray::number(bodySize(url, version)))));
     md.setRawHeaders(headers);
     QNetworkCacheMetaData::AttributesMap attributes;
     attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
@@ -184,8 +186,8 @@ inline qint64 versionOf(const QNetworkCacheMetaData &md)
 
 //! prepare()s and writes \a body in random pieces, optionally running the event loop between
 //! pieces (timers of the cache: trim, hit flush). Returns the prepared device or nullptr.
-inline QIODevice *spool(NetworkCache &cache, const QNetworkCacheMetaData &md, const QByteArray &body,
-                        QRandomGenerator &rng, bool processEvents = true)
+inline QIODevice *spool(NetworkCache &cache, const QNetworkCacheMetaData &md,
+                        const QByteArray &body, QRandomGenerator &rng, bool processEvents = true)
 {
     QIODevice *device = cache.prepare(md);
     if (!device)
@@ -194,7 +196,8 @@ inline QIODevice *spool(NetworkCache &cache, const QNetworkCacheMetaData &md, co
     qint64 done = 0;
     for (int i = 0; i < pieces && done < body.size(); ++i) {
         const qint64 left = body.size() - done;
-        const qint64 n = i == pieces - 1 ? left : qMin<qint64>(left, 1 + rng.bounded(qMax<qint64>(1, left)));
+        const qint64 n =
+                i == pieces - 1 ? left : qMin<qint64>(left, 1 + rng.bounded(qMax<qint64>(1, left)));
         if (device->write(body.constData() + done, n) != n)
             return device; // the caller inserts anyway: the cache must cope
         done += n;
@@ -242,12 +245,18 @@ enum class EntryCheck { Ok, Miss, NoVersion, NoDevice, ReadFailed, WrongBody };
 inline const char *toString(EntryCheck c)
 {
     switch (c) {
-    case EntryCheck::Ok: return "ok";
-    case EntryCheck::Miss: return "miss";
-    case EntryCheck::NoVersion: return "no X-Version";
-    case EntryCheck::NoDevice: return "metaData but no data()";
-    case EntryCheck::ReadFailed: return "body read failed";
-    case EntryCheck::WrongBody: return "WRONG BODY";
+    case EntryCheck::Ok:
+        return "ok";
+    case EntryCheck::Miss:
+        return "miss";
+    case EntryCheck::NoVersion:
+        return "no X-Version";
+    case EntryCheck::NoDevice:
+        return "metaData but no data()";
+    case EntryCheck::ReadFailed:
+        return "body read failed";
+    case EntryCheck::WrongBody:
+        return "WRONG BODY";
     }
     return "?";
 }
@@ -274,7 +283,9 @@ inline EntryCheck checkEntry(NetworkCache &cache, const QUrl &url, QString *deta
     if (r != ReadResult::Complete) {
         if (detail)
             *detail = QStringLiteral("%1: read stopped after %2 of %3 bytes (%4)")
-                              .arg(url.toString()).arg(got.size()).arg(expected.size())
+                              .arg(url.toString())
+                              .arg(got.size())
+                              .arg(expected.size())
                               .arg(device->errorString());
         // Whatever was handed out must still be a prefix of the right body.
         return expected.startsWith(got) ? EntryCheck::ReadFailed : EntryCheck::WrongBody;
@@ -282,10 +293,15 @@ inline EntryCheck checkEntry(NetworkCache &cache, const QUrl &url, QString *deta
     if (got != expected) {
         if (detail) {
             qsizetype firstDiff = 0;
-            while (firstDiff < qMin(got.size(), expected.size()) && got[firstDiff] == expected[firstDiff])
+            while (firstDiff < qMin(got.size(), expected.size())
+                   && got[firstDiff] == expected[firstDiff])
                 ++firstDiff;
-            *detail = QStringLiteral("%1 version %2: got %3 bytes, expected %4, first difference at %5")
-                              .arg(url.toString()).arg(version).arg(got.size()).arg(expected.size())
+            *detail = QStringLiteral(
+                              "%1 version %2: got %3 bytes, expected %4, first difference at %5")
+                              .arg(url.toString())
+                              .arg(version)
+                              .arg(got.size())
+                              .arg(expected.size())
                               .arg(firstDiff);
         }
         return EntryCheck::WrongBody;
@@ -337,7 +353,8 @@ struct WarningCounter
         const bool ours = context.category && qstrncmp(context.category, "tiercache", 9) == 0;
         if (ours && type >= QtWarningMsg) {
             ++warnings;
-            if (message.contains(QLatin1String("locked")) || message.contains(QLatin1String("busy")))
+            if (message.contains(QLatin1String("locked"))
+                || message.contains(QLatin1String("busy")))
                 ++lockedErrors;
             if (message.contains(QLatin1String("damaged")))
                 ++damageReports;

@@ -24,11 +24,14 @@ constexpr qint64 MiB = 1024 * 1024;
 
 QByteArray httpDate(const QDateTime &t)
 {
-    return QLocale::c().toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'")).toLatin1();
+    return QLocale::c()
+            .toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+            .toLatin1();
 }
 
-QNetworkCacheMetaData metaFor(const QUrl &url, const QNetworkCacheMetaData::RawHeaderList &headers = {
-                                                       {"Cache-Control", "max-age=3600"}})
+QNetworkCacheMetaData metaFor(const QUrl &url,
+                              const QNetworkCacheMetaData::RawHeaderList &headers = {
+                                      {"Cache-Control", "max-age=3600"}})
 {
     QNetworkCacheMetaData md;
     md.setUrl(url);
@@ -144,7 +147,10 @@ private Q_SLOTS:
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<NetworkCache> m_cache;
-    QUrl url(const QString &path) const { return QUrl(QStringLiteral("http://contract.example") + path); }
+    QUrl url(const QString &path) const
+    {
+        return QUrl(QStringLiteral("http://contract.example") + path);
+    }
 };
 
 void tst_ApiContract::init()
@@ -266,20 +272,22 @@ void tst_ApiContract::metaDataRoundTrip()
     QNetworkCacheMetaData md;
     md.setUrl(u);
     md.setSaveToDisk(true);
-    const QDateTime lastModified = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() - 7200, Qt::UTC);
+    const QDateTime lastModified =
+            QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() - 7200, Qt::UTC);
     md.setLastModified(lastModified);
     const QNetworkCacheMetaData::RawHeaderList headers = {
-        {"Cache-Control", "max-age=3600, must-revalidate"},
-        {"Content-Type", "text/plain; charset=utf-8"},
-        {"ETag", "\"abc\""},
-        {"X-Repeated", "one"},
-        {"X-Repeated", "two"},
-        {"Last-Modified", httpDate(lastModified)},
+            {"Cache-Control", "max-age=3600, must-revalidate"},
+            {"Content-Type", "text/plain; charset=utf-8"},
+            {"ETag", "\"abc\""},
+            {"X-Repeated", "one"},
+            {"X-Repeated", "two"},
+            {"Last-Modified", httpDate(lastModified)},
     };
     md.setRawHeaders(headers);
     QNetworkCacheMetaData::AttributesMap attributes;
     attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 203);
-    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray("Non-Authoritative Information"));
+    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute,
+                      QByteArray("Non-Authoritative Information"));
     md.setAttributes(attributes);
     QVERIFY(store(*m_cache, md, "round trip"));
 
@@ -309,26 +317,36 @@ void tst_ApiContract::expirationFollowsRfc9111_data()
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray date = httpDate(now);
     using H = QNetworkCacheMetaData::RawHeaderList;
-    QTest::newRow("max-age") << H{{"Date", date}, {"Cache-Control", "max-age=600"}} << 600 << false;
+    QTest::newRow("max-age") << H {{"Date", date}, {"Cache-Control", "max-age=600"}} << 600
+                             << false;
     QTest::newRow("max-age less apparent age (Date)")
-            << H{{"Date", httpDate(now.addSecs(-100))}, {"Cache-Control", "max-age=600"}} << 500 << false;
+            << H {{"Date", httpDate(now.addSecs(-100))}, {"Cache-Control", "max-age=600"}} << 500
+            << false;
     QTest::newRow("max-age less Age")
-            << H{{"Date", date}, {"Age", "200"}, {"Cache-Control", "max-age=600"}} << 400 << false;
-    QTest::newRow("larger of Age and apparent age")
-            << H{{"Date", httpDate(now.addSecs(-300))}, {"Age", "100"}, {"Cache-Control", "max-age=600"}} << 300 << false;
-    QTest::newRow("max-age beats Expires")
-            << H{{"Date", date}, {"Expires", httpDate(now.addSecs(9000))}, {"Cache-Control", "max-age=60"}} << 60 << false;
+            << H {{"Date", date}, {"Age", "200"}, {"Cache-Control", "max-age=600"}} << 400 << false;
+    QTest::newRow("larger of Age and apparent age") << H {{"Date", httpDate(now.addSecs(-300))},
+                                                          {"Age", "100"},
+                                                          {"Cache-Control", "max-age=600"}}
+                                                    << 300 << false;
+    QTest::newRow("max-age beats Expires") << H {{"Date", date},
+                                                 {"Expires", httpDate(now.addSecs(9000))},
+                                                 {"Cache-Control", "max-age=60"}}
+                                           << 60 << false;
     QTest::newRow("Expires less Date")
-            << H{{"Date", httpDate(now.addSecs(-50))}, {"Expires", httpDate(now.addSecs(250))}} << 250 << false;
-    QTest::newRow("invalid Expires is expired") << H{{"Date", date}, {"Expires", "0"}} << 0 << false;
-    QTest::newRow("no-cache") << H{{"Date", date}, {"Cache-Control", "no-cache, max-age=600"}} << 0 << false;
+            << H {{"Date", httpDate(now.addSecs(-50))}, {"Expires", httpDate(now.addSecs(250))}}
+            << 250 << false;
+    QTest::newRow("invalid Expires is expired")
+            << H {{"Date", date}, {"Expires", "0"}} << 0 << false;
+    QTest::newRow("no-cache") << H {{"Date", date}, {"Cache-Control", "no-cache, max-age=600"}} << 0
+                              << false;
     QTest::newRow("heuristic 10% of Last-Modified age")
-            << H{{"Date", date}, {"Last-Modified", httpDate(now.addSecs(-10000))}} << 1000 << false;
+            << H {{"Date", date}, {"Last-Modified", httpDate(now.addSecs(-10000))}} << 1000
+            << false;
     QTest::newRow("heuristic capped at a day")
-            << H{{"Date", date}, {"Last-Modified", httpDate(now.addDays(-100))}} << 86400 << false;
-    QTest::newRow("no freshness information") << H{{"Date", date}} << 0 << false;
+            << H {{"Date", date}, {"Last-Modified", httpDate(now.addDays(-100))}} << 86400 << false;
+    QTest::newRow("no freshness information") << H {{"Date", date}} << 0 << false;
     QTest::newRow("caller's expiration date is recomputed")
-            << H{{"Date", date}, {"Cache-Control", "max-age=30"}} << 30 << true;
+            << H {{"Date", date}, {"Cache-Control", "max-age=30"}} << 30 << true;
 }
 
 void tst_ApiContract::expirationFollowsRfc9111()
@@ -347,8 +365,8 @@ void tst_ApiContract::expirationFollowsRfc9111()
     // HTTP dates have a resolution of one second, and an expired entry is presented a second
     // earlier still (QNAM truncates secsTo()).
     QVERIFY2(qAbs(got.secsTo(expected)) <= 3,
-             qPrintable(QStringLiteral("expires %1, expected about %2").arg(got.toString(Qt::ISODate),
-                                                                             expected.toString(Qt::ISODate))));
+             qPrintable(QStringLiteral("expires %1, expected about %2")
+                                .arg(got.toString(Qt::ISODate), expected.toString(Qt::ISODate))));
     QVERIFY(qAbs(m_cache->entryInfo(u).expires().secsTo(expected)) <= 3);
 }
 
@@ -356,13 +374,14 @@ void tst_ApiContract::updateMetaData()
 {
     const QUrl u = url(QStringLiteral("/update"));
     const QByteArray body = pattern(200 * 1024, 1);
-    QVERIFY(store(*m_cache, metaFor(u, {{"Cache-Control", "max-age=0"}, {"ETag", "\"v1\""}}), body));
+    QVERIFY(store(*m_cache, metaFor(u, {{"Cache-Control", "max-age=0"}, {"ETag", "\"v1\""}}),
+                  body));
     const QByteArray digest = m_cache->entryInfo(u).digest();
 
     QNetworkCacheMetaData md = m_cache->metaData(u);
     QVERIFY(md.isValid());
-    QNetworkCacheMetaData::RawHeaderList headers = {{"Cache-Control", "max-age=120"}, {"ETag", "\"v1\""},
-                                                     {"X-Revalidated", "yes"}};
+    QNetworkCacheMetaData::RawHeaderList headers = {
+            {"Cache-Control", "max-age=120"}, {"ETag", "\"v1\""}, {"X-Revalidated", "yes"}};
     md.setRawHeaders(headers);
     auto attributes = md.attributes();
     attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
@@ -390,7 +409,8 @@ void tst_ApiContract::updateMetaDataOfUnknownUrl()
 void tst_ApiContract::dataReturnsExactBody_data()
 {
     QTest::addColumn<qint64>("size");
-    const qint64 sizes[] = {1, 100, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 12345};
+    const qint64 sizes[] = {1,       100, 64 * 1024 - 1, 64 * 1024,      64 * 1024 + 1,
+                            MiB - 1, MiB, MiB + 1,       3 * MiB + 12345};
     for (qint64 size : sizes) {
         QTest::newRow(QByteArray::number(size).constData()) << size;
     }
@@ -469,7 +489,8 @@ void tst_ApiContract::removeReturnsTrueThenFalse()
 void tst_ApiContract::clearEmptiesTheCache()
 {
     for (int i = 0; i < 10; ++i)
-        QVERIFY(store(*m_cache, url(QStringLiteral("/clear/%1").arg(i)), pattern(1000 * (i + 1), quint32(i))));
+        QVERIFY(store(*m_cache, url(QStringLiteral("/clear/%1").arg(i)),
+                      pattern(1000 * (i + 1), quint32(i))));
     QVERIFY(m_cache->cacheSize() > 10000);
     QCOMPARE(m_cache->entries().size(), 10);
     m_cache->clear();
@@ -568,8 +589,10 @@ void tst_ApiContract::twoPreparesOfOneUrl()
     QFETCH(bool, secondInsertedLast);
     const QUrl u = url(QStringLiteral("/twice"));
     const QByteArray body1 = pattern(150 * 1024, 11), body2 = pattern(90 * 1024, 22);
-    QIODevice *d1 = m_cache->prepare(metaFor(u, {{"Cache-Control", "max-age=60"}, {"X-Body", "1"}}));
-    QIODevice *d2 = m_cache->prepare(metaFor(u, {{"Cache-Control", "max-age=60"}, {"X-Body", "2"}}));
+    QIODevice *d1 =
+            m_cache->prepare(metaFor(u, {{"Cache-Control", "max-age=60"}, {"X-Body", "1"}}));
+    QIODevice *d2 =
+            m_cache->prepare(metaFor(u, {{"Cache-Control", "max-age=60"}, {"X-Body", "2"}}));
     QVERIFY(d1 && d2 && d1 != d2);
     // Interleaved writes, as two replies for one URL would do.
     QCOMPARE(d1->write(body1.left(50000)), qint64(50000));
@@ -586,7 +609,8 @@ void tst_ApiContract::twoPreparesOfOneUrl()
     }
     const QByteArray last = secondInsertedLast ? body2 : body1;
     QCOMPARE(m_cache->entries().size(), 1);
-    QCOMPARE(rawHeaderOf(m_cache->metaData(u), "X-Body"), QByteArray(secondInsertedLast ? "2" : "1"));
+    QCOMPARE(rawHeaderOf(m_cache->metaData(u), "X-Body"),
+             QByteArray(secondInsertedLast ? "2" : "1"));
     QVERIFY(readBody(*m_cache, u) == last);
     QCOMPARE(m_cache->summary().blobCount(), qint64(1)); // the replaced body's row is gone
     // Its file is unlinked by the sweep, from the event loop, after the replacing COMMIT.
@@ -630,11 +654,15 @@ void tst_ApiContract::urlNormalization()
 void tst_ApiContract::distinctUrlsStayDistinct()
 {
     const QList<QUrl> urls = {
-        QUrl(QStringLiteral("http://d.example/p")),      QUrl(QStringLiteral("https://d.example/p")),
-        QUrl(QStringLiteral("http://d.example:8080/p")), QUrl(QStringLiteral("http://d.example/p?x=1")),
-        QUrl(QStringLiteral("http://d.example/p?x=2")),  QUrl(QStringLiteral("http://d.example/P")),
-        QUrl(QStringLiteral("http://alice@d.example/p")), QUrl(QStringLiteral("http://bob@d.example/p")),
-        QUrl(QStringLiteral("http://d.example/p/")),
+            QUrl(QStringLiteral("http://d.example/p")),
+            QUrl(QStringLiteral("https://d.example/p")),
+            QUrl(QStringLiteral("http://d.example:8080/p")),
+            QUrl(QStringLiteral("http://d.example/p?x=1")),
+            QUrl(QStringLiteral("http://d.example/p?x=2")),
+            QUrl(QStringLiteral("http://d.example/P")),
+            QUrl(QStringLiteral("http://alice@d.example/p")),
+            QUrl(QStringLiteral("http://bob@d.example/p")),
+            QUrl(QStringLiteral("http://d.example/p/")),
     };
     for (int i = 0; i < urls.size(); ++i)
         QVERIFY(store(*m_cache, urls[i], "body " + QByteArray::number(i)));
@@ -655,8 +683,8 @@ void tst_ApiContract::cachedBodyIsWhatQnamRequested()
         return test::Response::ok("origin resource " + r.path);
     });
     const QStringList paths = {
-        QStringLiteral("/a/./b/../c"), QStringLiteral("/a/c"),   QStringLiteral("/a//c"),
-        QStringLiteral("/a/b/../c"),   QStringLiteral("/a/./c"), QStringLiteral("/x/../a/c"),
+            QStringLiteral("/a/./b/../c"), QStringLiteral("/a/c"),   QStringLiteral("/a//c"),
+            QStringLiteral("/a/b/../c"),   QStringLiteral("/a/./c"), QStringLiteral("/x/../a/c"),
     };
     // What the origin answers to each URL as QNAM sends it, without a cache.
     QHash<QString, QByteArray> truth;
@@ -679,10 +707,12 @@ void tst_ApiContract::cachedBodyIsWhatQnamRequested()
             QVERIFY(f.finished);
             fromCache += f.fromCache;
             QVERIFY2(f.body == truth.value(p),
-                     qPrintable(QStringLiteral("%1 (key %2) got \"%3\" from %4; the origin answers \"%5\" to it")
+                     qPrintable(QStringLiteral("%1 (key %2) got \"%3\" from %4; the origin answers "
+                                               "\"%5\" to it")
                                         .arg(p, NetworkCache::cacheKey(origin.url(p)),
                                              QString::fromLatin1(f.body),
-                                             f.fromCache ? QStringLiteral("the cache") : QStringLiteral("the origin"),
+                                             f.fromCache ? QStringLiteral("the cache")
+                                                         : QStringLiteral("the origin"),
                                              QString::fromLatin1(truth.value(p)))));
         }
     }
@@ -692,7 +722,8 @@ void tst_ApiContract::cachedBodyIsWhatQnamRequested()
 void tst_ApiContract::passwordNeverReachesTheDisk()
 {
     const QByteArray password = "Pa55w0rdNeverOnDisk";
-    const QUrl u(QStringLiteral("http://user:%1@secret.example/private?q=1#frag").arg(QLatin1String(password)));
+    const QUrl u(QStringLiteral("http://user:%1@secret.example/private?q=1#frag")
+                         .arg(QLatin1String(password)));
     QVERIFY(store(*m_cache, u, "private body"));
     QNetworkCacheMetaData md = m_cache->metaData(u);
     QVERIFY(md.isValid());
@@ -704,7 +735,8 @@ void tst_ApiContract::passwordNeverReachesTheDisk()
     QCOMPARE(m_cache->metaData(u).rawHeaders(), md.rawHeaders());
     m_cache.reset(); // close the catalogue: everything written is in the files now
     QVERIFY(!directoryContains(m_dir->path(), password));
-    QVERIFY(!directoryContains(m_dir->path(), QString::fromLatin1(password).toUtf8().toPercentEncoding()));
+    QVERIFY(!directoryContains(m_dir->path(),
+                               QString::fromLatin1(password).toUtf8().toPercentEncoding()));
 }
 
 void tst_ApiContract::foreignCatalogueIsMovedAside_data()
@@ -724,11 +756,13 @@ void tst_ApiContract::foreignCatalogueIsMovedAside()
     m_cache.reset();
     const QString path = m_dir->path() + QLatin1String("/catalogue.db");
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+        QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, title TEXT)")));
+        QVERIFY(q.exec(
+                QStringLiteral("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, title TEXT)")));
         QVERIFY(q.exec(QStringLiteral("INSERT INTO bookmarks (title) VALUES ('keep me')")));
         QVERIFY(q.exec(QStringLiteral("PRAGMA application_id=%1").arg(applicationId)));
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=%1").arg(userVersion)));
@@ -748,7 +782,8 @@ void tst_ApiContract::foreignCatalogueIsMovedAside()
     const QString aside = path + QLatin1String(".corrupt");
     QVERIFY(QFileInfo(aside).isFile());
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("aside"));
+        QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("aside"));
         db.setDatabaseName(aside);
         QVERIFY(db.open());
         QSqlQuery q(db);

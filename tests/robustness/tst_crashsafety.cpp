@@ -58,7 +58,8 @@ int runCrashWriter()
         cache.setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
     cache.cacheSize(); // opens the directory
     if (cache.error() != NetworkCache::Error::NoError) {
-        fprintf(stderr, "crash-writer: cannot open %s: %s\n", qPrintable(dir), qPrintable(cache.errorString()));
+        fprintf(stderr, "crash-writer: cannot open %s: %s\n", qPrintable(dir),
+                qPrintable(cache.errorString()));
         return 2;
     }
     mark('S');
@@ -68,7 +69,8 @@ int runCrashWriter()
         const int op = int(rng.bounded(100));
         if (op < 50) {
             const quint32 version = rng.generate();
-            QIODevice *device = spool(cache, versionedMetaData(url, version), body(url, version), rng);
+            QIODevice *device =
+                    spool(cache, versionedMetaData(url, version), body(url, version), rng);
             if (!device) {
                 mark('p');
             } else if (rng.bounded(12) == 0) {
@@ -104,7 +106,8 @@ int runCrashWriter()
         } else {
             QString detail;
             const EntryCheck c = checkEntry(cache, url, &detail);
-            if (c == EntryCheck::WrongBody || c == EntryCheck::NoVersion || c == EntryCheck::NoDevice) {
+            if (c == EntryCheck::WrongBody || c == EntryCheck::NoVersion
+                || c == EntryCheck::NoDevice) {
                 fprintf(stderr, "crash-writer: %s: %s\n", toString(c), qPrintable(detail));
                 return 3;
             }
@@ -429,7 +432,8 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
             QVERIFY2(fileSize < 0, qPrintable(totals->missingDetails.last()));
             continue;
         }
-        QVERIFY2(c == EntryCheck::Ok, qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
+        QVERIFY2(c == EntryCheck::Ok,
+                 qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
         QCOMPARE(e.bodySize(), bodySize(e.url(), quint32(versionOf(cache.metaData(e.url())))));
     }
 
@@ -438,7 +442,9 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
     if (size > maximumSize)
         ++totals->overBudget;
     QVERIFY2(size <= maximumSize + LargestEntry,
-             qPrintable(QStringLiteral("cacheSize() %1 > maximum %2 + one entry").arg(size).arg(maximumSize)));
+             qPrintable(QStringLiteral("cacheSize() %1 > maximum %2 + one entry")
+                                .arg(size)
+                                .arg(maximumSize)));
 
     const VerifyReport report = cache.verify();
     QVERIFY(!report.cancelled());
@@ -468,7 +474,8 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
         for (const QString &f : std::as_const(left)) {
             QFile file(tmp + QLatin1Char('/') + f);
             QVERIFY(file.open(QIODevice::ReadOnly));
-            QVERIFY(file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-60), QFileDevice::FileModificationTime));
+            QVERIFY(file.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-60),
+                                     QFileDevice::FileModificationTime));
         }
         cache.collectGarbage();
         left = QDir(tmp).entryList(QDir::Files | QDir::Hidden);
@@ -501,13 +508,16 @@ void tst_CrashSafety::killLoopKeepsEntriesIntact()
                          [&] { output += child->readAllStandardOutput(); });
         child->start();
         QVERIFY(child->waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running,
+                                 10000);
         QVERIFY2(output.contains('S'), "the writer did not start");
 
         const int runMs = 20 + int(rng.bounded(281));
         QTest::qWait(runMs); // the random lifetime of this writer, not a synchronisation
         QVERIFY2(child->state() == QProcess::Running,
-                 qPrintable(QStringLiteral("writer %1 exited on its own with code %2").arg(i).arg(child->exitCode())));
+                 qPrintable(QStringLiteral("writer %1 exited on its own with code %2")
+                                    .arg(i)
+                                    .arg(child->exitCode())));
         child->kill(); // SIGKILL
         QVERIFY(child->waitForFinished(10000));
         QCOMPARE(child->exitStatus(), QProcess::CrashExit);
@@ -583,16 +593,17 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
             dir = std::make_unique<QTemporaryDir>();
             QVERIFY(dir->isValid());
             auto fill = makeChild(QStringLiteral("bulk-fill"),
-                                  {{"DIR", dir->path()}, {"COUNT", QString::number(count)},
+                                  {{"DIR", dir->path()},
+                                   {"COUNT", QString::number(count)},
                                    {"SEED", QString::number(rng.generate())}});
             fill->start();
             QVERIFY(fill->waitForFinished(30000));
             QCOMPARE(fill->exitStatus(), QProcess::NormalExit);
             QCOMPARE(fill->exitCode(), 0);
         }
-        auto child = makeChild(QStringLiteral("bulk-op"),
-                               {{"DIR", dir->path()}, {"MODE", mode},
-                                {"SEED", QString::number(rng.generate())}});
+        auto child = makeChild(
+                QStringLiteral("bulk-op"),
+                {{"DIR", dir->path()}, {"MODE", mode}, {"SEED", QString::number(rng.generate())}});
         QByteArray output;
         const int delayMs = attempt == 0 ? 0 : int(rng.bounded(maxDelayMs + 1));
         bool killed = false;
@@ -609,7 +620,8 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
         });
         child->start();
         QVERIFY(child->waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running,
+                                 10000);
         QVERIFY2(output.contains('S'), "the bulk operation child did not start");
         child->write("g");
         QTRY_VERIFY_WITH_TIMEOUT(child->state() == QProcess::NotRunning, 30000);
@@ -624,7 +636,8 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
         QStringList lostUrls;
         for (const CacheEntryInfo &e : entries) {
             const EntryCheck c = checkEntry(cache, e.url());
-            QVERIFY2(c == EntryCheck::Ok || c == EntryCheck::Miss || c == EntryCheck::ReadFailed, toString(c));
+            QVERIFY2(c == EntryCheck::Ok || c == EntryCheck::Miss || c == EntryCheck::ReadFailed,
+                     toString(c));
             ++entriesChecked;
             if (c != EntryCheck::Ok) {
                 ++lost;
@@ -633,18 +646,23 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
             }
         }
         if (lost || attempt == attempts - 1) {
-            qInfo("attempt %d: killed %d ms after '%c' (operation %s); %lld entries left, %d without a body",
-                  attempt, delayMs, trigger, inside ? "unfinished" : "finished", qint64(entries.size()), lost);
+            qInfo("attempt %d: killed %d ms after '%c' (operation %s); %lld entries left, %d "
+                  "without a body",
+                  attempt, delayMs, trigger, inside ? "unfinished" : "finished",
+                  qint64(entries.size()), lost);
         }
         QVERIFY2(lost == 0,
-                 qPrintable(QStringLiteral("%1 committed entries lost their body file to a kill -9 during %2 "
-                                           "(e.g. %3): body files are unlinked before the transaction that "
-                                           "drops their rows commits")
-                                    .arg(lost).arg(mode, lostUrls.join(QLatin1String(", ")))));
+                 qPrintable(
+                         QStringLiteral(
+                                 "%1 committed entries lost their body file to a kill -9 during %2 "
+                                 "(e.g. %3): body files are unlinked before the transaction that "
+                                 "drops their rows commits")
+                                 .arg(lost)
+                                 .arg(mode, lostUrls.join(QLatin1String(", ")))));
         QCOMPARE(cache.verify().damaged(), 0);
     }
-    qInfo("%d kills (%d inside the operation), %d entries checked, no body lost, %lld ms",
-          attempts, landedInside, entriesChecked, timer.elapsed());
+    qInfo("%d kills (%d inside the operation), %d entries checked, no body lost, %lld ms", attempts,
+          landedInside, entriesChecked, timer.elapsed());
 }
 
 void tst_CrashSafety::checkTaggedEntries(const QString &dir, const QList<QUrl> &urls,
@@ -980,8 +998,9 @@ void tst_CrashSafety::logIsCutBackOnceInsertsPause()
     }
     qInfo("%d inserts grew the log to %lld bytes", inserts, largest);
     QVERIFY2(largest > Grown, "the log never grew: nothing to check");
-    QTRY_VERIFY2_WITH_TIMEOUT(QFileInfo(wal).size() < 16 * 1024 * 1024,
-                              qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())), 15000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+            QFileInfo(wal).size() < 16 * 1024 * 1024,
+            qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())), 15000);
     QCOMPARE(cache.entryCount(), qint64(inserts));
 }
 

@@ -96,7 +96,8 @@ Streamed streamAndCheck(QNetworkAccessManager &nam, const QUrl &url, quint32 see
             if (n <= 0)
                 break;
             if (s.firstMismatch < 0
-                && QByteArrayView(buffer.constData(), n) != LoopbackServer::patternBody(s.received, n, seed)) {
+                && QByteArrayView(buffer.constData(), n)
+                        != LoopbackServer::patternBody(s.received, n, seed)) {
                 s.firstMismatch = s.received;
             }
             s.received += n;
@@ -165,15 +166,20 @@ void tst_LargeBody::streamedBodyInBoundedMemory()
     m_server->setRoute("/huge", r);
     const QUrl url = m_server->url(QStringLiteral("/huge"));
 
-    struct Phase { const char *name; bool fromCache; };
-    for (const Phase phase : {Phase{"network", false}, Phase{"cache", true}}) {
+    struct Phase
+    {
+        const char *name;
+        bool fromCache;
+    };
+    for (const Phase phase : {Phase {"network", false}, Phase {"cache", true}}) {
         PeakRss rss;
         QElapsedTimer timer;
         timer.start();
         rss.start();
         const Streamed s = streamAndCheck(*m_nam, url, seed, 120000);
         rss.stop();
-        qInfo("%s: %lld MiB in %lld ms (%d readyRead), RSS %lld MiB before, peak %lld MiB (VmHWM %s, "
+        qInfo("%s: %lld MiB in %lld ms (%d readyRead), RSS %lld MiB before, peak %lld MiB (VmHWM "
+              "%s, "
               "sampled peak %lld MiB): growth %.1f MiB",
               phase.name, s.received / MiB, timer.elapsed(), s.readyReads, rss.baseline() / MiB,
               rss.peak() / MiB, rss.hwmUsable() ? "reset" : "unavailable", rss.sampledPeak() / MiB,
@@ -185,8 +191,10 @@ void tst_LargeBody::streamedBodyInBoundedMemory()
         QCOMPARE(s.received, size);
         QCOMPARE(s.firstMismatch, qint64(-1));
         QCOMPARE(m_server->requestCount("/huge"), 1);
-        QVERIFY2(rss.growth() < limit, qPrintable(QStringLiteral("%1: RSS grew by %2 MiB")
-                                                           .arg(QLatin1String(phase.name)).arg(rss.growth() / MiB)));
+        QVERIFY2(rss.growth() < limit,
+                 qPrintable(QStringLiteral("%1: RSS grew by %2 MiB")
+                                    .arg(QLatin1String(phase.name))
+                                    .arg(rss.growth() / MiB)));
         const CacheEntryInfo info = m_cache->entryInfo(url);
         QVERIFY(info.isValid());
         QCOMPARE(info.bodySize(), size);

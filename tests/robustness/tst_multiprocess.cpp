@@ -81,10 +81,12 @@ int runWorker()
     for (quint32 n = 0; !timer.hasExpired(durationMs); ++n) {
         const int op = int(rng.bounded(100));
         const bool own = rng.bounded(2) == 0;
-        const QUrl url = own ? ownUrl(name, int(rng.bounded(OwnUrls))) : sharedUrl(int(rng.bounded(SharedUrls)));
+        const QUrl url = own ? ownUrl(name, int(rng.bounded(OwnUrls)))
+                             : sharedUrl(int(rng.bounded(SharedUrls)));
         if (op < 40) {
             const quint32 version = rng.generate();
-            QIODevice *device = spool(cache, versionedMetaData(url, version), body(url, version), rng);
+            QIODevice *device =
+                    spool(cache, versionedMetaData(url, version), body(url, version), rng);
             if (!device) {
                 ++stats["prepareFailed"];
                 continue;
@@ -97,23 +99,33 @@ int runWorker()
                 const QNetworkCacheMetaData md = cache.metaData(url);
                 if (versionOf(md) != qint64(version)) {
                     if (stats["lostInserts"]++ < 5) {
-                        fprintf(stderr, "worker %s: insert of %s version %u not visible (%s; error: %s)\n",
+                        fprintf(stderr,
+                                "worker %s: insert of %s version %u not visible (%s; error: %s)\n",
                                 qPrintable(name), qPrintable(url.toString()), version,
-                                md.isValid() ? "other version" : "miss", qPrintable(cache.errorString()));
+                                md.isValid() ? "other version" : "miss",
+                                qPrintable(cache.errorString()));
                     }
                 }
             }
         } else if (op < 75) {
             QString detail;
-            const EntryCheck c = checkEntry(cache, everyUrl.at(int(rng.bounded(everyUrl.size()))), &detail);
+            const EntryCheck c =
+                    checkEntry(cache, everyUrl.at(int(rng.bounded(everyUrl.size()))), &detail);
             ++stats["reads"];
             switch (c) {
-            case EntryCheck::Ok: ++stats["readOk"]; break;
-            case EntryCheck::Miss: ++stats["readMiss"]; break;
-            case EntryCheck::ReadFailed: ++stats["readFailed"]; break;
+            case EntryCheck::Ok:
+                ++stats["readOk"];
+                break;
+            case EntryCheck::Miss:
+                ++stats["readMiss"];
+                break;
+            case EntryCheck::ReadFailed:
+                ++stats["readFailed"];
+                break;
             default:
                 ++stats["readWrong"];
-                fprintf(stderr, "worker %s: %s: %s\n", qPrintable(name), toString(c), qPrintable(detail));
+                fprintf(stderr, "worker %s: %s: %s\n", qPrintable(name), toString(c),
+                        qPrintable(detail));
             }
         } else if (op < 85) {
             stats["removed"] += cache.remove(url);
@@ -179,7 +191,8 @@ int runOpener()
     if (!opened || !stored)
         fprintf(stderr, "opener %s: opened %d (%s), stored %d\n", qPrintable(name), opened,
                 qPrintable(openError), stored);
-    printLine(QByteArray("STATS opened=") + (opened ? "1" : "0") + " stored=" + (stored ? "1" : "0"));
+    printLine(QByteArray("STATS opened=") + (opened ? "1" : "0")
+              + " stored=" + (stored ? "1" : "0"));
     return 0;
 }
 
@@ -203,7 +216,8 @@ int runReplacer()
         quint32 version = rng.generate();
         while (bodySize(url, version) > 4096)
             ++version;
-        if (QIODevice *device = spool(cache, versionedMetaData(url, version), body(url, version), rng, false)) {
+        if (QIODevice *device =
+                    spool(cache, versionedMetaData(url, version), body(url, version), rng, false)) {
             cache.insert(device);
             ++inserts;
         }
@@ -265,8 +279,8 @@ int runNamFetcher()
             ++stats["fetched" + QByteArray::number(pass)];
             if (!r.finished || r.error != QNetworkReply::NoError) {
                 ++stats["errors"];
-                fprintf(stderr, "nam-fetch: %s: finished %d, error %d\n", qPrintable(url.toString()),
-                        r.finished, int(r.error));
+                fprintf(stderr, "nam-fetch: %s: finished %d, error %d\n",
+                        qPrintable(url.toString()), r.finished, int(r.error));
                 continue;
             }
             if (r.body != test::LoopbackServer::patternBody(0, originBodySize(i), originSeed(i))) {
@@ -315,7 +329,8 @@ private Q_SLOTS:
     void concurrentVerifyReportsNoDamage();
 
 private:
-    std::unique_ptr<QProcess> startChild(const QString &role, const QHash<QByteArray, QString> &parameters,
+    std::unique_ptr<QProcess> startChild(const QString &role,
+                                         const QHash<QByteArray, QString> &parameters,
                                          QByteArray *output);
     quint32 m_seed = 0;
 };
@@ -334,7 +349,8 @@ std::unique_ptr<QProcess> tst_MultiProcess::startChild(const QString &role,
 {
     auto child = makeChild(role, parameters);
     QProcess *p = child.get();
-    QObject::connect(p, &QProcess::readyReadStandardOutput, p, [p, output] { *output += p->readAllStandardOutput(); });
+    QObject::connect(p, &QProcess::readyReadStandardOutput, p,
+                     [p, output] { *output += p->readAllStandardOutput(); });
     child->start();
     return child;
 }
@@ -353,12 +369,18 @@ void tst_MultiProcess::twoWritersOneDirectory()
     }
     QByteArray outA, outB;
     auto a = startChild(QStringLiteral("mp-worker"),
-                        {{"DIR", dir.path()}, {"NAME", QStringLiteral("A")}, {"SEED", QString::number(rng.generate())},
-                         {"DURATION", QString::number(durationMs)}, {"MAX", QString::number(WorkerMaximumSize)}},
+                        {{"DIR", dir.path()},
+                         {"NAME", QStringLiteral("A")},
+                         {"SEED", QString::number(rng.generate())},
+                         {"DURATION", QString::number(durationMs)},
+                         {"MAX", QString::number(WorkerMaximumSize)}},
                         &outA);
     auto b = startChild(QStringLiteral("mp-worker"),
-                        {{"DIR", dir.path()}, {"NAME", QStringLiteral("B")}, {"SEED", QString::number(rng.generate())},
-                         {"DURATION", QString::number(durationMs)}, {"MAX", QString::number(WorkerMaximumSize)}},
+                        {{"DIR", dir.path()},
+                         {"NAME", QStringLiteral("B")},
+                         {"SEED", QString::number(rng.generate())},
+                         {"DURATION", QString::number(durationMs)},
+                         {"MAX", QString::number(WorkerMaximumSize)}},
                         &outB);
     QVERIFY(a->waitForStarted());
     QVERIFY(b->waitForStarted());
@@ -377,7 +399,8 @@ void tst_MultiProcess::twoWritersOneDirectory()
     QStringList wrong;
     QElapsedTimer timer;
     timer.start();
-    while ((a->state() != QProcess::NotRunning || b->state() != QProcess::NotRunning) && !timer.hasExpired(45000)) {
+    while ((a->state() != QProcess::NotRunning || b->state() != QProcess::NotRunning)
+           && !timer.hasExpired(45000)) {
         const QList<CacheEntryInfo> entries = cache.entries();
         if (!entries.isEmpty()) {
             QString detail;
@@ -403,19 +426,25 @@ void tst_MultiProcess::twoWritersOneDirectory()
     QVERIFY2(!sa.isEmpty() && !sb.isEmpty(), "a worker printed no statistics");
     auto both = [&](const char *k) { return sa.value(k) + sb.value(k); };
 
-    qInfo("workers: %lld inserts (%lld on own URLs), %lld reads (%lld ok, %lld misses, %lld cut short), "
-          "%lld removes (%lld removed something), %lld metadata updates, %lld concurrent verify() calls",
+    qInfo("workers: %lld inserts (%lld on own URLs), %lld reads (%lld ok, %lld misses, %lld cut "
+          "short), "
+          "%lld removes (%lld removed something), %lld metadata updates, %lld concurrent verify() "
+          "calls",
           both("inserts"), both("ownInserts"), both("reads"), both("readOk"), both("readMiss"),
           both("readFailed"), both("removes"), both("removed"), both("updates"), both("verifies"));
-    qInfo("workers: lost inserts %lld, failed prepare() %lld, library warnings %lld (\"locked\"/\"busy\": %lld, "
-          "\"damaged\": %lld), damage found by concurrent verify() %lld, largest cacheSize seen %lld / %lld",
+    qInfo("workers: lost inserts %lld, failed prepare() %lld, library warnings %lld "
+          "(\"locked\"/\"busy\": %lld, "
+          "\"damaged\": %lld), damage found by concurrent verify() %lld, largest cacheSize seen "
+          "%lld / %lld",
           both("lostInserts"), both("prepareFailed"), both("warnings"), both("lockedErrors"),
-          both("damageReports"), both("verifyDamaged"), qMax(sa.value("largestSize"), sb.value("largestSize")),
-          parentLargestSize);
-    qInfo("parent: %d reads ok, %d misses, %d cut short, %d wrong; entries dropped as \"damaged\" by "
+          both("damageReports"), both("verifyDamaged"),
+          qMax(sa.value("largestSize"), sb.value("largestSize")), parentLargestSize);
+    qInfo("parent: %d reads ok, %d misses, %d cut short, %d wrong; entries dropped as \"damaged\" "
+          "by "
           "the parent's lookups: %d",
           parentReads.value(int(EntryCheck::Ok)), parentReads.value(int(EntryCheck::Miss)),
-          parentReads.value(int(EntryCheck::ReadFailed)), int(wrong.size()), ParentWarnings::damageReports);
+          parentReads.value(int(EntryCheck::ReadFailed)), int(wrong.size()),
+          ParentWarnings::damageReports);
     // Not asserted here, each has its own test: damage reported by a verify() running while
     // another process deletes bodies (concurrentVerifyReportsNoDamage), and entries a reader
     // drops because their old body vanished under it (concurrentReaderKeepsFreshEntries).
@@ -428,10 +457,13 @@ void tst_MultiProcess::twoWritersOneDirectory()
     // SQLite contention must not turn into lost inserts (busy timeout 10 s, BEGIN IMMEDIATE).
     QCOMPARE(both("lockedErrors"), 0);
     QVERIFY2(both("lostInserts") <= qMax<qint64>(2, both("ownInserts") / 100),
-             qPrintable(QStringLiteral("%1 of %2 inserts lost").arg(both("lostInserts")).arg(both("ownInserts"))));
+             qPrintable(QStringLiteral("%1 of %2 inserts lost")
+                                .arg(both("lostInserts"))
+                                .arg(both("ownInserts"))));
     QCOMPARE(both("prepareFailed"), 0);
     // The hard cap is kept inside every insert's transaction, across processes.
-    const qint64 largest = qMax(qMax(sa.value("largestSize"), sb.value("largestSize")), parentLargestSize);
+    const qint64 largest =
+            qMax(qMax(sa.value("largestSize"), sb.value("largestSize")), parentLargestSize);
     QVERIFY2(largest <= WorkerMaximumSize + LargestEntry, qPrintable(QString::number(largest)));
 
     // Afterwards: every entry reads back as the version it names, nothing is damaged.
@@ -467,15 +499,19 @@ void tst_MultiProcess::twoWritersOneDirectory()
                                     .arg(files.value(e.digest()))));
         rowBytes += row;
     }
-    qInfo("after: %lld entries (%lld body bytes read back), %lld blob files of %lld allocated bytes + "
+    qInfo("after: %lld entries (%lld body bytes read back), %lld blob files of %lld allocated "
+          "bytes + "
           "%lld row bytes = %lld; cacheSize() %lld",
-          qint64(entries.size()), bytes, qint64(files.size()), fileBytes, rowBytes, fileBytes + rowBytes, size);
+          qint64(entries.size()), bytes, qint64(files.size()), fileBytes, rowBytes,
+          fileBytes + rowBytes, size);
     QCOMPARE(qint64(files.size()), cache.summary().blobCount());
     QCOMPARE(size, fileBytes + rowBytes);
     // The running total is what a recount gives.
     QCOMPARE(cache.collectGarbage(), qint64(0));
     QCOMPARE(cache.cacheSize(), size);
-    QVERIFY(QDir(dir.path() + QLatin1String("/tmp")).entryList(QDir::Files | QDir::Hidden).isEmpty());
+    QVERIFY(QDir(dir.path() + QLatin1String("/tmp"))
+                    .entryList(QDir::Files | QDir::Hidden)
+                    .isEmpty());
 }
 
 void tst_MultiProcess::secondProcessIsServedFromCache()
@@ -505,7 +541,8 @@ void tst_MultiProcess::secondProcessIsServedFromCache()
         std::vector<std::unique_ptr<QProcess>> children;
         for (int c = 0; c < count; ++c) {
             children.push_back(startChild(QStringLiteral("nam-fetch"),
-                                          {{"DIR", dir.path()}, {"PORT", QString::number(origin.port())},
+                                          {{"DIR", dir.path()},
+                                           {"PORT", QString::number(origin.port())},
                                            {"INDEXES", indexes.join(QLatin1Char(','))},
                                            {"PASSES", QString::number(passes)},
                                            {"SEED", QString::number(m_seed + quint32(c))}},
@@ -520,7 +557,8 @@ void tst_MultiProcess::secondProcessIsServedFromCache()
             }
             outputs[c] += p->readAllStandardOutput();
             stats.append(p->exitStatus() == QProcess::NormalExit && p->exitCode() == 0
-                                 ? parseStats(outputs[c]) : QHash<QByteArray, qint64>());
+                                 ? parseStats(outputs[c])
+                                 : QHash<QByteArray, qint64>());
         }
         return stats;
     };
@@ -552,10 +590,11 @@ void tst_MultiProcess::secondProcessIsServedFromCache()
     }
     const int concurrentRequests = requestsFor(setSize, 2 * setSize);
     QVERIFY(concurrentRequests >= setSize && concurrentRequests <= 2 * setSize);
-    qInfo("sequential: %d origin requests for %d URLs fetched twice; concurrent: %d origin requests for "
+    qInfo("sequential: %d origin requests for %d URLs fetched twice; concurrent: %d origin "
+          "requests for "
           "%d URLs fetched twice by two processes (first-pass hits %lld and %lld)",
-          requestsFor(0, setSize), setSize, concurrentRequests, setSize, both[0].value("fromCache1"),
-          both[1].value("fromCache1"));
+          requestsFor(0, setSize), setSize, concurrentRequests, setSize,
+          both[0].value("fromCache1"), both[1].value("fromCache1"));
 
     NetworkCache cache;
     cache.setCacheDirectory(dir.path());
@@ -576,7 +615,9 @@ void tst_MultiProcess::simultaneousFirstUse_data()
 void tst_MultiProcess::simultaneousFirstUse()
 {
     QFETCH(bool, precreated);
-    const int rounds = qEnvironmentVariableIsSet("TIERCACHE_OPEN_ROUNDS") ? qEnvironmentVariableIntValue("TIERCACHE_OPEN_ROUNDS") : 8;
+    const int rounds = qEnvironmentVariableIsSet("TIERCACHE_OPEN_ROUNDS")
+            ? qEnvironmentVariableIntValue("TIERCACHE_OPEN_ROUNDS")
+            : 8;
     const int processes = 4;
     QRandomGenerator rng(m_seed ^ 0x77);
     int opened = 0, stored = 0;
@@ -593,7 +634,8 @@ void tst_MultiProcess::simultaneousFirstUse()
         std::vector<std::unique_ptr<QProcess>> children;
         for (int c = 0; c < processes; ++c) {
             children.push_back(startChild(QStringLiteral("opener"),
-                                          {{"DIR", dir.path()}, {"NAME", QString::number(c)},
+                                          {{"DIR", dir.path()},
+                                           {"NAME", QString::number(c)},
                                            {"SEED", QString::number(rng.generate())},
                                            {"STAGGER_US", QString::number((round % 4) * 1000)}},
                                           &outputs[c]));
@@ -633,7 +675,9 @@ void tst_MultiProcess::concurrentReaderKeepsFreshEntries()
     const QUrl url(QStringLiteral("http://mp.example/hot"));
     QByteArray output;
     auto child = startChild(QStringLiteral("replacer"),
-                            {{"DIR", dir.path()}, {"URL", url.toString()}, {"DURATION", QStringLiteral("3000")},
+                            {{"DIR", dir.path()},
+                             {"URL", url.toString()},
+                             {"DURATION", QStringLiteral("3000")},
                              {"SEED", QString::number(m_seed)}},
                             &output);
     QTRY_VERIFY_WITH_TIMEOUT(output.contains('S'), 10000);
@@ -659,8 +703,8 @@ void tst_MultiProcess::concurrentReaderKeepsFreshEntries()
     qInfo("writer: %lld replacements; reader: %d reads ok, %d misses (%d with an entry there right "
           "after), %d cut short; entries the reader dropped as damaged: %d",
           parseStats(output).value("inserts"), reads.value(int(EntryCheck::Ok)),
-          reads.value(int(EntryCheck::Miss)), missesWithEntry, reads.value(int(EntryCheck::ReadFailed)),
-          ParentWarnings::damageReports);
+          reads.value(int(EntryCheck::Miss)), missesWithEntry,
+          reads.value(int(EntryCheck::ReadFailed)), ParentWarnings::damageReports);
     QVERIFY(reads.value(int(EntryCheck::Ok)) > 0);
     QCOMPARE(ParentWarnings::damageReports, 0);
 }
@@ -675,7 +719,9 @@ void tst_MultiProcess::concurrentVerifyReportsNoDamage()
     const QUrl url(QStringLiteral("http://mp.example/hot"));
     QByteArray output;
     auto child = startChild(QStringLiteral("replacer"),
-                            {{"DIR", dir.path()}, {"URL", url.toString()}, {"DURATION", QStringLiteral("2000")},
+                            {{"DIR", dir.path()},
+                             {"URL", url.toString()},
+                             {"DURATION", QStringLiteral("2000")},
                              {"SEED", QString::number(m_seed)}},
                             &output);
     QTRY_VERIFY_WITH_TIMEOUT(output.contains('S'), 10000);
@@ -694,8 +740,10 @@ void tst_MultiProcess::concurrentVerifyReportsNoDamage()
             problems += report.problems();
         QCoreApplication::processEvents();
     }
-    qInfo("%d verify() calls during %lld replacements: %lld bodies reported damaged, %lld entries removed",
-          calls, parseStats(output + child->readAllStandardOutput()).value("inserts"), damaged, removed);
+    qInfo("%d verify() calls during %lld replacements: %lld bodies reported damaged, %lld entries "
+          "removed",
+          calls, parseStats(output + child->readAllStandardOutput()).value("inserts"), damaged,
+          removed);
     QVERIFY2(damaged == 0, qPrintable(problems.join(QLatin1String("; "))));
     QCOMPARE(cache.verify().damaged(), 0);
 }

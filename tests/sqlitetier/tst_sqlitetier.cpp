@@ -69,7 +69,8 @@ struct ReadResult
 
 // Reads as an application does: whatever is there, then waits for readyRead().
 // \a afterFirstRead runs once after the first bytes arrived (to replace the entry meanwhile).
-ReadResult readBody(QIODevice *device, const std::function<void()> &afterFirstRead = {}, int timeoutMs = 20000)
+ReadResult readBody(QIODevice *device, const std::function<void()> &afterFirstRead = {},
+                    int timeoutMs = 20000)
 {
     ReadResult r;
     QElapsedTimer timer;
@@ -270,8 +271,9 @@ void tst_SqliteTier::pluginIsFound()
     QStringList keys;
     for (const auto &option : it->config())
         keys.append(option.toObject().value(QLatin1String("key")).toString());
-    QCOMPARE(keys, (QStringList{QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("max_entry"),
-                                QStringLiteral("timeout_ms")}));
+    QCOMPARE(keys,
+             (QStringList {QStringLiteral("path"), QStringLiteral("max"),
+                           QStringLiteral("max_entry"), QStringLiteral("timeout_ms")}));
     auto tier = create();
     QVERIFY(tier);
     QCOMPARE(tier->name(), QStringLiteral("sqlite"));
@@ -459,7 +461,9 @@ void tst_SqliteTier::batchedHitsStillOrderEviction()
     // ones not written yet.
     auto tier = create(QStringLiteral("&max=200KiB&max_entry=100KiB"));
     QVERIFY(tier);
-    const auto key = [](const char *name) { return QStringLiteral("http://example.com/batch/") + QLatin1String(name); };
+    const auto key = [](const char *name) {
+        return QStringLiteral("http://example.com/batch/") + QLatin1String(name);
+    };
     for (const char *name : {"a", "b", "c"}) {
         QVERIFY(put(*tier, key(name), pattern(60000, name[0])));
         QTest::qWait(5);
@@ -480,7 +484,9 @@ void tst_SqliteTier::sizeAndLruEviction()
     auto tier = create(QStringLiteral("&max=200KiB&max_entry=100KiB"));
     QVERIFY(tier);
     const qint64 budget = 200 * 1024;
-    const auto key = [](const char *name) { return QStringLiteral("http://example.com/lru/") + QLatin1String(name); };
+    const auto key = [](const char *name) {
+        return QStringLiteral("http://example.com/lru/") + QLatin1String(name);
+    };
     QVERIFY(put(*tier, key("a"), pattern(60000, 1)));
     QTest::qWait(5);
     QVERIFY(put(*tier, key("b"), pattern(60000, 2)));
@@ -582,7 +588,8 @@ void tst_SqliteTier::readerKeepsOldBodyDuringReplace()
     QCOMPARE(readAll(*tier, key), newBody);
     device.reset();
     Sql sql(dbPath());
-    QCOMPARE(sql.count(QStringLiteral("chunks")), (newBody.size() + Chunk - 1) / Chunk); // old one freed
+    QCOMPARE(sql.count(QStringLiteral("chunks")),
+             (newBody.size() + Chunk - 1) / Chunk); // old one freed
     const std::unique_ptr<TierEntry> entry = tier->lookup(key);
     QVERIFY(entry);
     QCOMPARE(entry->record().bodySize(), newBody.size());
@@ -604,7 +611,8 @@ void tst_SqliteTier::readerOfAnotherConnectionNeverMixesVersions()
     std::unique_ptr<QIODevice> device(entry->openBody());
     QVERIFY(device);
     bool replaced = false;
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*missing")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("damaged cache body.*missing")));
     const ReadResult r = readBody(device.get(), [&] { replaced = put(*writing, key, newBody); });
     QVERIFY(replaced);
     // The other connection freed the old version: the reader stops with an error, having
@@ -658,19 +666,28 @@ void tst_SqliteTier::badSpecs_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("message");
-    QTest::newRow("no path") << "sqlite:" << "path is required";
-    QTest::newRow("empty path") << "sqlite:?path=" << "path is required";
-    QTest::newRow("relative path") << "sqlite:?path=cache.db" << "must be absolute";
-    QTest::newRow("bad max") << "sqlite:?path=$DIR/t.db&max=lots" << "max=\"lots\" is not a size";
-    QTest::newRow("zero max") << "sqlite:?path=$DIR/t.db&max=0" << "max=\"0\" is not a size";
-    QTest::newRow("bad max_entry") << "sqlite:?path=$DIR/t.db&max_entry=-5" << "max_entry=\"-5\" is not a size";
+    QTest::newRow("no path") << "sqlite:"
+                             << "path is required";
+    QTest::newRow("empty path") << "sqlite:?path="
+                                << "path is required";
+    QTest::newRow("relative path") << "sqlite:?path=cache.db"
+                                   << "must be absolute";
+    QTest::newRow("bad max") << "sqlite:?path=$DIR/t.db&max=lots"
+                             << "max=\"lots\" is not a size";
+    QTest::newRow("zero max") << "sqlite:?path=$DIR/t.db&max=0"
+                              << "max=\"0\" is not a size";
+    QTest::newRow("bad max_entry") << "sqlite:?path=$DIR/t.db&max_entry=-5"
+                                   << "max_entry=\"-5\" is not a size";
     QTest::newRow("max_entry over max") << "sqlite:?path=$DIR/t.db&max=1MiB&max_entry=2MiB"
                                         << "max_entry=\"2MiB\" is larger than max=\"1MiB\"";
-    QTest::newRow("bad timeout") << "sqlite:?path=$DIR/t.db&timeout_ms=soon" << "timeout_ms=\"soon\"";
-    QTest::newRow("unknown option") << "sqlite:?path=$DIR/t.db&colour=blue" << "unknown option \"colour\"";
+    QTest::newRow("bad timeout") << "sqlite:?path=$DIR/t.db&timeout_ms=soon"
+                                 << "timeout_ms=\"soon\"";
+    QTest::newRow("unknown option") << "sqlite:?path=$DIR/t.db&colour=blue"
+                                    << "unknown option \"colour\"";
     QTest::newRow("unwritable dir") << "sqlite:?path=/proc/tiercache-no-such-dir/t.db"
                                     << "cannot create the directory /proc/tiercache-no-such-dir";
-    QTest::newRow("path is a directory") << "sqlite:?path=$DIR" << "is not a file";
+    QTest::newRow("path is a directory") << "sqlite:?path=$DIR"
+                                         << "is not a file";
 }
 
 void tst_SqliteTier::badSpecs()
@@ -689,7 +706,8 @@ void tst_SqliteTier::foreignDatabaseIsRefused()
 {
     {
         Sql sql(dbPath());
-        QVERIFY(sql.exec(QStringLiteral("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)")));
+        QVERIFY(sql.exec(
+                QStringLiteral("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)")));
         QVERIFY(sql.exec(QStringLiteral("INSERT INTO invoices VALUES (1, 42)")));
     }
     QString error;
@@ -709,7 +727,8 @@ void tst_SqliteTier::foreignDatabaseIsRefused()
     }
     auto tier = m_loader.create(QStringLiteral("sqlite:?path=") + other, &error);
     QVERIFY(!tier);
-    QVERIFY2(error.contains(other) && error.contains(QLatin1String("application_id 1234")), qPrintable(error));
+    QVERIFY2(error.contains(other) && error.contains(QLatin1String("application_id 1234")),
+             qPrintable(error));
 }
 
 void tst_SqliteTier::nonDatabaseFileIsRefused()
@@ -745,7 +764,8 @@ void tst_SqliteTier::corruptedChunkFailsMidStream()
     QVERIFY(entry);
     std::unique_ptr<QIODevice> device(entry->openBody());
     QVERIFY(device);
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*checksum")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("damaged cache body.*checksum")));
     const ReadResult r = readBody(device.get());
     QVERIFY(r.failed);
     QVERIFY2(r.error.contains(QLatin1String("checksum")), qPrintable(r.error));
@@ -761,7 +781,8 @@ void tst_SqliteTier::corruptedChunkFailsMidStream()
     // A truncated chunk: the lookup compares the chunk lengths with the entry (an index read,
     // no body bytes), so it is a miss and the entry is dropped before any byte is served.
     QVERIFY(put(*tier, key, body));
-    QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = substr(data, 1, 100) WHERE seq = 4")));
+    QVERIFY(sql.exec(
+            QStringLiteral("UPDATE chunks SET data = substr(data, 1, 100) WHERE seq = 4")));
     QVERIFY(!tier->lookup(key));
     QVERIFY(!tier->lookup(key)); // and it stays gone
     QCOMPARE(sql.count(QStringLiteral("chunks")), 0);
@@ -775,7 +796,8 @@ void tst_SqliteTier::corruptedFirstChunkIsAMiss()
     QVERIFY(put(*tier, key, "small body, one chunk"));
     {
         Sql sql(dbPath());
-        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = ?"), {QByteArray("SMALL body, one chunk")}));
+        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = ?"),
+                         {QByteArray("SMALL body, one chunk")}));
     }
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*checksum.*")));
     // Found at the lookup (a miss) or when the body is opened (nullptr): never a device.
@@ -815,7 +837,8 @@ void tst_SqliteTier::undecodableMetaDataIsAMiss()
     QVERIFY(put(*tier, QStringLiteral("http://example.com/fine"), "fine"));
     {
         Sql sql(dbPath());
-        QVERIFY(sql.exec(QStringLiteral("UPDATE entries SET meta = ? WHERE key = ?"), {QByteArray("garbage"), key}));
+        QVERIFY(sql.exec(QStringLiteral("UPDATE entries SET meta = ? WHERE key = ?"),
+                         {QByteArray("garbage"), key}));
     }
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(".*undecodable.*")));
     QVERIFY(!tier->lookup(key));
@@ -841,7 +864,8 @@ void tst_SqliteTier::orphanedChunksAreSweptOnOpen()
     {
         // What a process killed mid-write leaves behind: chunks of a generation nothing names.
         Sql sql(dbPath());
-        QVERIFY(sql.exec(QStringLiteral("INSERT INTO chunks (gen, seq, sum, data) VALUES (999, 0, 0, x'0102')")));
+        QVERIFY(sql.exec(QStringLiteral(
+                "INSERT INTO chunks (gen, seq, sum, data) VALUES (999, 0, 0, x'0102')")));
     }
     auto tier = create();
     QVERIFY(tier);
@@ -912,7 +936,8 @@ void tst_SqliteTier::endToEndDamagedBodyAbortsReply()
     QVERIFY(fetch(nam, url).body == expected);
     {
         Sql sql(dbPath());
-        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = zeroblob(length(data)) WHERE seq = 10")));
+        QVERIFY(sql.exec(
+                QStringLiteral("UPDATE chunks SET data = zeroblob(length(data)) WHERE seq = 10")));
     }
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("damaged cache body.*")));
     const Fetched damaged = fetch(nam, url, QNetworkRequest::PreferCache, 10000);

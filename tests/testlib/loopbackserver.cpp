@@ -18,106 +18,141 @@ namespace tiercache::test {
 
 namespace {
 
-constexpr qint64 kPieceSize = 64 * 1024;
-// Upper bound for what we queue in QTcpSocket's user-space buffer; together
-// with kPieceSize this keeps a 512 MiB transfer at roughly constant memory.
-constexpr qint64 kMaxBuffered = 1024 * 1024;
-// Guards against a client that never terminates its header block.
-constexpr qsizetype kMaxHeaderBytes = 64 * 1024;
-// See LoopbackConnection::writeOut(): long enough for QNAM's HTTP thread to
-// have drained everything sent before the held-back final byte.
-constexpr int kAbortSettleMs = 50;
+    constexpr qint64 kPieceSize = 64 * 1024;
+    // Upper bound for what we queue in QTcpSocket's user-space buffer; together
+    // with kPieceSize this keeps a 512 MiB transfer at roughly constant memory.
+    constexpr qint64 kMaxBuffered = 1024 * 1024;
+    // Guards against a client that never terminates its header block.
+    constexpr qsizetype kMaxHeaderBytes = 64 * 1024;
+    // See LoopbackConnection::writeOut(): long enough for QNAM's HTTP thread to
+    // have drained everything sent before the held-back final byte.
+    constexpr int kAbortSettleMs = 50;
 
-bool sameName(const QByteArray &a, const QByteArray &b)
-{
-    return a.compare(b, Qt::CaseInsensitive) == 0;
-}
-
-bool hasHeader(const HeaderList &headers, const QByteArray &name)
-{
-    return std::any_of(headers.cbegin(), headers.cend(),
-                       [&](const auto &h) { return sameName(h.first, name); });
-}
-
-bool hasToken(const QByteArray &value, const QByteArray &token)
-{
-    const QList<QByteArray> parts = value.split(',');
-    return std::any_of(parts.cbegin(), parts.cend(),
-                       [&](const QByteArray &p) { return sameName(p.trimmed(), token); });
-}
-
-QByteArray defaultReason(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 203: return "Non-Authoritative Information";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 300: return "Multiple Choices";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
+    bool sameName(const QByteArray &a, const QByteArray &b)
+    {
+        return a.compare(b, Qt::CaseInsensitive) == 0;
     }
-}
 
-// RFC 9110 forbids a body (and makes Content-Length misleading) for these;
-// adding one to a 304 would make a cache overwrite the stored length.
-bool statusHasNoBody(int status)
-{
-    return (status >= 100 && status < 200) || status == 204 || status == 304;
-}
+    bool hasHeader(const HeaderList &headers, const QByteArray &name)
+    {
+        return std::any_of(headers.cbegin(), headers.cend(),
+                           [&](const auto &h) { return sameName(h.first, name); });
+    }
 
-QByteArray httpDate()
-{
-    return QLocale::c()
-            .toString(QDateTime::currentDateTimeUtc(),
-                      QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
-            .toLatin1();
-}
+    bool hasToken(const QByteArray &value, const QByteArray &token)
+    {
+        const QList<QByteArray> parts = value.split(',');
+        return std::any_of(parts.cbegin(), parts.cend(),
+                           [&](const QByteArray &p) { return sameName(p.trimmed(), token); });
+    }
 
-quint64 mix64(quint64 x)
-{
-    // splitmix64 finalizer: cheap, and every input bit affects every output bit,
-    // so off-by-one offsets produce visibly different data.
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
+    QByteArray defaultReason(int status)
+    {
+        switch (status) {
+        case 100:
+            return "Continue";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 202:
+            return "Accepted";
+        case 203:
+            return "Non-Authoritative Information";
+        case 204:
+            return "No Content";
+        case 206:
+            return "Partial Content";
+        case 300:
+            return "Multiple Choices";
+        case 301:
+            return "Moved Permanently";
+        case 302:
+            return "Found";
+        case 303:
+            return "See Other";
+        case 304:
+            return "Not Modified";
+        case 307:
+            return "Temporary Redirect";
+        case 308:
+            return "Permanent Redirect";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 406:
+            return "Not Acceptable";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 410:
+            return "Gone";
+        case 411:
+            return "Length Required";
+        case 412:
+            return "Precondition Failed";
+        case 413:
+            return "Content Too Large";
+        case 416:
+            return "Range Not Satisfiable";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 501:
+            return "Not Implemented";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Unknown";
+        }
+    }
 
-quint64 patternWord(quint64 block, quint32 seed)
-{
-    return mix64(block * 0x9e3779b97f4a7c15ULL + (quint64(seed) + 1) * 0xd1b54a32d192ed03ULL);
-}
+    // RFC 9110 forbids a body (and makes Content-Length misleading) for these;
+    // adding one to a 304 would make a cache overwrite the stored length.
+    bool statusHasNoBody(int status)
+    {
+        return (status >= 100 && status < 200) || status == 204 || status == 304;
+    }
+
+    QByteArray httpDate()
+    {
+        return QLocale::c()
+                .toString(QDateTime::currentDateTimeUtc(),
+                          QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                .toLatin1();
+    }
+
+    quint64 mix64(quint64 x)
+    {
+        // splitmix64 finalizer: cheap, and every input bit affects every output bit,
+        // so off-by-one offsets produce visibly different data.
+        x ^= x >> 30;
+        x *= 0xbf58476d1ce4e5b9ULL;
+        x ^= x >> 27;
+        x *= 0x94d049bb133111ebULL;
+        x ^= x >> 31;
+        return x;
+    }
+
+    quint64 patternWord(quint64 block, quint32 seed)
+    {
+        return mix64(block * 0x9e3779b97f4a7c15ULL + (quint64(seed) + 1) * 0xd1b54a32d192ed03ULL);
+    }
 
 } // namespace
 
@@ -409,7 +444,7 @@ void LoopbackConnection::startResponse(const Response &response)
 
     const bool noBodyStatus = statusHasNoBody(response.status);
     const bool chunked = response.chunked && !noBodyStatus;
-    const qint64 total = noBodyStatus ? 0
+    const qint64 total = noBodyStatus         ? 0
             : response.generatedBodySize >= 0 ? response.generatedBodySize
                                               : qint64(response.body.size());
     m_sendBody = !noBodyStatus && m_request.method != "HEAD";
@@ -558,8 +593,7 @@ void LoopbackConnection::failAndClose(int status)
 
 LoopbackServer::LoopbackServer(QObject *parent) : QObject(parent), m_server(new QTcpServer(this))
 {
-    connect(m_server, &QTcpServer::newConnection, this,
-            &LoopbackServer::acceptPendingConnections);
+    connect(m_server, &QTcpServer::newConnection, this, &LoopbackServer::acceptPendingConnections);
     if (!m_server->listen(QHostAddress::LocalHost, 0))
         qWarning("LoopbackServer: listen failed: %s", qPrintable(m_server->errorString()));
 }

@@ -17,66 +17,66 @@ namespace tiercache::test {
 
 namespace {
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
+    quint16 freePort()
+    {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return 0;
+        const quint16 port = probe.serverPort();
+        probe.close();
+        return port;
+    }
 
-// Parses one RESP value from \a data at \a pos; false when more bytes are needed.
-bool parseResp(const QByteArray &data, qsizetype &pos, QVariant *out)
-{
-    const qsizetype eol = data.indexOf("\r\n", pos);
-    if (eol < 0)
-        return false;
-    const char type = data.at(pos);
-    const QByteArray line = data.mid(pos + 1, eol - pos - 1);
-    qsizetype next = eol + 2;
-    switch (type) {
-    case '+':
-        *out = line;
-        break;
-    case '-':
-        *out = QString::fromUtf8(line);
-        break;
-    case ':':
-        *out = line.toLongLong();
-        break;
-    case '$': {
-        const qsizetype length = line.toLongLong();
-        if (length < 0) {
+    // Parses one RESP value from \a data at \a pos; false when more bytes are needed.
+    bool parseResp(const QByteArray &data, qsizetype &pos, QVariant *out)
+    {
+        const qsizetype eol = data.indexOf("\r\n", pos);
+        if (eol < 0)
+            return false;
+        const char type = data.at(pos);
+        const QByteArray line = data.mid(pos + 1, eol - pos - 1);
+        qsizetype next = eol + 2;
+        switch (type) {
+        case '+':
+            *out = line;
+            break;
+        case '-':
+            *out = QString::fromUtf8(line);
+            break;
+        case ':':
+            *out = line.toLongLong();
+            break;
+        case '$': {
+            const qsizetype length = line.toLongLong();
+            if (length < 0) {
+                *out = QVariant();
+                break;
+            }
+            if (data.size() < next + length + 2)
+                return false;
+            *out = data.mid(next, length);
+            next += length + 2;
+            break;
+        }
+        case '*': {
+            const qsizetype count = line.toLongLong();
+            QVariantList list;
+            for (qsizetype i = 0; i < count; ++i) {
+                QVariant element;
+                if (!parseResp(data, next, &element))
+                    return false;
+                list.append(element);
+            }
+            *out = count < 0 ? QVariant() : QVariant(list);
+            break;
+        }
+        default:
             *out = QVariant();
             break;
         }
-        if (data.size() < next + length + 2)
-            return false;
-        *out = data.mid(next, length);
-        next += length + 2;
-        break;
+        pos = next;
+        return true;
     }
-    case '*': {
-        const qsizetype count = line.toLongLong();
-        QVariantList list;
-        for (qsizetype i = 0; i < count; ++i) {
-            QVariant element;
-            if (!parseResp(data, next, &element))
-                return false;
-            list.append(element);
-        }
-        *out = count < 0 ? QVariant() : QVariant(list);
-        break;
-    }
-    default:
-        *out = QVariant();
-        break;
-    }
-    pos = next;
-    return true;
-}
 
 } // namespace
 
@@ -91,7 +91,10 @@ QString RedisServer::executable()
 {
     QString path = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
     if (path.isEmpty())
-        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"), {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/bin")});
+        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
+                                              {QStringLiteral("/usr/bin"),
+                                               QStringLiteral("/usr/sbin"),
+                                               QStringLiteral("/usr/local/bin")});
     return path;
 }
 
@@ -135,12 +138,12 @@ bool RedisServer::launch(quint16 port)
 {
     m_process = std::make_unique<QProcess>();
     m_process->setProgram(executable());
-    QStringList args{QStringLiteral("--port"), QString::number(port),
-                     QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                     QStringLiteral("--save"), QString(),
-                     QStringLiteral("--appendonly"), QStringLiteral("no"),
-                     QStringLiteral("--daemonize"), QStringLiteral("no"),
-                     QStringLiteral("--loglevel"), QStringLiteral("warning")};
+    QStringList args {QStringLiteral("--port"),       QString::number(port),
+                      QStringLiteral("--bind"),       QStringLiteral("127.0.0.1"),
+                      QStringLiteral("--save"),       QString(),
+                      QStringLiteral("--appendonly"), QStringLiteral("no"),
+                      QStringLiteral("--daemonize"),  QStringLiteral("no"),
+                      QStringLiteral("--loglevel"),   QStringLiteral("warning")};
     args += m_extra;
     m_process->setArguments(args);
     m_process->setStandardOutputFile(QProcess::nullDevice());
@@ -156,7 +159,9 @@ bool RedisServer::launch(quint16 port)
     QDeadlineTimer deadline(10000);
     while (!deadline.hasExpired()) {
         if (m_process->state() == QProcess::NotRunning) {
-            m_error = QStringLiteral("redis-server on port %1 exited at once (code %2)").arg(port).arg(m_process->exitCode());
+            m_error = QStringLiteral("redis-server on port %1 exited at once (code %2)")
+                              .arg(port)
+                              .arg(m_process->exitCode());
             m_process.reset();
             return false;
         }
@@ -221,7 +226,8 @@ bool RedisServer::ping(int timeoutMs) const
     socket.write("PING\r\n");
     QByteArray reply;
     QDeadlineTimer deadline(timeoutMs);
-    while (!reply.contains("\r\n") && socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime()))))
+    while (!reply.contains("\r\n")
+           && socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime()))))
         reply += socket.readAll();
     return reply.startsWith("+PONG");
 }

@@ -68,8 +68,8 @@ private:
 
 } // namespace tiercache::test
 
-#define TIERCACHE_START_REDIS(server)                                                              \
-    do {                                                                                           \
-        if (!(server).start())                                                                     \
-            QFAIL(qPrintable((server).errorString()));                                             \
+#define TIERCACHE_START_REDIS(server) \
+    do { \
+        if (!(server).start()) \
+            QFAIL(qPrintable((server).errorString())); \
     } while (false)

@@ -156,7 +156,8 @@ void tst_LoopbackServer::simpleGet()
     const RecordedRequest recorded = m_server->requests().constFirst();
     QCOMPARE(recorded.method, QByteArray("GET"));
     QCOMPARE(recorded.path, QByteArray("/hello?x=1"));
-    QCOMPARE(recorded.header("host"), QByteArray("127.0.0.1:") + QByteArray::number(m_server->port()));
+    QCOMPARE(recorded.header("host"),
+             QByteArray("127.0.0.1:") + QByteArray::number(m_server->port()));
     QVERIFY(recorded.header("X-Does-Not-Exist").isEmpty());
     QVERIFY(recorded.body.isEmpty());
     QCOMPARE(received.constFirst().constFirst().value<RecordedRequest>().path, recorded.path);
@@ -296,7 +297,7 @@ void tst_LoopbackServer::handlerConditional304()
     QCOMPARE(first->rawHeader("ETag"), etag);
     QCOMPARE(first->readAll(), QByteArray("representation"));
 
-    QNetworkReply *second = get(QStringLiteral("/r"), { { "If-None-Match", etag } });
+    QNetworkReply *second = get(QStringLiteral("/r"), {{"If-None-Match", etag}});
     QVERIFY(waitFinished(second));
     QCOMPARE(statusOf(second), 304);
     QCOMPARE(second->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
@@ -338,8 +339,8 @@ void tst_LoopbackServer::generatedBody64MiB()
     connect(reply, &QNetworkReply::readyRead, this, [&] {
         const QByteArray data = reply->readAll();
         if (mismatchAt < 0) {
-            const qint64 at = firstMismatch(
-                    data, LoopbackServer::patternBody(offset, data.size(), seed));
+            const qint64 at =
+                    firstMismatch(data, LoopbackServer::patternBody(offset, data.size(), seed));
             if (at >= 0)
                 mismatchAt = offset + at;
         }
@@ -437,7 +438,7 @@ void tst_LoopbackServer::clientDisconnectMidResponse()
     slow.delayMs = 50;
     m_server->setRoute("/slow", slow);
 
-    for (const QString &path : { QStringLiteral("/big"), QStringLiteral("/slow") }) {
+    for (const QString &path : {QStringLiteral("/big"), QStringLiteral("/slow")}) {
         QNetworkReply *reply = get(path);
         QSignalSpy readyRead(reply, &QNetworkReply::readyRead);
         QVERIFY(readyRead.wait(kTimeoutMs));

@@ -19,130 +19,135 @@ namespace tiercache::test {
 
 namespace {
 
-constexpr qint64 KiB = 1024;
-constexpr qint64 MiB = 1024 * KiB;
-constexpr int ReadTimeoutMs = 30000;
+    constexpr qint64 KiB = 1024;
+    constexpr qint64 MiB = 1024 * KiB;
+    constexpr int ReadTimeoutMs = 30000;
 
-QString keyFor(const char *testCase, int n = 0)
-{
-    return QStringLiteral("https://conformance.tiercache.test/%1/%2?v=%3")
-            .arg(QLatin1String(testCase))
-            .arg(n)
-            .arg(n * 7);
-}
-
-// Incompressible and different for every seed, so a tier that compresses cannot make sizes
-// look smaller than the bodies, and a mix of two versions is caught anywhere in the body.
-QByteArray makeBody(qint64 size, quint32 seed)
-{
-    std::vector<quint32> words(size_t(size / 4 + 1));
-    QRandomGenerator(seed).fillRange(words.data(), qsizetype(words.size()));
-    QByteArray body(size, Qt::Uninitialized);
-    std::memcpy(body.data(), words.data(), size_t(size));
-    return body;
-}
-
-QDateTime wholeSecondsFromNow(qint64 seconds)
-{
-    return QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() + seconds, Qt::UTC);
-}
-
-QNetworkCacheMetaData makeMetaData(const QString &key, const QByteArray &tag,
-                                   qint64 expiresIn = 3600)
-{
-    QNetworkCacheMetaData md;
-    md.setUrl(QUrl(key));
-    md.setRawHeaders({
-            {"Content-Type", "application/octet-stream"},
-            {"ETag", "\"" + tag + "\""},
-            {"Cache-Control", "max-age=" + QByteArray::number(expiresIn)},
-            {"Link", "</a.css>; rel=preload"}, // repeated header: order and both values kept
-            {"Link", "</b.js>; rel=preload"},
-            {"X-Conformance", tag},
-            {"X-Bytes", "caf\xc3\xa9 \x01\x7f"},
-            {"X-Empty", ""},
-    });
-    QNetworkCacheMetaData::AttributesMap attributes;
-    attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
-    attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray("OK"));
-    md.setAttributes(attributes);
-    md.setExpirationDate(wholeSecondsFromNow(expiresIn));
-    md.setLastModified(wholeSecondsFromNow(-86400));
-    md.setSaveToDisk(true);
-    return md;
-}
-
-QByteArray tagOf(const QNetworkCacheMetaData &md)
-{
-    for (const auto &header : md.rawHeaders()) {
-        if (header.first == "X-Conformance")
-            return header.second;
+    QString keyFor(const char *testCase, int n = 0)
+    {
+        return QStringLiteral("https://conformance.tiercache.test/%1/%2?v=%3")
+                .arg(QLatin1String(testCase))
+                .arg(n)
+                .arg(n * 7);
     }
-    return {};
-}
 
-// QCOMPARE-based; callers check QTest::currentTestFailed() afterwards.
-void verifyMetaData(const QNetworkCacheMetaData &actual, const QNetworkCacheMetaData &expected)
-{
-    QCOMPARE(actual.url(), expected.url());
-    QCOMPARE(actual.rawHeaders(), expected.rawHeaders());
-    QCOMPARE(actual.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
-             expected.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt());
-    QCOMPARE(actual.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
-             expected.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
-    QCOMPARE(actual.expirationDate(), expected.expirationDate());
-    QCOMPARE(actual.lastModified(), expected.lastModified());
-}
-
-QString describeMismatch(const QByteArray &actual, const QByteArray &expected)
-{
-    qsizetype i = 0;
-    const qsizetype common = qMin(actual.size(), expected.size());
-    while (i < common && actual.at(i) == expected.at(i))
-        ++i;
-    return QStringLiteral("body differs: got %1 bytes, expected %2, first difference at offset %3")
-            .arg(actual.size())
-            .arg(expected.size())
-            .arg(i);
-}
-
-const QStringList DefaultTags {QStringLiteral("conformance"), QStringLiteral("tag:with spaces")};
-
-/*
-    Stores \a body under \a key: beginWrite() with \a beginMd (\a md when invalid), commit()
-    with \a md and \a tags, as NetworkCache does (the final metadata goes to commit()).
-*/
-bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md, const QByteArray &body,
-         QString *why, qint64 chunk = 64 * KiB, const QStringList &tags = DefaultTags,
-         const QNetworkCacheMetaData &beginMd = {})
-{
-    std::unique_ptr<TierWriter> writer =
-            tier.beginWrite(key, beginMd.isValid() ? beginMd : md, body.size());
-    if (!writer) {
-        *why = QStringLiteral("beginWrite(%1, %2 bytes) returned nullptr: %3")
-                       .arg(key)
-                       .arg(body.size())
-                       .arg(tier.errorString());
-        return false;
+    // Incompressible and different for every seed, so a tier that compresses cannot make sizes
+    // look smaller than the bodies, and a mix of two versions is caught anywhere in the body.
+    QByteArray makeBody(qint64 size, quint32 seed)
+    {
+        std::vector<quint32> words(size_t(size / 4 + 1));
+        QRandomGenerator(seed).fillRange(words.data(), qsizetype(words.size()));
+        QByteArray body(size, Qt::Uninitialized);
+        std::memcpy(body.data(), words.data(), size_t(size));
+        return body;
     }
-    for (qint64 offset = 0; offset < body.size(); offset += chunk) {
-        if (!writer->write(body.constData() + offset, qMin(chunk, body.size() - offset))) {
-            *why = QStringLiteral("write() at offset %1 of %2 failed: %3")
-                           .arg(offset)
+
+    QDateTime wholeSecondsFromNow(qint64 seconds)
+    {
+        return QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() + seconds, Qt::UTC);
+    }
+
+    QNetworkCacheMetaData makeMetaData(const QString &key, const QByteArray &tag,
+                                       qint64 expiresIn = 3600)
+    {
+        QNetworkCacheMetaData md;
+        md.setUrl(QUrl(key));
+        md.setRawHeaders({
+                {"Content-Type", "application/octet-stream"},
+                {"ETag", "\"" + tag + "\""},
+                {"Cache-Control", "max-age=" + QByteArray::number(expiresIn)},
+                {"Link", "</a.css>; rel=preload"}, // repeated header: order and both values kept
+                {"Link", "</b.js>; rel=preload"},
+                {"X-Conformance", tag},
+                {"X-Bytes", "caf\xc3\xa9 \x01\x7f"},
+                {"X-Empty", ""},
+        });
+        QNetworkCacheMetaData::AttributesMap attributes;
+        attributes.insert(QNetworkRequest::HttpStatusCodeAttribute, 200);
+        attributes.insert(QNetworkRequest::HttpReasonPhraseAttribute, QByteArray("OK"));
+        md.setAttributes(attributes);
+        md.setExpirationDate(wholeSecondsFromNow(expiresIn));
+        md.setLastModified(wholeSecondsFromNow(-86400));
+        md.setSaveToDisk(true);
+        return md;
+    }
+
+    QByteArray tagOf(const QNetworkCacheMetaData &md)
+    {
+        for (const auto &header : md.rawHeaders()) {
+            if (header.first == "X-Conformance")
+                return header.second;
+        }
+        return {};
+    }
+
+    // QCOMPARE-based; callers check QTest::currentTestFailed() afterwards.
+    void verifyMetaData(const QNetworkCacheMetaData &actual, const QNetworkCacheMetaData &expected)
+    {
+        QCOMPARE(actual.url(), expected.url());
+        QCOMPARE(actual.rawHeaders(), expected.rawHeaders());
+        QCOMPARE(actual.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                 expected.attributes().value(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+        QCOMPARE(
+                actual.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
+                expected.attributes()
+                        .value(QNetworkRequest::HttpReasonPhraseAttribute)
+                        .toByteArray());
+        QCOMPARE(actual.expirationDate(), expected.expirationDate());
+        QCOMPARE(actual.lastModified(), expected.lastModified());
+    }
+
+    QString describeMismatch(const QByteArray &actual, const QByteArray &expected)
+    {
+        qsizetype i = 0;
+        const qsizetype common = qMin(actual.size(), expected.size());
+        while (i < common && actual.at(i) == expected.at(i))
+            ++i;
+        return QStringLiteral(
+                       "body differs: got %1 bytes, expected %2, first difference at offset %3")
+                .arg(actual.size())
+                .arg(expected.size())
+                .arg(i);
+    }
+
+    const QStringList DefaultTags {QStringLiteral("conformance"),
+                                   QStringLiteral("tag:with spaces")};
+
+    /*
+        Stores \a body under \a key: beginWrite() with \a beginMd (\a md when invalid), commit()
+        with \a md and \a tags, as NetworkCache does (the final metadata goes to commit()).
+    */
+    bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md,
+             const QByteArray &body, QString *why, qint64 chunk = 64 * KiB,
+             const QStringList &tags = DefaultTags, const QNetworkCacheMetaData &beginMd = {})
+    {
+        std::unique_ptr<TierWriter> writer =
+                tier.beginWrite(key, beginMd.isValid() ? beginMd : md, body.size());
+        if (!writer) {
+            *why = QStringLiteral("beginWrite(%1, %2 bytes) returned nullptr: %3")
+                           .arg(key)
+                           .arg(body.size())
+                           .arg(tier.errorString());
+            return false;
+        }
+        for (qint64 offset = 0; offset < body.size(); offset += chunk) {
+            if (!writer->write(body.constData() + offset, qMin(chunk, body.size() - offset))) {
+                *why = QStringLiteral("write() at offset %1 of %2 failed: %3")
+                               .arg(offset)
+                               .arg(body.size())
+                               .arg(writer->errorString());
+                return false;
+            }
+        }
+        if (!writer->commit(md, tags)) {
+            *why = QStringLiteral("commit() of %1 (%2 bytes) failed: %3")
+                           .arg(key)
                            .arg(body.size())
                            .arg(writer->errorString());
             return false;
         }
+        return true;
     }
-    if (!writer->commit(md, tags)) {
-        *why = QStringLiteral("commit() of %1 (%2 bytes) failed: %3")
-                       .arg(key)
-                       .arg(body.size())
-                       .arg(writer->errorString());
-        return false;
-    }
-    return true;
-}
 
 #define PUT(tier, key, md, body) \
     do { \
@@ -156,92 +161,92 @@ bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md, const 
     QVERIFY2(var, \
              qPrintable(QStringLiteral("lookup(%1) missed: %2").arg(key, (tier).errorString())))
 
-struct ReadResult
-{
-    enum Outcome {
-        End,      //!< read() returned -1 (or a random-access device reached atEnd())
-        Failed,   //!< the device stopped and reported an error
-        TimedOut, //!< neither data, nor readyRead(), nor an error
-        Overrun,  //!< more bytes than the body has
+    struct ReadResult
+    {
+        enum Outcome {
+            End,      //!< read() returned -1 (or a random-access device reached atEnd())
+            Failed,   //!< the device stopped and reported an error
+            TimedOut, //!< neither data, nor readyRead(), nor an error
+            Overrun,  //!< more bytes than the body has
+        };
+        QByteArray data;
+        Outcome outcome = End;
+        QString detail;
     };
-    QByteArray data;
-    Outcome outcome = End;
-    QString detail;
-};
 
-bool reportsError(const QIODevice *device)
-{
-    static const QString noError = QBuffer().errorString(); // "Unknown error"
-    return !device->errorString().isEmpty() && device->errorString() != noError;
-}
-
-/*
-    Reads as QNAM does (Qt 6.4, QNetworkReplyHttpImpl::_q_cacheLoadReadyRead): a sequential
-    device may return 0 while it refills from the event loop and then emits readyRead(); its end
-    is read() == -1. A random-access device (QBuffer) ends at atEnd().
-*/
-ReadResult readBody(QIODevice *device, qint64 expectedSize, int chunk = 16 * KiB,
-                    qint64 stopAfter = -1, int timeoutMs = ReadTimeoutMs)
-{
-    ReadResult r;
-    QSignalSpy readyRead(device, &QIODevice::readyRead);
-    qsizetype seen = 0;
-    QElapsedTimer timer;
-    timer.start();
-    QByteArray buffer(chunk, Qt::Uninitialized);
-    for (;;) {
-        qint64 want = buffer.size();
-        if (stopAfter >= 0) {
-            want = qMin(want, stopAfter - r.data.size());
-            if (want <= 0)
-                return r;
-        }
-        const qint64 n = device->read(buffer.data(), want);
-        if (n > 0) {
-            r.data.append(buffer.constData(), n);
-            if (r.data.size() > expectedSize) {
-                r.outcome = ReadResult::Overrun;
-                r.detail = QStringLiteral("device delivered more than the %1 body bytes")
-                                   .arg(expectedSize);
-                return r;
-            }
-            continue;
-        }
-        if (n < 0 || (!device->isSequential() && device->atEnd())) {
-            r.outcome = ReadResult::End;
-            return r;
-        }
-        // Wait for readyRead() in short slices: a device that fails says so only through
-        // atEnd() and errorString() (and by aborting the QNetworkReply it belongs to).
-        while (readyRead.size() == seen) {
-            if (device->isSequential() && device->atEnd() && reportsError(device)) {
-                r.outcome = ReadResult::Failed;
-                r.detail = device->errorString();
-                return r;
-            }
-            if (timer.hasExpired(timeoutMs)) {
-                r.outcome = ReadResult::TimedOut;
-                r.detail = device->bytesAvailable() > 0
-                        ? QStringLiteral("data became available without readyRead()")
-                        : QStringLiteral("read() kept returning 0 and no readyRead() came "
-                                         "within %1 ms")
-                                  .arg(timeoutMs);
-                return r;
-            }
-            readyRead.wait(50);
-        }
-        seen = readyRead.size();
+    bool reportsError(const QIODevice *device)
+    {
+        static const QString noError = QBuffer().errorString(); // "Unknown error"
+        return !device->errorString().isEmpty() && device->errorString() != noError;
     }
-}
 
-QString describe(const ReadResult &r)
-{
-    static const char *const names[] = {"end", "failed", "timed out", "overrun"};
-    return QStringLiteral("%1 after %2 bytes%3")
-            .arg(QLatin1String(names[r.outcome]))
-            .arg(r.data.size())
-            .arg(r.detail.isEmpty() ? QString() : QStringLiteral(": ") + r.detail);
-}
+    /*
+        Reads as QNAM does (Qt 6.4, QNetworkReplyHttpImpl::_q_cacheLoadReadyRead): a sequential
+        device may return 0 while it refills from the event loop and then emits readyRead(); its end
+        is read() == -1. A random-access device (QBuffer) ends at atEnd().
+    */
+    ReadResult readBody(QIODevice *device, qint64 expectedSize, int chunk = 16 * KiB,
+                        qint64 stopAfter = -1, int timeoutMs = ReadTimeoutMs)
+    {
+        ReadResult r;
+        QSignalSpy readyRead(device, &QIODevice::readyRead);
+        qsizetype seen = 0;
+        QElapsedTimer timer;
+        timer.start();
+        QByteArray buffer(chunk, Qt::Uninitialized);
+        for (;;) {
+            qint64 want = buffer.size();
+            if (stopAfter >= 0) {
+                want = qMin(want, stopAfter - r.data.size());
+                if (want <= 0)
+                    return r;
+            }
+            const qint64 n = device->read(buffer.data(), want);
+            if (n > 0) {
+                r.data.append(buffer.constData(), n);
+                if (r.data.size() > expectedSize) {
+                    r.outcome = ReadResult::Overrun;
+                    r.detail = QStringLiteral("device delivered more than the %1 body bytes")
+                                       .arg(expectedSize);
+                    return r;
+                }
+                continue;
+            }
+            if (n < 0 || (!device->isSequential() && device->atEnd())) {
+                r.outcome = ReadResult::End;
+                return r;
+            }
+            // Wait for readyRead() in short slices: a device that fails says so only through
+            // atEnd() and errorString() (and by aborting the QNetworkReply it belongs to).
+            while (readyRead.size() == seen) {
+                if (device->isSequential() && device->atEnd() && reportsError(device)) {
+                    r.outcome = ReadResult::Failed;
+                    r.detail = device->errorString();
+                    return r;
+                }
+                if (timer.hasExpired(timeoutMs)) {
+                    r.outcome = ReadResult::TimedOut;
+                    r.detail = device->bytesAvailable() > 0
+                            ? QStringLiteral("data became available without readyRead()")
+                            : QStringLiteral("read() kept returning 0 and no readyRead() came "
+                                             "within %1 ms")
+                                      .arg(timeoutMs);
+                    return r;
+                }
+                readyRead.wait(50);
+            }
+            seen = readyRead.size();
+        }
+    }
+
+    QString describe(const ReadResult &r)
+    {
+        static const char *const names[] = {"end", "failed", "timed out", "overrun"};
+        return QStringLiteral("%1 after %2 bytes%3")
+                .arg(QLatin1String(names[r.outcome]))
+                .arg(r.data.size())
+                .arg(r.detail.isEmpty() ? QString() : QStringLiteral(": ") + r.detail);
+    }
 
 // The whole body, exactly, through the handle \a entry (\a what names it in messages).
 #define VERIFY_ENTRY_BODY(entry, what, expected, mode) \
@@ -267,15 +272,15 @@ QString describe(const ReadResult &r)
         VERIFY_ENTRY_BODY(*entry_, key, expected, TierEntry::ReadMode::Streaming); \
     } while (false)
 
-QMap<QString, qint64> contents(Tier &tier)
-{
-    QMap<QString, qint64> entries;
-    tier.enumerate([&](const TierRecord &record) {
-        entries.insert(record.key(), record.bodySize());
-        return true;
-    });
-    return entries;
-}
+    QMap<QString, qint64> contents(Tier &tier)
+    {
+        QMap<QString, qint64> entries;
+        tier.enumerate([&](const TierRecord &record) {
+            entries.insert(record.key(), record.bodySize());
+            return true;
+        });
+        return entries;
+    }
 
 } // namespace
 

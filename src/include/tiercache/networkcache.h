@@ -63,8 +63,8 @@ class TIERCACHE_EXPORT NetworkCache : public QAbstractNetworkCache
                        setPromotionPolicy NOTIFY promotionPolicyChanged)
     Q_PROPERTY(bool statisticsEnabled READ statisticsEnabled WRITE setStatisticsEnabled NOTIFY
                        statisticsEnabledChanged)
-    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention
-                       NOTIFY statisticsRetentionChanged)
+    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention NOTIFY
+                       statisticsRetentionChanged)
     //! Read-only: setTiers() reports which specs were usable.
     Q_PROPERTY(QStringList tiers READ tiers NOTIFY tiersChanged)
 
@@ -158,7 +158,8 @@ public:
 
     //! Extra cache tags for a response, besides its Cache-Tag, Surrogate-Key and Cache-Groups
     //! headers (RFC 9875).
-    using TagCallback = std::function<QStringList(const QUrl &url, const QNetworkCacheMetaData &metaData)>;
+    using TagCallback =
+            std::function<QStringList(const QUrl &url, const QNetworkCacheMetaData &metaData)>;
     void setTagCallback(const TagCallback &callback);
     TagCallback tagCallback() const;
 

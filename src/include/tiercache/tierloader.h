@@ -27,10 +27,8 @@ class TierLoaderPrivate;
     \code
     tiercache::TierLoader loader;
     QString error;
-    std::unique_ptr<tiercache::Tier> tier = loader.create(QStringLiteral("memory:?max=64MiB"), &error);
-    if (!tier)
-        qWarning() << error;
-    \endcode
+    std::unique_ptr<tiercache::Tier> tier = loader.create(QStringLiteral("memory:?max=64MiB"),
+   &error); if (!tier) qWarning() << error; \endcode
 */
 class TIERCACHE_EXPORT TierLoader
 {
