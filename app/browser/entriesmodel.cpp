@@ -27,16 +27,20 @@ void EntriesModel::setQuery(const EntryQuery &query)
 
 void EntriesModel::reload()
 {
+    // Views (and QAbstractItemModelTester) may ask for more rows while the reset is
+    // announced: there is nothing to fetch until it is done.
+    m_exhausted = true;
     beginResetModel();
     m_rows.clear();
     m_total = 0;
-    m_exhausted = m_cache == nullptr;
+    bool more = false;
     if (m_cache) {
         m_rows = entries(*m_cache, m_query, 0, PageSize);
-        m_exhausted = m_rows.size() < PageSize;
+        more = m_rows.size() == PageSize;
         m_total = entryCount(*m_cache, m_query);
     }
     endResetModel();
+    m_exhausted = !more;
     emit totalCountChanged(m_total);
 }
 
@@ -94,12 +98,17 @@ void EntriesModel::fetchMore(const QModelIndex &parent)
     if (parent.isValid() || m_exhausted || !m_cache)
         return;
     const QList<EntryRow> page = entries(*m_cache, m_query, int(m_rows.size()), PageSize);
-    m_exhausted = page.size() < PageSize;
-    if (page.isEmpty())
+    if (page.isEmpty()) {
+        m_exhausted = true;
         return;
+    }
+    // Listeners of rowsAboutToBeInserted may ask for more before the page is in: the
+    // offset would be the same, so nothing more is offered until it is.
+    m_exhausted = true;
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + page.size()) - 1);
     m_rows.append(page);
     endInsertRows();
+    m_exhausted = page.size() < PageSize;
 }
 
 void EntriesModel::sort(int column, Qt::SortOrder order)
