@@ -675,7 +675,10 @@ void NetworkCache::insert(QIODevice *device)
         stored = true;
         Tier *tier = d->chain.tier(t.index);
         diskStored = diskStored || tier == d->directoryTierAsTier;
-        tagsStored = tagsStored || tier->capabilities().testFlag(Tier::Capability::StoresTags);
+        // The tags went in with the body only if this tier holds the chain's tag index.
+        tagsStored = tagsStored
+                || (d->tags && tier->capabilities().testFlag(Tier::Capability::StoresTags)
+                    && dynamic_cast<TagIndex *>(tier) == d->tags);
     }
     if (stored) {
         if (diskStored && (d->error == Error::WriteError || d->error == Error::DirectoryError)) {

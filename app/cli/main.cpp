@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // tiercache: inspect, verify and exercise a tiercache::NetworkCache directory.
 
-#include "commands.h"
+#include "commandline.h"
 
 #include <QtCore/QCoreApplication>
 
@@ -13,6 +13,6 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("tiercache"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TIERCACHE_VERSION));
 
-    tiercache::cli::Commands commands;
-    return commands.run(QCoreApplication::arguments());
+    tiercache::cli::CommandLine commandLine;
+    return commandLine.run(QCoreApplication::arguments());
 }

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void lowerTierHitIsPromotedAfterNHits();
     void largeBodiesStayOutOfMemory();
     void removeAndUpdateReachEveryTier();
+    void promotionKeepsTags();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -149,6 +150,43 @@ void tst_TierChain::removeAndUpdateReachEveryTier()
     QVERIFY(!m_cache->entryInfo(url).isValid());
     QVERIFY(!fetch(*m_nam, url).fromCache);
     QCOMPARE(m_server->requestCount("/r"), 2);
+}
+
+void tst_TierChain::promotionKeepsTags()
+{
+    // Disk over memory: the entry is written to memory only, then promoted into the disk tier,
+    // which stores tags with its entries (Capability::StoresTags) and keeps the cache's tag
+    // index. The promoted copy must be committed with the entry's tags: an invalidation must
+    // still find it, in both tiers.
+    QVERIFY2(m_cache->setTiers({QStringLiteral("disk:"), QStringLiteral("memory:?max=4MiB")}),
+             qPrintable(m_cache->tierErrors().join(QLatin1Char('\n'))));
+    m_cache->setWriteMode(NetworkCache::WriteMode::LowestTierOnly);
+    m_cache->setPromotionPolicy(PromotionPolicy::always());
+    m_server->setRoute("/tagged", Response::ok("tagged body").header("Cache-Tag", "promo, other"));
+    const QUrl url = m_server->url(QStringLiteral("/tagged"));
+    fetch(*m_nam, url); // stored in memory only
+    QCOMPARE(m_cache->tierStatistics()[0].writes, 0);
+    QCOMPARE(m_cache->tierStatistics()[1].writes, 1);
+
+    const Fetched fromMemory = fetch(*m_nam, url); // memory hit: promoted into disk
+    QVERIFY(fromMemory.fromCache);
+    QCOMPARE(fromMemory.body, QByteArray("tagged body"));
+    QCOMPARE(m_cache->tierStatistics()[0].promotions, 1);
+    const CacheEntryInfo info = m_cache->entryInfo(url);
+    QVERIFY2(info.isValid(), "the promoted copy is not in the disk tier");
+    QStringList tags = info.tags;
+    tags.sort();
+    QCOMPARE(tags, (QStringList {QStringLiteral("other"), QStringLiteral("promo")}));
+
+    const Fetched fromDisk = fetch(*m_nam, url);
+    QVERIFY(fromDisk.fromCache);
+    QCOMPARE(m_cache->tierStatistics()[0].hits, 1);
+    QCOMPARE(m_cache->invalidateTag(QStringLiteral("promo")), 1);
+    QVERIFY(!m_cache->entryInfo(url).isValid());
+    QVERIFY(!m_cache->metaData(url).isValid());
+    const Fetched afterInvalidation = fetch(*m_nam, url);
+    QVERIFY2(!afterInvalidation.fromCache, "an invalidated entry was served from a tier");
+    QCOMPARE(m_server->requestCount("/tagged"), 2);
 }
 
 QTEST_MAIN(tst_TierChain)

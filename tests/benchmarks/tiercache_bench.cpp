@@ -50,10 +50,9 @@
 using tiercache::NetworkCache;
 using tiercache::PromotionPolicy;
 using tiercache::TierLoader;
-using tiercache::TierRecord;
 using tiercache::test::LoopbackServer;
-using tiercache::test::RedisServer;
 using tiercache::test::RecordedRequest;
+using tiercache::test::RedisServer;
 using tiercache::test::Response;
 
 namespace {
@@ -1031,7 +1030,7 @@ bool putTier(tiercache::Tier &tier, const QUrl &url, const QByteArray &body)
     QNetworkCacheMetaData md = responseMeta(url, body.size());
     md.setUrl(QUrl(key, QUrl::StrictMode));
     auto writer = tier.beginWrite(key, md, body.size());
-    return writer && writer->write(body.constData(), body.size()) && writer->commit();
+    return writer && writer->write(body.constData(), body.size()) && writer->commit(md, {});
 }
 
 // A private redis-server for the tier workloads, or the reason there is none.
@@ -1119,7 +1118,7 @@ void benchTiers(const Config &cfg, Report &report)
         contenders.push_back(std::move(c));
     }
 
-    // (a) The Tier API directly: lookup + openBody + readAll.
+    // (a) The Tier API directly: lookup + TierEntry::openBody + readAll.
     const struct
     {
         const char *label;
@@ -1155,11 +1154,11 @@ void benchTiers(const Config &cfg, Report &report)
         tiercache::Tier *raw = tier.get();
         c.hit = [raw, &keys](int i) {
             const QString &key = keys[size_t(i)];
-            const TierRecord r = raw->lookup(key);
-            if (!r.isValid())
+            const std::unique_ptr<tiercache::TierEntry> entry = raw->lookup(key);
+            if (!entry)
                 return QByteArray();
-            std::unique_ptr<QIODevice> device(raw->openBody(key));
-            return device ? readBody(device.get(), r.bodySize) : QByteArray();
+            std::unique_ptr<QIODevice> device(entry->openBody());
+            return device ? readBody(device.get(), entry->record().bodySize()) : QByteArray();
         };
         c.cleanup = [raw] { raw->clear(); };
         tierHolders.push_back(std::move(tier));
@@ -1383,14 +1382,22 @@ void benchTiers(const Config &cfg, Report &report)
                             .arg(percentile(landed, 50)).arg(maxOf(landed))
                             .arg(never).arg(promoL1Promotions).arg(promoWrong));
     }
-    report.note(QStringLiteral("tiers: %1 hits per contender over %2 entries of 4 KiB, random URLs (the same "
-                               "sequence for all), chunks of %3 in rotating order; the QNDC column repeats the "
-                               "QNDC reference (metaData+data+readAll, measured in the same rounds) so the ratio "
-                               "is \"x of QNDC\"; Tier rows = Tier::lookup+openBody+readAll by the normalized key, "
-                               "NC rows = NetworkCache metaData+data+readAll by URL; wrong or missing bodies: "
-                               "QNDC %4, %5")
-                        .arg(hits).arg(prefill).arg(chunk).arg(ref.failures)
-                        .arg(failureText.join(QLatin1String(", "))));
+    report.note(
+            QStringLiteral(
+                    "tiers: %1 hits per contender over %2 entries of 4 KiB, random URLs (the same "
+                    "sequence for all), chunks of %3 in rotating order; the QNDC column repeats "
+                    "the "
+                    "QNDC reference (metaData+data+readAll, measured in the same rounds) so the "
+                    "ratio "
+                    "is \"x of QNDC\"; Tier rows = Tier::lookup+TierEntry::openBody+readAll by the "
+                    "normalized key, "
+                    "NC rows = NetworkCache metaData+data+readAll by URL; wrong or missing bodies: "
+                    "QNDC %4, %5")
+                    .arg(hits)
+                    .arg(prefill)
+                    .arg(chunk)
+                    .arg(ref.failures)
+                    .arg(failureText.join(QLatin1String(", "))));
     if (!layeredNote.isEmpty())
         report.note(QStringLiteral("tiers: ") + layeredNote);
 }

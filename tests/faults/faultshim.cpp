@@ -29,6 +29,9 @@
 //                       already open descriptors keep working
 //          erofs        a file system remounted read-only: the above with EROFS, plus opening
 //                       for writing and every write/ftruncate on an open descriptor
+//          kill         the process SIGKILLs itself at the matching call, before making it:
+//                       any hooked call counts (reads, opens and fsyncs too), so with after=N
+//                       a test crashes a process at exactly its (N+1)-th file-system step
 //          Several kinds may be given, separated by commas.
 //   path   comma-separated absolute prefixes (at most 4); required: nothing outside them is
 //          ever touched. A descriptor's path is read from /proc/self/fd, so descriptors opened
@@ -49,6 +52,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +75,7 @@ enum Kind : unsigned {
     KindEioRead = 1u << 4,
     KindEacces = 1u << 5,
     KindErofs = 1u << 6,
+    KindKill = 1u << 7,
 };
 
 constexpr unsigned WriteKinds = KindEnospc | KindEioWrite | KindShortWrite | KindErofs;
@@ -219,9 +224,9 @@ bool parseKinds(const char *value, size_t length, unsigned *kinds)
 {
     struct Name { const char *name; unsigned kind; };
     static const Name names[] = {
-        {"enospc", KindEnospc}, {"eio-write", KindEioWrite}, {"short-write", KindShortWrite},
-        {"eio-sync", KindEioSync}, {"eio-read", KindEioRead}, {"eacces", KindEacces},
-        {"erofs", KindErofs}, {"none", 0},
+            {"enospc", KindEnospc},    {"eio-write", KindEioWrite}, {"short-write", KindShortWrite},
+            {"eio-sync", KindEioSync}, {"eio-read", KindEioRead},   {"eacces", KindEacces},
+            {"erofs", KindErofs},      {"kill", KindKill},          {"none", 0},
     };
     *kinds = 0;
     for (size_t start = 0; start < length;) {
@@ -317,6 +322,19 @@ __attribute__((constructor)) void initFromEnvironment()
     }
 }
 
+// kind=kill: dies at the matching call, before it is made. SIGKILL to the own process ends
+// every thread on the way back from the kill() system call; nothing after it runs.
+void killPoint(int fd, int dirfd, const char *path, const char *path2 = nullptr)
+{
+    if (!(g_kinds.load(std::memory_order_acquire) & KindKill))
+        return;
+    if (decide(KindKill, fd, dirfd, path, path2)) {
+        ::syscall(SYS_kill, ::syscall(SYS_getpid), SIGKILL);
+        for (;;)
+            ::pause();
+    }
+}
+
 bool writesFor(int flags)
 {
     return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
@@ -390,6 +408,7 @@ __attribute__((visibility("default"))) long tiercache_fault_hits(void)
 ssize_t write(int fd, const void *buf, size_t count)
 {
     REAL(write, ssize_t (*)(int, const void *, size_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_write(fd, buf, size_t(n));
 }
@@ -397,6 +416,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
     REAL(pwrite, ssize_t (*)(int, const void *, size_t, off_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_pwrite(fd, buf, size_t(n), offset);
 }
@@ -404,6 +424,7 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 {
     REAL(pwrite64, ssize_t (*)(int, const void *, size_t, off64_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     const ssize_t n = writeBudget(fd, count);
     return n < 0 ? -1 : real_pwrite64(fd, buf, size_t(n), offset);
 }
@@ -411,6 +432,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 ssize_t read(int fd, void *buf, size_t count)
 {
     REAL(read, ssize_t (*)(int, void *, size_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
         return -1;
@@ -421,6 +443,7 @@ ssize_t read(int fd, void *buf, size_t count)
 ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 {
     REAL(pread, ssize_t (*)(int, void *, size_t, off_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
         return -1;
@@ -431,6 +454,7 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 ssize_t pread64(int fd, void *buf, size_t count, off64_t offset)
 {
     REAL(pread64, ssize_t (*)(int, void *, size_t, off64_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (count && decide(KindEioRead, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
         return -1;
@@ -441,6 +465,7 @@ ssize_t pread64(int fd, void *buf, size_t count, off64_t offset)
 int fsync(int fd)
 {
     REAL(fsync, int (*)(int));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (decide(KindEioSync, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
         return -1;
@@ -451,6 +476,7 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
     REAL(fdatasync, int (*)(int));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (decide(KindEioSync, fd, AT_FDCWD, nullptr)) {
         errno = EIO;
         return -1;
@@ -461,6 +487,7 @@ int fdatasync(int fd)
 int ftruncate(int fd, off_t length)
 {
     REAL(ftruncate, int (*)(int, off_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (decide(KindErofs, fd, AT_FDCWD, nullptr)) {
         errno = EROFS;
         return -1;
@@ -471,6 +498,7 @@ int ftruncate(int fd, off_t length)
 int ftruncate64(int fd, off64_t length)
 {
     REAL(ftruncate64, int (*)(int, off64_t));
+    killPoint(fd, AT_FDCWD, nullptr);
     if (decide(KindErofs, fd, AT_FDCWD, nullptr)) {
         errno = EROFS;
         return -1;
@@ -481,6 +509,7 @@ int ftruncate64(int fd, off64_t length)
 int open(const char *path, int flags, ...)
 {
     REAL(open, int (*)(const char *, int, ...));
+    killPoint(-1, AT_FDCWD, path);
     va_list ap;
     va_start(ap, flags);
     const mode_t mode = modeArgument(flags, ap);
@@ -493,6 +522,7 @@ int open(const char *path, int flags, ...)
 int open64(const char *path, int flags, ...)
 {
     REAL(open64, int (*)(const char *, int, ...));
+    killPoint(-1, AT_FDCWD, path);
     va_list ap;
     va_start(ap, flags);
     const mode_t mode = modeArgument(flags, ap);
@@ -505,6 +535,7 @@ int open64(const char *path, int flags, ...)
 int __open_2(const char *path, int flags)
 {
     REAL(__open_2, int (*)(const char *, int));
+    killPoint(-1, AT_FDCWD, path);
     if (openFails(AT_FDCWD, path, flags))
         return -1;
     return real___open_2(path, flags);
@@ -513,6 +544,7 @@ int __open_2(const char *path, int flags)
 int __open64_2(const char *path, int flags)
 {
     REAL(__open64_2, int (*)(const char *, int));
+    killPoint(-1, AT_FDCWD, path);
     if (openFails(AT_FDCWD, path, flags))
         return -1;
     return real___open64_2(path, flags);
@@ -521,6 +553,7 @@ int __open64_2(const char *path, int flags)
 int openat(int dirfd, const char *path, int flags, ...)
 {
     REAL(openat, int (*)(int, const char *, int, ...));
+    killPoint(-1, dirfd, path);
     va_list ap;
     va_start(ap, flags);
     const mode_t mode = modeArgument(flags, ap);
@@ -533,6 +566,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 int openat64(int dirfd, const char *path, int flags, ...)
 {
     REAL(openat64, int (*)(int, const char *, int, ...));
+    killPoint(-1, dirfd, path);
     va_list ap;
     va_start(ap, flags);
     const mode_t mode = modeArgument(flags, ap);
@@ -545,6 +579,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 int __openat_2(int dirfd, const char *path, int flags)
 {
     REAL(__openat_2, int (*)(int, const char *, int));
+    killPoint(-1, dirfd, path);
     if (openFails(dirfd, path, flags))
         return -1;
     return real___openat_2(dirfd, path, flags);
@@ -553,6 +588,7 @@ int __openat_2(int dirfd, const char *path, int flags)
 int __openat64_2(int dirfd, const char *path, int flags)
 {
     REAL(__openat64_2, int (*)(int, const char *, int));
+    killPoint(-1, dirfd, path);
     if (openFails(dirfd, path, flags))
         return -1;
     return real___openat64_2(dirfd, path, flags);
@@ -561,6 +597,7 @@ int __openat64_2(int dirfd, const char *path, int flags)
 int creat(const char *path, mode_t mode)
 {
     REAL(creat, int (*)(const char *, mode_t));
+    killPoint(-1, AT_FDCWD, path);
     if (openFails(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC))
         return -1;
     return real_creat(path, mode);
@@ -569,6 +606,7 @@ int creat(const char *path, mode_t mode)
 int creat64(const char *path, mode_t mode)
 {
     REAL(creat64, int (*)(const char *, mode_t));
+    killPoint(-1, AT_FDCWD, path);
     if (openFails(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC))
         return -1;
     return real_creat64(path, mode);
@@ -577,6 +615,7 @@ int creat64(const char *path, mode_t mode)
 int mkdir(const char *path, mode_t mode)
 {
     REAL(mkdir, int (*)(const char *, mode_t));
+    killPoint(-1, AT_FDCWD, path);
     if (namespaceFails(AT_FDCWD, path))
         return -1;
     return real_mkdir(path, mode);
@@ -585,6 +624,7 @@ int mkdir(const char *path, mode_t mode)
 int mkdirat(int dirfd, const char *path, mode_t mode)
 {
     REAL(mkdirat, int (*)(int, const char *, mode_t));
+    killPoint(-1, dirfd, path);
     if (namespaceFails(dirfd, path))
         return -1;
     return real_mkdirat(dirfd, path, mode);
@@ -593,6 +633,7 @@ int mkdirat(int dirfd, const char *path, mode_t mode)
 int rename(const char *from, const char *to)
 {
     REAL(rename, int (*)(const char *, const char *));
+    killPoint(-1, AT_FDCWD, from, to);
     if (namespaceFails(AT_FDCWD, from, to))
         return -1;
     return real_rename(from, to);
@@ -601,6 +642,8 @@ int rename(const char *from, const char *to)
 int renameat(int fromfd, const char *from, int tofd, const char *to)
 {
     REAL(renameat, int (*)(int, const char *, int, const char *));
+    killPoint(-1, fromfd, from);
+    killPoint(-1, tofd, to);
     if (namespaceFails(fromfd, from) || namespaceFails(tofd, to))
         return -1;
     return real_renameat(fromfd, from, tofd, to);
@@ -609,6 +652,8 @@ int renameat(int fromfd, const char *from, int tofd, const char *to)
 int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags)
 {
     REAL(renameat2, int (*)(int, const char *, int, const char *, unsigned));
+    killPoint(-1, fromfd, from);
+    killPoint(-1, tofd, to);
     if (namespaceFails(fromfd, from) || namespaceFails(tofd, to))
         return -1;
     return real_renameat2(fromfd, from, tofd, to, flags);
@@ -617,6 +662,7 @@ int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned f
 int unlink(const char *path)
 {
     REAL(unlink, int (*)(const char *));
+    killPoint(-1, AT_FDCWD, path);
     if (namespaceFails(AT_FDCWD, path))
         return -1;
     return real_unlink(path);
@@ -625,6 +671,7 @@ int unlink(const char *path)
 int unlinkat(int dirfd, const char *path, int flags)
 {
     REAL(unlinkat, int (*)(int, const char *, int));
+    killPoint(-1, dirfd, path);
     if (namespaceFails(dirfd, path))
         return -1;
     return real_unlinkat(dirfd, path, flags);
@@ -633,6 +680,7 @@ int unlinkat(int dirfd, const char *path, int flags)
 int rmdir(const char *path)
 {
     REAL(rmdir, int (*)(const char *));
+    killPoint(-1, AT_FDCWD, path);
     if (namespaceFails(AT_FDCWD, path))
         return -1;
     return real_rmdir(path);

@@ -3,7 +3,9 @@
 // that hammers one directory through the public NetworkCache API; the parent SIGKILLs it at a
 // random moment and checks, with a fresh NetworkCache, that whatever survived is intact: every
 // entry's body is exactly the version its metadata names, nothing is damaged, the size budget
-// holds, and garbage collection leaves no temporary files behind.
+// holds, and garbage collection leaves no temporary files behind. Tagged inserts are killed
+// at every step (after each public API call, and at each file-system call with the fault
+// shim's kind=kill) and at random moments: an entry is there whole with its tags, or not at all.
 
 #include "robustutil.h"
 
@@ -13,6 +15,7 @@
 #include <QtTest/QTest>
 
 #include <csignal>
+#include <dlfcn.h>
 
 using namespace tiercache;
 using namespace tiercache::robust;
@@ -180,6 +183,167 @@ int runBulkOperation()
         ::pause();
 }
 
+// ---- tagged inserts, killed at every step ----------------------------------------------------
+
+QUrl taggedUrl(int i)
+{
+    return QUrl(QStringLiteral("http://tagged.example/item/%1").arg(i));
+}
+
+QList<QUrl> taggedUrlPool()
+{
+    QList<QUrl> urls;
+    for (int i = 0; i < 12; ++i)
+        urls.append(taggedUrl(i));
+    return urls;
+}
+
+//! The cache tags of (url, version): one for every entry, one for the URL, one for the version.
+QStringList tagsFor(const QUrl &url, qint64 version)
+{
+    QStringList tags {QStringLiteral("all"),
+                      QStringLiteral("u-") + url.path().section(QLatin1Char('/'), -1),
+                      QStringLiteral("v%1").arg(version)};
+    tags.sort();
+    return tags;
+}
+
+QNetworkCacheMetaData taggedMetaData(const QUrl &url, quint32 version)
+{
+    QNetworkCacheMetaData md = versionedMetaData(url, version);
+    QNetworkCacheMetaData::RawHeaderList headers = md.rawHeaders();
+    headers.append(qMakePair(QByteArray("Cache-Tag"),
+                             tagsFor(url, version).join(QLatin1String(", ")).toLatin1()));
+    md.setRawHeaders(headers);
+    return md;
+}
+
+//! A version of \a url whose body is between \a minimum and \a maximum bytes.
+quint32 versionSized(const QUrl &url, quint32 from, qint64 minimum, qint64 maximum)
+{
+    quint32 version = from;
+    while (bodySize(url, version) < minimum || bodySize(url, version) > maximum)
+        ++version;
+    return version;
+}
+
+using FaultSetFn = int (*)(const char *);
+
+/*
+    "insert-steps": one tagged insert of NEW for taggedUrl(0), step by step through the public
+    API, killed at a chosen step (after REPLACE=1 stored OLD first, whole):
+      STEP=k  raise(SIGKILL) after API step k: 0 before prepare(), 1 after prepare() (the
+              temporary file exists), 2 after the first half of the body is written, 3 after
+              the whole body is written, 4 after insert() returned (renamed into blobs/, the
+              catalogue transaction with the entry row, its metadata and its tags committed);
+      AFTER=n with tiercache_faultshim preloaded: the shim's kind=kill SIGKILLs the process at
+              its (n+1)-th file-system call under the cache directory from prepare() on: every
+              step of the insert, one by one, inside insert() too. Exits 0 when the insert
+              finished before the n-th call.
+*/
+int runInsertSteps()
+{
+    becomeChild(60);
+    const QString dir = childParameter("DIR");
+    const QUrl url = taggedUrl(0);
+    const quint32 oldVersion = childParameter("OLD").toUInt();
+    const quint32 newVersion = childParameter("NEW").toUInt();
+    const int step = childParameter("STEP", QStringLiteral("-1")).toInt();
+    const QString after = childParameter("AFTER");
+    QRandomGenerator rng(7);
+    NetworkCache cache;
+    cache.setCacheDirectory(dir);
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    if (childParameter("SYNC") == QLatin1String("1"))
+        cache.setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
+    cache.cacheSize(); // opens the directory
+    if (childParameter("REPLACE") == QLatin1String("1")) {
+        cache.insert(
+                spool(cache, taggedMetaData(url, oldVersion), body(url, oldVersion), rng, false));
+        QStringList tags = cache.entryInfo(url).tags;
+        tags.sort();
+        if (tags != tagsFor(url, oldVersion)) {
+            fprintf(stderr, "insert-steps: the old version was not stored with its tags\n");
+            return 2;
+        }
+    }
+    FaultSetFn faultSet = nullptr;
+    if (!after.isEmpty()) {
+        faultSet = reinterpret_cast<FaultSetFn>(dlsym(RTLD_DEFAULT, "tiercache_fault_set"));
+        if (!faultSet) {
+            fprintf(stderr, "insert-steps: tiercache_faultshim is not preloaded\n");
+            return 2;
+        }
+    }
+    const auto stepDone = [step](int done) {
+        if (done == step)
+            ::raise(SIGKILL);
+    };
+    mark('S');
+    stepDone(0);
+    if (faultSet) {
+        const QByteArray spec = "kind=kill;path=" + QFile::encodeName(QDir(dir).absolutePath())
+                + "/;after=" + after.toLatin1();
+        if (faultSet(spec.constData()) != 0) {
+            fprintf(stderr, "insert-steps: invalid fault spec %s\n", spec.constData());
+            return 2;
+        }
+    }
+    const QByteArray newBody = body(url, newVersion);
+    QIODevice *device = cache.prepare(taggedMetaData(url, newVersion));
+    if (!device) {
+        fprintf(stderr, "insert-steps: prepare() returned nullptr\n");
+        return 2;
+    }
+    stepDone(1);
+    const qint64 half = newBody.size() / 2;
+    if (device->write(newBody.constData(), half) != half)
+        return 2;
+    stepDone(2);
+    if (device->write(newBody.constData() + half, newBody.size() - half) != newBody.size() - half)
+        return 2;
+    stepDone(3);
+    cache.insert(device);
+    stepDone(4);
+    if (faultSet)
+        faultSet(nullptr);
+    mark('F');
+    return 0;
+}
+
+/*
+    "tagged-inserter": runs until killed, storing tagged versions of taggedUrlPool() through
+    the public API (the body in several pieces, the event loop running between them). Marks
+    'i' just before insert() and 'I' after it.
+*/
+int runTaggedInserter()
+{
+    becomeChild(60);
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(childParameter("DIR"));
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    if (childParameter("SYNC") == QLatin1String("1"))
+        cache.setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
+    cache.cacheSize();
+    const QList<QUrl> pool = taggedUrlPool();
+    mark('S');
+    for (;;) {
+        const QUrl url = pool.at(int(rng.bounded(pool.size())));
+        // Mostly small and medium bodies: many inserts per run, so kills land in all steps.
+        const quint32 version = versionSized(url, rng.generate(), 0, 256 * 1024);
+        QIODevice *device = spool(cache, taggedMetaData(url, version), body(url, version), rng);
+        if (!device) {
+            mark('p');
+            continue;
+        }
+        mark('i');
+        cache.insert(device);
+        mark('I');
+        QCoreApplication::processEvents();
+    }
+}
+
 } // namespace
 
 class tst_CrashSafety : public QObject
@@ -192,6 +356,9 @@ private Q_SLOTS:
     void killMidTransactionKeepsCommittedBodies_data();
     void killMidTransactionKeepsCommittedBodies();
     void logIsCutBackOnceInsertsPause();
+    void killAtEveryInsertStep_data();
+    void killAtEveryInsertStep();
+    void killLoopKeepsTaggedInsertsWhole();
 
 private:
     struct Totals
@@ -207,6 +374,13 @@ private:
         int iteration = 0;
     };
     void checkDirectory(const QString &dir, qint64 maximumSize, Totals *totals);
+    //! Every URL of \a urls in \a dir is absent or whole: the full body of the version its
+    //! metadata names, exactly that version's tags; and the tag index counts exactly the tags
+    //! of the entries present. \a versions receives the version found per URL (-1: absent).
+    void checkTaggedEntries(const QString &dir, const QList<QUrl> &urls,
+                            QHash<QUrl, qint64> *versions);
+    //! Invalidating the version tag of \a url's entry removes it, from the index too.
+    void checkInvalidation(const QString &dir, const QUrl &url, qint64 version, const QString &tag);
 
     quint32 m_seed = 0;
 };
@@ -471,10 +645,307 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
           attempts, landedInside, entriesChecked, timer.elapsed());
 }
 
+void tst_CrashSafety::checkTaggedEntries(const QString &dir, const QList<QUrl> &urls,
+                                         QHash<QUrl, qint64> *versions)
+{
+    NetworkCache cache;
+    cache.setCacheDirectory(dir);
+    cache.setMaximumCacheSize(std::numeric_limits<qint64>::max() / 2);
+    QMap<QString, qint64> expectedCounts;
+    for (const QUrl &url : urls) {
+        const QNetworkCacheMetaData md = cache.metaData(url);
+        const CacheEntryInfo info = cache.entryInfo(url);
+        if (!md.isValid()) {
+            QVERIFY2(!info.isValid(),
+                     qPrintable(url.toString() + QStringLiteral(": a row without a served entry")));
+            versions->insert(url, -1);
+            continue;
+        }
+        const qint64 version = versionOf(md);
+        QString detail;
+        const EntryCheck c = checkEntry(cache, url, &detail);
+        QVERIFY2(c == EntryCheck::Ok,
+                 qPrintable(QStringLiteral("%1: %2 %3")
+                                    .arg(url.toString(), QLatin1String(toString(c)), detail)));
+        QVERIFY2(info.isValid(), qPrintable(url.toString()));
+        QCOMPARE(info.bodySize, bodySize(url, quint32(version)));
+        QStringList tags = info.tags;
+        tags.sort();
+        QCOMPARE(tags, tagsFor(url, version));
+        for (const QString &tag : tags)
+            ++expectedCounts[tag];
+        versions->insert(url, version);
+    }
+    // No tag rows without their entry, none missing: the whole tagged entry or nothing.
+    QMap<QString, qint64> counts;
+    const QList<QPair<QString, qint64>> index = cache.tags();
+    for (const auto &tag : index)
+        counts.insert(tag.first, tag.second);
+    QCOMPARE(counts, expectedCounts);
+}
+
+void tst_CrashSafety::checkInvalidation(const QString &dir, const QUrl &url, qint64 version,
+                                        const QString &tag)
+{
+    NetworkCache cache;
+    cache.setCacheDirectory(dir);
+    cache.setMaximumCacheSize(std::numeric_limits<qint64>::max() / 2);
+    QVERIFY(versionOf(cache.metaData(url)) == version);
+    const qint64 before = cache.cacheSize();
+    QCOMPARE(cache.invalidateTag(tag), 1);
+    QVERIFY2(!cache.metaData(url).isValid(),
+             qPrintable(url.toString() + QStringLiteral(" survived its invalidation")));
+    QVERIFY(!cache.entryInfo(url).isValid());
+    for (const auto &t : cache.tags())
+        QVERIFY2(t.first != tag, qPrintable(tag + QStringLiteral(" still listed")));
+    // Its space is reclaimed from the event loop, as in a running application (until then
+    // cacheSize() still counts it, and collectGarbage() would reclaim it at once).
+    QTRY_VERIFY_WITH_TIMEOUT(cache.cacheSize() <= before - bodySize(url, quint32(version)), 5000);
+}
+
+void tst_CrashSafety::killAtEveryInsertStep_data()
+{
+    QTest::addColumn<bool>("replace");
+    QTest::addColumn<bool>("sync");
+    QTest::newRow("new entry") << false << false;
+    QTest::newRow("new entry, SyncOnInsert") << false << true;
+    QTest::newRow("replacement") << true << false;
+    QTest::newRow("replacement, SyncOnInsert") << true << true;
+}
+
+// Issue 9, item 2: a kill -9 at every step of an insert finds either the whole tagged entry or
+// nothing (for a replacement: the whole old entry with its tags, or the whole new one with
+// its tags). The steps are taken one by one through the public API, and, with the fault shim
+// preloaded, at every file-system call of the insert (inside insert() too).
+void tst_CrashSafety::killAtEveryInsertStep()
+{
+    QFETCH(bool, replace);
+    QFETCH(bool, sync);
+    const QUrl url = taggedUrl(0);
+    // A body of several spool chunks (several writes before the rename).
+    const quint32 oldVersion = versionSized(url, 1000, 2048, 64 * 1024);
+    const quint32 newVersion = versionSized(url, 5000, 300 * 1024, 600 * 1024);
+    const qint64 oldState = replace ? qint64(oldVersion) : -1;
+    Totals totals;
+
+    // Runs one child; returns true when it was killed, false when it finished the insert.
+    const auto runChild = [&](const QTemporaryDir &dir, const QHash<QByteArray, QString> &extra,
+                              bool preload, bool *killed) {
+        QHash<QByteArray, QString> parameters {{"DIR", dir.path()},
+                                               {"OLD", QString::number(oldVersion)},
+                                               {"NEW", QString::number(newVersion)},
+                                               {"REPLACE", QLatin1String(replace ? "1" : "0")},
+                                               {"SYNC", QLatin1String(sync ? "1" : "0")}};
+        parameters.insert(extra);
+        auto child = makeChild(QStringLiteral("insert-steps"), parameters);
+        if (preload) {
+#ifdef TIERCACHE_FAULTSHIM_PATH
+            QProcessEnvironment env = child->processEnvironment();
+            const QString current = env.value(QStringLiteral("LD_PRELOAD"));
+            // A sanitizer runtime in LD_PRELOAD must stay first.
+            env.insert(QStringLiteral("LD_PRELOAD"),
+                       current.isEmpty() ? QStringLiteral(TIERCACHE_FAULTSHIM_PATH)
+                                         : current + QLatin1Char(':')
+                                       + QStringLiteral(TIERCACHE_FAULTSHIM_PATH));
+            child->setProcessEnvironment(env);
+#endif
+        }
+        child->start();
+        QVERIFY(child->waitForStarted());
+        QVERIFY(child->waitForFinished(30000));
+        const QByteArray output = child->readAllStandardOutput();
+        QVERIFY2(output.contains('S'), "the child did not get to the insert");
+        *killed = child->exitStatus() == QProcess::CrashExit;
+        if (!*killed) {
+            QCOMPARE(child->exitCode(), 0);
+            QVERIFY(output.contains('F'));
+        }
+    };
+    // What a fresh cache finds after the child; the state is old or new, whole and tagged.
+    const auto inspect = [&](const QTemporaryDir &dir, qint64 *state) {
+        QHash<QUrl, qint64> versions;
+        checkTaggedEntries(dir.path(), {url}, &versions);
+        if (QTest::currentTestFailed())
+            return;
+        *state = versions.value(url);
+        QVERIFY2(*state == oldState || *state == qint64(newVersion),
+                 qPrintable(QStringLiteral("found version %1, neither the old %2 nor the new %3")
+                                    .arg(*state)
+                                    .arg(oldState)
+                                    .arg(newVersion)));
+        // The directory is consistent, and garbage collection takes what the kill left.
+        checkDirectory(dir.path(), std::numeric_limits<qint64>::max() / 4, &totals);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(totals.missingBodies, 0);
+        // And the tags work: invalidating the version tag removes the entry.
+        if (*state >= 0)
+            checkInvalidation(dir.path(), url, *state, QStringLiteral("v%1").arg(*state));
+    };
+
+    // 1. After each step of the public API.
+    for (int step = 0; step <= 4; ++step) {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        bool killed = false;
+        runChild(dir, {{"STEP", QString::number(step)}}, false, &killed);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(killed, qPrintable(QStringLiteral("step %1: the child was not killed").arg(step)));
+        qint64 state = -2;
+        inspect(dir, &state);
+        if (QTest::currentTestFailed()) {
+            qWarning("killed after API step %d", step);
+            return;
+        }
+        // Before insert() returned: the old state; after: the new entry, whole and tagged.
+        QCOMPARE(state, step < 4 ? oldState : qint64(newVersion));
+    }
+
+    // 2. At every file-system call from prepare() to the end of insert().
+#ifndef TIERCACHE_FAULTSHIM_PATH
+    QSKIP("tiercache_faultshim is not built (the faults suite is skipped): API steps only");
+#else
+    int kills = 0, oldSeen = 0, firstNew = -1;
+    for (int n = 0;; ++n) {
+        QVERIFY2(n < 2000, "the insert did not finish within 2000 file-system calls");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        bool killed = false;
+        runChild(dir, {{"AFTER", QString::number(n)}}, true, &killed);
+        if (QTest::currentTestFailed())
+            return;
+        qint64 state = -2;
+        inspect(dir, &state);
+        if (QTest::currentTestFailed()) {
+            qWarning("killed at file-system call %d of the insert", n + 1);
+            return;
+        }
+        if (!killed) {
+            QCOMPARE(state, qint64(newVersion)); // finished: stored
+            break;
+        }
+        ++kills;
+        if (state == qint64(newVersion)) {
+            if (firstNew < 0)
+                firstNew = n;
+        } else {
+            // Once the new entry was durable, no later kill may take it back.
+            QVERIFY2(firstNew < 0,
+                     qPrintable(QStringLiteral("call %1: the new entry was there after a kill at "
+                                               "call %2, and is gone after a kill at call %3")
+                                        .arg(n + 1)
+                                        .arg(firstNew + 1)
+                                        .arg(n + 1)));
+            ++oldSeen;
+        }
+    }
+    qInfo("%d kills, one at each file-system call of the insert: %d found the old state, %d the "
+          "new "
+          "entry; the insert finished after call %d; %lld body bytes checked",
+          kills, oldSeen, kills - oldSeen, kills, totals.bytesChecked);
+    QVERIFY(kills > 4);
+    QVERIFY(oldSeen > 0);
+#endif
+}
+
+// Issue 9, item 2, at random moments: a child stores tagged entries in a loop and is killed
+// many times, at random or just as it calls insert(); every entry is absent or whole and
+// tagged, the tag index holds exactly the tags of the entries present, and invalidating a
+// tag removes what carries it.
+void tst_CrashSafety::killLoopKeepsTaggedInsertsWhole()
+{
+    const int iterations = qEnvironmentVariableIsSet("TIERCACHE_CRASH_ITERATIONS")
+            ? qEnvironmentVariableIntValue("TIERCACHE_CRASH_ITERATIONS")
+            : 40;
+    QRandomGenerator rng(m_seed ^ 0x7a6);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QList<QUrl> pool = taggedUrlPool();
+    int inserts = 0, insideInsert = 0, present = 0, invalidations = 0;
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < iterations; ++i) {
+        auto child = makeChild(QStringLiteral("tagged-inserter"),
+                               {{"DIR", dir.path()},
+                                {"SEED", QString::number(rng.generate())},
+                                {"SYNC", QLatin1String(i % 4 == 3 ? "1" : "0")}});
+        QByteArray output;
+        // Odd iterations: killed at a random moment; even ones: just as the k-th insert() starts,
+        // after a few hundred microseconds at most (the rename and the catalogue transaction).
+        const bool atInsert = i % 2 == 0;
+        const int kthInsert = 1 + int(rng.bounded(8));
+        const int delayUs = int(rng.bounded(1500));
+        bool killed = false;
+        QProcess *p = child.get();
+        QObject::connect(p, &QProcess::readyReadStandardOutput, p, [&, p] {
+            output += p->readAllStandardOutput();
+            if (atInsert && !killed && output.count('i') >= kthInsert) {
+                killed = true;
+                ::usleep(useconds_t(delayUs));
+                ::kill(pid_t(p->processId()), SIGKILL);
+            }
+        });
+        child->start();
+        QVERIFY(child->waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('S') || child->state() != QProcess::Running,
+                                 10000);
+        QVERIFY2(output.contains('S'), "the inserter did not start");
+        if (!atInsert) {
+            QTest::qWait(10 + int(rng.bounded(240)));
+            child->kill();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(child->state() == QProcess::NotRunning, 20000);
+        QCOMPARE(child->exitStatus(), QProcess::CrashExit);
+        output += child->readAllStandardOutput();
+        inserts += int(output.count('I'));
+        insideInsert += output.endsWith('i');
+
+        QHash<QUrl, qint64> versions;
+        checkTaggedEntries(dir.path(), pool, &versions);
+        if (QTest::currentTestFailed()) {
+            qWarning("failed after kill %d (%s)", i,
+                     atInsert ? "at an insert" : "at a random moment");
+            return;
+        }
+        QList<QUrl> held;
+        for (const QUrl &url : pool) {
+            if (versions.value(url) >= 0)
+                held.append(url);
+        }
+        present += int(held.size());
+        // Now and then, the tags at work: by version, and by URL.
+        if (i % 5 == 4 && !held.isEmpty()) {
+            const QUrl url = held.at(int(rng.bounded(held.size())));
+            const bool byVersion = rng.bounded(2) == 0;
+            checkInvalidation(dir.path(), url, versions.value(url),
+                              byVersion ? QStringLiteral("v%1").arg(versions.value(url))
+                                        : QStringLiteral("u-")
+                                              + url.path().section(QLatin1Char('/'), -1));
+            if (QTest::currentTestFailed())
+                return;
+            ++invalidations;
+        }
+    }
+    Totals totals;
+    checkDirectory(dir.path(), std::numeric_limits<qint64>::max() / 4, &totals);
+    QCOMPARE(totals.missingBodies, 0);
+    qInfo("%d kills in %lld ms: %d inserts finished, %d kills inside insert(); %d entries found "
+          "whole "
+          "and tagged; %d invalidations",
+          iterations, timer.elapsed(), inserts, insideInsert, present, invalidations);
+    QVERIFY(inserts > iterations);
+    QVERIFY(present > 0);
+}
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const QString role = childRole();
+    if (role == QLatin1String("insert-steps"))
+        return runInsertSteps();
+    if (role == QLatin1String("tagged-inserter"))
+        return runTaggedInserter();
     if (role == QLatin1String("crash-writer"))
         return runCrashWriter();
     if (role == QLatin1String("bulk-fill"))

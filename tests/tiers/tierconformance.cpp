@@ -106,10 +106,18 @@ QString describeMismatch(const QByteArray &actual, const QByteArray &expected)
             .arg(i);
 }
 
+const QStringList DefaultTags {QStringLiteral("conformance"), QStringLiteral("tag:with spaces")};
+
+/*
+    Stores \a body under \a key: beginWrite() with \a beginMd (\a md when invalid), commit()
+    with \a md and \a tags, as NetworkCache does (the final metadata goes to commit()).
+*/
 bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md, const QByteArray &body,
-         QString *why, qint64 chunk = 64 * KiB)
+         QString *why, qint64 chunk = 64 * KiB, const QStringList &tags = DefaultTags,
+         const QNetworkCacheMetaData &beginMd = {})
 {
-    std::unique_ptr<TierWriter> writer = tier.beginWrite(key, md, body.size());
+    std::unique_ptr<TierWriter> writer =
+            tier.beginWrite(key, beginMd.isValid() ? beginMd : md, body.size());
     if (!writer) {
         *why = QStringLiteral("beginWrite(%1, %2 bytes) returned nullptr: %3")
                        .arg(key)
@@ -126,7 +134,7 @@ bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md, const 
             return false;
         }
     }
-    if (!writer->commit()) {
+    if (!writer->commit(md, tags)) {
         *why = QStringLiteral("commit() of %1 (%2 bytes) failed: %3")
                        .arg(key)
                        .arg(body.size())
@@ -141,6 +149,12 @@ bool put(Tier &tier, const QString &key, const QNetworkCacheMetaData &md, const 
         QString why_; \
         QVERIFY2(put(tier, key, md, body, &why_), qPrintable(why_)); \
     } while (false)
+
+// Declares \a var, the handle of a lookup of \a key that must hit.
+#define LOOKUP(var, tier, key) \
+    const std::unique_ptr<TierEntry> var = (tier).lookup(key); \
+    QVERIFY2(var, \
+             qPrintable(QStringLiteral("lookup(%1) missed: %2").arg(key, (tier).errorString())))
 
 struct ReadResult
 {
@@ -229,23 +243,35 @@ QString describe(const ReadResult &r)
             .arg(r.detail.isEmpty() ? QString() : QStringLiteral(": ") + r.detail);
 }
 
-// The whole body, exactly, through openBody().
+// The whole body, exactly, through the handle \a entry (\a what names it in messages).
+#define VERIFY_ENTRY_BODY(entry, what, expected, mode) \
+    do { \
+        std::unique_ptr<QIODevice> device_((entry).openBody(mode)); \
+        QVERIFY2(device_, \
+                 qPrintable(QStringLiteral("openBody() of %1 returned nullptr").arg(what))); \
+        const ReadResult read_ = readBody(device_.get(), (expected).size()); \
+        QVERIFY2(read_.outcome == ReadResult::End, \
+                 qPrintable(QStringLiteral("%1: %2").arg(what, describe(read_)))); \
+        QVERIFY2(read_.data == (expected), \
+                 qPrintable(QStringLiteral("%1: %2").arg( \
+                         what, describeMismatch(read_.data, expected)))); \
+    } while (false)
+
+// The whole body, exactly, through lookup(key)->openBody(); a miss fails the test.
 #define VERIFY_BODY(tier, key, expected) \
     do { \
-        std::unique_ptr<QIODevice> device_((tier).openBody(key)); \
-        QVERIFY2(device_, \
-                 qPrintable(QStringLiteral("openBody(%1) returned nullptr: %2") \
-                                    .arg(key, (tier).errorString()))); \
-        const ReadResult read_ = readBody(device_.get(), (expected).size()); \
-        QVERIFY2(read_.outcome == ReadResult::End, qPrintable(describe(read_))); \
-        QVERIFY2(read_.data == (expected), qPrintable(describeMismatch(read_.data, expected))); \
+        const std::unique_ptr<TierEntry> entry_ = (tier).lookup(key); \
+        QVERIFY2(entry_, \
+                 qPrintable( \
+                         QStringLiteral("lookup(%1) missed: %2").arg(key, (tier).errorString()))); \
+        VERIFY_ENTRY_BODY(*entry_, key, expected, TierEntry::ReadMode::Streaming); \
     } while (false)
 
 QMap<QString, qint64> contents(Tier &tier)
 {
     QMap<QString, qint64> entries;
     tier.enumerate([&](const TierRecord &record) {
-        entries.insert(record.key, record.bodySize);
+        entries.insert(record.key(), record.bodySize());
         return true;
     });
     return entries;
@@ -337,19 +363,27 @@ void TierConformance::roundTrip()
     const QNetworkCacheMetaData md = makeMetaData(key, "v1");
     const QByteArray body = makeBody(fitting(bodySize), 1);
     PUT(*m_tier, key, md, body);
+    QVERIFY2(m_tier->errorString().isEmpty(),
+             qPrintable(QStringLiteral("errorString() after a successful commit: ")
+                        + m_tier->errorString()));
 
-    const TierRecord record = m_tier->lookup(key);
-    QVERIFY2(record.isValid(), qPrintable(m_tier->errorString()));
-    QCOMPARE(record.key, key);
-    QCOMPARE(record.bodySize, body.size());
-    verifyMetaData(record.metaData, md);
+    LOOKUP(entry, *m_tier, key);
+    QVERIFY2(m_tier->errorString().isEmpty(),
+             qPrintable(QStringLiteral("errorString() after a hit: ") + m_tier->errorString()));
+    const TierRecord record = entry->record();
+    QVERIFY(record.isValid());
+    QCOMPARE(record.key(), key);
+    QCOMPARE(record.bodySize(), body.size());
+    verifyMetaData(record.metaData(), md);
     if (QTest::currentTestFailed())
         return;
-    QCOMPARE(m_tier->lookup(key).bodySize, body.size()); // lookups do not consume anything
+    LOOKUP(again, *m_tier, key); // lookups do not consume anything
+    QCOMPARE(again->record().bodySize(), body.size());
+    QCOMPARE(again->record().version(), record.version());
 
-    // Two readers at once, read one after the other.
-    std::unique_ptr<QIODevice> first(m_tier->openBody(key));
-    std::unique_ptr<QIODevice> second(m_tier->openBody(key));
+    // Two readers at once, from two handles, read one after the other.
+    std::unique_ptr<QIODevice> first(entry->openBody());
+    std::unique_ptr<QIODevice> second(again->openBody());
     QVERIFY(first);
     QVERIFY(second);
     for (QIODevice *device : {first.get(), second.get()}) {
@@ -361,16 +395,21 @@ void TierConformance::roundTrip()
 
 void TierConformance::unknownKey()
 {
+    // A default record is "no such entry".
+    QVERIFY(!TierRecord().isValid());
+    QCOMPARE(TierRecord().bodySize(), qint64(-1));
+
     const QString present = keyFor("unknownKey", 1);
     const QString absent = keyFor("unknownKey", 2);
     for (int round = 0; round < 2; ++round) { // on an empty tier, then beside another entry
-        QVERIFY(!m_tier->lookup(absent).isValid());
-        QCOMPARE(m_tier->lookup(absent).bodySize, qint64(-1));
-        std::unique_ptr<QIODevice> device(m_tier->openBody(absent));
-        QVERIFY(!device);
+        QVERIFY(!m_tier->lookup(absent));
+        QVERIFY2(m_tier->errorString().isEmpty(),
+                 qPrintable(QStringLiteral("errorString() after a plain miss: ")
+                            + m_tier->errorString()));
         QVERIFY(!m_tier->remove(absent));
         QVERIFY(!m_tier->updateMetaData(absent, makeMetaData(absent, "never")));
-        QVERIFY2(!m_tier->lookup(absent).isValid(), "updateMetaData() created an entry");
+        QVERIFY(!m_tier->updateMetaData(absent, makeMetaData(absent, "never"), "some-version"));
+        QVERIFY2(!m_tier->lookup(absent), "updateMetaData() created an entry");
         PUT(*m_tier, present, makeMetaData(present, "v1"), makeBody(100, 2));
     }
 }
@@ -382,12 +421,10 @@ void TierConformance::removeThenRemoveAgain()
     PUT(*m_tier, key, makeMetaData(key, "v1"), makeBody(5000, 3));
     PUT(*m_tier, other, makeMetaData(other, "v1"), makeBody(5000, 4));
     QVERIFY(m_tier->remove(key));
-    QVERIFY(!m_tier->lookup(key).isValid());
-    std::unique_ptr<QIODevice> device(m_tier->openBody(key));
-    QVERIFY(!device);
+    QVERIFY(!m_tier->lookup(key));
     QVERIFY(!m_tier->remove(key));
     // Only that entry went.
-    QVERIFY(m_tier->lookup(other).isValid());
+    QVERIFY(m_tier->lookup(other));
     VERIFY_BODY(*m_tier, other, makeBody(5000, 4));
 }
 
@@ -402,14 +439,97 @@ void TierConformance::updateMetaDataKeepsBody()
                                       "Date", "Tue, 01 Jan 2030 00:00:00 GMT"));
     QVERIFY2(m_tier->updateMetaData(key, revalidated), qPrintable(m_tier->errorString()));
 
-    const TierRecord record = m_tier->lookup(key);
+    LOOKUP(entry, *m_tier, key);
+    const TierRecord record = entry->record();
     QVERIFY(record.isValid());
-    QCOMPARE(record.bodySize, body.size());
-    verifyMetaData(record.metaData, revalidated);
+    QCOMPARE(record.bodySize(), body.size());
+    verifyMetaData(record.metaData(), revalidated);
     if (QTest::currentTestFailed())
         return;
     VERIFY_BODY(*m_tier, key, body);
     QCOMPARE(contents(*m_tier).size(), 1);
+}
+
+void TierConformance::conditionalUpdateMetaData()
+{
+    const QString key = keyFor("conditionalUpdate");
+    const QByteArray v1 = makeBody(fitting(150 * KiB), 6);
+    const QByteArray v2 = makeBody(fitting(150 * KiB), 7); // same size, other bytes
+    const QNetworkCacheMetaData md1 = makeMetaData(key, "v1");
+    PUT(*m_tier, key, md1, v1);
+    QByteArray version1;
+    {
+        LOOKUP(entry, *m_tier, key);
+        version1 = entry->record().version();
+    }
+
+    // The version of the body the caller saw: the update applies, and the body keeps its
+    // version (a second 304 about the same body must apply too).
+    const QNetworkCacheMetaData revalidated = makeMetaData(key, "v1-after-304", 7200);
+    QVERIFY2(m_tier->updateMetaData(key, revalidated, version1), qPrintable(m_tier->errorString()));
+    {
+        LOOKUP(entry, *m_tier, key);
+        verifyMetaData(entry->record().metaData(), revalidated);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(entry->record().version(), version1);
+        VERIFY_ENTRY_BODY(*entry, key, v1, TierEntry::ReadMode::Streaming);
+    }
+    const QNetworkCacheMetaData again = makeMetaData(key, "v1-after-second-304", 9000);
+    QVERIFY2(m_tier->updateMetaData(key, again, version1), qPrintable(m_tier->errorString()));
+
+    if (version1.isEmpty()) {
+        qInfo().noquote() << m_label
+                          << "reports no body versions: conditional updates are not checked";
+        return;
+    }
+
+    // Another writer replaces the body: a 304 about the old one must not describe it.
+    const QNetworkCacheMetaData md2 = makeMetaData(key, "v2");
+    PUT(*m_tier, key, md2, v2);
+    QByteArray version2;
+    {
+        LOOKUP(entry, *m_tier, key);
+        version2 = entry->record().version();
+    }
+    QVERIFY2(!version2.isEmpty(), "the first body had a version, the second has none");
+    QVERIFY2(version2 != version1,
+             qPrintable(QStringLiteral("two different bodies have the same version \"%1\"")
+                                .arg(QString::fromLatin1(version1.toHex()))));
+    const QNetworkCacheMetaData stale = makeMetaData(key, "stale-304", 60);
+    QVERIFY2(!m_tier->updateMetaData(key, stale, version1),
+             "updateMetaData() with the version of a replaced body was applied");
+    {
+        LOOKUP(entry, *m_tier, key);
+        verifyMetaData(entry->record().metaData(), md2);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(entry->record().version(), version2);
+        VERIFY_ENTRY_BODY(*entry, key, v2, TierEntry::ReadMode::Streaming);
+    }
+
+    // The current version applies; an unconditional update always does.
+    const QNetworkCacheMetaData current = makeMetaData(key, "v2-after-304", 600);
+    QVERIFY2(m_tier->updateMetaData(key, current, version2), qPrintable(m_tier->errorString()));
+    {
+        LOOKUP(entry, *m_tier, key);
+        verifyMetaData(entry->record().metaData(), current);
+        if (QTest::currentTestFailed())
+            return;
+    }
+    const QNetworkCacheMetaData unconditional = makeMetaData(key, "unconditional", 900);
+    QVERIFY2(m_tier->updateMetaData(key, unconditional), qPrintable(m_tier->errorString()));
+    {
+        LOOKUP(entry, *m_tier, key);
+        verifyMetaData(entry->record().metaData(), unconditional);
+        if (QTest::currentTestFailed())
+            return;
+    }
+
+    // Once removed, no version applies, and nothing is created.
+    QVERIFY(m_tier->remove(key));
+    QVERIFY(!m_tier->updateMetaData(key, current, version2));
+    QVERIFY2(!m_tier->lookup(key), "a conditional updateMetaData() created an entry");
 }
 
 void TierConformance::enumerateSeesExactlyThePuts()
@@ -426,11 +546,11 @@ void TierConformance::enumerateSeesExactlyThePuts()
     QStringList problems;
     QSet<QString> visited;
     m_tier->enumerate([&](const TierRecord &record) {
-        if (visited.contains(record.key))
-            problems << QStringLiteral("%1 visited twice").arg(record.key);
-        visited.insert(record.key);
-        if (tagOf(record.metaData) != tags.value(record.key))
-            problems << QStringLiteral("%1 has the metadata of another entry").arg(record.key);
+        if (visited.contains(record.key()))
+            problems << QStringLiteral("%1 visited twice").arg(record.key());
+        visited.insert(record.key());
+        if (tagOf(record.metaData()) != tags.value(record.key()))
+            problems << QStringLiteral("%1 has the metadata of another entry").arg(record.key());
         return true;
     });
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1String("; "))));
@@ -456,11 +576,8 @@ void TierConformance::clearEmpties()
     }
     QVERIFY(m_tier->size() > 0);
     m_tier->clear();
-    for (int i = 0; i < 3; ++i) {
-        QVERIFY(!m_tier->lookup(keyFor("clear", i)).isValid());
-        std::unique_ptr<QIODevice> device(m_tier->openBody(keyFor("clear", i)));
-        QVERIFY(!device);
-    }
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(!m_tier->lookup(keyFor("clear", i)));
     QVERIFY(contents(*m_tier).isEmpty());
     const qint64 left = m_tier->size();
     QVERIFY2(left >= 0 && left < 4 * KiB,
@@ -468,7 +585,7 @@ void TierConformance::clearEmpties()
     // Still usable.
     const QString key = keyFor("clear", 9);
     PUT(*m_tier, key, makeMetaData(key, "after"), makeBody(10, 29));
-    QVERIFY(m_tier->lookup(key).isValid());
+    QVERIFY(m_tier->lookup(key));
 }
 
 void TierConformance::sizeGrowsWithPuts()
@@ -507,10 +624,11 @@ void TierConformance::replaceGivesSecondBody()
     const QNetworkCacheMetaData md2 = makeMetaData(key, "v2", 600);
     PUT(*m_tier, key, md2, second);
 
-    const TierRecord record = m_tier->lookup(key);
+    LOOKUP(entry, *m_tier, key);
+    const TierRecord record = entry->record();
     QVERIFY(record.isValid());
-    QCOMPARE(record.bodySize, second.size());
-    verifyMetaData(record.metaData, md2);
+    QCOMPARE(record.bodySize(), second.size());
+    verifyMetaData(record.metaData(), md2);
     if (QTest::currentTestFailed())
         return;
     VERIFY_BODY(*m_tier, key, second);
@@ -522,6 +640,64 @@ void TierConformance::replaceGivesSecondBody()
                                 .arg(withOne)));
 }
 
+void TierConformance::commitMetaDataWins()
+{
+    // NetworkCache knows the final metadata (and the tags) only when the body is complete:
+    // commit()'s metadata is stored, not beginWrite()'s, for a new entry and a replacement.
+    const QString key = keyFor("commitMetaData");
+    const QByteArray body = makeBody(fitting(120 * KiB), 42);
+    const QNetworkCacheMetaData atBegin = makeMetaData(key, "from-beginWrite", 60);
+    const QNetworkCacheMetaData atCommit = makeMetaData(key, "from-commit", 7200);
+    {
+        QString why;
+        QVERIFY2(put(*m_tier, key, atCommit, body, &why, 64 * KiB,
+                     {QStringLiteral("first"), QStringLiteral("second")}, atBegin),
+                 qPrintable(why));
+    }
+    {
+        LOOKUP(entry, *m_tier, key);
+        QCOMPARE(tagOf(entry->record().metaData()), QByteArray("from-commit"));
+        verifyMetaData(entry->record().metaData(), atCommit);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(entry->record().bodySize(), body.size());
+        VERIFY_ENTRY_BODY(*entry, key, body, TierEntry::ReadMode::Streaming);
+    }
+    bool enumerated = false;
+    m_tier->enumerate([&](const TierRecord &record) {
+        if (record.key() == key)
+            enumerated = tagOf(record.metaData()) == "from-commit";
+        return true;
+    });
+    QVERIFY2(enumerated, "enumerate() does not show the commit's metadata");
+
+    // A replacement, committed without tags.
+    const QByteArray body2 = makeBody(fitting(80 * KiB), 43);
+    const QNetworkCacheMetaData atBegin2 = makeMetaData(key, "from-beginWrite-2", 60);
+    const QNetworkCacheMetaData atCommit2 = makeMetaData(key, "from-commit-2", 3600);
+    {
+        QString why;
+        QVERIFY2(put(*m_tier, key, atCommit2, body2, &why, 64 * KiB, {}, atBegin2),
+                 qPrintable(why));
+    }
+    {
+        LOOKUP(entry, *m_tier, key);
+        verifyMetaData(entry->record().metaData(), atCommit2);
+        if (QTest::currentTestFailed())
+            return;
+        VERIFY_ENTRY_BODY(*entry, key, body2, TierEntry::ReadMode::Streaming);
+    }
+
+    if (!m_options.persistent)
+        return;
+    m_tier.reset();
+    QCoreApplication::processEvents();
+    m_tier = make(m_options.reopen);
+    QVERIFY(m_tier);
+    LOOKUP(entry, *m_tier, key);
+    verifyMetaData(entry->record().metaData(), atCommit2);
+}
+
 void TierConformance::streamsLargeBody()
 {
     const qint64 wanted = 3 * MiB + 12345; // beyond any chunk or window size
@@ -530,9 +706,10 @@ void TierConformance::streamsLargeBody()
         qInfo().noquote() << "body limited to maxEntrySize()" << body.size();
     const QString key = keyFor("stream");
     PUT(*m_tier, key, makeMetaData(key, "big"), body);
-    QCOMPARE(m_tier->lookup(key).bodySize, body.size());
+    LOOKUP(entry, *m_tier, key);
+    QCOMPARE(entry->record().bodySize(), body.size());
 
-    std::unique_ptr<QIODevice> device(m_tier->openBody(key));
+    std::unique_ptr<QIODevice> device(entry->openBody());
     QVERIFY(device);
     QVERIFY(device->isOpen());
     QVERIFY(device->isReadable());
@@ -544,6 +721,86 @@ void TierConformance::streamsLargeBody()
         char c;
         QCOMPARE(device->read(&c, 1), qint64(-1)); // the end stays the end
     }
+}
+
+void TierConformance::handleOpensTwice()
+{
+    // Beyond any first window a tier may verify at lookup, so the second opening cannot be
+    // served from what the first one read.
+    const QString key = keyFor("openTwice");
+    const QByteArray body = makeBody(fitting(2 * MiB + 4321), 44);
+    PUT(*m_tier, key, makeMetaData(key, "twice"), body);
+    LOOKUP(entry, *m_tier, key);
+
+    // One after the other...
+    VERIFY_ENTRY_BODY(*entry, QStringLiteral("first opening"), body,
+                      TierEntry::ReadMode::Streaming);
+    VERIFY_ENTRY_BODY(*entry, QStringLiteral("second opening"), body,
+                      TierEntry::ReadMode::Streaming);
+    // ... checked whole first...
+    VERIFY_ENTRY_BODY(*entry, QStringLiteral("Verified opening"), body,
+                      TierEntry::ReadMode::Verified);
+    // ... and two devices of one handle at once, read interleaved.
+    std::unique_ptr<QIODevice> a(entry->openBody());
+    std::unique_ptr<QIODevice> b(entry->openBody());
+    QVERIFY2(a && b, "a handle cannot be opened twice at once");
+    const qint64 half = body.size() / 2;
+    const ReadResult headA = readBody(a.get(), body.size(), 16 * KiB, half);
+    const ReadResult allB = readBody(b.get(), body.size());
+    const ReadResult restA = readBody(a.get(), body.size() - headA.data.size());
+    QVERIFY2(allB.outcome == ReadResult::End, qPrintable(describe(allB)));
+    QVERIFY2(allB.data == body, qPrintable(describeMismatch(allB.data, body)));
+    QVERIFY2(restA.outcome == ReadResult::End, qPrintable(describe(restA)));
+    const QByteArray gotA = headA.data + restA.data;
+    QVERIFY2(gotA == body, qPrintable(describeMismatch(gotA, body)));
+    // The record of a handle does not change with its openings.
+    QCOMPARE(entry->record().bodySize(), body.size());
+    QCOMPARE(entry->record().key(), key);
+}
+
+void TierConformance::handleOpensLongAfterLookup()
+{
+    // A handle carries what its lookup found: nothing about it depends on which calls came
+    // before openBody() (other lookups, other bodies read, writes, removals, the event loop).
+    const QString key = keyFor("openLater", 0);
+    const QString small = keyFor("openLater", 1);
+    const QString other = keyFor("openLater", 2);
+    const QString removed = keyFor("openLater", 3);
+    const QByteArray body = makeBody(fitting(2 * MiB + 77), 45);
+    const QByteArray smallBody = makeBody(3000, 46);
+    const QByteArray otherBody = makeBody(fitting(1 * MiB + 5), 47);
+    PUT(*m_tier, key, makeMetaData(key, "later"), body);
+    PUT(*m_tier, small, makeMetaData(small, "small"), smallBody);
+    PUT(*m_tier, removed, makeMetaData(removed, "removed"), makeBody(500, 48));
+
+    LOOKUP(entry, *m_tier, key);
+    LOOKUP(smallEntry, *m_tier, small);
+    {
+        // Other lookups and other bodies read in between, some through handles of the same
+        // key.
+        LOOKUP(sameKey, *m_tier, key);
+        VERIFY_ENTRY_BODY(*sameKey, QStringLiteral("another handle of the key"), body,
+                          TierEntry::ReadMode::Streaming);
+        VERIFY_BODY(*m_tier, small, smallBody);
+        QVERIFY(!m_tier->lookup(keyFor("openLater", 99))); // a miss
+        PUT(*m_tier, other, makeMetaData(other, "other"), otherBody);
+        VERIFY_BODY(*m_tier, other, otherBody);
+        QVERIFY(m_tier->remove(removed));
+        QCOMPARE(contents(*m_tier).size(), 3);
+    }
+    // Long after: the event loop runs (timers a tier may have: flushes, sweeps, trims).
+    QTest::qWait(1500);
+    VERIFY_ENTRY_BODY(*smallEntry, QStringLiteral("the small handle, long after its lookup"),
+                      smallBody, TierEntry::ReadMode::Streaming);
+    VERIFY_ENTRY_BODY(*entry, QStringLiteral("the large handle, long after its lookup"), body,
+                      TierEntry::ReadMode::Streaming);
+    QCOMPARE(tagOf(entry->record().metaData()), QByteArray("later"));
+    // And after further lookups and reads, the other way round and checked whole.
+    VERIFY_BODY(*m_tier, other, otherBody);
+    VERIFY_ENTRY_BODY(*entry, QStringLiteral("the large handle, opened again"), body,
+                      TierEntry::ReadMode::Verified);
+    VERIFY_ENTRY_BODY(*smallEntry, QStringLiteral("the small handle, opened again"), smallBody,
+                      TierEntry::ReadMode::Verified);
 }
 
 void TierConformance::writerWithoutCommitLeavesNothing()
@@ -563,11 +820,9 @@ void TierConformance::writerWithoutCommitLeavesNothing()
                          qPrintable(writer->errorString()));
         }
         QCoreApplication::processEvents();
-        QVERIFY2(!m_tier->lookup(key).isValid(),
+        QVERIFY2(!m_tier->lookup(key),
                  qPrintable(
                          QStringLiteral("%1 bytes written, no commit, yet visible").arg(written)));
-        std::unique_ptr<QIODevice> device(m_tier->openBody(key));
-        QVERIFY(!device);
     }
     QVERIFY(contents(*m_tier).isEmpty());
     QVERIFY2(m_tier->size() <= before,
@@ -578,6 +833,11 @@ void TierConformance::writerWithoutCommitLeavesNothing()
     const QNetworkCacheMetaData md1 = makeMetaData(key, "v1");
     const QByteArray v1 = makeBody(fitting(100 * KiB), 61);
     PUT(*m_tier, key, md1, v1);
+    QByteArray version1;
+    {
+        LOOKUP(entry, *m_tier, key);
+        version1 = entry->record().version();
+    }
     {
         const QByteArray v2 = makeBody(fitting(100 * KiB), 62);
         std::unique_ptr<TierWriter> writer =
@@ -586,11 +846,27 @@ void TierConformance::writerWithoutCommitLeavesNothing()
         QVERIFY(writer->write(v2.constData(), v2.size()));
     }
     QCoreApplication::processEvents();
-    const TierRecord record = m_tier->lookup(key);
-    QVERIFY(record.isValid());
-    verifyMetaData(record.metaData, md1);
-    if (QTest::currentTestFailed())
+    {
+        LOOKUP(entry, *m_tier, key);
+        const TierRecord record = entry->record();
+        QVERIFY(record.isValid());
+        verifyMetaData(record.metaData(), md1);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(record.version(), version1);
+        VERIFY_ENTRY_BODY(*entry, key, v1, TierEntry::ReadMode::Streaming);
+    }
+    const qint64 withOne = m_tier->size();
+
+    // Nor does anything of the abandoned writers come back with the storage.
+    if (!m_options.persistent)
         return;
+    m_tier.reset();
+    QCoreApplication::processEvents();
+    m_tier = make(m_options.reopen);
+    QVERIFY(m_tier);
+    QCOMPARE(contents(*m_tier).keys(), QList<QString> {key});
+    QCOMPARE(m_tier->size(), withOne);
     VERIFY_BODY(*m_tier, key, v1);
 }
 
@@ -603,8 +879,11 @@ void TierConformance::readersKeepTheirVersionDuringReplace()
     const QByteArray v2 = makeBody(size, 71);
     PUT(*m_tier, key, makeMetaData(key, "v1"), v1);
 
-    std::unique_ptr<QIODevice> untouched(m_tier->openBody(key));
-    std::unique_ptr<QIODevice> started(m_tier->openBody(key));
+    LOOKUP(first, *m_tier, key);
+    LOOKUP(second, *m_tier, key);
+    LOOKUP(unopened, *m_tier, key); // its body is opened only after the replacement
+    std::unique_ptr<QIODevice> untouched(first->openBody());
+    std::unique_ptr<QIODevice> started(second->openBody());
     QVERIFY(untouched);
     QVERIFY(started);
     const ReadResult head = readBody(started.get(), size, 16 * KiB, 100 * KiB);
@@ -615,6 +894,13 @@ void TierConformance::readersKeepTheirVersionDuringReplace()
     const QNetworkCacheMetaData md2 = makeMetaData(key, "v2");
     PUT(*m_tier, key, md2, v2);
 
+    // The handle stands for the version its lookup saw: its record stays v1, and its body is
+    // v1 or nothing (the tier no longer has it), never v2.
+    QCOMPARE(tagOf(unopened->record().metaData()), QByteArray("v1"));
+    std::unique_ptr<QIODevice> late(unopened->openBody());
+    if (!late)
+        qInfo().noquote() << "handle opened after the replacement: nullptr (allowed)";
+
     struct Reader
     {
         const char *name;
@@ -622,7 +908,10 @@ void TierConformance::readersKeepTheirVersionDuringReplace()
         QByteArray already;
     };
     for (const Reader &reader : {Reader {"unread reader", untouched.get(), {}},
-                                 Reader {"half-read reader", started.get(), head.data}}) {
+                                 Reader {"half-read reader", started.get(), head.data},
+                                 Reader {"handle opened after the replacement", late.get(), {}}}) {
+        if (!reader.device)
+            continue;
         ReadResult rest =
                 readBody(reader.device, size - reader.already.size(), 16 * KiB, -1, 10000);
         const QByteArray got = reader.already + rest.data;
@@ -642,9 +931,9 @@ void TierConformance::readersKeepTheirVersionDuringReplace()
         }
     }
 
-    const TierRecord record = m_tier->lookup(key);
-    QVERIFY(record.isValid());
-    QCOMPARE(tagOf(record.metaData), QByteArray("v2"));
+    LOOKUP(entry, *m_tier, key);
+    QVERIFY(entry->record().isValid());
+    QCOMPARE(tagOf(entry->record().metaData()), QByteArray("v2"));
     VERIFY_BODY(*m_tier, key, v2);
 }
 
@@ -653,17 +942,26 @@ void TierConformance::readerDuringRemove()
     const QString key = keyFor("concurrentRemove");
     const QByteArray v1 = makeBody(fitting(2 * MiB + 99), 80);
     PUT(*m_tier, key, makeMetaData(key, "v1"), v1);
-    std::unique_ptr<QIODevice> device(m_tier->openBody(key));
+    LOOKUP(entry, *m_tier, key);
+    LOOKUP(unopened, *m_tier, key); // its body is opened only after the removal
+    std::unique_ptr<QIODevice> device(entry->openBody());
     QVERIFY(device);
     QVERIFY(m_tier->remove(key));
-    const ReadResult read = readBody(device.get(), v1.size(), 16 * KiB, -1, 10000);
-    if (read.outcome == ReadResult::End) {
-        QVERIFY2(read.data == v1, qPrintable(describeMismatch(read.data, v1)));
-    } else {
-        QVERIFY2(read.outcome == ReadResult::Failed, qPrintable(describe(read)));
-        QVERIFY2(read.data == v1.left(read.data.size()), qPrintable(describe(read)));
+    std::unique_ptr<QIODevice> late(unopened->openBody());
+    for (QIODevice *reader : {device.get(), late.get()}) {
+        if (!reader) { // the handle opened after the removal may find nothing: allowed
+            qInfo().noquote() << "handle opened after the removal: nullptr (allowed)";
+            continue;
+        }
+        const ReadResult read = readBody(reader, v1.size(), 16 * KiB, -1, 10000);
+        if (read.outcome == ReadResult::End) {
+            QVERIFY2(read.data == v1, qPrintable(describeMismatch(read.data, v1)));
+        } else {
+            QVERIFY2(read.outcome == ReadResult::Failed, qPrintable(describe(read)));
+            QVERIFY2(read.data == v1.left(read.data.size()), qPrintable(describe(read)));
+        }
     }
-    QVERIFY(!m_tier->lookup(key).isValid());
+    QVERIFY(!m_tier->lookup(key));
 }
 
 void TierConformance::maxEntrySizeRespected()
@@ -678,8 +976,8 @@ void TierConformance::maxEntrySizeRespected()
     const QByteArray tooBig = makeBody(limit + 1, 90);
     for (qint64 hint : {limit + 1, qint64(-1)}) {
         const QString key = keyFor("maxEntry", hint < 0 ? 1 : 2);
-        std::unique_ptr<TierWriter> writer =
-                m_tier->beginWrite(key, makeMetaData(key, "big"), hint);
+        const QNetworkCacheMetaData md = makeMetaData(key, "big");
+        std::unique_ptr<TierWriter> writer = m_tier->beginWrite(key, md, hint);
         if (writer) {
             bool declined = false;
             for (qint64 offset = 0; offset < tooBig.size() && !declined; offset += 64 * KiB)
@@ -688,7 +986,7 @@ void TierConformance::maxEntrySizeRespected()
             if (declined)
                 QVERIFY2(!writer->errorString().isEmpty(),
                          "write() declined without an errorString()");
-            QVERIFY2(!writer->commit(),
+            QVERIFY2(!writer->commit(md, DefaultTags),
                      qPrintable(QStringLiteral(
                                         "a body of %1 bytes (limit %2, sizeHint %3) was committed")
                                         .arg(tooBig.size())
@@ -696,9 +994,7 @@ void TierConformance::maxEntrySizeRespected()
                                         .arg(hint)));
         }
         writer.reset();
-        QVERIFY(!m_tier->lookup(key).isValid());
-        std::unique_ptr<QIODevice> device(m_tier->openBody(key));
-        QVERIFY(!device);
+        QVERIFY(!m_tier->lookup(key));
     }
     QVERIFY(contents(*m_tier).isEmpty());
 
@@ -706,7 +1002,8 @@ void TierConformance::maxEntrySizeRespected()
     const QString key = keyFor("maxEntry", 3);
     const QByteArray atLimit = tooBig.left(limit);
     PUT(*m_tier, key, makeMetaData(key, "limit"), atLimit);
-    QCOMPARE(m_tier->lookup(key).bodySize, limit);
+    LOOKUP(entry, *m_tier, key);
+    QCOMPARE(entry->record().bodySize(), limit);
     VERIFY_BODY(*m_tier, key, atLimit);
 }
 
@@ -724,6 +1021,11 @@ void TierConformance::persistsAcrossReopen()
     PUT(*m_tier, updated, makeMetaData(updated, "v1"), updatedBody);
     PUT(*m_tier, kept, keptMd, keptBody);
     PUT(*m_tier, removed, makeMetaData(removed, "v1"), makeBody(100, 102));
+    QByteArray updatedVersion;
+    {
+        LOOKUP(entry, *m_tier, updated);
+        updatedVersion = entry->record().version();
+    }
     QVERIFY(m_tier->updateMetaData(updated, revalidated));
     QVERIFY(m_tier->remove(removed));
     const qint64 size = m_tier->size();
@@ -733,20 +1035,28 @@ void TierConformance::persistsAcrossReopen()
     m_tier = make(m_options.reopen);
     QVERIFY(m_tier);
 
-    TierRecord record = m_tier->lookup(updated);
-    QVERIFY2(record.isValid(), "entry lost on reopen");
-    QCOMPARE(record.bodySize, updatedBody.size());
-    verifyMetaData(record.metaData, revalidated);
-    if (QTest::currentTestFailed())
-        return;
-    VERIFY_BODY(*m_tier, updated, updatedBody);
-    record = m_tier->lookup(kept);
-    QVERIFY2(record.isValid(), "empty-bodied entry lost on reopen");
-    verifyMetaData(record.metaData, keptMd);
-    if (QTest::currentTestFailed())
-        return;
-    VERIFY_BODY(*m_tier, kept, keptBody);
-    QVERIFY2(!m_tier->lookup(removed).isValid(), "a removed entry came back");
+    {
+        const std::unique_ptr<TierEntry> entry = m_tier->lookup(updated);
+        QVERIFY2(entry, "entry lost on reopen");
+        const TierRecord record = entry->record();
+        QCOMPARE(record.bodySize(), updatedBody.size());
+        verifyMetaData(record.metaData(), revalidated);
+        if (QTest::currentTestFailed())
+            return;
+        // A body's version outlives the process: a 304 about it still applies.
+        QCOMPARE(record.version(), updatedVersion);
+        VERIFY_ENTRY_BODY(*entry, updated, updatedBody, TierEntry::ReadMode::Streaming);
+        QVERIFY(m_tier->updateMetaData(updated, revalidated, updatedVersion));
+    }
+    {
+        const std::unique_ptr<TierEntry> entry = m_tier->lookup(kept);
+        QVERIFY2(entry, "empty-bodied entry lost on reopen");
+        verifyMetaData(entry->record().metaData(), keptMd);
+        if (QTest::currentTestFailed())
+            return;
+        VERIFY_ENTRY_BODY(*entry, kept, keptBody, TierEntry::ReadMode::Streaming);
+    }
+    QVERIFY2(!m_tier->lookup(removed), "a removed entry came back");
     QCOMPARE(contents(*m_tier).keys(), (QList<QString> {updated, kept}));
     QCOMPARE(m_tier->size(), size);
 

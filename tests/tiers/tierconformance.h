@@ -50,11 +50,15 @@ private Q_SLOTS:
     void unknownKey();
     void removeThenRemoveAgain();
     void updateMetaDataKeepsBody();
+    void conditionalUpdateMetaData();
     void enumerateSeesExactlyThePuts();
     void clearEmpties();
     void sizeGrowsWithPuts();
     void replaceGivesSecondBody();
+    void commitMetaDataWins();
     void streamsLargeBody();
+    void handleOpensTwice();
+    void handleOpensLongAfterLookup();
     void writerWithoutCommitLeavesNothing();
     void readersKeepTheirVersionDuringReplace();
     void readerDuringRemove();

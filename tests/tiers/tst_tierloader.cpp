@@ -102,8 +102,9 @@ void tst_TierLoader::initTestCase()
          {QStringLiteral("libtiercache_memory.so"), QStringLiteral("libtiercache_example.so")})
         QVERIFY2(QFile::exists(goodDir + QLatin1Char('/') + file),
                  qPrintable(goodDir + QLatin1Char('/') + file));
-    for (const char *name : {"wrongiid", "wrongapi", "badjson", "noid", "badid", "emptymeta",
-                             "duplicate", "diskid", "unloadable", "notaplugin", "garbage"})
+    for (const char *name :
+         {"wrongiid", "wrongapi", "futureapi", "apiv1", "badjson", "noid", "badid", "emptymeta",
+          "duplicate", "diskid", "unloadable", "notaplugin", "garbage"})
         QVERIFY2(QFile::exists(brokenDir + QLatin1Char('/') + fixture(name)),
                  qPrintable(fixture(name)));
 }
@@ -121,10 +122,23 @@ void tst_TierLoader::pluginsReportEveryFile_data()
     QTest::newRow("wrong IID") << fixture("wrongiid") << QString()
                                << QStringList {QStringLiteral("\"org.tiercache.TierFactory/999\""),
                                                QStringLiteral(
-                                                       "expected \"org.tiercache.TierFactory/1\"")};
-    QTest::newRow("wrong API version")
+                                                       "expected \"org.tiercache.TierFactory/2\"")};
+    // Plugins built for another tier API version are refused, saying which version they were
+    // built for and which one this library provides: the old API...
+    QTest::newRow("wrong API version (1, the old API)")
             << fixture("wrongapi") << QStringLiteral("wrongapi")
-            << QStringList {QStringLiteral("version 2"), QStringLiteral("version 1")};
+            << QStringList {QStringLiteral("built for tier API version 1"),
+                            QStringLiteral("provides version 2")};
+    // ... a later one...
+    QTest::newRow("wrong API version (3, a later API)")
+            << fixture("futureapi") << QStringLiteral("futureapi")
+            << QStringList {QStringLiteral("built for tier API version 3"),
+                            QStringLiteral("provides version 2")};
+    // ... and a plugin really built against the version 1 headers, whose IID says so.
+    QTest::newRow("built against the v1 headers")
+            << fixture("apiv1") << QString()
+            << QStringList {QStringLiteral("\"org.tiercache.TierFactory/1\""),
+                            QStringLiteral("expected \"org.tiercache.TierFactory/2\"")};
     QTest::newRow("JSON without id")
             << fixture("noid") << QString() << QStringList {QStringLiteral("no valid \"id\"")};
     QTest::newRow("garbage id") << fixture("badid") << QStringLiteral("Not A Scheme!")
@@ -163,7 +177,8 @@ void tst_TierLoader::pluginsReportEveryFile()
     QCOMPARE(info.id, id);
     if (errorMentions.isEmpty()) {
         QVERIFY2(info.isUsable(), qPrintable(info.errorString));
-        QCOMPARE(info.apiVersion, 1);
+        QCOMPARE(info.apiVersion, 2);
+        QCOMPARE(info.apiVersion, TierFactory::ApiVersion);
         QVERIFY(!info.name.isEmpty());
         return;
     }
@@ -202,7 +217,7 @@ void tst_TierLoader::goodPluginsStillCreateTiers()
         const std::unique_ptr<Tier> tier = loader.create(spec, &error);
         QVERIFY2(tier, qPrintable(spec + QStringLiteral(": ") + error));
         QCOMPARE(tier->name(), spec.section(QLatin1Char(':'), 0, 0));
-        QVERIFY(!tier->lookup(QStringLiteral("https://example.com/")).isValid());
+        QVERIFY(!tier->lookup(QStringLiteral("https://example.com/")));
     }
 }
 
@@ -228,7 +243,9 @@ void tst_TierLoader::unloadableLibraryFailsOnCreate()
 void tst_TierLoader::unusablePluginsCreateNothing_data()
 {
     QTest::addColumn<QString>("spec");
-    QTest::newRow("wrong API version") << QStringLiteral("wrongapi:");
+    QTest::newRow("wrong API version (1)") << QStringLiteral("wrongapi:");
+    QTest::newRow("wrong API version (3)") << QStringLiteral("futureapi:");
+    QTest::newRow("built against the v1 headers") << QStringLiteral("apiv1:");
     QTest::newRow("wrong IID") << QStringLiteral("wrongiid:");
     QTest::newRow("invalid JSON") << QStringLiteral("badjson:");
 }
@@ -269,7 +286,8 @@ void tst_TierLoader::unknownSchemeListsAvailableAndSearchPath()
         QVERIFY2(error.contains(mention),
                  qPrintable(QStringLiteral("\"%1\" does not mention %2").arg(error, mention)));
     // Unusable plugins are not offered.
-    QVERIFY2(!error.contains(QLatin1String("wrongapi")), qPrintable(error));
+    for (const char *unusable : {"wrongapi", "futureapi", "apiv1"})
+        QVERIFY2(!error.contains(QLatin1String(unusable)), qPrintable(error));
 }
 
 void tst_TierLoader::badSpecsNameTheSpec_data()

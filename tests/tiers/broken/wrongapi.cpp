@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Fixture: built for tier API version 2 (metadata "apiVersion": 2).
+// Fixture: metadata saying it was built for tier API version 1, the old API ("apiVersion": 1),
+// behind the current IID.
 #include "fixturefactory.h"
 
 class WrongApiFactory : public FixtureFactory
