@@ -25,6 +25,89 @@
     </message>
 </context>
 <context>
+    <name>tiercache::browser::CacheJob</name>
+    <message>
+        <source>Cannot open the cache: %1</source>
+        <translation>Der Cache kann nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <source>Garbage collected: %1 reclaimed.</source>
+        <translation>Aufgeräumt: %1 freigegeben.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cache cleared: %n entries removed.</source>
+        <translation>
+            <numerusform>Cache geleert: %n Eintrag entfernt.</numerusform>
+            <numerusform>Cache geleert: %n Einträge entfernt.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancelled: %n entries deleted.</source>
+        <translation>
+            <numerusform>Abgebrochen: %n Eintrag gelöscht.</numerusform>
+            <numerusform>Abgebrochen: %n Einträge gelöscht.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries deleted.</source>
+        <translation>
+            <numerusform>%n Eintrag gelöscht.</numerusform>
+            <numerusform>%n Einträge gelöscht.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Verification cancelled after %n bodies.</source>
+        <translation>
+            <numerusform>Prüfung nach %n Inhalt abgebrochen.</numerusform>
+            <numerusform>Prüfung nach %n Inhalten abgebrochen.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n bodies verified</source>
+        <translation>
+            <numerusform>%n Inhalt geprüft</numerusform>
+            <numerusform>%n Inhalte geprüft</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>all intact.</source>
+        <translation>alle unversehrt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n damaged</source>
+        <translation>
+            <numerusform>%n beschädigt</numerusform>
+            <numerusform>%n beschädigt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n entries removed.</source>
+        <translation>
+            <numerusform>, %n Eintrag entfernt.</numerusform>
+            <numerusform>, %n Einträge entfernt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (kept: read-only).</source>
+        <translation> (behalten: nur lesend geöffnet).</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Export cancelled; nothing written.</source>
+        <translation>Export abgebrochen; nichts geschrieben.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries exported to %1.</source>
+        <translation>
+            <numerusform>%n Eintrag nach %1 exportiert.</numerusform>
+            <numerusform>%n Einträge nach %1 exportiert.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>tiercache::browser::EntriesModel</name>
     <message>
         <source>%1 (stale)</source>
@@ -362,6 +445,73 @@ Darin wurde nichts verändert.</translation>
     <message>
         <source>&lt;h3&gt;Tiercache Browser %1&lt;/h3&gt;&lt;p&gt;Browse the entries, tags and hit statistics of a Tiercache HTTP cache directory, also while another process uses it. It opens caches read-only; changes need Cache ▸ Allow Changes.&lt;/p&gt;&lt;p&gt;MIT licence.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Tiercache-Browser %1&lt;/h3&gt;&lt;p&gt;Zeigt Einträge, Tags und Trefferstatistiken eines Tiercache-HTTP-Cache-Verzeichnisses, auch während ein anderer Prozess es nutzt. Caches werden nur lesend geöffnet; für Änderungen dient Cache ▸ Änderungen erlauben.&lt;/p&gt;&lt;p&gt;MIT-Lizenz.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Verify Integrity…</source>
+        <translation>Integrität &amp;prüfen …</translation>
+    </message>
+    <message>
+        <source>&amp;Export Entries…</source>
+        <translation>Einträge e&amp;xportieren …</translation>
+    </message>
+    <message>
+        <source>&amp;Delete Selected Entries…</source>
+        <translation>Ausgewählte Einträge &amp;löschen …</translation>
+    </message>
+    <message>
+        <source>Collect &amp;Garbage…</source>
+        <translation>&amp;Aufräumen …</translation>
+    </message>
+    <message>
+        <source>C&amp;lear Cache…</source>
+        <translation>Cache &amp;leeren …</translation>
+    </message>
+    <message>
+        <source>Verifying bodies…</source>
+        <translation>Inhalte werden geprüft …</translation>
+    </message>
+    <message>
+        <source>Exporting entries…</source>
+        <translation>Einträge werden exportiert …</translation>
+    </message>
+    <message>
+        <source>Deleting entries…</source>
+        <translation>Einträge werden gelöscht …</translation>
+    </message>
+    <message>
+        <source>Clearing the cache…</source>
+        <translation>Der Cache wird geleert …</translation>
+    </message>
+    <message>
+        <source>Collecting garbage…</source>
+        <translation>Es wird aufgeräumt …</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete the %n selected entries from the cache?</source>
+        <translation>
+            <numerusform>Den ausgewählten Eintrag aus dem Cache löschen?</numerusform>
+            <numerusform>Die %n ausgewählten Einträge aus dem Cache löschen?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete every entry of this cache? This cannot be undone.</source>
+        <translation>Jeden Eintrag dieses Caches löschen? Das lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <source>Reclaim the space of bodies and files no entry refers to?</source>
+        <translation>Den Platz von Inhalten und Dateien freigeben, auf die kein Eintrag mehr verweist?</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Export Entries</source>
+        <translation>Einträge exportieren</translation>
     </message>
 </context>
 <context>

@@ -26,6 +26,7 @@
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
+#include <QtWidgets/QProgressDialog>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStackedWidget>
@@ -197,6 +198,21 @@ void MainWindow::createActions()
     m_writableAction->setCheckable(true);
     m_writableAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
     connect(m_writableAction, &QAction::triggered, this, &MainWindow::toggleWritable);
+    cache->addSeparator();
+    QAction *verify = cache->addAction(tr("&Verify Integrity…"), this,
+                                       [this] { confirmAndStart(CacheJob::Kind::Verify); });
+    QAction *exportList = cache->addAction(tr("&Export Entries…"), this, &MainWindow::chooseExport);
+    exportList->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    cache->addSeparator();
+    QAction *remove = cache->addAction(tr("&Delete Selected Entries…"), this,
+                                       [this] { confirmAndStart(CacheJob::Kind::Delete); });
+    remove->setShortcut(QKeySequence::Delete);
+    QAction *gc = cache->addAction(tr("Collect &Garbage…"), this,
+                                   [this] { confirmAndStart(CacheJob::Kind::CollectGarbage); });
+    QAction *clear = cache->addAction(tr("C&lear Cache…"), this,
+                                      [this] { confirmAndStart(CacheJob::Kind::Clear); });
+    m_writeActions = {remove, gc, clear};
+    m_cacheActions = {verify, exportList, m_writableAction};
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Tiercache Browser"), this, &MainWindow::showAbout);
@@ -207,6 +223,115 @@ void MainWindow::createActions()
     tools->addAction(open);
     tools->addAction(refresh);
     tools->addAction(m_writableAction);
+    updateActions();
+}
+
+void MainWindow::updateActions()
+{
+    for (QAction *a : std::as_const(m_cacheActions))
+        a->setEnabled(m_cache != nullptr && !m_job);
+    for (QAction *a : std::as_const(m_writeActions))
+        a->setEnabled(isWritable() && !m_job);
+}
+
+QList<QUrl> MainWindow::selectedUrls() const
+{
+    QList<QUrl> urls;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        urls.append(m_model->entryAt(index.row()).url);
+    return urls;
+}
+
+CacheJob *MainWindow::startJob(CacheJob::Kind kind, const QList<QUrl> &urls,
+                               const QString &exportPath, CacheJob::Format format)
+{
+    if (!m_cache || m_job)
+        return nullptr;
+    const bool writes = kind == CacheJob::Kind::CollectGarbage || kind == CacheJob::Kind::Clear
+            || kind == CacheJob::Kind::Delete;
+    if (writes && !isWritable())
+        return nullptr;
+    m_job = new CacheJob(kind, m_cache->cacheDirectory(), isWritable(), this);
+    m_job->setUrls(urls);
+    m_job->setExport(m_model->query(), exportPath, format);
+    auto *dialog = new QProgressDialog(this);
+    dialog->setWindowTitle(tr("Tiercache Browser"));
+    dialog->setLabelText(kind == CacheJob::Kind::Verify           ? tr("Verifying bodies…")
+                                 : kind == CacheJob::Kind::Export ? tr("Exporting entries…")
+                                 : kind == CacheJob::Kind::Delete ? tr("Deleting entries…")
+                                 : kind == CacheJob::Kind::Clear  ? tr("Clearing the cache…")
+                                                                  : tr("Collecting garbage…"));
+    dialog->setRange(0, 0);
+    dialog->setMinimumDuration(400); // quick jobs never flash a dialog
+    dialog->setAutoClose(false);
+    dialog->setAutoReset(false);
+    connect(m_job, &CacheJob::progress, dialog, [dialog](qint64 done, qint64 total) {
+        dialog->setRange(0, total > 0 ? 1000 : 0);
+        if (total > 0)
+            dialog->setValue(int(qMin<qint64>(1000, done * 1000 / total)));
+    });
+    connect(dialog, &QProgressDialog::canceled, m_job, &CacheJob::cancel);
+    connect(m_job, &CacheJob::finished, this, [this, dialog](bool ok, const QString &summary) {
+        dialog->deleteLater();
+        m_job->deleteLater();
+        m_job = nullptr;
+        statusBar()->showMessage(summary.section(QLatin1Char('\n'), 0, 0), 10000);
+        refreshAll();
+        updateActions();
+        emit jobFinished(ok, summary);
+    });
+    m_job->start();
+    updateActions();
+    return m_job;
+}
+
+void MainWindow::confirmAndStart(CacheJob::Kind kind)
+{
+    QString question;
+    QList<QUrl> urls;
+    switch (kind) {
+    case CacheJob::Kind::Delete:
+        urls = selectedUrls();
+        if (urls.isEmpty())
+            return;
+        question = tr("Delete the %n selected entries from the cache?", nullptr, int(urls.size()));
+        break;
+    case CacheJob::Kind::Clear:
+        question = tr("Delete every entry of this cache? This cannot be undone.");
+        break;
+    case CacheJob::Kind::CollectGarbage:
+        question = tr("Reclaim the space of bodies and files no entry refers to?");
+        break;
+    default:
+        break;
+    }
+    if (!question.isEmpty()
+        && QMessageBox::question(this, tr("Tiercache Browser"), question) != QMessageBox::Yes)
+        return;
+    CacheJob *job = startJob(kind, urls);
+    if (!job)
+        return;
+    connect(job, &CacheJob::finished, this, [this](bool ok, const QString &summary) {
+        auto *box = new QMessageBox(ok ? QMessageBox::Information : QMessageBox::Warning,
+                                    tr("Tiercache Browser"), summary, QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+}
+
+void MainWindow::chooseExport()
+{
+    QString selectedFilter;
+    const QString csv = tr("CSV (*.csv)");
+    const QString json = tr("JSON (*.json)");
+    const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export Entries"), QStringLiteral("entries.csv"),
+                                         csv + QLatin1String(";;") + json, &selectedFilter);
+    if (path.isEmpty())
+        return;
+    const bool isJson = selectedFilter == json || path.endsWith(QLatin1String(".json"));
+    startJob(CacheJob::Kind::Export, {}, path,
+             isJson ? CacheJob::Format::Json : CacheJob::Format::Csv);
 }
 
 bool MainWindow::openCache(const QString &directory)
@@ -226,6 +351,7 @@ bool MainWindow::openCache(const QString &directory)
                           .arg(QDir::toNativeSeparators(directory), m_cache->errorString()));
         m_cache.reset();
         updateStatus();
+        updateActions();
         return false;
     }
     m_error.clear();
@@ -239,6 +365,7 @@ bool MainWindow::openCache(const QString &directory)
     rememberRecent(m_cache->cacheDirectory());
     m_refreshTimer->start();
     updateStatus();
+    updateActions();
     return true;
 }
 
@@ -280,6 +407,7 @@ bool MainWindow::setWritable(bool writable)
     }
     m_writableAction->setChecked(writable);
     m_tags->setWritable(writable);
+    updateActions();
     m_dataVersion = -1; // a new connection: its versions start afresh
     refreshAll();
     return writable == isWritable();

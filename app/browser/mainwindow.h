@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cachejob.h"
+
 #include <QtWidgets/QMainWindow>
 
 #include <memory>
@@ -68,6 +70,22 @@ public:
     PluginsPane *pluginsPane() const { return m_plugins; }
     void showPage(Page page);
 
+    /*!
+        Starts \a kind off the GUI thread with a progress dialog that can cancel it; writes
+        (garbage collection, clear, delete) need the window out of read-only mode. No
+        confirmation here (the menu asks first); jobFinished() reports what was done.
+        \a urls are the entries to delete; \a exportPath and \a format the export's target
+        (the current filter is exported).
+    */
+    CacheJob *startJob(CacheJob::Kind kind, const QList<QUrl> &urls = {},
+                       const QString &exportPath = {},
+                       CacheJob::Format format = CacheJob::Format::Csv);
+    //! The URLs of the selected rows of the entries view.
+    QList<QUrl> selectedUrls() const;
+
+Q_SIGNALS:
+    void jobFinished(bool ok, const QString &summary);
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -84,6 +102,9 @@ private:
     void toggleWritable(bool writable);
     void showAbout();
     void filterByTag(const QString &tag);
+    void confirmAndStart(CacheJob::Kind kind);
+    void chooseExport();
+    void updateActions();
 
     std::unique_ptr<NetworkCache> m_cache;
     qint64 m_dataVersion = -1;
@@ -107,6 +128,9 @@ private:
     QTimer *m_filterTimer;
     QMenu *m_recentMenu = nullptr;
     QAction *m_writableAction = nullptr;
+    QList<QAction *> m_writeActions; // need the window out of read-only mode
+    QList<QAction *> m_cacheActions; // need an open cache
+    CacheJob *m_job = nullptr;       // at most one at a time
 };
 
 } // namespace tiercache::browser

@@ -15,6 +15,9 @@
 #include <loopbackserver.h>
 
 #include <QtCore/QBuffer>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QSet>
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QImage>
@@ -75,6 +78,7 @@ private Q_SLOTS:
     void refusesANonCacheDirectoryWithoutTouchingIt();
     void refreshesWhileAnotherWriterWrites();
     void screenshotsOfEveryView();
+    void actionsRunOffTheGuiThread();
 
 private:
     void fetch(QNetworkAccessManager &nam, const QString &path);
@@ -255,6 +259,68 @@ void tst_MainWindow::screenshotsOfEveryView()
         QVERIFY2(colourCount(image) > 8, qPrintable(path + QLatin1String(" looks blank")));
         qInfo("screenshot %s", qPrintable(path));
     }
+}
+
+void tst_MainWindow::actionsRunOffTheGuiThread()
+{
+    fill(m_dir->path());
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openCache(m_dir->path()));
+    QSignalSpy finished(&window, &MainWindow::jobFinished);
+    const auto run = [&](CacheJob::Kind kind, const QList<QUrl> &urls = {},
+                         const QString &path = {},
+                         CacheJob::Format format = CacheJob::Format::Csv) -> QString {
+        finished.clear();
+        if (!window.startJob(kind, urls, path, format))
+            return QStringLiteral("<not started>");
+        if (!finished.wait(20000))
+            return QStringLiteral("<timeout>");
+        return finished.first().at(1).toString();
+    };
+
+    // Read-only: export and verify run, writes do not start.
+    QTemporaryDir out;
+    const QString csv = out.filePath(QStringLiteral("entries.csv"));
+    QVERIFY(run(CacheJob::Kind::Export, {}, csv).contains(QLatin1String("4 entries exported")));
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csvFile.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 5);
+    QVERIFY(lines.first().startsWith("url,status,content_type"));
+    const QString json = out.filePath(QStringLiteral("entries.json"));
+    run(CacheJob::Kind::Export, {}, json, CacheJob::Format::Json);
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(jsonFile.readAll(), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(doc.array().size(), 4);
+    QVERIFY(doc.array().first().toObject().contains(QLatin1String("digest")));
+    const QString verified = run(CacheJob::Kind::Verify);
+    QVERIFY2(verified.contains(QLatin1String("4 bodies verified")), qPrintable(verified));
+    QCOMPARE(run(CacheJob::Kind::Clear), QStringLiteral("<not started>"));
+    QCOMPARE(window.entriesModel()->totalCount(), 4);
+
+    // Out of read-only mode: delete the selection, collect garbage, clear.
+    QVERIFY(window.setWritable(true));
+    window.entriesView()->selectRow(0);
+    window.entriesView()->selectionModel()->select(window.entriesModel()->index(1, 0),
+                                                   QItemSelectionModel::Select
+                                                           | QItemSelectionModel::Rows);
+    const QList<QUrl> selected = window.selectedUrls();
+    QCOMPARE(selected.size(), 2);
+    QVERIFY(run(CacheJob::Kind::Delete, selected).contains(QLatin1String("2 entries deleted")));
+    QCOMPARE(window.entriesModel()->totalCount(), 2);
+    QVERIFY(run(CacheJob::Kind::CollectGarbage).contains(QLatin1String("reclaimed")));
+    QVERIFY(run(CacheJob::Kind::Clear).contains(QLatin1String("2 entries removed")));
+    QCOMPARE(window.entriesModel()->totalCount(), 0);
+
+    NetworkCache check;
+    check.setReadOnly(true);
+    check.setCacheDirectory(m_dir->path());
+    QVERIFY(check.open());
+    QCOMPARE(check.entryCount(), 0);
 }
 
 QTEST_MAIN(tst_MainWindow)
