@@ -75,8 +75,24 @@ bool DemoFiller::fill(const QString &directory)
                 return false;
         }
     }
-    m_log.append(QStringLiteral("%1 requests, %2 reached the origin; %3 entries stored")
-                         .arg(paths.size() + 12)
+    // The memory tier served those repeats, and its hits are not per-entry on disk. A second
+    // application on the same directory without a memory tier (as another process would)
+    // reads the popular pages too: its hits land in the catalogue's per-entry counts.
+    {
+        QNetworkAccessManager second;
+        auto *diskOnly = new NetworkCache;
+        diskOnly->setCacheDirectory(directory);
+        second.setCache(diskOnly);
+        for (int i = 0; i < popular.size(); ++i) {
+            for (int n = 0; n <= popular.size() - i; ++n) {
+                if (!get(second, site.url(popular[i]), &m_error))
+                    return false;
+            }
+        }
+    }
+    m_log.append(QStringLiteral("%1 requests from two applications, %2 reached the origin; "
+                                "%3 entries stored")
+                         .arg(paths.size() + 12 + 27)
                          .arg(site.requestCount())
                          .arg(cache->entryCount()));
     return true;

@@ -140,7 +140,11 @@ QWidget *MainWindow::createEntriesPage()
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->setAlternatingRowColors(true);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::UrlColumn, 340);
+    // Narrow defaults so that hits and tags are in view next to the details pane.
+    m_view->horizontalHeader()->setDefaultSectionSize(86);
+    m_view->horizontalHeader()->resizeSection(EntriesModel::UrlColumn, 280);
+    m_view->horizontalHeader()->resizeSection(EntriesModel::StatusColumn, 52);
+    m_view->horizontalHeader()->resizeSection(EntriesModel::HitsColumn, 48);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 m_details->showEntry(current.isValid() ? m_model->entryAt(current.row()).url
