@@ -19,6 +19,7 @@ packages=(
     libhiredis-dev redis-server # the redis tier and its tests
     xvfb xauth              # screenshots of the GUI
     clang libclang-rt-14-dev # libFuzzer targets (tests/fuzz)
+    clang-format            # scripts/check-format.sh (the tree follows .clang-format)
     procps                  # ps/pkill used by some tests
 )
 

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 export QT_QPA_PLATFORM=offscreen
 
+# The tree is formatted with the repository's .clang-format (Debian's clang-format 14).
+scripts/check-format.sh || { echo "formatting check failed: run scripts/check-format.sh --fix"; exit 1; }
+
 if [ "${TIERCACHE_SKIP_ASAN:-0}" != 1 ]; then
     cmake --preset asan >/dev/null
     cmake --build --preset asan

@@ -122,7 +122,7 @@ std::vector<InsertDevice::Target> TierChain::beginWrite(const QString &key, cons
                                                         qint64 sizeHint)
 {
     std::vector<InsertDevice::Target> targets;
-    const int first = writeMode == NetworkCache::WriteMode::LowestTierOnly ? size() - 1 : 0;
+    const int first = writeMode == WriteMode::LowestTierOnly ? size() - 1 : 0;
     for (int i = qMax(0, first); i < size(); ++i) {
         Tier *t = tier(i);
         const qint64 limit = t->maxEntrySize();

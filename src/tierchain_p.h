@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <tiercache/networkcache.h>
+#include <tiercache/promotionpolicy.h>
+#include <tiercache/statistics.h>
+#include <tiercache/writemode.h>
 #include <tiercache/tier.h>
 
 #include "insertdevice_p.h"
@@ -44,7 +46,7 @@ public:
     PromotionPolicy policy;
     //! The tags a promoted copy is committed with (tiers that store tags keep them).
     std::function<QStringList(const QString &key)> tagsOf;
-    NetworkCache::WriteMode writeMode = NetworkCache::WriteMode::WriteThrough;
+    WriteMode writeMode = WriteMode::WriteThrough;
 
     //! The first tier's hit for \a key. A tier whose lookup failed on an error (not a plain
     //! miss) leaves its message in \a error.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <tiercache/networkcache.h>
+#include <tiercache/cacheentryinfo.h>
 #include <tiercache/tier.h>
 
 #include "disk/diskstore_p.h"
