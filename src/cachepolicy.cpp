@@ -179,7 +179,11 @@ bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternS
     if (!rx.isValid())
         return fail(QStringLiteral("TTL rule \"%1\": invalid regular expression: %2 at offset %3")
                             .arg(pattern, rx.errorString()).arg(rx.patternErrorOffset()));
-    d->rules.append({TtlRule{pattern, syntax, ttlSeconds}, rx});
+    TtlRule rule;
+    rule.setPattern(pattern);
+    rule.setSyntax(syntax);
+    rule.setTtlSeconds(ttlSeconds);
+    d->rules.append({rule, rx});
     return true;
 }
 
@@ -200,12 +204,121 @@ qint64 CachePolicy::ruleTtl(const QUrl &url) const
     const QString text = url.toString(QUrl::FullyEncoded);
     for (const auto &r : d->rules) {
         if (r.regex.match(text).hasMatch())
-            return r.rule.ttlSeconds;
+            return r.rule.ttlSeconds();
     }
     return -1;
 }
 
 void CachePolicy::setHook(const Hook &hook) { d->hook = hook; }
 CachePolicy::Hook CachePolicy::hook() const { return d->hook; }
+
+class CachePolicyTtlRuleData : public QSharedData
+{
+public:
+    QString pattern;
+    CachePolicy::PatternSyntax syntax = CachePolicy::PatternSyntax::Glob;
+    qint64 ttlSeconds = 0;
+};
+
+CachePolicy::TtlRule::TtlRule() : d(new CachePolicyTtlRuleData) { }
+CachePolicy::TtlRule::TtlRule(const TtlRule &other) = default;
+CachePolicy::TtlRule::TtlRule(TtlRule &&other) noexcept = default;
+CachePolicy::TtlRule &CachePolicy::TtlRule::operator=(const TtlRule &other) = default;
+CachePolicy::TtlRule &CachePolicy::TtlRule::operator=(TtlRule &&other) noexcept = default;
+CachePolicy::TtlRule::~TtlRule() = default;
+
+QString CachePolicy::TtlRule::pattern() const
+{
+    return d->pattern;
+}
+
+void CachePolicy::TtlRule::setPattern(const QString &pattern)
+{
+    d->pattern = pattern;
+}
+
+CachePolicy::PatternSyntax CachePolicy::TtlRule::syntax() const
+{
+    return d->syntax;
+}
+
+void CachePolicy::TtlRule::setSyntax(PatternSyntax syntax)
+{
+    d->syntax = syntax;
+}
+
+qint64 CachePolicy::TtlRule::ttlSeconds() const
+{
+    return d->ttlSeconds;
+}
+
+void CachePolicy::TtlRule::setTtlSeconds(qint64 ttlSeconds)
+{
+    d->ttlSeconds = ttlSeconds;
+}
+
+bool operator==(const CachePolicy::TtlRule &a, const CachePolicy::TtlRule &b)
+{
+    return a.d == b.d
+            || (a.d->pattern == b.d->pattern && a.d->syntax == b.d->syntax
+                && a.d->ttlSeconds == b.d->ttlSeconds);
+}
+
+class CachePolicyDecisionData : public QSharedData
+{
+public:
+    bool store = true;
+    qint64 ttlSeconds = -1;
+    QStringList tags;
+};
+
+CachePolicy::Decision::Decision() : d(new CachePolicyDecisionData) { }
+CachePolicy::Decision::Decision(const Decision &other) = default;
+CachePolicy::Decision::Decision(Decision &&other) noexcept = default;
+CachePolicy::Decision &CachePolicy::Decision::operator=(const Decision &other) = default;
+CachePolicy::Decision &CachePolicy::Decision::operator=(Decision &&other) noexcept = default;
+CachePolicy::Decision::~Decision() = default;
+
+bool CachePolicy::Decision::store() const
+{
+    return d->store;
+}
+
+void CachePolicy::Decision::setStore(bool store)
+{
+    d->store = store;
+}
+
+qint64 CachePolicy::Decision::ttlSeconds() const
+{
+    return d->ttlSeconds;
+}
+
+void CachePolicy::Decision::setTtlSeconds(qint64 ttlSeconds)
+{
+    d->ttlSeconds = ttlSeconds;
+}
+
+QStringList CachePolicy::Decision::tags() const
+{
+    return d->tags;
+}
+
+void CachePolicy::Decision::setTags(const QStringList &tags)
+{
+    d->tags = tags;
+}
+
+bool operator==(const CachePolicy::Decision &a, const CachePolicy::Decision &b)
+{
+    return a.d == b.d
+            || (a.d->store == b.d->store && a.d->ttlSeconds == b.d->ttlSeconds
+                && a.d->tags == b.d->tags);
+}
+
+void CachePolicy::Decision::addTag(const QString &tag)
+{
+    d->tags.append(tag);
+}
 
 } // namespace tiercache

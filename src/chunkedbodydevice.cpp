@@ -31,7 +31,7 @@ public:
 
 ChunkedBodyDevice::ChunkedBodyDevice(qint64 bodySize, const QByteArray &firstWindow,
                                      QObject *parent)
-    : QIODevice(parent), m_d(std::make_unique<ChunkedBodyDevicePrivate>())
+    : QIODevice(parent), d_ptr(std::make_unique<ChunkedBodyDevicePrivate>())
 {
     Q_D(ChunkedBodyDevice);
     d->bodySize = qMax<qint64>(0, bodySize);

@@ -185,7 +185,7 @@ void NetworkCachePrivate::abandon(InsertDevice *device)
 // ---------------------------------------------------------------------------------------------
 
 NetworkCache::NetworkCache(QObject *parent)
-    : QAbstractNetworkCache(parent), m_d(std::make_unique<NetworkCachePrivate>(this))
+    : QAbstractNetworkCache(parent), d_ptr(std::make_unique<NetworkCachePrivate>(this))
 {
     qRegisterMetaType<PromotionPolicy>();
     qRegisterMetaType<WriteMode>();
@@ -587,7 +587,7 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     CachePolicy::Decision decision;
     if (const CachePolicy::Hook hook = d->policy.hook())
         hook(metaData.url(), metaData, &decision);
-    if (!decision.store)
+    if (!decision.store())
         return nullptr;
 
     // Freshness comes from every header the origin sent; the lists only decide what is kept.
@@ -595,11 +595,12 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
-    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), decision.ttlSeconds));
+    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(),
+                                          decision.ttlSeconds()));
 
     QStringList problems;
     QStringList tagList = tags::fromHeaders(metaData, &problems);
-    tags::merge(&tagList, decision.tags, &problems);
+    tags::merge(&tagList, decision.tags(), &problems);
     if (d->tagCallback)
         tags::merge(&tagList, d->tagCallback(metaData.url(), metaData), &problems);
     for (const QString &p : std::as_const(problems))
@@ -724,7 +725,7 @@ CacheSummary NetworkCache::summary() const
 {
     Q_D(const NetworkCache);
     CacheSummary s = d->inspection ? d->inspection->summary() : CacheSummary();
-    s.maximumSize = d->maximumSize;
+    s.setMaximumSize(d->maximumSize);
     return s;
 }
 
@@ -807,10 +808,10 @@ QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offse
     Q_D(const NetworkCache);
     // The catalogue of the tier that has one (by default), or a walk of the named tier.
     auto *catalogueTier = dynamic_cast<Tier *>(d->inspection);
-    if (filter.tier.isEmpty() || (catalogueTier && filter.tier == catalogueTier->name()))
+    if (filter.tier().isEmpty() || (catalogueTier && filter.tier() == catalogueTier->name()))
         return d->inspection ? d->inspection->entries(filter, offset, limit) : QList<CacheEntryInfo>();
     for (int i = 0; i < d->chain.size(); ++i) {
-        if (d->chain.tier(i)->name() == filter.tier)
+        if (d->chain.tier(i)->name() == filter.tier())
             return listTierEntries(*d->chain.tier(i), d->tagIndex(), filter, offset, limit);
     }
     return {};
@@ -820,7 +821,7 @@ qint64 NetworkCache::entryCount(const EntryFilter &filter) const
 {
     Q_D(const NetworkCache);
     auto *catalogueTier = dynamic_cast<Tier *>(d->inspection);
-    if (filter.tier.isEmpty() || (catalogueTier && filter.tier == catalogueTier->name()))
+    if (filter.tier().isEmpty() || (catalogueTier && filter.tier() == catalogueTier->name()))
         return d->inspection ? d->inspection->entryCount(filter) : 0;
     return entries(filter, 0, -1).size();
 }
@@ -829,18 +830,21 @@ Statistics NetworkCache::statistics(int topN) const
 {
     Q_D(const NetworkCache);
     Statistics st;
-    st.tiers = d->chain.statistics();
+    const QList<TierStatistics> tiers = d->chain.statistics();
+    st.setTiers(tiers);
     const_cast<StatisticsCounters &>(d->counters).fill(&st);
-    for (const TierStatistics &t : std::as_const(st.tiers))
-        st.promotions += t.promotions;
+    qint64 promotions = 0;
+    for (const TierStatistics &t : tiers)
+        promotions += t.promotions();
+    st.setPromotions(promotions);
     if (topN > 0 && d->counters.isPersistent()) {
         EntryFilter f;
-        f.order = EntryFilter::Order::MostHits;
-        st.hottest = entries(f, 0, topN);
-        f.order = EntryFilter::Order::Largest;
-        st.largest = entries(f, 0, topN);
-        f.order = EntryFilter::Order::Oldest;
-        st.oldest = entries(f, 0, topN);
+        f.setOrder(EntryFilter::Order::MostHits);
+        st.setHottest(entries(f, 0, topN));
+        f.setOrder(EntryFilter::Order::Largest);
+        st.setLargest(entries(f, 0, topN));
+        f.setOrder(EntryFilter::Order::Oldest);
+        st.setOldest(entries(f, 0, topN));
     }
     return st;
 }

@@ -81,34 +81,43 @@ void StatisticsCounters::fill(Statistics *st)
         for (int i = 0; i < CounterCount; ++i)
             c.insert(QLatin1String(name(Counter(i))), m_session[i]);
     }
-    st->lookups = c.value(QStringLiteral("lookups"));
-    st->hits = c.value(QStringLiteral("hits"));
-    st->staleHits = c.value(QStringLiteral("stale_hits"));
-    st->misses = c.value(QStringLiteral("misses"));
-    st->revalidations = c.value(QStringLiteral("revalidations"));
-    st->bytesFromCache = c.value(QStringLiteral("bytes_from_cache"));
-    st->bytesFromNetwork = c.value(QStringLiteral("bytes_from_network"));
-    st->inserts = c.value(QStringLiteral("inserts"));
-    st->evictions = c.value(QStringLiteral("evictions"));
-    st->invalidations = c.value(QStringLiteral("invalidations"));
+    st->setLookups(c.value(QStringLiteral("lookups")));
+    st->setHits(c.value(QStringLiteral("hits")));
+    st->setStaleHits(c.value(QStringLiteral("stale_hits")));
+    st->setMisses(c.value(QStringLiteral("misses")));
+    st->setRevalidations(c.value(QStringLiteral("revalidations")));
+    st->setBytesFromCache(c.value(QStringLiteral("bytes_from_cache")));
+    st->setBytesFromNetwork(c.value(QStringLiteral("bytes_from_network")));
+    st->setInserts(c.value(QStringLiteral("inserts")));
+    st->setEvictions(c.value(QStringLiteral("evictions")));
+    st->setInvalidations(c.value(QStringLiteral("invalidations")));
     if (!m_store)
         return;
     const qint64 since = QDateTime::currentMSecsSinceEpoch() / 60000 - 24 * 60 * 365;
     QMap<qint64, Statistics::Minute> minutes;
     for (const StatisticsStore::Point &p : m_store->series(since)) {
         Statistics::Minute &m = minutes[p.minute];
-        m.start = QDateTime::fromMSecsSinceEpoch(p.minute * 60000, Qt::UTC);
-        if (p.name == QLatin1String("lookups")) m.lookups = p.value;
-        else if (p.name == QLatin1String("hits")) m.hits = p.value;
-        else if (p.name == QLatin1String("stale_hits")) m.staleHits = p.value;
-        else if (p.name == QLatin1String("misses")) m.misses = p.value;
-        else if (p.name == QLatin1String("revalidations")) m.revalidations = p.value;
-        else if (p.name == QLatin1String("bytes_from_cache")) m.bytesFromCache = p.value;
-        else if (p.name == QLatin1String("bytes_from_network")) m.bytesFromNetwork = p.value;
-        else if (p.name == QLatin1String("inserts")) m.inserts = p.value;
-        else if (p.name == QLatin1String("evictions")) m.evictions = p.value;
+        m.setStart(QDateTime::fromMSecsSinceEpoch(p.minute * 60000, Qt::UTC));
+        if (p.name == QLatin1String("lookups"))
+            m.setLookups(p.value);
+        else if (p.name == QLatin1String("hits"))
+            m.setHits(p.value);
+        else if (p.name == QLatin1String("stale_hits"))
+            m.setStaleHits(p.value);
+        else if (p.name == QLatin1String("misses"))
+            m.setMisses(p.value);
+        else if (p.name == QLatin1String("revalidations"))
+            m.setRevalidations(p.value);
+        else if (p.name == QLatin1String("bytes_from_cache"))
+            m.setBytesFromCache(p.value);
+        else if (p.name == QLatin1String("bytes_from_network"))
+            m.setBytesFromNetwork(p.value);
+        else if (p.name == QLatin1String("inserts"))
+            m.setInserts(p.value);
+        else if (p.name == QLatin1String("evictions"))
+            m.setEvictions(p.value);
     }
-    st->series = minutes.values();
+    st->setSeries(minutes.values());
 }
 
 void StatisticsCounters::reset()

@@ -23,9 +23,17 @@ QList<TierStatistics> TierChain::statistics() const
 {
     QList<TierStatistics> result;
     for (const Slot &s : m_slots) {
-        TierStatistics st = s.stats;
-        st.size = s.tier->size();
-        st.maxEntrySize = s.tier->maxEntrySize();
+        TierStatistics st;
+        st.setSpec(s.stats.spec);
+        st.setName(s.stats.name);
+        st.setLookups(s.stats.lookups);
+        st.setHits(s.stats.hits);
+        st.setMisses(s.stats.misses);
+        st.setPromotions(s.stats.promotions);
+        st.setWrites(s.stats.writes);
+        st.setWriteFailures(s.stats.writeFailures);
+        st.setSize(s.tier->size());
+        st.setMaxEntrySize(s.tier->maxEntrySize());
         result.append(st);
     }
     return result;

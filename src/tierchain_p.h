@@ -26,7 +26,18 @@ public:
     struct Slot
     {
         std::unique_ptr<Tier> tier;
-        TierStatistics stats;
+        //! Counted on every lookup and write: plain numbers, made a TierStatistics on request.
+        struct Counters
+        {
+            QString spec;
+            QString name;
+            qint64 lookups = 0;
+            qint64 hits = 0;
+            qint64 misses = 0;
+            qint64 promotions = 0;
+            qint64 writes = 0;
+            qint64 writeFailures = 0;
+        } stats;
     };
 
     //! A hit: which tier, and its handle (the body is opened from it, at any later moment).

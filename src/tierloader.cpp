@@ -35,10 +35,37 @@ std::mutex &loadMutex()
     static std::mutex m;
     return m;
 }
+
+// The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true.
+std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *errorString)
+{
+    TierOptions options(spec,
+                        {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
+    const QString path = options.string(QStringLiteral("path"));
+    const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
+    const bool sync = options.boolean(QStringLiteral("sync"), false);
+    if (path.isEmpty())
+        options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
+    if (!options.isValid()) {
+        *errorString = options.errorString();
+        return nullptr;
+    }
+    auto tier = std::make_unique<DiskTier>();
+    tier->setDirectory(path);
+    tier->setMaximumSize(max);
+    tier->setSync(sync);
+    if (!tier->ensureOpen()) {
+        *errorString =
+                QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
+        return nullptr;
+    }
+    return tier;
+}
 } // namespace
 
-struct TierLoader::Private
+class TierLoaderPrivate
 {
+public:
     QStringList searchPath;
     bool scanned = false;
     QList<TierPluginInfo> plugins;
@@ -50,8 +77,9 @@ struct TierLoader::Private
 
 TierLoader::TierLoader() : TierLoader(defaultSearchPath()) { }
 
-TierLoader::TierLoader(const QStringList &searchPath) : d(std::make_unique<Private>())
+TierLoader::TierLoader(const QStringList &searchPath) : d_ptr(std::make_unique<TierLoaderPrivate>())
 {
+    Q_D(TierLoader);
     d->searchPath = searchPath;
 }
 
@@ -84,25 +112,26 @@ QStringList TierLoader::defaultSearchPath()
 
 QStringList TierLoader::searchPath() const
 {
+    Q_D(const TierLoader);
     return d->searchPath;
 }
 
-TierPluginInfo TierLoader::Private::inspect(const QString &fileName, QPluginLoader *loader)
+TierPluginInfo TierLoaderPrivate::inspect(const QString &fileName, QPluginLoader *loader)
 {
     TierPluginInfo info;
-    info.fileName = fileName;
+    info.setFileName(fileName);
     const QJsonObject meta = loader->metaData();
     if (meta.isEmpty()) {
-        info.errorString = QStringLiteral("not a Qt plugin, or its metadata cannot be read: %1")
-                                   .arg(loader->errorString());
+        info.setErrorString(QStringLiteral("not a Qt plugin, or its metadata cannot be read: %1")
+                                    .arg(loader->errorString()));
         return info;
     }
     info = pluginInfoFromMetaData(meta);
-    info.fileName = fileName;
+    info.setFileName(fileName);
     return info;
 }
 
-void TierLoader::Private::scan()
+void TierLoaderPrivate::scan()
 {
     if (scanned)
         return;
@@ -133,18 +162,19 @@ void TierLoader::Private::scan()
             TierPluginInfo info;
             struct stat fileStat;
             if (::stat(QFile::encodeName(path).constData(), &fileStat) == 0 && (fileStat.st_mode & S_IWOTH)) {
-                info.fileName = path;
-                info.errorString = QStringLiteral("refused: the plugin file is world-writable");
+                info.setFileName(path);
+                info.setErrorString(QStringLiteral("refused: the plugin file is world-writable"));
                 qCWarning(lcLoader).noquote() << "ignoring world-writable plugin file" << path;
             } else {
                 info = inspect(path, loader.get());
             }
-            if (info.isUsable() && seenIds.contains(info.id))
-                info.errorString = QStringLiteral("another plugin with id \"%1\" was found first").arg(info.id);
+            if (info.isUsable() && seenIds.contains(info.id()))
+                info.setErrorString(QStringLiteral("another plugin with id \"%1\" was found first")
+                                            .arg(info.id()));
             if (info.isUsable())
-                seenIds.insert(info.id);
+                seenIds.insert(info.id());
             else
-                qCDebug(lcLoader).noquote() << path << ":" << info.errorString;
+                qCDebug(lcLoader).noquote() << path << ":" << info.errorString();
             plugins.append(info);
             loaders.push_back(info.isUsable() ? std::move(loader) : nullptr);
         }
@@ -153,6 +183,7 @@ void TierLoader::Private::scan()
 
 QList<TierPluginInfo> TierLoader::plugins()
 {
+    Q_D(TierLoader);
     const std::lock_guard<std::mutex> guard(loadMutex());
     d->scan();
     return d->plugins;
@@ -166,25 +197,28 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         return nullptr;
     }
     if (spec.scheme() == QLatin1String("disk"))
-        return createDisk(spec, errorString);
+        return createDiskTier(spec, errorString);
+    Q_D(TierLoader);
     const std::lock_guard<std::mutex> guard(loadMutex());
     d->scan();
     QStringList problems;
     for (qsizetype i = 0; i < d->plugins.size(); ++i) {
         TierPluginInfo &info = d->plugins[i];
-        if (info.id != spec.scheme() || !d->loaders[size_t(i)])
+        if (info.id() != spec.scheme() || !d->loaders[size_t(i)])
             continue;
         QObject *root = d->loaders[size_t(i)]->instance();
         if (!root) {
-            info.errorString = QStringLiteral("cannot load: %1").arg(d->loaders[size_t(i)]->errorString());
+            info.setErrorString(
+                    QStringLiteral("cannot load: %1").arg(d->loaders[size_t(i)]->errorString()));
             d->loaders[size_t(i)].reset();
-            problems.append(info.errorString);
+            problems.append(info.errorString());
             continue;
         }
         auto *factory = qobject_cast<TierFactory *>(root);
         if (!factory) {
-            info.errorString = QStringLiteral("root object does not implement tiercache::TierFactory");
-            problems.append(info.errorString);
+            info.setErrorString(
+                    QStringLiteral("root object does not implement tiercache::TierFactory"));
+            problems.append(info.errorString());
             continue;
         }
         QString why;
@@ -200,14 +234,15 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         return tier;
     }
     for (const TierPluginInfo &info : std::as_const(d->plugins)) {
-        if (info.id == spec.scheme() && !info.isUsable() && !problems.contains(info.errorString))
-            problems.append(QStringLiteral("%1: %2").arg(info.fileName, info.errorString));
+        if (info.id() == spec.scheme() && !info.isUsable()
+            && !problems.contains(info.errorString()))
+            problems.append(QStringLiteral("%1: %2").arg(info.fileName(), info.errorString()));
     }
     if (problems.isEmpty()) {
         QStringList known;
         for (const TierPluginInfo &info : std::as_const(d->plugins)) {
             if (info.isUsable())
-                known.append(info.id);
+                known.append(info.id());
         }
         *errorString = QStringLiteral("tier \"%1\": no plugin for \"%2:\" (available: disk%3; searched %4)")
                                .arg(spec.redactedText(), spec.scheme(),
@@ -217,30 +252,6 @@ std::unique_ptr<Tier> TierLoader::create(const QString &specText, QString *error
         *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), problems.join(QLatin1String("; ")));
     }
     return nullptr;
-}
-
-std::unique_ptr<Tier> TierLoader::createDisk(const TierSpec &spec, QString *errorString)
-{
-    TierOptions options(spec,
-                        {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
-    const QString path = options.string(QStringLiteral("path"));
-    const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
-    const bool sync = options.boolean(QStringLiteral("sync"), false);
-    if (path.isEmpty())
-        options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
-    if (!options.isValid()) {
-        *errorString = options.errorString();
-        return nullptr;
-    }
-    auto tier = std::make_unique<DiskTier>();
-    tier->setDirectory(path);
-    tier->setMaximumSize(max);
-    tier->setSync(sync);
-    if (!tier->ensureOpen()) {
-        *errorString = QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());
-        return nullptr;
-    }
-    return tier;
 }
 
 } // namespace tiercache

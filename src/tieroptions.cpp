@@ -32,7 +32,7 @@ namespace {
 } // namespace
 
 TierOptions::TierOptions(const TierSpec &spec, const QStringList &knownKeys)
-    : m_d(std::make_unique<TierOptionsPrivate>())
+    : d_ptr(std::make_unique<TierOptionsPrivate>())
 {
     Q_D(TierOptions);
     d->spec = spec;

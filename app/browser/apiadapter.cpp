@@ -3,6 +3,7 @@
 
 #include <tiercache/networkcache.h>
 #include <tiercache/tierloader.h>
+#include <tiercache/tierplugininfo.h>
 
 namespace tiercache::browser {
 
@@ -10,17 +11,17 @@ namespace {
     EntryRow toRow(const CacheEntryInfo &info)
     {
         EntryRow row;
-        row.url = info.url;
-        row.digest = info.digest;
-        row.bodySize = info.bodySize;
-        row.storedSize = info.storedSize;
-        row.status = info.statusCode;
-        row.contentType = QString::fromLatin1(info.contentType);
-        row.created = info.created;
-        row.lastAccess = info.lastAccess;
-        row.expires = info.expires;
-        row.hits = info.hitCount;
-        row.tags = info.tags;
+        row.url = info.url();
+        row.digest = info.digest();
+        row.bodySize = info.bodySize();
+        row.storedSize = info.storedSize();
+        row.status = info.statusCode();
+        row.contentType = QString::fromLatin1(info.contentType());
+        row.created = info.created();
+        row.lastAccess = info.lastAccess();
+        row.expires = info.expires();
+        row.hits = info.hitCount();
+        row.tags = info.tags();
         return row;
     }
 
@@ -41,36 +42,36 @@ namespace {
         const QString text = query.text.trimmed();
         if (!text.isEmpty()) {
             const QByteArray encoded = QUrl::toPercentEncoding(text, "/:?&=#+;,@!$'()*[]%~");
-            filter.urlContains = QString::fromLatin1(encoded);
+            filter.setUrlContains(QString::fromLatin1(encoded));
         }
-        filter.tag = query.tag;
-        filter.contentType = query.contentType;
+        filter.setTag(query.tag);
+        filter.setContentType(query.contentType);
         switch (query.expiry) {
         case EntryQuery::Expiry::Any:
-            filter.expiry = EntryFilter::Expiry::Any;
+            filter.setExpiry(EntryFilter::Expiry::Any);
             break;
         case EntryQuery::Expiry::Fresh:
-            filter.expiry = EntryFilter::Expiry::FreshOnly;
+            filter.setExpiry(EntryFilter::Expiry::FreshOnly);
             break;
         case EntryQuery::Expiry::Stale:
-            filter.expiry = EntryFilter::Expiry::ExpiredOnly;
+            filter.setExpiry(EntryFilter::Expiry::ExpiredOnly);
             break;
         }
         switch (query.order) {
         case EntryQuery::Order::RecentlyUsed:
-            filter.order = EntryFilter::Order::RecentlyUsed;
+            filter.setOrder(EntryFilter::Order::RecentlyUsed);
             break;
         case EntryQuery::Order::MostHits:
-            filter.order = EntryFilter::Order::MostHits;
+            filter.setOrder(EntryFilter::Order::MostHits);
             break;
         case EntryQuery::Order::Largest:
-            filter.order = EntryFilter::Order::Largest;
+            filter.setOrder(EntryFilter::Order::Largest);
             break;
         case EntryQuery::Order::Oldest:
-            filter.order = EntryFilter::Order::Oldest;
+            filter.setOrder(EntryFilter::Order::Oldest);
             break;
         case EntryQuery::Order::Url:
-            filter.order = EntryFilter::Order::Url;
+            filter.setOrder(EntryFilter::Order::Url);
             break;
         }
         return filter;
@@ -96,12 +97,12 @@ SummaryRow summary(const NetworkCache &cache)
 {
     const CacheSummary s = cache.summary();
     SummaryRow row;
-    row.entries = s.entryCount;
-    row.blobs = s.blobCount;
-    row.bodyBytes = s.bodyBytes;
-    row.storedBytes = s.storedBytes;
-    row.hits = s.totalHits;
-    row.maximumSize = s.maximumSize;
+    row.entries = s.entryCount();
+    row.blobs = s.blobCount();
+    row.bodyBytes = s.bodyBytes();
+    row.storedBytes = s.storedBytes();
+    row.hits = s.totalHits();
+    row.maximumSize = s.maximumSize();
     return row;
 }
 
@@ -109,31 +110,30 @@ StatisticsRow statistics(const NetworkCache &cache, int topN)
 {
     const Statistics s = cache.statistics(topN);
     StatisticsRow row;
-    row.lookups = s.lookups;
-    row.hits = s.hits;
-    row.staleHits = s.staleHits;
-    row.misses = s.misses;
-    row.revalidations = s.revalidations;
-    row.bytesFromCache = s.bytesFromCache;
-    row.bytesFromNetwork = s.bytesFromNetwork;
-    row.inserts = s.inserts;
-    row.evictions = s.evictions;
-    row.promotions = s.promotions;
-    row.invalidations = s.invalidations;
+    row.lookups = s.lookups();
+    row.hits = s.hits();
+    row.staleHits = s.staleHits();
+    row.misses = s.misses();
+    row.revalidations = s.revalidations();
+    row.bytesFromCache = s.bytesFromCache();
+    row.bytesFromNetwork = s.bytesFromNetwork();
+    row.inserts = s.inserts();
+    row.evictions = s.evictions();
+    row.promotions = s.promotions();
+    row.invalidations = s.invalidations();
     row.hitRatio = s.hitRatio();
-    const qint64 bytes = s.bytesFromCache + s.bytesFromNetwork;
-    row.byteHitRatio = bytes ? double(s.bytesFromCache) / double(bytes) : 0.0;
-    for (const TierStatistics &t : s.tiers) {
-        row.tiers.append(
-                {t.spec, t.name, t.lookups, t.hits, t.misses, t.promotions, t.writes, t.size});
+    row.byteHitRatio = s.byteHitRatio();
+    for (const TierStatistics &t : s.tiers()) {
+        row.tiers.append({t.spec(), t.name(), t.lookups(), t.hits(), t.misses(), t.promotions(),
+                          t.writes(), t.size()});
     }
-    for (const Statistics::Minute &m : s.series) {
-        row.series.append({m.start, m.lookups, m.hits, m.staleHits, m.misses, m.bytesFromCache,
-                           m.bytesFromNetwork});
+    for (const Statistics::Minute &m : s.series()) {
+        row.series.append({m.start(), m.lookups(), m.hits(), m.staleHits(), m.misses(),
+                           m.bytesFromCache(), m.bytesFromNetwork()});
     }
-    row.hottest = toRows(s.hottest);
-    row.largest = toRows(s.largest);
-    row.oldest = toRows(s.oldest);
+    row.hottest = toRows(s.hottest());
+    row.largest = toRows(s.largest());
+    row.oldest = toRows(s.oldest());
     return row;
 }
 
@@ -142,13 +142,13 @@ QList<PluginRow> plugins(TierLoader &loader)
     QList<PluginRow> rows;
     for (const TierPluginInfo &p : loader.plugins()) {
         PluginRow row;
-        row.fileName = p.fileName;
-        row.id = p.id;
-        row.name = p.name;
-        row.description = p.description;
-        row.error = p.errorString;
-        row.apiVersion = p.apiVersion;
-        row.config = p.config;
+        row.fileName = p.fileName();
+        row.id = p.id();
+        row.name = p.name();
+        row.description = p.description();
+        row.error = p.errorString();
+        row.apiVersion = p.apiVersion();
+        row.config = p.config();
         rows.append(row);
     }
     return rows;
@@ -157,7 +157,8 @@ QList<PluginRow> plugins(TierLoader &loader)
 VerifyRow verify(NetworkCache &cache, const std::function<bool(qint64, qint64)> &progress)
 {
     const VerifyReport r = cache.verify(progress);
-    return {r.checked, r.bytesChecked, r.damaged, r.removedEntries, r.cancelled, r.problems};
+    return {r.checked(),        r.bytesChecked(), r.damaged(),
+            r.removedEntries(), r.cancelled(),    r.problems()};
 }
 
 } // namespace tiercache::browser

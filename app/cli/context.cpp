@@ -170,7 +170,7 @@ bool Context::openCache(bool mustExist, bool writes)
         }
         const QList<TierStatistics> tiers = m_cache->tierStatistics();
         hasDisk = std::any_of(tiers.cbegin(), tiers.cend(), [](const TierStatistics &t) {
-            return t.name == QLatin1String("disk");
+            return t.name() == QLatin1String("disk");
         });
     }
     if (mustExist && hasDisk && !QFileInfo::exists(m_directory + QLatin1String("/catalogue.db"))) {

@@ -107,11 +107,11 @@ qint64 dedupSavings(const QList<CacheEntryInfo> &entries, const CacheSummary &su
 {
     QHash<QByteArray, qint64> bodies;
     for (const CacheEntryInfo &e : entries)
-        bodies.insert(e.digest, e.bodySize);
+        bodies.insert(e.digest(), e.bodySize());
     qint64 distinctBytes = 0;
     for (qint64 size : std::as_const(bodies))
         distinctBytes += size;
-    return qMax<qint64>(0, summary.bodyBytes - distinctBytes);
+    return qMax<qint64>(0, summary.bodyBytes() - distinctBytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,11 +166,11 @@ void printEntryTable(QTextStream &out, const QList<CacheEntryInfo> &entries)
                  QStringLiteral("EXPIRES"), QStringLiteral("TYPE"), QStringLiteral("TAGS"),
                  QStringLiteral("URL")});
     for (const CacheEntryInfo &e : entries) {
-        rows.append(
-                {humanSize(e.bodySize), humanSize(e.storedSize), QString::number(e.hitCount),
-                 relativeExpiry(e.expires, now),
-                 e.contentType.isEmpty() ? QStringLiteral("-") : QString::fromLatin1(e.contentType),
-                 tagList(e.tags, MaxTagsWidth), e.url.toString()});
+        rows.append({humanSize(e.bodySize()), humanSize(e.storedSize()),
+                     QString::number(e.hitCount()), relativeExpiry(e.expires(), now),
+                     e.contentType().isEmpty() ? QStringLiteral("-")
+                                               : QString::fromLatin1(e.contentType()),
+                     tagList(e.tags(), MaxTagsWidth), e.url().toString()});
     }
     printTable(out, rows, {true, true, true, false, false, false, false});
     out.flush();
@@ -182,20 +182,20 @@ QJsonArray entriesJson(const QList<CacheEntryInfo> &entries)
     QJsonArray array;
     for (const CacheEntryInfo &e : entries) {
         QJsonObject o;
-        o.insert(QStringLiteral("url"), e.url.toString(QUrl::FullyEncoded));
-        o.insert(QStringLiteral("status"), e.statusCode);
-        o.insert(QStringLiteral("bodySize"), e.bodySize);
-        o.insert(QStringLiteral("storedSize"), e.storedSize);
-        o.insert(QStringLiteral("hits"), e.hitCount);
-        o.insert(QStringLiteral("contentType"), QString::fromLatin1(e.contentType));
-        o.insert(QStringLiteral("digest"), QString::fromLatin1(e.digest));
-        o.insert(QStringLiteral("created"), e.created.toString(Qt::ISODateWithMs));
-        o.insert(QStringLiteral("lastAccess"), e.lastAccess.toString(Qt::ISODateWithMs));
+        o.insert(QStringLiteral("url"), e.url().toString(QUrl::FullyEncoded));
+        o.insert(QStringLiteral("status"), e.statusCode());
+        o.insert(QStringLiteral("bodySize"), e.bodySize());
+        o.insert(QStringLiteral("storedSize"), e.storedSize());
+        o.insert(QStringLiteral("hits"), e.hitCount());
+        o.insert(QStringLiteral("contentType"), QString::fromLatin1(e.contentType()));
+        o.insert(QStringLiteral("digest"), QString::fromLatin1(e.digest()));
+        o.insert(QStringLiteral("created"), e.created().toString(Qt::ISODateWithMs));
+        o.insert(QStringLiteral("lastAccess"), e.lastAccess().toString(Qt::ISODateWithMs));
         o.insert(QStringLiteral("expires"),
-                 e.expires.isValid() ? QJsonValue(e.expires.toString(Qt::ISODateWithMs))
-                                     : QJsonValue());
+                 e.expires().isValid() ? QJsonValue(e.expires().toString(Qt::ISODateWithMs))
+                                       : QJsonValue());
         o.insert(QStringLiteral("expired"), e.isExpired(now));
-        o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(e.tags));
+        o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(e.tags()));
         array.append(o);
     }
     return array;
@@ -205,37 +205,37 @@ void printSummary(QTextStream &out, const SummaryFigures &figures)
 {
     const CacheSummary &s = figures.summary;
     printField(out, "directory", figures.directory);
-    printField(out, "entries", QString::number(s.entryCount));
-    printField(out, "distinct bodies", QString::number(s.blobCount));
-    printField(out, "body bytes", sizeAndBytes(s.bodyBytes));
+    printField(out, "entries", QString::number(s.entryCount()));
+    printField(out, "distinct bodies", QString::number(s.blobCount()));
+    printField(out, "body bytes", sizeAndBytes(s.bodyBytes()));
     QString stored = QStringLiteral("%1 of %2 maximum (%3)")
-                             .arg(humanSize(s.storedBytes), humanSize(s.maximumSize),
-                                  percentage(s.storedBytes, s.maximumSize));
+                             .arg(humanSize(s.storedBytes()), humanSize(s.maximumSize()),
+                                  percentage(s.storedBytes(), s.maximumSize()));
     if (!figures.budgetNote.isEmpty())
         stored += QStringLiteral("; ") + figures.budgetNote;
     printField(out, "stored bytes", stored);
-    printField(out, "total hits", QString::number(s.totalHits));
+    printField(out, "total hits", QString::number(s.totalHits()));
     printField(out, "dedup savings",
                QStringLiteral("%1 (%2 of body bytes)")
                        .arg(humanSize(figures.dedupSavings),
-                            percentage(figures.dedupSavings, s.bodyBytes)));
+                            percentage(figures.dedupSavings, s.bodyBytes())));
     out.flush();
 }
 
 void printCounters(QTextStream &out, const Statistics &st)
 {
-    printField(out, "lookups", QString::number(st.lookups));
-    printField(out, "hits", QString::number(st.hits));
-    printField(out, "stale hits", QString::number(st.staleHits));
-    printField(out, "misses", QString::number(st.misses));
-    printField(out, "hit ratio", percentage(st.hits, st.lookups));
-    printField(out, "revalidations", QString::number(st.revalidations));
-    printField(out, "bytes from cache", sizeAndBytes(st.bytesFromCache));
-    printField(out, "bytes from network", sizeAndBytes(st.bytesFromNetwork));
-    printField(out, "inserts", QString::number(st.inserts));
-    printField(out, "evictions", QString::number(st.evictions));
-    printField(out, "promotions", QString::number(st.promotions));
-    printField(out, "invalidations", QString::number(st.invalidations));
+    printField(out, "lookups", QString::number(st.lookups()));
+    printField(out, "hits", QString::number(st.hits()));
+    printField(out, "stale hits", QString::number(st.staleHits()));
+    printField(out, "misses", QString::number(st.misses()));
+    printField(out, "hit ratio", percentage(st.hits(), st.lookups()));
+    printField(out, "revalidations", QString::number(st.revalidations()));
+    printField(out, "bytes from cache", sizeAndBytes(st.bytesFromCache()));
+    printField(out, "bytes from network", sizeAndBytes(st.bytesFromNetwork()));
+    printField(out, "inserts", QString::number(st.inserts()));
+    printField(out, "evictions", QString::number(st.evictions()));
+    printField(out, "promotions", QString::number(st.promotions()));
+    printField(out, "invalidations", QString::number(st.invalidations()));
 }
 
 void printTierStatistics(QTextStream &out, const QList<TierStatistics> &tiers)
@@ -248,10 +248,10 @@ void printTierStatistics(QTextStream &out, const QList<TierStatistics> &tiers)
                  QStringLiteral("MISSES"), QStringLiteral("PROMOTIONS"), QStringLiteral("WRITES"),
                  QStringLiteral("FAILED"), QStringLiteral("SIZE")});
     for (const TierStatistics &t : tiers) {
-        rows.append({t.spec, QString::number(t.lookups), QString::number(t.hits),
-                     QString::number(t.misses), QString::number(t.promotions),
-                     QString::number(t.writes), QString::number(t.writeFailures),
-                     humanSize(t.size)});
+        rows.append({t.spec(), QString::number(t.lookups()), QString::number(t.hits()),
+                     QString::number(t.misses()), QString::number(t.promotions()),
+                     QString::number(t.writes()), QString::number(t.writeFailures()),
+                     humanSize(t.size())});
     }
     printTable(out, rows, {false, true, true, true, true, true, true, true});
     out.flush();
@@ -268,10 +268,10 @@ void printSeries(QTextStream &out, const QList<Statistics::Minute> &recent, int 
                  QStringLiteral("STALE"), QStringLiteral("MISSES"), QStringLiteral("FROM CACHE"),
                  QStringLiteral("FROM NETWORK")});
     for (const Statistics::Minute &m : recent) {
-        rows.append({m.start.toUTC().toString(QStringLiteral("yyyy-MM-dd hh:mm")),
-                     QString::number(m.lookups), QString::number(m.hits),
-                     QString::number(m.staleHits), QString::number(m.misses),
-                     humanSize(m.bytesFromCache), humanSize(m.bytesFromNetwork)});
+        rows.append({m.start().toUTC().toString(QStringLiteral("yyyy-MM-dd hh:mm")),
+                     QString::number(m.lookups()), QString::number(m.hits()),
+                     QString::number(m.staleHits()), QString::number(m.misses()),
+                     humanSize(m.bytesFromCache()), humanSize(m.bytesFromNetwork())});
     }
     printTable(out, rows, {false, true, true, true, true, true, true});
 }
@@ -282,40 +282,40 @@ QJsonObject statisticsJson(const SummaryFigures &figures, const Statistics &st,
     const CacheSummary &s = figures.summary;
     QJsonObject o;
     o.insert(QStringLiteral("directory"), figures.directory);
-    o.insert(QStringLiteral("entries"), s.entryCount);
-    o.insert(QStringLiteral("distinctBodies"), s.blobCount);
-    o.insert(QStringLiteral("bodyBytes"), s.bodyBytes);
-    o.insert(QStringLiteral("storedBytes"), s.storedBytes);
-    o.insert(QStringLiteral("maximumSize"), s.maximumSize);
-    o.insert(QStringLiteral("totalHits"), s.totalHits);
+    o.insert(QStringLiteral("entries"), s.entryCount());
+    o.insert(QStringLiteral("distinctBodies"), s.blobCount());
+    o.insert(QStringLiteral("bodyBytes"), s.bodyBytes());
+    o.insert(QStringLiteral("storedBytes"), s.storedBytes());
+    o.insert(QStringLiteral("maximumSize"), s.maximumSize());
+    o.insert(QStringLiteral("totalHits"), s.totalHits());
     o.insert(QStringLiteral("dedupSavings"), figures.dedupSavings);
     QJsonObject counters;
-    counters.insert(QStringLiteral("lookups"), st.lookups);
-    counters.insert(QStringLiteral("hits"), st.hits);
-    counters.insert(QStringLiteral("staleHits"), st.staleHits);
-    counters.insert(QStringLiteral("misses"), st.misses);
+    counters.insert(QStringLiteral("lookups"), st.lookups());
+    counters.insert(QStringLiteral("hits"), st.hits());
+    counters.insert(QStringLiteral("staleHits"), st.staleHits());
+    counters.insert(QStringLiteral("misses"), st.misses());
     counters.insert(QStringLiteral("hitRatio"), st.hitRatio());
-    counters.insert(QStringLiteral("revalidations"), st.revalidations);
-    counters.insert(QStringLiteral("bytesFromCache"), st.bytesFromCache);
-    counters.insert(QStringLiteral("bytesFromNetwork"), st.bytesFromNetwork);
-    counters.insert(QStringLiteral("inserts"), st.inserts);
-    counters.insert(QStringLiteral("evictions"), st.evictions);
-    counters.insert(QStringLiteral("promotions"), st.promotions);
-    counters.insert(QStringLiteral("invalidations"), st.invalidations);
+    counters.insert(QStringLiteral("revalidations"), st.revalidations());
+    counters.insert(QStringLiteral("bytesFromCache"), st.bytesFromCache());
+    counters.insert(QStringLiteral("bytesFromNetwork"), st.bytesFromNetwork());
+    counters.insert(QStringLiteral("inserts"), st.inserts());
+    counters.insert(QStringLiteral("evictions"), st.evictions());
+    counters.insert(QStringLiteral("promotions"), st.promotions());
+    counters.insert(QStringLiteral("invalidations"), st.invalidations());
     o.insert(QStringLiteral("statistics"), counters);
     QJsonArray tiers;
-    for (const TierStatistics &t : st.tiers) {
+    for (const TierStatistics &t : st.tiers()) {
         QJsonObject to;
-        to.insert(QStringLiteral("spec"), t.spec);
-        to.insert(QStringLiteral("name"), t.name);
-        to.insert(QStringLiteral("lookups"), t.lookups);
-        to.insert(QStringLiteral("hits"), t.hits);
-        to.insert(QStringLiteral("misses"), t.misses);
-        to.insert(QStringLiteral("promotions"), t.promotions);
-        to.insert(QStringLiteral("writes"), t.writes);
-        to.insert(QStringLiteral("writeFailures"), t.writeFailures);
-        to.insert(QStringLiteral("size"), t.size);
-        to.insert(QStringLiteral("maxEntrySize"), t.maxEntrySize);
+        to.insert(QStringLiteral("spec"), t.spec());
+        to.insert(QStringLiteral("name"), t.name());
+        to.insert(QStringLiteral("lookups"), t.lookups());
+        to.insert(QStringLiteral("hits"), t.hits());
+        to.insert(QStringLiteral("misses"), t.misses());
+        to.insert(QStringLiteral("promotions"), t.promotions());
+        to.insert(QStringLiteral("writes"), t.writes());
+        to.insert(QStringLiteral("writeFailures"), t.writeFailures());
+        to.insert(QStringLiteral("size"), t.size());
+        to.insert(QStringLiteral("maxEntrySize"), t.maxEntrySize());
         tiers.append(to);
     }
     o.insert(QStringLiteral("tiers"), tiers);
@@ -323,16 +323,16 @@ QJsonObject statisticsJson(const SummaryFigures &figures, const Statistics &st,
         QJsonArray minutesArray;
         for (const Statistics::Minute &m : *series) {
             QJsonObject mo;
-            mo.insert(QStringLiteral("start"), m.start.toUTC().toString(Qt::ISODate));
-            mo.insert(QStringLiteral("lookups"), m.lookups);
-            mo.insert(QStringLiteral("hits"), m.hits);
-            mo.insert(QStringLiteral("staleHits"), m.staleHits);
-            mo.insert(QStringLiteral("misses"), m.misses);
-            mo.insert(QStringLiteral("revalidations"), m.revalidations);
-            mo.insert(QStringLiteral("bytesFromCache"), m.bytesFromCache);
-            mo.insert(QStringLiteral("bytesFromNetwork"), m.bytesFromNetwork);
-            mo.insert(QStringLiteral("inserts"), m.inserts);
-            mo.insert(QStringLiteral("evictions"), m.evictions);
+            mo.insert(QStringLiteral("start"), m.start().toUTC().toString(Qt::ISODate));
+            mo.insert(QStringLiteral("lookups"), m.lookups());
+            mo.insert(QStringLiteral("hits"), m.hits());
+            mo.insert(QStringLiteral("staleHits"), m.staleHits());
+            mo.insert(QStringLiteral("misses"), m.misses());
+            mo.insert(QStringLiteral("revalidations"), m.revalidations());
+            mo.insert(QStringLiteral("bytesFromCache"), m.bytesFromCache());
+            mo.insert(QStringLiteral("bytesFromNetwork"), m.bytesFromNetwork());
+            mo.insert(QStringLiteral("inserts"), m.inserts());
+            mo.insert(QStringLiteral("evictions"), m.evictions());
             minutesArray.append(mo);
         }
         o.insert(QStringLiteral("series"), minutesArray);
@@ -366,15 +366,15 @@ void printPluginTable(QTextStream &out, const QList<TierPluginInfo> &plugins)
     QList<QStringList> rows;
     rows.append({QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("FILE")});
     for (const TierPluginInfo &p : plugins) {
-        rows.append({p.id.isEmpty() ? QStringLiteral("-") : p.id,
-                     p.name.isEmpty() ? QStringLiteral("-") : p.name, p.fileName});
+        rows.append({p.id().isEmpty() ? QStringLiteral("-") : p.id(),
+                     p.name().isEmpty() ? QStringLiteral("-") : p.name(), p.fileName()});
     }
     const QStringList lines = formatTable(rows, {false, false, false});
     out << lines.first() << '\n';
     for (qsizetype i = 0; i < plugins.size(); ++i) {
         out << lines.at(i + 1) << '\n';
         if (!plugins.at(i).isUsable())
-            out << "    unusable: " << plugins.at(i).errorString << '\n';
+            out << "    unusable: " << plugins.at(i).errorString() << '\n';
     }
     out.flush();
 }
@@ -384,13 +384,14 @@ QJsonArray pluginsJson(const QList<TierPluginInfo> &plugins)
     QJsonArray array;
     for (const TierPluginInfo &p : plugins) {
         QJsonObject o;
-        o.insert(QStringLiteral("id"), p.id);
-        o.insert(QStringLiteral("name"), p.name);
-        o.insert(QStringLiteral("description"), p.description);
-        o.insert(QStringLiteral("file"), p.fileName);
-        o.insert(QStringLiteral("apiVersion"), p.apiVersion);
+        o.insert(QStringLiteral("id"), p.id());
+        o.insert(QStringLiteral("name"), p.name());
+        o.insert(QStringLiteral("description"), p.description());
+        o.insert(QStringLiteral("file"), p.fileName());
+        o.insert(QStringLiteral("apiVersion"), p.apiVersion());
         o.insert(QStringLiteral("usable"), p.isUsable());
-        o.insert(QStringLiteral("error"), p.isUsable() ? QJsonValue() : QJsonValue(p.errorString));
+        o.insert(QStringLiteral("error"),
+                 p.isUsable() ? QJsonValue() : QJsonValue(p.errorString()));
         array.append(o);
     }
     return array;

@@ -36,7 +36,7 @@ namespace {
                 QDateTime::fromMSecsSinceEpoch((nowMinute - minutes + 1) * 60000, Qt::UTC);
         QList<Statistics::Minute> result;
         for (const Statistics::Minute &m : series) {
-            if (m.start >= from)
+            if (m.start() >= from)
                 result.append(m);
         }
         return result;
@@ -98,15 +98,15 @@ int listCommand(Context &context, const QStringList &args)
         return context.usageError(QStringLiteral("--expired and --fresh exclude each other"),
                                   usage);
     EntryFilter filter;
-    filter.urlContains = parser.value(urlOption);
-    filter.tag = parser.value(tagOption);
-    filter.contentType = parser.value(typeOption);
+    filter.setUrlContains(parser.value(urlOption));
+    filter.setTag(parser.value(tagOption));
+    filter.setContentType(parser.value(typeOption));
     if (parser.isSet(expiredOption))
-        filter.expiry = EntryFilter::Expiry::ExpiredOnly;
+        filter.setExpiry(EntryFilter::Expiry::ExpiredOnly);
     else if (parser.isSet(freshOption))
-        filter.expiry = EntryFilter::Expiry::FreshOnly;
-    const bool filtered = !filter.urlContains.isEmpty() || !filter.tag.isEmpty()
-            || !filter.contentType.isEmpty() || filter.expiry != EntryFilter::Expiry::Any;
+        filter.setExpiry(EntryFilter::Expiry::FreshOnly);
+    const bool filtered = !filter.urlContains().isEmpty() || !filter.tag().isEmpty()
+            || !filter.contentType().isEmpty() || filter.expiry() != EntryFilter::Expiry::Any;
     if (!context.openCache(true))
         return Failure;
     NetworkCache *cache = context.cache();
@@ -171,11 +171,11 @@ int topCommand(Context &context, const QStringList &args)
     EntryFilter filter;
     const QString by = parser.isSet(byOption) ? parser.value(byOption) : QStringLiteral("hits");
     if (by == QLatin1String("hits"))
-        filter.order = EntryFilter::Order::MostHits;
+        filter.setOrder(EntryFilter::Order::MostHits);
     else if (by == QLatin1String("size"))
-        filter.order = EntryFilter::Order::Largest;
+        filter.setOrder(EntryFilter::Order::Largest);
     else if (by == QLatin1String("age"))
-        filter.order = EntryFilter::Order::Oldest;
+        filter.setOrder(EntryFilter::Order::Oldest);
     else
         return context.usageError(QStringLiteral("--by needs hits, size or age, not '%1'").arg(by),
                                   usage);
@@ -257,13 +257,13 @@ int statsCommand(Context &context, const QStringList &args)
         out << '\n';
         const Statistics st = cache->statistics(0);
         printCounters(out, st);
-        if (st.tiers.size() > 1) {
+        if (st.tiers().size() > 1) {
             out << '\n';
             printTierStatistics(out, cache->tierStatistics());
         }
         if (series) {
             out << '\n';
-            printSeries(out, recentMinutes(st.series, minutes), minutes);
+            printSeries(out, recentMinutes(st.series(), minutes), minutes);
         }
         out.flush();
         return context.reportCacheError() ? Failure : Success;
@@ -278,7 +278,7 @@ int statsCommand(Context &context, const QStringList &args)
     figures.dedupSavings = dedupSavings(cache->entries(), figures.summary);
     std::optional<QList<Statistics::Minute>> recent;
     if (series)
-        recent = recentMinutes(st.series, minutes);
+        recent = recentMinutes(st.series(), minutes);
     const QJsonObject json = statisticsJson(figures, st, recent);
     if (context.reportCacheError())
         return Failure;

@@ -111,16 +111,17 @@ int verifyCommand(Context &context, const QStringList &args)
     if (context.reportCacheError())
         return Failure;
 
-    out << "checked: " << report.checked << " bodies, " << humanSize(report.bytesChecked) << '\n'
-        << "damaged: " << report.damaged << " bodies, " << report.removedEntries
+    out << "checked: " << report.checked() << " bodies, " << humanSize(report.bytesChecked())
+        << '\n'
+        << "damaged: " << report.damaged() << " bodies, " << report.removedEntries()
         << " entries removed\n";
-    for (const QString &problem : report.problems)
+    for (const QString &problem : report.problems())
         out << "  " << problem << '\n';
     out.flush();
-    if (report.damaged > 0) {
+    if (report.damaged() > 0) {
         context.error(QStringLiteral("%1 damaged bodies found; their entries were removed and "
                                      "will be fetched again")
-                              .arg(report.damaged));
+                              .arg(report.damaged()));
         return Failure;
     }
     return Success;
@@ -183,8 +184,8 @@ int clearCommand(Context &context, const QStringList &args)
     cache->clear();
     if (context.reportCacheError())
         return Failure;
-    context.out() << "removed " << before.entryCount << " entries, "
-                  << humanSize(before.storedBytes) << Qt::endl;
+    context.out() << "removed " << before.entryCount() << " entries, "
+                  << humanSize(before.storedBytes()) << Qt::endl;
     return Success;
 }
 

@@ -739,7 +739,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
     for (const BlobRecord &b : blobs)
         totalBytes += b.bodySize;
     if (progress && !progress(0, totalBytes)) {
-        report.cancelled = true;
+        report.setCancelled(true);
         return report;
     }
 
@@ -762,26 +762,25 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         } else {
             Sha256 sha;
             problem = checkChunks(fd, b.bodySize, b.chunkSize, b.sums, &sha, [&](qint64 n) {
-                report.bytesChecked += n;
-                if (progress && !progress(report.bytesChecked, totalBytes))
-                    report.cancelled = true;
-                return !report.cancelled;
+                report.setBytesChecked(report.bytesChecked() + n);
+                if (progress && !progress(report.bytesChecked(), totalBytes))
+                    report.setCancelled(true);
+                return !report.cancelled();
             });
-            if (problem.isEmpty() && !report.cancelled && sha.hexResult() != b.digest)
+            if (problem.isEmpty() && !report.cancelled() && sha.hexResult() != b.digest)
                 problem = QStringLiteral("SHA-256 differs from its name");
         }
         blob::closeFd(fd);
-        if (report.cancelled)
+        if (report.cancelled())
             break;
-        ++report.checked;
+        report.setChecked(report.checked() + 1);
         if (problem.isEmpty())
             continue;
         // The list was read without a lock: another process may have dropped this body
         // legitimately since. Only a body that still has its row is damaged.
         if (m_readOnly) { // report, drop nothing
-            ++report.damaged;
-            report.problems.append(
-                    QStringLiteral("%1: %2").arg(QString::fromLatin1(b.digest), problem));
+            report.setDamaged(report.damaged() + 1);
+            report.addProblem(QStringLiteral("%1: %2").arg(QString::fromLatin1(b.digest), problem));
             continue;
         }
         Catalogue::Transaction t(m_catalogue);
@@ -792,16 +791,17 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             if (now == blob::HeaderSize + b.bodySize)
                 continue; // put back in the meantime (same digest, same bytes)
         }
-        ++report.damaged;
+        report.setDamaged(report.damaged() + 1);
         // Drop every entry using the damaged body, then the body itself.
         QStringList urls;
         for (const EntryRecord &e : m_catalogue.entriesWithDigest(b.digest)) {
             m_catalogue.addToTotal(-dropEntryLocked(e.key, e.digest, e.rowSize));
-            ++report.removedEntries;
+            report.setRemovedEntries(report.removedEntries() + 1);
             urls.append(e.key);
         }
-        report.problems.append(QStringLiteral("%1 (%2): %3")
-                                       .arg(QString::fromLatin1(b.digest), urls.join(QLatin1String(", ")), problem));
+        report.addProblem(QStringLiteral("%1 (%2): %3")
+                                  .arg(QString::fromLatin1(b.digest),
+                                       urls.join(QLatin1String(", ")), problem));
         m_catalogue.addToTotal(-dropBlobIfUnreferencedLocked(b.digest));
         t.commit();
     }

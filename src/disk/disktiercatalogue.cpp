@@ -12,30 +12,30 @@ namespace {
 CacheEntryInfo toInfo(const EntryRecord &e)
 {
     CacheEntryInfo info;
-    info.url = QUrl(e.key, QUrl::StrictMode);
-    info.digest = e.digest;
-    info.bodySize = e.bodySize;
-    info.storedSize = e.rowSize + e.allocSize;
-    info.statusCode = e.status;
-    info.contentType = e.contentType;
-    info.created = QDateTime::fromMSecsSinceEpoch(e.createdMs, Qt::UTC);
-    info.lastAccess = QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC);
-    info.expires = QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC);
-    info.hitCount = e.hits;
+    info.setUrl(QUrl(e.key, QUrl::StrictMode));
+    info.setDigest(e.digest);
+    info.setBodySize(e.bodySize);
+    info.setStoredSize(e.rowSize + e.allocSize);
+    info.setStatusCode(e.status);
+    info.setContentType(e.contentType);
+    info.setCreated(QDateTime::fromMSecsSinceEpoch(e.createdMs, Qt::UTC));
+    info.setLastAccess(QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC));
+    info.setExpires(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
+    info.setHitCount(e.hits);
     return info;
 }
 
 EntryQuery toQuery(const EntryFilter &filter)
 {
     EntryQuery q;
-    q.urlContains = filter.urlContains;
-    q.tag = filter.tag;
-    q.contentType = filter.contentType;
-    q.expired = filter.expiry == EntryFilter::Expiry::ExpiredOnly ? 1
-            : filter.expiry == EntryFilter::Expiry::FreshOnly     ? -1
-                                                                  : 0;
+    q.urlContains = filter.urlContains();
+    q.tag = filter.tag();
+    q.contentType = filter.contentType();
+    q.expired = filter.expiry() == EntryFilter::Expiry::ExpiredOnly ? 1
+            : filter.expiry() == EntryFilter::Expiry::FreshOnly     ? -1
+                                                                    : 0;
     q.nowMs = QDateTime::currentMSecsSinceEpoch();
-    switch (filter.order) {
+    switch (filter.order()) {
     case EntryFilter::Order::RecentlyUsed: q.order = EntryQuery::Order::RecentlyUsed; break;
     case EntryFilter::Order::MostHits: q.order = EntryQuery::Order::MostHits; break;
     case EntryFilter::Order::Largest: q.order = EntryQuery::Order::Largest; break;
@@ -151,7 +151,7 @@ CacheEntryInfo DiskTier::entryInfo(const QString &key)
     if (!e)
         return {};
     CacheEntryInfo info = toInfo(*e);
-    info.tags = m_store.tagsOf(key);
+    info.setTags(m_store.tagsOf(key));
     return info;
 }
 
@@ -162,7 +162,7 @@ QList<CacheEntryInfo> DiskTier::entries(const EntryFilter &filter, int offset, i
         return result;
     for (const EntryRecord &e : m_store.query(toQuery(filter), offset, limit)) {
         CacheEntryInfo info = toInfo(e);
-        info.tags = m_store.tagsOf(e.key);
+        info.setTags(m_store.tagsOf(e.key));
         result.append(info);
     }
     return result;
@@ -179,11 +179,11 @@ CacheSummary DiskTier::summary()
     if (!ensureOpen())
         return s;
     const Catalogue::Counts c = m_store.counts();
-    s.entryCount = c.entries;
-    s.blobCount = c.blobs;
-    s.bodyBytes = c.bodyBytes;
-    s.totalHits = c.hits;
-    s.storedBytes = m_store.totalSize();
+    s.setEntryCount(c.entries);
+    s.setBlobCount(c.blobs);
+    s.setBodyBytes(c.bodyBytes);
+    s.setTotalHits(c.hits);
+    s.setStoredBytes(m_store.totalSize());
     return s;
 }
 

@@ -96,8 +96,8 @@ void tst_NetworkCache::missThenHit()
 
     const CacheEntryInfo info = m_cache->entryInfo(m_server->url(QStringLiteral("/a")));
     QVERIFY(info.isValid());
-    QCOMPARE(info.bodySize, 11);
-    QCOMPARE(info.hitCount, 1);
+    QCOMPARE(info.bodySize(), 11);
+    QCOMPARE(info.hitCount(), 1);
     QVERIFY(m_cache->cacheSize() > 0);
 }
 
@@ -178,7 +178,7 @@ void tst_NetworkCache::distinctUrlsNeverShareAnEntry()
         }
     }
     QCOMPARE(m_server->requestCount(), count);
-    QCOMPARE(m_cache->summary().entryCount, count);
+    QCOMPARE(m_cache->summary().entryCount(), count);
 }
 
 void tst_NetworkCache::identicalBodiesAreStoredOnce()
@@ -549,8 +549,8 @@ void tst_NetworkCache::settingsSurviveSetTiers()
     QVERIFY(fetch(*m_nam, url).finished);
     const CacheEntryInfo info = m_cache->entryInfo(url);
     QVERIFY(info.isValid());
-    QCOMPARE(info.bodySize, 11);
-    QCOMPARE(info.tags, QStringList{QStringLiteral("t")});
+    QCOMPARE(info.bodySize(), 11);
+    QCOMPARE(info.tags(), QStringList {QStringLiteral("t")});
     QCOMPARE(tagCalls, 1);
     QVERIFY(QFile::exists(directory + QLatin1String("/catalogue.db")));
     QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("catalogue.db"))));

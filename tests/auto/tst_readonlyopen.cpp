@@ -107,13 +107,13 @@ void tst_ReadOnlyOpen::readsWithoutChangingAnything()
         QCOMPARE(cache->entryCount(), 3);
         QCOMPARE(cache->entries(EntryFilter(), 0, 10).size(), 3);
         EntryFilter news;
-        news.tag = QStringLiteral("news");
+        news.setTag(QStringLiteral("news"));
         QCOMPARE(cache->entryCount(news), 2);
         QCOMPARE(cache->tags().value(0), qMakePair(QStringLiteral("news"), qint64(2)));
         const CacheEntryInfo a = cache->entryInfo(m_server.url(QStringLiteral("/a")));
         QVERIFY(a.isValid());
-        QCOMPARE(a.hitCount, 1);
-        QVERIFY(cache->statistics().lookups > 0);
+        QCOMPARE(a.hitCount(), 1);
+        QVERIFY(cache->statistics().lookups() > 0);
         QVERIFY(cache->dataVersion() >= 0);
 
         // A hit is served, but not counted on disk.
@@ -135,8 +135,8 @@ void tst_ReadOnlyOpen::readsWithoutChangingAnything()
         cache->clear();
         cache->resetStatistics();
         const VerifyReport report = cache->verify();
-        QCOMPARE(report.checked, 3);
-        QCOMPARE(report.damaged, 0);
+        QCOMPARE(report.checked(), 3);
+        QCOMPARE(report.damaged(), 0);
         QCOMPARE(cache->entryCount(), 3);
     }
     QCOMPARE(snapshot(dir.path()), before);

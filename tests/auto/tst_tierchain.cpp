@@ -89,11 +89,11 @@ void tst_TierChain::memoryOverDiskServesFromMemory()
     QCOMPARE(m_server->requestCount("/m"), 1);
     const QList<TierStatistics> stats = m_cache->tierStatistics();
     QCOMPARE(stats.size(), 2);
-    QCOMPARE(stats[0].name, QStringLiteral("memory"));
-    QCOMPARE(stats[0].hits, 1);
-    QCOMPARE(stats[1].hits, 0);
-    QCOMPARE(stats[0].writes, 1);
-    QCOMPARE(stats[1].writes, 1);
+    QCOMPARE(stats[0].name(), QStringLiteral("memory"));
+    QCOMPARE(stats[0].hits(), 1);
+    QCOMPARE(stats[1].hits(), 0);
+    QCOMPARE(stats[0].writes(), 1);
+    QCOMPARE(stats[1].writes(), 1);
 }
 
 void tst_TierChain::lowerTierHitIsPromotedAfterNHits()
@@ -104,17 +104,17 @@ void tst_TierChain::lowerTierHitIsPromotedAfterNHits()
     m_server->setRoute("/p", Response::ok("promote me"));
     const QUrl url = m_server->url(QStringLiteral("/p"));
     fetch(*m_nam, url); // stored in disk only
-    QCOMPARE(m_cache->tierStatistics()[0].writes, 0);
+    QCOMPARE(m_cache->tierStatistics()[0].writes(), 0);
     QCOMPARE(fetch(*m_nam, url).body, QByteArray("promote me")); // disk hit 1
-    QCOMPARE(m_cache->tierStatistics()[0].promotions, 0);
+    QCOMPARE(m_cache->tierStatistics()[0].promotions(), 0);
     QCOMPARE(fetch(*m_nam, url).body, QByteArray("promote me")); // disk hit 2: promoted
-    QCOMPARE(m_cache->tierStatistics()[0].promotions, 1);
+    QCOMPARE(m_cache->tierStatistics()[0].promotions(), 1);
     Fetched fromMemory = fetch(*m_nam, url);
     QCOMPARE(fromMemory.body, QByteArray("promote me"));
     QVERIFY(fromMemory.fromCache);
     const auto stats = m_cache->tierStatistics();
-    QCOMPARE(stats[0].hits, 1);
-    QCOMPARE(stats[1].hits, 2);
+    QCOMPARE(stats[0].hits(), 1);
+    QCOMPARE(stats[1].hits(), 2);
     QCOMPARE(m_server->requestCount("/p"), 1);
 }
 
@@ -132,9 +132,9 @@ void tst_TierChain::largeBodiesStayOutOfMemory()
     const QByteArray body = fetch(*m_nam, url).body;
     QCOMPARE(body, LoopbackServer::patternBody(0, 200 * 1024, 0));
     const auto stats = m_cache->tierStatistics();
-    QCOMPARE(stats[0].size, 0);
-    QCOMPARE(stats[0].hits, 0);
-    QCOMPARE(stats[1].hits, 2);
+    QCOMPARE(stats[0].size(), 0);
+    QCOMPARE(stats[0].hits(), 0);
+    QCOMPARE(stats[1].hits(), 2);
 }
 
 void tst_TierChain::removeAndUpdateReachEveryTier()
@@ -146,7 +146,7 @@ void tst_TierChain::removeAndUpdateReachEveryTier()
     QVERIFY(m_cache->remove(url));
     QVERIFY(!m_cache->metaData(url).isValid());
     const auto stats = m_cache->tierStatistics();
-    QCOMPARE(stats[0].size, 0);
+    QCOMPARE(stats[0].size(), 0);
     QVERIFY(!m_cache->entryInfo(url).isValid());
     QVERIFY(!fetch(*m_nam, url).fromCache);
     QCOMPARE(m_server->requestCount("/r"), 2);
@@ -165,22 +165,22 @@ void tst_TierChain::promotionKeepsTags()
     m_server->setRoute("/tagged", Response::ok("tagged body").header("Cache-Tag", "promo, other"));
     const QUrl url = m_server->url(QStringLiteral("/tagged"));
     fetch(*m_nam, url); // stored in memory only
-    QCOMPARE(m_cache->tierStatistics()[0].writes, 0);
-    QCOMPARE(m_cache->tierStatistics()[1].writes, 1);
+    QCOMPARE(m_cache->tierStatistics()[0].writes(), 0);
+    QCOMPARE(m_cache->tierStatistics()[1].writes(), 1);
 
     const Fetched fromMemory = fetch(*m_nam, url); // memory hit: promoted into disk
     QVERIFY(fromMemory.fromCache);
     QCOMPARE(fromMemory.body, QByteArray("tagged body"));
-    QCOMPARE(m_cache->tierStatistics()[0].promotions, 1);
+    QCOMPARE(m_cache->tierStatistics()[0].promotions(), 1);
     const CacheEntryInfo info = m_cache->entryInfo(url);
     QVERIFY2(info.isValid(), "the promoted copy is not in the disk tier");
-    QStringList tags = info.tags;
+    QStringList tags = info.tags();
     tags.sort();
     QCOMPARE(tags, (QStringList {QStringLiteral("other"), QStringLiteral("promo")}));
 
     const Fetched fromDisk = fetch(*m_nam, url);
     QVERIFY(fromDisk.fromCache);
-    QCOMPARE(m_cache->tierStatistics()[0].hits, 1);
+    QCOMPARE(m_cache->tierStatistics()[0].hits(), 1);
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("promo")), 1);
     QVERIFY(!m_cache->entryInfo(url).isValid());
     QVERIFY(!m_cache->metaData(url).isValid());

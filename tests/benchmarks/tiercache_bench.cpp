@@ -1273,10 +1273,12 @@ void benchTiers(const Config &cfg, Report &report)
     if (layered) {
         const QList<tiercache::TierStatistics> after = layered->tierStatistics();
         if (after.size() == 2 && layeredBefore.size() == 2) {
-            layeredNote = QStringLiteral("memory+disk: %1 of %2 timed lookups hit L1, %3 reached the disk tier")
-                                  .arg(after[0].hits - layeredBefore[0].hits)
-                                  .arg(after[0].lookups - layeredBefore[0].lookups)
-                                  .arg(after[1].lookups - layeredBefore[1].lookups);
+            layeredNote =
+                    QStringLiteral(
+                            "memory+disk: %1 of %2 timed lookups hit L1, %3 reached the disk tier")
+                            .arg(after[0].hits() - layeredBefore[0].hits())
+                            .arg(after[0].lookups() - layeredBefore[0].lookups())
+                            .arg(after[1].lookups() - layeredBefore[1].lookups());
         }
     }
 
@@ -1306,7 +1308,7 @@ void benchTiers(const Config &cfg, Report &report)
                     qFatal("tiers: promotion pre-fill failed");
             }
             QCoreApplication::processEvents();
-            if (cache.tierStatistics().value(0).size != 0)
+            if (cache.tierStatistics().value(0).size() != 0)
                 promoNotRun = QStringLiteral("not run: LowestTierOnly wrote into the memory tier");
             landedAt.assign(size_t(promoEntries), 0);
             promotedOn.assign(size_t(promoEntries), 0);
@@ -1323,14 +1325,15 @@ void benchTiers(const Config &cfg, Report &report)
                     promoUs[pass].push_back(usSince(t0));
                     const auto after = cache.tierStatistics();
                     promoWrong += body != promoBodies[size_t(i)];
-                    if (landedAt[size_t(i)] == 0 && after[0].hits > before[0].hits)
+                    if (landedAt[size_t(i)] == 0 && after[0].hits() > before[0].hits())
                         landedAt[size_t(i)] = pass + 1;
-                    if (promotedOn[size_t(i)] == 0 && after[0].promotions > before[0].promotions)
+                    if (promotedOn[size_t(i)] == 0
+                        && after[0].promotions() > before[0].promotions())
                         promotedOn[size_t(i)] = pass + 1;
                 }
                 QCoreApplication::processEvents();
             }
-            promoL1Promotions = cache.tierStatistics().value(0).promotions;
+            promoL1Promotions = cache.tierStatistics().value(0).promotions();
         }
     }
 
@@ -1482,10 +1485,16 @@ void benchStats(const Config &cfg, Report &report)
         // With statistics off there is next to nothing deferred (in the note): no ratio to show.
         report.addLabelled(label + QStringLiteral(" deferred per hit (amort.)"), NaN, QString(),
                            deferredUs[1] / hits, QStringLiteral("on"), QStringLiteral("us"));
-        notes.append(QStringLiteral("%1 %2 / %3 wrong hits (off / on), hits counted %4 (expected %5), deferred "
-                                    "per hit with statistics off %6 us")
-                             .arg(label).arg(wrong[0]).arg(wrong[1]).arg(st.hits).arg(hits)
-                             .arg(deferredUs[0] / hits, 0, 'f', 2));
+        notes.append(
+                QStringLiteral(
+                        "%1 %2 / %3 wrong hits (off / on), hits counted %4 (expected %5), deferred "
+                        "per hit with statistics off %6 us")
+                        .arg(label)
+                        .arg(wrong[0])
+                        .arg(wrong[1])
+                        .arg(st.hits())
+                        .arg(hits)
+                        .arg(deferredUs[0] / hits, 0, 'f', 2));
     }
     report.note(QStringLiteral("stats: both columns are Tiercache (NetworkCache API metaData+data+readAll), "
                                "one cache per tier configuration with setStatisticsEnabled() toggled every %1 "
@@ -1540,7 +1549,7 @@ void benchInvalidate(const Config &cfg, Report &report)
     const double fillS = double(fillTimer.elapsed()) / 1000.0;
 
     tiercache::EntryFilter tagged;
-    tagged.tag = hot;
+    tagged.setTag(hot);
     const qint64 entriesBefore = cache.entryCount();
     const qint64 taggedBefore = cache.entryCount(tagged);
 
@@ -1566,7 +1575,7 @@ void benchInvalidate(const Config &cfg, Report &report)
         // the timed steps, so that it does not starve the deletion it waits for.
         if (reclaimedMs < 0 && wait.elapsed() >= nextCheckMs) {
             nextCheckMs = wait.elapsed() + 1000;
-            if (cache.summary().blobCount == n - expected)
+            if (cache.summary().blobCount() == n - expected)
                 reclaimedMs = wait.elapsed();
         }
         if (reclaimedMs >= 0 && wait.elapsed() > reclaimedMs + 500)

@@ -457,8 +457,8 @@ private:
                 verifyClock.restart();
                 const VerifyReport report = m_cache->verify();
                 ++stats.verifies;
-                stats.verifyDamaged += report.damaged;
-                for (const QString &p : report.problems)
+                stats.verifyDamaged += report.damaged();
+                for (const QString &p : report.problems())
                     problem(QStringLiteral("verify(): ") + p);
             }
             QCoreApplication::processEvents(); // the cache's trim and hit-flush timers
@@ -616,16 +616,17 @@ void tst_Threads::checkDirectory(const QString &directory, bool damageExpected)
     cache.setCacheDirectory(directory);
     cache.setMaximumCacheSize(MaximumCacheSize);
     const VerifyReport report = cache.verify();
-    if (damageExpected && report.damaged > 0)
-        qWarning("KNOWN RACE D persisted: %lld bodies missing in the final directory", report.damaged);
+    if (damageExpected && report.damaged() > 0)
+        qWarning("KNOWN RACE D persisted: %lld bodies missing in the final directory",
+                 report.damaged());
     else
-        QVERIFY2(report.damaged == 0, qPrintable(report.problems.join(QLatin1Char('\n'))));
+        QVERIFY2(report.damaged() == 0, qPrintable(report.problems().join(QLatin1Char('\n'))));
     const QList<CacheEntryInfo> entries = cache.entries();
     int checked = 0;
     int mixed = 0;
     QStringList wrong;
     for (const CacheEntryInfo &info : entries) {
-        const QNetworkCacheMetaData md = cache.metaData(info.url);
+        const QNetworkCacheMetaData md = cache.metaData(info.url());
         if (!md.isValid())
             continue; // an empty body is never offered; nothing else should get here
         QByteArray version;
@@ -633,31 +634,35 @@ void tst_Threads::checkDirectory(const QString &directory, bool damageExpected)
             if (h.first.compare("X-Version", Qt::CaseInsensitive) == 0)
                 version = h.second;
         }
-        std::unique_ptr<QIODevice> device(cache.data(info.url));
+        std::unique_ptr<QIODevice> device(cache.data(info.url()));
         QByteArray got;
         if (!device || !readToEnd(device.get(), &got)) {
-            wrong.append(QStringLiteral("%1: cannot read its body").arg(info.url.toString()));
+            wrong.append(QStringLiteral("%1: cannot read its body").arg(info.url().toString()));
             continue;
         }
-        const QByteArray path = info.url.path(QUrl::FullyEncoded).toLatin1();
+        const QByteArray path = info.url().path(QUrl::FullyEncoded).toLatin1();
         if (got != bodyOf(path, version.toInt())) {
             const int other = otherVersionOf(path, got, version.toInt(), version.toInt() + 40);
             if (other && !strict()) {
                 ++mixed;
-                qWarning("KNOWN RACE B persisted: %s is stored with the headers of version %s and the body of version %d",
-                         qPrintable(info.url.toString()), version.constData(), other);
+                qWarning("KNOWN RACE B persisted: %s is stored with the headers of version %s and "
+                         "the body of version %d",
+                         qPrintable(info.url().toString()), version.constData(), other);
             } else {
-                wrong.append(QStringLiteral("%1: stored body is not version %2").arg(info.url.toString(), QString::fromLatin1(version)));
+                wrong.append(QStringLiteral("%1: stored body is not version %2")
+                                     .arg(info.url().toString(), QString::fromLatin1(version)));
             }
         }
         ++checked;
     }
     const CacheSummary summary = cache.summary();
-    qInfo("final directory: %lld entries (%d read back, %d with another version's body), %lld blobs, "
+    qInfo("final directory: %lld entries (%d read back, %d with another version's body), %lld "
+          "blobs, "
           "%lld bytes stored of %lld",
-          summary.entryCount, checked, mixed, summary.blobCount, summary.storedBytes, MaximumCacheSize);
+          summary.entryCount(), checked, mixed, summary.blobCount(), summary.storedBytes(),
+          MaximumCacheSize);
     QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(QLatin1Char('\n'))));
-    QVERIFY(summary.storedBytes <= MaximumCacheSize + MaximumCacheSize / 20);
+    QVERIFY(summary.storedBytes() <= MaximumCacheSize + MaximumCacheSize / 20);
 }
 
 void tst_Threads::sharedDirectory_data()

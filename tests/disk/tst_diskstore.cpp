@@ -410,11 +410,11 @@ void tst_DiskStore::verifyReportsDamage()
     }
     QVERIFY(m_store->find(u"a"_s));
     const VerifyReport report = m_store->verify({});
-    QCOMPARE(report.checked, 2);
-    QCOMPARE(report.damaged, 1);
-    QCOMPARE(report.removedEntries, 2);
-    QCOMPARE(report.problems.size(), 1);
-    QVERIFY(!report.cancelled);
+    QCOMPARE(report.checked(), 2);
+    QCOMPARE(report.damaged(), 1);
+    QCOMPARE(report.removedEntries(), 2);
+    QCOMPARE(report.problems().size(), 1);
+    QVERIFY(!report.cancelled());
     QCOMPARE(keysOf(m_store->entries(0, -1)), QStringList {u"good"_s});
     QCOMPARE(m_store->totalSize(), expectedTotal());
 }

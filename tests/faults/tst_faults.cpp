@@ -196,8 +196,8 @@ public:
         QMap<QString, EntryState> result;
         const auto list = cache->entries();
         for (const CacheEntryInfo &info : list) {
-            if (info.url.path().startsWith(QLatin1String("/pre/")))
-                result.insert(info.url.path(), EntryState{info.digest, info.bodySize});
+            if (info.url().path().startsWith(QLatin1String("/pre/")))
+                result.insert(info.url().path(), EntryState {info.digest(), info.bodySize()});
         }
         return result;
     }
@@ -514,7 +514,7 @@ void tst_Faults::faultWhileCaching()
         const CacheEntryInfo victimAfter = fx.cache->entryInfo(fx.server.url(target));
         if (!victimAfter.isValid())
             problems.append(QStringLiteral("%1, stored before the fault, is gone after a transient read error").arg(target));
-        else if (victimAfter.digest != victimBefore.digest)
+        else if (victimAfter.digest() != victimBefore.digest())
             problems.append(QStringLiteral("%1 holds another body after a transient read error").arg(target));
     }
 
@@ -538,8 +538,9 @@ void tst_Faults::blobUnlinkedUnderReader()
     QVERIFY(fx.get(path).body == body);
     const CacheEntryInfo info = fx.cache->entryInfo(fx.server.url(path));
     QVERIFY(info.isValid());
-    const QString blob = fx.cacheDir + QStringLiteral("/blobs/") + QLatin1String(info.digest.left(2))
-            + QLatin1Char('/') + QLatin1String(info.digest);
+    const QString blob = fx.cacheDir + QStringLiteral("/blobs/")
+            + QLatin1String(info.digest().left(2)) + QLatin1Char('/')
+            + QLatin1String(info.digest());
     QVERIFY2(QFile::exists(blob), qPrintable(blob));
 
     MessageCapture capture;

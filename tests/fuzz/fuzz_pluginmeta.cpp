@@ -25,19 +25,21 @@ namespace {
 void check(const QJsonObject &meta, const char *what)
 {
     const TierPluginInfo info = pluginInfoFromMetaData(meta);
-    const QString context = QStringLiteral("%1: %2 -> id \"%3\" error \"%4\"")
-                                    .arg(QLatin1String(what),
-                                         QString::fromUtf8(QJsonDocument(meta).toJson(QJsonDocument::Compact)).left(300),
-                                         info.id, info.errorString);
-    FUZZ_CHECK(info.fileName.isEmpty(), context);
+    const QString context =
+            QStringLiteral("%1: %2 -> id \"%3\" error \"%4\"")
+                    .arg(QLatin1String(what),
+                         QString::fromUtf8(QJsonDocument(meta).toJson(QJsonDocument::Compact))
+                                 .left(300),
+                         info.id(), info.errorString());
+    FUZZ_CHECK(info.fileName().isEmpty(), context);
     if (!info.isUsable())
         return;
     static const QRegularExpression idRx(QStringLiteral("^[a-z][a-z0-9+.-]*$"));
     FUZZ_CHECK(meta.value(QLatin1String("IID")).toString() == QLatin1String(TierFactory_iid), context);
     FUZZ_CHECK(meta.value(QLatin1String("MetaData")).isObject(), context);
-    FUZZ_CHECK(idRx.match(info.id).hasMatch(), context);
-    FUZZ_CHECK(info.id != QLatin1String("disk"), context);
-    FUZZ_CHECK(info.apiVersion == TierFactory::ApiVersion, context);
+    FUZZ_CHECK(idRx.match(info.id()).hasMatch(), context);
+    FUZZ_CHECK(info.id() != QLatin1String("disk"), context);
+    FUZZ_CHECK(info.apiVersion() == TierFactory::ApiVersion, context);
 }
 
 } // namespace

@@ -107,7 +107,8 @@ inline QStringList urlPaths(const QList<CacheEntryInfo> &infos)
 {
     QStringList paths;
     for (const CacheEntryInfo &i : infos)
-        paths.append(i.url.path() + (i.url.hasQuery() ? QLatin1Char('?') + i.url.query() : QString()));
+        paths.append(i.url().path()
+                     + (i.url().hasQuery() ? QLatin1Char('?') + i.url().query() : QString()));
     paths.sort();
     return paths;
 }

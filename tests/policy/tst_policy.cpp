@@ -236,7 +236,7 @@ void tst_Policy::cacheableStatuses()
     const CacheEntryInfo info = m_cache->entryInfo(request.url());
     QCOMPARE(info.isValid(), stored);
     if (stored)
-        QCOMPARE(info.statusCode, status);
+        QCOMPARE(info.statusCode(), status);
 }
 
 // ---- headers ----------------------------------------------------------------------------------
@@ -434,7 +434,7 @@ void tst_Policy::defaultTtl()
     QCOMPARE(m_server->requestCount("/d"), reused ? 1 : 2);
     if (reused) {
         const CacheEntryInfo info = m_cache->entryInfo(url);
-        const qint64 lifetime = info.created.secsTo(info.expires);
+        const qint64 lifetime = info.created().secsTo(info.expires());
         QVERIFY2(qAbs(lifetime - defaultTtl) <= 2, qPrintable(QString::number(lifetime)));
     }
 }
@@ -520,7 +520,9 @@ void tst_Policy::maximumTtlCeiling()
     else if (setting == QLatin1String("default"))
         policy.setDefaultTtl(3600);
     else if (setting == QLatin1String("hook"))
-        policy.setHook([](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) { d->ttlSeconds = 3600; });
+        policy.setHook([](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
+            d->setTtlSeconds(3600);
+        });
     m_cache->setPolicy(policy);
     serveRevalidatable(cacheControl);
 
@@ -529,7 +531,8 @@ void tst_Policy::maximumTtlCeiling()
     QCOMPARE(m_server->requestCount(), 1); // fresh for one second
     const CacheEntryInfo info = m_cache->entryInfo(m_server->url(QStringLiteral("/ceiling")));
     QVERIFY(info.isValid());
-    QVERIFY2(info.created.msecsTo(info.expires) <= 1000, qPrintable(info.expires.toString(Qt::ISODateWithMs)));
+    QVERIFY2(info.created().msecsTo(info.expires()) <= 1000,
+             qPrintable(info.expires().toString(Qt::ISODateWithMs)));
 
     QTest::qWait(1200);
     const Fetched third = fetch(*m_nam, m_server->url(QStringLiteral("/ceiling")));
@@ -549,7 +552,7 @@ void tst_Policy::hookVetoesStore()
         seen.append(url);
         QVERIFY(md.isValid());
         if (url.path().startsWith(QLatin1String("/private/")))
-            d->store = false;
+            d->setStore(false);
     });
     m_cache->setPolicy(policy);
     m_server->setHandler([](const RecordedRequest &r) { return Response::ok("body of " + r.path); });
@@ -592,9 +595,8 @@ void tst_Policy::hookSetsTtl()
     CachePolicy policy;
     if (!rule.isEmpty())
         QVERIFY(addRules(&policy, {rule}));
-    policy.setHook([hookTtl](const QUrl &, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
-        d->ttlSeconds = hookTtl;
-    });
+    policy.setHook([hookTtl](const QUrl &, const QNetworkCacheMetaData &,
+                             CachePolicy::Decision *d) { d->setTtlSeconds(hookTtl); });
     m_cache->setPolicy(policy);
     serveRevalidatable(cacheControl);
     const Fetched second = fetchTwice(QStringLiteral("/hooked"));
@@ -607,7 +609,7 @@ void tst_Policy::hookAddsTags()
 {
     CachePolicy policy;
     policy.setHook([](const QUrl &url, const QNetworkCacheMetaData &, CachePolicy::Decision *d) {
-        d->tags = QStringList{QStringLiteral("hooked"), QLatin1String("path:") + url.path()};
+        d->setTags(QStringList {QStringLiteral("hooked"), QLatin1String("path:") + url.path()});
     });
     m_cache->setPolicy(policy);
     m_server->setHandler([](const RecordedRequest &r) {
@@ -618,7 +620,7 @@ void tst_Policy::hookAddsTags()
 
     const CacheEntryInfo info = m_cache->entryInfo(m_server->url(QStringLiteral("/t1")));
     QVERIFY(info.isValid());
-    QStringList tags = info.tags;
+    QStringList tags = info.tags();
     tags.sort();
     QCOMPARE(tags, (QStringList{QStringLiteral("from-header"), QStringLiteral("hooked"), QStringLiteral("path:/t1")}));
     const auto counts = m_cache->tags();
@@ -666,8 +668,8 @@ void tst_Policy::invalidRulesRejected()
     QCOMPARE(policy.ttlRules().size(), accepted ? 1 : 0);
     if (accepted) {
         QVERIFY(error.isEmpty());
-        QCOMPARE(policy.ttlRules().first().pattern, pattern);
-        QCOMPARE(policy.ttlRules().first().ttlSeconds, ttl);
+        QCOMPARE(policy.ttlRules().first().pattern(), pattern);
+        QCOMPARE(policy.ttlRules().first().ttlSeconds(), ttl);
         return;
     }
     QVERIFY2(error.contains(message), qPrintable(error));

@@ -32,15 +32,15 @@ const char DirVariable[] = "TIERCACHE_POLICY_DIR";
 QJsonObject toJson(const Statistics &s)
 {
     QJsonObject o;
-    o.insert(QLatin1String("lookups"), s.lookups);
-    o.insert(QLatin1String("hits"), s.hits);
-    o.insert(QLatin1String("staleHits"), s.staleHits);
-    o.insert(QLatin1String("misses"), s.misses);
-    o.insert(QLatin1String("revalidations"), s.revalidations);
-    o.insert(QLatin1String("inserts"), s.inserts);
-    o.insert(QLatin1String("evictions"), s.evictions);
-    o.insert(QLatin1String("bytesFromCache"), s.bytesFromCache);
-    o.insert(QLatin1String("bytesFromNetwork"), s.bytesFromNetwork);
+    o.insert(QLatin1String("lookups"), s.lookups());
+    o.insert(QLatin1String("hits"), s.hits());
+    o.insert(QLatin1String("staleHits"), s.staleHits());
+    o.insert(QLatin1String("misses"), s.misses());
+    o.insert(QLatin1String("revalidations"), s.revalidations());
+    o.insert(QLatin1String("inserts"), s.inserts());
+    o.insert(QLatin1String("evictions"), s.evictions());
+    o.insert(QLatin1String("bytesFromCache"), s.bytesFromCache());
+    o.insert(QLatin1String("bytesFromNetwork"), s.bytesFromNetwork());
     return o;
 }
 
@@ -235,20 +235,21 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
                    {{"lookups", 9}, {"misses", 3}, {"hits", 4}, {"staleHits", 2}, {"revalidations", 2},
                     {"inserts", 3}, {"evictions", 0}, {"bytesFromNetwork", 100 + 200 + 300},
                     {"bytesFromCache", 2 * 100 + 2 * 200 + 2 * 300}});
-    QCOMPARE(s.invalidations, 0);
-    if (s.lookups == 9)
+    QCOMPARE(s.invalidations(), 0);
+    if (s.lookups() == 9)
         QVERIFY(qAbs(s.hitRatio() - 4.0 / 9.0) < 1e-9);
 
     // One eviction: a budget that fits three of these entries but not four.
     const qint64 total = m_cache->cacheSize();
-    const qint64 one = m_cache->entryInfo(m_server->url(QStringLiteral("/f1"))).storedSize;
+    const qint64 one = m_cache->entryInfo(m_server->url(QStringLiteral("/f1"))).storedSize();
     QVERIFY(one > 0);
     m_cache->setMaximumCacheSize(total + one - one / 2);
     QTest::qWait(50); // a trim step would run now: it must find nothing to do
     QCOMPARE(m_cache->entryCount(), 3);
     qInfo("total %lld, one entry %lld, budget %lld", total, one, m_cache->maximumCacheSize());
     QVERIFY(!get("/e1").fromCache); // "/e1": same length as "/f1", 100 bytes
-    qInfo("after /e1: total %lld, /e1 %lld", m_cache->cacheSize(), m_cache->entryInfo(m_server->url(QStringLiteral("/e1"))).storedSize);
+    qInfo("after /e1: total %lld, /e1 %lld", m_cache->cacheSize(),
+          m_cache->entryInfo(m_server->url(QStringLiteral("/e1"))).storedSize());
     QTest::qWait(100);              // let the trim to the low-water mark run
     QCOMPARE(m_cache->entryCount(), 3);
 
@@ -258,40 +259,41 @@ void tst_Statistics::scriptedSequenceIsCountedExactly()
                     {"inserts", 4}, {"evictions", 1}, {"bytesFromNetwork", 700}, {"bytesFromCache", 1200}});
 
     // The per-minute series holds the same counts (split over two minutes if we crossed one).
-    QVERIFY(!s.series.isEmpty());
-    QVERIFY(s.series.size() <= 2);
+    QVERIFY(!s.series().isEmpty());
+    QVERIFY(s.series().size() <= 2);
     Statistics::Minute sum;
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const Statistics::Minute &m : std::as_const(s.series)) {
-        QCOMPARE(m.start.timeSpec(), Qt::UTC);
-        QCOMPARE(m.start.time().second(), 0);
-        QCOMPARE(m.start.time().msec(), 0);
-        QVERIFY2(m.start.secsTo(now) >= 0 && m.start.secsTo(now) < 180, qPrintable(m.start.toString(Qt::ISODate)));
-        sum.lookups += m.lookups;
-        sum.hits += m.hits;
-        sum.staleHits += m.staleHits;
-        sum.misses += m.misses;
-        sum.revalidations += m.revalidations;
-        sum.bytesFromCache += m.bytesFromCache;
-        sum.bytesFromNetwork += m.bytesFromNetwork;
-        sum.inserts += m.inserts;
-        sum.evictions += m.evictions;
+    for (const Statistics::Minute &m : s.series()) {
+        QCOMPARE(m.start().timeSpec(), Qt::UTC);
+        QCOMPARE(m.start().time().second(), 0);
+        QCOMPARE(m.start().time().msec(), 0);
+        QVERIFY2(m.start().secsTo(now) >= 0 && m.start().secsTo(now) < 180,
+                 qPrintable(m.start().toString(Qt::ISODate)));
+        sum.setLookups(sum.lookups() + m.lookups());
+        sum.setHits(sum.hits() + m.hits());
+        sum.setStaleHits(sum.staleHits() + m.staleHits());
+        sum.setMisses(sum.misses() + m.misses());
+        sum.setRevalidations(sum.revalidations() + m.revalidations());
+        sum.setBytesFromCache(sum.bytesFromCache() + m.bytesFromCache());
+        sum.setBytesFromNetwork(sum.bytesFromNetwork() + m.bytesFromNetwork());
+        sum.setInserts(sum.inserts() + m.inserts());
+        sum.setEvictions(sum.evictions() + m.evictions());
     }
-    QCOMPARE(sum.lookups, s.lookups);
-    QCOMPARE(sum.hits, s.hits);
-    QCOMPARE(sum.staleHits, s.staleHits);
-    QCOMPARE(sum.misses, s.misses);
-    QCOMPARE(sum.revalidations, s.revalidations);
-    QCOMPARE(sum.bytesFromCache, s.bytesFromCache);
-    QCOMPARE(sum.bytesFromNetwork, s.bytesFromNetwork);
-    QCOMPARE(sum.inserts, s.inserts);
-    QCOMPARE(sum.evictions, s.evictions);
-    QCOMPARE(s.series.last().start.toSecsSinceEpoch() / 60, now.toSecsSinceEpoch() / 60);
+    QCOMPARE(sum.lookups(), s.lookups());
+    QCOMPARE(sum.hits(), s.hits());
+    QCOMPARE(sum.staleHits(), s.staleHits());
+    QCOMPARE(sum.misses(), s.misses());
+    QCOMPARE(sum.revalidations(), s.revalidations());
+    QCOMPARE(sum.bytesFromCache(), s.bytesFromCache());
+    QCOMPARE(sum.bytesFromNetwork(), s.bytesFromNetwork());
+    QCOMPARE(sum.inserts(), s.inserts());
+    QCOMPARE(sum.evictions(), s.evictions());
+    QCOMPARE(s.series().last().start().toSecsSinceEpoch() / 60, now.toSecsSinceEpoch() / 60);
 
     // Per-tier counters are this object's.
-    QCOMPARE(s.tiers.size(), 1);
-    QCOMPARE(s.tiers.first().name, QStringLiteral("disk"));
-    QVERIFY(s.tiers.first().lookups >= 10);
+    QCOMPARE(s.tiers().size(), 1);
+    QCOMPARE(s.tiers().first().name(), QStringLiteral("disk"));
+    QVERIFY(s.tiers().first().lookups() >= 10);
     QVERIFY2(mismatches.isEmpty(), qPrintable(mismatches.join(QLatin1String("; "))));
 }
 
@@ -369,27 +371,27 @@ void tst_Statistics::topLists()
         QVERIFY(fetch(*m_nam, m_server->url(QLatin1String(p))).fromCache);
 
     const Statistics top2 = m_cache->statistics(2);
-    QCOMPARE(urlPaths(top2.hottest.mid(0, 1)), QStringList{QStringLiteral("/a")});
-    QCOMPARE(top2.hottest.size(), 2);
-    QCOMPARE(top2.hottest[0].url.path(), QStringLiteral("/a"));
-    QCOMPARE(top2.hottest[0].hitCount, 3);
-    QCOMPARE(top2.hottest[1].url.path(), QStringLiteral("/b"));
-    QCOMPARE(top2.hottest[1].hitCount, 1);
-    QCOMPARE(top2.largest.size(), 2);
-    QCOMPARE(top2.largest[0].url.path(), QStringLiteral("/b"));
-    QCOMPARE(top2.largest[0].bodySize, 1000);
-    QCOMPARE(top2.largest[1].url.path(), QStringLiteral("/c"));
-    QCOMPARE(top2.oldest.size(), 2);
-    QCOMPARE(top2.oldest[0].url.path(), QStringLiteral("/a"));
-    QCOMPARE(top2.oldest[1].url.path(), QStringLiteral("/b"));
+    QCOMPARE(urlPaths(top2.hottest().mid(0, 1)), QStringList {QStringLiteral("/a")});
+    QCOMPARE(top2.hottest().size(), 2);
+    QCOMPARE(top2.hottest()[0].url().path(), QStringLiteral("/a"));
+    QCOMPARE(top2.hottest()[0].hitCount(), 3);
+    QCOMPARE(top2.hottest()[1].url().path(), QStringLiteral("/b"));
+    QCOMPARE(top2.hottest()[1].hitCount(), 1);
+    QCOMPARE(top2.largest().size(), 2);
+    QCOMPARE(top2.largest()[0].url().path(), QStringLiteral("/b"));
+    QCOMPARE(top2.largest()[0].bodySize(), 1000);
+    QCOMPARE(top2.largest()[1].url().path(), QStringLiteral("/c"));
+    QCOMPARE(top2.oldest().size(), 2);
+    QCOMPARE(top2.oldest()[0].url().path(), QStringLiteral("/a"));
+    QCOMPARE(top2.oldest()[1].url().path(), QStringLiteral("/b"));
 
     const Statistics all = m_cache->statistics(10);
-    QCOMPARE(all.hottest.size(), 3);
-    QCOMPARE(all.hottest[2].url.path(), QStringLiteral("/c"));
-    QCOMPARE(all.hottest[2].hitCount, 0);
-    QCOMPARE(all.largest[2].url.path(), QStringLiteral("/a"));
-    QCOMPARE(all.oldest[2].url.path(), QStringLiteral("/c"));
-    QCOMPARE(m_cache->statistics(0).hottest.size(), 0);
+    QCOMPARE(all.hottest().size(), 3);
+    QCOMPARE(all.hottest()[2].url().path(), QStringLiteral("/c"));
+    QCOMPARE(all.hottest()[2].hitCount(), 0);
+    QCOMPARE(all.largest()[2].url().path(), QStringLiteral("/a"));
+    QCOMPARE(all.oldest()[2].url().path(), QStringLiteral("/c"));
+    QCOMPARE(m_cache->statistics(0).hottest().size(), 0);
 }
 
 void tst_Statistics::countersSurviveRestart()
@@ -401,14 +403,14 @@ void tst_Statistics::countersSurviveRestart()
         fetch(*m_nam, m_server->url(QLatin1String(p)));
     makeCache();
     const Statistics s = m_cache->statistics();
-    QCOMPARE(s.lookups, 5);
-    QCOMPARE(s.misses, 2);
-    QCOMPARE(s.hits, 3);
-    QCOMPARE(s.inserts, 2);
-    QCOMPARE(s.bytesFromNetwork, 30);
-    QCOMPARE(s.bytesFromCache, 10 + 20 + 10);
-    QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/a"))).hitCount, 2);
-    QCOMPARE(s.tiers.first().lookups, 0); // per-tier counters are per object
+    QCOMPARE(s.lookups(), 5);
+    QCOMPARE(s.misses(), 2);
+    QCOMPARE(s.hits(), 3);
+    QCOMPARE(s.inserts(), 2);
+    QCOMPARE(s.bytesFromNetwork(), 30);
+    QCOMPARE(s.bytesFromCache(), 10 + 20 + 10);
+    QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/a"))).hitCount(), 2);
+    QCOMPARE(s.tiers().first().lookups(), 0); // per-tier counters are per object
 }
 
 void tst_Statistics::secondProcessSeesCounters()
@@ -455,7 +457,7 @@ void tst_Statistics::statisticsChangedIsRateLimited()
     const qint64 allowed = elapsed / 1000 + 1;
     qInfo("%lld signals in %lld ms for 50 hits", qint64(changed.count()), elapsed);
     QVERIFY2(changed.count() <= allowed, qPrintable(QStringLiteral("%1 > %2").arg(changed.count()).arg(allowed)));
-    QCOMPARE(m_cache->statistics(0).hits, 50);
+    QCOMPARE(m_cache->statistics(0).hits(), 50);
 
     // Quiet when nothing happens.
     changed.clear();
@@ -469,7 +471,7 @@ void tst_Statistics::disablingStopsCounting()
     fetch(*m_nam, m_server->url(QStringLiteral("/a")));
     fetch(*m_nam, m_server->url(QStringLiteral("/b")));
     const Statistics before = m_cache->statistics(0);
-    QCOMPARE(before.lookups, 2);
+    QCOMPARE(before.lookups(), 2);
 
     QVERIFY(m_cache->statisticsEnabled());
     m_cache->setStatisticsEnabled(false);
@@ -483,8 +485,8 @@ void tst_Statistics::disablingStopsCounting()
     m_cache->setStatisticsEnabled(true);
     QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/b"))).fromCache);
     const Statistics after = m_cache->statistics(0);
-    QCOMPARE(after.lookups, 3);
-    QCOMPARE(after.hits, 1);
+    QCOMPARE(after.lookups(), 3);
+    QCOMPARE(after.hits(), 1);
 }
 
 void tst_Statistics::resetZeroes()
@@ -492,26 +494,26 @@ void tst_Statistics::resetZeroes()
     serveSized({{"/a", 10}, {"/b", 20}});
     for (const char *p : {"/a", "/b", "/a", "/b"})
         fetch(*m_nam, m_server->url(QLatin1String(p)));
-    QVERIFY(m_cache->statistics(0).lookups > 0);
+    QVERIFY(m_cache->statistics(0).lookups() > 0);
     QSignalSpy changed(m_cache, &NetworkCache::statisticsChanged);
 
     m_cache->resetStatistics();
     QVERIFY(changed.count() >= 1);
     const Statistics s = m_cache->statistics(10);
     QCOMPARE(toJson(s), toJson(Statistics()));
-    QCOMPARE(s.invalidations, 0);
-    QCOMPARE(s.series.size(), 0);
-    QCOMPARE(s.hottest.size(), 2);
-    for (const CacheEntryInfo &info : s.hottest)
-        QCOMPARE(info.hitCount, 0);
+    QCOMPARE(s.invalidations(), 0);
+    QCOMPARE(s.series().size(), 0);
+    QCOMPARE(s.hottest().size(), 2);
+    for (const CacheEntryInfo &info : s.hottest())
+        QCOMPARE(info.hitCount(), 0);
     QCOMPARE(m_cache->entryCount(), 2); // entries are kept
 
     // Also for another process, and counting goes on from zero.
     QTest::qWait(1100);
     QCOMPARE(runReader().value(QLatin1String("lookups")).toInteger(), 0);
     QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
-    QCOMPARE(m_cache->statistics(0).lookups, 1);
-    QCOMPARE(m_cache->statistics(0).hits, 1);
+    QCOMPARE(m_cache->statistics(0).lookups(), 1);
+    QCOMPARE(m_cache->statistics(0).hits(), 1);
 }
 
 // ---- event log --------------------------------------------------------------------------------
@@ -601,7 +603,7 @@ void tst_Statistics::eventLogSampling()
     QVERIFY2(events.size() >= 60 && events.size() <= 140, qPrintable(QString::number(events.size())));
     for (const QJsonObject &e : events)
         QCOMPARE(e.value(QLatin1String("event")).toString(), QStringLiteral("lookup"));
-    QCOMPARE(m_cache->statistics(0).lookups, 2 + lookups); // sampling is for the log only
+    QCOMPARE(m_cache->statistics(0).lookups(), 2 + lookups); // sampling is for the log only
 }
 
 void tst_Statistics::eventLogHashesKeys()

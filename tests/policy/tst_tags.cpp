@@ -184,8 +184,8 @@ void tst_Tags::serve(LoopbackServer *server, const QHash<QByteArray, QList<QByte
 QStringList tst_Tags::pathsInTier(const QString &tier, const QString &tag) const
 {
     EntryFilter filter;
-    filter.tier = tier;
-    filter.tag = tag;
+    filter.setTier(tier);
+    filter.setTag(tag);
     return urlPaths(m_cache->entries(filter, 0, -1));
 }
 
@@ -239,7 +239,7 @@ void tst_Tags::tagsFromHeadersAndCallback()
 
     const CacheEntryInfo info = m_cache->entryInfo(url);
     QVERIFY(info.isValid());
-    QCOMPARE(sorted(info.tags), sorted(expected));
+    QCOMPARE(sorted(info.tags()), sorted(expected));
     QCOMPARE(sorted(tagNames(m_cache->tags())), sorted(expected));
     for (const QString &tag : expected)
         QCOMPARE(pathsInTier(QString(), tag), QStringList{QStringLiteral("/tagged")});
@@ -258,32 +258,32 @@ void tst_Tags::tagCountsAndFilters()
     QCOMPARE(m_cache->tags(), (QList<Count>{{QStringLiteral("common"), 3}, {QStringLiteral("p1"), 1}, {QStringLiteral("p2"), 1}}));
 
     EntryFilter filter;
-    filter.tag = QStringLiteral("common");
+    filter.setTag(QStringLiteral("common"));
     const QList<CacheEntryInfo> common = m_cache->entries(filter, 0, -1);
     QCOMPARE(urlPaths(common), (QStringList{QStringLiteral("/p1"), QStringLiteral("/p2"), QStringLiteral("/p3")}));
     QCOMPARE(m_cache->entryCount(filter), 3);
     for (const CacheEntryInfo &info : common)
-        QVERIFY2(info.tags.contains(QStringLiteral("common")), qPrintable(info.url.toString()));
+        QVERIFY2(info.tags().contains(QStringLiteral("common")), qPrintable(info.url().toString()));
     QCOMPARE(m_cache->entries(filter, 1, 1).size(), 1); // paging
 
-    filter.tag = QStringLiteral("p2");
+    filter.setTag(QStringLiteral("p2"));
     QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)), QStringList{QStringLiteral("/p2")});
     QCOMPARE(m_cache->entryCount(filter), 1);
 
-    filter.tag = QStringLiteral("common");
-    filter.contentType = QStringLiteral("image/");
+    filter.setTag(QStringLiteral("common"));
+    filter.setContentType(QStringLiteral("image/"));
     QCOMPARE(urlPaths(m_cache->entries(filter, 0, -1)), (QStringList{QStringLiteral("/p2"), QStringLiteral("/p3")}));
     QCOMPARE(m_cache->entryCount(filter), 2);
 
     filter = EntryFilter();
-    filter.tag = QStringLiteral("nosuchtag");
+    filter.setTag(QStringLiteral("nosuchtag"));
     QCOMPARE(m_cache->entries(filter, 0, -1).size(), 0);
     QCOMPARE(m_cache->entryCount(filter), 0);
     QCOMPARE(m_cache->entryCount(), 4);
 
     const CacheEntryInfo p1 = m_cache->entryInfo(m_server->url(QStringLiteral("/p1")));
-    QCOMPARE(sorted(p1.tags), (QStringList{QStringLiteral("common"), QStringLiteral("p1")}));
-    QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/none"))).tags, QStringList());
+    QCOMPARE(sorted(p1.tags()), (QStringList {QStringLiteral("common"), QStringLiteral("p1")}));
+    QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/none"))).tags(), QStringList());
 }
 
 // ---- invalidation -----------------------------------------------------------------------------
@@ -326,7 +326,7 @@ void tst_Tags::invalidateTagFromEveryTier()
     QVERIFY(!tagNames(m_cache->tags()).contains(QStringLiteral("x")));
     const QList<TierStatistics> stats = m_cache->tierStatistics();
     QCOMPARE(stats.size(), tiers.size());
-    QCOMPARE(m_cache->statistics(0).invalidations, 2);
+    QCOMPARE(m_cache->statistics(0).invalidations(), 2);
 
     // The origin is asked again for the invalidated URLs only.
     for (const QString &p : all) {
@@ -421,10 +421,10 @@ void tst_Tags::softPurgeRevalidates()
     QCOMPARE(blobFiles(m_dir->path()), blobs);
     for (int i = 0; i < blobs.size(); ++i)
         QVERIFY2(stampOf(blobs[i]) == before[i], qPrintable(blobs[i]));
-    QCOMPARE(m_cache->entryInfo(s).tags, QStringList{QStringLiteral("soft")});
+    QCOMPARE(m_cache->entryInfo(s).tags(), QStringList {QStringLiteral("soft")});
     QVERIFY(!m_cache->entryInfo(s).isExpired());
     QCOMPARE(m_cache->softPurgeTags({QStringLiteral("soft"), QStringLiteral("other")}), 2);
-    QCOMPARE(m_cache->statistics(0).invalidations, 3);
+    QCOMPARE(m_cache->statistics(0).invalidations(), 3);
 }
 
 void tst_Tags::cacheGroupInvalidationSameOriginOnly()
@@ -501,8 +501,8 @@ void tst_Tags::tagsPersistAcrossRestart()
 
     makeCache(); // destroys the first manager and cache
     QCOMPARE(m_cache->tags(), before);
-    QCOMPARE(sorted(m_cache->entryInfo(m_server->url(QStringLiteral("/a"))).tags),
-             (QStringList{QStringLiteral("keep"), QStringLiteral("pa")}));
+    QCOMPARE(sorted(m_cache->entryInfo(m_server->url(QStringLiteral("/a"))).tags()),
+             (QStringList {QStringLiteral("keep"), QStringLiteral("pa")}));
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("keep")), 2);
     QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/a"))).fromCache);
     QVERIFY(!fetch(*m_nam, m_server->url(QStringLiteral("/b"))).fromCache);
@@ -523,17 +523,17 @@ void tst_Tags::invalidatedEntriesAreReclaimed()
     serve(m_server.get(), routes);
     for (int i = 0; i < 300; ++i)
         QVERIFY(fetch(*m_nam, m_server->url(QStringLiteral("/t%1").arg(i))).finished);
-    QCOMPARE(m_cache->summary().entryCount, 300);
+    QCOMPARE(m_cache->summary().entryCount(), 300);
     const int blobsBefore = blobFileCount(m_dir->path());
     QCOMPARE(blobsBefore, 300); // "body of /tN": all different
     const qint64 sizeBefore = m_cache->cacheSize();
 
     QCOMPARE(m_cache->invalidateTag(QStringLiteral("third")), 100);
     // Gone for every reader at once, before any deferred work ran.
-    QCOMPARE(m_cache->summary().entryCount, 200);
+    QCOMPARE(m_cache->summary().entryCount(), 200);
     QCOMPARE(m_cache->entryCount(), 200);
     EntryFilter thirds;
-    thirds.tag = QStringLiteral("third");
+    thirds.setTag(QStringLiteral("third"));
     QCOMPARE(m_cache->entryCount(thirds), 0);
     QCOMPARE(m_cache->entries(thirds, 0, -1).size(), 0);
     QVERIFY(!tagNames(m_cache->tags()).contains(QStringLiteral("third")));
@@ -552,7 +552,7 @@ void tst_Tags::invalidatedEntriesAreReclaimed()
     QCOMPARE(f.body, QByteArray("new body of /t0"));
     QVERIFY(!f.fromCache);
     QCOMPARE(m_server->requestCount("/t0"), 2);
-    QVERIFY(m_cache->entryInfo(m_server->url(QStringLiteral("/t0"))).tags.isEmpty());
+    QVERIFY(m_cache->entryInfo(m_server->url(QStringLiteral("/t0"))).tags().isEmpty());
     QCOMPARE(m_cache->entryCount(), 201);
 
     // The deferred deletion: 100 bodies unlinked, the byte count down by what they used.
@@ -561,7 +561,7 @@ void tst_Tags::invalidatedEntriesAreReclaimed()
     const qint64 sizeAfter = m_cache->cacheSize();
     m_cache->collectGarbage(); // recounts from the rows
     QCOMPARE(m_cache->cacheSize(), sizeAfter);
-    QCOMPARE(m_cache->summary().blobCount, 201);
+    QCOMPARE(m_cache->summary().blobCount(), 201);
 
     f = fetch(*m_nam, m_server->url(QStringLiteral("/t0")));
     QVERIFY(f.fromCache);
@@ -640,7 +640,7 @@ void tst_Tags::invalidatedEntriesMakeRoomBeforeLiveOnes()
         QVERIFY(m_cache->metaData(url(QStringLiteral("/keep%1").arg(i))).isValid());
         QVERIFY(m_cache->metaData(url(QStringLiteral("/new%1").arg(i))).isValid());
     }
-    QCOMPARE(m_cache->statistics().evictions, 0);
+    QCOMPARE(m_cache->statistics().evictions(), 0);
 }
 
 void tst_Tags::backgroundDeletionNeverWaitsForTheLock()
@@ -730,7 +730,7 @@ void tst_Tags::badTagHeaders()
     QVERIFY2(second.fromCache, "a response with bad tag headers was not stored");
     QCOMPARE(m_server->requestCount("/bad"), 1);
 
-    const QStringList tags = m_cache->entryInfo(url).tags;
+    const QStringList tags = m_cache->entryInfo(url).tags();
     if (exact) {
         QCOMPARE(sorted(tags), sorted(expected));
     } else {

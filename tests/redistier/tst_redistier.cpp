@@ -195,7 +195,7 @@ void tst_RedisTier::initTestCase()
     TIERCACHE_START_REDIS(*m_redis);
     bool found = false;
     for (const TierPluginInfo &info : m_loader.plugins())
-        found = found || (info.id == QLatin1String("redis") && info.isUsable());
+        found = found || (info.id() == QLatin1String("redis") && info.isUsable());
     QVERIFY2(found, "the redis plugin is not on TIERCACHE_PLUGIN_PATH");
 }
 
@@ -571,9 +571,9 @@ void tst_RedisTier::killedServerNeverFailsRequests()
     QCOMPARE(origin.requestCount(), 30);
     const auto stats = cache->tierStatistics();
     QCOMPARE(stats.size(), 3);
-    QCOMPARE(stats[2].writes, 10);
+    QCOMPARE(stats[2].writes(), 10);
     qInfo("killed: worst request %lld ms; redis tier writes %lld, write failures %lld", worst,
-          stats[2].writes, stats[2].writeFailures);
+          stats[2].writes(), stats[2].writeFailures());
 }
 
 // (b) Redis SIGSTOPped: requests pay at most one command timeout, then the breaker holds.
@@ -610,7 +610,7 @@ void tst_RedisTier::pausedServerCostsOnlyTheTimeout()
         QCOMPARE(f.body, bodyFor(path, 20000));
     }
     QCOMPARE(origin.requestCount(), 5);
-    QCOMPARE(cache->tierStatistics()[2].hits, 3);
+    QCOMPARE(cache->tierStatistics()[2].hits(), 3);
 
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("redis 127.0.0.1:\\d+: timed out after 50 ms; retrying in 300 ms")));
     redis.pause();
@@ -853,8 +853,9 @@ static int runChild(const QString &redisSpec)
         }
     }
     const auto stats = cache->tierStatistics();
-    if (stats.size() != 1 || stats[0].writes != count) {
-        fprintf(stderr, "child: the redis tier stored %lld of %d\n", stats.isEmpty() ? -1 : stats[0].writes, count);
+    if (stats.size() != 1 || stats[0].writes() != count) {
+        fprintf(stderr, "child: the redis tier stored %lld of %d\n",
+                stats.isEmpty() ? -1 : stats[0].writes(), count);
         return 3;
     }
     return 0;

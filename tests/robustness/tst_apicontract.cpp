@@ -202,7 +202,7 @@ void tst_ApiContract::maximumCacheSize()
     QCOMPARE(cache.maximumCacheSize(), qint64(1234567));
     cache.setMaximumCacheSize(-5);
     QCOMPARE(cache.maximumCacheSize(), qint64(0));
-    QCOMPARE(cache.summary().maximumSize, qint64(0));
+    QCOMPARE(cache.summary().maximumSize(), qint64(0));
 }
 
 void tst_ApiContract::prepareWithoutSaveToDisk()
@@ -295,9 +295,9 @@ void tst_ApiContract::metaDataRoundTrip()
     QCOMPARE(got.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
              QByteArray("Non-Authoritative Information"));
     const CacheEntryInfo info = fresh.entryInfo(u);
-    QCOMPARE(info.statusCode, 203);
-    QCOMPARE(info.contentType, QByteArray("text/plain; charset=utf-8"));
-    QCOMPARE(info.bodySize, qint64(10));
+    QCOMPARE(info.statusCode(), 203);
+    QCOMPARE(info.contentType(), QByteArray("text/plain; charset=utf-8"));
+    QCOMPARE(info.bodySize(), qint64(10));
     QCOMPARE(readBody(fresh, u), QByteArray("round trip"));
 }
 
@@ -349,7 +349,7 @@ void tst_ApiContract::expirationFollowsRfc9111()
     QVERIFY2(qAbs(got.secsTo(expected)) <= 3,
              qPrintable(QStringLiteral("expires %1, expected about %2").arg(got.toString(Qt::ISODate),
                                                                              expected.toString(Qt::ISODate))));
-    QVERIFY(qAbs(m_cache->entryInfo(u).expires.secsTo(expected)) <= 3);
+    QVERIFY(qAbs(m_cache->entryInfo(u).expires().secsTo(expected)) <= 3);
 }
 
 void tst_ApiContract::updateMetaData()
@@ -357,7 +357,7 @@ void tst_ApiContract::updateMetaData()
     const QUrl u = url(QStringLiteral("/update"));
     const QByteArray body = pattern(200 * 1024, 1);
     QVERIFY(store(*m_cache, metaFor(u, {{"Cache-Control", "max-age=0"}, {"ETag", "\"v1\""}}), body));
-    const QByteArray digest = m_cache->entryInfo(u).digest;
+    const QByteArray digest = m_cache->entryInfo(u).digest();
 
     QNetworkCacheMetaData md = m_cache->metaData(u);
     QVERIFY(md.isValid());
@@ -374,7 +374,7 @@ void tst_ApiContract::updateMetaData()
     const QNetworkCacheMetaData got = fresh.metaData(u);
     QCOMPARE(got.rawHeaders(), headers);
     QVERIFY(qAbs(got.expirationDate().secsTo(QDateTime::currentDateTimeUtc().addSecs(120))) <= 3);
-    QCOMPARE(fresh.entryInfo(u).digest, digest); // the body was not rewritten
+    QCOMPARE(fresh.entryInfo(u).digest(), digest); // the body was not rewritten
     QCOMPARE(readBody(fresh, u), body);
 }
 
@@ -384,7 +384,7 @@ void tst_ApiContract::updateMetaDataOfUnknownUrl()
     m_cache->updateMetaData(metaFor(u));
     QVERIFY(!m_cache->metaData(u).isValid());
     QVERIFY(!m_cache->entryInfo(u).isValid());
-    QCOMPARE(m_cache->summary().entryCount, qint64(0));
+    QCOMPARE(m_cache->summary().entryCount(), qint64(0));
 }
 
 void tst_ApiContract::dataReturnsExactBody_data()
@@ -475,7 +475,7 @@ void tst_ApiContract::clearEmptiesTheCache()
     m_cache->clear();
     QCOMPARE(m_cache->cacheSize(), qint64(0)); // exactly: rows and bodies are both gone
     QVERIFY(m_cache->entries().isEmpty());
-    QCOMPARE(m_cache->summary().blobCount, qint64(0));
+    QCOMPARE(m_cache->summary().blobCount(), qint64(0));
     QCOMPARE(blobCount(m_dir->path()), 0);
     for (int i = 0; i < 10; ++i)
         QVERIFY(!m_cache->metaData(url(QStringLiteral("/clear/%1").arg(i))).isValid());
@@ -492,12 +492,12 @@ void tst_ApiContract::cacheSizeFollowsInsertsAndRemoves()
         QVERIFY(store(*m_cache, u, pattern(10000 * (i + 1), quint32(100 + i))));
         const CacheEntryInfo info = m_cache->entryInfo(u);
         // The body in whole blocks plus the row.
-        QVERIFY(info.storedSize >= info.bodySize + 32);
-        expected += info.storedSize;
+        QVERIFY(info.storedSize() >= info.bodySize() + 32);
+        expected += info.storedSize();
         QCOMPARE(m_cache->cacheSize(), expected);
     }
-    QCOMPARE(m_cache->summary().storedBytes, expected);
-    const qint64 first = m_cache->entryInfo(url(QStringLiteral("/size/0"))).storedSize;
+    QCOMPARE(m_cache->summary().storedBytes(), expected);
+    const qint64 first = m_cache->entryInfo(url(QStringLiteral("/size/0"))).storedSize();
     QVERIFY(m_cache->remove(url(QStringLiteral("/size/0"))));
     QCOMPARE(m_cache->cacheSize(), expected - first);
 }
@@ -588,11 +588,11 @@ void tst_ApiContract::twoPreparesOfOneUrl()
     QCOMPARE(m_cache->entries().size(), 1);
     QCOMPARE(rawHeaderOf(m_cache->metaData(u), "X-Body"), QByteArray(secondInsertedLast ? "2" : "1"));
     QVERIFY(readBody(*m_cache, u) == last);
-    QCOMPARE(m_cache->summary().blobCount, qint64(1)); // the replaced body's row is gone
+    QCOMPARE(m_cache->summary().blobCount(), qint64(1)); // the replaced body's row is gone
     // Its file is unlinked by the sweep, from the event loop, after the replacing COMMIT.
     QTRY_COMPARE(blobCount(m_dir->path()), 1);
     QCOMPARE(tempFiles(m_dir->path()), 0);
-    QCOMPARE(m_cache->verify().damaged, 0);
+    QCOMPARE(m_cache->verify().damaged(), 0);
 }
 
 void tst_ApiContract::urlNormalization_data()
@@ -782,7 +782,7 @@ void tst_ApiContract::qnetworkDiskCacheDirectory()
     QVERIFY(store(*m_cache, u, "written by NetworkCache"));
     QCOMPARE(readBody(*m_cache, u), QByteArray("written by NetworkCache"));
     m_cache->collectGarbage();
-    QCOMPARE(m_cache->verify().damaged, 0);
+    QCOMPARE(m_cache->verify().damaged(), 0);
     for (const QString &f : qtFiles)
         QVERIFY2(QFileInfo::exists(f), qPrintable(f)); // not ours to delete
 }

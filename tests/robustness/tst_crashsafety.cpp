@@ -95,9 +95,9 @@ int runCrashWriter()
             mark('G');
         } else if (op < 73) {
             const VerifyReport report = cache.verify();
-            if (report.damaged != 0) {
+            if (report.damaged() != 0) {
                 fprintf(stderr, "crash-writer: verify() found damage in a live directory: %s\n",
-                        qPrintable(report.problems.join(QLatin1String("; "))));
+                        qPrintable(report.problems().join(QLatin1String("; "))));
                 return 3;
             }
             mark('V');
@@ -139,8 +139,9 @@ int runBulkFill()
     cache.setMaximumCacheSize(qint64(1) << 32);
     for (int i = 0; i < count; ++i)
         insertSmall(cache, bulkUrl(i), rng);
-    if (cache.summary().entryCount != count) {
-        fprintf(stderr, "bulk-fill: only %lld of %d entries stored\n", cache.summary().entryCount, count);
+    if (cache.summary().entryCount() != count) {
+        fprintf(stderr, "bulk-fill: only %lld of %d entries stored\n", cache.summary().entryCount(),
+                count);
         return 2;
     }
     return 0;
@@ -176,7 +177,7 @@ int runBulkOperation()
         // Each insert over an existing entry drops the old body inside its own transaction.
         mark('P');
         for (const CacheEntryInfo &e : entries)
-            insertSmall(cache, e.url, rng);
+            insertSmall(cache, e.url(), rng);
         mark('p');
     }
     for (;;)
@@ -260,7 +261,7 @@ int runInsertSteps()
     if (childParameter("REPLACE") == QLatin1String("1")) {
         cache.insert(
                 spool(cache, taggedMetaData(url, oldVersion), body(url, oldVersion), rng, false));
-        QStringList tags = cache.entryInfo(url).tags;
+        QStringList tags = cache.entryInfo(url).tags();
         tags.sort();
         if (tags != tagsFor(url, oldVersion)) {
             fprintf(stderr, "insert-steps: the old version was not stored with its tags\n");
@@ -407,28 +408,29 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
     const CacheSummary summary = cache.summary();
     QCOMPARE(cache.error(), NetworkCache::Error::NoError);
     // entries() joins the blob rows: an entry without its blob row would be missing from it.
-    QCOMPARE(summary.entryCount, qint64(entries.size()));
+    QCOMPARE(summary.entryCount(), qint64(entries.size()));
 
     for (const CacheEntryInfo &e : entries) {
         QString detail;
-        const QString blobPath = dir + QLatin1String("/blobs/") + QLatin1String(e.digest.left(2))
-                + QLatin1Char('/') + QLatin1String(e.digest);
+        const QString blobPath = dir + QLatin1String("/blobs/") + QLatin1String(e.digest().left(2))
+                + QLatin1Char('/') + QLatin1String(e.digest());
         const qint64 fileSize = QFileInfo(blobPath).exists() ? QFileInfo(blobPath).size() : -1;
-        const EntryCheck c = checkEntry(cache, e.url, &detail, &totals->bytesChecked);
+        const EntryCheck c = checkEntry(cache, e.url(), &detail, &totals->bytesChecked);
         ++totals->entriesChecked;
         if (c == EntryCheck::Miss || c == EntryCheck::ReadFailed) {
             // The row survived but its body did not: only a power cut may do that.
             ++totals->missingBodies;
-            totals->missingDetails.append(QStringLiteral("#%1 %2 (%3, body file %4)")
-                                                  .arg(totals->iteration)
-                                                  .arg(e.url.toString(), QLatin1String(toString(c)),
-                                                       fileSize < 0 ? QStringLiteral("absent")
-                                                                    : QStringLiteral("of %1 bytes").arg(fileSize)));
+            totals->missingDetails.append(
+                    QStringLiteral("#%1 %2 (%3, body file %4)")
+                            .arg(totals->iteration)
+                            .arg(e.url().toString(), QLatin1String(toString(c)),
+                                 fileSize < 0 ? QStringLiteral("absent")
+                                              : QStringLiteral("of %1 bytes").arg(fileSize)));
             QVERIFY2(fileSize < 0, qPrintable(totals->missingDetails.last()));
             continue;
         }
         QVERIFY2(c == EntryCheck::Ok, qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
-        QCOMPARE(e.bodySize, bodySize(e.url, quint32(versionOf(cache.metaData(e.url)))));
+        QCOMPARE(e.bodySize(), bodySize(e.url(), quint32(versionOf(cache.metaData(e.url())))));
     }
 
     const qint64 size = cache.cacheSize();
@@ -439,20 +441,20 @@ void tst_CrashSafety::checkDirectory(const QString &dir, qint64 maximumSize, Tot
              qPrintable(QStringLiteral("cacheSize() %1 > maximum %2 + one entry").arg(size).arg(maximumSize)));
 
     const VerifyReport report = cache.verify();
-    QVERIFY(!report.cancelled);
-    for (const QString &problem : report.problems) {
+    QVERIFY(!report.cancelled());
+    for (const QString &problem : report.problems()) {
         // A body file that is gone is the signature of the known unlink-before-commit problem
         // (see killMidTransactionKeepsCommittedBodies); anything else is wrong bytes on disk.
         QVERIFY2(problem.endsWith(QLatin1String(": missing")), qPrintable(problem));
     }
-    totals->missingBodies += int(report.damaged);
+    totals->missingBodies += int(report.damaged());
 
     // The running total kept by the catalogue must equal what a full recount gives.
     const qint64 before = cache.cacheSize();
     totals->reclaimedByGc += cache.collectGarbage();
     QCOMPARE(cache.cacheSize(), before);
     // No blob file without a blob row, no blob row without a file.
-    QCOMPARE(qint64(filesUnder(dir + QLatin1String("/blobs")).size()), cache.summary().blobCount);
+    QCOMPARE(qint64(filesUnder(dir + QLatin1String("/blobs")).size()), cache.summary().blobCount());
 
     const QString tmp = dir + QLatin1String("/tmp");
     QStringList left = QDir(tmp).entryList(QDir::Files | QDir::Hidden);
@@ -621,13 +623,13 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
         int lost = 0;
         QStringList lostUrls;
         for (const CacheEntryInfo &e : entries) {
-            const EntryCheck c = checkEntry(cache, e.url);
+            const EntryCheck c = checkEntry(cache, e.url());
             QVERIFY2(c == EntryCheck::Ok || c == EntryCheck::Miss || c == EntryCheck::ReadFailed, toString(c));
             ++entriesChecked;
             if (c != EntryCheck::Ok) {
                 ++lost;
                 if (lostUrls.size() < 3)
-                    lostUrls.append(e.url.toString());
+                    lostUrls.append(e.url().toString());
             }
         }
         if (lost || attempt == attempts - 1) {
@@ -639,7 +641,7 @@ void tst_CrashSafety::killMidTransactionKeepsCommittedBodies()
                                            "(e.g. %3): body files are unlinked before the transaction that "
                                            "drops their rows commits")
                                     .arg(lost).arg(mode, lostUrls.join(QLatin1String(", ")))));
-        QCOMPARE(cache.verify().damaged, 0);
+        QCOMPARE(cache.verify().damaged(), 0);
     }
     qInfo("%d kills (%d inside the operation), %d entries checked, no body lost, %lld ms",
           attempts, landedInside, entriesChecked, timer.elapsed());
@@ -668,8 +670,8 @@ void tst_CrashSafety::checkTaggedEntries(const QString &dir, const QList<QUrl> &
                  qPrintable(QStringLiteral("%1: %2 %3")
                                     .arg(url.toString(), QLatin1String(toString(c)), detail)));
         QVERIFY2(info.isValid(), qPrintable(url.toString()));
-        QCOMPARE(info.bodySize, bodySize(url, quint32(version)));
-        QStringList tags = info.tags;
+        QCOMPARE(info.bodySize(), bodySize(url, quint32(version)));
+        QStringList tags = info.tags();
         tags.sort();
         QCOMPARE(tags, tagsFor(url, version));
         for (const QString &tag : tags)

@@ -189,9 +189,9 @@ void tst_LargeBody::streamedBodyInBoundedMemory()
                                                            .arg(QLatin1String(phase.name)).arg(rss.growth() / MiB)));
         const CacheEntryInfo info = m_cache->entryInfo(url);
         QVERIFY(info.isValid());
-        QCOMPARE(info.bodySize, size);
+        QCOMPARE(info.bodySize(), size);
     }
-    QCOMPARE(m_cache->entryInfo(url).hitCount, 1);
+    QCOMPARE(m_cache->entryInfo(url).hitCount(), 1);
 }
 
 void tst_LargeBody::bodyReadAtFinished()

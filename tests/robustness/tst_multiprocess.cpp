@@ -134,11 +134,11 @@ int runWorker()
         } else {
             const VerifyReport report = cache.verify();
             ++stats["verifies"];
-            stats["verifyDamaged"] += report.damaged;
-            stats["verifyRemoved"] += report.removedEntries;
-            if (report.damaged)
+            stats["verifyDamaged"] += report.damaged();
+            stats["verifyRemoved"] += report.removedEntries();
+            if (report.damaged())
                 fprintf(stderr, "worker %s: concurrent verify(): %s\n", qPrintable(name),
-                        qPrintable(report.problems.join(QLatin1String("; "))));
+                        qPrintable(report.problems().join(QLatin1String("; "))));
         }
         largestSize = qMax(largestSize, cache.cacheSize());
         QCoreApplication::processEvents();
@@ -381,7 +381,8 @@ void tst_MultiProcess::twoWritersOneDirectory()
         const QList<CacheEntryInfo> entries = cache.entries();
         if (!entries.isEmpty()) {
             QString detail;
-            const EntryCheck c = checkEntry(cache, entries.at(int(rng.bounded(entries.size()))).url, &detail);
+            const EntryCheck c =
+                    checkEntry(cache, entries.at(int(rng.bounded(entries.size()))).url(), &detail);
             ++parentReads[int(c)];
             if (c != EntryCheck::Ok && c != EntryCheck::Miss && c != EntryCheck::ReadFailed)
                 wrong.append(detail);
@@ -435,17 +436,18 @@ void tst_MultiProcess::twoWritersOneDirectory()
 
     // Afterwards: every entry reads back as the version it names, nothing is damaged.
     const QList<CacheEntryInfo> entries = cache.entries();
-    QCOMPARE(cache.summary().entryCount, qint64(entries.size()));
+    QCOMPARE(cache.summary().entryCount(), qint64(entries.size()));
     qint64 bytes = 0;
     for (const CacheEntryInfo &e : entries) {
         QString detail;
-        const EntryCheck c = checkEntry(cache, e.url, &detail, &bytes);
-        QVERIFY2(c == EntryCheck::Ok, qPrintable(QStringLiteral("%1: %2 %3").arg(e.url.toString(),
-                                                                               QLatin1String(toString(c)), detail)));
+        const EntryCheck c = checkEntry(cache, e.url(), &detail, &bytes);
+        QVERIFY2(c == EntryCheck::Ok,
+                 qPrintable(QStringLiteral("%1: %2 %3")
+                                    .arg(e.url().toString(), QLatin1String(toString(c)), detail)));
     }
     const VerifyReport report = cache.verify();
-    QCOMPARE(report.damaged, 0);
-    QCOMPARE(report.checked, cache.summary().blobCount);
+    QCOMPARE(report.damaged(), 0);
+    QCOMPARE(report.checked(), cache.summary().blobCount());
 
     const qint64 size = cache.cacheSize();
     QVERIFY2(size <= WorkerMaximumSize + LargestEntry, qPrintable(QString::number(size)));
@@ -456,16 +458,19 @@ void tst_MultiProcess::twoWritersOneDirectory()
     for (auto it = files.cbegin(); it != files.cend(); ++it)
         fileBytes += it.value();
     for (const CacheEntryInfo &e : entries) {
-        QVERIFY2(files.contains(e.digest), e.digest.constData());
-        const qint64 row = e.storedSize - files.value(e.digest);
-        QVERIFY2(row > 0 && row < 4096, qPrintable(QStringLiteral("%1: stored %2, file %3")
-                                                       .arg(e.url.toString()).arg(e.storedSize).arg(files.value(e.digest))));
+        QVERIFY2(files.contains(e.digest()), e.digest().constData());
+        const qint64 row = e.storedSize() - files.value(e.digest());
+        QVERIFY2(row > 0 && row < 4096,
+                 qPrintable(QStringLiteral("%1: stored %2, file %3")
+                                    .arg(e.url().toString())
+                                    .arg(e.storedSize())
+                                    .arg(files.value(e.digest()))));
         rowBytes += row;
     }
     qInfo("after: %lld entries (%lld body bytes read back), %lld blob files of %lld allocated bytes + "
           "%lld row bytes = %lld; cacheSize() %lld",
           qint64(entries.size()), bytes, qint64(files.size()), fileBytes, rowBytes, fileBytes + rowBytes, size);
-    QCOMPARE(qint64(files.size()), cache.summary().blobCount);
+    QCOMPARE(qint64(files.size()), cache.summary().blobCount());
     QCOMPARE(size, fileBytes + rowBytes);
     // The running total is what a recount gives.
     QCOMPARE(cache.collectGarbage(), qint64(0));
@@ -554,8 +559,8 @@ void tst_MultiProcess::secondProcessIsServedFromCache()
 
     NetworkCache cache;
     cache.setCacheDirectory(dir.path());
-    QCOMPARE(cache.summary().entryCount, qint64(2 * setSize));
-    QCOMPARE(cache.verify().damaged, 0);
+    QCOMPARE(cache.summary().entryCount(), qint64(2 * setSize));
+    QCOMPARE(cache.verify().damaged(), 0);
 }
 
 void tst_MultiProcess::simultaneousFirstUse_data()
@@ -683,16 +688,16 @@ void tst_MultiProcess::concurrentVerifyReportsNoDamage()
     while (child->state() != QProcess::NotRunning) {
         const VerifyReport report = cache.verify();
         ++calls;
-        damaged += report.damaged;
-        removed += report.removedEntries;
+        damaged += report.damaged();
+        removed += report.removedEntries();
         if (problems.size() < 3)
-            problems += report.problems;
+            problems += report.problems();
         QCoreApplication::processEvents();
     }
     qInfo("%d verify() calls during %lld replacements: %lld bodies reported damaged, %lld entries removed",
           calls, parseStats(output + child->readAllStandardOutput()).value("inserts"), damaged, removed);
     QVERIFY2(damaged == 0, qPrintable(problems.join(QLatin1String("; "))));
-    QCOMPARE(cache.verify().damaged, 0);
+    QCOMPARE(cache.verify().damaged(), 0);
 }
 
 int main(int argc, char *argv[])

@@ -262,12 +262,13 @@ std::unique_ptr<Tier> tst_SqliteTier::create(const QString &options, QString *er
 void tst_SqliteTier::pluginIsFound()
 {
     const auto plugins = m_loader.plugins();
-    const auto it = std::find_if(plugins.cbegin(), plugins.cend(),
-                                 [](const TierPluginInfo &p) { return p.id == QLatin1String("sqlite"); });
+    const auto it = std::find_if(plugins.cbegin(), plugins.cend(), [](const TierPluginInfo &p) {
+        return p.id() == QLatin1String("sqlite");
+    });
     QVERIFY2(it != plugins.cend(), "set TIERCACHE_PLUGIN_PATH to the build's tiercache-plugins");
-    QVERIFY2(it->isUsable(), qPrintable(it->errorString));
+    QVERIFY2(it->isUsable(), qPrintable(it->errorString()));
     QStringList keys;
-    for (const auto &option : it->config)
+    for (const auto &option : it->config())
         keys.append(option.toObject().value(QLatin1String("key")).toString());
     QCOMPARE(keys, (QStringList{QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("max_entry"),
                                 QStringLiteral("timeout_ms")}));
@@ -889,9 +890,9 @@ void tst_SqliteTier::endToEnd()
     QCOMPARE(server.requestCount("/e2e"), 1);
     const auto stats = cache->tierStatistics();
     QCOMPARE(stats.size(), 1);
-    QCOMPARE(stats[0].name, QStringLiteral("sqlite"));
-    QCOMPARE(stats[0].writes, 1);
-    QVERIFY(stats[0].size > size);
+    QCOMPARE(stats[0].name(), QStringLiteral("sqlite"));
+    QCOMPARE(stats[0].writes(), 1);
+    QVERIFY(stats[0].size() > size);
 }
 
 void tst_SqliteTier::endToEndDamagedBodyAbortsReply()

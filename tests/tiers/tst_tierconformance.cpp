@@ -27,11 +27,11 @@ QString whyNotAvailable(TierLoader &loader, const QString &id)
 {
     QStringList problems;
     for (const TierPluginInfo &info : loader.plugins()) {
-        if (info.id != id)
+        if (info.id() != id)
             continue;
         if (info.isUsable())
             return {};
-        problems << QStringLiteral("%1: %2").arg(info.fileName, info.errorString);
+        problems << QStringLiteral("%1: %2").arg(info.fileName(), info.errorString());
     }
     if (!problems.isEmpty())
         return QStringLiteral("its plugin is not usable (%1)")

@@ -36,7 +36,7 @@ QString fixture(const char *name)
 TierPluginInfo infoFor(const QList<TierPluginInfo> &plugins, const QString &fileName)
 {
     for (const TierPluginInfo &info : plugins) {
-        if (QFileInfo(info.fileName).fileName() == fileName)
+        if (QFileInfo(info.fileName()).fileName() == fileName)
             return info;
     }
     return {};
@@ -46,7 +46,7 @@ QString dump(const QList<TierPluginInfo> &plugins)
 {
     QStringList lines;
     for (const TierPluginInfo &info : plugins)
-        lines << QStringLiteral("%1 [%2] %3").arg(info.fileName, info.id, info.errorString);
+        lines << QStringLiteral("%1 [%2] %3").arg(info.fileName(), info.id(), info.errorString());
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -171,22 +171,22 @@ void tst_TierLoader::pluginsReportEveryFile()
     TierLoader loader({goodDir, brokenDir});
     const QList<TierPluginInfo> plugins = loader.plugins();
     const TierPluginInfo info = infoFor(plugins, fileName);
-    QVERIFY2(!info.fileName.isEmpty(),
+    QVERIFY2(!info.fileName().isEmpty(),
              qPrintable(fileName + QStringLiteral(" not listed:\n") + dump(plugins)));
-    QVERIFY(QFileInfo(info.fileName).isAbsolute());
-    QCOMPARE(info.id, id);
+    QVERIFY(QFileInfo(info.fileName()).isAbsolute());
+    QCOMPARE(info.id(), id);
     if (errorMentions.isEmpty()) {
-        QVERIFY2(info.isUsable(), qPrintable(info.errorString));
-        QCOMPARE(info.apiVersion, 2);
-        QCOMPARE(info.apiVersion, TierFactory::ApiVersion);
-        QVERIFY(!info.name.isEmpty());
+        QVERIFY2(info.isUsable(), qPrintable(info.errorString()));
+        QCOMPARE(info.apiVersion(), 2);
+        QCOMPARE(info.apiVersion(), TierFactory::ApiVersion);
+        QVERIFY(!info.name().isEmpty());
         return;
     }
     QVERIFY2(!info.isUsable(), qPrintable(fileName + QStringLiteral(" is listed as usable")));
     for (const QString &mention : std::as_const(errorMentions))
-        QVERIFY2(info.errorString.contains(mention),
+        QVERIFY2(info.errorString().contains(mention),
                  qPrintable(QStringLiteral("\"%1\" does not mention %2")
-                                    .arg(info.errorString, mention)));
+                                    .arg(info.errorString(), mention)));
 }
 
 void tst_TierLoader::everyLibraryIsListed()
@@ -200,7 +200,7 @@ void tst_TierLoader::everyLibraryIsListed()
             if (!QLibrary::isLibrary(file.fileName()))
                 continue;
             ++libraries;
-            QVERIFY2(!infoFor(plugins, file.fileName()).fileName.isEmpty(),
+            QVERIFY2(!infoFor(plugins, file.fileName()).fileName().isEmpty(),
                      qPrintable(file.filePath()));
         }
     }
@@ -234,8 +234,8 @@ void tst_TierLoader::unloadableLibraryFailsOnCreate()
     // The failure sticks to the plugin, for plugins() and the Browser.
     const TierPluginInfo after = infoFor(loader.plugins(), fixture("unloadable"));
     QVERIFY(!after.isUsable());
-    QVERIFY2(after.errorString.startsWith(QLatin1String("cannot load")),
-             qPrintable(after.errorString));
+    QVERIFY2(after.errorString().startsWith(QLatin1String("cannot load")),
+             qPrintable(after.errorString()));
     // And the others are unaffected.
     QVERIFY2(loader.create(QStringLiteral("example:"), &error), qPrintable(error));
 }
@@ -267,7 +267,8 @@ void tst_TierLoader::firstPluginWins()
     const QList<TierPluginInfo> plugins = loader.plugins();
     QVERIFY(infoFor(plugins, fixture("duplicate")).isUsable());
     QVERIFY2(infoFor(plugins, QStringLiteral("libtiercache_memory.so"))
-                     .errorString.contains(QLatin1String("found first")),
+                     .errorString()
+                     .contains(QLatin1String("found first")),
              qPrintable(dump(plugins)));
     QString error;
     QVERIFY(!loader.create(QStringLiteral("memory:"), &error));
@@ -339,7 +340,9 @@ void tst_TierLoader::defaultSearchPathHonoursEnvironment()
     // And it is what the default loader searches.
     qputenv("TIERCACHE_PLUGIN_PATH", QFile::encodeName(brokenDir + QLatin1Char(':') + goodDir));
     TierLoader loader;
-    QVERIFY(infoFor(loader.plugins(), fixture("wrongapi")).fileName.endsWith(fixture("wrongapi")));
+    QVERIFY(infoFor(loader.plugins(), fixture("wrongapi"))
+                    .fileName()
+                    .endsWith(fixture("wrongapi")));
     QString error;
     QVERIFY2(loader.create(QStringLiteral("example:"), &error), qPrintable(error));
 }
@@ -371,7 +374,7 @@ void tst_TierLoader::worldWritableDirectoryIsIgnored()
         const TierPluginInfo example =
                 infoFor(loader.plugins(), QStringLiteral("libtiercache_example.so"));
         QVERIFY(example.isUsable());
-        QVERIFY2(example.fileName.startsWith(goodDir), qPrintable(example.fileName));
+        QVERIFY2(example.fileName().startsWith(goodDir), qPrintable(example.fileName()));
     }
     {
         // The same copy, once the directory is safe: the copy itself is fine.
@@ -379,7 +382,7 @@ void tst_TierLoader::worldWritableDirectoryIsIgnored()
         TierLoader loader({dir});
         QCOMPARE(loader.plugins().size(), 1);
         QVERIFY2(loader.plugins().first().isUsable(),
-                 qPrintable(loader.plugins().first().errorString));
+                 qPrintable(loader.plugins().first().errorString()));
         QString error;
         QVERIFY2(loader.create(QStringLiteral("example:"), &error), qPrintable(error));
     }

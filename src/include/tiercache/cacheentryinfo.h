@@ -3,86 +3,86 @@
 
 #include <tiercache/tiercache_export.h>
 
+// Kept for code written when these lived here.
+#include <tiercache/cachesummary.h>
+#include <tiercache/entryfilter.h>
+#include <tiercache/verifyreport.h>
+
 #include <QtCore/QByteArray>
 #include <QtCore/QDateTime>
 #include <QtCore/QMetaType>
+#include <QtCore/QSharedDataPointer>
 #include <QtCore/QStringList>
 #include <QtCore/QUrl>
 
 namespace tiercache {
 
+class CacheEntryInfoData;
+
 /*!
     \brief What the catalogue knows about one cached response.
 
-    A copyable value, returned by NetworkCache::entryInfo() and NetworkCache::entries().
-    An invalid (default-constructed) value means "no such entry".
+    An implicitly shared value, returned by NetworkCache::entryInfo() and
+    NetworkCache::entries(). An invalid (default-constructed) value means "no such entry".
 */
-struct TIERCACHE_EXPORT CacheEntryInfo
+class TIERCACHE_EXPORT CacheEntryInfo
 {
-    QUrl url;               //!< the normalized key URL
-    QByteArray digest;      //!< SHA-256 of the body, lower-case hex
-    qint64 bodySize = -1;   //!< body bytes as served
-    qint64 storedSize = 0;  //!< bytes this entry accounts for on disk (allocated blocks + row)
-    int statusCode = 0;     //!< HTTP status stored with the entry
-    QByteArray contentType; //!< the stored Content-Type header
-    QDateTime created;      //!< when the body was stored (UTC)
-    QDateTime lastAccess;   //!< last hit (UTC); drives LRU eviction
-    QDateTime expires;      //!< RFC 9111 expiration time (UTC)
-    qint64 hitCount = 0;    //!< hits served since the body was stored
-    QStringList tags;       //!< cache tags (filled by entryInfo() and filtered entries())
+public:
+    CacheEntryInfo();
+    CacheEntryInfo(const CacheEntryInfo &other);
+    CacheEntryInfo(CacheEntryInfo &&other) noexcept;
+    CacheEntryInfo &operator=(const CacheEntryInfo &other);
+    CacheEntryInfo &operator=(CacheEntryInfo &&other) noexcept;
+    ~CacheEntryInfo();
+    void swap(CacheEntryInfo &other) noexcept { d.swap(other.d); }
 
-    bool isValid() const { return bodySize >= 0; }
-    bool isExpired(const QDateTime &now = QDateTime::currentDateTimeUtc()) const
-    {
-        return !expires.isValid() || expires <= now;
-    }
-};
+    //! The normalized key URL.
+    QUrl url() const;
+    void setUrl(const QUrl &url);
+    //! SHA-256 of the body, lower-case hex.
+    QByteArray digest() const;
+    void setDigest(const QByteArray &digest);
+    //! Body bytes as served; -1 for an invalid value.
+    qint64 bodySize() const;
+    void setBodySize(qint64 bodySize);
+    //! Bytes this entry accounts for on disk (allocated blocks + row).
+    qint64 storedSize() const;
+    void setStoredSize(qint64 storedSize);
+    //! HTTP status stored with the entry.
+    int statusCode() const;
+    void setStatusCode(int statusCode);
+    //! The stored Content-Type header.
+    QByteArray contentType() const;
+    void setContentType(const QByteArray &contentType);
+    //! When the body was stored (UTC).
+    QDateTime created() const;
+    void setCreated(const QDateTime &created);
+    //! Last hit (UTC); drives LRU eviction.
+    QDateTime lastAccess() const;
+    void setLastAccess(const QDateTime &lastAccess);
+    //! RFC 9111 expiration time (UTC).
+    QDateTime expires() const;
+    void setExpires(const QDateTime &expires);
+    //! Hits served since the body was stored.
+    qint64 hitCount() const;
+    void setHitCount(qint64 hitCount);
+    //! Cache tags (filled by entryInfo() and filtered entries()).
+    QStringList tags() const;
+    void setTags(const QStringList &tags);
 
-/*!
-    \brief Which catalogue entries NetworkCache::entries(const EntryFilter &, ...) returns.
+    //! True when the value describes a stored entry (bodySize() >= 0).
+    bool isValid() const;
+    //! True when expires() is invalid or not after \a now: the expiration instant itself is stale.
+    bool isExpired(const QDateTime &now = QDateTime::currentDateTimeUtc()) const;
 
-    Every field narrows the selection; the default selects everything, most recently used first.
-    Works from a second process (the Browser) while the owner keeps writing.
-*/
-struct TIERCACHE_EXPORT EntryFilter
-{
-    enum class Expiry { Any, ExpiredOnly, FreshOnly };
-    enum class Order { RecentlyUsed, MostHits, Largest, Oldest, Url };
+    friend TIERCACHE_EXPORT bool operator==(const CacheEntryInfo &a, const CacheEntryInfo &b);
+    friend bool operator!=(const CacheEntryInfo &a, const CacheEntryInfo &b) { return !(a == b); }
 
-    QString urlContains;  //!< substring of the key URL
-    QString tag;          //!< entries carrying this cache tag
-    QString contentType;  //!< Content-Type prefix, e.g. "image/"
-    Expiry expiry = Expiry::Any;
-    QString tier;         //!< a tier name ("memory", "disk", ...); empty: the disk catalogue
-    Order order = Order::RecentlyUsed;
-};
-
-/*!
-    \brief A snapshot of a whole cache directory, as NetworkCache::summary() reports it.
-*/
-struct TIERCACHE_EXPORT CacheSummary
-{
-    qint64 entryCount = 0;  //!< entries (URLs) in the catalogue
-    qint64 blobCount = 0;   //!< distinct bodies on disk
-    qint64 bodyBytes = 0;   //!< sum of entry body sizes, as if nothing were shared
-    qint64 storedBytes = 0; //!< what the cache accounts for on disk (cacheSize())
-    qint64 totalHits = 0;   //!< hits recorded over all entries
-    qint64 maximumSize = 0; //!< the configured byte budget
-};
-
-/*!
-    \brief Outcome of NetworkCache::verify().
-*/
-struct TIERCACHE_EXPORT VerifyReport
-{
-    qint64 checked = 0;      //!< bodies whose digest was recomputed
-    qint64 bytesChecked = 0; //!< body bytes read
-    qint64 damaged = 0;      //!< bodies that were missing, truncated or altered
-    qint64 removedEntries = 0; //!< entries dropped because their body was damaged
-    bool cancelled = false;  //!< the progress callback asked to stop
-    QStringList problems;    //!< one human-readable line per damaged body
+private:
+    QSharedDataPointer<CacheEntryInfoData> d;
 };
 
 } // namespace tiercache
 
+Q_DECLARE_SHARED(tiercache::CacheEntryInfo)
 Q_DECLARE_METATYPE(tiercache::CacheEntryInfo)

@@ -14,6 +14,8 @@
 namespace tiercache {
 
 class CachePolicyData;
+class CachePolicyDecisionData;
+class CachePolicyTtlRuleData;
 
 /*!
     \brief What NetworkCache stores, under which key, and for how long.
@@ -40,20 +42,67 @@ class TIERCACHE_EXPORT CachePolicy
 public:
     enum class PatternSyntax { Glob, RegularExpression };
 
-    struct TtlRule
+    //! One rule added with addTtlRule(): an implicitly shared value.
+    class TIERCACHE_EXPORT TtlRule
     {
-        QString pattern;
-        PatternSyntax syntax = PatternSyntax::Glob;
-        qint64 ttlSeconds = 0;
+    public:
+        TtlRule();
+        TtlRule(const TtlRule &other);
+        TtlRule(TtlRule &&other) noexcept;
+        TtlRule &operator=(const TtlRule &other);
+        TtlRule &operator=(TtlRule &&other) noexcept;
+        ~TtlRule();
+        void swap(TtlRule &other) noexcept { d.swap(other.d); }
+
+        //! The URL pattern, in syntax().
+        QString pattern() const;
+        void setPattern(const QString &pattern);
+        //! How pattern() is read.
+        PatternSyntax syntax() const;
+        void setSyntax(PatternSyntax syntax);
+        //! The freshness lifetime given to matching URLs.
+        qint64 ttlSeconds() const;
+        void setTtlSeconds(qint64 ttlSeconds);
+
+        friend TIERCACHE_EXPORT bool operator==(const TtlRule &a, const TtlRule &b);
+        friend bool operator!=(const TtlRule &a, const TtlRule &b) { return !(a == b); }
+
+    private:
+        QSharedDataPointer<CachePolicyTtlRuleData> d;
     };
 
-    //! What the hook may decide for one response about to be stored.
-    struct Decision
+    //! What the hook may decide for one response about to be stored: an implicitly shared value.
+    class TIERCACHE_EXPORT Decision
     {
-        bool store = true;       //!< false: pass it through uncached
-        qint64 ttlSeconds = -1;  //!< >= 0: fresh for this long, overriding headers and rules
-        QStringList tags;        //!< extra cache tags (see NetworkCache::invalidateTag())
+    public:
+        Decision();
+        Decision(const Decision &other);
+        Decision(Decision &&other) noexcept;
+        Decision &operator=(const Decision &other);
+        Decision &operator=(Decision &&other) noexcept;
+        ~Decision();
+        void swap(Decision &other) noexcept { d.swap(other.d); }
+
+        //! False: pass the response through uncached.
+        bool store() const;
+        void setStore(bool store);
+        //! >= 0: fresh for this long, overriding headers and rules.
+        qint64 ttlSeconds() const;
+        void setTtlSeconds(qint64 ttlSeconds);
+        //! Extra cache tags (see NetworkCache::invalidateTag()).
+        QStringList tags() const;
+        void setTags(const QStringList &tags);
+
+        //! Appends \a tag to tags().
+        void addTag(const QString &tag);
+
+        friend TIERCACHE_EXPORT bool operator==(const Decision &a, const Decision &b);
+        friend bool operator!=(const Decision &a, const Decision &b) { return !(a == b); }
+
+    private:
+        QSharedDataPointer<CachePolicyDecisionData> d;
     };
+
     using Hook = std::function<void(const QUrl &url, const QNetworkCacheMetaData &metaData,
                                     Decision *decision)>;
 
@@ -120,3 +169,6 @@ private:
 };
 
 } // namespace tiercache
+
+Q_DECLARE_SHARED(tiercache::CachePolicy::TtlRule)
+Q_DECLARE_SHARED(tiercache::CachePolicy::Decision)

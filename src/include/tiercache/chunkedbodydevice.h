@@ -145,8 +145,8 @@ private:
     bool consumerWaitsForReadyRead() const;
     void fail(qint64 offset, const QString &reason);
 
-    Q_DECLARE_PRIVATE_D(m_d, ChunkedBodyDevice)
-    std::unique_ptr<ChunkedBodyDevicePrivate> m_d;
+    Q_DECLARE_PRIVATE(ChunkedBodyDevice)
+    std::unique_ptr<ChunkedBodyDevicePrivate> d_ptr;
 };
 
 } // namespace tiercache

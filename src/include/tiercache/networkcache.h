@@ -248,8 +248,8 @@ Q_SIGNALS:
     void tiersChanged(const QStringList &specs);
 
 private:
-    Q_DECLARE_PRIVATE_D(m_d, NetworkCache)
-    std::unique_ptr<NetworkCachePrivate> m_d;
+    Q_DECLARE_PRIVATE(NetworkCache)
+    std::unique_ptr<NetworkCachePrivate> d_ptr;
 };
 
 } // namespace tiercache

@@ -2,67 +2,108 @@
 #pragma once
 
 #include <tiercache/cacheentryinfo.h>
+#include <tiercache/statisticsminute.h>
 #include <tiercache/tiercache_export.h>
+#include <tiercache/tierstatistics.h>
 
-#include <QtCore/QDateTime>
 #include <QtCore/QList>
-#include <QtCore/QString>
+#include <QtCore/QMetaType>
+#include <QtCore/QSharedDataPointer>
 
 namespace tiercache {
 
-/*!
-    \brief Counters of one tier in the chain, since the cache object was created.
-*/
-struct TIERCACHE_EXPORT TierStatistics
-{
-    QString spec;           //!< the spec string it was created from
-    QString name;           //!< the tier's name ("memory", "disk", ...)
-    qint64 lookups = 0;     //!< lookups that reached this tier
-    qint64 hits = 0;
-    qint64 misses = 0;
-    qint64 promotions = 0;  //!< bodies copied into this tier from a lower one
-    qint64 writes = 0;      //!< bodies committed into this tier (inserts and promotions)
-    qint64 writeFailures = 0;
-    qint64 size = 0;        //!< bytes used, as the tier reports it
-    qint64 maxEntrySize = -1;
-};
+class StatisticsData;
 
 /*!
-    \brief How well a cache works: a copyable snapshot from NetworkCache::statistics().
+    \brief How well a cache works: an implicitly shared snapshot from NetworkCache::statistics().
 
     With a disk tier the counters are those of every process using the cache directory,
     persisted in its catalogue (another process, such as the Browser, sees them live);
     without one they are this object's. Counting is batched: a hit costs no disk write.
+
+    \code
+    const tiercache::Statistics st = cache->statistics();
+    qInfo() << "hit ratio" << st.hitRatio() << "byte hit ratio" << st.byteHitRatio();
+    for (const tiercache::CacheEntryInfo &e : st.hottest())
+        qInfo() << e.url() << e.hitCount();
+    \endcode
 */
-struct TIERCACHE_EXPORT Statistics
+class TIERCACHE_EXPORT Statistics
 {
-    qint64 lookups = 0;          //!< metaData() calls (a revalidation's second call excluded)
-    qint64 hits = 0;             //!< lookups that found a fresh entry
-    qint64 staleHits = 0;        //!< lookups that found an expired entry (QNAM revalidates)
-    qint64 misses = 0;           //!< lookups that found nothing
-    qint64 revalidations = 0;    //!< 304 responses that refreshed an entry
-    qint64 bytesFromCache = 0;   //!< body bytes served by data()
-    qint64 bytesFromNetwork = 0; //!< body bytes that came from the network and were stored
-    qint64 inserts = 0;
-    qint64 evictions = 0;
-    qint64 promotions = 0;
-    qint64 invalidations = 0;    //!< entries removed or marked stale by tag or group
+public:
+    Statistics();
+    Statistics(const Statistics &other);
+    Statistics(Statistics &&other) noexcept;
+    Statistics &operator=(const Statistics &other);
+    Statistics &operator=(Statistics &&other) noexcept;
+    ~Statistics();
+    void swap(Statistics &other) noexcept { d.swap(other.d); }
 
-    QList<TierStatistics> tiers; //!< this object's per-tier counters
+    //! metaData() calls (a revalidation's second call excluded).
+    qint64 lookups() const;
+    void setLookups(qint64 lookups);
+    //! Lookups that found a fresh entry.
+    qint64 hits() const;
+    void setHits(qint64 hits);
+    //! Lookups that found an expired entry (QNAM revalidates).
+    qint64 staleHits() const;
+    void setStaleHits(qint64 staleHits);
+    //! Lookups that found nothing.
+    qint64 misses() const;
+    void setMisses(qint64 misses);
+    //! 304 responses that refreshed an entry.
+    qint64 revalidations() const;
+    void setRevalidations(qint64 revalidations);
+    //! Body bytes served by data().
+    qint64 bytesFromCache() const;
+    void setBytesFromCache(qint64 bytesFromCache);
+    //! Body bytes that came from the network and were stored.
+    qint64 bytesFromNetwork() const;
+    void setBytesFromNetwork(qint64 bytesFromNetwork);
+    //! Bodies stored.
+    qint64 inserts() const;
+    void setInserts(qint64 inserts);
+    //! Entries evicted to stay within the size budget.
+    qint64 evictions() const;
+    void setEvictions(qint64 evictions);
+    //! Bodies copied from a lower tier into the tiers above it.
+    qint64 promotions() const;
+    void setPromotions(qint64 promotions);
+    //! Entries removed or marked stale by tag or group.
+    qint64 invalidations() const;
+    void setInvalidations(qint64 invalidations);
+    //! This object's per-tier counters.
+    QList<TierStatistics> tiers() const;
+    void setTiers(const QList<TierStatistics> &tiers);
+    //! Minutes with activity, oldest first, within the retention period.
+    QList<StatisticsMinute> series() const;
+    void setSeries(const QList<StatisticsMinute> &series);
+    //! Most hits first.
+    QList<CacheEntryInfo> hottest() const;
+    void setHottest(const QList<CacheEntryInfo> &hottest);
+    //! Largest bodies first.
+    QList<CacheEntryInfo> largest() const;
+    void setLargest(const QList<CacheEntryInfo> &largest);
+    //! Stored longest ago first.
+    QList<CacheEntryInfo> oldest() const;
+    void setOldest(const QList<CacheEntryInfo> &oldest);
 
-    struct Minute
-    {
-        QDateTime start; //!< UTC, on a minute boundary
-        qint64 lookups = 0, hits = 0, staleHits = 0, misses = 0, revalidations = 0;
-        qint64 bytesFromCache = 0, bytesFromNetwork = 0, inserts = 0, evictions = 0;
-    };
-    QList<Minute> series; //!< minutes with activity, oldest first, within the retention period
+    using Minute = StatisticsMinute;
 
-    QList<CacheEntryInfo> hottest; //!< most hits first
-    QList<CacheEntryInfo> largest; //!< largest bodies first
-    QList<CacheEntryInfo> oldest;  //!< stored longest ago first
+    //! hits() / lookups(); 0 without lookups.
+    double hitRatio() const;
+    //! bytesFromCache() / (bytesFromCache() + bytesFromNetwork()): the share of body bytes the
+    //! cache served; 0 when no body bytes moved.
+    double byteHitRatio() const;
 
-    double hitRatio() const { return lookups ? double(hits) / double(lookups) : 0.0; }
+    friend TIERCACHE_EXPORT bool operator==(const Statistics &a, const Statistics &b);
+    friend bool operator!=(const Statistics &a, const Statistics &b) { return !(a == b); }
+
+private:
+    QSharedDataPointer<StatisticsData> d;
 };
 
 } // namespace tiercache
+
+Q_DECLARE_SHARED(tiercache::Statistics)
+Q_DECLARE_METATYPE(tiercache::Statistics)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <tiercache/tierfactory.h>
 #include <tiercache/tiercache_export.h>
+#include <tiercache/tierfactory.h>
+#include <tiercache/tierplugininfo.h>
 
-#include <QtCore/QJsonArray>
 #include <QtCore/QList>
 #include <QtCore/QStringList>
 
@@ -12,20 +12,7 @@
 
 namespace tiercache {
 
-/*!
-    \brief What the loader found out about one plugin file.
-*/
-struct TIERCACHE_EXPORT TierPluginInfo
-{
-    QString fileName;    //!< absolute path of the library
-    QString id;          //!< the spec scheme it serves ("redis")
-    QString name;        //!< human-readable name
-    QString description;
-    int apiVersion = 0;
-    QJsonArray config;   //!< [{ "key", "type", "default", "description" }]
-    QString errorString; //!< why it cannot be used; empty when usable
-    bool isUsable() const { return errorString.isEmpty(); }
-};
+class TierLoaderPrivate;
 
 /*!
     \brief Finds tier plugins and creates tiers from spec strings.
@@ -66,9 +53,8 @@ public:
     std::unique_ptr<Tier> create(const QString &spec, QString *errorString);
 
 private:
-    static std::unique_ptr<Tier> createDisk(const TierSpec &spec, QString *errorString);
-    struct Private;
-    std::unique_ptr<Private> d;
+    Q_DECLARE_PRIVATE(TierLoader)
+    std::unique_ptr<TierLoaderPrivate> d_ptr;
 };
 
 } // namespace tiercache

@@ -76,8 +76,8 @@ public:
     bool boolean(const QString &key, bool defaultValue);
 
 private:
-    Q_DECLARE_PRIVATE_D(m_d, TierOptions)
-    std::unique_ptr<TierOptionsPrivate> m_d;
+    Q_DECLARE_PRIVATE(TierOptions)
+    std::unique_ptr<TierOptionsPrivate> d_ptr;
 };
 
 } // namespace tiercache
