@@ -659,6 +659,10 @@ Darin wurde nichts verändert.</translation>
         <source>Lookups per minute</source>
         <translation>Abfragen pro Minute</translation>
     </message>
+    <message>
+        <source>Load top entries</source>
+        <translation>Meistgenutzte Einträge laden</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::TagsPane</name>

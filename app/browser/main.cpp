@@ -4,6 +4,7 @@
 #include "demofiller.h"
 #include "entriesmodel.h"
 #include "mainwindow.h"
+#include "statisticspane.h"
 #include "tagspane.h"
 
 #include <QtCore/QCommandLineParser>
@@ -118,6 +119,7 @@ int main(int argc, char *argv[])
     window.show();
     selectEntry(window, QStringLiteral("/images/logo.png"));
     window.tagsPane()->selectTag(QStringLiteral("static"));
+    window.statisticsPane()->loadTopLists();
     const QString target = parser.isSet(screenshots)
             ? parser.value(screenshots)
             : QDir::current().filePath(QStringLiteral("tiercache-browser-screenshots"));

@@ -9,12 +9,14 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 #include <QtCore/QLocale>
+#include <QtWidgets/QApplication>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QGridLayout>
 #include <QtWidgets/QGroupBox>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QPushButton>
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QTableWidget>
 #include <QtWidgets/QVBoxLayout>
@@ -44,6 +46,7 @@ StatisticsPane::StatisticsPane(QWidget *parent)
       m_tiers(makeTable({tr("Tier"), tr("Lookups"), tr("Hits"), tr("Misses"), tr("Promotions"),
                          tr("Writes"), tr("Size")})),
       m_top(makeTable({tr("Hottest"), tr("Hits"), tr("Largest"), tr("Size")})),
+      m_loadTop(new QPushButton(tr("Load top entries"))),
       m_range(new QComboBox),
       m_chart(new QChartView)
 {
@@ -92,7 +95,9 @@ StatisticsPane::StatisticsPane(QWidget *parent)
     leftLayout->addWidget(countersBox);
     leftLayout->addWidget(new QLabel(tr("Tiers of this window's cache object")));
     leftLayout->addWidget(m_tiers, 1);
+    leftLayout->addWidget(m_loadTop, 0, Qt::AlignLeft);
     leftLayout->addWidget(m_top, 1);
+    connect(m_loadTop, &QPushButton::clicked, this, &StatisticsPane::loadTopLists);
     auto *splitter = new QSplitter;
     splitter->addWidget(left);
     splitter->addWidget(chartBox);
@@ -104,6 +109,7 @@ StatisticsPane::StatisticsPane(QWidget *parent)
 void StatisticsPane::setCache(NetworkCache *cache)
 {
     m_cache = cache;
+    m_stats = StatisticsRow();
     refresh();
 }
 
@@ -115,7 +121,15 @@ QString StatisticsPane::counterText(const QString &name) const
 
 void StatisticsPane::refresh()
 {
-    m_stats = m_cache ? statistics(*m_cache, 10) : StatisticsRow();
+    // Counters and the series only: the top lists sort the whole catalogue (seconds at
+    // 200 000 entries), which a refresh every second must not do; they load on request.
+    const QList<EntryRow> hottest = m_stats.hottest;
+    const QList<EntryRow> largest = m_stats.largest;
+    m_stats = m_cache ? statistics(*m_cache, 0) : StatisticsRow();
+    if (m_cache) {
+        m_stats.hottest = hottest;
+        m_stats.largest = largest;
+    }
     const QLocale locale;
     const auto set = [&](const char *name, const QString &text) {
         m_counters.value(QLatin1String(name))->setText(text);
@@ -153,6 +167,18 @@ void StatisticsPane::refresh()
                 large.isValid() ? locale.formattedDataSize(large.bodySize) : QString()});
     }
     updateChart();
+}
+
+void StatisticsPane::loadTopLists()
+{
+    if (!m_cache)
+        return;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const StatisticsRow top = statistics(*m_cache, 10);
+    QApplication::restoreOverrideCursor();
+    m_stats.hottest = top.hottest;
+    m_stats.largest = top.largest;
+    refresh();
 }
 
 void StatisticsPane::updateChart()

@@ -10,6 +10,7 @@ class QChartView;
 class QComboBox;
 class QFormLayout;
 class QLabel;
+class QPushButton;
 class QTableWidget;
 QT_END_NAMESPACE
 
@@ -27,6 +28,8 @@ public:
     explicit StatisticsPane(QWidget *parent = nullptr);
     void setCache(NetworkCache *cache);
     void refresh();
+    //! Fills the hottest/largest lists (sorts the whole catalogue: on request only).
+    void loadTopLists();
     //! The label text of counter \a name ("hits", "hitRatio", ...), for tests.
     QString counterText(const QString &name) const;
 
@@ -37,6 +40,7 @@ private:
     QHash<QString, QLabel *> m_counters;
     QTableWidget *m_tiers;
     QTableWidget *m_top;
+    QPushButton *m_loadTop;
     QComboBox *m_range;
     QChartView *m_chart;
 };

@@ -120,6 +120,18 @@ int main(int argc, char *argv[])
         out << "filter " << name << ": " << model.totalCount() << " matches, first "
             << model.rowCount() << " rows in " << clock.elapsed() << " ms" << Qt::endl;
     }
+    // What a live refresh costs on the GUI thread besides the loaded rows.
+    clock.restart();
+    const int tagCount = int(cache.tags().size());
+    out << "tag counts (" << tagCount << " tags) in " << clock.elapsed() << " ms" << Qt::endl;
+    clock.restart();
+    const StatisticsRow stats = statistics(cache, 10);
+    out << "statistics with top 10 lists in " << clock.elapsed() << " ms (" << stats.lookups
+        << " lookups)" << Qt::endl;
+    clock.restart();
+    model.refresh();
+    out << "refresh of " << model.rowCount() << " loaded rows in " << clock.elapsed() << " ms"
+        << Qt::endl;
     out << "peak RSS " << peakRssKiB() / 1024 << " MiB" << Qt::endl;
     return 0;
 }

@@ -249,6 +249,7 @@ void tst_MainWindow::screenshotsOfEveryView()
     window.entriesView()->selectRow(rowOf(window.entriesModel(), QStringLiteral("/logo.png")));
     QVERIFY(window.pluginsPane()->pluginCount() >= 1); // the memory plugin, built beside
     QVERIFY(!window.statisticsPane()->counterText(QStringLiteral("hits")).isEmpty());
+    window.statisticsPane()->loadTopLists();
     const QString target = QDir::current().filePath(QStringLiteral("screenshots"));
     const QStringList written = window.saveScreenshots(target);
     QCOMPARE(written.size(), int(MainWindow::PageCount));
