@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config git
     qt6-base-dev            # Qt Core, Network, Sql, Widgets, Test + CMake files
+    libqt6opengl6-dev       # Qt6OpenGL CMake files, which Qt Charts depends on
+    qt6-charts-dev          # the Browser's statistics chart
+    qt6-svg-dev             # SVG icons and image previews in the Browser
     libqt6sql6-sqlite       # the QSQLITE driver the catalogue uses
     libsqlite3-dev          # sqlite3.h: hot catalogue statements use the C API
     libssl-dev              # libcrypto: fast SHA-256 of bodies

@@ -98,6 +98,15 @@ void NetworkCachePrivate::setError(NetworkCache::Error e, const QString &message
     qCWarning(lcCache).noquote() << message;
 }
 
+bool NetworkCachePrivate::refuseWrite(const char *what)
+{
+    if (!readOnly)
+        return false;
+    setError(NetworkCache::Error::WriteError,
+             QStringLiteral("%1: the cache is open read-only").arg(QLatin1String(what)));
+    return true;
+}
+
 void NetworkCachePrivate::attachFacets()
 {
     directoryTier = chain.firstFacet<DirectoryTier>();
@@ -111,6 +120,7 @@ void NetworkCachePrivate::attachFacets()
     directoryTier->setDirectory(directory);
     directoryTier->setMaximumSize(maximumSize);
     directoryTier->setSync(syncMode == NetworkCache::SyncMode::SyncOnInsert);
+    directoryTier->setReadOnly(readOnly);
     QPointer<NetworkCache> self(q_ptr);
     directoryTier->setDamageHandler([self](const QString &key) {
         if (!self)
@@ -256,6 +266,56 @@ void NetworkCache::setSyncMode(SyncMode mode)
     if (d->directoryTier)
         d->directoryTier->setSync(mode == SyncMode::SyncOnInsert);
     emit syncModeChanged(mode);
+}
+
+bool NetworkCache::isReadOnly() const
+{
+    Q_D(const NetworkCache);
+    return d->readOnly;
+}
+
+void NetworkCache::setReadOnly(bool readOnly)
+{
+    Q_D(NetworkCache);
+    if (readOnly == d->readOnly)
+        return;
+    d->forgetLookup();
+    d->pins.clear();
+    if (readOnly) {
+        // Nothing half-written may be committed once the directory is read-only.
+        const auto pending = d->pending;
+        for (InsertDevice *device : pending)
+            d->abandon(device);
+    }
+    d->readOnly = readOnly;
+    if (d->directoryTier)
+        d->directoryTier->setReadOnly(readOnly);
+    d->error = Error::NoError;
+    d->errorString.clear();
+    emit readOnlyChanged(readOnly);
+}
+
+bool NetworkCache::open()
+{
+    Q_D(NetworkCache);
+    if (d->directory.isEmpty()) {
+        d->setError(Error::DirectoryError, QStringLiteral("no cache directory set"));
+        return false;
+    }
+    if (!d->directoryTier) {
+        d->setError(Error::DirectoryError,
+                    QStringLiteral("no tier of this cache keeps a directory (add \"disk:\")"));
+        return false;
+    }
+    d->error = Error::NoError;
+    d->errorString.clear();
+    return d->directoryTier->ensureOpen();
+}
+
+qint64 NetworkCache::dataVersion() const
+{
+    Q_D(const NetworkCache);
+    return d->directoryTier ? d->directoryTier->dataVersion() : -1;
 }
 
 bool NetworkCache::setTiers(const QStringList &specs)
@@ -416,6 +476,8 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
 void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
+    if (d->readOnly)
+        return;
     const QString key = d->keyFor(metaData.url());
     if (key.isEmpty())
         return;
@@ -490,6 +552,8 @@ QIODevice *NetworkCache::data(const QUrl &url)
 bool NetworkCache::remove(const QUrl &url)
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("remove"))
+        return false;
     const QString key = d->keyFor(url);
     if (key.isEmpty())
         return false;
@@ -520,6 +584,8 @@ qint64 NetworkCache::cacheSize() const
 QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
 {
     Q_D(NetworkCache);
+    if (d->readOnly)
+        return nullptr; // QNAM's contract: nothing is stored, no error
     const QString key = d->keyFor(metaData.url());
     d->lastCountedLookup.clear(); // a full response ends the stale lookup: the next one counts
     d->pins.unpin(key);
@@ -656,6 +722,8 @@ void NetworkCache::insert(QIODevice *device)
 void NetworkCache::clear()
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("clear"))
+        return;
     d->forgetLookup();
     d->pins.clear();
     d->chain.clear();
@@ -693,6 +761,8 @@ VerifyReport NetworkCache::verify(const std::function<bool(qint64, qint64)> &pro
 qint64 NetworkCache::collectGarbage()
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("collect garbage"))
+        return 0;
     return d->inspection ? d->inspection->collectGarbage() : 0;
 }
 
@@ -731,6 +801,8 @@ int NetworkCache::invalidateTag(const QString &tag)
 int NetworkCache::invalidateTags(const QStringList &tagList)
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("invalidate tags"))
+        return 0;
     return d->invalidate(tagList, false);
 }
 
@@ -742,6 +814,8 @@ int NetworkCache::softPurgeTag(const QString &tag)
 int NetworkCache::softPurgeTags(const QStringList &tagList)
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("soft-purge tags"))
+        return 0;
     return d->invalidate(tagList, true);
 }
 
@@ -801,6 +875,8 @@ Statistics NetworkCache::statistics(int topN) const
 void NetworkCache::resetStatistics()
 {
     Q_D(NetworkCache);
+    if (d->refuseWrite("reset statistics"))
+        return;
     d->counters.reset();
     emit statisticsChanged();
 }

@@ -53,6 +53,9 @@ public:
     QString directory;
     qint64 maximumSize = 50 * 1024 * 1024;
     NetworkCache::SyncMode syncMode = NetworkCache::SyncMode::NoSync;
+    bool readOnly = false;
+    //! Records why a change was refused in read-only mode; true when it was.
+    bool refuseWrite(const char *what);
 
     TierChain chain;
     ChainBuilder builder;

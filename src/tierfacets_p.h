@@ -87,6 +87,9 @@ public:
     virtual void setDirectory(const QString &directory) = 0;
     virtual void setMaximumSize(qint64 bytes) = 0;
     virtual void setSync(bool sync) = 0;
+    //! Read-only: the directory is opened as it is (nothing created, upgraded, trimmed,
+    //! checkpointed or written) and any change fails. Takes effect at the next opening.
+    virtual void setReadOnly(bool readOnly) = 0;
     //! Called with the key of an entry whose body turned out damaged while streaming.
     virtual void setDamageHandler(std::function<void(const QString &key)> handler) = 0;
     //! Called with each entry evicted to keep the budget.
@@ -94,6 +97,8 @@ public:
             std::function<void(const QString &key, qint64 bytes)> observer) = 0;
     //! Whether the directory is open (opening it on first use).
     virtual bool ensureOpen() = 0;
+    //! See NetworkCache::dataVersion().
+    virtual qint64 dataVersion() = 0;
 };
 
 } // namespace tiercache

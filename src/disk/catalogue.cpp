@@ -5,7 +5,9 @@
 
 #include <QtCore/QAtomicInteger>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QThread>
+#include <QtCore/QUrl>
 #include <QtSql/QSqlDriver>
 #include <QtSql/QSqlError>
 
@@ -62,6 +64,8 @@ void Catalogue::close()
 bool Catalogue::open(const QString &path, bool *wasReset)
 {
     close();
+    m_readOnly = false;
+    m_immutable = false;
     m_path = path;
     m_corrupted = false;
     *wasReset = false;
@@ -116,6 +120,64 @@ bool Catalogue::open(const QString &path, bool *wasReset)
     return false;
 }
 
+namespace {
+    // What changes when a writer comes to a catalogue opened immutable: it creates the log,
+    // or (a writer that came and went) changes the file itself.
+    qint64 fileStamp(const QString &path)
+    {
+        struct stat db;
+        struct stat wal;
+        if (::stat(QFile::encodeName(path).constData(), &db) != 0)
+            return -1;
+        if (::stat(QFile::encodeName(path + QLatin1String("-wal")).constData(), &wal) == 0)
+            return -2; // a live log: open as a normal reader
+        return qint64(db.st_mtim.tv_sec) * 1000000000 + db.st_mtim.tv_nsec + db.st_size;
+    }
+} // namespace
+
+bool Catalogue::openReadOnly(const QString &path)
+{
+    close();
+    m_path = path;
+    m_corrupted = false;
+    m_readOnly = true;
+    m_generation = 0;
+    m_error.clear();
+    if (!QFileInfo(path).isFile()) {
+        m_error = QStringLiteral("%1 does not exist").arg(path);
+        return false;
+    }
+    return openReadOnlyConnection();
+}
+
+bool Catalogue::openReadOnlyConnection()
+{
+    m_immutableStamp = fileStamp(m_path);
+    m_immutable = m_immutableStamp >= 0;
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        m_error = QStringLiteral(
+                "the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+        return false;
+    }
+    QUrl uri = QUrl::fromLocalFile(m_path);
+    uri.setQuery(m_immutable ? QStringLiteral("mode=ro&immutable=1") : QStringLiteral("mode=ro"));
+    m_db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI;"
+                                          "QSQLITE_BUSY_TIMEOUT=%1")
+                                   .arg(BusyTimeoutMs));
+    if (!m_db.open()) {
+        m_error = m_db.lastError().text();
+        close();
+        return false;
+    }
+    if (!checkFormat() || !execSql(QStringLiteral("PRAGMA cache_size=-16384"))) {
+        close();
+        return false;
+    }
+    return true;
+}
+
 bool Catalogue::execSql(const QString &sql)
 {
     QSqlQuery q(m_db);
@@ -160,6 +222,11 @@ QSqlQuery &Catalogue::prepared(int id, const char *sql)
 
 Catalogue::Transaction::Transaction(Catalogue &c, Lock lock) : m_c(c)
 {
+    if (m_c.m_readOnly) {
+        // The connection would refuse too; saying why here gives a clearer message.
+        m_c.m_error = QStringLiteral("%1 is open read-only").arg(m_c.m_path);
+        return;
+    }
     // IMMEDIATE takes the write lock up front, so the running total read inside is current.
     sqlite3 *db = lock == Lock::NoWait ? m_c.handle() : nullptr;
     if (!db) {
@@ -218,6 +285,14 @@ sqlite3 *Catalogue::handle() const
 
 qint64 Catalogue::dataVersion()
 {
+    if (m_readOnly && m_immutable && m_db.isOpen() && fileStamp(m_path) != m_immutableStamp) {
+        // A writer has come: the immutable snapshot is stale. Reopen (as a live reader if
+        // the log is there now); the generation keeps the version moving.
+        close();
+        ++m_generation;
+        if (!openReadOnlyConnection())
+            return -1;
+    }
     if (!m_dataVersion) {
         sqlite3 *db = handle();
         if (!db
@@ -229,7 +304,7 @@ qint64 Catalogue::dataVersion()
     }
     qint64 version = -1;
     if (sqlite3_step(m_dataVersion) == SQLITE_ROW)
-        version = sqlite3_column_int64(m_dataVersion, 0);
+        version = sqlite3_column_int64(m_dataVersion, 0) + (m_generation << 32);
     sqlite3_reset(m_dataVersion);
     return version;
 }

@@ -94,7 +94,18 @@ public:
     //! of this format (garbage, another application's database, another version) is moved
     //! aside and replaced by an empty one; \a wasReset tells the caller.
     bool open(const QString &path, bool *wasReset);
+    /*
+        Opens an existing catalogue for reading only (the Browser, inspection tools): nothing
+        is created, upgraded, moved aside or checkpointed, and any write fails. A missing file,
+        a damaged one, another application's database or another format version is an error
+        (errorString()), never repaired. While no -wal file exists (no process has the
+        catalogue open), the file is opened immutable, because a read-only connection on a
+        WAL database would otherwise create -wal and -shm files; dataVersion() notices when a
+        writer appears and reopens it as a live reader.
+    */
+    bool openReadOnly(const QString &path);
     void close();
+    bool isReadOnly() const { return m_readOnly; }
     bool isOpen() const { return m_db.isOpen(); }
     bool corrupted() const { return m_corrupted; }
     QString errorString() const { return m_error; }
@@ -222,6 +233,8 @@ private:
     // catalogueschema.cpp
     bool createSchema();
     bool createTables();
+    //! Checks, without writing, that the file is a catalogue of the current format.
+    bool checkFormat();
     // catalogueentries.cpp
     std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
     // catalogueinvalidation.cpp
@@ -243,6 +256,13 @@ private:
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
+    // Read-only opening (openReadOnly()): what the files looked like when opened immutable,
+    // so that dataVersion() can tell a writer has come since.
+    bool openReadOnlyConnection();
+    bool m_readOnly = false;
+    bool m_immutable = false;
+    qint64 m_immutableStamp = 0;
+    qint64 m_generation = 0; // reopenings; keeps dataVersion() changing across them
 };
 
 } // namespace tiercache

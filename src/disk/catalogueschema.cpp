@@ -88,6 +88,61 @@ bool Catalogue::createSchema()
     return true;
 }
 
+bool Catalogue::checkFormat()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA application_id")) || !q.next()) {
+        recordError(q);
+        m_error = QStringLiteral("%1 is damaged or not a database (%2)").arg(m_path, m_error);
+        return false;
+    }
+    const int appId = q.value(0).toInt();
+    q.finish();
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        recordError(q);
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (appId == 0) {
+        // SQLite reads a file shorter than its header as an empty database.
+        // (or fails to read it at all).
+        const bool hasTables = q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"))
+                && q.next() && q.value(0).toInt() > 0;
+        if (!hasTables) {
+            m_error = QStringLiteral("%1 is damaged or not a database (it holds no tables)")
+                              .arg(m_path);
+            return false;
+        }
+        q.finish();
+    }
+    if (appId != ApplicationId) {
+        m_error = QStringLiteral("%1 is not a Tiercache catalogue (some other SQLite database)")
+                          .arg(m_path);
+        return false;
+    }
+    if (version > SchemaVersion) {
+        m_error = QStringLiteral("%1 was written by a newer Tiercache (format %2; this version "
+                                 "reads format %3)")
+                          .arg(m_path)
+                          .arg(version)
+                          .arg(SchemaVersion);
+        return false;
+    }
+    if (version != SchemaVersion) {
+        // Upgrading is a write; a read-only reader leaves that to the next writer.
+        m_error = QStringLiteral("%1 has the older format %2; open it once for writing to "
+                                 "upgrade it to format %3")
+                          .arg(m_path)
+                          .arg(version)
+                          .arg(SchemaVersion);
+        return false;
+    }
+    // Damage deeper in the file (a bad page) is not looked for here: that would read the
+    // whole file, seconds for a million entries. Queries that meet it fail with an error.
+    return true;
+}
+
 bool Catalogue::createTables()
 {
     const char *const schema[] = {

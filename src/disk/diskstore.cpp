@@ -57,9 +57,29 @@ bool DiskStore::setError(const QString &message)
     return false;
 }
 
+bool DiskStore::openReadOnly(const QString &root)
+{
+    close();
+    m_readOnly = true;
+    m_root = QDir(root).absolutePath();
+    m_error.clear();
+    if (!QFileInfo(m_root).isDir())
+        return setError(QStringLiteral("%1 is not a directory").arg(m_root));
+    const QString path = m_root + QLatin1String("/catalogue.db");
+    if (!QFileInfo(path).isFile()) {
+        return setError(QStringLiteral("%1 is not a Tiercache cache directory (it has no "
+                                       "catalogue.db)")
+                                .arg(m_root));
+    }
+    if (!m_catalogue.openReadOnly(path))
+        return setError(m_catalogue.errorString());
+    return true;
+}
+
 bool DiskStore::open(const QString &root)
 {
     close();
+    m_readOnly = false;
     m_root = QDir(root).absolutePath();
     if (!makePrivateDir(m_root) || !makePrivateDir(blob::blobsDir(m_root))
         || !makePrivateDir(blob::tempDir(m_root))) {
@@ -81,7 +101,7 @@ bool DiskStore::open(const QString &root)
 
 void DiskStore::close()
 {
-    if (m_catalogue.isOpen())
+    if (m_catalogue.isOpen() && !m_readOnly)
         flushHits();
     m_catalogue.close();
 }
@@ -90,6 +110,9 @@ bool DiskStore::ensureCatalogue()
 {
     if (!m_catalogue.isOpen())
         return false;
+    if (m_catalogue.corrupted() && m_readOnly)
+        return setError(QStringLiteral("catalogue in %1 is damaged: %2")
+                                .arg(m_root, m_catalogue.errorString()));
     if (m_catalogue.corrupted()) {
         qCWarning(lcDisk) << "catalogue damaged while in use; rebuilding it";
         m_pendingHits.clear();
@@ -182,6 +205,10 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
 
 void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, const QString &why)
 {
+    if (m_readOnly) {
+        qCWarning(lcDisk).noquote() << "damaged entry" << key << "kept (read-only):" << why;
+        return;
+    }
     // Another process may have replaced the entry (and dropped its old body) between our
     // reading the row and opening the file: that is a miss, not damage, and the new entry
     // must stay. Only drop the row if it still points to the body we found broken.
@@ -352,8 +379,8 @@ bool DiskStore::maintainWal()
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
     constexpr qint64 IntervalMs = 100;
-    if (!m_catalogue.isOpen())
-        return false;
+    if (!m_catalogue.isOpen() || m_readOnly)
+        return false; // checkpoints write the database file
     const qint64 size = m_catalogue.walSize();
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
     if (size > CheckpointSize
@@ -427,6 +454,8 @@ bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
 
 void DiskStore::recordHit(const QString &key, qint64 nowMs)
 {
+    if (m_readOnly)
+        return; // a reader looking at entries is not a hit
     HitUpdate &h = m_pendingHits[key];
     ++h.hits;
     h.lastAccessMs = nowMs;
@@ -434,6 +463,10 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
 
 void DiskStore::flushHits(Lock lock)
 {
+    if (m_readOnly) {
+        m_pendingCounters.clear();
+        return;
+    }
     if ((m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()) || !m_catalogue.isOpen())
         return;
     const qint64 minute = nowMs() / 60000;
@@ -651,6 +684,8 @@ qint64 DiskStore::totalSize()
 bool DiskStore::clear()
 {
     m_pendingHits.clear();
+    if (m_readOnly)
+        return setError(QStringLiteral("%1 is open read-only").arg(m_root));
     if (!ensureCatalogue())
         return false;
     {
@@ -761,6 +796,11 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             continue;
         // The list was read without a lock: another process may have dropped this body
         // legitimately since. Only a body that still has its row is damaged.
+        if (m_readOnly) { // report, drop nothing
+            report.setDamaged(report.damaged() + 1);
+            report.addProblem(QStringLiteral("%1: %2").arg(QString::fromLatin1(b.digest), problem));
+            continue;
+        }
         Catalogue::Transaction t(m_catalogue);
         if (!t.isActive() || !m_catalogue.findBlob(b.digest))
             continue;
@@ -788,7 +828,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
 
 qint64 DiskStore::collectGarbage()
 {
-    if (!m_catalogue.isOpen())
+    if (!m_catalogue.isOpen() || m_readOnly)
         return 0;
     flushHits();
     qint64 reclaimed = 0;
@@ -824,6 +864,8 @@ qint64 DiskStore::collectGarbage()
 qint64 DiskStore::sweepTemp()
 {
     qint64 freed = 0;
+    if (m_readOnly)
+        return freed;
     const qint64 now = nowMs();
     QDirIterator it(blob::tempDir(m_root), {QStringLiteral("*.part")}, QDir::Files | QDir::Hidden);
     while (it.hasNext()) {

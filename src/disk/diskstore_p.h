@@ -29,7 +29,15 @@ public:
     ~DiskStore();
 
     bool open(const QString &root);
+    /*
+        Opens an existing cache directory for reading only: no directory is created, no
+        temporary file reaped, no body unlinked, no row written (Catalogue::openReadOnly()).
+        Hits are not recorded; verify() reports damage without dropping anything; every other
+        change fails with an error.
+    */
+    bool openReadOnly(const QString &root);
     void close();
+    bool isReadOnly() const { return m_readOnly; }
     bool isOpen() const { return m_catalogue.isOpen(); }
     const QString &root() const { return m_root; }
     QString errorString() const { return m_error; }
@@ -153,6 +161,7 @@ private:
     std::function<void(const QString &, qint64)> m_onEvict;
     QString m_error;
     bool m_lastFailureWasIo = false;
+    bool m_readOnly = false;
 };
 
 } // namespace tiercache

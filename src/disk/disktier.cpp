@@ -128,7 +128,7 @@ DiskTier::~DiskTier()
     delete m_trimTimer;
     // Steps of the event loop may have left bodies to unlink (they give up when another
     // process holds the lock): do a bounded share now rather than leave them to the next user.
-    if (m_store.isOpen())
+    if (m_store.isOpen() && !m_readOnly)
         m_store.sweepGarbage(ExitSweepBodies, ExitSweepBudgetMs);
     m_store.close();
 }
@@ -147,6 +147,22 @@ void DiskTier::setDirectory(const QString &directory)
     m_rowsVersion = -1; // data versions only compare within one connection
     m_store.close();
     m_directory = directory;
+    m_lastOpenAttempt.invalidate();
+    m_error.clear();
+}
+
+void DiskTier::setReadOnly(bool readOnly)
+{
+    if (readOnly == m_readOnly)
+        return;
+    forgetRows();
+    m_rowsVersion = -1;
+    if (m_store.isOpen() && !m_readOnly)
+        m_store.flushHits(); // what this writer counted is kept
+    m_store.close();
+    m_hitFlushTimer->stop();
+    m_trimTimer->stop();
+    m_readOnly = readOnly;
     m_lastOpenAttempt.invalidate();
     m_error.clear();
 }
@@ -170,6 +186,15 @@ bool DiskTier::ensureOpen()
     m_lastOpenAttempt.start();
     forgetRows();
     m_rowsVersion = -1;
+    if (m_readOnly) {
+        if (!m_store.openReadOnly(m_directory)) {
+            m_error = m_store.errorString();
+            return false;
+        }
+        m_lastOpenAttempt.invalidate();
+        m_error.clear();
+        return true; // no sweep, no trim: a reader changes nothing
+    }
     if (!m_store.open(m_directory)) {
         m_error = m_store.errorString();
         return false;
@@ -257,6 +282,10 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key,
                                                  qint64 sizeHint)
 {
     Q_UNUSED(sizeHint);
+    if (m_readOnly) {
+        m_error = QStringLiteral("%1 is open read-only").arg(m_directory);
+        return nullptr; // not even a temporary file
+    }
     if (!ensureOpen())
         return nullptr;
     auto spool = std::make_unique<SpoolDevice>(key, metaData, nullptr);
@@ -355,12 +384,16 @@ void DiskTier::clear()
 
 void DiskTier::scheduleTrim()
 {
+    if (m_readOnly)
+        return;
     if (!m_trimTimer->isActive())
         m_trimTimer->start(0);
 }
 
 void DiskTier::schedulePendingFlush()
 {
+    if (m_readOnly)
+        return;
     if (!m_hitFlushTimer->isActive())
         m_hitFlushTimer->start();
 }

@@ -39,14 +39,13 @@ public:
     void setMaximumSize(qint64 size) override;
     qint64 maximumSize() const { return m_maximumSize; }
     void setSync(bool sync) override { m_sync = sync; }
+    void setReadOnly(bool readOnly) override;
+    bool isReadOnly() const { return m_readOnly; }
     //! Opens the directory on first use; false (with errorString()) when it cannot.
     bool ensureOpen() override;
-    void setDamageHandler(std::function<void(const QString &key)> handler) override
-    {
-        m_onDamage = std::move(handler);
-    }
-    void setEvictionObserver(
-            std::function<void(const QString &key, qint64 bytes)> observer) override
+    qint64 dataVersion() override { return ensureOpen() ? m_store.dataVersion() : -1; }
+    void setDamageHandler(std::function<void(const QString &key)> handler) override { m_onDamage = std::move(handler); }
+    void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer) override
     {
         m_store.setEvictionObserver(std::move(observer));
     }
@@ -119,6 +118,7 @@ private:
     QString m_directory;
     qint64 m_maximumSize = 50 * 1024 * 1024;
     bool m_sync = false;
+    bool m_readOnly = false;
     DiskStore m_store;
     QElapsedTimer m_lastOpenAttempt;
     QString m_error;

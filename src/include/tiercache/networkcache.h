@@ -63,8 +63,9 @@ class TIERCACHE_EXPORT NetworkCache : public QAbstractNetworkCache
                        setPromotionPolicy NOTIFY promotionPolicyChanged)
     Q_PROPERTY(bool statisticsEnabled READ statisticsEnabled WRITE setStatisticsEnabled NOTIFY
                        statisticsEnabledChanged)
-    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention NOTIFY
-                       statisticsRetentionChanged)
+    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention
+                       NOTIFY statisticsRetentionChanged)
+    Q_PROPERTY(bool readOnly READ isReadOnly WRITE setReadOnly NOTIFY readOnlyChanged)
     //! Read-only: setTiers() reports which specs were usable.
     Q_PROPERTY(QStringList tiers READ tiers NOTIFY tiersChanged)
 
@@ -96,6 +97,34 @@ public:
 
     SyncMode syncMode() const;
     void setSyncMode(SyncMode mode);
+
+    /*!
+        Read-only mode, for tools that look at a cache another process uses (the Browser).
+        The directory is opened as it is: nothing is created, moved aside, upgraded, trimmed,
+        evicted, checkpointed or written, not even hit counts; the catalogue is opened with
+        SQLITE_OPEN_READONLY. A directory that is not a cache, a damaged catalogue or one of
+        another format version is an error (error(), errorString()) and is left untouched.
+        Lookups, entries(), tags(), statistics() and verify() (which then reports damage
+        without dropping anything) work; prepare() stores nothing, and remove(), clear(),
+        invalidateTag(), softPurgeTag(), collectGarbage() and resetStatistics() change
+        nothing. Switching the mode closes the directory; it is reopened on next use.
+
+        \code
+        tiercache::NetworkCache cache;
+        cache.setReadOnly(true);
+        cache.setCacheDirectory(directory);
+        if (!cache.open())
+            qWarning() << cache.errorString(); // e.g. "... is not a Tiercache cache directory"
+        \endcode
+    */
+    bool isReadOnly() const;
+    void setReadOnly(bool readOnly);
+    //! Opens cacheDirectory() now rather than on first use; false with errorString() when
+    //! it cannot be used.
+    bool open();
+    //! Changes whenever any process commits to the catalogue of cacheDirectory(); -1 when it
+    //! is not open. Cheap (no query): poll it to refresh a view only when something changed.
+    qint64 dataVersion() const;
 
     //! Where new bodies are written; kept for source compatibility, see tiercache::WriteMode.
     using WriteMode = tiercache::WriteMode;
@@ -215,6 +244,7 @@ Q_SIGNALS:
     void promotionPolicyChanged(const tiercache::PromotionPolicy &policy);
     void statisticsEnabledChanged(bool enabled);
     void statisticsRetentionChanged(int minutes);
+    void readOnlyChanged(bool readOnly);
     //! setTiers() changed the specs in use.
     void tiersChanged(const QStringList &specs);
 

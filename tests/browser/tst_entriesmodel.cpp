@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+// EntriesModel: pages from the catalogue, filters and sorts there, and refreshes in place.
+
+#include "browsertestutil.h"
+
+#include <entriesmodel.h>
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QAbstractItemModelTester>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace tiercache;
+using namespace tiercache::browser;
+using namespace tiercache::test;
+
+class tst_EntriesModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void pagesThroughTheCatalogue();
+    void passesTheModelTester();
+    void filters_data();
+    void filters();
+    void sortsInTheCatalogue();
+    void refreshSeesAnotherWriter();
+
+private:
+    QTemporaryDir m_dir;
+    static constexpr int Items = 450; // two full pages and a partial one
+};
+
+void tst_EntriesModel::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    NetworkCache writer;
+    writer.setCacheDirectory(m_dir.path());
+    QVERIFY(storeItems(writer, 0, Items));
+    QCOMPARE(writer.entryCount(), Items);
+}
+
+void tst_EntriesModel::pagesThroughTheCatalogue()
+{
+    NetworkCache cache;
+    cache.setReadOnly(true);
+    cache.setCacheDirectory(m_dir.path());
+    QVERIFY(cache.open());
+    EntriesModel model;
+    QCOMPARE(model.rowCount(), 0);
+    model.setCache(&cache);
+    QCOMPARE(model.totalCount(), Items);
+    QCOMPARE(model.rowCount(), EntriesModel::PageSize);
+    QVERIFY(model.canFetchMore({}));
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 2 * EntriesModel::PageSize);
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), Items);
+    QVERIFY(!model.canFetchMore({}));
+    QCOMPARE(model.columnCount(), int(EntriesModel::ColumnCount));
+    QVERIFY(model.data(model.index(0, EntriesModel::UrlColumn))
+                    .toString()
+                    .startsWith(QLatin1String("http://example.test/item/")));
+    QCOMPARE(model.data(model.index(0, EntriesModel::StatusColumn)).toInt(), 200);
+}
+
+void tst_EntriesModel::passesTheModelTester()
+{
+    NetworkCache cache;
+    cache.setReadOnly(true);
+    cache.setCacheDirectory(m_dir.path());
+    EntriesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCache(&cache);
+    QCOMPARE(model.rowCount(), EntriesModel::PageSize);
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QCOMPARE(model.rowCount(), Items);
+    EntryQuery q;
+    q.text = QStringLiteral("item/02");
+    model.setQuery(q);
+    QCOMPARE(model.rowCount(), 100);
+    model.sort(EntriesModel::HitsColumn);
+    model.refresh();
+    QCOMPARE(model.rowCount(), 100);
+    model.setCache(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void tst_EntriesModel::filters_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("tag");
+    QTest::addColumn<QString>("contentType");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("everything") << ""
+                                << ""
+                                << "" << Items;
+    QTest::newRow("URL substring") << "item/01"
+                                   << ""
+                                   << "" << 100;
+    QTest::newRow("one item") << "item/0042"
+                              << ""
+                              << "" << 1;
+    QTest::newRow("nothing") << "no such thing"
+                             << ""
+                             << "" << 0;
+    QTest::newRow("tag") << ""
+                         << "third"
+                         << "" << Items / 3;
+    QTest::newRow("content type") << ""
+                                  << ""
+                                  << "application/json" << Items / 2;
+    QTest::newRow("tag and text") << "item/00"
+                                  << "third"
+                                  << "" << 34;
+}
+
+void tst_EntriesModel::filters()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, tag);
+    QFETCH(QString, contentType);
+    QFETCH(int, expected);
+    NetworkCache cache;
+    cache.setReadOnly(true);
+    cache.setCacheDirectory(m_dir.path());
+    EntriesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCache(&cache);
+    QSignalSpy total(&model, &EntriesModel::totalCountChanged);
+    EntryQuery q;
+    q.text = text;
+    q.tag = tag;
+    q.contentType = contentType;
+    model.setQuery(q);
+    QCOMPARE(model.totalCount(), expected);
+    QCOMPARE(model.rowCount(), qMin(expected, int(EntriesModel::PageSize)));
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const EntryRow e = model.entryAt(row);
+        QVERIFY(e.url.toString().contains(text));
+        if (!tag.isEmpty())
+            QVERIFY(e.tags.contains(tag));
+        QVERIFY(e.contentType.startsWith(contentType));
+    }
+    QCOMPARE(total.size(), q == EntryQuery() ? 0 : 1);
+}
+
+void tst_EntriesModel::sortsInTheCatalogue()
+{
+    NetworkCache cache;
+    cache.setReadOnly(true);
+    cache.setCacheDirectory(m_dir.path());
+    EntriesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCache(&cache);
+    model.sort(EntriesModel::UrlColumn);
+    QCOMPARE(model.query().order, EntryQuery::Order::Url);
+    QCOMPARE(model.entryAt(0).url.path(), QStringLiteral("/item/0000"));
+    QCOMPARE(model.entryAt(1).url.path(), QStringLiteral("/item/0001"));
+    model.sort(EntriesModel::BodySizeColumn);
+    QCOMPARE(model.query().order, EntryQuery::Order::Largest);
+    QVERIFY(model.entryAt(0).bodySize >= model.entryAt(model.rowCount() - 1).bodySize);
+    // A column the catalogue cannot order by keeps the order.
+    model.sort(EntriesModel::TagsColumn);
+    QCOMPARE(model.query().order, EntryQuery::Order::Largest);
+}
+
+void tst_EntriesModel::refreshSeesAnotherWriter()
+{
+    QTemporaryDir dir;
+    {
+        NetworkCache writer;
+        writer.setCacheDirectory(dir.path());
+        QVERIFY(storeItems(writer, 0, 5));
+    }
+    NetworkCache reader;
+    reader.setReadOnly(true);
+    reader.setCacheDirectory(dir.path());
+    EntriesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCache(&reader);
+    QCOMPARE(model.rowCount(), 5);
+    const qint64 version = reader.dataVersion();
+
+    NetworkCache writer;
+    writer.setCacheDirectory(dir.path());
+    QVERIFY(storeItems(writer, 100, 3));
+    QTRY_VERIFY(reader.dataVersion() != version);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.refresh();
+    QCOMPARE(model.rowCount(), 8);
+    QCOMPARE(model.totalCount(), 8);
+    QCOMPARE(inserted.size(), 1); // in place: no reset
+
+    QCOMPARE(writer.invalidateTag(QStringLiteral("third")), 3); // items 0, 3 and 102
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QTRY_VERIFY_WITH_TIMEOUT((model.refresh(), model.rowCount() == 5), 5000);
+    QCOMPARE(removed.size(), 1);
+}
+
+QTEST_MAIN(tst_EntriesModel)
+#include "tst_entriesmodel.moc"
