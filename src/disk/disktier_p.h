@@ -44,8 +44,12 @@ public:
     //! Opens the directory on first use; false (with errorString()) when it cannot.
     bool ensureOpen() override;
     qint64 dataVersion() override { return ensureOpen() ? m_store.dataVersion() : -1; }
-    void setDamageHandler(std::function<void(const QString &key)> handler) override { m_onDamage = std::move(handler); }
-    void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer) override
+    void setDamageHandler(std::function<void(const QString &key)> handler) override
+    {
+        m_onDamage = std::move(handler);
+    }
+    void setEvictionObserver(
+            std::function<void(const QString &key, qint64 bytes)> observer) override
     {
         m_store.setEvictionObserver(std::move(observer));
     }

@@ -63,8 +63,8 @@ class TIERCACHE_EXPORT NetworkCache : public QAbstractNetworkCache
                        setPromotionPolicy NOTIFY promotionPolicyChanged)
     Q_PROPERTY(bool statisticsEnabled READ statisticsEnabled WRITE setStatisticsEnabled NOTIFY
                        statisticsEnabledChanged)
-    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention
-                       NOTIFY statisticsRetentionChanged)
+    Q_PROPERTY(int statisticsRetention READ statisticsRetention WRITE setStatisticsRetention NOTIFY
+                       statisticsRetentionChanged)
     Q_PROPERTY(bool readOnly READ isReadOnly WRITE setReadOnly NOTIFY readOnlyChanged)
     //! Read-only: setTiers() reports which specs were usable.
     Q_PROPERTY(QStringList tiers READ tiers NOTIFY tiersChanged)
