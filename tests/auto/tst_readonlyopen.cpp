@@ -19,31 +19,6 @@ using namespace tiercache::test;
 
 namespace {
 
-// Every file (and directory) under \a root with the SHA-256 of its bytes.
-QMap<QString, QByteArray> snapshot(const QString &root)
-{
-    QMap<QString, QByteArray> files;
-    QDirIterator it(root, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        const QString relative = QDir(root).relativeFilePath(path);
-        if (it.fileInfo().isDir()) {
-            files.insert(relative, QByteArrayLiteral("<dir>"));
-            continue;
-        }
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            files.insert(relative, QByteArrayLiteral("<unreadable>"));
-            continue;
-        }
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        hash.addData(&file);
-        files.insert(relative, hash.result().toHex());
-    }
-    return files;
-}
-
 void writeFile(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Helpers of the Browser tests: caches filled through the public API, directory snapshots.
+// Helpers of the Browser tests: caches filled through the public API (directory snapshots are
+// in tests/testlib/cachefiles.h).
 
+#include <cachefiles.h>
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QCryptographicHash>
@@ -37,27 +39,6 @@ inline bool storeItems(NetworkCache &cache, int first, int count)
         cache.insert(device);
     }
     return true;
-}
-
-//! Every file and directory under \a root with the SHA-256 of its bytes.
-inline QMap<QString, QByteArray> snapshot(const QString &root)
-{
-    QMap<QString, QByteArray> files;
-    QDirIterator it(root, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        const QString relative = QDir(root).relativeFilePath(path);
-        QFile file(path);
-        if (it.fileInfo().isDir() || !file.open(QIODevice::ReadOnly)) {
-            files.insert(relative, it.fileInfo().isDir() ? "<dir>" : "<unreadable>");
-            continue;
-        }
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        hash.addData(&file);
-        files.insert(relative, hash.result().toHex());
-    }
-    return files;
 }
 
 } // namespace tiercache::test

@@ -6,6 +6,7 @@
 // QSignalSpy (which spins the loop), never with QProcess::waitForFinished(), which would
 // block the origin and deadlock the first fetch.
 
+#include <cachefiles.h>
 #include <loopbackserver.h>
 
 #include <QtCore/QDir>
@@ -42,19 +43,6 @@ struct Run
                 .toLocal8Bit();
     }
 };
-
-QStringList blobFiles(const QString &cacheDir)
-{
-    QStringList files;
-    QDir blobs(cacheDir + QLatin1String("/blobs"));
-    const auto subdirs = blobs.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &sub : subdirs) {
-        const auto names = QDir(blobs.filePath(sub)).entryList(QDir::Files);
-        for (const QString &name : names)
-            files.append(blobs.filePath(sub + QLatin1Char('/') + name));
-    }
-    return files;
-}
 
 } // namespace
 

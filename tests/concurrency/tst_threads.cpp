@@ -17,6 +17,7 @@
 
 #include <loopbackserver.h>
 #include <tiercache/networkcache.h>
+#include <qnamfetch.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
@@ -34,6 +35,9 @@
 #include <memory>
 
 using namespace tiercache;
+using tiercache::test::fetch;
+using tiercache::test::Fetched;
+using tiercache::test::headerOf;
 using tiercache::test::LoopbackServer;
 using tiercache::test::RecordedRequest;
 using tiercache::test::Response;
@@ -270,42 +274,8 @@ struct WorkerStats
     QStringList problems;
 };
 
-struct Fetched
-{
-    QByteArray body;
-    QByteArray version;
-    QByteArray contentLength;
-    int status = 0;
-    bool fromCache = false;
-    bool finished = false;
-    QNetworkReply::NetworkError error = QNetworkReply::NoError;
-};
-
-Fetched fetch(QNetworkAccessManager &nam, const QUrl &url,
-              QNetworkRequest::CacheLoadControl control)
-{
-    QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, control);
-    QNetworkReply *reply = nam.get(request);
-    Fetched f;
-    QEventLoop loop;
-    QObject::connect(reply, &QIODevice::readyRead, &loop, [&] { f.body += reply->readAll(); });
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
-    if (!reply->isFinished())
-        loop.exec();
-    f.finished = reply->isFinished();
-    f.body += reply->readAll();
-    f.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    f.fromCache = reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool();
-    f.error = reply->error();
-    f.version = reply->rawHeader("X-Version");
-    f.contentLength = reply->rawHeader("Content-Length");
-    if (!f.finished)
-        reply->abort();
-    delete reply;
-    return f;
-}
+// How long one request may take under load before the worker reports it.
+constexpr int FetchTimeoutMs = 60000;
 
 class Worker : public QThread
 {
@@ -399,7 +369,7 @@ private:
             return;
         }
         bool ok = false;
-        const int version = f.version.toInt(&ok);
+        const int version = headerOf(f, "X-Version").toInt(&ok);
         if (!ok && f.status == 304 && f.body.isEmpty()) {
             ++stats.passed304; // (only if the 304 had no X-Version; ours always has one)
             problem(QStringLiteral("%1: 304 passed to the application").arg(url.toString()));
@@ -448,7 +418,7 @@ private:
                               .arg(expected.size())
                               .arg(at)
                               .arg(f.status)
-                              .arg(QString::fromLatin1(f.contentLength))
+                              .arg(QString::fromLatin1(headerOf(f, "Content-Length")))
                     + QStringLiteral(" [CacheLoadControl %1]").arg(int(control)));
         }
     }
@@ -472,16 +442,16 @@ private:
             const QUrl url = urlFor(rng);
             const int r = int(rng.bounded(100));
             if (r < 78) {
-                check(url, fetch(*m_nam, url, QNetworkRequest::PreferNetwork),
+                check(url, fetch(*m_nam, url, QNetworkRequest::PreferNetwork, FetchTimeoutMs),
                       QNetworkRequest::PreferNetwork);
             } else if (r < 86) {
                 ++stats.removes;
                 stats.removed += m_cache->remove(url) ? 1 : 0;
             } else if (r < 93) {
-                check(url, fetch(*m_nam, url, QNetworkRequest::PreferCache),
+                check(url, fetch(*m_nam, url, QNetworkRequest::PreferCache, FetchTimeoutMs),
                       QNetworkRequest::PreferCache);
             } else {
-                check(url, fetch(*m_nam, url, QNetworkRequest::AlwaysCache),
+                check(url, fetch(*m_nam, url, QNetworkRequest::AlwaysCache, FetchTimeoutMs),
                       QNetworkRequest::AlwaysCache);
             }
             sampleSize();
@@ -851,13 +821,13 @@ void tst_Threads::alwaysCacheLargeBody()
     nam.setCache(cache);
     const QUrl url = m_server->url(QStringLiteral("/big"));
     const QByteArray expected = bigBody();
-    const Fetched stored = fetch(nam, url, QNetworkRequest::PreferNetwork);
+    const Fetched stored = fetch(nam, url, QNetworkRequest::PreferNetwork, FetchTimeoutMs);
     QCOMPARE(stored.error, QNetworkReply::NoError);
     QCOMPARE(stored.body.size(), expected.size());
-    const Fetched preferCache = fetch(nam, url, QNetworkRequest::PreferCache);
+    const Fetched preferCache = fetch(nam, url, QNetworkRequest::PreferCache, FetchTimeoutMs);
     QVERIFY(preferCache.fromCache);
     QCOMPARE(preferCache.body.size(), expected.size());
-    const Fetched alwaysCache = fetch(nam, url, QNetworkRequest::AlwaysCache);
+    const Fetched alwaysCache = fetch(nam, url, QNetworkRequest::AlwaysCache, FetchTimeoutMs);
     QCOMPARE(alwaysCache.error, QNetworkReply::NoError);
     QVERIFY(alwaysCache.fromCache);
     QCOMPARE(alwaysCache.body.size(), expected.size());

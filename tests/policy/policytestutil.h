@@ -19,55 +19,6 @@
 
 namespace tiercache::test {
 
-//! Like fetch(), for any request and operation ("GET", "POST", ...).
-inline Fetched send(QNetworkAccessManager &nam, const QNetworkRequest &request,
-                    const QByteArray &verb = "GET", const QByteArray &body = QByteArray(),
-                    int timeoutMs = 30000)
-{
-    QNetworkReply *reply = verb == "GET" ? nam.get(request)
-            : verb == "POST"             ? nam.post(request, body)
-                                         : nam.sendCustomRequest(request, verb, body);
-    Fetched f;
-    QObject::connect(reply, &QIODevice::readyRead, reply, [&] { f.body += reply->readAll(); });
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    f.finished = reply->isFinished() || finished.wait(timeoutMs);
-    f.body += reply->readAll();
-    f.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    f.fromCache = reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool();
-    f.error = reply->error();
-    f.headers = reply->rawHeaderPairs();
-    delete reply;
-    return f;
-}
-
-inline QByteArray headerOf(const Fetched &f, const QByteArray &name)
-{
-    for (const auto &h : f.headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-            return h.second;
-    }
-    return {};
-}
-
-inline bool hasHeader(const Fetched &f, const QByteArray &name)
-{
-    for (const auto &h : f.headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
-}
-
-//! Every regular file below \a dir (catalogue, WAL, shared memory, blobs, temporary files).
-inline QStringList allFiles(const QString &dir)
-{
-    QStringList files;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        files.append(it.next());
-    return files;
-}
-
 //! The files below \a dir whose raw bytes contain \a needle.
 inline QStringList filesContaining(const QString &dir, const QByteArray &needle)
 {

@@ -5,6 +5,8 @@
 
 #include "../auto/cachetestutil.h"
 
+#include <tierread.h>
+
 #include <redisserver.h>
 
 #include <tiercache/networkcache.h>
@@ -26,13 +28,6 @@ using namespace tiercache::test;
 namespace {
 
 const char ChildEnv[] = "TIERCACHE_REDIS_CHILD";
-
-// The body of \a key through lookup(key)->openBody(), or nullptr (a miss included).
-QIODevice *openBody(Tier &tier, const QString &key)
-{
-    const std::unique_ptr<TierEntry> entry = tier.lookup(key);
-    return entry ? entry->openBody() : nullptr;
-}
 
 QNetworkCacheMetaData makeMeta(const QString &url, qint64 freshSeconds,
                                const QByteArray &etag = "\"v1\"")
@@ -57,30 +52,6 @@ bool put(Tier &tier, const QString &key, const QByteArray &body, qint64 freshSec
             return false;
     }
     return writer->commit(md, {});
-}
-
-// Reads a (possibly sequential, asynchronous) device to its end, as QNAM would.
-QByteArray drain(QIODevice *device, qint64 *maxWindow = nullptr, int timeoutMs = 10000)
-{
-    QByteArray all;
-    QElapsedTimer clock;
-    clock.start();
-    for (;;) {
-        if (maxWindow)
-            *maxWindow = qMax(*maxWindow, device->bytesAvailable());
-        char buffer[16384];
-        const qint64 n = device->read(buffer, sizeof buffer);
-        if (n < 0)
-            break;
-        if (n > 0) {
-            all.append(buffer, n);
-            continue;
-        }
-        if (device->atEnd() || clock.elapsed() > timeoutMs)
-            break;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    }
-    return all;
 }
 
 QByteArray bodyFor(const QByteArray &path, int size = 3000)

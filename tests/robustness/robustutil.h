@@ -5,6 +5,7 @@
 // reading a cache device to its end from the event loop, checking one cache entry, and
 // running this very test binary as a child process in another role.
 
+#include <cachefiles.h>
 #include <loopbackserver.h>
 #include <tiercache/networkcache.h>
 
@@ -319,20 +320,13 @@ inline qint64 allocatedSize(const QString &path)
     return qint64(st.st_blocks) * 512;
 }
 
-inline QStringList filesUnder(const QString &dir)
-{
-    QStringList files;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        files.append(it.next());
-    return files;
-}
+using test::allFiles;
 
 //! digest -> allocated bytes of every file under blobs/.
 inline QHash<QByteArray, qint64> blobAllocations(const QString &cacheDir)
 {
     QHash<QByteArray, qint64> result;
-    const QStringList files = filesUnder(cacheDir + QLatin1String("/blobs"));
+    const QStringList files = allFiles(cacheDir + QLatin1String("/blobs"));
     for (const QString &f : files)
         result.insert(QFileInfo(f).fileName().toLatin1(), allocatedSize(f));
     return result;

@@ -81,7 +81,7 @@ QByteArray pattern(qint64 size, quint32 seed)
 
 int blobCount(const QString &dir)
 {
-    return int(filesUnder(dir + QLatin1String("/blobs")).size());
+    return int(allFiles(dir + QLatin1String("/blobs")).size());
 }
 
 int tempFiles(const QString &dir)
@@ -91,7 +91,7 @@ int tempFiles(const QString &dir)
 
 bool directoryContains(const QString &dir, const QByteArray &needle)
 {
-    for (const QString &path : filesUnder(dir)) {
+    for (const QString &path : allFiles(dir)) {
         QFile f(path);
         if (f.open(QIODevice::ReadOnly) && f.readAll().contains(needle))
             return true;
@@ -809,7 +809,7 @@ void tst_ApiContract::qnetworkDiskCacheDirectory()
         qt.insert(device);
         QVERIFY(qt.metaData(u).isValid());
     }
-    const QStringList qtFiles = filesUnder(m_dir->path());
+    const QStringList qtFiles = allFiles(m_dir->path());
     QVERIFY(!qtFiles.isEmpty());
     m_cache = std::make_unique<NetworkCache>();
     m_cache->setCacheDirectory(m_dir->path());

@@ -4,6 +4,8 @@
 
 #include "../auto/cachetestutil.h"
 
+#include <tierread.h>
+
 #include <tiercache/networkcache.h>
 #include <tiercache/tierloader.h>
 
@@ -103,13 +105,6 @@ ReadResult readBody(QIODevice *device, const std::function<void()> &afterFirstRe
     }
     r.error = QStringLiteral("timed out");
     return r;
-}
-
-// The body of \a key through lookup(key)->openBody(), or nullptr (a miss included).
-QIODevice *openBody(Tier &tier, const QString &key)
-{
-    const std::unique_ptr<TierEntry> entry = tier.lookup(key);
-    return entry ? entry->openBody() : nullptr;
 }
 
 QByteArray readAll(Tier &tier, const QString &key)
