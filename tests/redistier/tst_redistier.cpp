@@ -79,7 +79,7 @@ protected:
 QByteArray descriptorBytes(qint64 bodySize, qint64 chunkSize, qint64 chunkCount, quint64 generation,
                            qint64 cost)
 {
-    QByteArray h(44, '\0');
+    QByteArray h(48, '\0');
     char *p = h.data();
     qToLittleEndian<quint32>(0x54435248, p);
     qToLittleEndian<quint32>(2, p + 4);
