@@ -53,8 +53,6 @@ public:
     {
         m_store.setEvictionObserver(std::move(observer));
     }
-    //! The store itself, for tests and tools of the disk subsystem.
-    DiskStore &store() { return m_store; }
 
     // TagIndex
     bool setTags(const QString &key, const QStringList &tags) override;
@@ -101,7 +99,7 @@ public:
     //! Stores the spooled body with \a metaData and \a tags in one catalogue transaction.
     bool commit(class SpoolDevice *spool, const QNetworkCacheMetaData &metaData,
                 const QStringList &tags);
-    //! Must be called after changing the catalogue through store() directly.
+    //! Drops the decoded rows; called after the catalogue changed under them.
     void forgetRows() { m_rows.clear(); }
     //! Reclaims bodies left by removeKeys() from the event loop, in small steps.
     void scheduleSweep();
