@@ -11,12 +11,15 @@ TierFactory::~TierFactory() = default;
 
 namespace {
     // For messages about specs that do not even parse: hide anything that looks like a password.
+    // The user info goes first: a "password=" option's value may run across a "//user:secret@"
+    // (e.g. "?password=x//u:a&b=secret@h"), and hiding the option first would remove the "//"
+    // that marks the user info.
     QString redactRaw(QString text)
     {
         static const QRegularExpression option(QStringLiteral("(password=)[^&]*"));
         static const QRegularExpression userInfo(QStringLiteral("(//[^/:@]*:)[^/@]*@"));
-        text.replace(option, QStringLiteral("\\1***"));
         text.replace(userInfo, QStringLiteral("\\1***@"));
+        text.replace(option, QStringLiteral("\\1***"));
         return text;
     }
 } // namespace

@@ -11,6 +11,7 @@
 # Environment: FUZZ_SECONDS (default 30), FUZZ_BUILD_DIR (default build/fuzz),
 # FUZZ_JOBS (build parallelism, default: nproc), FUZZ_KNOWN_BUGS (comma-separated ids of
 # reported, unfixed properties to skip so that fuzzing can go past them; see fuzz_common.h),
+# FUZZ_SEED (libFuzzer's -seed; CI sets one so that a run can be repeated exactly),
 # FUZZ_SKIP_REGRESSION_SEEDS=1 (leave the corpus files named regression-* out of the fuzzers'
 # starting corpus, so that a known, unfixed crash does not stop a target at once; the
 # regression runners still run them).
@@ -79,7 +80,7 @@ for t in "${targets[@]}"; do
     [ "${FUZZ_SKIP_REGRESSION_SEEDS:-0}" = 1 ] && rm -f "$work"/regression-*
     echo "-- fuzz_$t"
     nice "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" > "$log" 2>&1
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" > "$log" 2>&1
     rc=$?
     execs[$t]=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     coverage[$t]=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
