@@ -390,10 +390,7 @@ public:
         const QByteArray first = d.isInline()
                 ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.bodySize, &why)
                 : m_store->fetchChunk(key, d, 0, &why);
-        bool intact = !first.isNull();
-        for (qint64 i = 1; intact && mode == ReadMode::Verified && i < d.chunkCount; ++i)
-            intact = !m_store->fetchChunk(key, d, i, &why).isNull();
-        if (!intact) {
+        if (first.isNull()) {
             if (m_store->connection.isConnected()) {
                 m_store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
                 qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
@@ -401,7 +398,17 @@ public:
             }
             return nullptr;
         }
-        return new BodyDevice(m_store, key, d, first);
+        auto device = std::make_unique<BodyDevice>(m_store, key, d, first);
+        // Verified: every chunk is fetched and checked now; up to ChunkedBodyDevice's in-memory
+        // limit they are what the reader gets, not fetched twice. The device drops a damaged
+        // entry itself (BodyDevice::handleDamage()).
+        if (mode == ReadMode::Verified && !device->verifyAll()) {
+            if (m_store->connection.isConnected())
+                m_store->connection.setProblem(
+                        QStringLiteral("%1: %2").arg(key, device->errorString()));
+            return nullptr;
+        }
+        return device.release();
     }
 
 private:

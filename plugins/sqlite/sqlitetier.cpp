@@ -128,23 +128,18 @@ namespace {
                     return nullptr;
                 }
             }
-            if (mode == ReadMode::Verified) {
-                QByteArray chunk;
-                QString reason;
-                for (qint64 seq = 1; seq * e.chunkSize < e.bodySize; ++seq) {
-                    if (!m_store->readChunk(e.generation, seq,
-                                            qMin(e.chunkSize, e.bodySize - seq * e.chunkSize),
-                                            &chunk, &reason)) {
-                        m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed")
-                                                  .arg(m_key, reason));
-                        m_store->removeDamaged(m_key, e.generation);
-                        return nullptr;
-                    }
-                }
+            m_store->pin(e.generation); // released by the device
+            auto device = std::make_unique<ChunkDevice>(m_store, m_key, e.generation, e.bodySize,
+                                                        e.chunkSize, first);
+            // Verified: every chunk is checked now; up to ChunkedBodyDevice's in-memory limit
+            // the checked chunks are what the reader gets, not read a second time. The device
+            // removes a damaged entry itself.
+            if (mode == ReadMode::Verified && !device->verifyAll()) {
+                m_store->setError(device->errorString() + QStringLiteral("; removed"));
+                return nullptr;
             }
             m_store->touch(m_key);
-            m_store->pin(e.generation);
-            return new ChunkDevice(m_store, m_key, e.generation, e.bodySize, e.chunkSize, first);
+            return device.release();
         }
 
     private:

@@ -15,13 +15,14 @@ QString checkDamagedEntryUnderQnam(const QStringList &tierSpecs, const QUrl &url
 {
     for (const auto control : {QNetworkRequest::PreferCache, QNetworkRequest::AlwaysCache}) {
         const QString mode = control == QNetworkRequest::PreferCache
-                                     ? QStringLiteral("PreferCache")
-                                     : QStringLiteral("AlwaysCache");
+                ? QStringLiteral("PreferCache")
+                : QStringLiteral("AlwaysCache");
         QNetworkAccessManager nam;
         auto *cache = new NetworkCache;
         nam.setCache(cache);
         if (!cache->setTiers(tierSpecs))
-            return QStringLiteral("setTiers: %1").arg(cache->tierErrors().join(QLatin1String("; ")));
+            return QStringLiteral("setTiers: %1")
+                    .arg(cache->tierErrors().join(QLatin1String("; ")));
         cache->clear();
         if (fetch(nam, url).body != body)
             return QStringLiteral("%1: the first fetch returned a wrong body").arg(mode);
