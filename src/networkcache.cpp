@@ -5,6 +5,7 @@
 
 #include "cachekey_p.h"
 #include "freshness_p.h"
+#include "http/variantkey_p.h"
 #include "insertdevice_p.h"
 #include "logging_p.h"
 #include "responseage_p.h"
@@ -418,8 +419,10 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const auto noVariantWanted = [&] {
         return d->replies.cacheOnlyRequestFor(key) || d->replies.hasServerError(key);
     };
-    const auto varies = [](const TierChain::Found &f) {
-        return f.isValid() && !storedheaders::varyFields(f.record.metaData()).isEmpty();
+    const bool variantKey = http::isVariantUrl(url);
+    const auto varies = [variantKey](const TierChain::Found &f) {
+        return f.isValid() && !variantKey
+                && !storedheaders::varyFields(f.record.metaData()).isEmpty();
     };
     if (varies(found) && noVariantWanted())
         found = {};
@@ -668,7 +671,11 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     if (!decision.store())
         return nullptr;
 
-    if (const QString why = storedheaders::varyRefusal(metaData); !why.isEmpty()) {
+    // A variant key (AccessManager) already says which request headers the entry is for.
+    if (const QString why = http::isVariantUrl(metaData.url())
+                ? QString()
+                : storedheaders::varyRefusal(metaData);
+        !why.isEmpty()) {
         qCDebug(lcCache).noquote() << "not storing" << key << ":" << why;
         return nullptr;
     }

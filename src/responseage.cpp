@@ -26,8 +26,8 @@ qint64 correctedInitialAge(const QByteArray &date, const QByteArray &age,
                            const QDateTime &responseTime)
 {
     const QDateTime dateValue = parseHttpDate(date);
-    const qint64 apparentAge = dateValue.isValid() ? qMax<qint64>(0, dateValue.secsTo(responseTime))
-                                                   : 0;
+    const qint64 apparentAge =
+            dateValue.isValid() ? qMax<qint64>(0, dateValue.secsTo(responseTime)) : 0;
     const qint64 ageValue = age.isNull() ? 0 : parseAgeValue(age).value_or(0);
     return qMax(apparentAge, ageValue);
 }

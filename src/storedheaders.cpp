@@ -55,15 +55,10 @@ namespace {
 QNetworkCacheMetaData withoutUnstorableFields(const QNetworkCacheMetaData &md,
                                               const QByteArray &connection)
 {
-    QSet<QByteArray> drop {"connection",
-                           "keep-alive",
-                           "proxy-connection",
-                           "te",
-                           "transfer-encoding",
-                           "upgrade",
-                           "proxy-authenticate",
-                           "proxy-authentication-info",
-                           "proxy-authorization"};
+    QSet<QByteArray> drop {
+            "connection",         "keep-alive", "proxy-connection",   "te",
+            "transfer-encoding",  "upgrade",    "proxy-authenticate", "proxy-authentication-info",
+            "proxy-authorization"};
     for (const QByteArray &name : tokenList(connection))
         drop.insert(name);
     for (const QByteArray &name : tokenList(rawHeader(md, "connection")))

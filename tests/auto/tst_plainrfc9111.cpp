@@ -132,8 +132,8 @@ Fetched tst_PlainRfc9111::get(const QString &path, const QByteArray &language,
     return send(*m_nam, request);
 }
 
-LoopbackServer::Handler tst_PlainRfc9111::negotiating(const QByteArray &cacheControl,
-                                                      bool withETag, const QByteArray &vary)
+LoopbackServer::Handler tst_PlainRfc9111::negotiating(const QByteArray &cacheControl, bool withETag,
+                                                      const QByteArray &vary)
 {
     return [=](const RecordedRequest &r) {
         const QByteArray language = r.header("Accept-Language").isEmpty()
@@ -179,9 +179,10 @@ void tst_PlainRfc9111::ageIsStoredAgePlusResidentTime()
 // RFC 9111 4.2.3: apparent_age = max(0, response_time - date_value).
 void tst_PlainRfc9111::apparentAgeFromDateCounts()
 {
-    m_server->setRoute("/dated",
-                       Response::ok("dated", "max-age=3600")
-                               .header("Date", httpDate(QDateTime::currentDateTimeUtc().addSecs(-50))));
+    m_server->setRoute(
+            "/dated",
+            Response::ok("dated", "max-age=3600")
+                    .header("Date", httpDate(QDateTime::currentDateTimeUtc().addSecs(-50))));
     QCOMPARE(get(QStringLiteral("/dated")).body, QByteArray("dated"));
     const Fetched hit = get(QStringLiteral("/dated"));
     QVERIFY(hit.fromCache);
@@ -196,11 +197,13 @@ void tst_PlainRfc9111::ageAfter304ComesFromThe304()
 {
     m_server->setHandler([](const RecordedRequest &r) {
         if (r.header("If-None-Match") == "\"v1\"")
-            return Response::notModified().header("ETag", "\"v1\"").header("Cache-Control",
-                                                                            "max-age=3600");
+            return Response::notModified()
+                    .header("ETag", "\"v1\"")
+                    .header("Cache-Control", "max-age=3600");
         // Already stale when received: Age beyond max-age.
-        return Response::ok("refreshable", "max-age=60").header("ETag", "\"v1\"").header("Age",
-                                                                                          "1000");
+        return Response::ok("refreshable", "max-age=60")
+                .header("ETag", "\"v1\"")
+                .header("Age", "1000");
     });
     QCOMPARE(get(QStringLiteral("/r")).body, QByteArray("refreshable"));
 
@@ -276,9 +279,8 @@ void tst_PlainRfc9111::invalidExpiresIsExpired_data()
         const QByteArray c(chain);
         QTest::newRow(c + "/zero") << QByteArray("0");
         QTest::newRow(c + "/garbage") << QByteArray("next week");
-        QTest::newRow(c + "/two dates")
-                << httpDate(QDateTime::currentDateTimeUtc().addDays(1)) + ", "
-                        + httpDate(QDateTime::currentDateTimeUtc().addDays(2));
+        QTest::newRow(c + "/two dates") << httpDate(QDateTime::currentDateTimeUtc().addDays(1))
+                        + ", " + httpDate(QDateTime::currentDateTimeUtc().addDays(2));
     }
 }
 
