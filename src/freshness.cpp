@@ -75,6 +75,21 @@ std::optional<qint64> CacheControl::seconds(const char *directive) const
     return std::nullopt;
 }
 
+std::optional<qint64> parseAgeValue(const QByteArray &value)
+{
+    const QByteArray v = value.trimmed();
+    if (v.isEmpty())
+        return std::nullopt;
+    qint64 result = 0;
+    for (const char c : v) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        // RFC 9111 1.2.2: beyond 2^31 is 2^31; stop before overflowing.
+        result = qMin<qint64>(result * 10 + (c - '0'), Q_INT64_C(2147483648));
+    }
+    return result;
+}
+
 QDateTime parseHttpDate(const QByteArray &value)
 {
     const QString s = QString::fromLatin1(value.trimmed());
@@ -137,10 +152,10 @@ QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &re
     qint64 ageValue = 0;
     const QByteArray ageHeader = rawHeader(md, "age");
     if (!ageHeader.isNull()) {
-        bool ok = false;
-        ageValue = ageHeader.trimmed().toLongLong(&ok);
-        if (!ok || ageValue < 0)
-            ageValue = 0;
+        const std::optional<qint64> parsed = parseAgeValue(ageHeader);
+        if (!parsed)
+            return responseTime; // malformed or repeated Age: stale
+        ageValue = *parsed;
     }
     const qint64 initialAge = qMax(apparentAge, ageValue);
 

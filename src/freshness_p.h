@@ -27,6 +27,13 @@ private:
     QList<QPair<QByteArray, QByteArray>> m_directives;
 };
 
+/*!
+    The value of an Age field (RFC 9111 section 5.1): a plain non-negative integer (digits
+    only, optional surrounding whitespace), values beyond 2^31 treated as 2^31. nullopt for
+    anything else, including several values (QNAM joins repeated fields with ", ").
+*/
+std::optional<qint64> parseAgeValue(const QByteArray &value);
+
 //! Parses the three HTTP date formats (RFC 9110 section 5.6.7). Invalid on failure.
 QDateTime parseHttpDate(const QByteArray &value);
 
@@ -38,8 +45,10 @@ QByteArray rawHeader(const QNetworkCacheMetaData &md, const QByteArray &name);
     freshness lifetime (max-age, else Expires - Date, else a heuristic of 10 % of
     Date - Last-Modified, capped at one day, for heuristically cacheable statuses only) minus
     the corrected initial age (max of apparent age and Age). Responses with no-cache or no
-    freshness information expire at \a responseTime. s-maxage is ignored: this is a private
-    cache.
+    freshness information expire at \a responseTime, and so do responses whose Age is malformed
+    or repeated: more conservative than section 5.1's "ignore the field", since a damaged Age
+    may hide how long an intermediary already held the response. s-maxage is ignored: this is a
+   private cache.
 */
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime);
 

@@ -5,14 +5,18 @@
 
 #include "cachekey_p.h"
 #include "freshness_p.h"
+#include "http/variantkey_p.h"
 #include "insertdevice_p.h"
 #include "logging_p.h"
+#include "responseage_p.h"
+#include "storedheaders_p.h"
 #include "taginvalidation_p.h"
 #include "tags_p.h"
 #include "tierlisting_p.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QLocale>
 #include <QtCore/QPointer>
 
 #include <utility>
@@ -410,6 +414,18 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     // load, so a hit on an empty body would never finish: offer only bodies with bytes.
     if (found.isValid() && found.record.bodySize() == 0)
         found = {};
+    // A variant is reused only after the origin confirmed it for the asking request (a 304 to
+    // If-None-Match), which QNAM's AlwaysCache path and its 5xx fallback never ask for.
+    const auto noVariantWanted = [&] {
+        return d->replies.cacheOnlyRequestFor(key) || d->replies.hasServerError(key);
+    };
+    const bool variantKey = http::isVariantUrl(url);
+    const auto varies = [variantKey](const TierChain::Found &f) {
+        return f.isValid() && !variantKey
+                && !storedheaders::varyFields(f.record.metaData()).isEmpty();
+    };
+    if (varies(found) && noVariantWanted())
+        found = {};
     // An AlwaysCache request (QNetworkAccessCacheBackend) finishes its reply before reading
     // the body, so damage found while streaming could only end it early: the body is checked
     // whole, up front, and the checked device is the one data() hands out.
@@ -424,11 +440,15 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     const RevalidationPins::Pin *pinned = d->pins.find(key);
     if (pinned)
         found = pinned->found; // the second call of a revalidation: the body it is about
+    if (varies(found) && noVariantWanted())
+        found = {};
+    const bool variant = varies(found);
     const QDateTime expiration =
             found.isValid() ? found.record.metaData().expirationDate() : QDateTime();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
     const bool stale = found.isValid()
-            && (!expiration.isValid()
-                || expiration.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
+            && (variant || !expiration.isValid()
+                || expiration.toMSecsSinceEpoch() <= now.toMSecsSinceEpoch());
     // Around a 304 QNAM asks twice for the same stale entry; count that once.
     const bool counted = !(stale && d->lastCountedLookup == key);
     d->lastCountedLookup = stale ? key : QString();
@@ -458,15 +478,28 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
         }())) {
         d->pins.pin(key, found);
     }
-    QNetworkCacheMetaData md = found.record.metaData();
+    // Age: stored age plus resident time; in the middle of a 304, that of the 304 itself
+    // (QNAM serves the merge of what this returns and the 304's fields).
+    const bool revalidating = d->replies.isRevalidating(key);
+    QNetworkCacheMetaData md = responseage::forServing(
+            found.record.metaData(),
+            revalidating ? responseage::correctedInitialAge(
+                    d->replies.responseField(key, "date", 304),
+                    d->replies.responseField(key, "age", 304), now)
+                         : responseage::currentAge(found.record.metaData(), now));
     // QNAM calls an entry fresh while secsTo(expiration) >= 0, i.e. up to 999 ms after it
     // expired (QDateTime::secsTo truncates). Move expired entries a second further back so
     // that "stale" means stale, and a max-age=0 response is never reused.
     if (stale) {
         const QDateTime expires = md.expirationDate();
-        md.setExpirationDate(expires.isValid() ? expires.addMSecs(-1000)
-                                               : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
+        md.setExpirationDate(expires.isValid() && !variant
+                                     ? qMin(expires, now).addMSecs(-1000)
+                                     : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC));
     }
+    // Only If-None-Match may confirm a variant: If-Modified-Since says nothing about which
+    // one the origin would select.
+    if (variant)
+        md.setLastModified(QDateTime());
     d->lastKey = key;
     d->lastFound = std::move(found);
     d->lastBody = verifiedBody;
@@ -481,14 +514,44 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     const QString key = d->keyFor(metaData.url());
     if (key.isEmpty())
         return;
-    // QNAM recomputed the expiration from max-age alone; redo it per RFC 9111 with this
-    // response's Date and Age, then apply the policy.
-    QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
+    // QNAM merged the 304's fields into what metaData() served: the Age there may be the one
+    // this cache computed, and the Date the stored one when the 304 had none. The age of the
+    // refreshed response comes from the 304's own Date and Age (RFC 9111 4.3.4, 4.2.3); a 304
+    // without Date gets the time of receipt (RFC 9110 6.6.1).
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QNetworkCacheMetaData merged = metaData;
+    QByteArray age;
+    QByteArray connection;
+    QNetworkCacheMetaData::RawHeaderList headers;
+    for (const auto &h : metaData.rawHeaders()) {
+        if (h.first.compare("age", Qt::CaseInsensitive) != 0)
+            headers.append(h);
+    }
+    if (d->replies.isRevalidating(key)) {
+        age = d->replies.responseField(key, "age", 304);
+        connection = d->replies.responseField(key, "connection", 304);
+        if (d->replies.responseField(key, "date", 304).isNull()) {
+            for (auto &h : headers) {
+                if (h.first.compare("date", Qt::CaseInsensitive) == 0)
+                    h.second = QLocale::c()
+                                       .toString(now,
+                                                 QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                                       .toLatin1();
+            }
+        }
+        if (!age.isNull())
+            headers.append({QByteArrayLiteral("Age"), age});
+    }
+    merged.setRawHeaders(headers);
+    // Then freshness per RFC 9111 with this response's Date and Age, and the policy.
+    QNetworkCacheMetaData md =
+            storedheaders::withoutUnstorableFields(d->policy.filterHeaders(merged), connection);
+    md = responseage::forStorage(
+            md, responseage::correctedInitialAge(rawHeader(merged, "date"), age, now), now);
     // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
-    md.setExpirationDate(
-            d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(), -1));
+    md.setExpirationDate(d->expirationFor(metaData.url(), merged, now, -1));
     if (RevalidationPins::Pin *pinned = d->pins.find(key)) {
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
@@ -608,13 +671,27 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     if (!decision.store())
         return nullptr;
 
+    // A variant key (AccessManager) already says which request headers the entry is for.
+    if (const QString why = http::isVariantUrl(metaData.url())
+                ? QString()
+                : storedheaders::varyRefusal(metaData);
+        !why.isEmpty()) {
+        qCDebug(lcCache).noquote() << "not storing" << key << ":" << why;
+        return nullptr;
+    }
+
     // Freshness comes from every header the origin sent; the lists only decide what is kept.
-    QNetworkCacheMetaData md = d->policy.filterHeaders(metaData);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QNetworkCacheMetaData md = storedheaders::withoutUnstorableFields(
+            d->policy.filterHeaders(metaData), d->replies.responseField(key, "connection"));
+    md = responseage::forStorage(md,
+                                 responseage::correctedInitialAge(rawHeader(metaData, "date"),
+                                                                  rawHeader(metaData, "age"), now),
+                                 now);
     // The request URL (minus password and fragment), not QUrl(key): QNAM hands it back to
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
-    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, QDateTime::currentDateTimeUtc(),
-                                          decision.ttlSeconds()));
+    md.setExpirationDate(d->expirationFor(metaData.url(), metaData, now, decision.ttlSeconds()));
 
     QStringList problems;
     QStringList tagList = tags::fromHeaders(metaData, &problems);

@@ -94,4 +94,44 @@ bool ReplyWatcher::cacheOnlyRequestFor(const QString &key) const
     return false;
 }
 
+QList<QNetworkReply *> ReplyWatcher::answeredReplies(const QString &key, int low, int high) const
+{
+    QList<QNetworkReply *> result;
+    const auto replies = managerReplies();
+    for (QNetworkReply *reply : replies) {
+        if (reply->isFinished()
+            || reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool())
+            continue;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status < low || status > high || m_keyOf(reply->url()) != key)
+            continue;
+        result.append(reply);
+    }
+    return result;
+}
+
+QByteArray ReplyWatcher::responseField(const QString &key, const char *name, int status) const
+{
+    QByteArray joined;
+    const auto replies = answeredReplies(key, status > 0 ? status : 100, status > 0 ? status : 999);
+    for (QNetworkReply *reply : replies) {
+        if (!reply->hasRawHeader(name))
+            continue;
+        if (!joined.isNull())
+            joined += ", ";
+        joined += reply->rawHeader(name);
+    }
+    return joined;
+}
+
+bool ReplyWatcher::isRevalidating(const QString &key) const
+{
+    return !answeredReplies(key, 304, 304).isEmpty();
+}
+
+bool ReplyWatcher::hasServerError(const QString &key) const
+{
+    return !answeredReplies(key, 500, 599).isEmpty();
+}
+
 } // namespace tiercache

@@ -50,6 +50,11 @@ void tst_Freshness::cacheControl()
     QCOMPARE(cc.seconds("s-maxage").value_or(-1), 30);
     QVERIFY(!cc.seconds("max-stale"));
     QVERIFY(!cc.has("private"));
+    QCOMPARE(parseAgeValue("42").value_or(-1), 42);
+    QCOMPARE(parseAgeValue("99999999999999999999999").value_or(-1), Q_INT64_C(2147483648));
+    QVERIFY(!parseAgeValue(""));
+    QVERIFY(!parseAgeValue("1.5"));
+    QVERIFY(!parseAgeValue("1 2"));
     QCOMPARE(CacheControl::parse("max-age=99999999999").seconds("max-age").value_or(-1),
              Q_INT64_C(2147483648));
 }
@@ -116,6 +121,26 @@ void tst_Freshness::expiration_data()
                                   httpDate(now.addSecs(-1000))}
             << qint64(0);
     QTest::newRow("nothing") << now << 200 << QList<QByteArray> {} << qint64(0);
+    QTest::newRow("Age with a suffix is stale")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=3600", "Age", "7200a"}
+            << qint64(0);
+    QTest::newRow("negative Age is stale")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=3600", "Age", "-5"}
+            << qint64(0);
+    QTest::newRow("signed Age is stale")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=3600", "Age", "+5"}
+            << qint64(0);
+    QTest::newRow("several Age values are stale")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=3600", "Age", "10, 20"}
+            << qint64(0);
+    QTest::newRow("Age with whitespace")
+            << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=3600", "Age", " 600 "}
+            << qint64(3000);
+    QTest::newRow("two Expires values are expired")
+            << now << 200
+            << QList<QByteArray> {"Date", httpDate(now), "Expires",
+                                  httpDate(now.addSecs(300)) + ", " + httpDate(now.addSecs(600))}
+            << qint64(0);
     QTest::newRow("malformed max-age")
             << now << 200 << QList<QByteArray> {"Cache-Control", "max-age=soon"} << qint64(0);
 }

@@ -250,6 +250,7 @@ Q_SIGNALS:
 
 private:
     Q_DECLARE_PRIVATE(NetworkCache)
+    friend class AccessManagerPrivate; // origin-scoped Cache-Group-Invalidation (RFC 9875)
     std::unique_ptr<NetworkCachePrivate> d_ptr;
 };
 

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <tiercache/accessmanager.h>
+
+#include "http/freshnessdecision_p.h"
+#include "http/requestdirectives_p.h"
+
+#include <QtCore/QHash>
+#include <QtCore/QPointer>
+#include <QtCore/QSet>
+#include <QtNetwork/QNetworkCacheMetaData>
+
+namespace tiercache {
+
+class AccessReply;
+class NetworkCache;
+class UpstreamFetch;
+
+/*
+    The request flow of AccessManager: look up (the variant of) the URL, let
+    http::FreshnessDecision say how the stored response may be used, and serve it, fetch it, or
+    revalidate it; store what the origin sends; invalidate after unsafe methods.
+*/
+class AccessManagerPrivate
+{
+    Q_DECLARE_PUBLIC(AccessManager)
+public:
+    explicit AccessManagerPrivate(AccessManager *q) : q_ptr(q) { }
+
+    QNetworkReply *get(QNetworkAccessManager::Operation op, const QNetworkRequest &request);
+    QNetworkReply *unsafe(QNetworkAccessManager::Operation op, const QNetworkRequest &request,
+                          QIODevice *outgoingData, const QByteArray &verb);
+
+    //! The URL a request's response is stored under (its variant when the URL varies).
+    QUrl lookupUrl(const QNetworkRequest &request, bool *uncacheable) const;
+    void serveStored(AccessReply *reply, const QUrl &url, const QNetworkCacheMetaData &md,
+                     AccessManager::CacheResult result, const QByteArray &cacheStatus);
+    //! Sends \a request to the origin for \a reply (nullptr: background revalidation).
+    void fetch(AccessReply *reply, const QNetworkRequest &request, const QUrl &lookup,
+               const QNetworkCacheMetaData &stored, bool conditional, bool coalescable);
+    void onHeaders(UpstreamFetch *f);
+    void onData(UpstreamFetch *f);
+    void onFinished(UpstreamFetch *f);
+    bool serveStaleOnError(UpstreamFetch *f);
+    void answerUnavailable(AccessReply *reply, const http::RequestDirectives &directives);
+    void invalidate(const QUrl &url);
+    QByteArray cacheStatus(const QByteArray &params) const;
+
+    AccessManager *q_ptr;
+    QPointer<NetworkCache> cache;
+    bool cacheStatusEnabled = false;
+    QByteArray cacheStatusName = "tiercache";
+    http::StaleOptions staleOptions;
+    bool offline = false;
+    bool coalescing = true;
+    qint64 originRequests = 0;
+
+    // What the origin said varies per URL key, and the variants stored under it.
+    QHash<QString, QList<QByteArray>> varyByKey;
+    QHash<QString, QSet<QUrl>> variantsByKey;
+    QHash<QString, UpstreamFetch *> inFlight; // coalescing key -> fetch, until headers arrive
+    QSet<QString> revalidating;               // lookup keys with a background revalidation
+};
+
+} // namespace tiercache
