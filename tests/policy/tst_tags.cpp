@@ -655,7 +655,7 @@ void tst_Tags::formatTwoCatalogueIsUpgraded()
     QCOMPARE(m_server->requestCount("/a"), 2);
     QCOMPARE(m_server->requestCount("/b"), 1);
     QVERIFY(QFile::exists(m_dir->path() + QLatin1String("/catalogue.db")));
-    QVERIFY(!QFile::exists(m_dir->path() + QLatin1String("/catalogue.db.corrupt")));
+    QVERIFY(!QFile::exists(m_dir->path() + QLatin1String("/catalogue.db.corrupt.1")));
 }
 
 void tst_Tags::invalidatedEntriesMakeRoomBeforeLiveOnes()
