@@ -102,7 +102,8 @@ int showCommand(Context &context, const QStringList &args)
     printField(out, "hits", QString::number(info.hitCount()));
     const bool expired = info.isExpired(now);
     printField(out, "freshness",
-               QStringLiteral("%1 (%2)").arg(expired ? QStringLiteral("stale") : QStringLiteral("fresh"),
+               QStringLiteral("%1 (%2)").arg(expired ? QStringLiteral("stale")
+                                                     : QStringLiteral("fresh"),
                                              relativeExpiry(info.expires(), now)));
     printField(out, "lifetime from", lifetimeSource(md));
     printField(out, "next use",
@@ -121,12 +122,14 @@ int showCommand(Context &context, const QStringList &args)
             }
         }
     }
-    printField(out, "tiers", holders.isEmpty() ? QStringLiteral("-") : holders.join(QLatin1String(", ")));
+    printField(out, "tiers",
+               holders.isEmpty() ? QStringLiteral("-") : holders.join(QLatin1String(", ")));
     printField(out, "tags",
                info.tags().isEmpty() ? QStringLiteral("-") : info.tags().join(QLatin1String(", ")));
     out << "headers:\n";
     for (const auto &h : md.rawHeaders())
-        out << "  " << QString::fromLatin1(h.first) << ": " << QString::fromLatin1(h.second) << '\n';
+        out << "  " << QString::fromLatin1(h.first) << ": " << QString::fromLatin1(h.second)
+            << '\n';
     out.flush();
     return context.reportCacheError() ? Failure : Success;
 }

@@ -90,9 +90,11 @@ int verifyCommand(Context &context, const QStringList &args)
     int lastShown = -1;
     bool drewLine = false;
     QElapsedTimer sinceDrawn;
+    qint64 lastTotal = 0;
     const auto progress = [&](qint64 done, qint64 total) {
         if (total <= 0)
             return true;
+        lastTotal = total;
         const int percent = int(done * 100 / total);
         const QString text = QStringLiteral("verifying: %1% (%2 of %3)")
                                      .arg(percent)
@@ -112,6 +114,10 @@ int verifyCommand(Context &context, const QStringList &args)
         return true;
     };
     const VerifyReport report = context.cache()->verify(progress);
+    // Bodies removed or skipped while it ran leave the last figure short of the total: the
+    // run is complete, and the progress says so.
+    if (lastTotal > 0 && lastShown != 100)
+        progress(lastTotal, lastTotal);
     if (drewLine)
         err << Qt::endl;
     if (context.reportCacheError())
