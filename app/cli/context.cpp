@@ -190,15 +190,16 @@ int Context::openCache(Access access)
         // Damaged, foreign or of a newer format: said plainly, and left as it is (read-only
         // never moves anything; a writer never moves a newer format aside).
         error(m_cache->errorString());
-        return Unusable;
+        // A directory that cannot be created or written is a plain failure; a catalogue
+        // that is there but cannot be used is "no usable cache".
+        return QFileInfo::exists(m_directory + QLatin1String("/catalogue.db")) ? Unusable : Failure;
     }
     m_cache->setStatisticsEnabled(access != Access::Inspect);
     // The budget the owner recorded in the directory, unless --max-size or
     // $TIERCACHE_MAX_SIZE says otherwise: every command reports and keeps the same one.
     const qint64 recorded = hasDisk ? m_cache->recordedMaximumCacheSize() : -1;
     if (m_maximumSizeGiven) {
-        if (access != Access::Inspect)
-            m_cache->setMaximumCacheSize(m_maximumSize); // and records it
+        m_cache->setMaximumCacheSize(m_maximumSize); // recorded unless read-only
     } else if (recorded >= 0) {
         m_budgetNote = QStringLiteral("recorded in the cache");
         if (access != Access::Inspect)
