@@ -20,12 +20,14 @@ namespace {
     using Result = AccessManager::CacheResult;
     using Headers = QList<QPair<QByteArray, QByteArray>>;
 
-    int storedStatus(const QNetworkCacheMetaData &md) { return statusCode(md); }
+    int storedStatus(const QNetworkCacheMetaData &md)
+    {
+        return statusCode(md);
+    }
 
     bool isSafe(QNetworkAccessManager::Operation op, const QByteArray &verb)
     {
-        if (op == QNetworkAccessManager::GetOperation
-            || op == QNetworkAccessManager::HeadOperation)
+        if (op == QNetworkAccessManager::GetOperation || op == QNetworkAccessManager::HeadOperation)
             return true;
         if (op != QNetworkAccessManager::CustomOperation)
             return false;
@@ -43,10 +45,10 @@ namespace {
             return false;
         if (storedheaders::varyFields(md).contains("*"))
             return false;
-        return hasFreshnessInformation(md) || cc.has("public") || cc.has("private")
-                || status == 200 || status == 203 || status == 204 || status == 300
-                || status == 301 || status == 308 || status == 404 || status == 405
-                || status == 410 || status == 414 || status == 501;
+        return hasFreshnessInformation(md) || cc.has("public") || cc.has("private") || status == 200
+                || status == 203 || status == 204 || status == 300 || status == 301 || status == 308
+                || status == 404 || status == 405 || status == 410 || status == 414
+                || status == 501;
     }
 
     bool sameOrigin(const QUrl &a, const QUrl &b)
@@ -193,7 +195,8 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
     }
     bool uncacheable = false;
     const QUrl lookup = lookupUrl(request, &uncacheable);
-    const QNetworkCacheMetaData md = uncacheable ? QNetworkCacheMetaData() : cache->metaData(lookup);
+    const QNetworkCacheMetaData md =
+            uncacheable ? QNetworkCacheMetaData() : cache->metaData(lookup);
     if (!md.isValid()) {
         if (directives.onlyIfCached || directives.cacheOnly) {
             answerUnavailable(reply, directives);
@@ -207,8 +210,7 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
     using Use = http::FreshnessDecision::Use;
     switch (decision.use) {
     case Use::Fresh:
-        serveStored(reply, lookup, md, Result::Hit,
-                    "hit; ttl=" + QByteArray::number(decision.ttl));
+        serveStored(reply, lookup, md, Result::Hit, "hit; ttl=" + QByteArray::number(decision.ttl));
         return reply;
     case Use::Stale:
         serveStored(reply, lookup, md, Result::Stale,
@@ -256,8 +258,7 @@ void AccessManagerPrivate::answerUnavailable(AccessReply *reply,
 
 void AccessManagerPrivate::serveStored(AccessReply *reply, const QUrl &url,
                                        const QNetworkCacheMetaData &md,
-                                       AccessManager::CacheResult result,
-                                       const QByteArray &status)
+                                       AccessManager::CacheResult result, const QByteArray &status)
 {
     QIODevice *body = nullptr;
     if (reply->operation() != QNetworkAccessManager::HeadOperation) {
@@ -267,12 +268,14 @@ void AccessManagerPrivate::serveStored(AccessReply *reply, const QUrl &url,
             return;
         }
     }
-    const QUrl redirect = md.attributes().value(QNetworkRequest::RedirectionTargetAttribute).toUrl();
+    const QUrl redirect =
+            md.attributes().value(QNetworkRequest::RedirectionTargetAttribute).toUrl();
     if (redirect.isValid())
         reply->setRedirect(redirect);
-    reply->setResponse(storedStatus(md),
-                       md.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
-                       md.rawHeaders(), true);
+    reply->setResponse(
+            storedStatus(md),
+            md.attributes().value(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
+            md.rawHeaders(), true);
     if (cacheStatusEnabled)
         reply->setHeader("Cache-Status", cacheStatus(status));
     reply->setResult(result);
@@ -351,8 +354,7 @@ bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f)
     for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
         if (reply)
             serveStored(reply, f->lookupUrl, cache->metaData(f->lookupUrl), Result::Stale,
-                        "hit; ttl=" + QByteArray::number(decision.ttl)
-                                + "; detail=stale-if-error");
+                        "hit; ttl=" + QByteArray::number(decision.ttl) + "; detail=stale-if-error");
     }
     f->subscribers.clear();
     return true;
@@ -424,15 +426,16 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
                 varyByKey.insert(key, fields);
             }
             cache->remove(f->request().url()); // no response without Vary any more
-            storeUrl = http::variantUrl(f->request().url(), http::variantHash(fields, f->request()));
+            storeUrl =
+                    http::variantUrl(f->request().url(), http::variantHash(fields, f->request()));
             variantsByKey[key].insert(storeUrl);
         } else if (varyByKey.contains(key)) {
             varyByKey.remove(key);
             for (const QUrl &old : variantsByKey.take(key))
                 cache->remove(old);
         }
-        QNetworkCacheMetaData toStore = storedheaders::withoutUnstorableFields(
-                md, network->rawHeader("Connection"));
+        QNetworkCacheMetaData toStore =
+                storedheaders::withoutUnstorableFields(md, network->rawHeader("Connection"));
         toStore.setUrl(storeUrl);
         toStore.setSaveToDisk(true);
         toStore.setLastModified(parseHttpDate(rawHeader(md, "last-modified")));
@@ -456,18 +459,18 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
             continue;
         if (redirect.isValid())
             reply->setRedirect(redirect);
-        reply->setResponse(status,
-                           network->attribute(QNetworkRequest::HttpReasonPhraseAttribute)
-                                   .toByteArray(),
-                           headers, false);
+        reply->setResponse(
+                status,
+                network->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
+                headers, false);
         if (reply->result() == Result::Revalidated)
             reply->setResult(Result::Miss); // the origin sent a new response
         if (cacheStatusEnabled)
-            reply->setHeader("Cache-Status",
-                             cacheStatus(statusParams
-                                         + (reply->result() == Result::Coalesced
-                                                    ? QByteArray("; collapsed")
-                                                    : QByteArray())));
+            reply->setHeader(
+                    "Cache-Status",
+                    cacheStatus(statusParams
+                                + (reply->result() == Result::Coalesced ? QByteArray("; collapsed")
+                                                                        : QByteArray())));
         reply->announce();
     }
 }
@@ -501,7 +504,8 @@ void AccessManagerPrivate::onFinished(UpstreamFetch *f)
         if (network && network->error() == QNetworkReply::NoError)
             onData(f);
     }
-    const QNetworkReply::NetworkError error = network ? network->error() : QNetworkReply::UnknownNetworkError;
+    const QNetworkReply::NetworkError error =
+            network ? network->error() : QNetworkReply::UnknownNetworkError;
     const bool transportError = network && error != QNetworkReply::NoError
             && network->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 0;
     if (transportError && !f->headersArrived) {
@@ -533,8 +537,8 @@ void AccessManagerPrivate::onFinished(UpstreamFetch *f)
 // RFC 9111 4.4: a non-error response to an unsafe request invalidates the target URI and the
 // same-origin URIs in Location and Content-Location; RFC 9875: Cache-Group-Invalidation.
 QNetworkReply *AccessManagerPrivate::unsafe(QNetworkAccessManager::Operation op,
-                                            const QNetworkRequest &request,
-                                            QIODevice *outgoingData, const QByteArray &verb)
+                                            const QNetworkRequest &request, QIODevice *outgoingData,
+                                            const QByteArray &verb)
 {
     Q_Q(AccessManager);
     Q_UNUSED(verb);

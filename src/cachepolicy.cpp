@@ -20,6 +20,7 @@ public:
 
     qint64 minimumBodySize = 0;
     qint64 maximumBodySize = -1;
+    int budgetShareDivisor = 8;
     QList<int> statuses; // empty: everything QNAM offers
     QStringList denylist {QStringLiteral("set-cookie"), QStringLiteral("set-cookie2"),
                           QStringLiteral("authorization"), QStringLiteral("proxy-authorization"),
@@ -91,6 +92,26 @@ qint64 CachePolicy::maximumBodySize() const
 {
     return d->maximumBodySize;
 }
+int CachePolicy::budgetShareDivisor() const
+{
+    return d->budgetShareDivisor;
+}
+
+void CachePolicy::setBudgetShareDivisor(int divisor)
+{
+    d->budgetShareDivisor = qMax(0, divisor);
+}
+
+qint64 CachePolicy::maximumBodySizeFor(qint64 maximumCacheSize) const
+{
+    qint64 limit = d->maximumBodySize;
+    if (d->budgetShareDivisor > 0 && maximumCacheSize >= 0) {
+        const qint64 share = maximumCacheSize / d->budgetShareDivisor;
+        limit = limit < 0 ? share : qMin(limit, share);
+    }
+    return limit;
+}
+
 void CachePolicy::setMaximumBodySize(qint64 bytes)
 {
     d->maximumBodySize = bytes < 0 ? -1 : bytes;

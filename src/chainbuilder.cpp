@@ -44,6 +44,14 @@ ChainBuilder::Result ChainBuilder::build(const QStringList &specs)
             result.errors.append(why);
             continue;
         }
+        // Built but unreachable (a Redis server that is down): kept, since it is used again
+        // as soon as it answers, and reported like a spec that could not be used.
+        if (!tier->errorString().isEmpty()) {
+            const QString problem = QStringLiteral("tier \"%1\": %2")
+                                            .arg(parsed.redactedText(), tier->errorString());
+            qCWarning(lcCache).noquote() << problem;
+            result.errors.append(problem);
+        }
         TierChain::Slot slot;
         slot.stats.spec = parsed.redactedText();
         slot.stats.name = tier->name();

@@ -68,6 +68,7 @@ NetworkCachePrivate::NetworkCachePrivate(NetworkCache *q)
       replies(q, [this](const QUrl &url) { return keyFor(url); }),
       counters(q, [q] { emit q->statisticsChanged(); })
 {
+    counters.setExtraDeltas([this] { return chain.takeCounterDeltas(); });
     tagCleanupTimer = new QTimer(q); // children of the cache: moveToThread() moves them too
     tagCleanupTimer->setSingleShot(true);
     tagCleanupTimer->setInterval(0);
@@ -123,6 +124,8 @@ void NetworkCachePrivate::attachFacets()
         return;
     directoryTier->setDirectory(directory);
     directoryTier->setMaximumSize(maximumSize);
+    if (maximumSizeSet)
+        directoryTier->recordMaximumSize(maximumSize);
     directoryTier->setSync(syncMode == NetworkCache::SyncMode::SyncOnInsert);
     directoryTier->setReadOnly(readOnly);
     QPointer<NetworkCache> self(q_ptr);
@@ -247,6 +250,9 @@ void NetworkCache::setMaximumCacheSize(qint64 size)
 {
     Q_D(NetworkCache);
     size = qMax<qint64>(0, size);
+    d->maximumSizeSet = true;
+    if (d->directoryTier)
+        d->directoryTier->recordMaximumSize(size);
     if (size == d->maximumSize)
         return;
     d->maximumSize = size;
@@ -316,6 +322,12 @@ bool NetworkCache::open()
     return d->directoryTier->ensureOpen();
 }
 
+qint64 NetworkCache::recordedMaximumCacheSize() const
+{
+    Q_D(const NetworkCache);
+    return d->directoryTier ? d->directoryTier->recordedMaximumSize() : -1;
+}
+
 qint64 NetworkCache::dataVersion() const
 {
     Q_D(const NetworkCache);
@@ -362,7 +374,12 @@ QStringList NetworkCache::tierErrors() const
 QList<TierStatistics> NetworkCache::tierStatistics() const
 {
     Q_D(const NetworkCache);
-    return d->chain.statistics();
+    QList<TierStatistics> tiers = d->chain.statistics();
+    // With a persistent store every process counts into it: report what all of them did.
+    if (d->counters.isPersistent())
+        TierChain::applyStoredCounters(
+                &tiers, const_cast<StatisticsCounters &>(d->counters).storedCounters());
+    return tiers;
 }
 
 PromotionPolicy NetworkCache::promotionPolicy() const
@@ -479,10 +496,11 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
         d->pins.pin(key, found);
     }
     // Age: stored age plus resident time; in the middle of a 304, that of the 304 itself
-    // (QNAM serves the merge of what this returns and the 304's fields).
+    // (QNAM serves the merge of what this returns and the 304's fields). The tags travel in
+    // the record (tags_p.h); QNAM never sees them.
     const bool revalidating = d->replies.isRevalidating(key);
     QNetworkCacheMetaData md = responseage::forServing(
-            found.record.metaData(),
+            tags::withoutRecordTags(found.record.metaData()),
             revalidating ? responseage::correctedInitialAge(
                     d->replies.responseField(key, "date", 304),
                     d->replies.responseField(key, "age", 304), now)
@@ -552,6 +570,8 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
     md.setExpirationDate(d->expirationFor(metaData.url(), merged, now, -1));
+    // The stored record keeps its tags (QNAM hands back what metaData() showed, without them).
+    md = tags::withRecordTags(md, d->tagIndex().tagsOf(key));
     if (RevalidationPins::Pin *pinned = d->pins.find(key)) {
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
@@ -607,8 +627,14 @@ QIODevice *NetworkCache::data(const QUrl &url)
         device->setParent(nullptr); // QNAM reparents it to the reply
     else
         device = d->chain.open(found);
-    if (device)
+    if (device) {
         d->counters.count(StatisticsCounters::BytesFromCache, found.record.bodySize());
+        // The catalogue counts the hits of the bodies it serves; those of other tiers too, so
+        // that per-entry hits add up to what the counters say.
+        if (d->inspection && !d->readOnly
+            && d->chain.tier(found.index) != dynamic_cast<Tier *>(d->inspection))
+            d->inspection->recordHit(key);
+    }
     return device;
 }
 
@@ -660,7 +686,9 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     qint64 sizeHint = rawHeader(metaData, "content-length").trimmed().toLongLong(&ok);
     if (!ok || !rawHeader(metaData, "content-encoding").isEmpty())
         sizeHint = -1; // QNAM stores decoded bodies: the length on the wire says nothing
-    const qint64 maxBody = d->policy.maximumBodySize();
+    // The directory's budget holds at every moment: a body that could not fit is not stored.
+    const qint64 maxBody = d->directoryTier ? d->policy.maximumBodySizeFor(d->maximumSize)
+                                            : d->policy.maximumBodySize();
     if (sizeHint >= 0
         && ((maxBody >= 0 && sizeHint > maxBody) || sizeHint < d->policy.minimumBodySize()))
         return nullptr; // passed through uncached
@@ -759,8 +787,9 @@ void NetworkCache::insert(QIODevice *device)
     }
     // The final metadata and the tags go with the body: one commit per tier, one transaction
     // in a tier that stores tags.
-    const QNetworkCacheMetaData fixed =
-            withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes());
+    const QNetworkCacheMetaData fixed = tags::withRecordTags(
+            withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes()),
+            insert->tags());
     bool stored = false;
     bool diskStored = false;
     bool tagsStored = false;
@@ -810,9 +839,9 @@ CacheEntryInfo NetworkCache::entryInfo(const QUrl &url) const
 {
     Q_D(const NetworkCache);
     const QString key = d->keyFor(url);
-    if (key.isEmpty() || !d->inspection)
+    if (key.isEmpty())
         return {};
-    return d->inspection->entryInfo(key);
+    return findChainEntry(const_cast<TierChain &>(d->chain), d->inspection, d->tagIndex(), key);
 }
 
 QList<CacheEntryInfo> NetworkCache::entries(int offset, int limit) const
@@ -824,7 +853,27 @@ CacheSummary NetworkCache::summary() const
 {
     Q_D(const NetworkCache);
     CacheSummary s = d->inspection ? d->inspection->summary() : CacheSummary();
-    s.setMaximumSize(d->maximumSize);
+    // A cache that set no budget of its own reports the one its owner recorded.
+    const qint64 recorded = d->maximumSizeSet ? -1 : recordedMaximumCacheSize();
+    s.setMaximumSize(recorded >= 0 ? recorded : d->maximumSize);
+    if (d->inspection && d->chain.size() == 1)
+        return s;
+    // Other tiers hold entries the catalogue does not: count every key of the chain once.
+    const QList<CacheEntryInfo> all = entries(EntryFilter(), 0, -1);
+    qint64 bodyBytes = 0;
+    qint64 hits = 0;
+    qint64 outsideCatalogue = 0;
+    for (const CacheEntryInfo &e : all) {
+        bodyBytes += e.bodySize();
+        hits += e.hitCount();
+        outsideCatalogue += e.digest().isEmpty() ? 1 : 0;
+    }
+    s.setEntryCount(all.size());
+    s.setBodyBytes(bodyBytes);
+    s.setTotalHits(hits);
+    s.setBlobCount(s.blobCount() + outsideCatalogue);
+    if (!d->directoryTierAsTier)
+        s.setStoredBytes(const_cast<TierChain &>(d->chain).totalSize());
     return s;
 }
 
@@ -905,11 +954,19 @@ QList<QPair<QString, qint64>> NetworkCache::tags() const
 QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offset, int limit) const
 {
     Q_D(const NetworkCache);
-    // The catalogue of the tier that has one (by default), or a walk of the named tier.
+    // The catalogue of the tier that has one when it is the whole chain or the tier asked
+    // for; the whole chain merged; or a walk of the named tier.
     auto *catalogueTier = dynamic_cast<Tier *>(d->inspection);
-    if (filter.tier().isEmpty() || (catalogueTier && filter.tier() == catalogueTier->name()))
-        return d->inspection ? d->inspection->entries(filter, offset, limit)
-                             : QList<CacheEntryInfo>();
+    if (catalogueTier
+        && (filter.tier().isEmpty() ? d->chain.size() == 1
+                                    : filter.tier() == catalogueTier->name())) {
+        EntryFilter asKeys = filter;
+        asKeys.setUrlContains(keyForm(filter.urlContains()));
+        return d->inspection->entries(asKeys, offset, limit);
+    }
+    if (filter.tier().isEmpty())
+        return listChainEntries(const_cast<TierChain &>(d->chain), d->inspection, d->tagIndex(),
+                                filter, offset, limit);
     for (int i = 0; i < d->chain.size(); ++i) {
         if (d->chain.tier(i)->name() == filter.tier())
             return listTierEntries(*d->chain.tier(i), d->tagIndex(), filter, offset, limit);
@@ -921,8 +978,13 @@ qint64 NetworkCache::entryCount(const EntryFilter &filter) const
 {
     Q_D(const NetworkCache);
     auto *catalogueTier = dynamic_cast<Tier *>(d->inspection);
-    if (filter.tier().isEmpty() || (catalogueTier && filter.tier() == catalogueTier->name()))
-        return d->inspection ? d->inspection->entryCount(filter) : 0;
+    if (catalogueTier
+        && (filter.tier().isEmpty() ? d->chain.size() == 1
+                                    : filter.tier() == catalogueTier->name())) {
+        EntryFilter asKeys = filter;
+        asKeys.setUrlContains(keyForm(filter.urlContains()));
+        return d->inspection->entryCount(asKeys);
+    }
     return entries(filter, 0, -1).size();
 }
 
@@ -930,7 +992,7 @@ Statistics NetworkCache::statistics(int topN) const
 {
     Q_D(const NetworkCache);
     Statistics st;
-    const QList<TierStatistics> tiers = d->chain.statistics();
+    const QList<TierStatistics> tiers = tierStatistics();
     st.setTiers(tiers);
     const_cast<StatisticsCounters &>(d->counters).fill(&st);
     qint64 promotions = 0;

@@ -4,8 +4,8 @@
 #include <tiercache/networkcache.h>
 
 #include "chainbuilder_p.h"
+#include "chaintagindex_p.h"
 #include "eventlog_p.h"
-#include "memorytagindex_p.h"
 #include "replywatcher_p.h"
 #include "revalidationpins_p.h"
 #include "statisticscounters_p.h"
@@ -41,8 +41,8 @@ public:
     //! RFC 9111 expiration, then the policy: default TTL, URL rules, hook, ceiling.
     QDateTime expirationFor(const QUrl &url, const QNetworkCacheMetaData &md, const QDateTime &now,
                             qint64 hookTtl) const;
-    //! The chain's tag index, or the in-memory one when no tier keeps tags.
-    TagIndex &tagIndex() const { return tags ? *tags : const_cast<MemoryTagIndex &>(memoryTags); }
+    //! The chain's tag index, or the tags carried by the records when no tier keeps an index.
+    TagIndex &tagIndex() const { return tags ? *tags : const_cast<ChainTagIndex &>(chainTags); }
     int invalidate(const QStringList &tags, bool soft, const QString &sameOriginAs = {});
     void abandon(InsertDevice *device);
     //! Finds the facets of a newly built chain and configures its directory tier.
@@ -52,6 +52,7 @@ public:
     NetworkCache *q_ptr;
     QString directory;
     qint64 maximumSize = 50 * 1024 * 1024;
+    bool maximumSizeSet = false; //!< by setMaximumCacheSize(): recorded in the directory
     NetworkCache::SyncMode syncMode = NetworkCache::SyncMode::NoSync;
     bool readOnly = false;
     //! Records why a change was refused in read-only mode; true when it was.
@@ -66,7 +67,7 @@ public:
     Tier *directoryTierAsTier = nullptr;
     TagIndex *tags = nullptr;
     CatalogueInspection *inspection = nullptr;
-    MemoryTagIndex memoryTags;
+    ChainTagIndex chainTags {chain};
 
     // The last lookup, so that data() serves the very entry metaData() reported (QNAM calls
     // them in a row); data() without it looks up afresh.

@@ -70,12 +70,22 @@ void StatisticsCounters::flush()
     if (!m_store)
         return;
     QHash<QString, qint64> deltas;
+    if (m_extra && m_enabled)
+        deltas = m_extra();
     for (int c = 0; c < CounterCount; ++c) {
         if (m_unflushed[c])
             deltas.insert(QLatin1String(name(Counter(c))), m_unflushed[c]);
     }
     if (!deltas.isEmpty() && m_store->addCounters(deltas))
         std::fill(std::begin(m_unflushed), std::end(m_unflushed), 0);
+}
+
+QHash<QString, qint64> StatisticsCounters::storedCounters()
+{
+    if (!m_store)
+        return {};
+    flush();
+    return m_store->counters();
 }
 
 void StatisticsCounters::fill(Statistics *st)
@@ -131,6 +141,8 @@ void StatisticsCounters::reset()
 {
     std::fill(std::begin(m_session), std::end(m_session), 0);
     std::fill(std::begin(m_unflushed), std::end(m_unflushed), 0);
+    if (m_extra)
+        m_extra(); // what the tiers counted before the reset is dropped with the rest
     if (m_store)
         m_store->resetStatistics();
 }

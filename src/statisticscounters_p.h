@@ -41,6 +41,10 @@ public:
     StatisticsCounters(QObject *timerParent, std::function<void()> changed);
 
     void setStore(StatisticsStore *store);
+    //! More named deltas handed to the store with each flush (the chain's per-tier counters).
+    void setExtraDeltas(std::function<QHash<QString, qint64>()> take) { m_extra = std::move(take); }
+    //! The store's counters with everything counted so far; empty without a store.
+    QHash<QString, qint64> storedCounters();
     bool isPersistent() const { return m_store != nullptr; }
     bool isEnabled() const { return m_enabled; }
     void setEnabled(bool enabled) { m_enabled = enabled; }
@@ -58,6 +62,7 @@ private:
     static const char *name(Counter c);
 
     StatisticsStore *m_store = nullptr;
+    std::function<QHash<QString, qint64>()> m_extra;
     bool m_enabled = true;
     int m_retentionMinutes = 24 * 60;
     qint64 m_session[CounterCount] = {};   // this object's, for chains without a store

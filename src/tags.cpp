@@ -2,6 +2,7 @@
 #include "freshness_p.h"
 #include "tags_p.h"
 
+#include <QtCore/QUrl>
 #include <QtNetwork/QNetworkCacheMetaData>
 
 namespace tiercache::tags {
@@ -137,6 +138,55 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
         }
         merge(&result, found, problems);
     }
+    return result;
+}
+
+QNetworkCacheMetaData withRecordTags(const QNetworkCacheMetaData &md, const QStringList &tags)
+{
+    QNetworkCacheMetaData result = withoutRecordTags(md);
+    if (tags.isEmpty())
+        return result;
+    QByteArrayList encoded;
+    for (const QString &tag : tags)
+        encoded.append(QUrl::toPercentEncoding(tag));
+    QNetworkCacheMetaData::RawHeaderList headers = result.rawHeaders();
+    headers.append({QByteArray(RecordHeader), encoded.join(' ')});
+    result.setRawHeaders(headers);
+    return result;
+}
+
+QStringList recordTags(const QNetworkCacheMetaData &md)
+{
+    const QByteArray value = rawHeader(md, QByteArray(RecordHeader));
+    if (value.isEmpty() || value.size() > MaxHeaderLength * 3)
+        return {};
+    QStringList result;
+    QStringList ignored;
+    QStringList decoded;
+    for (const QByteArray &part : value.split(' ')) {
+        if (!part.isEmpty())
+            decoded.append(QUrl::fromPercentEncoding(part));
+    }
+    merge(&result, decoded, &ignored);
+    return result;
+}
+
+QNetworkCacheMetaData withoutRecordTags(const QNetworkCacheMetaData &md)
+{
+    const QNetworkCacheMetaData::RawHeaderList headers = md.rawHeaders();
+    QNetworkCacheMetaData::RawHeaderList kept;
+    kept.reserve(headers.size());
+    bool found = false;
+    for (const auto &h : headers) {
+        if (h.first.compare(RecordHeader, Qt::CaseInsensitive) == 0)
+            found = true;
+        else
+            kept.append(h);
+    }
+    if (!found)
+        return md;
+    QNetworkCacheMetaData result = md;
+    result.setRawHeaders(kept);
     return result;
 }
 

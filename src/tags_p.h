@@ -28,5 +28,20 @@ namespace tags {
     //! Adds \a more to \a tags, skipping invalid ones and duplicates, up to the limit.
     void merge(QStringList *tags, const QStringList &more, QStringList *problems);
 
+    /*
+        Tags travel with each stored record, in its metadata, under a reserved header: a tier
+        that keeps no tag index of its own (memory, sqlite, redis plugins) still knows the tags
+        of what it holds, so a chain without the disk tier can list and invalidate them from
+        any process. Whatever an origin sends under that name is replaced, the header is never
+        shown to QNAM, and tags read back are checked again like any other input.
+    */
+    constexpr char RecordHeader[] = "X-Tiercache-Tags";
+    //! \a md with \a tags in the reserved header (replacing any value; none for no tags).
+    QNetworkCacheMetaData withRecordTags(const QNetworkCacheMetaData &md, const QStringList &tags);
+    //! The tags stored in \a md's reserved header (valid ones only).
+    QStringList recordTags(const QNetworkCacheMetaData &md);
+    //! \a md without the reserved header, for everything that leaves the cache.
+    QNetworkCacheMetaData withoutRecordTags(const QNetworkCacheMetaData &md);
+
 } // namespace tags
 } // namespace tiercache

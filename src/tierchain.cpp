@@ -39,6 +39,48 @@ QList<TierStatistics> TierChain::statistics() const
     return result;
 }
 
+namespace {
+    QString counterName(const QString &spec, const char *field)
+    {
+        return QStringLiteral("tier:%1:%2").arg(spec, QLatin1String(field));
+    }
+} // namespace
+
+QHash<QString, qint64> TierChain::takeCounterDeltas()
+{
+    QHash<QString, qint64> deltas;
+    for (Slot &s : m_slots) {
+        const auto add = [&](const char *field, qint64 now, qint64 before) {
+            if (now != before)
+                deltas.insert(counterName(s.stats.spec, field), now - before);
+        };
+        add("lookups", s.stats.lookups, s.flushed.lookups);
+        add("hits", s.stats.hits, s.flushed.hits);
+        add("misses", s.stats.misses, s.flushed.misses);
+        add("promotions", s.stats.promotions, s.flushed.promotions);
+        add("writes", s.stats.writes, s.flushed.writes);
+        add("write_failures", s.stats.writeFailures, s.flushed.writeFailures);
+        s.flushed = s.stats;
+    }
+    return deltas;
+}
+
+void TierChain::applyStoredCounters(QList<TierStatistics> *tiers,
+                                    const QHash<QString, qint64> &stored)
+{
+    for (TierStatistics &t : *tiers) {
+        const auto value = [&](const char *field) {
+            return stored.value(counterName(t.spec(), field));
+        };
+        t.setLookups(value("lookups"));
+        t.setHits(value("hits"));
+        t.setMisses(value("misses"));
+        t.setPromotions(value("promotions"));
+        t.setWrites(value("writes"));
+        t.setWriteFailures(value("write_failures"));
+    }
+}
+
 TierChain::Found TierChain::lookup(const QString &key, QString *error)
 {
     for (int i = 0; i < size(); ++i) {

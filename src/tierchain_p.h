@@ -38,6 +38,7 @@ public:
             qint64 writes = 0;
             qint64 writeFailures = 0;
         } stats;
+        Counters flushed; //!< what takeCounterDeltas() handed out so far
     };
 
     //! A hit: which tier, and its handle (the body is opened from it, at any later moment).
@@ -53,6 +54,16 @@ public:
     int size() const { return int(m_slots.size()); }
     Tier *tier(int index) const { return m_slots[size_t(index)].tier.get(); }
     QList<TierStatistics> statistics() const;
+    /*!
+        What each tier counted since the last call, as named counters for a StatisticsStore
+        ("tier:<spec>:lookups", ...), so that every process using a persistent store reports
+        the same per-tier figures.
+    */
+    QHash<QString, qint64> takeCounterDeltas();
+    //! \a tiers with the lookups, hits, misses, promotions, writes and failures of \a stored
+    //! (a store's counters, this process's deltas included) in place of this process's own.
+    static void applyStoredCounters(QList<TierStatistics> *tiers,
+                                    const QHash<QString, qint64> &stored);
 
     PromotionPolicy policy;
     //! The tags a promoted copy is committed with (tiers that store tags keep them).

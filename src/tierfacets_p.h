@@ -71,6 +71,8 @@ class CatalogueInspection
 public:
     virtual ~CatalogueInspection() = default;
     virtual CacheEntryInfo entryInfo(const QString &key) = 0;
+    //! Counts a hit on \a key's entry served by another tier (batched like its own).
+    virtual void recordHit(const QString &key) = 0;
     virtual QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) = 0;
     virtual qint64 entryCount(const EntryFilter &filter) = 0;
     //! The summary without maximumSize (the cache knows its budget).
@@ -95,6 +97,11 @@ public:
     //! Called with each entry evicted to keep the budget.
     virtual void setEvictionObserver(
             std::function<void(const QString &key, qint64 bytes)> observer) = 0;
+    //! Records \a bytes as the directory's budget (now if open for writing, else when it is),
+    //! so that every reader reports the budget its owner set.
+    virtual void recordMaximumSize(qint64 bytes) = 0;
+    //! The budget recorded in the directory, -1 when no writer recorded one.
+    virtual qint64 recordedMaximumSize() = 0;
     //! Whether the directory is open (opening it on first use).
     virtual bool ensureOpen() = 0;
     //! See NetworkCache::dataVersion().

@@ -28,11 +28,11 @@ public:
     QNetworkReply *network() const { return m_network; }
     const QNetworkRequest &request() const { return m_request; }
     QList<QPointer<AccessReply>> subscribers;
-    QUrl lookupUrl;                  //!< where the stored response (if any) was found
-    QNetworkCacheMetaData stored;    //!< the stored response a conditional request is about
+    QUrl lookupUrl;               //!< where the stored response (if any) was found
+    QNetworkCacheMetaData stored; //!< the stored response a conditional request is about
     bool conditional = false;
     bool headersArrived = false;
-    QString coalescingKey;           //!< empty: not open for coalescing
+    QString coalescingKey; //!< empty: not open for coalescing
 
 private:
     QPointer<QNetworkReply> m_network;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "command.h"
 
+#include "entrycommands.h"
 #include "fetchcommands.h"
 #include "inspectcommands.h"
 #include "maintenancecommands.h"
@@ -35,6 +36,14 @@ const QList<Command> &commands()
               QStringLiteral("    [--limit N] [--json]")},
              {QStringLiteral("the most hit, largest or oldest entries")},
              &topCommand},
+            {QStringLiteral("show"),
+             {QStringLiteral("show URL")},
+             {QStringLiteral("an entry's headers, freshness, tiers and tags")},
+             &showCommand},
+            {QStringLiteral("cat"),
+             {QStringLiteral("cat URL")},
+             {QStringLiteral("an entry's body to stdout, verified")},
+             &catCommand},
             {QStringLiteral("tags"),
              {QStringLiteral("tags [--json]")},
              {QStringLiteral("every cache tag with its number of entries")},
@@ -55,8 +64,8 @@ const QList<Command> &commands()
               QStringLiteral("(last 60 minutes by default); --reset zeroes them")},
              &statsCommand},
             {QStringLiteral("verify"),
-             {QStringLiteral("verify")},
-             {QStringLiteral("re-read every body; damaged entries are removed")},
+             {QStringLiteral("verify [--repair]")},
+             {QStringLiteral("re-read every body; --repair removes damaged entries")},
              &verifyCommand},
             {QStringLiteral("rm"),
              {QStringLiteral("rm URL...")},

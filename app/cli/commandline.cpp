@@ -25,7 +25,9 @@ namespace {
             "SPEC composes the cache from tiers, L1 first: --tier memory:?max=64MiB --tier disk:\n"
             "(disk: is DIR; other schemes come from plugins, see 'tiercache plugins'). The "
             "default\n"
-            "is disk: alone. ls, top, tags and the totals of stats read the disk catalogue.\n"
+            "is disk: alone. Every command acts on and reports the whole chain.\n"
+            "Exit codes: 0 success, 1 failure, 2 usage error (an invalid URL too), 3 no usable\n"
+            "cache (damaged, foreign or newer catalogue; left untouched).\n"
             "Run 'tiercache COMMAND --help' for a command's options.");
 } // namespace
 

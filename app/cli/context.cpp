@@ -9,6 +9,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QStandardPaths>
 #include <QtNetwork/QNetworkAccessManager>
 
@@ -61,7 +62,9 @@ Context::Context()
     // The library warns on its logging categories about what errorString() also reports; the
     // tool prints errorString() itself, so by default one line per problem is enough.
     // QT_LOGGING_RULES still overrides this.
-    QLoggingCategory::setFilterRules(QStringLiteral("tiercache.*.warning=false"));
+    // What the catalogue does to a damaged file (kept as a numbered copy) is always said.
+    QLoggingCategory::setFilterRules(QStringLiteral("tiercache.*.warning=false\n"
+                                                    "tiercache.catalogue.warning=true"));
     qSetMessagePattern(
             QStringLiteral("tiercache: %{if-category}%{category}: %{endif}%{type}: %{message}"));
 }
@@ -152,51 +155,73 @@ std::optional<int> Context::parseCommand(QCommandLineParser &parser, const QStri
     return std::nullopt;
 }
 
-bool Context::openCache(bool mustExist, bool writes)
+int Context::openCache(Access access)
 {
-    // catalogue.db is part of the documented directory layout. Checking it first keeps the
-    // inspecting commands from turning a mistyped --cache into a fresh, empty cache.
     // The tiers come first: a spec that cannot be used ends the command before anything is
     // touched. setTiers() would carry on with the usable ones, which is right for an
-    // application but would make the tool quietly do something else than it was told.
+    // application but would make the tool quietly do something else than it was told. A tier
+    // that was built but cannot be reached (a Redis server that is down) is only a warning:
+    // the library goes on without it until it comes back, and so does the command.
     bool hasDisk = true;
     if (!m_tierSpecs.isEmpty()) {
         m_cache->setTiers(m_tierSpecs);
         const QStringList problems = m_cache->tierErrors();
-        if (!problems.isEmpty()) {
+        if (m_cache->tiers().size() < m_tierSpecs.size()) {
             for (const QString &problem : problems)
                 error(problem);
-            return false;
+            return Failure;
         }
+        for (const QString &problem : problems)
+            warning(problem);
         const QList<TierStatistics> tiers = m_cache->tierStatistics();
         hasDisk = std::any_of(tiers.cbegin(), tiers.cend(), [](const TierStatistics &t) {
             return t.name() == QLatin1String("disk");
         });
     }
-    if (mustExist && hasDisk && !QFileInfo::exists(m_directory + QLatin1String("/catalogue.db"))) {
+    // catalogue.db is part of the documented directory layout.
+    if (access != Access::Store && hasDisk
+        && !QFileInfo::exists(m_directory + QLatin1String("/catalogue.db"))) {
         error(QStringLiteral("no cache in %1").arg(m_directory));
-        return false;
+        return Failure;
     }
+    m_cache->setReadOnly(access == Access::Inspect);
     m_cache->setCacheDirectory(m_directory);
-    if (m_maximumSizeGiven)
-        m_cache->setMaximumCacheSize(m_maximumSize);
-    // NetworkCache opens lazily and has no open() of its own: any call that needs the
-    // catalogue opens it, and error() says whether that worked.
-    const qint64 stored = m_cache->cacheSize();
-    if (reportCacheError())
-        return false;
-    if (!m_maximumSizeGiven && writes) {
-        // The budget is not recorded in the directory: the application that owns it may use
-        // a far larger one than the library default. Evicting its entries down to 45 MiB just
-        // because someone ran `tiercache fetch` would be a nasty surprise, so leave room for
-        // the default budget's worth of new bodies on top of what is there.
-        m_cache->setMaximumCacheSize(qMax(m_maximumSize, (stored + m_maximumSize) / 9 * 10));
-        m_budgetNote = QStringLiteral("no --max-size: what was there plus %1")
-                               .arg(humanSize(m_maximumSize));
-    } else if (!m_maximumSizeGiven) {
-        m_budgetNote = QStringLiteral("library default; no --max-size given");
+    if (hasDisk && !m_cache->open()) {
+        // Damaged, foreign or of a newer format: said plainly, and left as it is (read-only
+        // never moves anything; a writer never moves a newer format aside).
+        error(m_cache->errorString());
+        // A directory that cannot be created or written is a plain failure; a catalogue
+        // that is there but cannot be used is "no usable cache".
+        return QFileInfo::exists(m_directory + QLatin1String("/catalogue.db")) ? Unusable : Failure;
     }
-    return true;
+    m_cache->setStatisticsEnabled(access != Access::Inspect);
+    // The budget the owner recorded in the directory, unless --max-size or
+    // $TIERCACHE_MAX_SIZE says otherwise: every command reports and keeps the same one.
+    const qint64 recorded = hasDisk ? m_cache->recordedMaximumCacheSize() : -1;
+    if (m_maximumSizeGiven) {
+        m_cache->setMaximumCacheSize(m_maximumSize); // recorded unless read-only
+    } else if (recorded >= 0) {
+        m_budgetNote = QStringLiteral("recorded in the cache");
+        if (access != Access::Inspect)
+            m_cache->setMaximumCacheSize(recorded);
+    } else {
+        m_budgetNote = QStringLiteral("library default; no budget recorded in the cache");
+    }
+    m_cache->cacheSize();
+    if (reportCacheError())
+        return access == Access::Inspect ? Unusable : Failure;
+    return Success;
+}
+
+void Context::warning(const QString &message)
+{
+    m_out.flush();
+    m_err << "tiercache: warning: " << message << Qt::endl;
+}
+
+QString Context::displayUrl(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemovePassword).toString(QUrl::FullyEncoded);
 }
 
 bool Context::reportCacheError()
@@ -209,10 +234,14 @@ bool Context::reportCacheError()
 
 std::optional<QUrl> Context::cacheableUrl(const QString &text)
 {
-    const QUrl url(text, QUrl::StrictMode);
+    // Tolerant: what ls prints (fully encoded) and what a browser shows (spaces, non-ASCII)
+    // are both accepted, and mean the same entry.
+    const QUrl url = QUrl(text.trimmed(), QUrl::TolerantMode);
     QString why;
-    if (!url.isValid())
-        why = url.errorString();
+    if (text.trimmed().isEmpty())
+        why = QStringLiteral("it is empty");
+    else if (!url.isValid())
+        why = QStringLiteral("it is not a valid URL");
     else if (url.isRelative() || url.host().isEmpty())
         why = QStringLiteral("not an absolute URL with a host (e.g. https://example.org/)");
     else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
@@ -221,7 +250,11 @@ std::optional<QUrl> Context::cacheableUrl(const QString &text)
         why = QStringLiteral("the cache has no key for it");
     if (why.isEmpty())
         return url;
-    error(QStringLiteral("invalid URL '%1': %2").arg(text, why));
+    // Never echo a password, not even of a URL that is refused.
+    QString shown = text;
+    static const QRegularExpression userInfo(QStringLiteral("(//[^/@:]*):[^/@]*@"));
+    shown.replace(userInfo, QStringLiteral("\\1:***@"));
+    error(QStringLiteral("invalid URL '%1': %2").arg(shown, why));
     return std::nullopt;
 }
 

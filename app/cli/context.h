@@ -25,6 +25,14 @@ enum ExitCode {
     Success = 0,
     Failure = 1,    //!< the command failed: fetch error, damaged bodies, cache error
     UsageError = 2, //!< the command line was wrong
+    Unusable = 3,   //!< the directory holds no usable cache: damaged, foreign or newer format
+};
+
+//! What a command does to the cache it opens.
+enum class Access {
+    Inspect, //!< only looks: opened read-only, nothing created, moved or written
+    Modify,  //!< changes an existing cache (rm, clear, gc, invalidate-tag, ...)
+    Store,   //!< stores bodies (fetch, demo): creates the cache if needed, keeps the budget
 };
 
 /*!
@@ -63,13 +71,19 @@ public:
     std::optional<int> parseCommand(QCommandLineParser &parser, const QString &command,
                                     const QString &description, const QStringList &args);
 
-    //! Opens the cache directory. \a mustExist: the command only inspects, so a directory
-    //! holding no cache is an error instead of being turned into an empty cache. \a writes:
-    //! the command stores bodies, so the budget matters (see there).
-    bool openCache(bool mustExist, bool writes = false);
+    //! Opens the cache for \a access; returns Success, or the exit code after printing why
+    //! not. Inspect and Modify need an existing cache (a mistyped --cache is never turned into
+    //! an empty one); Inspect opens it read-only, so that looking never changes a byte.
+    int openCache(Access access);
+    //! Prints a warning (stderr, not an error: the command goes on).
+    void warning(const QString &message);
+    //! \a url as the tool prints it: fully encoded (so that rm, fetch and show accept it
+    //! back, spaces and non-ASCII included), without a password.
+    static QString displayUrl(const QUrl &url);
     //! True (after printing it) when the cache reports an error.
     bool reportCacheError();
-    //! The URL to fetch or remove, or nothing after printing why \a text is not one.
+    //! The URL to fetch or remove, or nothing after printing why \a text is not one (the
+    //! caller returns UsageError). Accepts what ls prints and what a browser shows.
     std::optional<QUrl> cacheableUrl(const QString &text);
 
     //! Prints \a message and \a usage; returns UsageError for the caller to return.

@@ -170,7 +170,9 @@ void printEntryTable(QTextStream &out, const QList<CacheEntryInfo> &entries)
                      QString::number(e.hitCount()), relativeExpiry(e.expires(), now),
                      e.contentType().isEmpty() ? QStringLiteral("-")
                                                : QString::fromLatin1(e.contentType()),
-                     tagList(e.tags(), MaxTagsWidth), e.url().toString()});
+                     tagList(e.tags(), MaxTagsWidth),
+                     // What rm, fetch and show take back: spaces and non-ASCII encoded.
+                     e.url().adjusted(QUrl::RemovePassword).toString(QUrl::FullyEncoded)});
     }
     printTable(out, rows, {true, true, true, false, false, false, false});
     out.flush();
@@ -182,7 +184,8 @@ QJsonArray entriesJson(const QList<CacheEntryInfo> &entries)
     QJsonArray array;
     for (const CacheEntryInfo &e : entries) {
         QJsonObject o;
-        o.insert(QStringLiteral("url"), e.url().toString(QUrl::FullyEncoded));
+        o.insert(QStringLiteral("url"),
+                 e.url().adjusted(QUrl::RemovePassword).toString(QUrl::FullyEncoded));
         o.insert(QStringLiteral("status"), e.statusCode());
         o.insert(QStringLiteral("bodySize"), e.bodySize());
         o.insert(QStringLiteral("storedSize"), e.storedSize());
@@ -214,7 +217,7 @@ void printSummary(QTextStream &out, const SummaryFigures &figures)
     if (!figures.budgetNote.isEmpty())
         stored += QStringLiteral("; ") + figures.budgetNote;
     printField(out, "stored bytes", stored);
-    printField(out, "total hits", QString::number(s.totalHits()));
+    printField(out, "hits on entries", QString::number(s.totalHits()));
     printField(out, "dedup savings",
                QStringLiteral("%1 (%2 of body bytes)")
                        .arg(humanSize(figures.dedupSavings),
@@ -373,8 +376,22 @@ void printPluginTable(QTextStream &out, const QList<TierPluginInfo> &plugins)
     out << lines.first() << '\n';
     for (qsizetype i = 0; i < plugins.size(); ++i) {
         out << lines.at(i + 1) << '\n';
-        if (!plugins.at(i).isUsable())
-            out << "    unusable: " << plugins.at(i).errorString() << '\n';
+        const TierPluginInfo &p = plugins.at(i);
+        if (!p.isUsable()) {
+            out << "    unusable: " << p.errorString() << '\n';
+            continue;
+        }
+        if (!p.description().isEmpty())
+            out << "    " << p.description() << '\n';
+        // Every option of the spec with its type, default and meaning: what --tier takes.
+        for (const QJsonValue &value : p.config()) {
+            const QJsonObject option = value.toObject();
+            const QString fallback = option.value(QStringLiteral("default")).toString();
+            out << "    " << option.value(QStringLiteral("key")).toString() << " ("
+                << option.value(QStringLiteral("type")).toString()
+                << (fallback.isEmpty() ? QString() : QStringLiteral(", default ") + fallback)
+                << "): " << option.value(QStringLiteral("description")).toString() << '\n';
+        }
     }
     out.flush();
 }
@@ -389,6 +406,7 @@ QJsonArray pluginsJson(const QList<TierPluginInfo> &plugins)
         o.insert(QStringLiteral("description"), p.description());
         o.insert(QStringLiteral("file"), p.fileName());
         o.insert(QStringLiteral("apiVersion"), p.apiVersion());
+        o.insert(QStringLiteral("config"), p.config());
         o.insert(QStringLiteral("usable"), p.isUsable());
         o.insert(QStringLiteral("error"),
                  p.isUsable() ? QJsonValue() : QJsonValue(p.errorString()));

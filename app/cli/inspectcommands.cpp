@@ -107,8 +107,8 @@ int listCommand(Context &context, const QStringList &args)
         filter.setExpiry(EntryFilter::Expiry::FreshOnly);
     const bool filtered = !filter.urlContains().isEmpty() || !filter.tag().isEmpty()
             || !filter.contentType().isEmpty() || filter.expiry() != EntryFilter::Expiry::Any;
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(Access::Inspect); code != Success)
+        return code;
     NetworkCache *cache = context.cache();
     QTextStream &out = context.out();
 
@@ -179,8 +179,8 @@ int topCommand(Context &context, const QStringList &args)
     else
         return context.usageError(QStringLiteral("--by needs hits, size or age, not '%1'").arg(by),
                                   usage);
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(Access::Inspect); code != Success)
+        return code;
     const QList<CacheEntryInfo> entries = context.cache()->entries(filter, 0, limit);
     if (context.reportCacheError())
         return Failure;
@@ -241,8 +241,9 @@ int statsCommand(Context &context, const QStringList &args)
         return context.usageError(QStringLiteral("--reset shows nothing; it cannot be combined "
                                                  "with --json or --series"),
                                   usage);
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(reset ? Access::Modify : Access::Inspect);
+        code != Success)
+        return code;
     NetworkCache *cache = context.cache();
     QTextStream &out = context.out();
     if (reset) {
@@ -303,8 +304,8 @@ int tagsCommand(Context &context, const QStringList &args)
     if (!parser.positionalArguments().isEmpty())
         return context.usageError(QStringLiteral("tags takes no arguments"),
                                   usageOf(parser, QStringLiteral("tags")));
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(Access::Inspect); code != Success)
+        return code;
     const QList<QPair<QString, qint64>> counts = context.cache()->tags();
     if (context.reportCacheError())
         return Failure;

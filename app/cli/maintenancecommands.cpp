@@ -43,8 +43,8 @@ namespace {
                 return context.usageError(QStringLiteral("%1: empty tag").arg(command),
                                           usageOf(parser, command));
         }
-        if (!context.openCache(true))
-            return Failure;
+        if (const int code = context.openCache(Access::Modify); code != Success)
+            return code;
         NetworkCache *cache = context.cache();
         const int affected = soft ? cache->softPurgeTags(tagList) : cache->invalidateTags(tagList);
         if (context.reportCacheError())
@@ -63,18 +63,24 @@ namespace {
 int verifyCommand(Context &context, const QStringList &args)
 {
     QCommandLineParser parser;
+    const QCommandLineOption repairOption(
+            QStringLiteral("repair"),
+            QStringLiteral("Remove the entries of damaged bodies (they are fetched again)."));
+    parser.addOption(repairOption);
     if (auto code = context.parseCommand(
                 parser, QStringLiteral("verify"),
                 QStringLiteral("Re-read every body and check its checksums and SHA-256. "
-                               "Damaged entries are removed."),
+                               "Without --repair nothing is changed: damage is reported."),
                 args)) {
         return *code;
     }
     if (!parser.positionalArguments().isEmpty())
         return context.usageError(QStringLiteral("verify takes no arguments"),
                                   usageOf(parser, QStringLiteral("verify")));
-    if (!context.openCache(true))
-        return Failure;
+    const bool repair = parser.isSet(repairOption);
+    if (const int code = context.openCache(repair ? Access::Modify : Access::Inspect);
+        code != Success)
+        return code;
     QTextStream &out = context.out();
     QTextStream &err = context.err();
 
@@ -84,9 +90,11 @@ int verifyCommand(Context &context, const QStringList &args)
     int lastShown = -1;
     bool drewLine = false;
     QElapsedTimer sinceDrawn;
+    qint64 lastTotal = 0;
     const auto progress = [&](qint64 done, qint64 total) {
         if (total <= 0)
             return true;
+        lastTotal = total;
         const int percent = int(done * 100 / total);
         const QString text = QStringLiteral("verifying: %1% (%2 of %3)")
                                      .arg(percent)
@@ -106,6 +114,10 @@ int verifyCommand(Context &context, const QStringList &args)
         return true;
     };
     const VerifyReport report = context.cache()->verify(progress);
+    // Bodies removed or skipped while it ran leave the last figure short of the total: the
+    // run is complete, and the progress says so.
+    if (lastTotal > 0 && lastShown != 100)
+        progress(lastTotal, lastTotal);
     if (drewLine)
         err << Qt::endl;
     if (context.reportCacheError())
@@ -119,9 +131,12 @@ int verifyCommand(Context &context, const QStringList &args)
         out << "  " << problem << '\n';
     out.flush();
     if (report.damaged() > 0) {
-        context.error(QStringLiteral("%1 damaged bodies found; their entries were removed and "
-                                     "will be fetched again")
-                              .arg(report.damaged()));
+        context.error(repair ? QStringLiteral("%1 damaged bodies found; their entries were "
+                                              "removed and will be fetched again")
+                                       .arg(report.damaged())
+                             : QStringLiteral("%1 damaged bodies found; nothing was changed "
+                                              "(verify --repair removes their entries)")
+                                       .arg(report.damaged()));
         return Failure;
     }
     return Success;
@@ -145,8 +160,10 @@ int removeCommand(Context &context, const QStringList &args)
         if (const auto url = context.cacheableUrl(text))
             urls.append(*url);
     }
-    if (urls.size() != texts.size() || !context.openCache(true))
-        return Failure;
+    if (urls.size() != texts.size())
+        return UsageError;
+    if (const int code = context.openCache(Access::Modify); code != Success)
+        return code;
     NetworkCache *cache = context.cache();
 
     int exitCode = Success;
@@ -154,15 +171,16 @@ int removeCommand(Context &context, const QStringList &args)
         // remove() answers false both for "no such entry" and for a failure; ask first so
         // that the message says which.
         if (!cache->entryInfo(url).isValid()) {
-            context.error(QStringLiteral("not cached: %1").arg(url.toString()));
+            context.error(QStringLiteral("not cached: %1").arg(Context::displayUrl(url)));
             exitCode = Failure;
         } else if (!cache->remove(url)) {
             const QString why = cache->errorString().isEmpty() ? QStringLiteral("unknown error")
                                                                : cache->errorString();
-            context.error(QStringLiteral("cannot remove %1: %2").arg(url.toString(), why));
+            context.error(
+                    QStringLiteral("cannot remove %1: %2").arg(Context::displayUrl(url), why));
             exitCode = Failure;
         } else {
-            context.out() << "removed " << url.toString() << Qt::endl;
+            context.out() << "removed " << Context::displayUrl(url) << Qt::endl;
         }
     }
     return exitCode;
@@ -177,8 +195,8 @@ int clearCommand(Context &context, const QStringList &args)
     if (!parser.positionalArguments().isEmpty())
         return context.usageError(QStringLiteral("clear takes no arguments"),
                                   usageOf(parser, QStringLiteral("clear")));
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(Access::Modify); code != Success)
+        return code;
     NetworkCache *cache = context.cache();
     const CacheSummary before = cache->summary();
     cache->clear();
@@ -202,8 +220,8 @@ int collectGarbageCommand(Context &context, const QStringList &args)
     if (!parser.positionalArguments().isEmpty())
         return context.usageError(QStringLiteral("gc takes no arguments"),
                                   usageOf(parser, QStringLiteral("gc")));
-    if (!context.openCache(true))
-        return Failure;
+    if (const int code = context.openCache(Access::Modify); code != Success)
+        return code;
     const qint64 reclaimed = context.cache()->collectGarbage();
     if (context.reportCacheError())
         return Failure;

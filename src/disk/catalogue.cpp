@@ -104,12 +104,17 @@ bool Catalogue::open(const QString &path, bool *wasReset)
         if (!m_corrupted || attempt > 0)
             break;
         // Not our database, or damaged beyond use: keep it for inspection, start afresh.
-        qCWarning(lcCatalogue).noquote() << "catalogue" << path << "is unusable (" << m_error
-                                         << "); moving it aside and starting an empty one";
+        // Every earlier copy is kept too (numbered): a second damage must not erase the
+        // evidence of the first.
         close();
-        const QString aside = path + QLatin1String(".corrupt");
-        QFile::remove(aside);
+        QString aside;
+        for (int n = 1; aside.isEmpty() || QFileInfo::exists(aside); ++n)
+            aside = path + QLatin1String(".corrupt.") + QString::number(n);
+        qCWarning(lcCatalogue).noquote()
+                << "catalogue" << path << "is unusable (" << m_error << "); kept it as"
+                << QFileInfo(aside).fileName() << "and started an empty one";
         QFile::rename(path, aside);
+        QFile::rename(path + QLatin1String("-wal"), aside + QLatin1String("-wal"));
         QFile::remove(path + QLatin1String("-wal"));
         QFile::remove(path + QLatin1String("-shm"));
         m_corrupted = false;

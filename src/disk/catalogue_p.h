@@ -154,6 +154,9 @@ public:
 
     qint64 totalSize();
     bool addToTotal(qint64 delta);
+    //! A named value of the state table (e.g. "maximum_size"), or -1 when there is none.
+    qint64 stateValue(const QString &name);
+    bool setStateValue(const QString &name, qint64 value);
     //! Recomputes the running total from the rows (used by repair paths, O(n)).
     qint64 recomputeTotal();
 

@@ -133,6 +133,30 @@ bool Catalogue::addToTotal(qint64 delta)
     return exec(q);
 }
 
+qint64 Catalogue::stateValue(const QString &name)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT value FROM state WHERE name = ?"));
+    q.bindValue(0, name);
+    if (!q.exec() || !q.next())
+        return -1;
+    return q.value(0).toLongLong();
+}
+
+bool Catalogue::setStateValue(const QString &name, qint64 value)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("INSERT INTO state (name, value) VALUES (?, ?)"
+                             " ON CONFLICT(name) DO UPDATE SET value = excluded.value"));
+    q.bindValue(0, name);
+    q.bindValue(1, value);
+    if (!q.exec()) {
+        recordError(q);
+        return false;
+    }
+    return true;
+}
+
 qint64 Catalogue::recomputeTotal()
 {
     QSqlQuery q(m_db);

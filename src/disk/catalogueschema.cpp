@@ -55,6 +55,14 @@ bool Catalogue::createSchema()
             return false;
         qCInfo(lcCatalogue).noquote()
                 << "catalogue" << m_path << "upgraded to format" << SchemaVersion;
+    } else if (appId == ApplicationId && version > SchemaVersion) {
+        // Another application version shares the directory: its cache is not ours to wipe.
+        m_error = QStringLiteral("%1 was written by a newer Tiercache (format %2; this version "
+                                 "reads format %3); left as it is")
+                          .arg(m_path)
+                          .arg(version)
+                          .arg(SchemaVersion);
+        return false;
     } else if (appId != ApplicationId || version != SchemaVersion) {
         m_error = QStringLiteral("%1 has format %2/%3, expected %4/%5")
                           .arg(m_path)

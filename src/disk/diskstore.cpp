@@ -482,6 +482,22 @@ void DiskStore::flushHits(Lock lock)
     }
 }
 
+qint64 DiskStore::recordedMaximumSize()
+{
+    return m_catalogue.isOpen() ? m_catalogue.stateValue(QStringLiteral("maximum_size")) : -1;
+}
+
+bool DiskStore::recordMaximumSize(qint64 bytes)
+{
+    if (m_readOnly || !ensureCatalogue())
+        return false;
+    if (m_catalogue.stateValue(QStringLiteral("maximum_size")) == bytes)
+        return true; // no write (and no new data version) for an unchanged budget
+    Catalogue::Transaction t(m_catalogue);
+    return t.isActive() && m_catalogue.setStateValue(QStringLiteral("maximum_size"), bytes)
+            && t.commit();
+}
+
 bool DiskStore::setTags(const QString &key, const QStringList &tags)
 {
     if (!ensureCatalogue())

@@ -73,6 +73,9 @@ public:
     void flushHits(Lock lock = Lock::Wait);
 
     qint64 totalSize();
+    //! The budget the last writer that set one recorded in the catalogue; -1 when none did.
+    qint64 recordedMaximumSize();
+    bool recordMaximumSize(qint64 bytes);
     //! Evicts least recently used entries until the total is at most \a target, for at most
     //! \a budgetMs milliseconds (-1: no limit). Returns true when the target is reached.
     bool evictTo(qint64 target, int budgetMs);

@@ -174,6 +174,18 @@ void DiskTier::setMaximumSize(qint64 size)
         scheduleTrim();
 }
 
+void DiskTier::recordMaximumSize(qint64 bytes)
+{
+    m_budgetToRecord = bytes;
+    if (!m_readOnly && m_store.isOpen())
+        m_store.recordMaximumSize(bytes);
+}
+
+qint64 DiskTier::recordedMaximumSize()
+{
+    return ensureOpen() ? m_store.recordedMaximumSize() : -1;
+}
+
 bool DiskTier::ensureOpen()
 {
     if (m_store.isOpen())
@@ -200,6 +212,8 @@ bool DiskTier::ensureOpen()
         return false;
     }
     m_lastOpenAttempt.invalidate();
+    if (m_budgetToRecord >= 0)
+        m_store.recordMaximumSize(m_budgetToRecord);
     // The budget may have shrunk since the directory was last used, and a crash may have
     // left bodies queued for the sweep.
     scheduleSweep();

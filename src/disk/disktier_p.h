@@ -43,6 +43,8 @@ public:
     bool isReadOnly() const { return m_readOnly; }
     //! Opens the directory on first use; false (with errorString()) when it cannot.
     bool ensureOpen() override;
+    void recordMaximumSize(qint64 bytes) override;
+    qint64 recordedMaximumSize() override;
     qint64 dataVersion() override { return ensureOpen() ? m_store.dataVersion() : -1; }
     void setDamageHandler(std::function<void(const QString &key)> handler) override
     {
@@ -75,6 +77,7 @@ public:
 
     // CatalogueInspection
     CacheEntryInfo entryInfo(const QString &key) override;
+    void recordHit(const QString &key) override;
     QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) override;
     qint64 entryCount(const EntryFilter &filter) override;
     CacheSummary summary() override;
@@ -119,6 +122,7 @@ private:
 
     QString m_directory;
     qint64 m_maximumSize = 50 * 1024 * 1024;
+    qint64 m_budgetToRecord = -1; //!< recorded in the catalogue once it is open for writing
     bool m_sync = false;
     bool m_readOnly = false;
     DiskStore m_store;

@@ -165,6 +165,14 @@ CacheEntryInfo DiskTier::entryInfo(const QString &key)
     return info;
 }
 
+void DiskTier::recordHit(const QString &key)
+{
+    if (m_readOnly || !ensureOpen())
+        return;
+    m_store.recordHit(key, QDateTime::currentMSecsSinceEpoch());
+    schedulePendingFlush();
+}
+
 QList<CacheEntryInfo> DiskTier::entries(const EntryFilter &filter, int offset, int limit)
 {
     QList<CacheEntryInfo> result;

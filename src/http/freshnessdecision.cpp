@@ -8,8 +8,8 @@
 namespace tiercache::http {
 
 FreshnessDecision FreshnessDecision::decide(const QNetworkCacheMetaData &stored,
-                                            const RequestDirectives &request,
-                                            const QDateTime &now, const StaleOptions &options)
+                                            const RequestDirectives &request, const QDateTime &now,
+                                            const StaleOptions &options)
 {
     FreshnessDecision d;
     const CacheControl cc = CacheControl::parse(rawHeader(stored, "cache-control"));

@@ -32,8 +32,8 @@ struct FreshnessDecision
         Revalidate,           //!< ask the origin (conditional request)
     };
     Use use = Use::Revalidate;
-    qint64 age = 0;       //!< current age, seconds
-    qint64 ttl = 0;       //!< freshness left, seconds (negative when stale)
+    qint64 age = 0;                    //!< current age, seconds
+    qint64 ttl = 0;                    //!< freshness left, seconds (negative when stale)
     bool mayServeStaleOnError = false; //!< stale-if-error (or the app option) allows it now
 
     static FreshnessDecision decide(const QNetworkCacheMetaData &stored,

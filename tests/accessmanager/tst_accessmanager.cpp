@@ -159,8 +159,7 @@ void tst_AccessManager::requestMaxAgeLimitsAge()
 {
     m_server->setRoute("/m", Response::ok("old", "max-age=3600").header("Age", "100"));
     QCOMPARE(get(QStringLiteral("/m")).body, QByteArray("old"));
-    QCOMPARE(get(QStringLiteral("/m"), {{"Cache-Control", "max-age=500"}}).body,
-             QByteArray("old"));
+    QCOMPARE(get(QStringLiteral("/m"), {{"Cache-Control", "max-age=500"}}).body, QByteArray("old"));
     QCOMPARE(m_server->requestCount("/m"), 1); // 100 s old, 500 s accepted
     const Fetched strict = get(QStringLiteral("/m"), {{"Cache-Control", "max-age=10"}});
     QCOMPARE(strict.body, QByteArray("old"));

@@ -70,26 +70,25 @@ void tst_HttpRules::decision_data()
     QTest::newRow("fresh") << QByteArray("max-age=60") << 10 << 50 << QByteArray() << int(U::Fresh);
     QTest::newRow("stale") << QByteArray("max-age=60") << 70 << -10 << QByteArray()
                            << int(U::Revalidate);
-    QTest::newRow("request no-cache") << QByteArray("max-age=60") << 10 << 50
-                                      << QByteArray("no-cache") << int(U::Revalidate);
+    QTest::newRow("request no-cache")
+            << QByteArray("max-age=60") << 10 << 50 << QByteArray("no-cache") << int(U::Revalidate);
     QTest::newRow("request max-age older") << QByteArray("max-age=60") << 10 << 50
                                            << QByteArray("max-age=5") << int(U::Revalidate);
-    QTest::newRow("request max-age younger") << QByteArray("max-age=60") << 10 << 50
-                                             << QByteArray("max-age=30") << int(U::Fresh);
+    QTest::newRow("request max-age younger")
+            << QByteArray("max-age=60") << 10 << 50 << QByteArray("max-age=30") << int(U::Fresh);
     QTest::newRow("min-fresh unmet") << QByteArray("max-age=60") << 10 << 50
                                      << QByteArray("min-fresh=100") << int(U::Revalidate);
-    QTest::newRow("max-stale covers") << QByteArray("max-age=60") << 70 << -10
-                                      << QByteArray("max-stale=20") << int(U::Stale);
+    QTest::newRow("max-stale covers")
+            << QByteArray("max-age=60") << 70 << -10 << QByteArray("max-stale=20") << int(U::Stale);
     QTest::newRow("max-stale too short") << QByteArray("max-age=60") << 70 << -10
                                          << QByteArray("max-stale=5") << int(U::Revalidate);
     QTest::newRow("must-revalidate beats max-stale")
-            << QByteArray("max-age=60, must-revalidate") << 70 << -10
-            << QByteArray("max-stale=20") << int(U::Revalidate);
-    QTest::newRow("must-revalidate fresh is reused")
-            << QByteArray("max-age=60, must-revalidate") << 10 << 50 << QByteArray()
-            << int(U::Fresh);
-    QTest::newRow("response no-cache") << QByteArray("max-age=60, no-cache") << 10 << 50
-                                       << QByteArray() << int(U::Revalidate);
+            << QByteArray("max-age=60, must-revalidate") << 70 << -10 << QByteArray("max-stale=20")
+            << int(U::Revalidate);
+    QTest::newRow("must-revalidate fresh is reused") << QByteArray("max-age=60, must-revalidate")
+                                                     << 10 << 50 << QByteArray() << int(U::Fresh);
+    QTest::newRow("response no-cache")
+            << QByteArray("max-age=60, no-cache") << 10 << 50 << QByteArray() << int(U::Revalidate);
     QTest::newRow("qualified no-cache is reusable")
             << QByteArray("max-age=60, no-cache=\"set-cookie\"") << 10 << 50 << QByteArray()
             << int(U::Fresh);
@@ -116,7 +115,8 @@ void tst_HttpRules::decision()
     QNetworkRequest r(md.url());
     if (!request.isEmpty())
         r.setRawHeader("Cache-Control", request);
-    const FreshnessDecision d = FreshnessDecision::decide(md, RequestDirectives::fromRequest(r), now);
+    const FreshnessDecision d =
+            FreshnessDecision::decide(md, RequestDirectives::fromRequest(r), now);
     QCOMPARE(int(d.use), use);
     QCOMPARE(d.age, qint64(age));
 }

@@ -24,7 +24,7 @@ function(check_files glob forbidden_regex why)
     set(violations "${violations}" PARENT_SCOPE)
 endfunction()
 
-set(front_end "networkcache_p\\.h|chainbuilder_p\\.h|replywatcher_p\\.h|revalidationpins_p\\.h|statisticscounters_p\\.h|taginvalidation_p\\.h|memorytagindex_p\\.h|tierlisting_p\\.h|<tiercache/networkcache\\.h>")
+set(front_end "networkcache_p\\.h|chainbuilder_p\\.h|replywatcher_p\\.h|revalidationpins_p\\.h|statisticscounters_p\\.h|taginvalidation_p\\.h|chaintagindex_p\\.h|tierlisting_p\\.h|<tiercache/networkcache\\.h>")
 
 foreach(dir app plugins)
     check_files("${SOURCE_DIR}/${dir}/*.[ch]*" "\"[^\"]*(src/|_p\\.h)"

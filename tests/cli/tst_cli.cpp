@@ -285,7 +285,16 @@ void tst_Cli::verifyFindsDamage()
     QVERIFY(f.putChar(char(c ^ 0x01)));
     f.close();
 
-    const Run damaged = cli({QStringLiteral("verify")});
+    // Without --repair verify only looks: the damage is reported, every file stays as it is.
+    const QMap<QString, QByteArray> before = snapshot(m_cacheDir);
+    const Run looked = cli({QStringLiteral("verify")});
+    QVERIFY2(looked.finished && looked.exitCode == 1, looked.describe());
+    QVERIFY2(looked.out.contains(QLatin1String("damaged: 1 bodies, 0 entries removed")),
+             looked.describe());
+    QVERIFY2(looked.err.contains(QLatin1String("nothing was changed")), looked.describe());
+    QVERIFY(snapshot(m_cacheDir) == before);
+
+    const Run damaged = cli({QStringLiteral("verify"), QStringLiteral("--repair")});
     QVERIFY2(damaged.finished && damaged.exitCode == 1, damaged.describe());
     QVERIFY2(damaged.out.contains(QLatin1String("damaged: 1 bodies, 1 entries removed")),
              damaged.describe());
@@ -483,7 +492,7 @@ void tst_Cli::invalidUrl()
          {QStringLiteral("not a url"), QStringLiteral("http://exa mple.org/"),
           QStringLiteral("ftp://example.org/file"), QStringLiteral("/just/a/path")}) {
         const Run r = cli({QStringLiteral("fetch"), url("/fine"), bad});
-        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.finished && r.exitCode == 2, r.describe());
         QVERIFY2(r.err.contains(QLatin1String("tiercache: error: invalid URL '") + bad
                                 + QLatin1Char('\'')),
                  r.describe());

@@ -107,6 +107,8 @@ private Q_SLOTS:
     void createsSchema();
     void reopenKeepsRows();
     void upgradesFormatTwoInPlace();
+    void newerFormatIsLeftAlone();
+    void everyDamagedCopyIsKept();
     void unusableFileIsMovedAside_data();
     void unusableFileIsMovedAside();
     void transactionRollsBackUnlessCommitted();
@@ -233,12 +235,60 @@ void tst_Catalogue::upgradesFormatTwoInPlace()
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM invalidated")).toInt(), 1);
 }
 
+void tst_Catalogue::newerFormatIsLeftAlone()
+{
+    // Two application versions sharing a directory: the older one must not wipe the newer
+    // one's cache. It cannot use it, says so, and leaves every byte where it was.
+    store(makeEntry(QStringLiteral("k"), "d1"));
+    m_c->close();
+    {
+        RawConnection raw(path());
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=4")));
+    }
+    QFile::remove(path() + QLatin1String("-wal"));
+    QFile::remove(path() + QLatin1String("-shm"));
+    QFile before(path());
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray bytes = before.readAll();
+    before.close();
+    bool wasReset = true;
+    QVERIFY(!m_c->open(path(), &wasReset));
+    QVERIFY(!wasReset);
+    QVERIFY2(m_c->errorString().contains(QLatin1String("newer Tiercache")),
+             qPrintable(m_c->errorString()));
+    QVERIFY(!QFile::exists(path() + QLatin1String(".corrupt.1")));
+    QFile after(path());
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), bytes);
+}
+
+void tst_Catalogue::everyDamagedCopyIsKept()
+{
+    for (int round = 1; round <= 3; ++round) {
+        m_c->close();
+        QFile::remove(path() + QLatin1String("-wal"));
+        QFile::remove(path() + QLatin1String("-shm"));
+        {
+            QFile f(path());
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(QByteArray(8192, char('a' + round)));
+        }
+        bool wasReset = false;
+        QVERIFY2(m_c->open(path(), &wasReset), qPrintable(m_c->errorString()));
+        QVERIFY(wasReset);
+        for (int n = 1; n <= round; ++n) {
+            QFile copy(path() + QLatin1String(".corrupt.") + QString::number(n));
+            QVERIFY2(copy.open(QIODevice::ReadOnly), qPrintable(copy.fileName()));
+            QCOMPARE(copy.readAll(), QByteArray(8192, char('a' + n)));
+        }
+    }
+}
+
 void tst_Catalogue::unusableFileIsMovedAside_data()
 {
     QTest::addColumn<QString>("fixture"); // how to spoil the file
     QTest::newRow("garbage bytes") << QStringLiteral("garbage");
     QTest::newRow("another application's database") << QStringLiteral("PRAGMA application_id=1");
-    QTest::newRow("a future format") << QStringLiteral("PRAGMA user_version=4");
     QTest::newRow("an older format than 2") << QStringLiteral("PRAGMA user_version=1");
     QTest::newRow("plain SQLite with tables") << QStringLiteral("other");
 }
@@ -268,7 +318,7 @@ void tst_Catalogue::unusableFileIsMovedAside()
     bool wasReset = false;
     QVERIFY2(m_c->open(path(), &wasReset), qPrintable(m_c->errorString()));
     QVERIFY(wasReset);
-    QVERIFY(QFile::exists(path() + QLatin1String(".corrupt")));
+    QVERIFY(QFile::exists(path() + QLatin1String(".corrupt.1")));
     QVERIFY(!m_c->find(QStringLiteral("k")));
     QCOMPARE(m_c->counts().entries, 0);
     store(makeEntry(QStringLiteral("k2"), "d2")); // and it is a working catalogue again

@@ -499,7 +499,7 @@ void tst_DiskStore::unusableCatalogueIsRebuilt()
     QCOMPARE(m_store->totalSize(), 0);
     // Bodies no row points to any more are reclaimed at once.
     QCOMPARE(filesUnder(blob::blobsDir(root())), 0);
-    QVERIFY(QFile::exists(catalogue + u".corrupt"_s));
+    QVERIFY(QFile::exists(catalogue + u".corrupt.1"_s));
     QVERIFY(store(u"k"_s, bodyOf(3000, 'a'), 1));
 }
 

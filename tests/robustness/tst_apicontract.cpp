@@ -793,7 +793,7 @@ void tst_ApiContract::foreignCatalogueIsMovedAside()
     QCOMPARE(m_cache->entries().size(), 1);
 
     // The other database was moved aside intact, not deleted.
-    const QString aside = path + QLatin1String(".corrupt");
+    const QString aside = path + QLatin1String(".corrupt.1");
     QVERIFY(QFileInfo(aside).isFile());
     {
         QSqlDatabase db =

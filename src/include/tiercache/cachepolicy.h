@@ -117,6 +117,18 @@ public:
     //! Bodies larger than this are passed through uncached, never an error (default -1: any).
     qint64 maximumBodySize() const;
     void setMaximumBodySize(qint64 bytes);
+    /*!
+        The largest share of NetworkCache::maximumCacheSize() one body may take in a cache with
+        a directory tier, as 1/\a divisor (default 8, as Chromium's simple cache: a body larger
+        than 1/8 of the budget is passed through unstored, and its spool is dropped as soon as
+        it grows past that). 1 lets one body fill the whole budget; 0 turns the limit off
+        (maximumBodySize() still applies).
+    */
+    int budgetShareDivisor() const;
+    void setBudgetShareDivisor(int divisor);
+    //! The largest body stored under a budget of \a maximumCacheSize bytes: the smaller of
+    //! maximumBodySize() and the budget share; -1 for no limit.
+    qint64 maximumBodySizeFor(qint64 maximumCacheSize) const;
 
     //! Statuses that may be stored (default: all QNAM offers — it never offers 206, 303, 304
     //! or anything >= 400).

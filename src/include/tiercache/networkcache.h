@@ -93,7 +93,15 @@ public:
     //! The byte budget (default 50 MiB, as QNetworkDiskCache). When it is exceeded the least
     //! recently used entries are evicted down to 90 % of it (the low-water mark).
     qint64 maximumCacheSize() const;
+    //! Also records \a size in the cache directory (see recordedMaximumCacheSize()).
     void setMaximumCacheSize(qint64 size);
+    /*!
+        The budget recorded in cacheDirectory() by the last process that called
+        setMaximumCacheSize() on it, or -1 when none did (or there is no directory tier). Tools
+        that look at a cache they do not own (the CLI, the Browser) report and keep this budget
+        instead of the library default; summary() of a cache that set no budget reports it.
+    */
+    qint64 recordedMaximumCacheSize() const;
 
     SyncMode syncMode() const;
     void setSyncMode(SyncMode mode);
@@ -133,10 +141,12 @@ public:
         Composes the cache from tiers, first = L1. Each spec names a tier: \c{"disk:"} is the
         built-in streaming store in cacheDirectory(); others come from plugins, e.g.
         \c{"memory:?max=64MiB"}, \c{"sqlite:?path=/tmp/c.db"}, \c{"redis://127.0.0.1:6379/0"}.
-        The default is \c{{"disk:"}}. A spec that cannot be used (unknown scheme, bad option,
-        unreachable host) is skipped with a message in tierErrors(); the cache keeps working
-        with the others. Returns true when every spec was usable. Entries of tiers that are
-        dropped by a later call are not touched.
+        The default is \c{{"disk:"}}. A spec that cannot be used (unknown scheme, bad option)
+        is skipped with a message in tierErrors(); the cache keeps working with the others. A
+        tier that is built but unreachable (e.g. a Redis server that is down) stays in the
+        chain, misses until it answers again, and is also named in tierErrors(). Returns true
+        when every tier was usable and reachable. Entries of tiers that are dropped by a later
+        call are not touched.
     */
     bool setTiers(const QStringList &specs);
     //! The specs of the tiers in use, L1 first.
