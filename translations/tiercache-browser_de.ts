@@ -595,6 +595,10 @@ Darin wurde nichts verändert.</translation>
             <numerusform>%n Einträge aufgelistet</numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 (stale)</source>
+        <translation>%1 (veraltet)</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::PluginsPane</name>

@@ -19,7 +19,8 @@ CatalogueReader::~CatalogueReader()
 {
     close();
     // The cache goes on its own thread, before the thread does.
-    QMetaObject::invokeMethod(m_worker, [this] { m_cache.reset(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+            m_worker, [this] { m_cache.reset(); }, Qt::BlockingQueuedConnection);
     QMetaObject::invokeMethod(m_worker, &QObject::deleteLater, Qt::QueuedConnection);
     m_thread->quit();
     m_thread->wait();
@@ -50,7 +51,8 @@ void CatalogueReader::close()
 {
     ++m_epoch;
     m_open = false;
-    QMetaObject::invokeMethod(m_worker, [this] { m_cache.reset(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+            m_worker, [this] { m_cache.reset(); }, Qt::QueuedConnection);
 }
 
 void CatalogueReader::post(QObject *context, Job job)

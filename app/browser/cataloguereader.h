@@ -5,7 +5,6 @@
 #include <QtCore/QPointer>
 #include <QtCore/QStringList>
 
-
 #include <functional>
 #include <memory>
 
@@ -68,7 +67,7 @@ private:
     void delivered();
 
     QThread *m_thread;
-    QObject *m_worker; // lives on m_thread
+    QObject *m_worker;                     // lives on m_thread
     std::unique_ptr<NetworkCache> m_cache; // made, used and deleted on m_thread only
     quint64 m_epoch = 0;
     int m_pending = 0;

@@ -199,13 +199,13 @@ QVariant EntriesModel::data(const QModelIndex &index, int role) const
         case StoredSizeColumn:
             return locale.formattedDataSize(e.storedSize);
         case StoredAtColumn:
-            return locale.toString(e.created.toLocalTime(), QLocale::ShortFormat);
+            return locale.toString(e.created.toLocalTime(), QLocale::NarrowFormat);
         case ExpiresColumn: {
-            const QString when = locale.toString(e.expires.toLocalTime(), QLocale::ShortFormat);
+            const QString when = locale.toString(e.expires.toLocalTime(), QLocale::NarrowFormat);
             return stale ? tr("%1 (stale)").arg(when) : tr("%1 (fresh)").arg(when);
         }
         case LastAccessColumn:
-            return locale.toString(e.lastAccess.toLocalTime(), QLocale::ShortFormat);
+            return locale.toString(e.lastAccess.toLocalTime(), QLocale::NarrowFormat);
         case HitsColumn:
             return e.hits;
         case TagsColumn:

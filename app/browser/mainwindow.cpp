@@ -170,11 +170,25 @@ QWidget *MainWindow::createEntriesPage()
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->setAlternatingRowColors(true);
-    // Narrow defaults so that hits and tags are in view next to the details pane.
-    m_view->horizontalHeader()->setDefaultSectionSize(86);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::UrlColumn, 280);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::StatusColumn, 52);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::HitsColumn, 48);
+    // Widths that fit headers and typical values (dates in the locale's narrow format), so
+    // that no column starts cut off; the URL column takes what is left.
+    QHeaderView *header = m_view->horizontalHeader();
+    const QFontMetrics metrics = m_view->fontMetrics();
+    for (int column = 0; column < EntriesModel::ColumnCount; ++column) {
+        const QString title = m_model->headerData(column, Qt::Horizontal).toString();
+        header->resizeSection(column, metrics.horizontalAdvance(title) + 36);
+    }
+    const int date = metrics.horizontalAdvance(QLocale().toString(
+                             QDateTime(QDate(2026, 12, 28), QTime(23, 59)), QLocale::NarrowFormat))
+            + 16;
+    for (int column : {EntriesModel::StoredAtColumn, EntriesModel::LastAccessColumn})
+        header->resizeSection(column, qMax(header->sectionSize(column), date));
+    header->resizeSection(EntriesModel::ExpiresColumn,
+                          qMax(header->sectionSize(EntriesModel::ExpiresColumn),
+                               date + metrics.horizontalAdvance(tr("%1 (stale)").arg(QString()))));
+    header->resizeSection(EntriesModel::ContentTypeColumn,
+                          metrics.horizontalAdvance(QStringLiteral("application/json")) + 16);
+    header->resizeSection(EntriesModel::UrlColumn, 260);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 const EntryRow row =
@@ -198,7 +212,7 @@ QWidget *MainWindow::createEntriesPage()
     splitter->addWidget(left);
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(1, 1);
     return splitter;
 }
 

@@ -31,7 +31,10 @@ namespace {
         t->setHorizontalHeaderLabels(headers);
         t->verticalHeader()->hide();
         t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-        t->horizontalHeader()->setStretchLastSection(true);
+        t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        t->setWordWrap(false);
+        t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
+        t->setTextElideMode(Qt::ElideMiddle);
         return t;
     }
 
@@ -97,13 +100,24 @@ StatisticsPane::StatisticsPane(QWidget *parent)
     leftLayout->addWidget(countersBox);
     leftLayout->addWidget(new QLabel(tr("Tiers of this window's cache object")));
     leftLayout->addWidget(m_tiers, 1);
-    leftLayout->addWidget(m_loadTop, 0, Qt::AlignLeft);
-    leftLayout->addWidget(m_top, 1);
+    auto *top = new QSplitter;
+    top->addWidget(left);
+    top->addWidget(chartBox);
+    top->setStretchFactor(1, 1);
+    // The top lists get the whole width: their URLs are long.
+    for (int column : {0, 2, 4})
+        m_top->horizontalHeader()->setSectionResizeMode(column, QHeaderView::Stretch);
+    auto *bottom = new QWidget;
+    auto *bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(m_loadTop, 0, Qt::AlignLeft);
+    bottomLayout->addWidget(m_top, 1);
     connect(m_loadTop, &QPushButton::clicked, this, &StatisticsPane::loadTopLists);
-    auto *splitter = new QSplitter;
-    splitter->addWidget(left);
-    splitter->addWidget(chartBox);
-    splitter->setStretchFactor(1, 1);
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(top);
+    splitter->addWidget(bottom);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
 }

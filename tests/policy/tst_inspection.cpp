@@ -197,7 +197,8 @@ void tst_Inspection::sharedBodyCount()
     QCOMPARE(m_cache->entryInfo(a).sharedBodyCount(), 2);
     QCOMPARE(m_cache->entryInfo(m_server->url(QStringLiteral("/b"))).sharedBodyCount(), 2);
     QCOMPARE(m_cache->entryInfo(c).sharedBodyCount(), 1);
-    QCOMPARE(m_cache->entryInfo(a).digest(), m_cache->entryInfo(m_server->url(QStringLiteral("/b"))).digest());
+    QCOMPARE(m_cache->entryInfo(a).digest(),
+             m_cache->entryInfo(m_server->url(QStringLiteral("/b"))).digest());
 
     // Another instance (a second process would see the same) after one sharer went.
     QVERIFY(m_cache->remove(m_server->url(QStringLiteral("/b"))));
