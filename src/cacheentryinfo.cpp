@@ -19,6 +19,7 @@ public:
     QDateTime expires;
     qint64 hitCount = 0;
     QStringList tags;
+    qint64 sharedBodyCount = 0;
 };
 
 CacheEntryInfo::CacheEntryInfo() : d(new CacheEntryInfoData) { }
@@ -138,6 +139,16 @@ void CacheEntryInfo::setTags(const QStringList &tags)
     d->tags = tags;
 }
 
+qint64 CacheEntryInfo::sharedBodyCount() const
+{
+    return d->sharedBodyCount;
+}
+
+void CacheEntryInfo::setSharedBodyCount(qint64 count)
+{
+    d->sharedBodyCount = count;
+}
+
 bool operator==(const CacheEntryInfo &a, const CacheEntryInfo &b)
 {
     return a.d == b.d
@@ -145,7 +156,8 @@ bool operator==(const CacheEntryInfo &a, const CacheEntryInfo &b)
                 && a.d->storedSize == b.d->storedSize && a.d->statusCode == b.d->statusCode
                 && a.d->contentType == b.d->contentType && a.d->created == b.d->created
                 && a.d->lastAccess == b.d->lastAccess && a.d->expires == b.d->expires
-                && a.d->hitCount == b.d->hitCount && a.d->tags == b.d->tags);
+                && a.d->hitCount == b.d->hitCount && a.d->tags == b.d->tags
+                && a.d->sharedBodyCount == b.d->sharedBodyCount);
 }
 
 bool CacheEntryInfo::isValid() const

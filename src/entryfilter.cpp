@@ -11,6 +11,7 @@ public:
     QString urlContains;
     QString tag;
     QString contentType;
+    int statusCode = 0;
     EntryFilter::Expiry expiry = EntryFilter::Expiry::Any;
     QString tier;
     EntryFilter::Order order = EntryFilter::Order::RecentlyUsed;
@@ -53,6 +54,16 @@ void EntryFilter::setContentType(const QString &contentType)
     d->contentType = contentType;
 }
 
+int EntryFilter::statusCode() const
+{
+    return d->statusCode;
+}
+
+void EntryFilter::setStatusCode(int statusCode)
+{
+    d->statusCode = statusCode;
+}
+
 EntryFilter::Expiry EntryFilter::expiry() const
 {
     return d->expiry;
@@ -87,8 +98,9 @@ bool operator==(const EntryFilter &a, const EntryFilter &b)
 {
     return a.d == b.d
             || (a.d->urlContains == b.d->urlContains && a.d->tag == b.d->tag
-                && a.d->contentType == b.d->contentType && a.d->expiry == b.d->expiry
-                && a.d->tier == b.d->tier && a.d->order == b.d->order);
+                && a.d->contentType == b.d->contentType && a.d->statusCode == b.d->statusCode
+                && a.d->expiry == b.d->expiry && a.d->tier == b.d->tier
+                && a.d->order == b.d->order);
 }
 
 } // namespace tiercache

@@ -951,6 +951,30 @@ QList<QPair<QString, qint64>> NetworkCache::tags() const
     return d->tagIndex().tagCounts();
 }
 
+QHash<QString, qint64> NetworkCache::tagBytes() const
+{
+    Q_D(const NetworkCache);
+    if (d->inspection)
+        return d->inspection->tagBytes();
+    // No catalogue: the body size of each key from a walk of the chain, upper tier first.
+    QHash<QString, qint64> sizes;
+    for (int i = 0; i < d->chain.size(); ++i) {
+        d->chain.tier(i)->enumerate([&sizes](const TierRecord &r) {
+            if (!sizes.contains(r.key()))
+                sizes.insert(r.key(), r.bodySize());
+            return true;
+        });
+    }
+    QHash<QString, qint64> result;
+    for (const auto &[tag, count] : d->tagIndex().tagCounts()) {
+        qint64 bytes = 0;
+        for (const QString &key : d->tagIndex().keysForTags({tag}))
+            bytes += sizes.value(key);
+        result.insert(tag, bytes);
+    }
+    return result;
+}
+
 QList<CacheEntryInfo> NetworkCache::entries(const EntryFilter &filter, int offset, int limit) const
 {
     Q_D(const NetworkCache);

@@ -75,6 +75,8 @@ public:
     virtual void recordHit(const QString &key) = 0;
     virtual QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) = 0;
     virtual qint64 entryCount(const EntryFilter &filter) = 0;
+    //! Tag -> body bytes of the catalogue's entries carrying it.
+    virtual QHash<QString, qint64> tagBytes() = 0;
     //! The summary without maximumSize (the cache knows its budget).
     virtual CacheSummary summary() = 0;
     virtual VerifyReport verify(const std::function<bool(qint64, qint64)> &progress) = 0;

@@ -107,6 +107,8 @@ QList<CacheEntryInfo> listTierEntries(Tier &tier, TagIndex &index, const EntryFi
         if (!filter.contentType().isEmpty()
             && !QString::fromLatin1(rawHeader(md, "content-type")).startsWith(filter.contentType()))
             return true;
+        if (filter.statusCode() != 0 && statusCode(md) != filter.statusCode())
+            return true;
         const bool expired = md.expirationDate() <= now;
         if ((filter.expiry() == EntryFilter::Expiry::ExpiredOnly && !expired)
             || (filter.expiry() == EntryFilter::Expiry::FreshOnly && expired))

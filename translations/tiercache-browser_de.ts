@@ -23,6 +23,10 @@
         <source>Write a PNG of each view into dir and exit (the default without a display).</source>
         <translation>Von jeder Ansicht ein PNG in dir schreiben und beenden (Standard ohne Bildschirm).</translation>
     </message>
+    <message>
+        <source>Open this tier chain read-only (specs separated by commas, first tier first, e.g. redis://127.0.0.1:6379/0); with disk: it uses cache-dir.</source>
+        <translation>Diese Stufenkette nur lesend öffnen (Angaben durch Kommas getrennt, erste Stufe zuerst, z. B. redis://127.0.0.1:6379/0); mit disk: wird cache-dir verwendet.</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::CacheJob</name>
@@ -267,6 +271,41 @@
     <message>
         <source>Could not save %1: %2</source>
         <translation>%1 konnte nicht gespeichert werden: %2</translation>
+    </message>
+    <message>
+        <source>Shared body</source>
+        <translation>Geteilter Inhalt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries (this one included) share this body, stored once.</source>
+        <translation>
+            <numerusform>%n Eintrag (dieser eingeschlossen) teilt diesen einmal gespeicherten Inhalt.</numerusform>
+            <numerusform>%n Einträge (dieser eingeschlossen) teilen diesen einmal gespeicherten Inhalt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Only this entry uses this body.</source>
+        <translation>Nur dieser Eintrag nutzt diesen Inhalt.</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Läuft ab</translation>
+    </message>
+    <message>
+        <source>(stale)</source>
+        <translation>(veraltet)</translation>
+    </message>
+    <message>
+        <source>(fresh)</source>
+        <translation>(frisch)</translation>
+    </message>
+    <message>
+        <source>No preview: bodies of a tier chain are not read, a read may count as a use in the tier.</source>
+        <translation>Keine Vorschau: Inhalte einer Stufenkette werden nicht gelesen, ein Lesen kann in der Stufe als Nutzung zählen.</translation>
+    </message>
+    <message>
+        <source>The entry is gone.</source>
+        <translation>Der Eintrag ist nicht mehr vorhanden.</translation>
     </message>
 </context>
 <context>
@@ -513,6 +552,53 @@ Darin wurde nichts verändert.</translation>
         <source>Export Entries</source>
         <translation>Einträge exportieren</translation>
     </message>
+    <message>
+        <source>Any status</source>
+        <translation>Alle Status</translation>
+    </message>
+    <message>
+        <source>HTTP status code</source>
+        <translation>HTTP-Statuscode</translation>
+    </message>
+    <message>
+        <source>The tier whose entries are listed</source>
+        <translation>Die Stufe, deren Einträge aufgelistet werden</translation>
+    </message>
+    <message>
+        <source>Open &amp;Tier Chain…</source>
+        <translation>&amp;Stufenkette öffnen …</translation>
+    </message>
+    <message>
+        <source>no cache directory and no tier chain given</source>
+        <translation>weder Cache-Verzeichnis noch Stufenkette angegeben</translation>
+    </message>
+    <message>
+        <source>Open Tier Chain</source>
+        <translation>Stufenkette öffnen</translation>
+    </message>
+    <message>
+        <source>Tier specs, first tier first, separated by spaces (e.g. redis://127.0.0.1:6379/0 or sqlite:?path=/tmp/cache.db). The chain is opened read-only, to list what its tiers hold; a chain with disk: uses the open cache directory.</source>
+        <translation>Stufenangaben, erste Stufe zuerst, durch Leerzeichen getrennt (z. B. redis://127.0.0.1:6379/0 oder sqlite:?path=/tmp/cache.db). Die Kette wird nur lesend geöffnet, um aufzulisten, was ihre Stufen enthalten; eine Kette mit disk: nutzt das geöffnete Cache-Verzeichnis.</translation>
+    </message>
+    <message>
+        <source>Catalogue</source>
+        <translation>Katalog</translation>
+    </message>
+    <message>
+        <source>Tier %1</source>
+        <translation>Stufe %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries listed</source>
+        <translation>
+            <numerusform>%n Eintrag aufgelistet</numerusform>
+            <numerusform>%n Einträge aufgelistet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (stale)</source>
+        <translation>%1 (veraltet)</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::PluginsPane</name>
@@ -663,6 +749,14 @@ Darin wurde nichts verändert.</translation>
         <source>Load top entries</source>
         <translation>Meistgenutzte Einträge laden</translation>
     </message>
+    <message>
+        <source>Oldest</source>
+        <translation>Älteste</translation>
+    </message>
+    <message>
+        <source>Stored at</source>
+        <translation>Gespeichert am</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::TagsPane</name>
@@ -723,6 +817,10 @@ Darin wurde nichts verändert.</translation>
             <numerusform>%n Eintrag gelöscht.</numerusform>
             <numerusform>%n Einträge gelöscht.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Body bytes</source>
+        <translation>Inhaltsbytes</translation>
     </message>
 </context>
 </TS>

@@ -22,6 +22,7 @@ namespace {
         row.expires = info.expires();
         row.hits = info.hitCount();
         row.tags = info.tags();
+        row.sharedBodies = info.sharedBodyCount();
         return row;
     }
 
@@ -46,6 +47,8 @@ namespace {
         }
         filter.setTag(query.tag);
         filter.setContentType(query.contentType);
+        filter.setStatusCode(query.status);
+        filter.setTier(query.tier);
         switch (query.expiry) {
         case EntryQuery::Expiry::Any:
             filter.setExpiry(EntryFilter::Expiry::Any);
@@ -104,6 +107,23 @@ SummaryRow summary(const NetworkCache &cache)
     row.hits = s.totalHits();
     row.maximumSize = s.maximumSize();
     return row;
+}
+
+QList<TagRow> tags(const NetworkCache &cache)
+{
+    const QHash<QString, qint64> bytes = cache.tagBytes();
+    QList<TagRow> rows;
+    for (const auto &[name, count] : cache.tags())
+        rows.append({name, count, bytes.value(name)});
+    return rows;
+}
+
+QStringList tierNames(const NetworkCache &cache)
+{
+    QStringList names;
+    for (const TierStatistics &t : cache.tierStatistics())
+        names.append(t.name());
+    return names;
 }
 
 StatisticsRow statistics(const NetworkCache &cache, int topN)

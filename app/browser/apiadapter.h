@@ -35,6 +35,7 @@ struct EntryRow
     QDateTime expires;
     qint64 hits = 0;
     QStringList tags;
+    qint64 sharedBodies = 0; //!< entries sharing the body (entry() only; 0: not known)
     bool isValid() const { return bodySize >= 0; }
     bool isStale(const QDateTime &now = QDateTime::currentDateTimeUtc()) const
     {
@@ -50,12 +51,14 @@ struct EntryQuery
     QString text; //!< URL substring, as typed (decoded) or percent-encoded
     QString tag;
     QString contentType; //!< prefix
+    int status = 0;      //!< HTTP status code; 0: any
     Expiry expiry = Expiry::Any;
     Order order = Order::RecentlyUsed;
+    QString tier; //!< a tier of the chain to list; empty: the disk catalogue
     bool operator==(const EntryQuery &o) const
     {
-        return text == o.text && tag == o.tag && contentType == o.contentType && expiry == o.expiry
-                && order == o.order;
+        return text == o.text && tag == o.tag && contentType == o.contentType && status == o.status
+                && expiry == o.expiry && order == o.order && tier == o.tier;
     }
 };
 
@@ -87,6 +90,12 @@ struct StatisticsRow
     QList<EntryRow> hottest, largest, oldest;
 };
 
+struct TagRow
+{
+    QString name;
+    qint64 entries = 0, bodyBytes = 0;
+};
+
 struct PluginRow
 {
     QString fileName, id, name, description, error;
@@ -106,6 +115,10 @@ QList<EntryRow> entries(const NetworkCache &cache, const EntryQuery &query, int 
 qint64 entryCount(const NetworkCache &cache, const EntryQuery &query);
 EntryRow entry(const NetworkCache &cache, const QUrl &url);
 SummaryRow summary(const NetworkCache &cache);
+//! Tags with their entry counts and body bytes, most used first.
+QList<TagRow> tags(const NetworkCache &cache);
+//! The names of the tiers of the cache's chain, L1 first ("memory", "disk", ...).
+QStringList tierNames(const NetworkCache &cache);
 StatisticsRow statistics(const NetworkCache &cache, int topN);
 QList<PluginRow> plugins(TierLoader &loader);
 VerifyRow verify(NetworkCache &cache, const std::function<bool(qint64, qint64)> &progress);

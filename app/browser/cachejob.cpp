@@ -78,9 +78,15 @@ CacheJob::Result CacheJob::run()
     const bool readOnly =
             m_kind == Kind::Verify ? !m_writable : m_kind == Kind::Export || !m_writable;
     cache.setReadOnly(readOnly);
-    cache.setCacheDirectory(m_directory);
-    if (!cache.open())
+    cache.setPromotionPolicy(PromotionPolicy::never());
+    if (!m_tiers.isEmpty() && !cache.setTiers(m_tiers))
         return {false, tr("Cannot open the cache: %1").arg(cache.errorString())};
+    // A chain without a disk tier has no directory: its tiers are used as they are.
+    if (!m_directory.isEmpty()) {
+        cache.setCacheDirectory(m_directory);
+        if (!cache.open())
+            return {false, tr("Cannot open the cache: %1").arg(cache.errorString())};
+    }
     const QLocale locale;
     switch (m_kind) {
     case Kind::Verify:

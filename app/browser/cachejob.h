@@ -33,6 +33,8 @@ public:
     ~CacheJob() override;
 
     void setUrls(const QList<QUrl> &urls) { m_urls = urls; }
+    //! The tier chain to open (empty: "disk:" in the directory).
+    void setTiers(const QStringList &tiers) { m_tiers = tiers; }
     void setExport(const EntryQuery &query, const QString &path, Format format);
     Kind kind() const { return m_kind; }
 
@@ -65,6 +67,7 @@ private:
     QString m_directory;
     bool m_writable;
     QList<QUrl> m_urls;
+    QStringList m_tiers;
     EntryQuery m_query;
     QString m_path;
     Format m_format = Format::Csv;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "entriesmodel.h"
 
+#include "cataloguereader.h"
+
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QLocale>
@@ -11,9 +13,9 @@ namespace tiercache::browser {
 
 EntriesModel::EntriesModel(QObject *parent) : QAbstractTableModel(parent) { }
 
-void EntriesModel::setCache(NetworkCache *cache)
+void EntriesModel::setReader(CatalogueReader *reader)
 {
-    m_cache = cache;
+    m_reader = reader;
     reload();
 }
 
@@ -25,57 +27,94 @@ void EntriesModel::setQuery(const EntryQuery &query)
     reload();
 }
 
+void EntriesModel::request(int offset, int limit, bool count,
+                           std::function<void(const Page &)> apply)
+{
+    if (!m_reader)
+        return;
+    ++m_loading;
+    const quint64 generation = m_generation;
+    const EntryQuery query = m_query;
+    m_reader->run<Page>(
+            this,
+            [query, offset, limit, count](const NetworkCache *cache) {
+                Page page;
+                if (cache) {
+                    page.rows = entries(*cache, query, offset, limit);
+                    if (count)
+                        page.total = entryCount(*cache, query);
+                }
+                return page;
+            },
+            [this, generation, apply = std::move(apply)](const Page &page) {
+                --m_loading;
+                if (generation == m_generation)
+                    apply(page);
+                emit loaded();
+            });
+}
+
+void EntriesModel::setTotal(qint64 total)
+{
+    if (total < 0 || total == m_total)
+        return;
+    m_total = total;
+    emit totalCountChanged(m_total);
+}
+
 void EntriesModel::reload()
 {
-    // Views (and QAbstractItemModelTester) may ask for more rows while the reset is
-    // announced: there is nothing to fetch until it is done.
+    ++m_generation;
     m_exhausted = true;
-    beginResetModel();
-    m_rows.clear();
-    m_total = 0;
-    bool more = false;
-    if (m_cache) {
-        m_rows = entries(*m_cache, m_query, 0, PageSize);
-        more = m_rows.size() == PageSize;
-        m_total = entryCount(*m_cache, m_query);
+    m_fetching = false;
+    if (!m_reader) {
+        beginResetModel();
+        m_rows.clear();
+        endResetModel();
+        setTotal(0);
+        return;
     }
-    endResetModel();
-    m_exhausted = !more;
-    emit totalCountChanged(m_total);
+    // The old rows stay in view until the new ones are there: no flicker while typing.
+    request(0, PageSize, true, [this](const Page &page) {
+        beginResetModel();
+        m_rows = page.rows;
+        endResetModel();
+        m_exhausted = page.rows.size() < PageSize;
+        setTotal(page.total);
+    });
 }
 
 void EntriesModel::refresh()
 {
-    if (!m_cache)
+    if (!m_reader)
         return;
     // Re-read as many rows as are loaded, so the view keeps its place; rows that moved in
     // the order simply show their new content.
     const int wanted = qMax(int(m_rows.size()), PageSize);
-    QList<EntryRow> fresh = entries(*m_cache, m_query, 0, wanted);
-    const int before = int(m_rows.size());
-    const int after = int(fresh.size());
-    if (after < before) {
-        beginRemoveRows({}, after, before - 1);
-        m_rows.resize(after);
-        endRemoveRows();
-    }
-    const int common = qMin(before, after);
-    for (int i = 0; i < common; ++i)
-        m_rows[i] = fresh[i];
-    if (common > 0)
-        emit dataChanged(index(0, 0), index(common - 1, ColumnCount - 1));
-    if (after > before) {
-        beginInsertRows({}, before, after - 1);
-        for (int i = before; i < after; ++i)
-            m_rows.append(fresh[i]);
-        endInsertRows();
-    }
-    m_exhausted = after < wanted;
-    const qint64 total = entryCount(*m_cache, m_query);
-    if (total != m_total) {
-        m_total = total;
-        emit totalCountChanged(m_total);
-    }
+    request(0, wanted, true, [this, wanted](const Page &page) {
+        const QList<EntryRow> &fresh = page.rows;
+        const int after = int(fresh.size());
+        // Fewer than asked for: the list now ends there. (A page fetched meanwhile, beyond
+        // what was asked for, is kept otherwise.)
+        if (after < wanted && after < m_rows.size()) {
+            beginRemoveRows({}, after, int(m_rows.size()) - 1);
+            m_rows.resize(after);
+            endRemoveRows();
+        }
+        const int common = qMin(after, int(m_rows.size()));
+        for (int i = 0; i < common; ++i)
+            m_rows[i] = fresh[i];
+        if (common > 0)
+            emit dataChanged(index(0, 0), index(common - 1, ColumnCount - 1));
+        if (after > m_rows.size()) {
+            beginInsertRows({}, int(m_rows.size()), after - 1);
+            m_rows.append(fresh.mid(m_rows.size()));
+            endInsertRows();
+        }
+        if (!m_fetching)
+            m_exhausted = after < wanted;
+        setTotal(page.total);
+    });
 }
 
 int EntriesModel::rowCount(const QModelIndex &parent) const
@@ -90,25 +129,27 @@ int EntriesModel::columnCount(const QModelIndex &parent) const
 
 bool EntriesModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && !m_exhausted;
+    return !parent.isValid() && !m_exhausted && !m_fetching;
 }
 
 void EntriesModel::fetchMore(const QModelIndex &parent)
 {
-    if (parent.isValid() || m_exhausted || !m_cache)
+    if (parent.isValid() || m_exhausted || m_fetching || !m_reader)
         return;
-    const QList<EntryRow> page = entries(*m_cache, m_query, int(m_rows.size()), PageSize);
-    if (page.isEmpty()) {
-        m_exhausted = true;
-        return;
-    }
-    // Listeners of rowsAboutToBeInserted may ask for more before the page is in: the
-    // offset would be the same, so nothing more is offered until it is.
-    m_exhausted = true;
-    beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + page.size()) - 1);
-    m_rows.append(page);
-    endInsertRows();
-    m_exhausted = page.size() < PageSize;
+    // One page at a time: views ask again while the answer is on its way.
+    m_fetching = true;
+    const int offset = int(m_rows.size());
+    request(offset, PageSize, false, [this, offset](const Page &page) {
+        m_fetching = false;
+        // A refresh may have changed the loaded rows meanwhile: append what is new.
+        const QList<EntryRow> rows = page.rows.mid(qMax(0, int(m_rows.size()) - offset));
+        if (!rows.isEmpty()) {
+            beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + rows.size()) - 1);
+            m_rows.append(rows);
+            endInsertRows();
+        }
+        m_exhausted = page.rows.size() < PageSize;
+    });
 }
 
 void EntriesModel::sort(int column, Qt::SortOrder order)
@@ -158,13 +199,13 @@ QVariant EntriesModel::data(const QModelIndex &index, int role) const
         case StoredSizeColumn:
             return locale.formattedDataSize(e.storedSize);
         case StoredAtColumn:
-            return locale.toString(e.created.toLocalTime(), QLocale::ShortFormat);
+            return locale.toString(e.created.toLocalTime(), QLocale::NarrowFormat);
         case ExpiresColumn: {
-            const QString when = locale.toString(e.expires.toLocalTime(), QLocale::ShortFormat);
+            const QString when = locale.toString(e.expires.toLocalTime(), QLocale::NarrowFormat);
             return stale ? tr("%1 (stale)").arg(when) : tr("%1 (fresh)").arg(when);
         }
         case LastAccessColumn:
-            return locale.toString(e.lastAccess.toLocalTime(), QLocale::ShortFormat);
+            return locale.toString(e.lastAccess.toLocalTime(), QLocale::NarrowFormat);
         case HitsColumn:
             return e.hits;
         case TagsColumn:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "entrydetails.h"
 
+#include "cataloguereader.h"
+
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QFile>
@@ -145,42 +147,74 @@ QString EntryDetails::previewKind() const
     }
 }
 
-QByteArray EntryDetails::readBody(qint64 limit, bool *truncated) const
+QString EntryDetails::infoHtml() const
 {
-    *truncated = false;
-    if (!m_cache)
-        return {};
-    // data() streams and verifies the stored body; only the preview's share is read.
-    std::unique_ptr<QIODevice> device(m_cache->data(m_url));
-    if (!device)
-        return {};
-    QByteArray bytes;
-    while (limit < 0 || bytes.size() < limit) {
-        const QByteArray chunk = device->read(limit < 0 ? 1 << 20 : limit - bytes.size());
-        if (chunk.isEmpty())
-            break;
-        bytes += chunk;
-    }
-    *truncated = !device->atEnd();
-    return bytes;
+    return m_info->toHtml();
 }
 
-void EntryDetails::showEntry(const QUrl &url)
+void EntryDetails::setReader(CatalogueReader *reader)
+{
+    m_reader = reader;
+    showEntry(QUrl());
+}
+
+EntryDetails::Read EntryDetails::read(const NetworkCache *cache, const QUrl &url, qint64 limit)
+{
+    Read r;
+    if (!cache || !url.isValid())
+        return r;
+    r.entry = entry(*cache, url);
+    if (!r.entry.isValid())
+        return r; // not in a catalogue: the listed row is all there is to show
+    // The reader's cache is read-only and never promotes: this lookup changes nothing.
+    auto *reader = const_cast<NetworkCache *>(cache);
+    r.headers = reader->metaData(url).rawHeaders();
+    // data() streams and verifies the stored body; only the preview's share is read.
+    std::unique_ptr<QIODevice> device(reader->data(url));
+    if (!device)
+        return r;
+    while (limit < 0 || r.body.size() < limit) {
+        const QByteArray chunk = device->read(limit < 0 ? 1 << 20 : limit - r.body.size());
+        if (chunk.isEmpty())
+            break;
+        r.body += chunk;
+    }
+    r.truncated = !device->atEnd();
+    return r;
+}
+
+void EntryDetails::showEntry(const QUrl &url, const EntryRow &listed)
 {
     m_url = url;
-    const EntryRow e = m_cache && url.isValid() ? entry(*m_cache, url) : EntryRow();
+    if (!m_reader || !url.isValid()) {
+        show(Read(), EntryRow());
+        return;
+    }
+    ++m_loading;
+    m_reader->run<Read>(
+            this, [url](const NetworkCache *cache) { return read(cache, url, PreviewLimit); },
+            [this, url, listed](const Read &r) {
+                --m_loading;
+                if (url == m_url) // the selection moved on meanwhile: a newer answer follows
+                    show(r, listed);
+            });
+}
+
+void EntryDetails::show(const Read &r, const EntryRow &listed)
+{
+    const bool stored = r.entry.isValid();
+    const EntryRow e = stored ? r.entry : listed;
     m_copyUrl->setEnabled(e.isValid());
-    m_save->setEnabled(e.isValid());
+    m_save->setEnabled(stored);
     if (!e.isValid()) {
         m_info->setHtml(QStringLiteral("<p>%1</p>")
                                 .arg(tr("Select an entry to see what is "
                                         "stored for it.")));
         m_preview->setCurrentIndex(NonePage);
         m_previewNote->clear();
+        emit loaded();
         return;
     }
-    const QNetworkCacheMetaData md = m_cache->metaData(url);
-    const auto headers = md.rawHeaders();
     const QLocale locale;
     const auto row = [](const QString &name, const QString &value) {
         return QStringLiteral("<tr><th align=left valign=top>%1</th><td>%2</td></tr>")
@@ -191,41 +225,63 @@ void EntryDetails::showEntry(const QUrl &url)
     html += row(tr("Status"), QString::number(e.status));
     html += row(tr("Content type"), e.contentType);
     html += row(tr("Body size"), locale.formattedDataSize(e.bodySize));
-    html += row(tr("Stored size"), locale.formattedDataSize(e.storedSize));
-    html += row(tr("Stored at"), locale.toString(e.created.toLocalTime(), QLocale::LongFormat));
+    if (stored)
+        html += row(tr("Stored size"), locale.formattedDataSize(e.storedSize));
+    if (e.created.isValid())
+        html += row(tr("Stored at"), locale.toString(e.created.toLocalTime(), QLocale::LongFormat));
     html += row(tr("Last access"),
                 locale.toString(e.lastAccess.toLocalTime(), QLocale::LongFormat));
-    html += row(tr("Hits"), QString::number(e.hits));
+    if (stored)
+        html += row(tr("Hits"), QString::number(e.hits));
     html += row(tr("Tags"), e.tags.join(QLatin1String(", ")));
-    html += row(tr("Digest (SHA-256)"), QString::fromLatin1(e.digest));
-    html += row(tr("Freshness"), explainFreshness(e, headers, QDateTime::currentDateTimeUtc()));
-    html += QStringLiteral("</table><h4>%1</h4><table cellspacing=2>").arg(tr("Stored headers"));
-    for (const auto &h : headers)
-        html += row(QString::fromLatin1(h.first), QString::fromLatin1(h.second));
+    if (stored) {
+        html += row(tr("Digest (SHA-256)"), QString::fromLatin1(e.digest));
+        html += row(tr("Shared body"),
+                    e.sharedBodies > 1
+                            ? tr("%n entries (this one included) share this body, stored once.",
+                                 nullptr, int(e.sharedBodies))
+                            : tr("Only this entry uses this body."));
+        html += row(tr("Freshness"),
+                    explainFreshness(e, r.headers, QDateTime::currentDateTimeUtc()));
+        html += QStringLiteral("</table><h4>%1</h4><table cellspacing=2>")
+                        .arg(tr("Stored headers"));
+        for (const auto &h : r.headers)
+            html += row(QString::fromLatin1(h.first), QString::fromLatin1(h.second));
+    } else {
+        html += row(tr("Expires"),
+                    locale.toString(e.expires.toLocalTime(), QLocale::LongFormat) + QLatin1Char(' ')
+                            + (e.isStale() ? tr("(stale)") : tr("(fresh)")));
+    }
     html += QStringLiteral("</table>");
     m_info->setHtml(html);
 
-    bool truncated = false;
-    const QByteArray body = readBody(PreviewLimit, &truncated);
-    const QString note = truncated
+    if (!stored) {
+        m_previewNote->setText(tr("No preview: bodies of a tier chain are not read, a read "
+                                  "may count as a use in the tier."));
+        m_preview->setCurrentIndex(NonePage);
+        emit loaded();
+        return;
+    }
+    const QString note = r.truncated
             ? tr("Preview of the first %1").arg(locale.formattedDataSize(PreviewLimit))
             : tr("Whole body");
     m_previewNote->setText(note);
     QImage image;
-    if (e.contentType.startsWith(QLatin1String("image/")) && !truncated
-        && image.loadFromData(body)) {
+    if (e.contentType.startsWith(QLatin1String("image/")) && !r.truncated
+        && image.loadFromData(r.body)) {
         QPixmap pixmap = QPixmap::fromImage(image);
         if (pixmap.width() > 480 || pixmap.height() > 360)
             pixmap = pixmap.scaled(480, 360, Qt::KeepAspectRatio, Qt::SmoothTransformation);
         m_image->setPixmap(pixmap);
         m_preview->setCurrentIndex(ImagePage);
     } else if (looksLikeText(e.contentType)) {
-        m_text->setPlainText(QString::fromUtf8(body));
+        m_text->setPlainText(QString::fromUtf8(r.body));
         m_preview->setCurrentIndex(TextPage);
     } else {
-        m_hex->setPlainText(hexDump(body.left(64 * 1024)));
+        m_hex->setPlainText(hexDump(r.body.left(64 * 1024)));
         m_preview->setCurrentIndex(HexPage);
     }
+    emit loaded();
 }
 
 QString EntryDetails::explainFreshness(const EntryRow &e,
@@ -267,18 +323,33 @@ QString EntryDetails::explainFreshness(const EntryRow &e,
 
 void EntryDetails::saveBody()
 {
-    if (!m_url.isValid())
+    if (!m_url.isValid() || !m_reader)
         return;
     const QString name = QFileDialog::getSaveFileName(this, tr("Save body"), m_url.fileName());
     if (name.isEmpty())
         return;
-    bool truncated = false;
-    const QByteArray body = readBody(-1, &truncated);
-    QSaveFile file(name);
-    if (!file.open(QIODevice::WriteOnly) || file.write(body) != body.size() || !file.commit()) {
-        QMessageBox::warning(this, tr("Save body"),
-                             tr("Could not save %1: %2").arg(name, file.errorString()));
-    }
+    // Read and written on the worker: a large body never holds up the window.
+    m_save->setEnabled(false);
+    const QUrl url = m_url;
+    m_reader->run<QString>(
+            this,
+            [url, name](const NetworkCache *cache) {
+                const Read r = read(cache, url, -1);
+                if (!r.entry.isValid())
+                    return tr("The entry is gone.");
+                QSaveFile file(name);
+                if (!file.open(QIODevice::WriteOnly) || file.write(r.body) != r.body.size()
+                    || !file.commit())
+                    return file.errorString();
+                return QString();
+            },
+            [this, name](const QString &error) {
+                m_save->setEnabled(true);
+                if (!error.isEmpty()) {
+                    QMessageBox::warning(this, tr("Save body"),
+                                         tr("Could not save %1: %2").arg(name, error));
+                }
+            });
 }
 
 } // namespace tiercache::browser

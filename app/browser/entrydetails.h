@@ -15,6 +15,8 @@ QT_END_NAMESPACE
 
 namespace tiercache::browser {
 
+class CatalogueReader;
+
 /*
     Everything stored for one entry: URL, status, headers, the freshness computation in
     words, hits, digest, and a preview of the body. The preview never loads anything
@@ -28,22 +30,43 @@ public:
     static constexpr qint64 PreviewLimit = 256 * 1024;
 
     explicit EntryDetails(QWidget *parent = nullptr);
-    void setCache(NetworkCache *cache) { m_cache = cache; }
-    //! Shows \a url (an invalid URL clears the pane).
-    void showEntry(const QUrl &url);
+    void setReader(CatalogueReader *reader);
+    /*!
+        Shows \a url (an invalid URL clears the pane) once the reader has read it. \a listed
+        is the row of the list, shown as it is for a tier without a catalogue (a tier chain),
+        whose bodies are not read: a read may count as a use in such a tier.
+    */
+    void showEntry(const QUrl &url, const EntryRow &listed = {});
     QUrl currentUrl() const { return m_url; }
     //! What the preview shows: "text", "image", "hex" or "none".
     QString previewKind() const;
+    //! The HTML of the information pane (for tests).
+    QString infoHtml() const;
+    //! Whether an answer of the reader is still awaited.
+    bool isLoading() const { return m_loading > 0; }
 
     //! The freshness of an entry in words, from its stored headers (for tests too).
     static QString explainFreshness(const EntryRow &entry,
                                     const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QDateTime &now);
 
+Q_SIGNALS:
+    //! The pane shows what the reader answered for currentUrl().
+    void loaded();
+
 private:
+    struct Read
+    {
+        EntryRow entry;
+        QList<QPair<QByteArray, QByteArray>> headers;
+        QByteArray body;
+        bool truncated = false;
+    };
+    static Read read(const NetworkCache *cache, const QUrl &url, qint64 limit);
+    void show(const Read &read, const EntryRow &listed);
     void saveBody();
-    QByteArray readBody(qint64 limit, bool *truncated) const;
-    NetworkCache *m_cache = nullptr;
+    CatalogueReader *m_reader = nullptr;
+    int m_loading = 0;
     QUrl m_url;
     QTextBrowser *m_info;
     QStackedWidget *m_preview;

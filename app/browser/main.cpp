@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// tiercache-browser [CACHE_DIR] | --demo [--demo-dir DIR] [--screenshots DIR]
+// tiercache-browser [--tiers SPECS] [CACHE_DIR] | --demo [--demo-dir DIR] [--screenshots DIR]
 
 #include "demofiller.h"
 #include "entriesmodel.h"
@@ -89,7 +89,14 @@ int main(int argc, char *argv[])
                                     "Write a PNG of each view into dir and exit (the "
                                     "default without a display)."),
             QStringLiteral("dir"));
-    parser.addOptions({demo, demoDir, screenshots});
+    const QCommandLineOption tiers(
+            QStringList {QStringLiteral("t"), QStringLiteral("tiers")},
+            QApplication::translate("main",
+                                    "Open this tier chain read-only (specs separated by "
+                                    "commas, first tier first, e.g. redis://127.0.0.1:6379/0); "
+                                    "with disk: it uses cache-dir."),
+            QStringLiteral("specs"));
+    parser.addOptions({demo, demoDir, screenshots, tiers});
     parser.process(app);
 
     QTextStream out(stdout);
@@ -107,8 +114,9 @@ int main(int argc, char *argv[])
     }
 
     MainWindow window;
-    if (!directory.isEmpty())
-        window.openCache(directory);
+    const QStringList specs = parser.value(tiers).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (!directory.isEmpty() || !specs.isEmpty())
+        window.openCache(directory, specs);
     const bool shoot = parser.isSet(screenshots) || headless;
     if (!shoot) {
         window.show();
@@ -117,6 +125,7 @@ int main(int argc, char *argv[])
     // Offscreen: the views at a fixed size, an image entry selected, one PNG per view.
     window.resize(1280, 800);
     window.show();
+    window.waitUntilLoaded();
     selectEntry(window, QStringLiteral("/images/logo.png"));
     window.tagsPane()->selectTag(QStringLiteral("static"));
     window.statisticsPane()->loadTopLists();

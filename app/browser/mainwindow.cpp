@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "cataloguereader.h"
 #include "entriesmodel.h"
 #include "entrydetails.h"
 #include "pluginspane.h"
@@ -10,6 +11,7 @@
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLocale>
 #include <QtCore/QSettings>
@@ -22,6 +24,7 @@
 #include <QtWidgets/QFileDialog>
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QHeaderView>
+#include <QtWidgets/QInputDialog>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QMenuBar>
@@ -47,6 +50,7 @@ namespace {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent),
+      m_reader(new CatalogueReader(this)),
       m_stack(new QStackedWidget),
       m_message(new QLabel),
       m_tabs(new QTabWidget),
@@ -56,6 +60,8 @@ MainWindow::MainWindow(QWidget *parent)
       m_contentType(new QComboBox),
       m_freshness(new QComboBox),
       m_tag(new QComboBox),
+      m_status(new QComboBox),
+      m_tier(new QComboBox),
       m_details(new EntryDetails),
       m_tags(new TagsPane),
       m_statistics(new StatisticsPane),
@@ -88,8 +94,13 @@ MainWindow::MainWindow(QWidget *parent)
     createActions();
     connect(m_tags, &TagsPane::filterByTag, this, &MainWindow::filterByTag);
     connect(m_tags, &TagsPane::cacheChanged, this, &MainWindow::refreshAll);
+    connect(m_tags, &TagsPane::tagsChanged, this, &MainWindow::updateTagFilter);
     connect(m_model, &EntriesModel::totalCountChanged, this, &MainWindow::updateStatus);
 
+    m_model->setReader(m_reader);
+    m_details->setReader(m_reader);
+    m_tags->setCache(nullptr, m_reader);
+    m_statistics->setReader(m_reader);
     m_refreshTimer->setInterval(RefreshIntervalMs);
     m_refreshTimer->callOnTimeout(this, &MainWindow::refreshIfChanged);
     m_filterTimer->setSingleShot(true);
@@ -106,11 +117,22 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // The views hold a pointer to the cache; detach them before it goes.
-    m_model->setCache(nullptr);
-    m_details->setCache(nullptr);
-    m_tags->setCache(nullptr);
-    m_statistics->setCache(nullptr);
+    // The tags pane holds a pointer to the cache; detach it before it goes.
+    m_tags->setCache(nullptr, nullptr);
+}
+
+bool MainWindow::isLoading() const
+{
+    return m_reader->pendingJobs() > 0;
+}
+
+bool MainWindow::waitUntilLoaded(int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (isLoading() && clock.elapsed() < timeoutMs)
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 50);
+    return !isLoading();
 }
 
 QWidget *MainWindow::createEntriesPage()
@@ -126,8 +148,16 @@ QWidget *MainWindow::createEntriesPage()
     m_freshness->addItem(tr("Fresh only"), int(EntryQuery::Expiry::Fresh));
     m_freshness->addItem(tr("Stale only"), int(EntryQuery::Expiry::Stale));
     m_tag->addItem(tr("Any tag"), QString());
+    m_status->addItem(tr("Any status"), 0);
+    // The statuses QNetworkAccessManager stores (it never stores 4xx and 5xx itself, other
+    // writers may).
+    for (int code : {200, 203, 204, 206, 300, 301, 302, 307, 308, 404, 410})
+        m_status->addItem(QString::number(code), code);
+    m_status->setToolTip(tr("HTTP status code"));
+    m_tier->setToolTip(tr("The tier whose entries are listed"));
+    m_tier->hide();
     connect(m_filter, &QLineEdit::textChanged, m_filterTimer, qOverload<>(&QTimer::start));
-    for (QComboBox *box : {m_contentType, m_freshness, m_tag})
+    for (QComboBox *box : {m_contentType, m_freshness, m_tag, m_status, m_tier})
         connect(box, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilter);
 
     m_view->setModel(m_model);
@@ -140,15 +170,30 @@ QWidget *MainWindow::createEntriesPage()
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->setWordWrap(false);
     m_view->setAlternatingRowColors(true);
-    // Narrow defaults so that hits and tags are in view next to the details pane.
-    m_view->horizontalHeader()->setDefaultSectionSize(86);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::UrlColumn, 280);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::StatusColumn, 52);
-    m_view->horizontalHeader()->resizeSection(EntriesModel::HitsColumn, 48);
+    // Widths that fit headers and typical values (dates in the locale's narrow format), so
+    // that no column starts cut off; the URL column takes what is left.
+    QHeaderView *header = m_view->horizontalHeader();
+    const QFontMetrics metrics = m_view->fontMetrics();
+    for (int column = 0; column < EntriesModel::ColumnCount; ++column) {
+        const QString title = m_model->headerData(column, Qt::Horizontal).toString();
+        header->resizeSection(column, metrics.horizontalAdvance(title) + 36);
+    }
+    const int date = metrics.horizontalAdvance(QLocale().toString(
+                             QDateTime(QDate(2026, 12, 28), QTime(23, 59)), QLocale::NarrowFormat))
+            + 16;
+    for (int column : {EntriesModel::StoredAtColumn, EntriesModel::LastAccessColumn})
+        header->resizeSection(column, qMax(header->sectionSize(column), date));
+    header->resizeSection(EntriesModel::ExpiresColumn,
+                          qMax(header->sectionSize(EntriesModel::ExpiresColumn),
+                               date + metrics.horizontalAdvance(tr("%1 (stale)").arg(QString()))));
+    header->resizeSection(EntriesModel::ContentTypeColumn,
+                          metrics.horizontalAdvance(QStringLiteral("application/json")) + 16);
+    header->resizeSection(EntriesModel::UrlColumn, 260);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
-                m_details->showEntry(current.isValid() ? m_model->entryAt(current.row()).url
-                                                       : QUrl());
+                const EntryRow row =
+                        current.isValid() ? m_model->entryAt(current.row()) : EntryRow();
+                m_details->showEntry(row.url, row);
             });
 
     auto *bar = new QHBoxLayout;
@@ -156,6 +201,8 @@ QWidget *MainWindow::createEntriesPage()
     bar->addWidget(m_contentType);
     bar->addWidget(m_freshness);
     bar->addWidget(m_tag);
+    bar->addWidget(m_status);
+    bar->addWidget(m_tier);
     auto *left = new QWidget;
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -165,7 +212,7 @@ QWidget *MainWindow::createEntriesPage()
     splitter->addWidget(left);
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(1, 1);
     return splitter;
 }
 
@@ -175,6 +222,9 @@ void MainWindow::createActions()
     QAction *open = file->addAction(QIcon(QStringLiteral(":/icons/open.svg")), tr("&Open Cache…"),
                                     this, &MainWindow::chooseDirectory);
     open->setShortcut(QKeySequence::Open);
+    QAction *openChain =
+            file->addAction(tr("Open &Tier Chain…"), this, &MainWindow::chooseTierChain);
+    openChain->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
@@ -256,6 +306,7 @@ CacheJob *MainWindow::startJob(CacheJob::Kind kind, const QList<QUrl> &urls,
     if (writes && !isWritable())
         return nullptr;
     m_job = new CacheJob(kind, m_cache->cacheDirectory(), isWritable(), this);
+    m_job->setTiers(m_specs);
     m_job->setUrls(urls);
     m_job->setExport(m_model->query(), exportPath, format);
     auto *dialog = new QProgressDialog(this);
@@ -338,39 +389,113 @@ void MainWindow::chooseExport()
              isJson ? CacheJob::Format::Json : CacheJob::Format::Csv);
 }
 
-bool MainWindow::openCache(const QString &directory)
+bool MainWindow::openCache(const QString &directory, const QStringList &tiers)
 {
     m_refreshTimer->stop();
-    m_model->setCache(nullptr);
-    m_details->setCache(nullptr);
-    m_tags->setCache(nullptr);
-    m_statistics->setCache(nullptr);
+    m_reader->close();
+    m_tags->setCache(nullptr, m_reader);
     m_cache = std::make_unique<NetworkCache>();
     m_cache->setReadOnly(true);
-    m_cache->setCacheDirectory(directory);
+    m_cache->setPromotionPolicy(PromotionPolicy::never());
+    m_specs = tiers;
     m_writableAction->setChecked(false);
     m_tags->setWritable(false);
-    if (!m_cache->open()) {
+    const QString where = directory.isEmpty() ? tiers.join(QLatin1Char(' '))
+                                              : QDir::toNativeSeparators(directory);
+    QString why;
+    if (!tiers.isEmpty() && !m_cache->setTiers(tiers))
+        why = m_cache->tierErrors().join(QLatin1Char('\n'));
+    if (why.isEmpty() && !directory.isEmpty()) {
+        m_cache->setCacheDirectory(directory);
+        if (!m_cache->open())
+            why = m_cache->errorString();
+    }
+    if (why.isEmpty() && directory.isEmpty() && tiers.isEmpty())
+        why = tr("no cache directory and no tier chain given");
+    if (!why.isEmpty()) {
         showError(tr("Cannot open %1 as a Tiercache cache:\n\n%2\n\nNothing in it was changed.")
-                          .arg(QDir::toNativeSeparators(directory), m_cache->errorString()));
+                          .arg(where, why));
         m_cache.reset();
+        m_specs.clear();
+        m_model->setReader(nullptr);
         updateStatus();
         updateActions();
         return false;
     }
     m_error.clear();
     m_stack->setCurrentWidget(m_tabs);
-    setWindowTitle(tr("%1 — Tiercache Browser").arg(QDir::toNativeSeparators(directory)));
-    m_details->setCache(m_cache.get());
-    m_tags->setCache(m_cache.get());
-    m_statistics->setCache(m_cache.get());
-    m_model->setCache(m_cache.get());
+    setWindowTitle(tr("%1 — Tiercache Browser").arg(where));
+    m_reader->open(m_cache->cacheDirectory(), tiers);
+    m_tags->setCache(m_cache.get(), m_reader);
+    setTierNames({});
+    m_reader->run<QStringList>(
+            this,
+            [](const NetworkCache *cache) { return cache ? tierNames(*cache) : QStringList(); },
+            [this](const QStringList &names) { setTierNames(names); });
+    m_model->setReader(m_reader);
+    m_details->setReader(m_reader);
+    m_statistics->setReader(m_reader);
     m_dataVersion = m_cache->dataVersion();
-    rememberRecent(m_cache->cacheDirectory());
+    if (!directory.isEmpty() && tiers.isEmpty())
+        rememberRecent(m_cache->cacheDirectory());
     m_refreshTimer->start();
     updateStatus();
     updateActions();
     return true;
+}
+
+bool MainWindow::openTierChain(const QStringList &specs)
+{
+    return openCache(QString(), specs);
+}
+
+void MainWindow::chooseTierChain()
+{
+    bool ok = false;
+    const QString text = QInputDialog::getText(
+            this, tr("Open Tier Chain"),
+            tr("Tier specs, first tier first, separated by spaces (e.g. "
+               "redis://127.0.0.1:6379/0 or sqlite:?path=/tmp/cache.db). The chain is opened "
+               "read-only, to list what its tiers hold; a chain with disk: uses the open "
+               "cache directory."),
+            QLineEdit::Normal, m_specs.join(QLatin1Char(' ')), &ok);
+    const QStringList specs = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (!ok || specs.isEmpty())
+        return;
+    const bool disk = std::any_of(specs.begin(), specs.end(), [](const QString &spec) {
+        return spec.startsWith(QLatin1String("disk:"));
+    });
+    openCache(disk ? cacheDirectory() : QString(), specs);
+}
+
+void MainWindow::setTierNames(const QStringList &names)
+{
+    // Tiers without a catalogue are listed by name; the disk tier's catalogue is the default.
+    const bool hasCatalogue = names.isEmpty() || names.contains(QLatin1String("disk"));
+    m_tier->blockSignals(true);
+    m_tier->clear();
+    if (hasCatalogue)
+        m_tier->addItem(tr("Catalogue"), QString());
+    for (const QString &name : names) {
+        if (name != QLatin1String("disk"))
+            m_tier->addItem(tr("Tier %1").arg(name), name);
+    }
+    m_tier->setCurrentIndex(0);
+    m_tier->blockSignals(false);
+    m_tier->setVisible(m_tier->count() > 1 || !hasCatalogue);
+    applyFilter();
+}
+
+void MainWindow::updateTagFilter(const QStringList &tags)
+{
+    const QString current = m_tag->currentData().toString();
+    m_tag->blockSignals(true);
+    while (m_tag->count() > 1)
+        m_tag->removeItem(1);
+    for (const QString &tag : tags)
+        m_tag->addItem(tag, tag);
+    m_tag->setCurrentIndex(qMax(0, m_tag->findData(current)));
+    m_tag->blockSignals(false);
 }
 
 QString MainWindow::cacheDirectory() const
@@ -400,11 +525,13 @@ bool MainWindow::setWritable(bool writable)
     if (!m_cache)
         return false;
     m_cache->setReadOnly(!writable);
-    if (!m_cache->open()) {
+    // A chain without a disk tier has no directory to open: its tiers are used as they are.
+    if (!m_cache->cacheDirectory().isEmpty() && !m_cache->open()) {
         // Back to what worked: the directory may not be writable for this account.
         const QString why = m_cache->errorString();
         m_cache->setReadOnly(true);
         m_cache->open();
+        m_tags->setWritable(false);
         QMessageBox::warning(this, tr("Allow Changes"),
                              tr("The cache cannot be opened for writing: %1").arg(why));
         writable = false;
@@ -438,6 +565,8 @@ void MainWindow::applyFilter()
     q.contentType = m_contentType->currentData().toString();
     q.expiry = EntryQuery::Expiry(m_freshness->currentData().toInt());
     q.tag = m_tag->currentData().toString();
+    q.status = m_status->currentData().toInt();
+    q.tier = m_tier->currentData().toString();
     m_model->setQuery(q);
 }
 
@@ -456,6 +585,9 @@ void MainWindow::refreshIfChanged()
 {
     if (!m_cache)
         return;
+    // One refresh at a time: a slow one (a huge catalogue) is not piled up behind.
+    if (m_reader->pendingJobs() > 0)
+        return;
     const qint64 version = m_cache->dataVersion();
     if (version == m_dataVersion)
         return;
@@ -471,16 +603,12 @@ void MainWindow::refreshAll()
     m_model->refresh();
     m_tags->refresh();
     m_statistics->refresh();
-    const QString current = m_tag->currentData().toString();
-    m_tag->blockSignals(true);
-    while (m_tag->count() > 1)
-        m_tag->removeItem(1);
-    for (const QString &tag : m_tags->tags())
-        m_tag->addItem(tag, tag);
-    m_tag->setCurrentIndex(qMax(0, m_tag->findData(current)));
-    m_tag->blockSignals(false);
-    if (m_details->currentUrl().isValid())
-        m_details->showEntry(m_details->currentUrl());
+    if (m_details->currentUrl().isValid()) {
+        const QModelIndex current = m_view->selectionModel()->currentIndex();
+        const EntryRow row = current.isValid() ? m_model->entryAt(current.row()) : EntryRow();
+        m_details->showEntry(m_details->currentUrl(),
+                             row.url == m_details->currentUrl() ? row : EntryRow());
+    }
     updateStatus();
 }
 
@@ -491,12 +619,23 @@ void MainWindow::updateStatus()
         m_statusMode->clear();
         return;
     }
-    const SummaryRow s = summary(*m_cache);
-    const QLocale locale;
-    m_statusEntries->setText(tr("%1 of %n entries shown · %2 on disk", nullptr, int(s.entries))
-                                     .arg(locale.toString(m_model->totalCount()),
-                                          locale.formattedDataSize(s.storedBytes)));
     m_statusMode->setText(isWritable() ? tr("Changes allowed") : tr("Read-only"));
+    m_reader->run<SummaryRow>(
+            this, [](const NetworkCache *cache) { return cache ? summary(*cache) : SummaryRow(); },
+            [this](const SummaryRow &s) {
+                if (!m_cache)
+                    return;
+                const QLocale locale;
+                if (m_cache->cacheDirectory().isEmpty()) { // a tier chain
+                    m_statusEntries->setText(
+                            tr("%n entries listed", nullptr, int(m_model->totalCount())));
+                    return;
+                }
+                m_statusEntries->setText(
+                        tr("%1 of %n entries shown · %2 on disk", nullptr, int(s.entries))
+                                .arg(locale.toString(m_model->totalCount()),
+                                     locale.formattedDataSize(s.storedBytes)));
+            });
 }
 
 void MainWindow::showPage(Page page)
@@ -513,6 +652,7 @@ QStringList MainWindow::saveScreenshots(const QString &directory)
     const int current = m_tabs->currentIndex();
     for (int page = 0; page < PageCount; ++page) {
         showPage(Page(page));
+        waitUntilLoaded(10000);
         QApplication::processEvents(); // lay out the page before grabbing it
         const QString path = QDir(directory).filePath(
                 QStringLiteral("tiercache-browser-%1.png").arg(QLatin1String(names[page])));

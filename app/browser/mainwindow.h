@@ -25,6 +25,7 @@ class NetworkCache;
 
 namespace tiercache::browser {
 
+class CatalogueReader;
 class EntriesModel;
 class EntryDetails;
 class PluginsPane;
@@ -32,11 +33,13 @@ class StatisticsPane;
 class TagsPane;
 
 /*
-    Tiercache Browser's window. It opens a cache directory read-only through the library
-    (NetworkCache::setReadOnly()), so looking never changes anything, also while another
-    process writes the directory; changes need an explicit switch (Cache ▸ Allow Changes).
-    A one-second timer compares the catalogue's data version and refreshes the views only
-    when another process committed something, so an idle cache costs one cheap check a second.
+    Tiercache Browser's window. It opens a cache directory (or a tier chain) read-only through
+    the library (NetworkCache::setReadOnly()), so looking never changes anything, also while
+    another process writes the directory; changes need an explicit switch (Cache ▸ Allow
+    Changes). The views read through a CatalogueReader, on a worker thread of its own, so the
+    window never waits for the catalogue. A one-second timer compares the catalogue's data
+    version and refreshes the views only when another process committed something (and the
+    previous refresh is done), so an idle cache costs one cheap check a second.
 */
 class MainWindow : public QMainWindow
 {
@@ -47,9 +50,18 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    //! Opens \a directory read-only; on failure the window shows why and nothing on disk changed.
-    bool openCache(const QString &directory);
+    //! Opens \a directory read-only, with the tier chain \a tiers (empty: "disk:"); on
+    //! failure the window shows why and nothing on disk changed.
+    bool openCache(const QString &directory, const QStringList &tiers = {});
+    //! Opens the tier chain \a specs without a cache directory (e.g. a Redis or SQLite
+    //! tier) read-only, to list what its tiers hold.
+    bool openTierChain(const QStringList &specs);
     QString cacheDirectory() const;
+    QStringList tierSpecs() const { return m_specs; }
+    //! Whether a view still waits for an answer of the worker.
+    bool isLoading() const;
+    //! Runs the event loop until no view waits for the worker (for scripts and tests).
+    bool waitUntilLoaded(int timeoutMs = 30000);
     //! The message shown instead of the views when opening failed; empty when open.
     QString errorText() const;
     //! Leaves (true) or returns to (false) read-only mode, without asking.
@@ -97,6 +109,9 @@ private:
     void updateStatus();
     void showError(const QString &message);
     void chooseDirectory();
+    void chooseTierChain();
+    void setTierNames(const QStringList &names);
+    void updateTagFilter(const QStringList &tags);
     void rememberRecent(const QString &directory);
     void updateRecentMenu();
     void toggleWritable(bool writable);
@@ -106,7 +121,9 @@ private:
     void chooseExport();
     void updateActions();
 
-    std::unique_ptr<NetworkCache> m_cache;
+    std::unique_ptr<NetworkCache> m_cache; // the checks, tag invalidation and dataVersion()
+    CatalogueReader *m_reader;             // every query
+    QStringList m_specs;
     qint64 m_dataVersion = -1;
     QString m_error;
     QStackedWidget *m_stack;
@@ -118,6 +135,8 @@ private:
     QComboBox *m_contentType;
     QComboBox *m_freshness;
     QComboBox *m_tag;
+    QComboBox *m_status;
+    QComboBox *m_tier;
     EntryDetails *m_details;
     TagsPane *m_tags;
     StatisticsPane *m_statistics;

@@ -5,6 +5,7 @@
 
 #include <tiercache/tierloader.h>
 
+#include <QtCore/QFileInfo>
 #include <QtCore/QJsonObject>
 #include <QtGui/QBrush>
 #include <QtWidgets/QHeaderView>
@@ -22,6 +23,7 @@ PluginsPane::PluginsPane(QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
     m_searchPath->setWordWrap(true);
     m_searchPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *layout = new QVBoxLayout(this);
@@ -56,10 +58,10 @@ void PluginsPane::refresh()
                                    QString::number(p.apiVersion),
                                    p.error.isEmpty() ? tr("usable") : tr("failed: %1").arg(p.error),
                                    options.join(QLatin1String(", ")),
-                                   p.fileName};
+                                   QFileInfo(p.fileName).fileName()};
         for (int c = 0; c < cells.size(); ++c) {
             auto *item = new QTableWidgetItem(cells[c]);
-            item->setToolTip(c == 1 ? p.description : cells[c]);
+            item->setToolTip(c == 1 ? p.description : c == 5 ? p.fileName : cells[c]);
             if (!p.error.isEmpty())
                 item->setForeground(QBrush(QColor(0xb0, 0x3a, 0x2e)));
             m_table->setItem(i, c, item);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "statisticspane.h"
 
+#include "cataloguereader.h"
+
 #include <tiercache/networkcache.h>
 
 #include <QtCharts/QChart>
@@ -9,7 +11,6 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 #include <QtCore/QLocale>
-#include <QtWidgets/QApplication>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QGridLayout>
@@ -30,7 +31,10 @@ namespace {
         t->setHorizontalHeaderLabels(headers);
         t->verticalHeader()->hide();
         t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-        t->horizontalHeader()->setStretchLastSection(true);
+        t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        t->setWordWrap(false);
+        t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
+        t->setTextElideMode(Qt::ElideMiddle);
         return t;
     }
 
@@ -45,7 +49,8 @@ StatisticsPane::StatisticsPane(QWidget *parent)
     : QWidget(parent),
       m_tiers(makeTable({tr("Tier"), tr("Lookups"), tr("Hits"), tr("Misses"), tr("Promotions"),
                          tr("Writes"), tr("Size")})),
-      m_top(makeTable({tr("Hottest"), tr("Hits"), tr("Largest"), tr("Size")})),
+      m_top(makeTable({tr("Hottest"), tr("Hits"), tr("Largest"), tr("Size"), tr("Oldest"),
+                       tr("Stored at")})),
       m_loadTop(new QPushButton(tr("Load top entries"))),
       m_range(new QComboBox),
       m_chart(new QChartView)
@@ -95,21 +100,32 @@ StatisticsPane::StatisticsPane(QWidget *parent)
     leftLayout->addWidget(countersBox);
     leftLayout->addWidget(new QLabel(tr("Tiers of this window's cache object")));
     leftLayout->addWidget(m_tiers, 1);
-    leftLayout->addWidget(m_loadTop, 0, Qt::AlignLeft);
-    leftLayout->addWidget(m_top, 1);
+    auto *top = new QSplitter;
+    top->addWidget(left);
+    top->addWidget(chartBox);
+    top->setStretchFactor(1, 1);
+    // The top lists get the whole width: their URLs are long.
+    for (int column : {0, 2, 4})
+        m_top->horizontalHeader()->setSectionResizeMode(column, QHeaderView::Stretch);
+    auto *bottom = new QWidget;
+    auto *bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(m_loadTop, 0, Qt::AlignLeft);
+    bottomLayout->addWidget(m_top, 1);
     connect(m_loadTop, &QPushButton::clicked, this, &StatisticsPane::loadTopLists);
-    auto *splitter = new QSplitter;
-    splitter->addWidget(left);
-    splitter->addWidget(chartBox);
-    splitter->setStretchFactor(1, 1);
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(top);
+    splitter->addWidget(bottom);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
 }
 
-void StatisticsPane::setCache(NetworkCache *cache)
+void StatisticsPane::setReader(CatalogueReader *reader)
 {
-    m_cache = cache;
-    m_stats = StatisticsRow();
+    m_reader = reader;
+    show(StatisticsRow());
     refresh();
 }
 
@@ -119,17 +135,51 @@ QString StatisticsPane::counterText(const QString &name) const
     return label ? label->text() : QString();
 }
 
+QString StatisticsPane::topText(int row, int column) const
+{
+    const QTableWidgetItem *item = m_top->item(row, column);
+    return item ? item->text() : QString();
+}
+
 void StatisticsPane::refresh()
 {
+    if (!m_reader)
+        return;
     // Counters and the series only: the top lists sort the whole catalogue (seconds at
     // 200 000 entries), which a refresh every second must not do; they load on request.
-    const QList<EntryRow> hottest = m_stats.hottest;
-    const QList<EntryRow> largest = m_stats.largest;
-    m_stats = m_cache ? statistics(*m_cache, 0) : StatisticsRow();
-    if (m_cache) {
-        m_stats.hottest = hottest;
-        m_stats.largest = largest;
-    }
+    m_reader->run<StatisticsRow>(
+            this,
+            [](const NetworkCache *cache) {
+                return cache ? statistics(*cache, 0) : StatisticsRow();
+            },
+            [this](const StatisticsRow &fresh) {
+                StatisticsRow stats = fresh;
+                stats.hottest = m_stats.hottest;
+                stats.largest = m_stats.largest;
+                stats.oldest = m_stats.oldest;
+                show(stats);
+            });
+}
+
+void StatisticsPane::loadTopLists()
+{
+    if (!m_reader)
+        return;
+    m_loadTop->setEnabled(false);
+    m_reader->run<StatisticsRow>(
+            this,
+            [](const NetworkCache *cache) {
+                return cache ? statistics(*cache, 10) : StatisticsRow();
+            },
+            [this](const StatisticsRow &stats) {
+                m_loadTop->setEnabled(true);
+                show(stats);
+            });
+}
+
+void StatisticsPane::show(const StatisticsRow &stats)
+{
+    m_stats = stats;
     const QLocale locale;
     const auto set = [&](const char *name, const QString &text) {
         m_counters.value(QLatin1String(name))->setText(text);
@@ -156,29 +206,22 @@ void StatisticsPane::refresh()
                 locale.toString(t.misses), locale.toString(t.promotions), locale.toString(t.writes),
                 locale.formattedDataSize(t.size)});
     }
-    const int top = int(qMax(m_stats.hottest.size(), m_stats.largest.size()));
+    const int top =
+            int(qMax(m_stats.hottest.size(), qMax(m_stats.largest.size(), m_stats.oldest.size())));
     m_top->setRowCount(top);
     for (int i = 0; i < top; ++i) {
         const EntryRow hot = m_stats.hottest.value(i);
         const EntryRow large = m_stats.largest.value(i);
+        const EntryRow old = m_stats.oldest.value(i);
         setRow(m_top, i,
                {hot.url.toDisplayString(), hot.isValid() ? locale.toString(hot.hits) : QString(),
                 large.url.toDisplayString(),
-                large.isValid() ? locale.formattedDataSize(large.bodySize) : QString()});
+                large.isValid() ? locale.formattedDataSize(large.bodySize) : QString(),
+                old.url.toDisplayString(),
+                old.isValid() ? locale.toString(old.created.toLocalTime(), QLocale::ShortFormat)
+                              : QString()});
     }
     updateChart();
-}
-
-void StatisticsPane::loadTopLists()
-{
-    if (!m_cache)
-        return;
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    const StatisticsRow top = statistics(*m_cache, 10);
-    QApplication::restoreOverrideCursor();
-    m_stats.hottest = top.hottest;
-    m_stats.largest = top.largest;
-    refresh();
 }
 
 void StatisticsPane::updateChart()

@@ -16,6 +16,8 @@ QT_END_NAMESPACE
 
 namespace tiercache::browser {
 
+class CatalogueReader;
+
 /*
     How well the cache works: counters shared by every process using the directory (read
     from its catalogue), hit and byte hit ratios, per-tier counters of this window's cache
@@ -26,16 +28,20 @@ class StatisticsPane : public QWidget
     Q_OBJECT
 public:
     explicit StatisticsPane(QWidget *parent = nullptr);
-    void setCache(NetworkCache *cache);
+    void setReader(CatalogueReader *reader);
+    //! Asks for the counters and the series; they show when the reader answers.
     void refresh();
-    //! Fills the hottest/largest lists (sorts the whole catalogue: on request only).
+    //! Asks for the hottest/largest/oldest lists (sorts the whole catalogue: on request only).
     void loadTopLists();
     //! The label text of counter \a name ("hits", "hitRatio", ...), for tests.
     QString counterText(const QString &name) const;
+    //! The text of a cell of the top lists (Hottest, Hits, Largest, Size, Oldest, Stored at).
+    QString topText(int row, int column) const;
 
 private:
+    void show(const StatisticsRow &stats);
     void updateChart();
-    NetworkCache *m_cache = nullptr;
+    CatalogueReader *m_reader = nullptr;
     StatisticsRow m_stats;
     QHash<QString, QLabel *> m_counters;
     QTableWidget *m_tiers;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "tagspane.h"
 
+#include "cataloguereader.h"
+
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QLocale>
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QMessageBox>
@@ -19,10 +22,13 @@ TagsPane::TagsPane(QWidget *parent)
       m_invalidate(new QPushButton(tr("Invalidate…"))),
       m_softPurge(new QPushButton(tr("Soft purge…")))
 {
-    m_list->setHeaderLabels({tr("Tag"), tr("Entries")});
+    m_list->setHeaderLabels({tr("Tag"), tr("Entries"), tr("Body bytes")});
     m_list->setRootIsDecorated(false);
     m_list->setSortingEnabled(true);
+    m_list->header()->setStretchLastSection(false);
     m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_list->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_invalidate->setToolTip(tr("Delete every entry carrying the tag (leave read-only mode "
                                 "first)"));
     m_softPurge->setToolTip(tr("Mark every entry carrying the tag stale (leave read-only "
@@ -43,9 +49,11 @@ TagsPane::TagsPane(QWidget *parent)
     updateButtons();
 }
 
-void TagsPane::setCache(NetworkCache *cache)
+void TagsPane::setCache(NetworkCache *cache, CatalogueReader *reader)
 {
     m_cache = cache;
+    m_reader = reader;
+    show({});
     refresh();
 }
 
@@ -57,22 +65,66 @@ void TagsPane::setWritable(bool writable)
 
 void TagsPane::refresh()
 {
+    if (!m_reader)
+        return;
+    m_reader->run<QList<TagRow>>(
+            this,
+            [](const NetworkCache *cache) {
+                return cache ? browser::tags(*cache) : QList<TagRow>();
+            },
+            [this](const QList<TagRow> &rows) { show(rows); });
+}
+
+namespace {
+    // Sorts sizes by their value, not by their formatted text.
+    class TagItem : public QTreeWidgetItem
+    {
+    public:
+        using QTreeWidgetItem::QTreeWidgetItem;
+        bool operator<(const QTreeWidgetItem &other) const override
+        {
+            const int column = treeWidget() ? treeWidget()->sortColumn() : 0;
+            if (column == 0)
+                return QTreeWidgetItem::operator<(other);
+            return data(column, Qt::UserRole).toLongLong()
+                    < other.data(column, Qt::UserRole).toLongLong();
+        }
+    };
+} // namespace
+
+void TagsPane::show(const QList<TagRow> &rows)
+{
     const QString selected = selectedTag();
+    const QLocale locale;
     m_list->setSortingEnabled(false);
     m_list->clear();
-    if (m_cache) {
-        for (const auto &[tag, count] : m_cache->tags()) {
-            auto *item = new QTreeWidgetItem(m_list);
-            item->setText(0, tag);
-            item->setData(1, Qt::DisplayRole, count);
-            item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
-            if (tag == selected)
-                item->setSelected(true);
-        }
+    QStringList names;
+    for (const TagRow &row : rows) {
+        auto *item = new TagItem(m_list);
+        item->setText(0, row.name);
+        item->setText(1, locale.toString(row.entries));
+        item->setData(1, Qt::UserRole, row.entries);
+        item->setText(2, locale.formattedDataSize(row.bodyBytes));
+        item->setData(2, Qt::UserRole, row.bodyBytes);
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
+        if (row.name == selected)
+            item->setSelected(true);
+        names.append(row.name);
     }
     m_list->setSortingEnabled(true);
     m_list->sortByColumn(1, Qt::DescendingOrder);
     updateButtons();
+    emit tagsChanged(names);
+}
+
+qint64 TagsPane::bytesOf(const QString &tag) const
+{
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        if (m_list->topLevelItem(i)->text(0) == tag)
+            return m_list->topLevelItem(i)->data(2, Qt::UserRole).toLongLong();
+    }
+    return -1;
 }
 
 QStringList TagsPane::tags() const
@@ -112,7 +164,6 @@ int TagsPane::invalidate(const QString &tag, bool soft)
     if (!m_cache || !m_writable || tag.isEmpty())
         return 0;
     const int touched = soft ? m_cache->softPurgeTag(tag) : m_cache->invalidateTag(tag);
-    refresh();
     emit cacheChanged();
     return touched;
 }

@@ -55,6 +55,7 @@ struct EntryQuery
     QString urlContains;
     QString tag;
     QString contentType; // prefix, e.g. "image/"
+    int status = 0;      // 0: any
     int expired = 0;     // 1: only expired, -1: only fresh, 0: both
     qint64 nowMs = 0;
     Order order = Order::RecentlyUsed;
@@ -166,6 +167,8 @@ public:
     bool insertBlob(const BlobRecord &blob);
     bool deleteBlob(const QByteArray &digest);
     bool isReferenced(const QByteArray &digest);
+    //! How many live entries use the body \a digest.
+    qint64 sharingCount(const QByteArray &digest);
     QList<BlobRecord> blobs();
     QList<QByteArray> unreferencedBlobs();
     //! key and rowSize of every entry using the body \a digest.
@@ -205,6 +208,8 @@ public:
     QStringList keysForTags(const QStringList &tags);
     QStringList tagsOf(const QString &key);
     QList<QPair<QString, qint64>> tagCounts();
+    //! Tag -> sum of the body sizes of the live entries carrying it.
+    QHash<QString, qint64> tagBytes();
 
     // Shared statistics (cataloguestatistics.cpp)
 

@@ -54,6 +54,16 @@ bool Catalogue::isReferenced(const QByteArray &digest)
     return referenced;
 }
 
+qint64 Catalogue::sharingCount(const QByteArray &digest)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT count(*) FROM entries e WHERE e.digest = ? AND" TC_LIVE("e")));
+    q.bindValue(0, QString::fromLatin1(digest));
+    if (!exec(q) || !q.next())
+        return 0;
+    return q.value(0).toLongLong();
+}
+
 QList<BlobRecord> Catalogue::blobs()
 {
     QSqlQuery q(m_db);

@@ -24,6 +24,10 @@ namespace {
             binds->append(filter.contentType.size());
             binds->append(filter.contentType);
         }
+        if (filter.status != 0) {
+            sql += QLatin1String(" AND e.status = ?");
+            binds->append(filter.status);
+        }
         if (filter.expired != 0) {
             sql += filter.expired > 0 ? QLatin1String(" AND e.expires <= ?")
                                       : QLatin1String(" AND e.expires > ?");

@@ -68,4 +68,20 @@ QList<QPair<QString, qint64>> Catalogue::tagCounts()
     return result;
 }
 
+QHash<QString, qint64> Catalogue::tagBytes()
+{
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    QHash<QString, qint64> result;
+    if (!q.exec(QStringLiteral("SELECT t.tag, sum(e.body_size) FROM tags t"
+                               " JOIN entries e ON e.key = t.key"
+                               " WHERE" TC_LIVE("t") " GROUP BY t.tag"))) {
+        recordError(q);
+        return result;
+    }
+    while (q.next())
+        result.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return result;
+}
+
 } // namespace tiercache

@@ -535,6 +535,16 @@ QList<QPair<QString, qint64>> DiskStore::tagCounts()
     return ensureCatalogue() ? m_catalogue.tagCounts() : QList<QPair<QString, qint64>>();
 }
 
+QHash<QString, qint64> DiskStore::tagBytes()
+{
+    return ensureCatalogue() ? m_catalogue.tagBytes() : QHash<QString, qint64>();
+}
+
+qint64 DiskStore::sharingCount(const QByteArray &digest)
+{
+    return ensureCatalogue() ? m_catalogue.sharingCount(digest) : 0;
+}
+
 int DiskStore::removeTagged(const QStringList &tags)
 {
     if (!ensureCatalogue())

@@ -104,6 +104,9 @@ public:
     bool dropTags(const QStringList &keys);
     QStringList tagsOf(const QString &key);
     QList<QPair<QString, qint64>> tagCounts();
+    QHash<QString, qint64> tagBytes();
+    //! How many live entries use the body \a digest.
+    qint64 sharingCount(const QByteArray &digest);
     //! Hard-deletes \a keys in one transaction; their bodies are reclaimed later by
     //! sweepGarbage(). Returns how many entries existed.
     int removeKeys(const QStringList &keys);

@@ -80,6 +80,7 @@ public:
     void recordHit(const QString &key) override;
     QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) override;
     qint64 entryCount(const EntryFilter &filter) override;
+    QHash<QString, qint64> tagBytes() override;
     CacheSummary summary() override;
     VerifyReport verify(const std::function<bool(qint64, qint64)> &progress) override;
     qint64 collectGarbage() override;

@@ -31,6 +31,7 @@ namespace {
         q.urlContains = filter.urlContains();
         q.tag = filter.tag();
         q.contentType = filter.contentType();
+        q.status = filter.statusCode();
         q.expired = filter.expiry() == EntryFilter::Expiry::ExpiredOnly ? 1
                 : filter.expiry() == EntryFilter::Expiry::FreshOnly     ? -1
                                                                         : 0;
@@ -162,6 +163,7 @@ CacheEntryInfo DiskTier::entryInfo(const QString &key)
         return {};
     CacheEntryInfo info = toInfo(*e);
     info.setTags(m_store.tagsOf(key));
+    info.setSharedBodyCount(m_store.sharingCount(e->digest));
     return info;
 }
 
@@ -189,6 +191,11 @@ QList<CacheEntryInfo> DiskTier::entries(const EntryFilter &filter, int offset, i
 qint64 DiskTier::entryCount(const EntryFilter &filter)
 {
     return ensureOpen() ? m_store.count(toQuery(filter)) : 0;
+}
+
+QHash<QString, qint64> DiskTier::tagBytes()
+{
+    return ensureOpen() ? m_store.tagBytes() : QHash<QString, qint64>();
 }
 
 CacheSummary DiskTier::summary()

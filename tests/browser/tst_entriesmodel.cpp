@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// EntriesModel: pages from the catalogue, filters and sorts there, and refreshes in place.
+// EntriesModel: pages from the catalogue, filters and sorts there, and refreshes in place; every
+// query runs on the CatalogueReader's worker thread, the rows arrive afterwards.
 
 #include "browsertestutil.h"
 
+#include <cataloguereader.h>
 #include <entriesmodel.h>
 
 #include <QtCore/QTemporaryDir>
@@ -13,6 +15,15 @@
 using namespace tiercache;
 using namespace tiercache::browser;
 using namespace tiercache::test;
+
+namespace {
+// The reader answered everything asked so far.
+bool settle(const CatalogueReader &reader)
+{
+    return QTest::qWaitFor([&reader] { return reader.pendingJobs() == 0; }, 20000);
+}
+#define SETTLE(reader) QVERIFY(settle(reader))
+} // namespace
 
 class tst_EntriesModel : public QObject
 {
@@ -43,19 +54,22 @@ void tst_EntriesModel::initTestCase()
 
 void tst_EntriesModel::pagesThroughTheCatalogue()
 {
-    NetworkCache cache;
-    cache.setReadOnly(true);
-    cache.setCacheDirectory(m_dir.path());
-    QVERIFY(cache.open());
+    CatalogueReader reader;
+    reader.open(m_dir.path());
     EntriesModel model;
     QCOMPARE(model.rowCount(), 0);
-    model.setCache(&cache);
+    model.setReader(&reader);
+    QCOMPARE(model.rowCount(), 0); // asked for, not there yet: nothing waited for it
+    SETTLE(reader);
     QCOMPARE(model.totalCount(), Items);
     QCOMPARE(model.rowCount(), EntriesModel::PageSize);
     QVERIFY(model.canFetchMore({}));
     model.fetchMore({});
+    QVERIFY(!model.canFetchMore({})); // one page at a time
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), 2 * EntriesModel::PageSize);
     model.fetchMore({});
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), Items);
     QVERIFY(!model.canFetchMore({}));
     QCOMPARE(model.columnCount(), int(EntriesModel::ColumnCount));
@@ -67,24 +81,38 @@ void tst_EntriesModel::pagesThroughTheCatalogue()
 
 void tst_EntriesModel::passesTheModelTester()
 {
-    NetworkCache cache;
-    cache.setReadOnly(true);
-    cache.setCacheDirectory(m_dir.path());
+    CatalogueReader reader;
+    reader.open(m_dir.path());
     EntriesModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCache(&cache);
+    model.setReader(&reader);
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), EntriesModel::PageSize);
-    while (model.canFetchMore({}))
+    while (model.canFetchMore({})) {
         model.fetchMore({});
+        SETTLE(reader);
+    }
     QCOMPARE(model.rowCount(), Items);
     EntryQuery q;
     q.text = QStringLiteral("item/02");
     model.setQuery(q);
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), 100);
     model.sort(EntriesModel::HitsColumn);
     model.refresh();
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), 100);
-    model.setCache(nullptr);
+    // Questions overtaken by newer ones: only the last query's rows show.
+    q.text = QStringLiteral("item/01");
+    model.setQuery(q);
+    model.fetchMore({});
+    model.refresh();
+    q.text = QStringLiteral("item/000");
+    model.setQuery(q);
+    SETTLE(reader);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.totalCount(), 10);
+    model.setReader(nullptr);
     QCOMPARE(model.rowCount(), 0);
 }
 
@@ -93,28 +121,35 @@ void tst_EntriesModel::filters_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("tag");
     QTest::addColumn<QString>("contentType");
+    QTest::addColumn<int>("status");
     QTest::addColumn<int>("expected");
     QTest::newRow("everything") << ""
                                 << ""
-                                << "" << Items;
+                                << "" << 0 << Items;
     QTest::newRow("URL substring") << "item/01"
                                    << ""
-                                   << "" << 100;
+                                   << "" << 0 << 100;
     QTest::newRow("one item") << "item/0042"
                               << ""
-                              << "" << 1;
+                              << "" << 0 << 1;
     QTest::newRow("nothing") << "no such thing"
                              << ""
-                             << "" << 0;
+                             << "" << 0 << 0;
     QTest::newRow("tag") << ""
                          << "third"
-                         << "" << Items / 3;
+                         << "" << 0 << Items / 3;
     QTest::newRow("content type") << ""
                                   << ""
-                                  << "application/json" << Items / 2;
+                                  << "application/json" << 0 << Items / 2;
     QTest::newRow("tag and text") << "item/00"
                                   << "third"
-                                  << "" << 34;
+                                  << "" << 0 << 34;
+    QTest::newRow("status 200") << ""
+                                << ""
+                                << "" << 200 << Items;
+    QTest::newRow("status 404") << ""
+                                << ""
+                                << "" << 404 << 0;
 }
 
 void tst_EntriesModel::filters()
@@ -122,19 +157,22 @@ void tst_EntriesModel::filters()
     QFETCH(QString, text);
     QFETCH(QString, tag);
     QFETCH(QString, contentType);
+    QFETCH(int, status);
     QFETCH(int, expected);
-    NetworkCache cache;
-    cache.setReadOnly(true);
-    cache.setCacheDirectory(m_dir.path());
+    CatalogueReader reader;
+    reader.open(m_dir.path());
     EntriesModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCache(&cache);
+    model.setReader(&reader);
+    SETTLE(reader);
     QSignalSpy total(&model, &EntriesModel::totalCountChanged);
     EntryQuery q;
     q.text = text;
     q.tag = tag;
     q.contentType = contentType;
+    q.status = status;
     model.setQuery(q);
+    SETTLE(reader);
     QCOMPARE(model.totalCount(), expected);
     QCOMPARE(model.rowCount(), qMin(expected, int(EntriesModel::PageSize)));
     for (int row = 0; row < model.rowCount(); ++row) {
@@ -143,24 +181,27 @@ void tst_EntriesModel::filters()
         if (!tag.isEmpty())
             QVERIFY(e.tags.contains(tag));
         QVERIFY(e.contentType.startsWith(contentType));
+        if (status != 0)
+            QCOMPARE(e.status, status);
     }
-    QCOMPARE(total.size(), q == EntryQuery() ? 0 : 1);
+    QCOMPARE(total.size(), expected == Items ? 0 : 1); // the total was Items before
 }
 
 void tst_EntriesModel::sortsInTheCatalogue()
 {
-    NetworkCache cache;
-    cache.setReadOnly(true);
-    cache.setCacheDirectory(m_dir.path());
+    CatalogueReader reader;
+    reader.open(m_dir.path());
     EntriesModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCache(&cache);
+    model.setReader(&reader);
     model.sort(EntriesModel::UrlColumn);
     QCOMPARE(model.query().order, EntryQuery::Order::Url);
+    SETTLE(reader);
     QCOMPARE(model.entryAt(0).url.path(), QStringLiteral("/item/0000"));
     QCOMPARE(model.entryAt(1).url.path(), QStringLiteral("/item/0001"));
     model.sort(EntriesModel::BodySizeColumn);
     QCOMPARE(model.query().order, EntryQuery::Order::Largest);
+    SETTLE(reader);
     QVERIFY(model.entryAt(0).bodySize >= model.entryAt(model.rowCount() - 1).bodySize);
     // A column the catalogue cannot order by keeps the order.
     model.sort(EntriesModel::TagsColumn);
@@ -175,28 +216,34 @@ void tst_EntriesModel::refreshSeesAnotherWriter()
         writer.setCacheDirectory(dir.path());
         QVERIFY(storeItems(writer, 0, 5));
     }
-    NetworkCache reader;
-    reader.setReadOnly(true);
-    reader.setCacheDirectory(dir.path());
+    NetworkCache watcher; // as the window: the data version tells when to refresh
+    watcher.setReadOnly(true);
+    watcher.setCacheDirectory(dir.path());
+    QVERIFY(watcher.open());
+    CatalogueReader reader;
+    reader.open(dir.path());
     EntriesModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCache(&reader);
+    model.setReader(&reader);
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), 5);
-    const qint64 version = reader.dataVersion();
+    const qint64 version = watcher.dataVersion();
 
     NetworkCache writer;
     writer.setCacheDirectory(dir.path());
     QVERIFY(storeItems(writer, 100, 3));
-    QTRY_VERIFY(reader.dataVersion() != version);
+    QTRY_VERIFY(watcher.dataVersion() != version);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
     model.refresh();
+    SETTLE(reader);
     QCOMPARE(model.rowCount(), 8);
     QCOMPARE(model.totalCount(), 8);
     QCOMPARE(inserted.size(), 1); // in place: no reset
 
     QCOMPARE(writer.invalidateTag(QStringLiteral("third")), 3); // items 0, 3 and 102
     QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
-    QTRY_VERIFY_WITH_TIMEOUT((model.refresh(), model.rowCount() == 5), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (settle(reader), model.refresh(), settle(reader), model.rowCount() == 5), 5000);
     QCOMPARE(removed.size(), 1);
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The Browser's window driven as a user would (offscreen): open a cache filled through a
 // real QNAM, type a filter, select entries, invalidate a tag after leaving read-only mode;
-// refuse a non-cache directory without touching it; refresh live; screenshots of each view.
+// refuse a non-cache directory without touching it; refresh live while another process writes;
+// open a tier chain; screenshots of each view. The views read on a worker thread: the test
+// waits for their answers (MainWindow::waitUntilLoaded()), never for fixed times.
 
 #include "browsertestutil.h"
 
@@ -15,11 +17,14 @@
 #include <loopbackserver.h>
 
 #include <QtCore/QBuffer>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
 #include <QtCore/QSet>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
 #include <QtGui/QImage>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -77,12 +82,15 @@ private Q_SLOTS:
     void refusesANonCacheDirectoryWithoutTouchingIt_data();
     void refusesANonCacheDirectoryWithoutTouchingIt();
     void refreshesWhileAnotherWriterWrites();
+    void refreshesWhileAnotherProcessWrites();
+    void tagBytesSharedBodiesAndOldest();
+    void opensATierChain();
     void screenshotsOfEveryView();
     void actionsRunOffTheGuiThread();
 
 private:
     void fetch(QNetworkAccessManager &nam, const QString &path);
-    void fill(const QString &dir);
+    void fill(const QString &dir, const QStringList &tiers = {}, const QStringList &extra = {});
     LoopbackServer m_server;
     std::unique_ptr<QTemporaryDir> m_dir;
 };
@@ -108,6 +116,8 @@ void tst_MainWindow::initTestCase()
                       Response::ok(QByteArray(300, '\x01'))
                               .header("Content-Type", "application/octet-stream"));
     m_server.setRoute("/late.txt", Response::ok("late").header("Content-Type", "text/plain"));
+    m_server.setRoute("/copy.html",
+                      Response::ok("<h1>Hello</h1>").header("Content-Type", "text/html"));
 }
 
 void tst_MainWindow::init()
@@ -126,15 +136,25 @@ void tst_MainWindow::fetch(QNetworkAccessManager &nam, const QString &path)
     delete reply;
 }
 
-void tst_MainWindow::fill(const QString &dir)
+void tst_MainWindow::fill(const QString &dir, const QStringList &tiers, const QStringList &extra)
 {
     QNetworkAccessManager nam;
     auto *cache = new NetworkCache;
-    cache->setCacheDirectory(dir);
+    if (!tiers.isEmpty())
+        QVERIFY(cache->setTiers(tiers));
+    if (!dir.isEmpty())
+        cache->setCacheDirectory(dir);
     nam.setCache(cache);
-    for (const char *path : {"/page.html", "/news/1.json", "/logo.png", "/blob.bin", "/page.html"})
-        fetch(nam, QLatin1String(path));
-    QCOMPARE(cache->entryCount(), 4);
+    QStringList paths = {QStringLiteral("/page.html"), QStringLiteral("/news/1.json"),
+                         QStringLiteral("/logo.png"), QStringLiteral("/blob.bin"),
+                         QStringLiteral("/page.html")};
+    paths += extra;
+    for (const QString &path : std::as_const(paths))
+        fetch(nam, path);
+    EntryFilter all;
+    if (dir.isEmpty())
+        all.setTier(tiers.first().section(QLatin1Char(':'), 0, 0));
+    QCOMPARE(cache->entryCount(all), 4 + extra.size());
 }
 
 void tst_MainWindow::filtersSelectsAndInvalidates()
@@ -145,6 +165,7 @@ void tst_MainWindow::filtersSelectsAndInvalidates()
     QVERIFY(window.openCache(m_dir->path()));
     QVERIFY(window.errorText().isEmpty());
     EntriesModel *model = window.entriesModel();
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(model->rowCount(), 4);
 
     // Typing a filter narrows the list (after the typing pause).
@@ -157,10 +178,13 @@ void tst_MainWindow::filtersSelectsAndInvalidates()
     // Selecting shows the details and a preview of the right kind.
     window.entriesView()->selectRow(rowOf(model, QStringLiteral("/page.html")));
     QCOMPARE(window.details()->currentUrl().path(), QStringLiteral("/page.html"));
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(window.details()->previewKind(), QStringLiteral("text"));
     window.entriesView()->selectRow(rowOf(model, QStringLiteral("/logo.png")));
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(window.details()->previewKind(), QStringLiteral("image"));
     window.entriesView()->selectRow(rowOf(model, QStringLiteral("/blob.bin")));
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(window.details()->previewKind(), QStringLiteral("hex"));
 
     // Tags: read-only refuses, leaving read-only mode allows, the catalogue changes.
@@ -172,6 +196,7 @@ void tst_MainWindow::filtersSelectsAndInvalidates()
     QVERIFY(!window.isWritable());
     QVERIFY(window.setWritable(true));
     QCOMPARE(tags->invalidate(QStringLiteral("news"), false), 2);
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(model->rowCount(), 2);
     QVERIFY(!tags->tags().contains(QStringLiteral("news")));
 
@@ -227,6 +252,7 @@ void tst_MainWindow::refreshesWhileAnotherWriterWrites()
     MainWindow window;
     window.show();
     QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
     QCOMPARE(window.entriesModel()->totalCount(), 4);
 
     QNetworkAccessManager nam;
@@ -246,6 +272,7 @@ void tst_MainWindow::screenshotsOfEveryView()
     window.resize(1100, 700);
     window.show();
     QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
     window.entriesView()->selectRow(rowOf(window.entriesModel(), QStringLiteral("/logo.png")));
     QVERIFY(window.pluginsPane()->pluginCount() >= 1); // the memory plugin, built beside
     QVERIFY(!window.statisticsPane()->counterText(QStringLiteral("hits")).isEmpty());
@@ -268,6 +295,7 @@ void tst_MainWindow::actionsRunOffTheGuiThread()
     MainWindow window;
     window.show();
     QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
     QSignalSpy finished(&window, &MainWindow::jobFinished);
     const auto run = [&](CacheJob::Kind kind, const QList<QUrl> &urls = {},
                          const QString &path = {},
@@ -277,6 +305,7 @@ void tst_MainWindow::actionsRunOffTheGuiThread()
             return QStringLiteral("<not started>");
         if (!finished.wait(20000))
             return QStringLiteral("<timeout>");
+        window.waitUntilLoaded(); // the refresh that follows every job
         return finished.first().at(1).toString();
     };
 
@@ -322,6 +351,119 @@ void tst_MainWindow::actionsRunOffTheGuiThread()
     check.setCacheDirectory(m_dir->path());
     QVERIFY(check.open());
     QCOMPARE(check.entryCount(), 0);
+}
+
+void tst_MainWindow::refreshesWhileAnotherProcessWrites()
+{
+    fill(m_dir->path());
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
+    QCOMPARE(window.entriesModel()->totalCount(), 4);
+
+    // 30 items, one every 100 ms: about three seconds of writing by another process.
+    QProcess writer;
+    writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    writer.start(QStringLiteral(BROWSER_WRITER),
+                 {m_dir->path(), QStringLiteral("0"), QStringLiteral("30"), QStringLiteral("100")});
+    QVERIFY2(writer.waitForStarted(), qPrintable(writer.errorString()));
+    // How long the event loop went without running, while the writer wrote (printed, not
+    // judged: no timed tests; browser_bench has the figures that count).
+    QElapsedTimer sinceTick;
+    sinceTick.start();
+    qint64 longestGap = 0;
+    QTimer tick;
+    tick.setInterval(5);
+    tick.callOnTimeout([&] { longestGap = qMax(longestGap, sinceTick.restart()); });
+    tick.start();
+    // Live: new entries show while the writer still runs, not only once it is done.
+    bool seenWhileWriting = false;
+    while (writer.state() != QProcess::NotRunning) {
+        QTest::qWait(20);
+        const qint64 shown = window.entriesModel()->totalCount();
+        if (shown > 4 && shown < 34 && writer.state() != QProcess::NotRunning)
+            seenWhileWriting = true;
+    }
+    tick.stop();
+    QCOMPARE(writer.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(writer.exitCode(), 0);
+    QVERIFY(seenWhileWriting);
+    QTRY_COMPARE_WITH_TIMEOUT(window.entriesModel()->totalCount(), 34, 10000);
+    QVERIFY(window.waitUntilLoaded());
+    QTRY_VERIFY(rowOf(window.entriesModel(), QStringLiteral("/item/0029")) >= 0);
+    QVERIFY(window.tagsPane()->tags().contains(QStringLiteral("third")));
+    qInfo("longest event-loop gap while another process wrote: %lld ms", longestGap);
+}
+
+void tst_MainWindow::tagBytesSharedBodiesAndOldest()
+{
+    // /copy.html has the body of /page.html: stored once, shared by two entries.
+    fill(m_dir->path(), {}, {QStringLiteral("/copy.html")});
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
+    TagsPane *tags = window.tagsPane();
+    QCOMPARE(tags->bytesOf(QStringLiteral("news")), qint64(14 + 8)); // page.html + 1.json
+    QCOMPARE(tags->bytesOf(QStringLiteral("images")), qint64(pngBytes().size()));
+    QCOMPARE(tags->bytesOf(QStringLiteral("nosuchtag")), -1);
+
+    window.entriesView()->selectRow(rowOf(window.entriesModel(), QStringLiteral("/copy.html")));
+    QVERIFY(window.waitUntilLoaded());
+    QVERIFY2(window.details()->infoHtml().contains(QLatin1String("2 entries (this one included)")),
+             qPrintable(window.details()->infoHtml()));
+    window.entriesView()->selectRow(rowOf(window.entriesModel(), QStringLiteral("/logo.png")));
+    QVERIFY(window.waitUntilLoaded());
+    QVERIFY(window.details()->infoHtml().contains(QLatin1String("Only this entry uses this body")));
+
+    // The status filter of the bar: everything here is 200.
+    EntryQuery q = window.entriesModel()->query();
+    q.status = 203;
+    window.entriesModel()->setQuery(q);
+    QVERIFY(window.waitUntilLoaded());
+    QCOMPARE(window.entriesModel()->totalCount(), 0);
+
+    StatisticsPane *stats = window.statisticsPane();
+    QCOMPARE(stats->topText(0, 4), QString());
+    stats->loadTopLists();
+    QVERIFY(window.waitUntilLoaded());
+    // The oldest entry is the first one fetched.
+    QCOMPARE(QUrl(stats->topText(0, 4)).path(), QStringLiteral("/page.html"));
+    QVERIFY(!stats->topText(0, 5).isEmpty());
+    QVERIFY(!stats->topText(0, 0).isEmpty()); // hottest
+    QVERIFY(!stats->topText(0, 2).isEmpty()); // largest
+}
+
+void tst_MainWindow::opensATierChain()
+{
+    // A SQLite tier alone (no cache directory), filled through QNAM.
+    const QString spec = QStringLiteral("sqlite:?path=%1/tier.db").arg(m_dir->path());
+    fill(QString(), {spec});
+    const auto before = snapshot(m_dir->path());
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY2(window.openTierChain({spec}), qPrintable(window.errorText()));
+        QVERIFY(window.waitUntilLoaded());
+        QCOMPARE(window.entriesModel()->query().tier, QStringLiteral("sqlite"));
+        QCOMPARE(window.entriesModel()->totalCount(), 4);
+        const int row = rowOf(window.entriesModel(), QStringLiteral("/logo.png"));
+        QVERIFY(row >= 0);
+        QCOMPARE(window.entriesModel()->entryAt(row).contentType, QStringLiteral("image/png"));
+        window.entriesView()->selectRow(row);
+        QVERIFY(window.waitUntilLoaded());
+        QVERIFY(window.details()->infoHtml().contains(QLatin1String("image/png")));
+        QCOMPARE(window.details()->previewKind(), QStringLiteral("none"));
+        QVERIFY(!window.isWritable());
+
+        MainWindow bad;
+        QVERIFY(!bad.openTierChain({QStringLiteral("nosuchscheme://x")}));
+        QVERIFY2(bad.errorText().contains(QLatin1String("Nothing in it was changed")),
+                 qPrintable(bad.errorText()));
+    }
+    // Listing read the tier without writing it.
+    QCOMPARE(snapshot(m_dir->path()), before);
 }
 
 QTEST_MAIN(tst_MainWindow)

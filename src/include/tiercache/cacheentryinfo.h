@@ -70,6 +70,11 @@ public:
     QStringList tags() const;
     void setTags(const QStringList &tags);
 
+    //! How many entries (this one included) share this body, stored once; filled by
+    //! entryInfo() from a tier with a catalogue (disk), 0 when not known.
+    qint64 sharedBodyCount() const;
+    void setSharedBodyCount(qint64 count);
+
     //! True when the value describes a stored entry (bodySize() >= 0).
     bool isValid() const;
     //! True when expires() is invalid or not after \a now: the expiration instant itself is stale.

@@ -48,6 +48,9 @@ public:
     //! Content-Type prefix, e.g. "image/".
     QString contentType() const;
     void setContentType(const QString &contentType);
+    //! The stored HTTP status code, e.g. 404; 0 (the default): any.
+    int statusCode() const;
+    void setStatusCode(int statusCode);
     //! Fresh, expired or both (the default).
     Expiry expiry() const;
     void setExpiry(Expiry expiry);

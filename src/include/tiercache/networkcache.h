@@ -8,6 +8,7 @@
 #include <tiercache/tiercache_export.h>
 #include <tiercache/writemode.h>
 
+#include <QtCore/QHash>
 #include <QtNetwork/QAbstractNetworkCache>
 
 #include <functional>
@@ -213,6 +214,10 @@ public:
     int softPurgeTags(const QStringList &tags);
     //! Every tag with its number of entries, most used first.
     QList<QPair<QString, qint64>> tags() const;
+    //! Every tag of tags() with the body bytes of its entries (each entry counts its body,
+    //! also when entries share one): those of the catalogue with a disk tier, those the
+    //! chain's tiers hold otherwise.
+    QHash<QString, qint64> tagBytes() const;
 
     //! Entries matching \a filter, page by page.
     QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) const;
