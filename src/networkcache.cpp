@@ -858,20 +858,19 @@ CacheSummary NetworkCache::summary() const
     s.setMaximumSize(recorded >= 0 ? recorded : d->maximumSize);
     if (d->inspection && d->chain.size() == 1)
         return s;
-    // Other tiers hold entries the catalogue does not: count every key of the chain once.
-    const QList<CacheEntryInfo> all = entries(EntryFilter(), 0, -1);
+    // Other tiers hold entries the catalogue does not: those count too, each key once.
+    const QList<CacheEntryInfo> extra = entriesOutsideCatalogue(
+            const_cast<TierChain &>(d->chain), d->inspection, d->tagIndex(), EntryFilter());
     qint64 bodyBytes = 0;
     qint64 hits = 0;
-    qint64 outsideCatalogue = 0;
-    for (const CacheEntryInfo &e : all) {
+    for (const CacheEntryInfo &e : extra) {
         bodyBytes += e.bodySize();
         hits += e.hitCount();
-        outsideCatalogue += e.digest().isEmpty() ? 1 : 0;
     }
-    s.setEntryCount(all.size());
-    s.setBodyBytes(bodyBytes);
-    s.setTotalHits(hits);
-    s.setBlobCount(s.blobCount() + outsideCatalogue);
+    s.setEntryCount(s.entryCount() + extra.size());
+    s.setBodyBytes(s.bodyBytes() + bodyBytes);
+    s.setTotalHits(s.totalHits() + hits);
+    s.setBlobCount(s.blobCount() + extra.size());
     if (!d->directoryTierAsTier)
         s.setStoredBytes(const_cast<TierChain &>(d->chain).totalSize());
     return s;
@@ -1008,6 +1007,18 @@ qint64 NetworkCache::entryCount(const EntryFilter &filter) const
         EntryFilter asKeys = filter;
         asKeys.setUrlContains(keyForm(filter.urlContains()));
         return d->inspection->entryCount(asKeys);
+    }
+    if (filter.tier().isEmpty()) {
+        qint64 count = 0;
+        if (d->inspection) {
+            EntryFilter asKeys = filter;
+            asKeys.setUrlContains(keyForm(filter.urlContains()));
+            count = d->inspection->entryCount(asKeys);
+        }
+        return count
+                + entriesOutsideCatalogue(const_cast<TierChain &>(d->chain), d->inspection,
+                                          d->tagIndex(), filter)
+                          .size();
     }
     return entries(filter, 0, -1).size();
 }

@@ -121,32 +121,40 @@ QList<CacheEntryInfo> listTierEntries(Tier &tier, TagIndex &index, const EntryFi
     return result;
 }
 
+QList<CacheEntryInfo> entriesOutsideCatalogue(TierChain &chain, CatalogueInspection *inspection,
+                                              TagIndex &index, const EntryFilter &filter)
+{
+    QList<CacheEntryInfo> extra;
+    QSet<QString> seen;
+    Tier *catalogueTier = dynamic_cast<Tier *>(inspection);
+    for (int i = 0; i < chain.size(); ++i) {
+        if (chain.tier(i) == catalogueTier)
+            continue;
+        for (const CacheEntryInfo &e : listTierEntries(*chain.tier(i), index, filter, 0, -1)) {
+            const QString key = e.url().toString(QUrl::FullyEncoded);
+            if (seen.contains(key) || (inspection && inspection->entryInfo(key).isValid()))
+                continue; // the highest tier's record counts; the catalogue's row, if any
+            seen.insert(key);
+            extra.append(e);
+        }
+    }
+    return extra;
+}
+
 QList<CacheEntryInfo> listChainEntries(TierChain &chain, CatalogueInspection *inspection,
                                        TagIndex &index, const EntryFilter &filter, int offset,
                                        int limit)
 {
     QList<CacheEntryInfo> all;
-    QSet<QString> seen;
-    const auto add = [&](const QList<CacheEntryInfo> &entries) {
-        for (const CacheEntryInfo &e : entries) {
-            const QString key = e.url().toString(QUrl::FullyEncoded);
-            if (!seen.contains(key)) {
-                seen.insert(key);
-                all.append(e);
-            }
-        }
-    };
-    // Every match of every tier: the page can only be cut once they are merged and sorted.
+    // The catalogue pages in the filter's order itself: only its first offset + limit rows can
+    // be on the page, however many it holds. The other tiers' entries it does not hold are
+    // merged in.
     if (inspection) {
-        EntryFilter unpaged = filter;
-        unpaged.setUrlContains(keyForm(filter.urlContains()));
-        add(inspection->entries(unpaged, 0, -1));
+        EntryFilter asKeys = filter;
+        asKeys.setUrlContains(keyForm(filter.urlContains()));
+        all = inspection->entries(asKeys, 0, limit < 0 ? -1 : offset + limit);
     }
-    Tier *catalogueTier = dynamic_cast<Tier *>(inspection);
-    for (int i = 0; i < chain.size(); ++i) {
-        if (chain.tier(i) != catalogueTier)
-            add(listTierEntries(*chain.tier(i), index, filter, 0, -1));
-    }
+    all.append(entriesOutsideCatalogue(chain, inspection, index, filter));
     sortEntries(&all, filter.order());
     if (offset > 0)
         all.remove(0, qMin<qsizetype>(offset, all.size()));

@@ -17,10 +17,18 @@ QList<CacheEntryInfo> listTierEntries(Tier &tier, TagIndex &index, const EntryFi
                                       int offset, int limit);
 
 /*!
-    The entries of the whole chain matching \a filter: the catalogue of \a inspection (may be
-    nullptr) and a walk of every other tier, each key once (the catalogue's row first, else
-    the highest tier's), in the filter's order, then paged. For chains of more than one tier;
-    a chain of its catalogue tier alone is asked directly.
+    The entries of the chain's tiers other than \a inspection's (may be nullptr) matching
+    \a filter that the catalogue does not hold, each key once (the highest tier's record):
+    what a chain adds to its catalogue. A walk of those tiers.
+*/
+QList<CacheEntryInfo> entriesOutsideCatalogue(TierChain &chain, CatalogueInspection *inspection,
+                                              TagIndex &index, const EntryFilter &filter);
+
+/*!
+    The entries of the whole chain matching \a filter, in the filter's order, then paged: the
+    catalogue of \a inspection (may be nullptr; asked for the first offset + limit rows only)
+    merged with entriesOutsideCatalogue(). For chains of more than one tier; a chain of its
+    catalogue tier alone is asked directly.
 */
 QList<CacheEntryInfo> listChainEntries(TierChain &chain, CatalogueInspection *inspection,
                                        TagIndex &index, const EntryFilter &filter, int offset,
