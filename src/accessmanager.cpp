@@ -69,9 +69,10 @@ namespace {
         }
         for (const auto &n : fresh) {
             const QByteArray name = n.first.toLower();
+            // RFC 9111 3.2: all but Content-Length, the fields the stored body depends on and
+            // those not stored at all (3.1, dropped again when the entry is refreshed).
             if (name == "content-length" || name == "content-encoding" || name == "content-range"
-                || name == "content-type" || name == "connection" || name == "transfer-encoding"
-                || name == "keep-alive")
+                || name == "connection" || name == "transfer-encoding" || name == "keep-alive")
                 continue;
             bool replaced = false;
             for (auto &h : headers) {
@@ -374,7 +375,12 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
     if (status == 304 && f->conditional && f->stored.isValid()) {
         QNetworkCacheMetaData merged = merge304(f->stored, headers);
         merged.setUrl(f->lookupUrl);
-        cache->updateMetaData(merged);
+        // The refreshed entry's age is the 304's own (its Date and Age: RFC 9111 4.3.4, 4.2.3).
+        NetworkCachePrivate::NotModified response;
+        response.age = network->rawHeader("Age");
+        response.connection = network->rawHeader("Connection");
+        response.hasDate = network->hasRawHeader("Date");
+        cache->d_func()->refresh(merged, &response);
         revalidating.remove(cache->cacheKey(f->lookupUrl));
         for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
             if (!reply)

@@ -39,9 +39,12 @@ FreshnessDecision FreshnessDecision::decide(const QNetworkCacheMetaData &stored,
         return d;
     }
     bool usable = fresh;
-    if (fresh && request.maxAge && d.age > *request.maxAge)
+    // RFC 8246 2.1: a fresh immutable response is not revalidated "upon a reload" (a request
+    // max-age or min-fresh); a forced reload (request no-cache, above) still revalidates.
+    const bool immutable = cc.has("immutable");
+    if (fresh && !immutable && request.maxAge && d.age > *request.maxAge)
         usable = false; // 5.2.1.1: older than the client accepts
-    if (fresh && request.minFresh && d.ttl < *request.minFresh)
+    if (fresh && !immutable && request.minFresh && d.ttl < *request.minFresh)
         usable = false; // 5.2.1.3
     if (usable) {
         d.use = Use::Fresh;
