@@ -337,7 +337,7 @@ void AccessManagerPrivate::fetch(AccessReply *reply, const QNetworkRequest &requ
     QObject::connect(network, &QNetworkReply::finished, f, [this, f] { onFinished(f); });
 }
 
-bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f)
+bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f, int status)
 {
     if (!f->stored.isValid())
         return false;
@@ -352,10 +352,15 @@ bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f)
     const QNetworkCacheMetaData md = cache->metaData(f->lookupUrl);
     if (!md.isValid())
         return false;
+    // RFC 9211: the request went forward (because the entry was stale, or the request asked
+    // for it), then the stored response answered.
+    QByteArray params = decision.ttl < 0 ? "fwd=stale" : "fwd=request";
+    if (status > 0)
+        params += "; fwd-status=" + QByteArray::number(status);
+    params += "; ttl=" + QByteArray::number(decision.ttl) + "; detail=stale-if-error";
     for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
         if (reply)
-            serveStored(reply, f->lookupUrl, cache->metaData(f->lookupUrl), Result::Stale,
-                        "hit; ttl=" + QByteArray::number(decision.ttl) + "; detail=stale-if-error");
+            serveStored(reply, f->lookupUrl, cache->metaData(f->lookupUrl), Result::Stale, params);
     }
     f->subscribers.clear();
     return true;
@@ -397,7 +402,7 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
         network->abort();
         return;
     }
-    if (status >= 500 && serveStaleOnError(f)) {
+    if (status >= 500 && serveStaleOnError(f, status)) {
         network->abort();
         return;
     }
@@ -517,7 +522,7 @@ void AccessManagerPrivate::onFinished(UpstreamFetch *f)
     if (transportError && !f->headersArrived) {
         if (!f->coalescingKey.isEmpty())
             inFlight.remove(f->coalescingKey);
-        if (serveStaleOnError(f))
+        if (serveStaleOnError(f, 0))
             return;
     }
     if (network && f->headersArrived)
