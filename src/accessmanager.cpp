@@ -346,7 +346,7 @@ bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f, int status)
             QDateTime::currentDateTimeUtc(), staleOptions);
     const CacheControl cc = CacheControl::parse(rawHeader(f->stored, "cache-control"));
     const bool allowed = decision.mayServeStaleOnError
-            || (offline && !cc.has("must-revalidate") && !cc.has("no-cache"));
+            || (offline && !cc.has("must-revalidate") && !cc.hasWithoutArgument("no-cache"));
     if (!allowed)
         return false;
     const QNetworkCacheMetaData md = cache->metaData(f->lookupUrl);
@@ -399,11 +399,11 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
             serveStored(reply, f->lookupUrl, md, Result::Revalidated, "fwd=stale; fwd-status=304");
         }
         f->subscribers.clear();
-        network->abort();
-        return;
+        return; // a 304 has no body: the network reply finishes by itself
     }
     if (status >= 500 && serveStaleOnError(f, status)) {
-        network->abort();
+        // Not from inside its own signal: Qt's HTTP reply then reports its error twice.
+        QMetaObject::invokeMethod(network, &QNetworkReply::abort, Qt::QueuedConnection);
         return;
     }
 

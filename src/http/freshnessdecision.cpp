@@ -23,10 +23,7 @@ FreshnessDecision FreshnessDecision::decide(const QNetworkCacheMetaData &stored,
 
     // Unqualified no-cache: every reuse needs the origin (5.2.2.4); the qualified form only
     // keeps the named fields from being stored (done when storing).
-    const bool responseNoCache = [&] {
-        const QByteArray v = rawHeader(stored, "cache-control").toLower();
-        return cc.has("no-cache") && !v.contains("no-cache=");
-    }();
+    const bool responseNoCache = cc.hasWithoutArgument("no-cache");
     const bool mustRevalidate = cc.has("must-revalidate") || cc.has("proxy-revalidate");
     const qint64 swr = cc.seconds("stale-while-revalidate").value_or(options.staleWhileRevalidate);
     const qint64 sie = cc.seconds("stale-if-error").value_or(options.staleIfError);

@@ -474,19 +474,21 @@ void tst_AccessManager::cacheLoadControlAttribute()
     QVERIFY(fresh.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 2);
 
-    QTest::qWait(2100); // stale from now on
-    const Fetched preferCache = getWith(QStringLiteral("/l"), QNetworkRequest::PreferCache);
-    QCOMPARE(preferCache.status, 200);
-    QCOMPARE(preferCache.body, QByteArray("v2"));
-    QVERIFY(preferCache.fromCache);
-    QCOMPARE(m_server->requestCount("/l"), 2);
+    QTest::qWait(2100); // expired from now on
     const Fetched alwaysCache = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
     QCOMPARE(alwaysCache.error, QNetworkReply::NoError);
-    QCOMPARE(alwaysCache.body, QByteArray("v2"));
+    QCOMPARE(alwaysCache.body, QByteArray("v2")); // whatever its age, never the network
     QVERIFY(alwaysCache.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 2);
-    const Fetched preferNetwork = getWith(QStringLiteral("/l"), QNetworkRequest::PreferNetwork);
-    QCOMPARE(preferNetwork.body, QByteArray("v3")); // stale: PreferNetwork asks the origin
+    // Qt documents PreferCache as "possibly stale (but not expired)": an expired entry is
+    // fetched, a fresh one is used.
+    const Fetched expired = getWith(QStringLiteral("/l"), QNetworkRequest::PreferCache);
+    QCOMPARE(expired.status, 200);
+    QCOMPARE(expired.body, QByteArray("v3"));
+    QCOMPARE(m_server->requestCount("/l"), 3);
+    const Fetched preferCache = getWith(QStringLiteral("/l"), QNetworkRequest::PreferCache);
+    QCOMPARE(preferCache.body, QByteArray("v3"));
+    QVERIFY(preferCache.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 3);
 }
 
@@ -617,11 +619,13 @@ void tst_AccessManager::cacheable404AndHeuristicStatus()
     const Fetched missingAgain = get(QStringLiteral("/missing"));
     QCOMPARE(missingAgain.status, 404);
     QCOMPARE(missingAgain.body, QByteArray("not here"));
-    QVERIFY(hasHeader(missingAgain, "Age"));
     if (plain())
         QEXPECT_FAIL("", "QNAM turns statuses >= 400 into errors and never loads them from cache",
                      Continue);
     QCOMPARE(m_server->requestCount("/missing"), 1);
+    if (plain())
+        QEXPECT_FAIL("", "not from the cache (above): no Age", Continue);
+    QVERIFY(hasHeader(missingAgain, "Age"));
     const Fetched goneAgain = get(QStringLiteral("/gone"));
     QCOMPARE(goneAgain.status, 410);
     QCOMPARE(goneAgain.body, QByteArray("gone for good"));
@@ -767,8 +771,16 @@ void tst_AccessManager::qualifiedNoCacheDropsField()
     QCOMPARE(headerOf(first, "X-Secret"), QByteArray("s3cr3t"));
     const Fetched hit = get(QStringLiteral("/q"));
     QCOMPARE(hit.body, QByteArray("qualified"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM revalidates whenever Cache-Control contains no-cache, qualified too",
+                     Continue);
     QVERIFY(hit.fromCache);
+    if (plain())
+        QEXPECT_FAIL("", "QNAM revalidates whenever Cache-Control contains no-cache, qualified too",
+                     Continue);
     QCOMPARE(m_server->requestCount("/q"), 1);
+    if (plain())
+        QEXPECT_FAIL("", "not from the cache (above): the origin's full response", Continue);
     QVERIFY(!hasHeader(hit, "X-Secret"));
     QCOMPARE(headerOf(hit, "X-Public"), QByteArray("p"));
 }

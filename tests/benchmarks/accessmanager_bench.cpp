@@ -146,7 +146,8 @@ void hitLatency(LoopbackServer &server, int rounds, int perRound, qint64 bodySiz
                 bodySize, rounds, perRound);
     std::printf("  %-32s %9.1f us\n", qPrintable(clients[0].name), a);
     std::printf("  %-32s %9.1f us\n", qPrintable(clients[1].name), b);
-    std::printf("  ratio AccessManager / plain       %9.2fx  (target <= 1.2x)\n", b > 0 ? a / b : 0);
+    std::printf("  ratio AccessManager / plain       %9.2fx  (target <= 1.2x)\n",
+                b > 0 ? a / b : 0);
     std::printf("  origin requests during the hits: %d\n",
                 server.requestCount("/hit") - originBefore);
 }
@@ -164,8 +165,8 @@ void coldConcurrent(LoopbackServer &server, int rounds, int concurrent, qint64 b
             const int kind = (k + round) % 3;
             Client c = makeClient(kind);
             names[kind] = c.name;
-            const QByteArray path = "/cold/" + QByteArray::number(round) + "/"
-                    + QByteArray::number(kind);
+            const QByteArray path =
+                    "/cold/" + QByteArray::number(round) + "/" + QByteArray::number(kind);
             Response body = Response::ok(QByteArray(), "max-age=86400");
             body.generatedBodySize = bodySize;
             body.delayMs = 50;
