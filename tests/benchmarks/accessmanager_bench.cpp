@@ -10,6 +10,7 @@
 
 #include <tiercache/accessmanager.h>
 #include <tiercache/networkcache.h>
+#include <tiercache/statistics.h>
 
 #include <loopbackserver.h>
 
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 using tiercache::AccessManager;
 using tiercache::NetworkCache;
@@ -59,6 +61,21 @@ qint64 allocatedBytes(const QString &dir)
             total += qint64(st.st_blocks) * 512;
     }
     return total;
+}
+
+// Bytes this process caused to be written to storage so far (/proc/self/io write_bytes): the
+// loopback server writes only to sockets, so the difference over a run is what the cache
+// wrote (bodies, catalogue, WAL), including copies replaced or deleted before the end.
+qint64 storageWriteBytes()
+{
+    QFile io(QStringLiteral("/proc/self/io"));
+    if (!io.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : io.readAll().split('\n')) {
+        if (line.startsWith("write_bytes:"))
+            return line.mid(12).trimmed().toLongLong();
+    }
+    return -1;
 }
 
 // One GET, body read as it streams; returns the body size (-1 on error or timeout).
@@ -157,7 +174,7 @@ void coldConcurrent(LoopbackServer &server, int rounds, int concurrent, qint64 b
     std::printf("\n%d concurrent cold GETs of one URL, %lld-byte body, origin delay 50 ms, "
                 "%d rounds (medians)\n",
                 concurrent, bodySize, rounds);
-    std::vector<double> wall[3], origin[3], bytes[3];
+    std::vector<double> wall[3], origin[3], bytes[3], written[3], inserts[3];
     QString names[3];
     int failures = 0;
     for (int round = 0; round < rounds; ++round) {
@@ -172,6 +189,7 @@ void coldConcurrent(LoopbackServer &server, int rounds, int concurrent, qint64 b
             body.delayMs = 50;
             server.setRoute(path, body);
             const QUrl url = server.url(QString::fromLatin1(path));
+            const qint64 writtenBefore = storageWriteBytes();
             QElapsedTimer t;
             t.start();
             std::vector<QNetworkReply *> replies;
@@ -198,16 +216,26 @@ void coldConcurrent(LoopbackServer &server, int rounds, int concurrent, qint64 b
                     ++failures;
                 delete replies[i];
             }
+            NetworkCache *cache = qobject_cast<NetworkCache *>(c.nam->cache());
+            if (auto *access = qobject_cast<AccessManager *>(c.nam.get()))
+                cache = access->networkCache();
+            inserts[kind].push_back(cache ? double(cache->statistics().inserts()) : -1);
             c.nam.reset(); // closes the cache: what it wrote is on disk
+            ::sync();
+            written[kind].push_back(double(storageWriteBytes() - writtenBefore));
             wall[kind].push_back(ms);
             origin[kind].push_back(server.requestCount(path));
             bytes[kind].push_back(double(allocatedBytes(c.dir->path())));
         }
     }
-    std::printf("  %-32s %10s %10s %16s\n", "", "origin", "wall ms", "cache dir bytes");
+    std::printf("  %-30s %7s %9s %8s %14s %14s\n", "", "origin", "wall ms", "inserts",
+                "bytes written", "dir (st_blocks)");
     for (int kind = 0; kind < 3; ++kind)
-        std::printf("  %-32s %10.0f %10.1f %16.0f\n", qPrintable(names[kind]), median(origin[kind]),
-                    median(wall[kind]), median(bytes[kind]));
+        std::printf("  %-30s %7.0f %9.1f %8.0f %14.0f %14.0f\n", qPrintable(names[kind]),
+                    median(origin[kind]), median(wall[kind]), median(inserts[kind]),
+                    median(written[kind]), median(bytes[kind]));
+    std::printf("  (bytes written: /proc/self/io write_bytes over the run, all copies; dir: "
+                "st_blocks * 512 of what the cache directory holds afterwards)\n");
     if (failures)
         std::printf("  FAILED replies (error or wrong body size): %d\n", failures);
 }
