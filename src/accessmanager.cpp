@@ -190,8 +190,9 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
     Q_Q(AccessManager);
     auto *reply = new AccessReply(op, request, q);
     const http::RequestDirectives directives = http::RequestDirectives::fromRequest(request);
-    if (directives.bypass) {
+    if (directives.bypass) { // AlwaysNetwork: the response may still be stored
         fetch(reply, request, request.url(), {}, false, false);
+        reply->setResult(Result::Bypass);
         return reply;
     }
     bool uncacheable = false;

@@ -490,6 +490,18 @@ void tst_AccessManager::cacheLoadControlAttribute()
     QCOMPARE(preferCache.body, QByteArray("v3"));
     QVERIFY(preferCache.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 3);
+    if (m_access) { // the reply says how it was answered
+        QNetworkRequest request(m_server->url(QStringLiteral("/l")));
+        request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                             QNetworkRequest::AlwaysNetwork);
+        QNetworkReply *reply = m_nam->get(request);
+        QTRY_VERIFY(reply->isFinished());
+        QCOMPARE(reply->readAll(), QByteArray("v4"));
+        QCOMPARE(reply->attribute(AccessManager::CacheResultAttribute).toInt(),
+                 int(AccessManager::CacheResult::Bypass));
+        delete reply;
+        QCOMPARE(m_server->requestCount("/l"), 4);
+    }
 }
 
 // CacheSaveControlAttribute = false: the response is not stored.
