@@ -69,9 +69,10 @@ namespace {
         }
         for (const auto &n : fresh) {
             const QByteArray name = n.first.toLower();
+            // RFC 9111 3.2: all but Content-Length, the fields the stored body depends on and
+            // those not stored at all (3.1, dropped again when the entry is refreshed).
             if (name == "content-length" || name == "content-encoding" || name == "content-range"
-                || name == "content-type" || name == "connection" || name == "transfer-encoding"
-                || name == "keep-alive")
+                || name == "connection" || name == "transfer-encoding" || name == "keep-alive")
                 continue;
             bool replaced = false;
             for (auto &h : headers) {
@@ -189,8 +190,9 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
     Q_Q(AccessManager);
     auto *reply = new AccessReply(op, request, q);
     const http::RequestDirectives directives = http::RequestDirectives::fromRequest(request);
-    if (directives.bypass) {
+    if (directives.bypass) { // AlwaysNetwork: the response may still be stored
         fetch(reply, request, request.url(), {}, false, false);
+        reply->setResult(Result::Bypass);
         return reply;
     }
     bool uncacheable = false;
@@ -336,7 +338,7 @@ void AccessManagerPrivate::fetch(AccessReply *reply, const QNetworkRequest &requ
     QObject::connect(network, &QNetworkReply::finished, f, [this, f] { onFinished(f); });
 }
 
-bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f)
+bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f, int status)
 {
     if (!f->stored.isValid())
         return false;
@@ -345,16 +347,21 @@ bool AccessManagerPrivate::serveStaleOnError(UpstreamFetch *f)
             QDateTime::currentDateTimeUtc(), staleOptions);
     const CacheControl cc = CacheControl::parse(rawHeader(f->stored, "cache-control"));
     const bool allowed = decision.mayServeStaleOnError
-            || (offline && !cc.has("must-revalidate") && !cc.has("no-cache"));
+            || (offline && !cc.has("must-revalidate") && !cc.hasWithoutArgument("no-cache"));
     if (!allowed)
         return false;
     const QNetworkCacheMetaData md = cache->metaData(f->lookupUrl);
     if (!md.isValid())
         return false;
+    // RFC 9211: the request went forward (because the entry was stale, or the request asked
+    // for it), then the stored response answered.
+    QByteArray params = decision.ttl < 0 ? "fwd=stale" : "fwd=request";
+    if (status > 0)
+        params += "; fwd-status=" + QByteArray::number(status);
+    params += "; ttl=" + QByteArray::number(decision.ttl) + "; detail=stale-if-error";
     for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
         if (reply)
-            serveStored(reply, f->lookupUrl, cache->metaData(f->lookupUrl), Result::Stale,
-                        "hit; ttl=" + QByteArray::number(decision.ttl) + "; detail=stale-if-error");
+            serveStored(reply, f->lookupUrl, cache->metaData(f->lookupUrl), Result::Stale, params);
     }
     f->subscribers.clear();
     return true;
@@ -374,7 +381,12 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
     if (status == 304 && f->conditional && f->stored.isValid()) {
         QNetworkCacheMetaData merged = merge304(f->stored, headers);
         merged.setUrl(f->lookupUrl);
-        cache->updateMetaData(merged);
+        // The refreshed entry's age is the 304's own (its Date and Age: RFC 9111 4.3.4, 4.2.3).
+        NetworkCachePrivate::NotModified response;
+        response.age = network->rawHeader("Age");
+        response.connection = network->rawHeader("Connection");
+        response.hasDate = network->hasRawHeader("Date");
+        cache->d_func()->refresh(merged, &response);
         revalidating.remove(cache->cacheKey(f->lookupUrl));
         for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
             if (!reply)
@@ -388,11 +400,11 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
             serveStored(reply, f->lookupUrl, md, Result::Revalidated, "fwd=stale; fwd-status=304");
         }
         f->subscribers.clear();
-        network->abort();
-        return;
+        return; // a 304 has no body: the network reply finishes by itself
     }
-    if (status >= 500 && serveStaleOnError(f)) {
-        network->abort();
+    if (status >= 500 && serveStaleOnError(f, status)) {
+        // Not from inside its own signal: Qt's HTTP reply then reports its error twice.
+        QMetaObject::invokeMethod(network, &QNetworkReply::abort, Qt::QueuedConnection);
         return;
     }
 
@@ -511,7 +523,7 @@ void AccessManagerPrivate::onFinished(UpstreamFetch *f)
     if (transportError && !f->headersArrived) {
         if (!f->coalescingKey.isEmpty())
             inFlight.remove(f->coalescingKey);
-        if (serveStaleOnError(f))
+        if (serveStaleOnError(f, 0))
             return;
     }
     if (network && f->headersArrived)

@@ -42,7 +42,8 @@ public:
     void onHeaders(UpstreamFetch *f);
     void onData(UpstreamFetch *f);
     void onFinished(UpstreamFetch *f);
-    bool serveStaleOnError(UpstreamFetch *f);
+    //! \a status: the origin's (5xx), 0 after a transport error.
+    bool serveStaleOnError(UpstreamFetch *f, int status);
     void answerUnavailable(AccessReply *reply, const http::RequestDirectives &directives);
     void invalidate(const QUrl &url);
     QByteArray cacheStatus(const QByteArray &params) const;

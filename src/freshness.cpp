@@ -60,6 +60,15 @@ bool CacheControl::has(const char *directive) const
     return false;
 }
 
+bool CacheControl::hasWithoutArgument(const char *directive) const
+{
+    for (const auto &d : m_directives) {
+        if (d.first == directive && d.second.isEmpty())
+            return true;
+    }
+    return false;
+}
+
 std::optional<qint64> CacheControl::seconds(const char *directive) const
 {
     for (const auto &d : m_directives) {
@@ -140,7 +149,8 @@ bool hasFreshnessInformation(const QNetworkCacheMetaData &md)
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime)
 {
     const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
-    if (cc.has("no-cache") || cc.has("no-store"))
+    // The qualified no-cache="field" keeps only the named fields from being stored.
+    if (cc.hasWithoutArgument("no-cache") || cc.has("no-store"))
         return responseTime;
 
     const QDateTime date = parseHttpDate(rawHeader(md, "date"));

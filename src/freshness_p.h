@@ -20,6 +20,8 @@ public:
     static CacheControl parse(const QByteArray &headerValue);
 
     bool has(const char *directive) const;
+    //! \a directive without an argument (no-cache, not no-cache="field": RFC 9111 5.2.2.4).
+    bool hasWithoutArgument(const char *directive) const;
     //! The delta-seconds value of \a directive, or nullopt if absent or malformed.
     std::optional<qint64> seconds(const char *directive) const;
 

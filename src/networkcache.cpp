@@ -534,8 +534,28 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
         return;
     // QNAM merged the 304's fields into what metaData() served: the Age there may be the one
     // this cache computed, and the Date the stored one when the 304 had none. The age of the
-    // refreshed response comes from the 304's own Date and Age (RFC 9111 4.3.4, 4.2.3); a 304
-    // without Date gets the time of receipt (RFC 9110 6.6.1).
+    // refreshed response comes from the 304's own Date and Age (RFC 9111 4.3.4, 4.2.3).
+    if (d->replies.isRevalidating(key)) {
+        NetworkCachePrivate::NotModified response;
+        response.age = d->replies.responseField(key, "age", 304);
+        response.connection = d->replies.responseField(key, "connection", 304);
+        response.hasDate = !d->replies.responseField(key, "date", 304).isNull();
+        d->refresh(metaData, &response);
+    } else {
+        d->refresh(metaData, nullptr);
+    }
+}
+
+void NetworkCachePrivate::refresh(const QNetworkCacheMetaData &metaData,
+                                  const NotModified *response)
+{
+    NetworkCachePrivate *d = this;
+    if (d->readOnly)
+        return;
+    const QString key = d->keyFor(metaData.url());
+    if (key.isEmpty())
+        return;
+    // A 304 without Date gets the time of receipt (RFC 9110 6.6.1).
     const QDateTime now = QDateTime::currentDateTimeUtc();
     QNetworkCacheMetaData merged = metaData;
     QByteArray age;
@@ -545,10 +565,10 @@ void NetworkCache::updateMetaData(const QNetworkCacheMetaData &metaData)
         if (h.first.compare("age", Qt::CaseInsensitive) != 0)
             headers.append(h);
     }
-    if (d->replies.isRevalidating(key)) {
-        age = d->replies.responseField(key, "age", 304);
-        connection = d->replies.responseField(key, "connection", 304);
-        if (d->replies.responseField(key, "date", 304).isNull()) {
+    if (response) {
+        age = response->age;
+        connection = response->connection;
+        if (!response->hasDate) {
             for (auto &h : headers) {
                 if (h.first.compare("date", Qt::CaseInsensitive) == 0)
                     h.second = QLocale::c()

@@ -44,6 +44,18 @@ public:
     //! The chain's tag index, or the tags carried by the records when no tier keeps an index.
     TagIndex &tagIndex() const { return tags ? *tags : const_cast<ChainTagIndex &>(chainTags); }
     int invalidate(const QStringList &tags, bool soft, const QString &sameOriginAs = {});
+    //! The fields of a 304 that its refresh needs beyond the merged headers (RFC 9111 4.3.4).
+    struct NotModified
+    {
+        QByteArray age;        //!< the 304's own Age (null: none)
+        QByteArray connection; //!< its Connection field
+        bool hasDate = true;   //!< false: the time of receipt is its Date (RFC 9110 6.6.1)
+    };
+    /*!
+        Refreshes the stored entry of \a metaData (the stored fields merged with the 304's) with
+        the age the 304 says (\a response), or, without \a response, as a plain update.
+    */
+    void refresh(const QNetworkCacheMetaData &metaData, const NotModified *response);
     void abandon(InsertDevice *device);
     //! Finds the facets of a newly built chain and configures its directory tier.
     void attachFacets();

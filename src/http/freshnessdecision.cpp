@@ -23,10 +23,7 @@ FreshnessDecision FreshnessDecision::decide(const QNetworkCacheMetaData &stored,
 
     // Unqualified no-cache: every reuse needs the origin (5.2.2.4); the qualified form only
     // keeps the named fields from being stored (done when storing).
-    const bool responseNoCache = [&] {
-        const QByteArray v = rawHeader(stored, "cache-control").toLower();
-        return cc.has("no-cache") && !v.contains("no-cache=");
-    }();
+    const bool responseNoCache = cc.hasWithoutArgument("no-cache");
     const bool mustRevalidate = cc.has("must-revalidate") || cc.has("proxy-revalidate");
     const qint64 swr = cc.seconds("stale-while-revalidate").value_or(options.staleWhileRevalidate);
     const qint64 sie = cc.seconds("stale-if-error").value_or(options.staleIfError);
@@ -39,9 +36,12 @@ FreshnessDecision FreshnessDecision::decide(const QNetworkCacheMetaData &stored,
         return d;
     }
     bool usable = fresh;
-    if (fresh && request.maxAge && d.age > *request.maxAge)
+    // RFC 8246 2.1: a fresh immutable response is not revalidated "upon a reload" (a request
+    // max-age or min-fresh); a forced reload (request no-cache, above) still revalidates.
+    const bool immutable = cc.has("immutable");
+    if (fresh && !immutable && request.maxAge && d.age > *request.maxAge)
         usable = false; // 5.2.1.1: older than the client accepts
-    if (fresh && request.minFresh && d.ttl < *request.minFresh)
+    if (fresh && !immutable && request.minFresh && d.ttl < *request.minFresh)
         usable = false; // 5.2.1.3
     if (usable) {
         d.use = Use::Fresh;

@@ -27,7 +27,7 @@ struct FreshnessDecision
 {
     enum class Use {
         Fresh,                //!< serve without contacting the origin
-        Stale,                //!< serve stale: the request allows it (max-stale, PreferCache)
+        Stale,                //!< serve stale: the request allows it (max-stale, AlwaysCache)
         StaleWhileRevalidate, //!< serve stale now, revalidate in the background
         Revalidate,           //!< ask the origin (conditional request)
     };

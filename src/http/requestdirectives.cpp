@@ -38,8 +38,9 @@ RequestDirectives RequestDirectives::fromRequest(const QNetworkRequest &request)
                              .toInt();
     if (load == QNetworkRequest::AlwaysNetwork)
         r.bypass = true;
-    else if (load == QNetworkRequest::PreferCache && !r.maxStale)
-        r.maxStale = std::numeric_limits<qint64>::max();
+    // PreferCache: Qt documents "possibly stale (but not expired)": a stored response is used
+    // while fresh, as with PreferNetwork (which this cache already never sends to the origin
+    // when fresh); an expired one is fetched. RFC 9111 directives still apply.
     else if (load == QNetworkRequest::AlwaysCache) {
         r.cacheOnly = true;
         r.maxStale = std::numeric_limits<qint64>::max();

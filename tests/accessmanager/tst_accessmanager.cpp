@@ -8,6 +8,8 @@
 #include <tiercache/accessmanager.h>
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QLocale>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
@@ -48,12 +50,42 @@ private Q_SLOTS:
     void headIsAnsweredFromStoredGet();
     void rangePassesThrough_data() { modes(); }
     void rangePassesThrough();
+    void requestMinFresh_data() { modes(); }
+    void requestMinFresh();
+    void cacheLoadControlAttribute_data() { modes(); }
+    void cacheLoadControlAttribute();
+    void cacheSaveControlFalseStoresNothing_data() { modes(); }
+    void cacheSaveControlFalseStoresNothing();
+    void contentLocationInvalidatedAfterPost_data() { modes(); }
+    void contentLocationInvalidatedAfterPost();
+    void cacheGroupInvalidationSameOriginOnly_data() { modes(); }
+    void cacheGroupInvalidationSameOriginOnly();
+    void cacheable404AndHeuristicStatus_data() { modes(); }
+    void cacheable404AndHeuristicStatus();
+    void notModifiedMergesHeaders_data() { modes(); }
+    void notModifiedMergesHeaders();
+    void notModifiedAgeIsUsed_data() { modes(); }
+    void notModifiedAgeIsUsed();
+    void immutableSurvivesReload_data() { modes(); }
+    void immutableSurvivesReload();
+    void privateIsStored_data() { modes(); }
+    void privateIsStored();
+    void noStoreResponseIsNotStored_data() { modes(); }
+    void noStoreResponseIsNotStored();
+    void noCacheResponseRevalidates_data() { modes(); }
+    void noCacheResponseRevalidates();
+    void qualifiedNoCacheDropsField_data() { modes(); }
+    void qualifiedNoCacheDropsField();
+    void cacheStatusForms_data() { modes(); }
+    void cacheStatusForms();
 
 private:
     void modes();
     bool plain() const;
     Fetched get(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {},
                 const QByteArray &verb = "GET");
+    Fetched getWith(const QString &path, QNetworkRequest::CacheLoadControl load, bool save = true);
+    QUrl otherOriginUrl(const QString &path) const;
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
@@ -109,6 +141,23 @@ Fetched tst_AccessManager::get(const QString &path,
     for (const auto &h : headers)
         request.setRawHeader(h.first, h.second);
     return send(*m_nam, request, verb, QByteArray(), 10000);
+}
+
+Fetched tst_AccessManager::getWith(const QString &path, QNetworkRequest::CacheLoadControl load,
+                                   bool save)
+{
+    QNetworkRequest request(m_server->url(path));
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, load);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, save);
+    return send(*m_nam, request, "GET", QByteArray(), 10000);
+}
+
+// The same loopback server under another origin (host "localhost" instead of 127.0.0.1).
+QUrl tst_AccessManager::otherOriginUrl(const QString &path) const
+{
+    QUrl url = m_server->url(path);
+    url.setHost(QStringLiteral("localhost"));
+    return url;
 }
 
 // RFC 9111 4.2.3 / 5.1 and RFC 9211 2.1: a fresh hit answers without the origin, with Age
@@ -281,30 +330,42 @@ void tst_AccessManager::offlineServesStaleWhenOriginIsDown()
     QVERIFY(headerOf(f, "Cache-Status").contains("stale-if-error"));
 }
 
-// Coalescing: N identical concurrent GETs, one origin request, each reply gets the body.
+// Coalescing: 100 identical concurrent GETs, one origin request, each reply gets the whole body
+// (streamed), the others marked collapsed.
 void tst_AccessManager::concurrentGetsAreCoalesced()
 {
-    Response slow = Response::ok(QByteArray(200 * 1024, 'x'), "max-age=3600");
+    Response slow = Response::ok(QByteArray(), "max-age=3600");
+    slow.generatedBodySize = 200 * 1024;
+    slow.seed = 7;
     slow.delayMs = 100;
     m_server->setRoute("/c", slow);
+    const QByteArray expected = LoopbackServer::patternBody(0, 200 * 1024, 7);
     QList<QNetworkReply *> replies;
-    for (int i = 0; i < 20; ++i)
+    for (int i = 0; i < 100; ++i)
         replies.append(m_nam->get(QNetworkRequest(m_server->url(QStringLiteral("/c")))));
     QHash<QNetworkReply *, QByteArray> bodies;
     for (QNetworkReply *r : replies)
         connect(r, &QIODevice::readyRead, this, [r, &bodies] { bodies[r] += r->readAll(); });
     QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.cbegin(), replies.cend(),
                                          [](QNetworkReply *r) { return r->isFinished(); }),
-                             20000);
+                             60000);
+    int collapsed = 0;
     for (QNetworkReply *r : replies) {
         bodies[r] += r->readAll();
         QCOMPARE(r->error(), QNetworkReply::NoError);
-        QCOMPARE(bodies[r].size(), 200 * 1024);
+        QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY(bodies[r] == expected);
+        if (r->rawHeader("Cache-Status").endsWith("; collapsed"))
+            ++collapsed;
         delete r;
     }
     if (plain())
         QEXPECT_FAIL("", "QNAM sends every request to the origin", Continue);
     QCOMPARE(m_server->requestCount("/c"), 1);
+    if (plain())
+        QEXPECT_FAIL("", "Cache-Status needs the request: only the AccessManager adds it",
+                     Continue);
+    QCOMPARE(collapsed, 99);
 }
 
 // RFC 9111 4.4: a successful unsafe request invalidates the target and same-origin Location.
@@ -367,6 +428,456 @@ void tst_AccessManager::rangePassesThrough()
     QCOMPARE(range.body, QByteArray("art"));
     QCOMPARE(m_server->requestCount("/r"), 2);
     QCOMPARE(m_server->requests().last().header("Range"), QByteArray("bytes=1-3"));
+}
+
+// RFC 9111 5.2.1.3: min-fresh: the client wants a response fresh for at least that long.
+void tst_AccessManager::requestMinFresh()
+{
+    m_server->setRoute("/mf", Response::ok("mf", "max-age=3600"));
+    QCOMPARE(get(QStringLiteral("/mf")).body, QByteArray("mf"));
+    const Fetched enough = get(QStringLiteral("/mf"), {{"Cache-Control", "min-fresh=60"}});
+    QCOMPARE(enough.status, 200);
+    QCOMPARE(enough.body, QByteArray("mf"));
+    QVERIFY(enough.fromCache);
+    QCOMPARE(m_server->requestCount("/mf"), 1); // fresh for ~3600 s more: reused
+    const Fetched strict = get(QStringLiteral("/mf"), {{"Cache-Control", "min-fresh=7200"}});
+    QCOMPARE(strict.status, 200);
+    QCOMPARE(strict.body, QByteArray("mf"));
+    if (plain())
+        QEXPECT_FAIL("", "request min-fresh is invisible to a QAbstractNetworkCache", Continue);
+    QCOMPARE(m_server->requestCount("/mf"), 2);
+}
+
+// Qt's CacheLoadControlAttribute in its documented meaning: AlwaysNetwork never loads from the
+// cache, PreferNetwork uses fresh entries, PreferCache any stored one, AlwaysCache never the
+// network (an error when nothing is stored).
+void tst_AccessManager::cacheLoadControlAttribute()
+{
+    int version = 0;
+    m_server->setHandler([&](const RecordedRequest &) {
+        ++version;
+        return Response::ok("v" + QByteArray::number(version), "max-age=1");
+    });
+    const Fetched none = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
+    QCOMPARE(none.error, QNetworkReply::ContentNotFoundError);
+    QVERIFY(!none.body.contains("v"));
+    QCOMPARE(m_server->requestCount("/l"), 0);
+
+    QCOMPARE(getWith(QStringLiteral("/l"), QNetworkRequest::PreferNetwork).body, QByteArray("v1"));
+    const Fetched network = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysNetwork);
+    QCOMPARE(network.status, 200);
+    QCOMPARE(network.body, QByteArray("v2")); // fresh v1 stored, yet the origin is asked
+    QVERIFY(!network.fromCache);
+    QCOMPARE(m_server->requestCount("/l"), 2);
+    const Fetched fresh = getWith(QStringLiteral("/l"), QNetworkRequest::PreferNetwork);
+    QCOMPARE(fresh.body, QByteArray("v2")); // what AlwaysNetwork fetched was stored
+    QVERIFY(fresh.fromCache);
+    QCOMPARE(m_server->requestCount("/l"), 2);
+
+    QTest::qWait(2100); // expired from now on
+    const Fetched alwaysCache = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
+    QCOMPARE(alwaysCache.error, QNetworkReply::NoError);
+    QCOMPARE(alwaysCache.body, QByteArray("v2")); // whatever its age, never the network
+    QVERIFY(alwaysCache.fromCache);
+    QCOMPARE(m_server->requestCount("/l"), 2);
+    // Qt documents PreferCache as "possibly stale (but not expired)": an expired entry is
+    // fetched, a fresh one is used.
+    const Fetched expired = getWith(QStringLiteral("/l"), QNetworkRequest::PreferCache);
+    QCOMPARE(expired.status, 200);
+    QCOMPARE(expired.body, QByteArray("v3"));
+    QCOMPARE(m_server->requestCount("/l"), 3);
+    const Fetched preferCache = getWith(QStringLiteral("/l"), QNetworkRequest::PreferCache);
+    QCOMPARE(preferCache.body, QByteArray("v3"));
+    QVERIFY(preferCache.fromCache);
+    QCOMPARE(m_server->requestCount("/l"), 3);
+    if (m_access) { // the reply says how it was answered
+        QNetworkRequest request(m_server->url(QStringLiteral("/l")));
+        request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                             QNetworkRequest::AlwaysNetwork);
+        QNetworkReply *reply = m_nam->get(request);
+        QTRY_VERIFY(reply->isFinished());
+        QCOMPARE(reply->readAll(), QByteArray("v4"));
+        QCOMPARE(reply->attribute(AccessManager::CacheResultAttribute).toInt(),
+                 int(AccessManager::CacheResult::Bypass));
+        delete reply;
+        QCOMPARE(m_server->requestCount("/l"), 4);
+    }
+}
+
+// CacheSaveControlAttribute = false: the response is not stored.
+void tst_AccessManager::cacheSaveControlFalseStoresNothing()
+{
+    m_server->setRoute("/ns", Response::ok("not saved", "max-age=3600"));
+    const Fetched first = getWith(QStringLiteral("/ns"), QNetworkRequest::PreferNetwork, false);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, QByteArray("not saved"));
+    const Fetched second = get(QStringLiteral("/ns"));
+    QCOMPARE(second.body, QByteArray("not saved"));
+    QVERIFY(!second.fromCache);
+    QCOMPARE(m_server->requestCount("/ns"), 2);
+}
+
+// RFC 9111 4.4: a successful unsafe request invalidates a same-origin Content-Location; an
+// error response invalidates nothing, another origin's URI is never invalidated.
+void tst_AccessManager::contentLocationInvalidatedAfterPost()
+{
+    int version = 0;
+    const QUrl other = otherOriginUrl(QStringLiteral("/item"));
+    m_server->setHandler([&](const RecordedRequest &r) {
+        Response response;
+        if (r.method == "POST") {
+            response.status = r.path == "/fail" ? 500 : 200;
+            response.body = "posted";
+            response.header("Content-Location",
+                            r.path == "/cross" ? other.toEncoded() : QByteArray("/item"));
+            return response;
+        }
+        ++version;
+        return Response::ok(r.path + " v" + QByteArray::number(version));
+    });
+    QCOMPARE(get(QStringLiteral("/item")).body, QByteArray("/item v1"));
+    const Fetched otherFirst = send(*m_nam, QNetworkRequest(other), "GET", QByteArray(), 10000);
+    QCOMPARE(otherFirst.body, QByteArray("/item v2"));
+
+    QCOMPARE(get(QStringLiteral("/fail"), {}, "POST").status, 500);
+    const Fetched afterFailure = get(QStringLiteral("/item"));
+    QCOMPARE(afterFailure.body, QByteArray("/item v1")); // a 500 invalidates nothing
+    QVERIFY(afterFailure.fromCache);
+
+    QCOMPARE(get(QStringLiteral("/cross"), {}, "POST").status, 200);
+    const Fetched otherAfter = send(*m_nam, QNetworkRequest(other), "GET", QByteArray(), 10000);
+    QCOMPARE(otherAfter.body, QByteArray("/item v2")); // another origin: kept
+    QVERIFY(otherAfter.fromCache);
+
+    QCOMPARE(get(QStringLiteral("/list"), {}, "POST").status, 200);
+    const Fetched after = get(QStringLiteral("/item"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM invalidates the request URI only, not Content-Location", Continue);
+    QCOMPARE(after.body, QByteArray("/item v3"));
+    QCOMPARE(m_server->requestCount(), plain() ? 5 : 6);
+}
+
+// RFC 9875: Cache-Group-Invalidation on a successful unsafe response invalidates the stored
+// responses of the same origin in those groups, not another origin's.
+void tst_AccessManager::cacheGroupInvalidationSameOriginOnly()
+{
+    int version = 0;
+    m_server->setHandler([&](const RecordedRequest &r) {
+        if (r.method == "POST") {
+            Response response;
+            response.body = "done";
+            response.header("Cache-Group-Invalidation", "\"news\"");
+            return response;
+        }
+        ++version;
+        Response response = Response::ok(r.path + " v" + QByteArray::number(version));
+        if (r.path != "/other-group")
+            response.header("Cache-Groups", "\"news\"");
+        else
+            response.header("Cache-Groups", "\"sport\"");
+        return response;
+    });
+    const QUrl otherOrigin = otherOriginUrl(QStringLiteral("/a"));
+    QCOMPARE(get(QStringLiteral("/a")).body, QByteArray("/a v1"));
+    QCOMPARE(get(QStringLiteral("/b")).body, QByteArray("/b v2"));
+    QCOMPARE(get(QStringLiteral("/other-group")).body, QByteArray("/other-group v3"));
+    QCOMPARE(send(*m_nam, QNetworkRequest(otherOrigin), "GET", QByteArray(), 10000).body,
+             QByteArray("/a v4"));
+    QCOMPARE(get(QStringLiteral("/a")).body, QByteArray("/a v1")); // stored
+    QCOMPARE(m_server->requestCount(), 4);
+
+    QCOMPARE(get(QStringLiteral("/update"), {}, "POST").status, 200);
+    QCOMPARE(get(QStringLiteral("/a")).body, QByteArray("/a v5"));
+    QCOMPARE(get(QStringLiteral("/b")).body, QByteArray("/b v6"));
+    const Fetched otherGroup = get(QStringLiteral("/other-group"));
+    QCOMPARE(otherGroup.body, QByteArray("/other-group v3"));
+    QVERIFY(otherGroup.fromCache);
+    const Fetched otherOriginAfter =
+            send(*m_nam, QNetworkRequest(otherOrigin), "GET", QByteArray(), 10000);
+    QCOMPARE(otherOriginAfter.body, QByteArray("/a v4"));
+    QVERIFY(otherOriginAfter.fromCache);
+    QCOMPARE(m_server->requestCount(), 7);
+}
+
+// RFC 9111 3 and 4.2.2: any status may be stored with explicit freshness (a 404 with max-age
+// is reused); a heuristically cacheable status (410) is reused on Last-Modified heuristics;
+// a 500 without freshness information is not stored.
+void tst_AccessManager::cacheable404AndHeuristicStatus()
+{
+    Response missing;
+    missing.status = 404;
+    missing.body = "not here";
+    missing.header("Cache-Control", "max-age=3600");
+    m_server->setRoute("/missing", missing);
+    Response gone;
+    gone.status = 410;
+    gone.body = "gone for good";
+    gone.header("Last-Modified",
+                QLocale::c()
+                        .toString(QDateTime::currentDateTimeUtc().addDays(-10),
+                                  QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                        .toLatin1());
+    m_server->setRoute("/gone", gone);
+    Response error;
+    error.status = 500;
+    error.body = "broken";
+    m_server->setRoute("/error", error);
+
+    for (const char *path : {"/missing", "/gone", "/error"}) {
+        const Fetched f = get(QString::fromLatin1(path));
+        QVERIFY(f.status >= 400);
+        QVERIFY(!f.body.isEmpty());
+    }
+    const Fetched missingAgain = get(QStringLiteral("/missing"));
+    QCOMPARE(missingAgain.status, 404);
+    QCOMPARE(missingAgain.body, QByteArray("not here"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM turns statuses >= 400 into errors and never loads them from cache",
+                     Continue);
+    QCOMPARE(m_server->requestCount("/missing"), 1);
+    if (plain())
+        QEXPECT_FAIL("", "not from the cache (above): no Age", Continue);
+    QVERIFY(hasHeader(missingAgain, "Age"));
+    const Fetched goneAgain = get(QStringLiteral("/gone"));
+    QCOMPARE(goneAgain.status, 410);
+    QCOMPARE(goneAgain.body, QByteArray("gone for good"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM turns statuses >= 400 into errors and never loads them from cache",
+                     Continue);
+    QCOMPARE(m_server->requestCount("/gone"), 1);
+    const Fetched errorAgain = get(QStringLiteral("/error"));
+    QCOMPARE(errorAgain.status, 500);
+    QCOMPARE(errorAgain.body, QByteArray("broken"));
+    QCOMPARE(m_server->requestCount("/error"), 2);
+}
+
+// RFC 9111 3.2 / 4.3.4: a 304 updates the stored fields (a new field value replaces the stored
+// one), but not Content-Length; the body stays.
+void tst_AccessManager::notModifiedMergesHeaders()
+{
+    m_server->setHandler([](const RecordedRequest &r) {
+        if (r.header("If-None-Match") == "\"m\"")
+            return Response::notModified()
+                    .header("ETag", "\"m\"")
+                    .header("X-Version", "2")
+                    .header("Cache-Control", "max-age=3600");
+        return Response::ok("twelve bytes", "max-age=1")
+                .header("ETag", "\"m\"")
+                .header("X-Version", "1");
+    });
+    QCOMPARE(get(QStringLiteral("/merge")).body, QByteArray("twelve bytes"));
+    QTest::qWait(2100);
+    const Fetched revalidated = get(QStringLiteral("/merge"));
+    QCOMPARE(revalidated.status, 200);
+    QCOMPARE(revalidated.body, QByteArray("twelve bytes"));
+    QCOMPARE(headerOf(revalidated, "X-Version"), QByteArray("2"));
+    QCOMPARE(headerOf(revalidated, "Content-Length"), QByteArray("12"));
+    QCOMPARE(m_server->requestCount("/merge"), 2);
+    QCOMPARE(m_server->requests().last().header("If-None-Match"), QByteArray("\"m\""));
+    const Fetched hit = get(QStringLiteral("/merge"));
+    QCOMPARE(hit.body, QByteArray("twelve bytes"));
+    QVERIFY(hit.fromCache);
+    QCOMPARE(headerOf(hit, "X-Version"), QByteArray("2"));
+    QCOMPARE(headerOf(hit, "Cache-Control"), QByteArray("max-age=3600"));
+    QCOMPARE(headerOf(hit, "Content-Length"), QByteArray("12"));
+    QCOMPARE(m_server->requestCount("/merge"), 2); // fresh again for an hour
+}
+
+// RFC 9111 4.3.4 / 4.2.3: the refreshed response's age is the 304's own Age, not zero.
+void tst_AccessManager::notModifiedAgeIsUsed()
+{
+    m_server->setHandler([](const RecordedRequest &r) {
+        if (r.header("If-None-Match") == "\"a\"")
+            return Response::notModified()
+                    .header("ETag", "\"a\"")
+                    .header("Age", "100")
+                    .header("Cache-Control", "max-age=3600");
+        return Response::ok("aged", "max-age=1").header("ETag", "\"a\"");
+    });
+    QCOMPARE(get(QStringLiteral("/age")).body, QByteArray("aged"));
+    QTest::qWait(2100);
+    const Fetched revalidated = get(QStringLiteral("/age"));
+    QCOMPARE(revalidated.body, QByteArray("aged"));
+    QCOMPARE(m_server->requestCount("/age"), 2);
+    const int age = headerOf(revalidated, "Age").toInt();
+    QVERIFY2(age >= 100 && age <= 102, headerOf(revalidated, "Age"));
+    const Fetched hit = get(QStringLiteral("/age"));
+    QVERIFY(hit.fromCache);
+    const int hitAge = headerOf(hit, "Age").toInt();
+    QVERIFY2(hitAge >= 100 && hitAge <= 102, headerOf(hit, "Age"));
+    QCOMPARE(m_server->requestCount("/age"), 2);
+}
+
+// RFC 8246: a fresh immutable response is not revalidated on a reload (request max-age=0);
+// a forced reload (request no-cache) still reaches the origin.
+void tst_AccessManager::immutableSurvivesReload()
+{
+    m_server->setRoute("/imm", Response::ok("immutable", "max-age=3600, immutable"));
+    QCOMPARE(get(QStringLiteral("/imm")).body, QByteArray("immutable"));
+    const Fetched reload = get(QStringLiteral("/imm"), {{"Cache-Control", "max-age=0"}});
+    QCOMPARE(reload.body, QByteArray("immutable"));
+    QVERIFY(reload.fromCache);
+    QCOMPARE(m_server->requestCount("/imm"), 1);
+    const Fetched forced = get(QStringLiteral("/imm"), {{"Cache-Control", "no-cache"}});
+    QCOMPARE(forced.body, QByteArray("immutable"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM answers from the cache and never shows request headers to it",
+                     Continue);
+    QCOMPARE(m_server->requestCount("/imm"), 2);
+}
+
+// RFC 9111 5.2.2.7: a private cache MAY store a response marked private; both are private
+// caches (documented in README), so it is stored and reused.
+void tst_AccessManager::privateIsStored()
+{
+    m_server->setRoute("/mine", Response::ok("for one user", "private, max-age=3600"));
+    QCOMPARE(get(QStringLiteral("/mine")).body, QByteArray("for one user"));
+    const Fetched f = get(QStringLiteral("/mine"));
+    QCOMPARE(f.status, 200);
+    QCOMPARE(f.body, QByteArray("for one user"));
+    QVERIFY(f.fromCache);
+    QCOMPARE(m_server->requestCount("/mine"), 1);
+}
+
+// RFC 9111 5.2.2.5: no-store in a response: never stored, every request reaches the origin.
+void tst_AccessManager::noStoreResponseIsNotStored()
+{
+    m_server->setRoute("/nostore", Response::ok("secret", "no-store, max-age=3600"));
+    QCOMPARE(get(QStringLiteral("/nostore")).body, QByteArray("secret"));
+    const Fetched f = get(QStringLiteral("/nostore"));
+    QCOMPARE(f.body, QByteArray("secret"));
+    QVERIFY(!f.fromCache);
+    QCOMPARE(m_server->requestCount("/nostore"), 2);
+    QVERIFY(!m_nam->cache()
+            || !m_nam->cache()->metaData(m_server->url(QStringLiteral("/nostore"))).isValid());
+}
+
+// RFC 9111 5.2.2.4: no-cache in a response: stored, but every reuse is validated first.
+void tst_AccessManager::noCacheResponseRevalidates()
+{
+    m_server->setHandler([](const RecordedRequest &r) {
+        if (r.header("If-None-Match") == "\"nc\"")
+            return Response::notModified().header("ETag", "\"nc\"");
+        return Response::ok("validated", "no-cache, max-age=3600").header("ETag", "\"nc\"");
+    });
+    QCOMPARE(get(QStringLiteral("/nc")).body, QByteArray("validated"));
+    for (int i = 0; i < 2; ++i) {
+        const Fetched f = get(QStringLiteral("/nc"));
+        QCOMPARE(f.status, 200);
+        QCOMPARE(f.body, QByteArray("validated"));
+        QCOMPARE(m_server->requestCount("/nc"), 2 + i);
+        QCOMPARE(m_server->requests().last().header("If-None-Match"), QByteArray("\"nc\""));
+    }
+}
+
+// RFC 9111 5.2.2.4: the qualified form no-cache="X-Secret": the response may be reused, but
+// not the named field.
+void tst_AccessManager::qualifiedNoCacheDropsField()
+{
+    m_server->setRoute("/q",
+                       Response::ok("qualified", "max-age=3600, no-cache=\"X-Secret\"")
+                               .header("X-Secret", "s3cr3t")
+                               .header("X-Public", "p"));
+    const Fetched first = get(QStringLiteral("/q"));
+    QCOMPARE(first.body, QByteArray("qualified"));
+    QCOMPARE(headerOf(first, "X-Secret"), QByteArray("s3cr3t"));
+    const Fetched hit = get(QStringLiteral("/q"));
+    QCOMPARE(hit.body, QByteArray("qualified"));
+    if (plain())
+        QEXPECT_FAIL("", "QNAM revalidates whenever Cache-Control contains no-cache, qualified too",
+                     Continue);
+    QVERIFY(hit.fromCache);
+    if (plain())
+        QEXPECT_FAIL("", "QNAM revalidates whenever Cache-Control contains no-cache, qualified too",
+                     Continue);
+    QCOMPARE(m_server->requestCount("/q"), 1);
+    if (plain())
+        QEXPECT_FAIL("", "not from the cache (above): the origin's full response", Continue);
+    QVERIFY(!hasHeader(hit, "X-Secret"));
+    QCOMPARE(headerOf(hit, "X-Public"), QByteArray("p"));
+}
+
+// RFC 9211: each Cache-Status form the AccessManager generates, exactly.
+void tst_AccessManager::cacheStatusForms()
+{
+    int swrVersion = 0;
+    bool originDown = false;
+    m_server->setHandler([&](const RecordedRequest &r) {
+        if (r.path == "/cs-hit")
+            return Response::ok("hit", "max-age=3600");
+        if (r.path == "/cs-304") {
+            if (r.header("If-None-Match") == "\"r\"")
+                return Response::notModified().header("ETag", "\"r\"");
+            return Response::ok("revalidated", "max-age=1").header("ETag", "\"r\"");
+        }
+        if (r.path == "/cs-swr")
+            return Response::ok("swr" + QByteArray::number(++swrVersion),
+                                "max-age=1, stale-while-revalidate=600");
+        if (r.path == "/cs-sie") {
+            if (originDown) {
+                Response error;
+                error.status = 500;
+                error.body = "down";
+                return error;
+            }
+            return Response::ok("kept", "max-age=1, stale-if-error=600");
+        }
+        Response slow = Response::ok("collapsed", "max-age=3600");
+        slow.delayMs = 200;
+        return slow;
+    });
+    const Fetched miss = get(QStringLiteral("/cs-hit"));
+    if (plain())
+        QEXPECT_FAIL("", "Cache-Status needs the request: only the AccessManager adds it", Abort);
+    QCOMPARE(headerOf(miss, "Cache-Status"),
+             QByteArray("tiercache; fwd=uri-miss; fwd-status=200; stored"));
+    const Fetched hit = get(QStringLiteral("/cs-hit"));
+    QVERIFY2(QRegularExpression(QStringLiteral("^tiercache; hit; ttl=3[56]\\d\\d$"))
+                     .match(QString::fromLatin1(headerOf(hit, "Cache-Status")))
+                     .hasMatch(),
+             headerOf(hit, "Cache-Status"));
+
+    QCOMPARE(get(QStringLiteral("/cs-304")).body, QByteArray("revalidated"));
+    QCOMPARE(get(QStringLiteral("/cs-swr")).body, QByteArray("swr1"));
+    QCOMPARE(get(QStringLiteral("/cs-sie")).body, QByteArray("kept"));
+    QTest::qWait(2100);
+    const Fetched revalidated = get(QStringLiteral("/cs-304"));
+    QCOMPARE(revalidated.body, QByteArray("revalidated"));
+    QCOMPARE(headerOf(revalidated, "Cache-Status"),
+             QByteArray("tiercache; fwd=stale; fwd-status=304"));
+    const Fetched swr = get(QStringLiteral("/cs-swr"));
+    QCOMPARE(swr.body, QByteArray("swr1"));
+    QVERIFY2(QRegularExpression(
+                     QStringLiteral("^tiercache; hit; ttl=-\\d+; detail=stale-while-revalidate$"))
+                     .match(QString::fromLatin1(headerOf(swr, "Cache-Status")))
+                     .hasMatch(),
+             headerOf(swr, "Cache-Status"));
+    QTRY_COMPARE(m_server->requestCount("/cs-swr"), 2);
+    originDown = true;
+    const Fetched sie = get(QStringLiteral("/cs-sie"));
+    QCOMPARE(sie.status, 200);
+    QCOMPARE(sie.body, QByteArray("kept"));
+    QVERIFY2(QRegularExpression(QStringLiteral("^tiercache; fwd=stale; fwd-status=500; ttl=-\\d+; "
+                                               "detail=stale-if-error$"))
+                     .match(QString::fromLatin1(headerOf(sie, "Cache-Status")))
+                     .hasMatch(),
+             headerOf(sie, "Cache-Status"));
+    QCOMPARE(m_server->requestCount("/cs-sie"), 2);
+
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 3; ++i)
+        replies.append(m_nam->get(QNetworkRequest(m_server->url(QStringLiteral("/cs-col")))));
+    QTRY_VERIFY(std::all_of(replies.cbegin(), replies.cend(),
+                            [](QNetworkReply *r) { return r->isFinished(); }));
+    for (int i = 0; i < replies.size(); ++i) {
+        QCOMPARE(replies[i]->readAll(), QByteArray("collapsed"));
+        QCOMPARE(replies[i]->rawHeader("Cache-Status"),
+                 i == 0 ? QByteArray("tiercache; fwd=uri-miss; fwd-status=200; stored")
+                        : QByteArray("tiercache; fwd=uri-miss; fwd-status=200; stored; "
+                                     "collapsed"));
+    }
+    qDeleteAll(replies);
+    QCOMPARE(m_server->requestCount("/cs-col"), 1);
 }
 
 QTEST_MAIN(tst_AccessManager)

@@ -54,7 +54,7 @@ void tst_HttpRules::requestDirectives()
     a.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysCache);
     QVERIFY(RequestDirectives::fromRequest(a).cacheOnly);
     a.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::PreferCache);
-    QVERIFY(RequestDirectives::fromRequest(a).maxStale.has_value());
+    QVERIFY(!RequestDirectives::fromRequest(a).maxStale.has_value()); // "not expired" (Qt)
     a.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     QVERIFY(RequestDirectives::fromRequest(a).noStore);
 }
@@ -92,6 +92,17 @@ void tst_HttpRules::decision_data()
     QTest::newRow("qualified no-cache is reusable")
             << QByteArray("max-age=60, no-cache=\"set-cookie\"") << 10 << 50 << QByteArray()
             << int(U::Fresh);
+    QTest::newRow("immutable fresh ignores a reload's max-age=0")
+            << QByteArray("max-age=60, immutable") << 10 << 50 << QByteArray("max-age=0")
+            << int(U::Fresh);
+    QTest::newRow("immutable fresh ignores min-fresh")
+            << QByteArray("max-age=60, immutable") << 10 << 50 << QByteArray("min-fresh=100")
+            << int(U::Fresh);
+    QTest::newRow("immutable, forced reload (no-cache)")
+            << QByteArray("max-age=60, immutable") << 10 << 50 << QByteArray("no-cache")
+            << int(U::Revalidate);
+    QTest::newRow("immutable stale is revalidated") << QByteArray("max-age=60, immutable") << 70
+                                                    << -10 << QByteArray() << int(U::Revalidate);
     QTest::newRow("stale-while-revalidate")
             << QByteArray("max-age=60, stale-while-revalidate=30") << 70 << -10 << QByteArray()
             << int(U::StaleWhileRevalidate);
