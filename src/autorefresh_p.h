@@ -60,10 +60,10 @@ private:
     AccessManager::AutoRefreshOptions m_options;
     QTimer *m_timer = nullptr;
     int m_ticks = 0;
-    QHash<QString, int> m_counting;  // requests in the current interval
-    QHash<QString, Entry> m_hot;     // hot in the last interval
-    QHash<QString, Entry> m_latest;  // the last request per key in the current interval
-    QSet<QString> m_skipped; // counted as skipped in this interval
+    QHash<QString, int> m_counting; // requests in the current interval
+    QHash<QString, Entry> m_hot;    // hot in the last interval
+    QHash<QString, Entry> m_latest; // the last request per key in the current interval
+    QSet<QString> m_skipped;        // counted as skipped in this interval
     int m_startedThisInterval = 0;
     int m_running = 0;
     bool m_paused = false;

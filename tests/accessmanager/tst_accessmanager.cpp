@@ -58,6 +58,7 @@ private Q_SLOTS:
     void refreshBeforeExpiryAnswersAtOnce();
     void autoRefreshKeepsHotEntryFresh();
     void autoRefreshPausesWhileNetworkFails();
+    void autoRefreshStaysWithinBudget();
 
 private:
     void modes();
@@ -677,4 +678,37 @@ void tst_AccessManager::autoRefreshPausesWhileNetworkFails()
     const Fetched f = send(*m_nam, QNetworkRequest(url), "GET", QByteArray(), 10000);
     QCOMPARE(f.body, QByteArray("kept"));
     QVERIFY(f.fromCache);
+}
+
+// The budget caps background revalidations per interval: with a budget of 1, two hot entries
+// due at once get one refresh per interval, the other is counted as skipped.
+void tst_AccessManager::autoRefreshStaysWithinBudget()
+{
+    QVERIFY(m_access);
+    AccessManager::AutoRefreshOptions options;
+    options.hitThreshold = 2;
+    options.intervalMs = 1000;
+    options.leadSeconds = 3600; // due at once
+    options.budgetPerInterval = 1;
+    m_access->setAutoRefresh(true, options);
+    m_server->setRoute("/b1", Response::ok("one", "max-age=60"));
+    m_server->setRoute("/b2", Response::ok("two", "max-age=60"));
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(get(QStringLiteral("/b1")).body, QByteArray("one"));
+        QCOMPARE(get(QStringLiteral("/b2")).body, QByteArray("two"));
+    }
+    const qint64 before = m_access->originRequestCount();
+    QCOMPARE(before, 2);
+    // The interval ends: both are hot and due, one refresh fits the budget.
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().done, qint64(1), 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().skipped, qint64(1), 1000);
+    QCOMPARE(m_access->originRequestCount(), before + 1);
+    QCOMPARE(m_server->requestCount("/b1") + m_server->requestCount("/b2"), 3);
+    // Nobody asks any more: at most the one interval they stay hot, then nothing.
+    QTest::qWait(2500);
+    const qint64 settled = m_access->originRequestCount();
+    QVERIFY2(settled <= before + 2, qPrintable(QString::number(settled)));
+    QTest::qWait(1500);
+    QCOMPARE(m_access->originRequestCount(), settled);
+    QCOMPARE(m_access->refreshCounters().failed, qint64(0));
 }
