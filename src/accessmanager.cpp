@@ -2,6 +2,7 @@
 #include "accessmanager_p.h"
 
 #include "accessreply_p.h"
+#include "autorefresh_p.h"
 #include "freshness_p.h"
 #include "http/variantkey_p.h"
 #include "logging_p.h"
@@ -13,6 +14,8 @@
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QDateTime>
+
+#include <limits>
 
 namespace tiercache {
 
@@ -36,7 +39,7 @@ namespace {
     }
 
     // RFC 9111 3: may a private cache store this response to a GET?
-    bool storable(int status, const QNetworkCacheMetaData &md)
+    bool storable(int status, const QNetworkCacheMetaData &md, bool negativeCaching)
     {
         if (status < 200 || status == 206 || status == 304 || status >= 600)
             return false;
@@ -45,10 +48,10 @@ namespace {
             return false;
         if (storedheaders::varyFields(md).contains("*"))
             return false;
-        return hasFreshnessInformation(md) || cc.has("public") || cc.has("private") || status == 200
-                || status == 203 || status == 204 || status == 300 || status == 301 || status == 308
-                || status == 404 || status == 405 || status == 410 || status == 414
-                || status == 501;
+        return negativeCaching || hasFreshnessInformation(md) || cc.has("public")
+                || cc.has("private") || status == 200 || status == 203 || status == 204
+                || status == 300 || status == 301 || status == 308 || status == 404 || status == 405
+                || status == 410 || status == 414 || status == 501;
     }
 
     bool sameOrigin(const QUrl &a, const QUrl &b)
@@ -95,6 +98,23 @@ AccessManager::AccessManager(NetworkCache *cache, QObject *parent)
     d_ptr->cache = cache;
     if (cache)
         cache->setParent(this);
+    AccessManagerPrivate *d = d_ptr.get();
+    d->autoRefresher = new AutoRefresher(
+            [d](const AutoRefresher::Entry &e) -> qint64 {
+                const QNetworkCacheMetaData md =
+                        d->cache ? d->cache->metaData(e.lookupUrl) : QNetworkCacheMetaData();
+                if (!md.isValid())
+                    return std::numeric_limits<qint64>::min();
+                return http::FreshnessDecision::decide(
+                               md, http::RequestDirectives::fromRequest(e.request),
+                               QDateTime::currentDateTimeUtc(), d->staleOptions)
+                        .ttl;
+            },
+            [d](const AutoRefresher::Entry &e) {
+                return d->refreshInBackground(e.request, e.lookupUrl,
+                                              int(UpstreamFetch::Refresh::Auto));
+            },
+            this);
 }
 
 AccessManager::~AccessManager() = default;
@@ -147,6 +167,41 @@ bool AccessManager::isCoalescingEnabled() const
 qint64 AccessManager::originRequestCount() const
 {
     return d_ptr->originRequests;
+}
+
+void AccessManager::setRefreshBeforeExpiry(qint64 seconds)
+{
+    d_ptr->refreshWindow = qMax<qint64>(0, seconds);
+}
+
+qint64 AccessManager::refreshBeforeExpiry() const
+{
+    return d_ptr->refreshWindow;
+}
+
+void AccessManager::setAutoRefresh(bool enabled, const AutoRefreshOptions &options)
+{
+    d_ptr->autoRefresher->setEnabled(enabled, options);
+}
+
+void AccessManager::setAutoRefresh(bool enabled)
+{
+    setAutoRefresh(enabled, AutoRefreshOptions());
+}
+
+bool AccessManager::isAutoRefreshEnabled() const
+{
+    return d_ptr->autoRefresher->isEnabled();
+}
+
+AccessManager::AutoRefreshOptions AccessManager::autoRefreshOptions() const
+{
+    return d_ptr->autoRefresher->options();
+}
+
+AccessManager::RefreshCounters AccessManager::refreshCounters() const
+{
+    return d_ptr->autoRefresher->counters;
 }
 
 QNetworkReply *AccessManager::createRequest(Operation op, const QNetworkRequest &request,
@@ -210,9 +265,14 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
     const http::FreshnessDecision decision = http::FreshnessDecision::decide(
             md, directives, QDateTime::currentDateTimeUtc(), staleOptions);
     using Use = http::FreshnessDecision::Use;
+    if (op == QNetworkAccessManager::GetOperation)
+        autoRefresher->noteRequest(cache->cacheKey(lookup), request, lookup);
     switch (decision.use) {
     case Use::Fresh:
         serveStored(reply, lookup, md, Result::Hit, "hit; ttl=" + QByteArray::number(decision.ttl));
+        // Refresh before expiry: this reader is answered now, the next finds it fresh.
+        if (refreshWindow > 0 && decision.ttl <= refreshWindow)
+            refreshInBackground(request, lookup, int(UpstreamFetch::Refresh::Background));
         return reply;
     case Use::Stale:
         serveStored(reply, lookup, md, Result::Stale,
@@ -222,11 +282,7 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
         serveStored(reply, lookup, md, Result::Stale,
                     "hit; ttl=" + QByteArray::number(decision.ttl)
                             + "; detail=stale-while-revalidate");
-        const QString key = cache->cacheKey(lookup);
-        if (!revalidating.contains(key)) {
-            revalidating.insert(key);
-            fetch(nullptr, request, lookup, cache->metaData(lookup), true, false);
-        }
+        refreshInBackground(request, lookup, int(UpstreamFetch::Refresh::None));
         return reply;
     }
     case Use::Revalidate:
@@ -238,6 +294,33 @@ QNetworkReply *AccessManagerPrivate::get(QNetworkAccessManager::Operation op,
         return reply;
     }
     return reply;
+}
+
+bool AccessManagerPrivate::refreshInBackground(const QNetworkRequest &request, const QUrl &lookup,
+                                               int kind)
+{
+    const QString key = cache->cacheKey(lookup);
+    if (revalidating.contains(key))
+        return false;
+    revalidating.insert(key);
+    fetch(nullptr, request, lookup, cache->metaData(lookup), true, false);
+    if (lastBackground)
+        lastBackground->refresh = UpstreamFetch::Refresh(kind);
+    return true;
+}
+
+void AccessManagerPrivate::countRefresh(UpstreamFetch *f, bool failed)
+{
+    if (f->refresh == UpstreamFetch::Refresh::None || f->refreshCounted)
+        return;
+    f->refreshCounted = true;
+    if (f->refresh == UpstreamFetch::Refresh::Auto) {
+        autoRefresher->finished(failed);
+    } else if (failed) {
+        ++autoRefresher->counters.failed;
+    } else {
+        ++autoRefresher->counters.done;
+    }
 }
 
 void AccessManagerPrivate::answerUnavailable(AccessReply *reply,
@@ -321,6 +404,8 @@ void AccessManagerPrivate::fetch(AccessReply *reply, const QNetworkRequest &requ
     QNetworkReply *network = q->QNetworkAccessManager::createRequest(op, upstream, nullptr);
     ++originRequests;
     auto *f = new UpstreamFetch(network, request, q);
+    lastBackground = reply ? nullptr : f;
+    f->background = !reply;
     if (reply) {
         if (reply->result() != Result::Coalesced)
             reply->setResult(conditional ? Result::Revalidated : Result::Miss);
@@ -388,6 +473,7 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
         response.hasDate = network->hasRawHeader("Date");
         cache->d_func()->refresh(merged, &response);
         revalidating.remove(cache->cacheKey(f->lookupUrl));
+        countRefresh(f, false);
         for (const QPointer<AccessReply> &reply : std::as_const(f->subscribers)) {
             if (!reply)
                 continue;
@@ -424,7 +510,9 @@ void AccessManagerPrivate::onHeaders(UpstreamFetch *f)
     const http::RequestDirectives directives = http::RequestDirectives::fromRequest(f->request());
     const bool isGet = network->operation() == QNetworkAccessManager::GetOperation;
     bool stored = false;
-    if (isGet && !directives.noStore && storable(status, md)) {
+    const bool negativeCaching = cache->policy().negativeTtlFor(f->request().url(), status) > 0;
+    if (isGet && !directives.noStore && !(f->background && status >= 500)
+        && storable(status, md, negativeCaching)) {
         const QString key = cache->cacheKey(f->request().url());
         const QList<QByteArray> vary = storedheaders::varyFields(md);
         QUrl storeUrl = f->request().url();
@@ -512,6 +600,13 @@ void AccessManagerPrivate::onFinished(UpstreamFetch *f)
         inFlight.remove(f->coalescingKey);
     revalidating.remove(cache ? cache->cacheKey(f->lookupUrl) : QString());
     f->deleteLater();
+    if (f->refresh != UpstreamFetch::Refresh::None && !f->refreshCounted) {
+        const int status =
+                network ? network->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : 0;
+        const bool failed = !network || status >= 500
+                || (status == 0 && network->error() != QNetworkReply::NoError);
+        countRefresh(f, failed);
+    }
     if (!network || f->subscribers.isEmpty()) {
         if (network && network->error() == QNetworkReply::NoError)
             onData(f);

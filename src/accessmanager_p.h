@@ -14,6 +14,7 @@
 namespace tiercache {
 
 class AccessReply;
+class AutoRefresher;
 class NetworkCache;
 class UpstreamFetch;
 
@@ -47,6 +48,10 @@ public:
     void answerUnavailable(AccessReply *reply, const http::RequestDirectives &directives);
     void invalidate(const QUrl &url);
     QByteArray cacheStatus(const QByteArray &params) const;
+    //! Starts a background revalidation of \a lookup unless one runs; false if one does.
+    bool refreshInBackground(const QNetworkRequest &request, const QUrl &lookup, int kind);
+    //! Counts the end of a background revalidation (once).
+    void countRefresh(UpstreamFetch *f, bool failed);
 
     AccessManager *q_ptr;
     QPointer<NetworkCache> cache;
@@ -56,6 +61,9 @@ public:
     bool offline = false;
     bool coalescing = true;
     qint64 originRequests = 0;
+    qint64 refreshWindow = 0; // refresh before expiry, seconds
+    AutoRefresher *autoRefresher = nullptr;
+    UpstreamFetch *lastBackground = nullptr; // set by fetch() for a fetch without a reply
 
     // What the origin said varies per URL key, and the variants stored under it.
     QHash<QString, QList<QByteArray>> varyByKey;

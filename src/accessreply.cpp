@@ -20,6 +20,59 @@ AccessReply::AccessReply(QNetworkAccessManager::Operation op, const QNetworkRequ
 
 AccessReply::~AccessReply() = default;
 
+namespace {
+    // The error QNAM 6.4 gives a network response with this status (qhttpthreaddelegate.cpp).
+    QNetworkReply::NetworkError errorForStatus(int status)
+    {
+        switch (status) {
+        case 401:
+            return QNetworkReply::AuthenticationRequiredError;
+        case 403:
+            return QNetworkReply::ContentAccessDenied;
+        case 404:
+            return QNetworkReply::ContentNotFoundError;
+        case 405:
+            return QNetworkReply::ContentOperationNotPermittedError;
+        case 407:
+            return QNetworkReply::ProxyAuthenticationRequiredError;
+        case 409:
+            return QNetworkReply::ContentConflictError;
+        case 410:
+            return QNetworkReply::ContentGoneError;
+        case 418:
+            return QNetworkReply::ProtocolInvalidOperationError;
+        case 500:
+            return QNetworkReply::InternalServerError;
+        case 501:
+            return QNetworkReply::OperationNotImplementedError;
+        case 503:
+            return QNetworkReply::ServiceUnavailableError;
+        default:
+            if (status >= 500)
+                return QNetworkReply::UnknownServerError;
+            if (status >= 400)
+                return QNetworkReply::UnknownContentError;
+            return QNetworkReply::NoError;
+        }
+    }
+} // namespace
+
+void AccessReply::completeStored()
+{
+    const int status = attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QNetworkReply::NetworkError error = errorForStatus(status);
+    if (error == NoError) {
+        complete();
+        return;
+    }
+    // A stored error response (negative caching) ends as the network response did.
+    complete(error,
+             QStringLiteral("Error transferring %1 - server replied: %2")
+                     .arg(url().toString(),
+                          QString::fromLatin1(attribute(QNetworkRequest::HttpReasonPhraseAttribute)
+                                                      .toByteArray())));
+}
+
 void AccessReply::setResponse(int status, const QByteArray &reason,
                               const QList<QPair<QByteArray, QByteArray>> &headers, bool fromCache)
 {
@@ -138,7 +191,7 @@ void CacheBodyPump::pump()
     if (!m_reply || m_reply->isCompleted())
         return;
     if (!m_body || m_reply->operation() == QNetworkAccessManager::HeadOperation) {
-        m_reply->complete();
+        m_reply->completeStored();
         delete m_body.data();
         return;
     }
@@ -150,7 +203,7 @@ void CacheBodyPump::pump()
         QByteArray chunk(Chunk, Qt::Uninitialized);
         const qint64 n = m_body->read(chunk.data(), Chunk);
         if (n < 0) {
-            m_reply->complete();
+            m_reply->completeStored();
             m_body->deleteLater();
             return;
         }

@@ -39,6 +39,8 @@ public:
     void appendBody(const QByteArray &chunk);
     //! Finishes (queued, after what is queued already), with \a error if any.
     void complete(NetworkError error = NoError, const QString &message = {});
+    //! Finishes a reply served from the cache: with the error QNAM gives its status (>= 400).
+    void completeStored();
     bool isCompleted() const { return m_completed; }
     qint64 buffered() const { return m_buffer.size() - m_pos; }
 

@@ -32,6 +32,8 @@ public:
     qint64 defaultTtl = 0;
     qint64 maximumTtl = -1;
     QList<CompiledRule> rules;
+    qint64 negativeTtl = 0;
+    QList<int> negativeStatuses {404, 410, 500, 502, 503, 504};
     CachePolicy::Hook hook;
 };
 
@@ -241,6 +243,18 @@ void CachePolicy::setMaximumTtl(qint64 seconds)
 bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternSyntax syntax,
                              QString *errorString)
 {
+    TtlRule rule;
+    rule.setPattern(pattern);
+    rule.setSyntax(syntax);
+    rule.setTtlSeconds(ttlSeconds);
+    return addTtlRule(rule, errorString);
+}
+
+bool CachePolicy::addTtlRule(const TtlRule &rule, QString *errorString)
+{
+    const QString pattern = rule.pattern();
+    const qint64 ttlSeconds = rule.ttlSeconds();
+    const PatternSyntax syntax = rule.syntax();
     auto fail = [&](const QString &message) {
         if (errorString)
             *errorString = message;
@@ -258,12 +272,50 @@ bool CachePolicy::addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternS
         return fail(QStringLiteral("TTL rule \"%1\": invalid regular expression: %2 at offset %3")
                             .arg(pattern, rx.errorString())
                             .arg(rx.patternErrorOffset()));
-    TtlRule rule;
-    rule.setPattern(pattern);
-    rule.setSyntax(syntax);
-    rule.setTtlSeconds(ttlSeconds);
+    if (rule.negativeTtlSeconds() < -1)
+        return fail(QStringLiteral("TTL rule \"%1\": the negative TTL must be -1 (the policy's) "
+                                   "or >= 0 (got %2)")
+                            .arg(pattern)
+                            .arg(rule.negativeTtlSeconds()));
     d->rules.append({rule, rx});
     return true;
+}
+
+qint64 CachePolicy::negativeTtl() const
+{
+    return d->negativeTtl;
+}
+
+void CachePolicy::setNegativeTtl(qint64 seconds)
+{
+    d->negativeTtl = qMax<qint64>(0, seconds);
+}
+
+QList<int> CachePolicy::negativeStatuses() const
+{
+    return d->negativeStatuses;
+}
+
+void CachePolicy::setNegativeStatuses(const QList<int> &statuses)
+{
+    d->negativeStatuses = statuses;
+}
+
+qint64 CachePolicy::negativeTtlFor(const QUrl &url, int status) const
+{
+    if (!d->negativeStatuses.contains(status))
+        return 0;
+    if (!d->rules.isEmpty()) {
+        const QString text = url.toString(QUrl::FullyEncoded);
+        for (const auto &r : d->rules) {
+            if (r.regex.match(text).hasMatch()) {
+                if (r.rule.negativeTtlSeconds() >= 0)
+                    return r.rule.negativeTtlSeconds();
+                break;
+            }
+        }
+    }
+    return d->negativeTtl;
 }
 
 QList<CachePolicy::TtlRule> CachePolicy::ttlRules() const
@@ -306,6 +358,7 @@ public:
     QString pattern;
     CachePolicy::PatternSyntax syntax = CachePolicy::PatternSyntax::Glob;
     qint64 ttlSeconds = 0;
+    qint64 negativeTtlSeconds = -1;
 };
 
 CachePolicy::TtlRule::TtlRule() : d(new CachePolicyTtlRuleData) { }
@@ -345,11 +398,22 @@ void CachePolicy::TtlRule::setTtlSeconds(qint64 ttlSeconds)
     d->ttlSeconds = ttlSeconds;
 }
 
+qint64 CachePolicy::TtlRule::negativeTtlSeconds() const
+{
+    return d->negativeTtlSeconds;
+}
+
+void CachePolicy::TtlRule::setNegativeTtlSeconds(qint64 seconds)
+{
+    d->negativeTtlSeconds = seconds;
+}
+
 bool operator==(const CachePolicy::TtlRule &a, const CachePolicy::TtlRule &b)
 {
     return a.d == b.d
             || (a.d->pattern == b.d->pattern && a.d->syntax == b.d->syntax
-                && a.d->ttlSeconds == b.d->ttlSeconds);
+                && a.d->ttlSeconds == b.d->ttlSeconds
+                && a.d->negativeTtlSeconds == b.d->negativeTtlSeconds);
 }
 
 class CachePolicyDecisionData : public QSharedData

@@ -146,6 +146,12 @@ bool hasFreshnessInformation(const QNetworkCacheMetaData &md)
                 && !rawHeader(md, "last-modified").isNull());
 }
 
+bool hasExplicitFreshness(const QNetworkCacheMetaData &md)
+{
+    return CacheControl::parse(rawHeader(md, "cache-control")).has("max-age")
+            || !rawHeader(md, "expires").isNull();
+}
+
 QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &responseTime)
 {
     const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));

@@ -58,6 +58,9 @@ QDateTime computeExpiration(const QNetworkCacheMetaData &md, const QDateTime &re
 //! heuristic may use), i.e. whether computeExpiration() is more than "stale at once".
 bool hasFreshnessInformation(const QNetworkCacheMetaData &md);
 
+//! Whether \a md carries explicit freshness: max-age or Expires (no heuristic).
+bool hasExplicitFreshness(const QNetworkCacheMetaData &md);
+
 //! The HTTP status stored in \a md (200 if none, as QNAM assumes).
 int statusCode(const QNetworkCacheMetaData &md);
 

@@ -51,12 +51,16 @@ public:
     //! Bodies growing beyond \a bytes (-1: no limit) are dropped from every tier.
     void setMaximumSize(qint64 bytes) { m_maximumSize = bytes; }
     bool isSequential() const override { return true; }
+    //! An error response stored for its negative TTL: committed when QNAM calls remove().
+    void setNegative(bool negative) { m_negative = negative; }
+    bool isNegative() const { return m_negative; }
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 size) override;
 
 private:
+    bool m_negative = false;
     QString m_key;
     QNetworkCacheMetaData m_metaData;
     std::vector<Target> m_targets;

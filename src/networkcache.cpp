@@ -83,7 +83,16 @@ QDateTime NetworkCachePrivate::expirationFor(const QUrl &url, const QNetworkCach
     QDateTime expires = computeExpiration(md, now);
     const CacheControl cc = CacheControl::parse(rawHeader(md, "cache-control"));
     const bool forbidden = cc.has("no-cache") || cc.has("no-store");
-    if (!forbidden) {
+    const int status = statusCode(md);
+    const qint64 negativeTtl = policy.negativeTtlFor(url, status);
+    if (!forbidden && policy.negativeStatuses().contains(status)) {
+        // Negative caching: the TTL when the response says nothing, never longer than what
+        // it says; the default TTL and the rules' positive TTLs are for other statuses.
+        if (negativeTtl > 0 && !hasExplicitFreshness(md))
+            expires = now.addSecs(negativeTtl);
+        if (hookTtl >= 0)
+            expires = now.addSecs(hookTtl);
+    } else if (!forbidden) {
         if (policy.defaultTtl() > 0 && !hasFreshnessInformation(md))
             expires = now.addSecs(policy.defaultTtl());
         if (const qint64 rule = policy.ruleTtl(url); rule >= 0)
@@ -459,6 +468,11 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
         found = pinned->found; // the second call of a revalidation: the body it is about
     if (varies(found) && noVariantWanted())
         found = {};
+    // QNAM 6.4 answers a 5xx with the stored response (its accidental stale-if-error): a stored
+    // error response (negative caching) is never that fallback, the new error is the answer.
+    if (found.isValid() && statusCode(found.record.metaData()) >= 400
+        && d->replies.hasServerError(key))
+        found = {};
     const bool variant = varies(found);
     const QDateTime expiration =
             found.isValid() ? found.record.metaData().expirationDate() : QDateTime();
@@ -671,12 +685,23 @@ bool NetworkCache::remove(const QUrl &url)
     d->replies.watchUnsafeRequest(
             key, [d, key](const QStringList &groups) { d->invalidate(groups, false, key); });
     const auto pending = d->pending;
+    InsertDevice *negative = nullptr;
     for (InsertDevice *device : pending) {
-        if (device->key() == key)
+        if (device->key() != key)
+            continue;
+        // QNAM 6.4 answers an error status with remove() instead of insert(): an error
+        // response prepared for negative caching is stored then (it replaces the old entry).
+        if (device->isNegative() && !negative)
+            negative = device;
+        else
             d->abandon(device);
     }
     if (d->lastKey == key)
         d->forgetLookup();
+    if (negative) {
+        insert(negative);
+        return true;
+    }
     const bool removed = d->chain.remove(key);
     d->tagIndex().setTags(key, {});
     return removed;
@@ -758,6 +783,7 @@ QIODevice *NetworkCache::prepare(const QNetworkCacheMetaData &metaData)
     auto *device = new InsertDevice(key, md, std::move(targets), this);
     device->setTags(tagList);
     device->setMaximumSize(maxBody);
+    device->setNegative(d->policy.negativeTtlFor(metaData.url(), statusCode(metaData)) > 0);
     d->pending.insert(device);
     d->replies.watchOwner(device,
                           {[d](InsertDevice *abandoned) {

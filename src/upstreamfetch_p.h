@@ -33,6 +33,10 @@ public:
     bool conditional = false;
     bool headersArrived = false;
     QString coalescingKey; //!< empty: not open for coalescing
+    enum class Refresh { None, Background, Auto };
+    Refresh refresh = Refresh::None; //!< counted in AccessManager::refreshCounters()
+    bool refreshCounted = false;
+    bool background = false; //!< no reply waits: a 5xx never replaces the stored response
 
 private:
     QPointer<QNetworkReply> m_network;

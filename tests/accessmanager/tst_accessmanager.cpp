@@ -8,6 +8,7 @@
 #include <tiercache/accessmanager.h>
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QLocale>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
@@ -78,6 +79,16 @@ private Q_SLOTS:
     void qualifiedNoCacheDropsField();
     void cacheStatusForms_data() { modes(); }
     void cacheStatusForms();
+    void negativeTtlReusesErrorThenRefetches_data();
+    void negativeTtlReusesErrorThenRefetches();
+    void negativeTtlNeverLengthensExplicitFreshness_data() { modes(); }
+    void negativeTtlNeverLengthensExplicitFreshness();
+    void negativeCachingOffByDefault_data() { modes(); }
+    void negativeCachingOffByDefault();
+    void refreshBeforeExpiryAnswersAtOnce();
+    void autoRefreshKeepsHotEntryFresh();
+    void autoRefreshPausesWhileNetworkFails();
+    void autoRefreshStaysWithinBudget();
 
 private:
     void modes();
@@ -102,7 +113,7 @@ void tst_AccessManager::modes()
 
 bool tst_AccessManager::plain() const
 {
-    return QByteArray(QTest::currentDataTag()) == "plain QNAM";
+    return QByteArray(QTest::currentDataTag()).startsWith("plain QNAM");
 }
 
 void tst_AccessManager::init()
@@ -882,3 +893,333 @@ void tst_AccessManager::cacheStatusForms()
 
 QTEST_MAIN(tst_AccessManager)
 #include "tst_accessmanager.moc"
+
+// ---- negative caching (CachePolicy::setNegativeTtl) ----------------------------------------
+
+void tst_AccessManager::negativeTtlReusesErrorThenRefetches_data()
+{
+    QTest::addColumn<bool>("plainQnam");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QNetworkReply::NetworkError>("networkError");
+    for (const bool plainQnam : {false, true}) {
+        const char *mode = plainQnam ? "plain QNAM" : "AccessManager";
+        QTest::addRow("%s 404", mode) << plainQnam << 404 << QNetworkReply::ContentNotFoundError;
+        QTest::addRow("%s 410", mode) << plainQnam << 410 << QNetworkReply::ContentGoneError;
+        QTest::addRow("%s 503", mode) << plainQnam << 503 << QNetworkReply::ServiceUnavailableError;
+    }
+}
+
+// An error response without freshness information is reused for the negative TTL, then
+// fetched again. Through plain QNAM (which calls remove() instead of insert() for errors) the
+// stored response is served with its status, body and headers but no network error: QNAM
+// reports errors for network responses only. The AccessManager reports the status's error.
+void tst_AccessManager::negativeTtlReusesErrorThenRefetches()
+{
+    QFETCH(bool, plainQnam);
+    QFETCH(int, status);
+    QFETCH(QNetworkReply::NetworkError, networkError);
+    QCOMPARE(plainQnam, plain());
+    NetworkCache *cache =
+            m_access ? m_access->networkCache() : qobject_cast<NetworkCache *>(m_nam->cache());
+    QVERIFY(cache);
+    CachePolicy policy;
+    policy.setNegativeTtl(1);
+    QCOMPARE(policy.negativeStatuses(), (QList<int> {404, 410, 500, 502, 503, 504}));
+    cache->setPolicy(policy);
+
+    int served = 0;
+    m_server->setHandler([&](const RecordedRequest &) {
+        ++served;
+        Response r;
+        r.status = status;
+        r.body = "error page " + QByteArray::number(served);
+        r.header("X-Origin", "yes");
+        return r;
+    });
+    const QUrl url = m_server->url(QStringLiteral("/gone"));
+    const Fetched first = get(QStringLiteral("/gone"));
+    QCOMPARE(first.status, status);
+    QCOMPARE(first.error, networkError);
+    QCOMPARE(first.body, QByteArray("error page 1"));
+    QVERIFY(!first.fromCache);
+    QVERIFY(cache->entryInfo(url).isValid());
+
+    const Fetched second = get(QStringLiteral("/gone"));
+    QCOMPARE(second.status, status);
+    QCOMPARE(second.body, QByteArray("error page 1"));
+    QCOMPARE(headerOf(second, "X-Origin"), QByteArray("yes"));
+    QVERIFY(second.fromCache);
+    QCOMPARE(second.error, plainQnam ? QNetworkReply::NoError : networkError);
+    QCOMPARE(m_server->requestCount("/gone"), 1);
+    if (m_access)
+        QCOMPARE(m_access->originRequestCount(), 1);
+
+    QTest::qWait(2100); // the negative TTL is over
+    const Fetched third = get(QStringLiteral("/gone"));
+    QCOMPARE(third.status, status);
+    QCOMPARE(third.body, QByteArray("error page 2"));
+    QVERIFY(!third.fromCache);
+    QCOMPARE(third.error, networkError);
+    QCOMPARE(m_server->requestCount("/gone"), 2);
+    if (m_access)
+        QCOMPARE(m_access->originRequestCount(), 2);
+    // The refetched error is stored again, and when the origin recovers its answer replaces it.
+    QCOMPARE(get(QStringLiteral("/gone")).body, QByteArray("error page 2"));
+    QCOMPARE(m_server->requestCount("/gone"), 2);
+}
+
+// A response saying how long it is fresh keeps that lifetime; without one, the negative TTL.
+void tst_AccessManager::negativeTtlNeverLengthensExplicitFreshness()
+{
+    NetworkCache *cache =
+            m_access ? m_access->networkCache() : qobject_cast<NetworkCache *>(m_nam->cache());
+    CachePolicy policy;
+    policy.setNegativeTtl(3600);
+    CachePolicy::TtlRule rule;
+    rule.setPattern(QStringLiteral("*/short/*"));
+    rule.setTtlSeconds(7200);
+    rule.setNegativeTtlSeconds(20);
+    QVERIFY(policy.addTtlRule(rule));
+    CachePolicy::TtlRule off;
+    off.setPattern(QStringLiteral("*/off/*"));
+    off.setTtlSeconds(7200);
+    off.setNegativeTtlSeconds(0);
+    QVERIFY(policy.addTtlRule(off));
+    CachePolicy::TtlRule bad;
+    bad.setPattern(QStringLiteral("*"));
+    bad.setNegativeTtlSeconds(-5);
+    QString error;
+    QVERIFY(!policy.addTtlRule(bad, &error));
+    QVERIFY(error.contains(QLatin1String("negative TTL")));
+    cache->setPolicy(policy);
+
+    auto route = [&](const QByteArray &path, const QByteArray &cacheControl) {
+        Response r;
+        r.status = 404;
+        r.body = "missing";
+        if (!cacheControl.isEmpty())
+            r.header("Cache-Control", cacheControl);
+        m_server->setRoute(path, r);
+    };
+    route("/explicit0", "max-age=0");
+    route("/explicit60", "max-age=60");
+    route("/short/x", QByteArray());
+    route("/off/x", QByteArray());
+    route("/none", QByteArray());
+
+    auto lifetime = [&](const QString &path) {
+        const CacheEntryInfo info = cache->entryInfo(m_server->url(path));
+        return info.isValid() ? info.created().secsTo(info.expires()) : qint64(-999);
+    };
+    for (const char *path : {"/explicit0", "/explicit60", "/short/x", "/off/x", "/none"})
+        QCOMPARE(get(QString::fromLatin1(path)).status, 404);
+    QVERIFY2(qAbs(lifetime(QStringLiteral("/none")) - 3600) <= 2,
+             qPrintable(QString::number(lifetime(QStringLiteral("/none")))));
+    QVERIFY2(qAbs(lifetime(QStringLiteral("/explicit60")) - 60) <= 2,
+             qPrintable(QString::number(lifetime(QStringLiteral("/explicit60")))));
+    QVERIFY2(qAbs(lifetime(QStringLiteral("/short/x")) - 20) <= 2,
+             qPrintable(QString::number(lifetime(QStringLiteral("/short/x")))));
+    // Off for this URL: not reused (the AccessManager stores a 404 as RFC 9111 allows, stale).
+    if (plain())
+        QVERIFY(!cache->entryInfo(m_server->url(QStringLiteral("/off/x"))).isValid());
+
+    // max-age=0 is stored stale: the next request goes to the origin.
+    QCOMPARE(get(QStringLiteral("/explicit0")).status, 404);
+    QCOMPARE(m_server->requestCount("/explicit0"), 2);
+    const Fetched reused = get(QStringLiteral("/explicit60"));
+    QVERIFY(reused.fromCache);
+    QCOMPARE(m_server->requestCount("/explicit60"), 1);
+    QCOMPARE(get(QStringLiteral("/off/x")).status, 404);
+    QCOMPARE(m_server->requestCount("/off/x"), 2);
+}
+
+// Without a negative TTL an error response is not stored, and a status outside the chosen set
+// is never stored.
+void tst_AccessManager::negativeCachingOffByDefault()
+{
+    NetworkCache *cache =
+            m_access ? m_access->networkCache() : qobject_cast<NetworkCache *>(m_nam->cache());
+    Response r;
+    r.status = 404;
+    r.body = "missing";
+    m_server->setRoute("/nf", r);
+    Response forbidden;
+    forbidden.status = 403;
+    forbidden.body = "no";
+    m_server->setRoute("/forbidden", forbidden);
+    QCOMPARE(get(QStringLiteral("/nf")).status, 404);
+    QCOMPARE(get(QStringLiteral("/nf")).status, 404);
+    QCOMPARE(m_server->requestCount("/nf"), 2);
+    // The AccessManager stores the 404 (RFC 9111 allows it) but stale at once: not reused.
+    QCOMPARE(cache->entryCount(), plain() ? 0 : 1);
+
+    CachePolicy policy;
+    policy.setNegativeTtl(3600);
+    policy.setNegativeStatuses({404});
+    cache->setPolicy(policy);
+    QCOMPARE(get(QStringLiteral("/forbidden")).error, QNetworkReply::ContentAccessDenied);
+    QCOMPARE(get(QStringLiteral("/forbidden")).error, QNetworkReply::ContentAccessDenied);
+    QCOMPARE(m_server->requestCount("/forbidden"), 2);
+    QCOMPARE(cache->entryCount(), plain() ? 0 : 1);
+    QCOMPARE(get(QStringLiteral("/nf")).status, 404);
+    const Fetched hit = get(QStringLiteral("/nf"));
+    QVERIFY(hit.fromCache);
+    QCOMPARE(hit.body, QByteArray("missing"));
+    QCOMPARE(m_server->requestCount("/nf"), 3);
+}
+
+// ---- refresh before expiry and auto-refresh (AccessManager only) ---------------------------
+
+// Inside the window before expiry: answered from the cache at once, one background
+// revalidation however many readers, and the next reader finds the entry fresh.
+void tst_AccessManager::refreshBeforeExpiryAnswersAtOnce()
+{
+    QVERIFY(m_access);
+    m_access->setRefreshBeforeExpiry(3590);
+    QCOMPARE(m_access->refreshBeforeExpiry(), qint64(3590));
+    int version = 0;
+    // max-age=3600 and Age 15: 3585 s left, inside the 3590 s window. The revalidation (the
+    // second request) answers a new version slowly, so the readers come in while it runs.
+    m_server->setHandler([&](const RecordedRequest &) {
+        ++version;
+        Response ok = Response::ok("v" + QByteArray::number(version), "max-age=3600")
+                              .header("ETag", "\"e" + QByteArray::number(version) + '"');
+        if (version == 1)
+            ok.header("Age", "15");
+        ok.delayMs = version == 2 ? 300 : 0;
+        return ok;
+    });
+    QCOMPARE(get(QStringLiteral("/r")).body, QByteArray("v1"));
+    QCOMPARE(m_access->originRequestCount(), 1);
+
+    // Five readers inside the window: all answered from the cache, one origin request.
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 5; ++i)
+        replies.append(m_nam->get(QNetworkRequest(m_server->url(QStringLiteral("/r")))));
+    for (QNetworkReply *reply : std::as_const(replies)) {
+        QTRY_VERIFY(reply->isFinished());
+        QCOMPARE(reply->readAll(), QByteArray("v1"));
+        QVERIFY(reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool());
+        QCOMPARE(reply->attribute(AccessManager::CacheResultAttribute).toInt(),
+                 int(AccessManager::CacheResult::Hit));
+        delete reply;
+    }
+    QTRY_COMPARE(m_access->refreshCounters().done, qint64(1));
+    QCOMPARE(m_server->requestCount("/r"), 2);
+    QCOMPARE(m_access->originRequestCount(), 2);
+    m_access->setRefreshBeforeExpiry(0);
+    const Fetched next = get(QStringLiteral("/r"));
+    QCOMPARE(next.body, QByteArray("v2"));
+    QVERIFY(next.fromCache);
+    QCOMPARE(m_server->requestCount("/r"), 2);
+    QCOMPARE(m_access->refreshCounters().failed, qint64(0));
+}
+
+// A scripted "minute" of ten 400 ms intervals: the hot entry is requested every 100 ms and
+// never served stale or revalidated in the foreground; the cold one expires; once the hot one
+// is no longer requested its refreshes stop.
+void tst_AccessManager::autoRefreshKeepsHotEntryFresh()
+{
+    QVERIFY(m_access);
+    AccessManager::AutoRefreshOptions options;
+    options.hitThreshold = 3;
+    options.intervalMs = 400;
+    options.leadSeconds = 2;
+    options.budgetPerInterval = 10;
+    options.concurrency = 2;
+    m_access->setAutoRefresh(true, options);
+    QVERIFY(m_access->isAutoRefreshEnabled());
+    QCOMPARE(m_access->autoRefreshOptions().hitThreshold, 3);
+    int versions = 0;
+    m_server->setHandler([&](const RecordedRequest &r) {
+        ++versions;
+        return Response::ok(r.path + ' ' + QByteArray::number(versions), "max-age=4");
+    });
+    QVERIFY(get(QStringLiteral("/hot")).body.startsWith("/hot"));
+    QVERIFY(get(QStringLiteral("/cold")).body.startsWith("/cold"));
+
+    QElapsedTimer minute;
+    minute.start();
+    int hits = 0;
+    while (minute.elapsed() < 4000 * 1.5) { // past the 4 s lifetime of the first response
+        const Fetched f = get(QStringLiteral("/hot"));
+        QCOMPARE(f.status, 200);
+        QVERIFY2(f.fromCache, f.body.constData());
+        ++hits;
+        QTest::qWait(100);
+    }
+    QVERIFY(hits >= 30);
+    QVERIFY2(m_server->requestCount("/hot") >= 2, "the hot entry was refreshed in the background");
+    QVERIFY(m_access->refreshCounters().done >= 1);
+    QCOMPARE(m_access->refreshCounters().failed, qint64(0));
+    // The cold entry was never refreshed and is stale now.
+    QCOMPARE(m_server->requestCount("/cold"), 1);
+    const Fetched cold = get(QStringLiteral("/cold"));
+    QCOMPARE(cold.status, 200);
+    QCOMPARE(m_server->requestCount("/cold"), 2);
+
+    // No longer hot: after an interval without requests nothing is refreshed any more.
+    QTest::qWait(900);
+    const int settled = m_server->requestCount("/hot");
+    QTest::qWait(4000 + 1000);
+    QCOMPARE(m_server->requestCount("/hot"), settled);
+    QVERIFY(m_access->networkCache()->entryInfo(m_server->url(QStringLiteral("/hot"))).isValid());
+}
+
+// A refresh failing (the origin is gone) is counted, pauses refreshing for the rest of the
+// interval (due refreshes are counted as skipped), and never removes the stored response.
+void tst_AccessManager::autoRefreshPausesWhileNetworkFails()
+{
+    QVERIFY(m_access);
+    AccessManager::AutoRefreshOptions options;
+    options.hitThreshold = 2;
+    options.intervalMs = 5000;
+    options.leadSeconds = 3600;
+    m_access->setAutoRefresh(true, options);
+    m_server->setRoute("/h", Response::ok("kept", "max-age=60"));
+    const QUrl url = m_server->url(QStringLiteral("/h"));
+    for (int i = 0; i < 4; ++i)
+        QCOMPARE(get(QStringLiteral("/h")).body, QByteArray("kept"));
+    m_server.reset(); // connection refused from now on
+    // The first interval ends after 5 s: the entry is hot, due at once (lead 3600 s).
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().failed, qint64(1), 8000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().skipped, qint64(1), 2000);
+    QCOMPARE(m_access->refreshCounters().failed, qint64(1));
+    QCOMPARE(m_access->refreshCounters().done, qint64(0));
+    const Fetched f = send(*m_nam, QNetworkRequest(url), "GET", QByteArray(), 10000);
+    QCOMPARE(f.body, QByteArray("kept"));
+    QVERIFY(f.fromCache);
+}
+
+// The budget caps background revalidations per interval: with a budget of 1, two hot entries
+// due at once get one refresh per interval, the other is counted as skipped.
+void tst_AccessManager::autoRefreshStaysWithinBudget()
+{
+    QVERIFY(m_access);
+    AccessManager::AutoRefreshOptions options;
+    options.hitThreshold = 2;
+    options.intervalMs = 1000;
+    options.leadSeconds = 3600; // due at once
+    options.budgetPerInterval = 1;
+    m_access->setAutoRefresh(true, options);
+    m_server->setRoute("/b1", Response::ok("one", "max-age=60"));
+    m_server->setRoute("/b2", Response::ok("two", "max-age=60"));
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(get(QStringLiteral("/b1")).body, QByteArray("one"));
+        QCOMPARE(get(QStringLiteral("/b2")).body, QByteArray("two"));
+    }
+    const qint64 before = m_access->originRequestCount();
+    QCOMPARE(before, 2);
+    // The interval ends: both are hot and due, one refresh fits the budget.
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().done, qint64(1), 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().skipped, qint64(1), 1000);
+    QCOMPARE(m_access->originRequestCount(), before + 1);
+    QCOMPARE(m_server->requestCount("/b1") + m_server->requestCount("/b2"), 3);
+    // Nobody asks any more: at most the one interval they stay hot, then nothing.
+    QTest::qWait(2500);
+    const qint64 settled = m_access->originRequestCount();
+    QVERIFY2(settled <= before + 2, qPrintable(QString::number(settled)));
+    QTest::qWait(1500);
+    QCOMPARE(m_access->originRequestCount(), settled);
+    QCOMPARE(m_access->refreshCounters().failed, qint64(0));
+}

@@ -92,6 +92,61 @@ public:
     //! Requests this manager sent to the network (for statistics and benchmarks).
     qint64 originRequestCount() const;
 
+    /*!
+        Refresh before expiry: a request for an entry with at most \a seconds of freshness
+        left is answered from the cache at once (CacheResult::Hit) and the entry is revalidated
+        in the background, one origin request however many readers ask meanwhile, so the next
+        reader finds it fresh. 0 (the default) turns it off.
+        \code
+        nam->setRefreshBeforeExpiry(30); // max-age=300: requests in the last 30 s refresh it
+        \endcode
+    */
+    void setRefreshBeforeExpiry(qint64 seconds);
+    qint64 refreshBeforeExpiry() const;
+
+    //! How auto-refresh chooses and paces its background revalidations.
+    struct AutoRefreshOptions
+    {
+        //! Requests for an entry within one interval that make it hot.
+        int hitThreshold = 10;
+        //! The length of the rate window, in milliseconds (default one minute).
+        int intervalMs = 60 * 1000;
+        //! Hot entries with at most this much freshness left are revalidated, in seconds.
+        qint64 leadSeconds = 10;
+        //! At most this many background revalidations start per interval.
+        int budgetPerInterval = 60;
+        //! At most this many run at the same time.
+        int concurrency = 4;
+    };
+    //! What auto-refresh and refresh before expiry did since the manager was created.
+    struct RefreshCounters
+    {
+        qint64 done = 0;    //!< background revalidations that got an answer (200 or 304)
+        qint64 skipped = 0; //!< due but not started: budget, concurrency or network paused
+        qint64 failed = 0;  //!< transport errors and 5xx answers
+    };
+
+    /*!
+        Auto-refresh: entries requested at least AutoRefreshOptions::hitThreshold times in the
+        last interval are revalidated in the background before they expire, within the budget
+        and the concurrency limit, so they never go stale under load. An entry requested less
+        often in an interval is no longer refreshed. After a failed refresh (transport error
+        or 5xx) refreshing pauses for one interval. Off by default.
+        \code
+        tiercache::AccessManager::AutoRefreshOptions options;
+        options.hitThreshold = 30;  // 30 requests a minute
+        options.leadSeconds = 15;
+        options.budgetPerInterval = 120;
+        nam->setAutoRefresh(true, options);
+        \endcode
+    */
+    void setAutoRefresh(bool enabled, const AutoRefreshOptions &options);
+    //! As above with the default AutoRefreshOptions.
+    void setAutoRefresh(bool enabled);
+    bool isAutoRefreshEnabled() const;
+    AutoRefreshOptions autoRefreshOptions() const;
+    RefreshCounters refreshCounters() const;
+
 protected:
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request,
                                  QIODevice *outgoingData) override;

@@ -63,6 +63,10 @@ public:
         //! The freshness lifetime given to matching URLs.
         qint64 ttlSeconds() const;
         void setTtlSeconds(qint64 ttlSeconds);
+        //! The negative TTL (see CachePolicy::negativeTtl()) for matching URLs; -1 (the
+        //! default): the policy's. 0 turns negative caching off for them.
+        qint64 negativeTtlSeconds() const;
+        void setNegativeTtlSeconds(qint64 seconds);
 
         friend TIERCACHE_EXPORT bool operator==(const TtlRule &a, const TtlRule &b);
         friend bool operator!=(const TtlRule &a, const TtlRule &b) { return !(a == b); }
@@ -130,8 +134,9 @@ public:
     //! maximumBodySize() and the budget share; -1 for no limit.
     qint64 maximumBodySizeFor(qint64 maximumCacheSize) const;
 
-    //! Statuses that may be stored (default: all QNAM offers — it never offers 206, 303, 304
-    //! or anything >= 400).
+    //! Statuses that may be stored (default: all QNAM offers — it never offers 206, 303 or
+    //! 304; through a plain QNAM responses >= 400 are stored only for negative caching, see
+    //! negativeTtl()).
     QList<int> cacheableStatuses() const;
     void setCacheableStatuses(const QList<int> &statuses);
     bool isCacheableStatus(int status) const;
@@ -167,10 +172,52 @@ public:
     //! Returns false with a message in \a errorString for an invalid pattern or TTL.
     bool addTtlRule(const QString &pattern, qint64 ttlSeconds, PatternSyntax syntax,
                     QString *errorString = nullptr);
+    /*!
+        Adds \a rule (its pattern, syntax, TTL and negative TTL); as the overload above.
+        \code
+        tiercache::CachePolicy::TtlRule rule;
+        rule.setPattern(QStringLiteral("https://api.example.com/search*"));
+        rule.setTtlSeconds(60);
+        rule.setNegativeTtlSeconds(5); // a 404 from the search API is reused for 5 s only
+        policy.addTtlRule(rule);
+        \endcode
+    */
+    bool addTtlRule(const TtlRule &rule, QString *errorString = nullptr);
     QList<TtlRule> ttlRules() const;
     void clearTtlRules();
     //! The TTL of the first rule matching \a url, or -1.
     qint64 ruleTtl(const QUrl &url) const;
+
+    /*!
+        Negative caching: the freshness lifetime, in seconds, of error responses whose status is
+        in negativeStatuses() (default 0: off, error responses are not stored by a plain
+        QNAM). When it is above 0, such a response is stored and reused for this long when it
+        carries no explicit freshness (\c max-age or \c Expires); one that does keeps its own
+        lifetime (the negative TTL never lengthens it). TTL rules (TtlRule::negativeTtlSeconds())
+        override it per URL; their positive TTL and defaultTtl() do not apply to these
+        statuses. maximumTtl() and the hook still do.
+
+        Through a plain QNetworkAccessManager (setCache()), Qt 6.4 turns statuses >= 400 into
+        errors and calls remove() instead of insert(); NetworkCache then stores the response it
+        was preparing. A later request answered from the cache finishes with the stored status
+        (e.g. 404), SourceIsFromCacheAttribute true, the stored body and headers, and
+        \e{no} network error (QNetworkReply::NoError): QNAM reports errors only for network
+        responses. Through tiercache::AccessManager the reply carries the error code as for a
+        network response.
+        \code
+        policy.setNegativeTtl(30);                       // 404, 410, 500, 502, 503, 504
+        policy.setNegativeStatuses({404, 410});          // or a chosen set
+        \endcode
+    */
+    qint64 negativeTtl() const;
+    void setNegativeTtl(qint64 seconds);
+    //! The statuses negativeTtl() applies to (default 404, 410, 500, 502, 503, 504).
+    QList<int> negativeStatuses() const;
+    void setNegativeStatuses(const QList<int> &statuses);
+    //! The negative TTL for a response with \a status to \a url: the first matching rule's
+    //! negativeTtlSeconds() if it is >= 0, else negativeTtl(); 0 when \a status is not in
+    //! negativeStatuses() or negative caching is off.
+    qint64 negativeTtlFor(const QUrl &url, int status) const;
 
     //! Called for every response about to be stored, for anything the settings cannot say.
     void setHook(const Hook &hook);
