@@ -164,8 +164,12 @@ EntryDetails::Read EntryDetails::read(const NetworkCache *cache, const QUrl &url
     if (!cache || !url.isValid())
         return r;
     r.entry = entry(*cache, url);
-    if (!r.entry.isValid())
-        return r; // not in a catalogue: the listed row is all there is to show
+    if (!r.entry.isValid() || r.entry.digest.isEmpty()) {
+        // Not in a catalogue (a tier chain's record has no digest): the listed row is all
+        // there is to show, and its body is not read (a read may count as a use in the tier).
+        r.entry = EntryRow();
+        return r;
+    }
     // The reader's cache is read-only and never promotes: this lookup changes nothing.
     auto *reader = const_cast<NetworkCache *>(cache);
     r.headers = reader->metaData(url).rawHeaders();

@@ -287,6 +287,7 @@ void tst_NetworkCache::garbageCatalogueIsRebuilt()
 void tst_NetworkCache::damageMidStreamAbortsThatReplyOnly()
 {
     const qint64 size = 8 * 1024 * 1024;
+    m_cache->setMaximumCacheSize(16 * size); // within the default 1/8 share one body may take
     Response r;
     r.generatedBodySize = size;
     r.seed = 3;
@@ -321,8 +322,12 @@ void tst_NetworkCache::damageMidStreamAbortsThatReplyOnly()
 
 void tst_NetworkCache::lruEvictsLeastRecentlyUsed()
 {
-    // Bodies of 20 000 bytes take 20 480 bytes of blocks + header: 5 fit in 128 KiB.
+    // Bodies of 20 000 bytes take 20 480 bytes of blocks + header: 5 fit in 128 KiB, each more
+    // than the default 1/8 share of it one body may take: a quarter is allowed here.
     m_cache->setMaximumCacheSize(128 * 1024);
+    CachePolicy policy = m_cache->policy();
+    policy.setBudgetShareDivisor(4);
+    m_cache->setPolicy(policy);
     auto urlOf = [&](char c) { return m_server->url(QStringLiteral("/lru/") + QLatin1Char(c)); };
     for (char c : {'a', 'b', 'c', 'd', 'e'}) {
         m_server->setRoute(QByteArray("/lru/") + c, Response::ok(QByteArray(20000, c)));

@@ -45,6 +45,16 @@ using tiercache::test::Response;
 namespace {
 
 constexpr qint64 MaximumCacheSize = 4 * 1024 * 1024;
+// Bodies go up to 1.3 MiB (sizeOf()), under the 4 MiB budget: more than the default 1/8 share
+// one body may take, so the workers' caches allow a half.
+constexpr int BudgetShareDivisor = 2;
+
+void allowLargeBodies(NetworkCache *cache)
+{
+    CachePolicy policy = cache->policy();
+    policy.setBudgetShareDivisor(BudgetShareDivisor);
+    cache->setPolicy(policy);
+}
 constexpr int SharedPaths = 30;
 constexpr int OwnPaths = 10;
 
@@ -316,6 +326,7 @@ protected:
             m_cache = new CountingCache;
             m_cache->setCacheDirectory(m_directory);
             m_cache->setMaximumCacheSize(MaximumCacheSize);
+            allowLargeBodies(m_cache);
             if (!m_tiers.isEmpty() && !m_cache->setTiers(m_tiers))
                 stats.problems.append(QStringLiteral("setTiers: ")
                                       + m_cache->tierErrors().join(QLatin1String("; ")));
@@ -789,6 +800,7 @@ void tst_Threads::cacheMovedToThread()
     auto *cache = new CountingCache;
     cache->setCacheDirectory(dir.path());
     cache->setMaximumCacheSize(MaximumCacheSize);
+    allowLargeBodies(cache);
     nam->setCache(cache);
     worker.adopt(std::move(nam), cache);
     QEventLoop loop;

@@ -156,6 +156,7 @@ private Q_SLOTS:
     void passwordNeverReachesTheDisk();
     void foreignCatalogueIsMovedAside_data();
     void foreignCatalogueIsMovedAside();
+    void newerCatalogueIsLeftAlone();
     void qnetworkDiskCacheDirectory();
 
 private:
@@ -759,7 +760,43 @@ void tst_ApiContract::foreignCatalogueIsMovedAside_data()
     QTest::addColumn<int>("userVersion");
     QTest::newRow("another application's database") << 0 << 0;
     QTest::newRow("another application id") << 0x12345678 << 1;
-    QTest::newRow("a newer catalogue format") << 0x54434331 << 99;
+}
+
+// Two versions of an application sharing a directory: the older one never sets the newer
+// catalogue aside. It stores nothing, says why, and leaves the file as it was.
+void tst_ApiContract::newerCatalogueIsLeftAlone()
+{
+    m_cache.reset();
+    const QString path = m_dir->path() + QLatin1String("/catalogue.db");
+    {
+        QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE future (id INTEGER PRIMARY KEY)")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA application_id=%1").arg(0x54434331)));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=99")));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("newer"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
+
+    m_cache = std::make_unique<NetworkCache>();
+    m_cache->setCacheDirectory(m_dir->path());
+    const QUrl u = url(QStringLiteral("/after-newer"));
+    QVERIFY(!store(*m_cache, u, "lost"));
+    QVERIFY(!m_cache->metaData(u).isValid());
+    QVERIFY2(m_cache->errorString().contains(QLatin1String("newer Tiercache")),
+             qPrintable(m_cache->errorString()));
+    m_cache.reset();
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), before);
+    QVERIFY(!QFileInfo::exists(path + QLatin1String(".corrupt.1")));
 }
 
 // Like QNetworkDiskCache's oldCacheVersion: what is not ours is set aside, the cache works.

@@ -142,7 +142,8 @@ void tst_LargeBody::init()
     m_nam = std::make_unique<QNetworkAccessManager>();
     m_cache = new NetworkCache;
     m_cache->setCacheDirectory(m_dir->path());
-    m_cache->setMaximumCacheSize(1024 * MiB);
+    // 2 GiB: a 256 MiB body is within the default 1/8 share of the budget one body may take.
+    m_cache->setMaximumCacheSize(2048 * MiB);
     m_nam->setCache(m_cache);
 }
 
