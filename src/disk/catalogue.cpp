@@ -313,12 +313,15 @@ qint64 Catalogue::dataVersion()
 
 qint64 Catalogue::freeBytes()
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("SELECT freelist_count * page_size FROM pragma_freelist_count,"
-                               " pragma_page_size"))
-        || !q.next())
+    // Asked on every insert into a cache of some size: a prepared statement.
+    QSqlQuery &q = prepared(StFreeBytes,
+                            "SELECT freelist_count * page_size FROM pragma_freelist_count,"
+                            " pragma_page_size");
+    if (!exec(q) || !q.next())
         return 0;
-    return q.value(0).toLongLong();
+    const qint64 bytes = q.value(0).toLongLong();
+    q.finish();
+    return bytes;
 }
 
 namespace {

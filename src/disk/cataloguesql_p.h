@@ -28,6 +28,8 @@ enum Statement {
     StApplyHit,
     StTotal,
     StAddTotal,
+    // catalogue.cpp
+    StFreeBytes,
     // catalogueblobs.cpp
     StFindBlob,
     StInlineBody,
