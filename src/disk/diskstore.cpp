@@ -490,11 +490,11 @@ bool DiskStore::maintainWal()
     using Reset = WalCheckpointer::Reset;
     if (due && (log > CheckpointSize || (size > TruncateSize && quiet))) {
         m_lastCheckpoint.start();
-        // A log holding more than the truncation size is restarted even while writers are
-        // busy; once inserts have paused, the file is cut back.
+        // A log holding more than the hard limit is restarted even while writers are busy;
+        // once inserts have paused, the file is cut back.
         WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
                                size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart,
-                               TruncateSize);
+                               walLimit());
     }
     return size > TruncateSize && !quiet; // to be cut back once inserts pause
 }
