@@ -71,6 +71,9 @@ class CatalogueInspection
 public:
     virtual ~CatalogueInspection() = default;
     virtual CacheEntryInfo entryInfo(const QString &key) = 0;
+    //! Whether the catalogue holds a live entry for \a key: entryInfo() without its tags,
+    //! sharing count and pending hits (one lookup, for walks over many keys).
+    virtual bool holds(const QString &key) = 0;
     //! Counts a hit on \a key's entry served by another tier (batched like its own).
     virtual void recordHit(const QString &key) = 0;
     virtual QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) = 0;

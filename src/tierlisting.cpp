@@ -132,7 +132,7 @@ QList<CacheEntryInfo> entriesOutsideCatalogue(TierChain &chain, CatalogueInspect
             continue;
         for (const CacheEntryInfo &e : listTierEntries(*chain.tier(i), index, filter, 0, -1)) {
             const QString key = e.url().toString(QUrl::FullyEncoded);
-            if (seen.contains(key) || (inspection && inspection->entryInfo(key).isValid()))
+            if (seen.contains(key) || (inspection && inspection->holds(key)))
                 continue; // the highest tier's record counts; the catalogue's row, if any
             seen.insert(key);
             extra.append(e);

@@ -21,9 +21,11 @@ CatalogueReader::~CatalogueReader()
     // The cache goes on its own thread, before the thread does.
     QMetaObject::invokeMethod(
             m_worker, [this] { m_cache.reset(); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(m_worker, &QObject::deleteLater, Qt::QueuedConnection);
     m_thread->quit();
     m_thread->wait();
+    // Its thread has finished: deleted here. (A queued deleteLater() posted before quit() may
+    // never run: quit() ends the loop without draining the events still queued.)
+    delete m_worker;
     delete m_thread;
 }
 

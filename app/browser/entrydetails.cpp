@@ -293,8 +293,12 @@ QString EntryDetails::explainFreshness(const EntryRow &e,
                                        const QDateTime &now)
 {
     const QByteArray cc = header(headers, "cache-control");
-    const qint64 ageHeader = header(headers, "age").trimmed().toLongLong();
-    const qint64 age = qMax<qint64>(0, e.created.secsTo(now)) + ageHeader;
+    // NetworkCache::metaData() serves the current Age (the stored age plus the time in the
+    // cache, RFC 9111 4.2.3): it is the age itself, not something to add the time since storing
+    // to. Without one, the time since storing is the best estimate.
+    const QByteArray ageField = header(headers, "age").trimmed();
+    const qint64 ageHeader = ageField.toLongLong();
+    const qint64 age = ageField.isEmpty() ? qMax<qint64>(0, e.created.secsTo(now)) : ageHeader;
     QString source;
     if (const qint64 s = directive(cc, "s-maxage"); s >= 0)
         source = tr("s-maxage=%1 in Cache-Control").arg(s);

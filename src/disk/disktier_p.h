@@ -77,6 +77,7 @@ public:
 
     // CatalogueInspection
     CacheEntryInfo entryInfo(const QString &key) override;
+    bool holds(const QString &key) override;
     void recordHit(const QString &key) override;
     QList<CacheEntryInfo> entries(const EntryFilter &filter, int offset, int limit) override;
     qint64 entryCount(const EntryFilter &filter) override;

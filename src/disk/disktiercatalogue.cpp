@@ -167,6 +167,11 @@ CacheEntryInfo DiskTier::entryInfo(const QString &key)
     return info;
 }
 
+bool DiskTier::holds(const QString &key)
+{
+    return ensureOpen() && m_store.find(key).has_value();
+}
+
 void DiskTier::recordHit(const QString &key)
 {
     if (m_readOnly || !ensureOpen())

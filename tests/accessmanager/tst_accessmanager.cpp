@@ -5,6 +5,8 @@
 
 #include "cachetestutil.h"
 
+#include <redisserver.h>
+
 #include <tiercache/accessmanager.h>
 #include <tiercache/networkcache.h>
 
@@ -22,6 +24,7 @@ class tst_AccessManager : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -98,10 +101,18 @@ private:
     Fetched getWith(const QString &path, QNetworkRequest::CacheLoadControl load, bool save = true);
     QUrl otherOriginUrl(const QString &path) const;
 
+    //! The tier chain every scenario runs on: TIERCACHE_TEST_CHAIN ("disk", the default;
+    //! "memory+disk"; "memory+sqlite+redis", with a redis-server of its own). ctest runs the
+    //! suite once per chain.
+    QStringList chainSpecs();
+
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     AccessManager *m_access = nullptr;
+    QString m_chain;
+    std::unique_ptr<RedisServer> m_redis;
+    int m_round = 0;
 };
 
 void tst_AccessManager::modes()
@@ -116,6 +127,35 @@ bool tst_AccessManager::plain() const
     return QByteArray(QTest::currentDataTag()).startsWith("plain QNAM");
 }
 
+void tst_AccessManager::initTestCase()
+{
+    m_chain = qEnvironmentVariable("TIERCACHE_TEST_CHAIN", QStringLiteral("disk"));
+    qInfo("tier chain: %s", qPrintable(m_chain));
+    QVERIFY2(m_chain == QLatin1String("disk") || m_chain == QLatin1String("memory+disk")
+                     || m_chain == QLatin1String("memory+sqlite+redis"),
+             qPrintable(QStringLiteral("unknown TIERCACHE_TEST_CHAIN %1").arg(m_chain)));
+    if (m_chain.contains(QLatin1String("redis"))) {
+        // Never a silent skip: the set-up installs redis-server.
+        m_redis = std::make_unique<RedisServer>();
+        QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+    }
+}
+
+QStringList tst_AccessManager::chainSpecs()
+{
+    if (m_chain == QLatin1String("memory+disk"))
+        return {QStringLiteral("memory:"), QStringLiteral("disk:")};
+    if (m_chain == QLatin1String("memory+sqlite+redis")) {
+        // A prefix of its own per scenario: nothing carries over from the one before.
+        return {QStringLiteral("memory:"),
+                QStringLiteral("sqlite:?path=%1/tier.db").arg(m_dir->path()),
+                QStringLiteral("redis://127.0.0.1:%1/0?prefix=am%2:&timeout_ms=5000")
+                        .arg(m_redis->port())
+                        .arg(++m_round)};
+    }
+    return {QStringLiteral("disk:")};
+}
+
 void tst_AccessManager::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
@@ -124,6 +164,11 @@ void tst_AccessManager::init()
     QVERIFY(m_server->isListening());
     auto *cache = new NetworkCache;
     cache->setCacheDirectory(m_dir->path());
+    const QStringList specs = chainSpecs();
+    const bool usable = cache->setTiers(specs);
+    if (!usable)
+        delete cache;
+    QVERIFY2(usable, qPrintable(specs.join(QLatin1Char(' '))));
     if (plain()) {
         m_nam = std::make_unique<QNetworkAccessManager>();
         m_nam->setCache(cache);

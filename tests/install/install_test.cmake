@@ -2,7 +2,8 @@
 # cmake -P script run by the tst_install test. Installs the library built in INSTALL_FROM
 # into a fresh prefix, checks every public header is there, then builds the consumer project
 # with only that prefix (and Qt) to find Tiercache, and checks that no include path points
-# back into the source or build tree.
+# back into the source or build tree. Then builds the consumer's application again with
+# nothing but the flags `pkg-config --cflags --libs tiercache` gives for that prefix.
 
 function(run)
     execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -44,3 +45,31 @@ foreach(dir IN LISTS forbidden)
     endif()
 endforeach()
 message(STATUS "consumer built against ${prefix}")
+
+# pkg-config: the installed tiercache.pc, found under the fresh prefix, gives flags that
+# compile and link an application.
+file(GLOB_RECURSE pc_files ${prefix}/tiercache.pc)
+list(LENGTH pc_files pc_count)
+if(NOT pc_count EQUAL 1)
+    message(FATAL_ERROR "expected one installed tiercache.pc under ${prefix}, found: ${pc_files}")
+endif()
+get_filename_component(pc_dir ${pc_files} DIRECTORY)
+find_program(PKG_CONFIG pkg-config REQUIRED)
+set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+execute_process(COMMAND ${PKG_CONFIG} --cflags --libs tiercache RESULT_VARIABLE rc
+                OUTPUT_VARIABLE pc_flags ERROR_VARIABLE pc_error OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "pkg-config --cflags --libs tiercache failed: ${pc_error}")
+endif()
+string(FIND "${pc_flags}" "-I${prefix}/" at_include)
+if(at_include EQUAL -1)
+    get_filename_component(real_prefix ${prefix} REALPATH)
+    string(FIND "${pc_flags}" "${real_prefix}" at_include)
+endif()
+if(at_include EQUAL -1)
+    message(FATAL_ERROR "pkg-config flags do not point into ${prefix}: ${pc_flags}")
+endif()
+separate_arguments(pc_args UNIX_COMMAND "${pc_flags}")
+run(${CXX_COMPILER} -std=c++17 -fPIC ${CONSUMER_DIR}/main.cpp ${pc_args}
+    -o ${WORK_DIR}/consumer-pkgconfig)
+message(STATUS "consumer built with pkg-config flags: ${pc_flags}")

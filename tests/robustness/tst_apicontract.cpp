@@ -763,25 +763,37 @@ void tst_ApiContract::foreignCatalogueIsMovedAside_data()
     QTest::newRow("another application id") << 0x12345678 << 1;
 }
 
+// An SQLite database at \a path made of \a statements, with the given application id and
+// format version: what another program (or another Tiercache) could have left there.
+static bool writeDatabase(const QString &path, int applicationId, int userVersion,
+                          const QStringList &statements)
+{
+    bool ok = true;
+    {
+        QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("written"));
+        db.setDatabaseName(path);
+        ok = db.open();
+        QSqlQuery q(db);
+        for (const QString &statement : statements)
+            ok = ok && q.exec(statement);
+        ok = ok && q.exec(QStringLiteral("PRAGMA application_id=%1").arg(applicationId));
+        ok = ok && q.exec(QStringLiteral("PRAGMA user_version=%1").arg(userVersion));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("written"));
+    return ok;
+}
+
 // Two versions of an application sharing a directory: the older one never sets the newer
 // catalogue aside. It stores nothing, says why, and leaves the file as it was.
 void tst_ApiContract::newerCatalogueIsLeftAlone()
 {
     m_cache.reset();
     const QString path = m_dir->path() + QLatin1String("/catalogue.db");
-    {
-        QSqlDatabase db =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE future (id INTEGER PRIMARY KEY)")));
-        QVERIFY(q.exec(QStringLiteral("PRAGMA application_id=%1").arg(0x54434331)));
-        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=99")));
-        q.finish();
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("newer"));
+    QVERIFY(writeDatabase(path, 0x54434331, 99, // our application id, a format to come
+                          {QStringLiteral("CREATE TABLE future (id INTEGER PRIMARY KEY)")}));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray before = file.readAll();
@@ -807,21 +819,10 @@ void tst_ApiContract::foreignCatalogueIsMovedAside()
     QFETCH(int, userVersion);
     m_cache.reset();
     const QString path = m_dir->path() + QLatin1String("/catalogue.db");
-    {
-        QSqlDatabase db =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(
-                QStringLiteral("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, title TEXT)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO bookmarks (title) VALUES ('keep me')")));
-        QVERIFY(q.exec(QStringLiteral("PRAGMA application_id=%1").arg(applicationId)));
-        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=%1").arg(userVersion)));
-        q.finish();
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+    QVERIFY(writeDatabase(
+            path, applicationId, userVersion,
+            {QStringLiteral("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, title TEXT)"),
+             QStringLiteral("INSERT INTO bookmarks (title) VALUES ('keep me')")}));
 
     m_cache = std::make_unique<NetworkCache>();
     m_cache->setCacheDirectory(m_dir->path());
