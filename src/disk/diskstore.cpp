@@ -358,8 +358,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     // Keep the hard cap inside this transaction (several processes may insert at once); the
     // trim to the low-water mark happens later, in small steps. The cap is for the whole
     // directory: the write-ahead log beside the catalogue takes its share.
-    // The log's share is bounded (maintainWal() keeps it under walLimit()), so that a tiny
-    // cache is not emptied by a log it cannot avoid.
+    // The log's share is normally small (maintainWal() keeps it near walLimit()).
     m_maximumSize = maximumSize;
     // Below DirectoryCapFrom the log cannot be held to a small share (one insert writes tens
     // of KiB of it): the cap is then the catalogue's accounting alone.
@@ -368,7 +367,10 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
             // A 64th on top: rows and inline bodies are counted by an estimate of their
             // pages, and the log grows by this insert's frames after the check.
             : m_catalogue.walSize() + FixedFiles + m_catalogue.freeBytes() + maximumSize / 64;
-    const qint64 cap = maximumSize - qMin(overhead, maximumSize / 4);
+    // Up to half the cap: while the checkpoint thread cannot restart the log (a loaded
+    // machine), its file keeps the size it grew to, and the cap must still hold for the whole
+    // directory; fewer entries then, never more bytes.
+    const qint64 cap = maximumSize - qMin(overhead, maximumSize / 2);
     qint64 total = m_catalogue.totalSize();
     const int tombstonesBefore = m_tombstones;
     if (total > cap)
