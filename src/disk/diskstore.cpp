@@ -152,17 +152,12 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
                          QString *why)
 {
     *fd = -1;
-    const QString path = blob::blobPath(m_root, e.digest);
-    auto damaged = [&](const QString &reason) {
-        *why = reason;
-        removeDamaged(e.key, e.digest, reason);
-        return false;
-    };
-    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
-    if (chunks < 0 || e.sums.size() != chunks * blob::ChecksumSize)
-        return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
     if (e.inlineBody)
         return openInlineBody(e, window, why);
+    const QString path = blob::blobPath(m_root, e.digest);
+    auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
+    if (!hasValidSums(e))
+        return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
     // An I/O error (EIO, EMFILE, ...) is a miss for this request, not damage: the entry stays.
     auto failed = [&](const QString &what) {
         *why = QStringLiteral("%1 %2: %3").arg(what, path, blob::lastErrorString());
@@ -220,13 +215,8 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
 bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString *why)
 {
     m_lastFailureWasIo = false;
-    auto damaged = [&](const QString &reason) {
-        *why = reason;
-        removeDamaged(e.key, e.digest, reason);
-        return false;
-    };
-    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
-    if (chunks < 0 || e.sums.size() != chunks * blob::ChecksumSize)
+    auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
+    if (!hasValidSums(e))
         return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
     std::optional<QByteArray> body = m_catalogue.inlineBody(e.digest);
     if (!body) {
@@ -246,6 +236,19 @@ bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString
         return damaged(QStringLiteral("inline body of %1 fails its checksum").arg(e.key));
     *window = std::move(*body);
     return true;
+}
+
+bool DiskStore::hasValidSums(const EntryRecord &e)
+{
+    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
+    return chunks >= 0 && e.sums.size() == chunks * blob::ChecksumSize;
+}
+
+bool DiskStore::dropDamaged(const EntryRecord &e, const QString &reason, QString *why)
+{
+    *why = reason;
+    removeDamaged(e.key, e.digest, reason);
+    return false;
 }
 
 void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, const QString &why)

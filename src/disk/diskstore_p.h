@@ -65,6 +65,10 @@ public:
                   QString *why);
     //! openBody() for a body stored in the catalogue: the window is the whole body.
     bool openInlineBody(const EntryRecord &e, QByteArray *window, QString *why);
+    //! Whether \a e carries one checksum per chunk of its body.
+    static bool hasValidSums(const EntryRecord &e);
+    //! Drops the damaged entry \a e (removeDamaged()), sets \a why to \a reason; false.
+    bool dropDamaged(const EntryRecord &e, const QString &reason, QString *why);
 
     //! Reads and checks every chunk of \a e's body; a damaged entry is removed (false).
     bool verifyBody(const EntryRecord &e);
