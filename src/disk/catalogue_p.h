@@ -248,7 +248,7 @@ public:
 
     struct Counts
     {
-        qint64 entries = 0, blobs = 0, bodyBytes = 0, hits = 0;
+        qint64 entries = 0, blobs = 0, bodyBytes = 0, distinctBodyBytes = 0, hits = 0;
     };
     Counts counts();
 
