@@ -114,7 +114,7 @@ AccessManager::AccessManager(NetworkCache *cache, QObject *parent)
                 return d->refreshInBackground(e.request, e.lookupUrl,
                                               int(UpstreamFetch::Refresh::Auto));
             },
-            this);
+            [d](AutoRefresher::Outcome outcome) { d->countInStatistics(outcome); }, this);
 }
 
 AccessManager::~AccessManager() = default;
@@ -201,7 +201,7 @@ AccessManager::AutoRefreshOptions AccessManager::autoRefreshOptions() const
 
 AccessManager::RefreshCounters AccessManager::refreshCounters() const
 {
-    return d_ptr->autoRefresher->counters;
+    return d_ptr->autoRefresher->counters();
 }
 
 QNetworkReply *AccessManager::createRequest(Operation op, const QNetworkRequest &request,
@@ -316,11 +316,21 @@ void AccessManagerPrivate::countRefresh(UpstreamFetch *f, bool failed)
     f->refreshCounted = true;
     if (f->refresh == UpstreamFetch::Refresh::Auto) {
         autoRefresher->finished(failed);
-    } else if (failed) {
-        ++autoRefresher->counters.failed;
     } else {
-        ++autoRefresher->counters.done;
+        autoRefresher->count(failed ? AutoRefresher::Outcome::Failed
+                                    : AutoRefresher::Outcome::Done);
     }
+}
+
+void AccessManagerPrivate::countInStatistics(AutoRefresher::Outcome outcome)
+{
+    if (!cache)
+        return;
+    using Counter = StatisticsCounters::Counter;
+    cache->d_func()->counters.count(outcome == AutoRefresher::Outcome::Done ? Counter::RefreshesDone
+                                            : outcome == AutoRefresher::Outcome::Skipped
+                                            ? Counter::RefreshesSkipped
+                                            : Counter::RefreshesFailed);
 }
 
 void AccessManagerPrivate::answerUnavailable(AccessReply *reply,

@@ -3,6 +3,7 @@
 
 #include <tiercache/accessmanager.h>
 
+#include "autorefresh_p.h"
 #include "http/freshnessdecision_p.h"
 #include "http/requestdirectives_p.h"
 
@@ -14,7 +15,6 @@
 namespace tiercache {
 
 class AccessReply;
-class AutoRefresher;
 class NetworkCache;
 class UpstreamFetch;
 
@@ -52,6 +52,8 @@ public:
     bool refreshInBackground(const QNetworkRequest &request, const QUrl &lookup, int kind);
     //! Counts the end of a background revalidation (once).
     void countRefresh(UpstreamFetch *f, bool failed);
+    //! Adds a background revalidation's outcome to the cache's shared statistics.
+    void countInStatistics(AutoRefresher::Outcome outcome);
 
     AccessManager *q_ptr;
     QPointer<NetworkCache> cache;

@@ -5,8 +5,12 @@
 
 namespace tiercache {
 
-AutoRefresher::AutoRefresher(FreshnessLeft freshnessLeft, Start start, QObject *parent)
-    : QObject(parent), m_freshnessLeft(std::move(freshnessLeft)), m_start(std::move(start))
+AutoRefresher::AutoRefresher(FreshnessLeft freshnessLeft, Start start, Counted counted,
+                             QObject *parent)
+    : QObject(parent),
+      m_freshnessLeft(std::move(freshnessLeft)),
+      m_start(std::move(start)),
+      m_counted(std::move(counted))
 {
     m_timer = new QTimer(this);
     connect(m_timer, &QTimer::timeout, this, &AutoRefresher::tick);
@@ -77,7 +81,7 @@ void AutoRefresher::tick()
             || m_running >= m_options.concurrency) {
             if (!m_skipped.contains(it.key())) { // once per entry and interval
                 m_skipped.insert(it.key());
-                ++counters.skipped;
+                count(Outcome::Skipped);
             }
             ++it;
             continue;
@@ -93,12 +97,25 @@ void AutoRefresher::tick()
 void AutoRefresher::finished(bool failed)
 {
     m_running = qMax(0, m_running - 1);
-    if (failed) {
-        ++counters.failed;
-        m_paused = true;
-    } else {
-        ++counters.done;
+    m_paused = m_paused || failed;
+    count(failed ? Outcome::Failed : Outcome::Done);
+}
+
+void AutoRefresher::count(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Done:
+        ++m_counters.done;
+        break;
+    case Outcome::Skipped:
+        ++m_counters.skipped;
+        break;
+    case Outcome::Failed:
+        ++m_counters.failed;
+        break;
     }
+    if (m_counted)
+        m_counted(outcome);
 }
 
 } // namespace tiercache

@@ -36,8 +36,11 @@ public:
     using FreshnessLeft = std::function<qint64(const Entry &entry)>;
     //! Starts a background revalidation; false if one is already running.
     using Start = std::function<bool(const Entry &entry)>;
+    enum class Outcome { Done, Skipped, Failed };
+    //! Told of each count() too (the cache's shared statistics keep them).
+    using Counted = std::function<void(Outcome outcome)>;
 
-    AutoRefresher(FreshnessLeft freshnessLeft, Start start, QObject *parent);
+    AutoRefresher(FreshnessLeft freshnessLeft, Start start, Counted counted, QObject *parent);
 
     void setEnabled(bool enabled, const AccessManager::AutoRefreshOptions &options);
     bool isEnabled() const { return m_enabled; }
@@ -47,8 +50,10 @@ public:
     void noteRequest(const QString &key, const QNetworkRequest &request, const QUrl &lookupUrl);
     //! A background revalidation started by start() ended.
     void finished(bool failed);
+    //! Counts a background revalidation of any kind (auto-refresh or refresh before expiry).
+    void count(Outcome outcome);
 
-    AccessManager::RefreshCounters counters;
+    const AccessManager::RefreshCounters &counters() const { return m_counters; }
 
 private:
     void tick();
@@ -56,6 +61,8 @@ private:
 
     FreshnessLeft m_freshnessLeft;
     Start m_start;
+    Counted m_counted;
+    AccessManager::RefreshCounters m_counters;
     bool m_enabled = false;
     AccessManager::AutoRefreshOptions m_options;
     QTimer *m_timer = nullptr;

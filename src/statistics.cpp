@@ -19,6 +19,9 @@ public:
     qint64 evictions = 0;
     qint64 promotions = 0;
     qint64 invalidations = 0;
+    qint64 refreshesDone = 0;
+    qint64 refreshesSkipped = 0;
+    qint64 refreshesFailed = 0;
     QList<TierStatistics> tiers;
     QList<StatisticsMinute> series;
     QList<CacheEntryInfo> hottest;
@@ -143,6 +146,36 @@ void Statistics::setInvalidations(qint64 invalidations)
     d->invalidations = invalidations;
 }
 
+qint64 Statistics::refreshesDone() const
+{
+    return d->refreshesDone;
+}
+
+void Statistics::setRefreshesDone(qint64 refreshesDone)
+{
+    d->refreshesDone = refreshesDone;
+}
+
+qint64 Statistics::refreshesSkipped() const
+{
+    return d->refreshesSkipped;
+}
+
+void Statistics::setRefreshesSkipped(qint64 refreshesSkipped)
+{
+    d->refreshesSkipped = refreshesSkipped;
+}
+
+qint64 Statistics::refreshesFailed() const
+{
+    return d->refreshesFailed;
+}
+
+void Statistics::setRefreshesFailed(qint64 refreshesFailed)
+{
+    d->refreshesFailed = refreshesFailed;
+}
+
 QList<TierStatistics> Statistics::tiers() const
 {
     return d->tiers;
@@ -202,7 +235,10 @@ bool operator==(const Statistics &a, const Statistics &b)
                 && a.d->bytesFromCache == b.d->bytesFromCache
                 && a.d->bytesFromNetwork == b.d->bytesFromNetwork && a.d->inserts == b.d->inserts
                 && a.d->evictions == b.d->evictions && a.d->promotions == b.d->promotions
-                && a.d->invalidations == b.d->invalidations && a.d->tiers == b.d->tiers
+                && a.d->invalidations == b.d->invalidations
+                && a.d->refreshesDone == b.d->refreshesDone
+                && a.d->refreshesSkipped == b.d->refreshesSkipped
+                && a.d->refreshesFailed == b.d->refreshesFailed && a.d->tiers == b.d->tiers
                 && a.d->series == b.d->series && a.d->hottest == b.d->hottest
                 && a.d->largest == b.d->largest && a.d->oldest == b.d->oldest);
 }

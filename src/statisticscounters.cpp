@@ -34,6 +34,9 @@ const char *StatisticsCounters::name(Counter c)
             "bytes_from_network",
             "inserts",
             "invalidations",
+            "refreshes_done",
+            "refreshes_skipped",
+            "refreshes_failed",
     };
     return names[c];
 }
@@ -108,6 +111,9 @@ void StatisticsCounters::fill(Statistics *st)
     st->setInserts(c.value(QStringLiteral("inserts")));
     st->setEvictions(c.value(QStringLiteral("evictions")));
     st->setInvalidations(c.value(QStringLiteral("invalidations")));
+    st->setRefreshesDone(c.value(QStringLiteral("refreshes_done")));
+    st->setRefreshesSkipped(c.value(QStringLiteral("refreshes_skipped")));
+    st->setRefreshesFailed(c.value(QStringLiteral("refreshes_failed")));
     if (!m_store)
         return;
     const qint64 since = QDateTime::currentMSecsSinceEpoch() / 60000 - 24 * 60 * 365;

@@ -35,6 +35,9 @@ public:
         BytesFromNetwork,
         Inserts,
         Invalidations,
+        RefreshesDone,
+        RefreshesSkipped,
+        RefreshesFailed,
         CounterCount
     };
 

@@ -714,6 +714,14 @@ Darin wurde nichts verändert.</translation>
         <translation>Invalidierungen</translation>
     </message>
     <message>
+        <source>Background refreshes</source>
+        <translation>Hintergrund-Aktualisierungen</translation>
+    </message>
+    <message>
+        <source>%1 done, %2 skipped, %3 failed</source>
+        <translation>%1 erledigt, %2 übersprungen, %3 fehlgeschlagen</translation>
+    </message>
+    <message>
         <source>Counters (all processes)</source>
         <translation>Zähler (alle Prozesse)</translation>
     </message>

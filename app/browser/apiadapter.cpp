@@ -141,6 +141,9 @@ StatisticsRow statistics(const NetworkCache &cache, int topN)
     row.evictions = s.evictions();
     row.promotions = s.promotions();
     row.invalidations = s.invalidations();
+    row.refreshesDone = s.refreshesDone();
+    row.refreshesSkipped = s.refreshesSkipped();
+    row.refreshesFailed = s.refreshesFailed();
     row.hitRatio = s.hitRatio();
     row.byteHitRatio = s.byteHitRatio();
     for (const TierStatistics &t : s.tiers()) {

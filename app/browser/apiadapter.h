@@ -83,7 +83,8 @@ struct MinuteRow
 struct StatisticsRow
 {
     qint64 lookups = 0, hits = 0, staleHits = 0, misses = 0, revalidations = 0, bytesFromCache = 0,
-           bytesFromNetwork = 0, inserts = 0, evictions = 0, promotions = 0, invalidations = 0;
+           bytesFromNetwork = 0, inserts = 0, evictions = 0, promotions = 0, invalidations = 0,
+           refreshesDone = 0, refreshesSkipped = 0, refreshesFailed = 0;
     double hitRatio = 0, byteHitRatio = 0;
     QList<TierRow> tiers;
     QList<MinuteRow> series;

@@ -69,6 +69,7 @@ StatisticsPane::StatisticsPane(QWidget *parent)
             {QStringLiteral("evictions"), tr("Evictions")},
             {QStringLiteral("promotions"), tr("Promotions")},
             {QStringLiteral("invalidations"), tr("Invalidations")},
+            {QStringLiteral("refreshes"), tr("Background refreshes")},
     };
     auto *grid = new QGridLayout;
     for (int i = 0; i < counters.size(); ++i) {
@@ -197,6 +198,11 @@ void StatisticsPane::show(const StatisticsRow &stats)
     set("evictions", locale.toString(m_stats.evictions));
     set("promotions", locale.toString(m_stats.promotions));
     set("invalidations", locale.toString(m_stats.invalidations));
+    set("refreshes",
+        tr("%1 done, %2 skipped, %3 failed")
+                .arg(locale.toString(m_stats.refreshesDone),
+                     locale.toString(m_stats.refreshesSkipped),
+                     locale.toString(m_stats.refreshesFailed)));
 
     m_tiers->setRowCount(int(m_stats.tiers.size()));
     for (int i = 0; i < m_stats.tiers.size(); ++i) {

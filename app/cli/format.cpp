@@ -234,6 +234,11 @@ void printCounters(QTextStream &out, const Statistics &st)
     printField(out, "evictions", QString::number(st.evictions()));
     printField(out, "promotions", QString::number(st.promotions()));
     printField(out, "invalidations", QString::number(st.invalidations()));
+    printField(out, "refreshes",
+               QStringLiteral("%1 done, %2 skipped, %3 failed")
+                       .arg(st.refreshesDone())
+                       .arg(st.refreshesSkipped())
+                       .arg(st.refreshesFailed()));
 }
 
 void printTierStatistics(QTextStream &out, const QList<TierStatistics> &tiers)
@@ -300,6 +305,9 @@ QJsonObject statisticsJson(const SummaryFigures &figures, const Statistics &st,
     counters.insert(QStringLiteral("evictions"), st.evictions());
     counters.insert(QStringLiteral("promotions"), st.promotions());
     counters.insert(QStringLiteral("invalidations"), st.invalidations());
+    counters.insert(QStringLiteral("refreshesDone"), st.refreshesDone());
+    counters.insert(QStringLiteral("refreshesSkipped"), st.refreshesSkipped());
+    counters.insert(QStringLiteral("refreshesFailed"), st.refreshesFailed());
     o.insert(QStringLiteral("statistics"), counters);
     QJsonArray tiers;
     for (const TierStatistics &t : st.tiers()) {

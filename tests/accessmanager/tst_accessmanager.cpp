@@ -105,6 +105,9 @@ private:
     //! "memory+disk"; "memory+sqlite+redis", with a redis-server of its own). ctest runs the
     //! suite once per chain.
     QStringList chainSpecs();
+    //! The cache's statistics hold the AccessManager's refresh counters, also for a read-only
+    //! cache on the same directory (as the CLI and the Browser open it).
+    void checkStatisticsHoldRefreshCounters();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
@@ -1231,6 +1234,7 @@ void tst_AccessManager::autoRefreshPausesWhileNetworkFails()
     QTRY_COMPARE_WITH_TIMEOUT(m_access->refreshCounters().skipped, qint64(1), 2000);
     QCOMPARE(m_access->refreshCounters().failed, qint64(1));
     QCOMPARE(m_access->refreshCounters().done, qint64(0));
+    checkStatisticsHoldRefreshCounters();
     const Fetched f = send(*m_nam, QNetworkRequest(url), "GET", QByteArray(), 10000);
     QCOMPARE(f.body, QByteArray("kept"));
     QVERIFY(f.fromCache);
@@ -1267,4 +1271,25 @@ void tst_AccessManager::autoRefreshStaysWithinBudget()
     QTest::qWait(1500);
     QCOMPARE(m_access->originRequestCount(), settled);
     QCOMPARE(m_access->refreshCounters().failed, qint64(0));
+    checkStatisticsHoldRefreshCounters();
+}
+
+void tst_AccessManager::checkStatisticsHoldRefreshCounters()
+{
+    const AccessManager::RefreshCounters counted = m_access->refreshCounters();
+    QVERIFY(counted.done + counted.skipped + counted.failed > 0);
+    const Statistics own = m_access->networkCache()->statistics();
+    QCOMPARE(own.refreshesDone(), counted.done);
+    QCOMPARE(own.refreshesSkipped(), counted.skipped);
+    QCOMPARE(own.refreshesFailed(), counted.failed);
+    if (!m_chain.contains(QLatin1String("disk")))
+        return; // the counters are shared through the disk tier's catalogue
+    NetworkCache reader;
+    reader.setReadOnly(true);
+    reader.setCacheDirectory(m_dir->path());
+    QVERIFY2(reader.open(), qPrintable(reader.errorString()));
+    const Statistics shared = reader.statistics();
+    QCOMPARE(shared.refreshesDone(), counted.done);
+    QCOMPARE(shared.refreshesSkipped(), counted.skipped);
+    QCOMPARE(shared.refreshesFailed(), counted.failed);
 }

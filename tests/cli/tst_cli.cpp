@@ -9,6 +9,9 @@
 #include <cachefiles.h>
 #include <loopbackserver.h>
 
+#include <tiercache/accessmanager.h>
+#include <tiercache/networkcache.h>
+
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
@@ -18,6 +21,8 @@
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtNetwork/QNetworkReply>
+#include <QtNetwork/QNetworkRequest>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -77,6 +82,7 @@ private Q_SLOTS:
     void softPurgeRevalidates();
     void statsCounters();
     void statsSeriesJsonAndReset();
+    void statsShowsBackgroundRefreshes();
     void topBySize();
     void lsFiltersAndTotal();
     void tiers();
@@ -730,6 +736,43 @@ void tst_Cli::statsCounters()
     QCOMPARE(statsField(again.out, QStringLiteral("lookups")), QStringLiteral("7"));
     QCOMPARE(statsField(again.out, QStringLiteral("hits")), QStringLiteral("4"));
     QCOMPARE(statsField(again.out, QStringLiteral("misses")), QStringLiteral("3"));
+}
+
+void tst_Cli::statsShowsBackgroundRefreshes()
+{
+    // An application's AccessManager refreshes an entry in the background (refresh before
+    // expiry); the CLI, another process, reports it from the directory's shared statistics.
+    {
+        auto *cache = new tiercache::NetworkCache;
+        cache->setCacheDirectory(m_cacheDir);
+        tiercache::AccessManager access(cache);
+        access.setRefreshBeforeExpiry(3600); // max-age=60: every request is inside the window
+        m_server->setRoute("/r", Response::ok("refreshed", "max-age=60"));
+        const QUrl u(url("/r"));
+        for (int i = 0; i < 2; ++i) {
+            QNetworkReply *reply = access.get(QNetworkRequest(u));
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            QVERIFY(done.wait(5000));
+            QCOMPARE(reply->readAll(), QByteArray("refreshed"));
+            delete reply;
+        }
+        QTRY_COMPARE(access.refreshCounters().done, qint64(1));
+        QCOMPARE(m_server->requestCount("/r"), 2); // the first fetch and the one refresh
+        QCOMPARE(cache->statistics().refreshesDone(), qint64(1)); // handed to the catalogue
+    }
+    const Run r = cli({QStringLiteral("stats")});
+    QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+    QCOMPARE(statsField(r.out, QStringLiteral("refreshes")),
+             QStringLiteral("1 done, 0 skipped, 0 failed"));
+    const Run json = cli({QStringLiteral("stats"), QStringLiteral("--json")});
+    QVERIFY2(json.finished && json.exitCode == 0, json.describe());
+    const QJsonObject counters = QJsonDocument::fromJson(json.out.toUtf8())
+                                         .object()
+                                         .value(QLatin1String("statistics"))
+                                         .toObject();
+    QCOMPARE(counters.value(QLatin1String("refreshesDone")).toInteger(), 1);
+    QCOMPARE(counters.value(QLatin1String("refreshesSkipped")).toInteger(), 0);
+    QCOMPARE(counters.value(QLatin1String("refreshesFailed")).toInteger(), 0);
 }
 
 void tst_Cli::statsSeriesJsonAndReset()

@@ -72,6 +72,17 @@ public:
     //! Entries removed or marked stale by tag or group.
     qint64 invalidations() const;
     void setInvalidations(qint64 invalidations);
+    //! Background revalidations by tiercache::AccessManager (refresh before expiry and
+    //! auto-refresh) that got an answer, 200 or 304; counted for every process using the
+    //! directory, as the other counters.
+    qint64 refreshesDone() const;
+    void setRefreshesDone(qint64 refreshesDone);
+    //! Auto-refreshes that were due but not started (budget, concurrency, network paused).
+    qint64 refreshesSkipped() const;
+    void setRefreshesSkipped(qint64 refreshesSkipped);
+    //! Background revalidations that met a transport error or a 5xx answer.
+    qint64 refreshesFailed() const;
+    void setRefreshesFailed(qint64 refreshesFailed);
     //! This object's per-tier counters.
     QList<TierStatistics> tiers() const;
     void setTiers(const QList<TierStatistics> &tiers);
