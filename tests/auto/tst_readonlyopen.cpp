@@ -7,8 +7,10 @@
 #include "cachetestutil.h"
 
 #include <redisserver.h>
+#include <tierread.h>
 
 #include <tiercache/networkcache.h>
+#include <tiercache/tierloader.h>
 #include <tiercache/tierstatistics.h>
 
 #include <QtCore/QCryptographicHash>
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void readOnlyAfterSetTiersReopensTheTiers();
     void readOnlyChainNeedsAnExistingSqliteFile();
     void readOnlyChainRefusesAPluginWithoutTheOption();
+    void readOnlyOptionOfDiskAndMemoryTiers();
 
 private:
     QStringList chain(const QString &dir) const
@@ -406,6 +409,51 @@ void tst_ReadOnlyOpen::readOnlyChainRefusesAPluginWithoutTheOption()
     cache.setReadOnly(false);
     QVERIFY2(cache.tierErrors().isEmpty(), qPrintable(cache.tierErrors().join(u'\n')));
     QCOMPARE(cache.tiers().size(), 2);
+}
+
+// The option as README lists it for the tiers that are not files of a plugin: a stand-alone disk
+// tier opens an existing directory as setReadOnly() does, a memory tier stores nothing; and a
+// spec that says readonly=false is refused by a read-only cache.
+void tst_ReadOnlyOpen::readOnlyOptionOfDiskAndMemoryTiers()
+{
+    QTemporaryDir dir;
+    fill(dir.path());
+    const auto before = snapshot(dir.path());
+    const QString key = NetworkCache::cacheKey(m_server.url(QStringLiteral("/a")));
+    TierLoader loader;
+    QString error;
+    {
+        auto disk = loader.create(QStringLiteral("disk:?path=%1&readonly=true").arg(dir.path()),
+                                  &error);
+        QVERIFY2(disk, qPrintable(error));
+        const std::unique_ptr<TierEntry> entry = disk->lookup(key);
+        QVERIFY(entry);
+        std::unique_ptr<QIODevice> body(entry->openBody());
+        QVERIFY(body);
+        QCOMPARE(drain(body.get()), QByteArray("alpha"));
+        QVERIFY(!disk->beginWrite(key, entry->record().metaData(), 5));
+        QVERIFY(!disk->remove(key));
+    }
+    QCOMPARE(snapshot(dir.path()), before);
+    const QString nowhere = dir.path() + QLatin1String("/nowhere");
+    QVERIFY(!loader.create(QStringLiteral("disk:?path=%1&readonly=true").arg(nowhere), &error));
+    QVERIFY(!QFileInfo::exists(nowhere));
+
+    auto memory = loader.create(QStringLiteral("memory:?readonly=true"), &error);
+    QVERIFY2(memory, qPrintable(error));
+    QNetworkCacheMetaData md;
+    md.setUrl(QUrl(key));
+    QVERIFY(!memory->beginWrite(key, md, 5));
+    QCOMPARE(memory->size(), 0);
+
+    NetworkCache cache;
+    cache.setReadOnly(true);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("readonly=false")));
+    QVERIFY(!cache.setTiers({QStringLiteral("memory:?max=1MiB&readonly=false")}));
+    QCOMPARE(cache.tierErrors().value(0),
+             QStringLiteral("tier \"memory:?max=1MiB&readonly=false\": readonly=false, but the "
+                            "cache is open read-only"));
+    QVERIFY(cache.setTiers({QStringLiteral("memory:?readonly=1")}));
 }
 
 QTEST_MAIN(tst_ReadOnlyOpen)
