@@ -632,6 +632,8 @@ void tst_CliChains::pluginsShowTheirOptions()
     QVERIFY2(r.out.contains(QLatin1String("timeout_ms (int, default 100): ")), r.describe());
     QVERIFY2(r.out.contains(QLatin1String("path (path): absolute path of the database file")),
              r.describe());
+    // Every bundled plugin can be opened read-only, and says so.
+    QCOMPARE(r.out.count(QLatin1String("readonly (bool, default false): ")), 3);
 }
 
 QTEST_GUILESS_MAIN(tst_CliChains)
