@@ -4,16 +4,51 @@
 #include "disk/disktier_p.h"
 #include "logging_p.h"
 
+#include <algorithm>
+
 #include <tiercache/tierfactory.h>
 #include <tiercache/tierloader.h>
 
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonObject>
+
 namespace tiercache {
+
+namespace {
+    const QString ReadOnlyKey = QString::fromLatin1(TierReadOnlyOption);
+
+    bool pluginKnowsReadOnly(const TierPluginInfo &info)
+    {
+        const QJsonArray config = info.config();
+        return std::any_of(config.cbegin(), config.cend(), [](const QJsonValue &option) {
+            return option.toObject().value(QLatin1String("key")).toString() == ReadOnlyKey;
+        });
+    }
+
+    //! \a spec with readonly=true, or an empty string (and \a why) when it says otherwise.
+    QString readOnlySpec(const TierSpec &spec, QString *why)
+    {
+        if (spec.has(ReadOnlyKey)) {
+            const QString value = spec.value(ReadOnlyKey).toLower();
+            if (value == QLatin1String("true") || value == QLatin1String("1")
+                || value == QLatin1String("yes") || value == QLatin1String("on"))
+                return spec.text();
+            *why = QStringLiteral("tier \"%1\": readonly=%2, but the cache is open read-only")
+                           .arg(spec.redactedText(), spec.value(ReadOnlyKey));
+            return {};
+        }
+        QString text = spec.text();
+        if (!text.endsWith(QLatin1Char('?')) && !text.endsWith(QLatin1Char('&')))
+            text += spec.url().hasQuery() ? QLatin1Char('&') : QLatin1Char('?');
+        return text + ReadOnlyKey + QLatin1String("=true");
+    }
+} // namespace
 
 ChainBuilder::ChainBuilder(QObject *timerParent) : m_timerParent(timerParent) { }
 
 ChainBuilder::~ChainBuilder() = default;
 
-ChainBuilder::Result ChainBuilder::build(const QStringList &specs)
+ChainBuilder::Result ChainBuilder::build(const QStringList &specs, bool readOnly)
 {
     Result result;
     bool haveDisk = false;
@@ -37,7 +72,29 @@ ChainBuilder::Result ChainBuilder::build(const QStringList &specs)
         } else {
             if (!m_loader)
                 m_loader = std::make_unique<TierLoader>();
-            tier = m_loader->create(spec, &why);
+            QString toCreate = spec;
+            if (readOnly) {
+                const QList<TierPluginInfo> plugins = m_loader->plugins();
+                const auto plugin = std::find_if(
+                        plugins.cbegin(), plugins.cend(), [&](const TierPluginInfo &info) {
+                            return info.isUsable() && info.id() == parsed.scheme();
+                        });
+                if (plugin != plugins.cend() && !pluginKnowsReadOnly(*plugin)) {
+                    why = QStringLiteral("tier \"%1\": the cache is open read-only and the "
+                                         "\"%2\" plugin has no \"readonly\" option (%3), so it "
+                                         "might change what it stores")
+                                  .arg(parsed.redactedText(), parsed.scheme(), plugin->fileName());
+                    toCreate.clear();
+                } else {
+                    toCreate = readOnlySpec(parsed, &why);
+                }
+            }
+            if (!toCreate.isEmpty()) {
+                tier = m_loader->create(toCreate, &why);
+                // Messages name the spec as it was given, not with the option added here.
+                if (toCreate != spec)
+                    why.replace(TierSpec(toCreate).redactedText(), parsed.redactedText());
+            }
         }
         if (!tier) {
             qCWarning(lcCache).noquote() << why;

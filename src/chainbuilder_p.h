@@ -20,6 +20,10 @@ class TierLoader;
     Turns tier specs into tiers: "disk:" is the built-in store (configured afterwards through
     its DirectoryTier facet), any other scheme comes from a plugin through a TierLoader. A spec
     that cannot be used is reported with a message naming it; the others are built.
+
+    For a read-only cache every plugin tier is created with the SDK's "readonly=true" option
+    (tierfactory.h), so that looking changes nothing in any tier; a plugin whose metadata does
+    not list that option cannot promise it and is refused with a message saying so.
 */
 class ChainBuilder
 {
@@ -34,7 +38,7 @@ public:
         QStringList specs;  //!< the specs used, passwords redacted
         QStringList errors; //!< one message per spec that could not be used
     };
-    Result build(const QStringList &specs);
+    Result build(const QStringList &specs, bool readOnly = false);
 
 private:
     QObject *m_timerParent;

@@ -14,10 +14,14 @@
 #include "tags_p.h"
 #include "tierlisting_p.h"
 
+#include <tiercache/tierspec.h>
+
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QLocale>
 #include <QtCore/QPointer>
+
+#include <algorithm>
 
 #include <utility>
 
@@ -307,10 +311,20 @@ void NetworkCache::setReadOnly(bool readOnly)
             d->abandon(device);
     }
     d->readOnly = readOnly;
-    if (d->directoryTier)
-        d->directoryTier->setReadOnly(readOnly);
     d->error = Error::NoError;
     d->errorString.clear();
+    // Plugin tiers learn it from their spec ("readonly=true"): they are created anew, which
+    // setReadOnly() before setTiers() avoids. The disk tier switches at its next opening.
+    const bool pluginTiers = std::any_of(
+            d->requestedSpecs.cbegin(), d->requestedSpecs.cend(),
+            [](const QString &spec) { return TierSpec(spec).scheme() != QLatin1String("disk"); });
+    if (pluginTiers) {
+        d->buildChain(d->requestedSpecs);
+    } else {
+        d->chain.readOnly = readOnly;
+        if (d->directoryTier)
+            d->directoryTier->setReadOnly(readOnly);
+    }
     emit readOnlyChanged(readOnly);
 }
 
@@ -346,26 +360,33 @@ qint64 NetworkCache::dataVersion() const
 bool NetworkCache::setTiers(const QStringList &specs)
 {
     Q_D(NetworkCache);
-    ChainBuilder::Result built =
-            d->builder.build(specs.isEmpty() ? QStringList {QStringLiteral("disk:")} : specs);
+    return d->buildChain(specs.isEmpty() ? QStringList {QStringLiteral("disk:")} : specs);
+}
+
+bool NetworkCachePrivate::buildChain(const QStringList &requested)
+{
+    Q_Q(NetworkCache);
+    ChainBuilder::Result built = builder.build(requested, readOnly);
     // Devices in flight hold writers of the old tiers, pins and the last lookup hold their
     // entries: let them go first.
-    const auto inFlight = d->pending;
+    const auto inFlight = pending;
     for (InsertDevice *device : inFlight)
-        d->abandon(device);
-    d->pins.clear();
-    d->forgetLookup();
-    d->counters.setStore(nullptr); // hands what is counted to the old store
-    d->chain.setTiers(std::move(built.tiers));
-    const bool changed = built.specs != d->specs;
-    d->specs = built.specs;
-    d->tierErrors = built.errors;
-    d->attachFacets();
-    if (!d->tierErrors.isEmpty())
-        d->setError(Error::DirectoryError, d->tierErrors.join(QLatin1Char('\n')));
+        abandon(device);
+    pins.clear();
+    forgetLookup();
+    counters.setStore(nullptr); // hands what is counted to the old store
+    chain.setTiers(std::move(built.tiers));
+    chain.readOnly = readOnly;
+    requestedSpecs = requested;
+    const bool changed = built.specs != specs;
+    specs = built.specs;
+    tierErrors = built.errors;
+    attachFacets();
+    if (!tierErrors.isEmpty())
+        setError(NetworkCache::Error::DirectoryError, tierErrors.join(QLatin1Char('\n')));
     if (changed)
-        emit tiersChanged(d->specs);
-    return d->tierErrors.isEmpty();
+        emit q->tiersChanged(specs);
+    return tierErrors.isEmpty();
 }
 
 QStringList NetworkCache::tiers() const

@@ -72,6 +72,10 @@ public:
 
     TierChain chain;
     ChainBuilder builder;
+    //! Builds the chain of \a requested (as given to setTiers(), passwords and all) for the
+    //! current read-only state; returns whether every spec was usable.
+    bool buildChain(const QStringList &requested);
+    QStringList requestedSpecs; //!< as given to setTiers(): rebuilt when read-only changes
     QStringList specs;
     QStringList tierErrors;
     // Facets of the chain's tiers (tierfacets_p.h); nullptr when no tier offers one.

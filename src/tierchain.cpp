@@ -105,7 +105,7 @@ TierChain::Found TierChain::lookup(const QString &key, QString *error)
 
 bool TierChain::shouldPromote(const QString &key, int index)
 {
-    if (index == 0)
+    if (index == 0 || readOnly)
         return false;
     switch (policy.strategy()) {
     case PromotionPolicy::Strategy::Never:
@@ -173,6 +173,8 @@ std::vector<InsertDevice::Target> TierChain::beginWrite(const QString &key,
                                                         qint64 sizeHint)
 {
     std::vector<InsertDevice::Target> targets;
+    if (readOnly)
+        return targets;
     const int first = writeMode == WriteMode::LowestTierOnly ? size() - 1 : 0;
     for (int i = qMax(0, first); i < size(); ++i) {
         Tier *t = tier(i);
@@ -200,6 +202,8 @@ void TierChain::noteWrite(int index, bool committed)
 bool TierChain::remove(const QString &key)
 {
     bool removed = false;
+    if (readOnly)
+        return removed;
     for (Slot &s : m_slots)
         removed = s.tier->remove(key) || removed;
     m_lowerHits.remove(key);
@@ -208,12 +212,16 @@ bool TierChain::remove(const QString &key)
 
 void TierChain::updateMetaData(const QString &key, const QNetworkCacheMetaData &md)
 {
+    if (readOnly)
+        return;
     for (Slot &s : m_slots)
         s.tier->updateMetaData(key, md);
 }
 
 void TierChain::clear()
 {
+    if (readOnly)
+        return;
     for (Slot &s : m_slots)
         s.tier->clear();
     m_lowerHits.clear();

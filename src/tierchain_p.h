@@ -69,6 +69,9 @@ public:
     //! The tags a promoted copy is committed with (tiers that store tags keep them).
     std::function<QStringList(const QString &key)> tagsOf;
     WriteMode writeMode = WriteMode::WriteThrough;
+    //! A read-only cache's chain only reads: no promotion, no write, removal or update reaches
+    //! a tier (each tier is also opened read-only, ChainBuilder).
+    bool readOnly = false;
 
     //! The first tier's hit for \a key. A tier whose lookup failed on an error (not a plain
     //! miss) leaves its message in \a error.

@@ -36,14 +36,16 @@ namespace {
         return m;
     }
 
-    // The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true.
+    // The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true&readonly=false.
     std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *errorString)
     {
-        TierOptions options(
-                spec, {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync")});
+        TierOptions options(spec,
+                            {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync"),
+                             QStringLiteral("readonly")});
         const QString path = options.string(QStringLiteral("path"));
         const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
         const bool sync = options.boolean(QStringLiteral("sync"), false);
+        const bool readOnly = options.boolean(QStringLiteral("readonly"), false);
         if (path.isEmpty())
             options.addProblem(QStringLiteral("a stand-alone disk tier needs path=DIRECTORY"));
         if (!options.isValid()) {
@@ -54,6 +56,7 @@ namespace {
         tier->setDirectory(path);
         tier->setMaximumSize(max);
         tier->setSync(sync);
+        tier->setReadOnly(readOnly);
         if (!tier->ensureOpen()) {
             *errorString =
                     QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());

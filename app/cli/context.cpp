@@ -163,6 +163,9 @@ int Context::openCache(Access access)
     // that was built but cannot be reached (a Redis server that is down) is only a warning:
     // the library goes on without it until it comes back, and so does the command.
     bool hasDisk = true;
+    // Read-only first: the tiers are then opened read-only too (an sqlite file that is not
+    // there stays not there).
+    m_cache->setReadOnly(access == Access::Inspect);
     if (!m_tierSpecs.isEmpty()) {
         m_cache->setTiers(m_tierSpecs);
         const QStringList problems = m_cache->tierErrors();
@@ -184,7 +187,6 @@ int Context::openCache(Access access)
         error(QStringLiteral("no cache in %1").arg(m_directory));
         return Failure;
     }
-    m_cache->setReadOnly(access == Access::Inspect);
     m_cache->setCacheDirectory(m_directory);
     if (hasDisk && !m_cache->open()) {
         // Damaged, foreign or of a newer format: said plainly, and left as it is (read-only

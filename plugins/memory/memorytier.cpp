@@ -86,8 +86,8 @@ namespace {
     }
 } // namespace
 
-MemoryTier::MemoryTier(qint64 maxBytes, qint64 maxEntry)
-    : m_maxBytes(maxBytes), m_maxEntry(maxEntry)
+MemoryTier::MemoryTier(qint64 maxBytes, qint64 maxEntry, bool readOnly)
+    : m_maxBytes(maxBytes), m_maxEntry(maxEntry), m_readOnly(readOnly)
 {
 }
 
@@ -131,7 +131,7 @@ std::unique_ptr<TierWriter> MemoryTier::beginWrite(const QString &key,
                                                    const QNetworkCacheMetaData &metaData,
                                                    qint64 sizeHint)
 {
-    if (sizeHint > m_maxEntry || costOf(key, {}) > m_maxBytes)
+    if (m_readOnly || sizeHint > m_maxEntry || costOf(key, {}) > m_maxBytes)
         return nullptr;
     return std::make_unique<MemoryWriter>(this, key, metaData, m_maxEntry);
 }

@@ -18,7 +18,9 @@ namespace tiercache::memory {
 class MemoryTier final : public Tier
 {
 public:
-    MemoryTier(qint64 maxBytes, qint64 maxEntry);
+    //! \a readOnly (the SDK's "readonly" option): nothing is ever stored, so the tier stays
+    //! empty; it has nothing else that could change.
+    MemoryTier(qint64 maxBytes, qint64 maxEntry, bool readOnly = false);
 
     QString name() const override { return QStringLiteral("memory"); }
     Capabilities capabilities() const override { return Capability::VerifiesBodies; }
@@ -58,6 +60,7 @@ private:
 
     qint64 m_maxBytes;
     qint64 m_maxEntry;
+    bool m_readOnly;
     qint64 m_used = 0;
     List m_lru; // most recently used first
     QHash<QString, List::iterator> m_index;

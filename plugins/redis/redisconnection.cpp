@@ -3,9 +3,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 #include <pthread.h>
 
 Q_LOGGING_CATEGORY(lcRedisTier, "tiercache.redis")
@@ -233,11 +235,32 @@ bool Connection::ensureConnected()
     return true;
 }
 
+bool Connection::onlyReads(const Command &command)
+{
+    // What the tier sends to read, and the connection's own setup; nothing else.
+    static const char *const reads[] = {"AUTH", "SELECT", "PING", "GET",  "MGET",
+                                        "HGET", "HMGET",  "SCAN", "PTTL", "EXISTS"};
+    if (command.isEmpty())
+        return false;
+    const QByteArray name = command.first().toUpper();
+    return std::any_of(std::begin(reads), std::end(reads),
+                       [&](const char *read) { return name == read; });
+}
+
 bool Connection::run(const std::vector<Command> &commands, std::vector<Reply> *replies)
 {
     replies->clear();
     if (commands.empty())
         return true;
+    if (m_options.readOnly) {
+        for (const Command &command : commands) {
+            if (!onlyReads(command)) {
+                setProblem(QStringLiteral("%1 refused: the tier is open read-only")
+                                   .arg(QString::fromLatin1(command.value(0))));
+                return false;
+            }
+        }
+    }
     if (!ensureConnected())
         return false;
     SigPipeGuard guard;

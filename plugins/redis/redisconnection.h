@@ -48,6 +48,9 @@ public:
         int timeoutMs = 100;
         int connectTimeoutMs = 100;
         int breakerMs = 2000;
+        //! Only commands that read (GET, HMGET, SCAN, ...) are sent; any other is refused
+        //! here, before it reaches the server: a read-only tier cannot write by mistake.
+        bool readOnly = false;
     };
 
     explicit Connection(const Options &options);
@@ -61,7 +64,9 @@ public:
     bool isConnected() const { return m_ctx != nullptr; }
 
     //! Sends \a commands pipelined (one round trip) and reads one reply per command.
-    //! Returns false on a connection-level failure; \a replies is then incomplete.
+    //! Returns false on a connection-level failure; \a replies is then incomplete. On a
+    //! read-only connection, a batch with a command that could write is refused whole (false,
+    //! errorString() names it; the connection stays as it was).
     bool run(const std::vector<Command> &commands, std::vector<Reply> *replies);
     //! One command; a null reply means a connection-level failure.
     Reply run(const Command &command);
@@ -73,6 +78,7 @@ public:
     QString endpoint() const;
 
 private:
+    static bool onlyReads(const Command &command);
     bool ensureConnected();
     void fail(const QString &what);
     QString describeContextError() const;

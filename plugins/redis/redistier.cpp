@@ -47,6 +47,15 @@ Store::Store(const Connection::Options &options, const Settings &s)
 {
 }
 
+bool Store::refuseChange(const char *what)
+{
+    if (!isReadOnly())
+        return false;
+    connection.setProblem(
+            QStringLiteral("cannot %1: the tier is open read-only").arg(QLatin1String(what)));
+    return true;
+}
+
 QByteArray Store::metaKey(const QString &key) const
 {
     return settings.prefix + "m:" + key.toUtf8();
@@ -120,6 +129,8 @@ void Store::unlinkChunks(const QString &key, quint64 generation, qint64 count,
 
 void Store::dropGeneration(const QString &key, quint64 generation)
 {
+    if (isReadOnly())
+        return; // a miss for this reader; the next writer to meet it drops it
     const QByteArray meta = metaKey(key);
     std::vector<Reply> replies;
     if (!connection.run({{QByteArrayLiteral("WATCH"), meta},
@@ -393,7 +404,10 @@ public:
         if (first.isNull()) {
             if (m_store->connection.isConnected()) {
                 m_store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
-                qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
+                qCWarning(lcRedisTier).noquote()
+                        << (m_store->isReadOnly() ? "damaged entry (kept, read-only)"
+                                                  : "dropping damaged entry")
+                        << key << ":" << why;
                 m_store->dropGeneration(key, d.generation);
             }
             return nullptr;
@@ -428,13 +442,16 @@ std::unique_ptr<TierWriter> RedisTier::beginWrite(const QString &key,
                                                   const QNetworkCacheMetaData &metaData,
                                                   qint64 sizeHint)
 {
-    if (sizeHint > m_store->settings.maxEntry || !m_store->connection.isAvailable())
+    if (sizeHint > m_store->settings.maxEntry || !m_store->connection.isAvailable()
+        || m_store->refuseChange("store a body"))
         return nullptr;
     return std::make_unique<Writer>(m_store, key, metaData);
 }
 
 bool RedisTier::remove(const QString &key)
 {
+    if (m_store->refuseChange("remove an entry"))
+        return false;
     const QByteArray meta = m_store->metaKey(key);
     std::vector<Reply> replies;
     if (!m_store->connection.run({{QByteArrayLiteral("MULTI")},
@@ -458,6 +475,8 @@ bool RedisTier::remove(const QString &key)
 bool RedisTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
                                const QByteArray &ifVersion)
 {
+    if (m_store->refuseChange("update metadata"))
+        return false;
     const QByteArray meta = m_store->metaKey(key);
     Connection &c = m_store->connection;
     std::vector<Reply> replies;
@@ -538,6 +557,8 @@ qint64 RedisTier::size()
 
 void RedisTier::clear()
 {
+    if (m_store->refuseChange("clear"))
+        return;
     Connection &c = m_store->connection;
     const QByteArray pattern = globEscape(m_store->settings.prefix) + '*';
     QByteArray cursor("0");

@@ -47,6 +47,10 @@ public:
     Connection connection;
     const Settings settings;
 
+    bool isReadOnly() const { return connection.options().readOnly; }
+    //! Records (and returns false) that a change was refused because the tier is read-only.
+    bool refuseChange(const char *what);
+
     QByteArray metaKey(const QString &key) const;
     QByteArray chunkKey(const QString &key, quint64 generation, qint64 index) const;
     QByteArray bytesKey() const;

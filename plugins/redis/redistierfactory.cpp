@@ -11,7 +11,8 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
                   {QStringLiteral("prefix"), QStringLiteral("timeout_ms"),
                    QStringLiteral("connect_timeout_ms"), QStringLiteral("breaker_ms"),
                    QStringLiteral("password"), QStringLiteral("max_entry"), QStringLiteral("chunk"),
-                   QStringLiteral("inline"), QStringLiteral("stale_ttl")});
+                   QStringLiteral("inline"), QStringLiteral("stale_ttl"),
+                   QString::fromLatin1(TierReadOnlyOption)});
     const QUrl &url = spec.url();
     Connection::Options options;
     if (!url.host().isEmpty())
@@ -46,6 +47,7 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
     options.connectTimeoutMs =
             int(o.integer(QStringLiteral("connect_timeout_ms"), timeout, 1, 60000));
     options.breakerMs = int(o.integer(QStringLiteral("breaker_ms"), 2000, 0, 3600000));
+    options.readOnly = o.boolean(QString::fromLatin1(TierReadOnlyOption), false);
 
     Settings settings;
     settings.prefix = o.string(QStringLiteral("prefix"), QStringLiteral("tc:")).toUtf8();

@@ -3,9 +3,13 @@
 
 #include <QtCore/QAtomicInteger>
 #include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QFileInfo>
+#include <QtCore/QUrl>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
+
+#include <sys/stat.h>
 
 #include <limits>
 
@@ -28,6 +32,19 @@ namespace {
         return QDateTime::currentMSecsSinceEpoch();
     }
 
+    // What a read-only reader opened immutable must notice: a live log (-2: a writer has the
+    // file open) or a changed file (a writer that came and went); -1 when it is missing.
+    qint64 fileStamp(const QString &path)
+    {
+        struct stat db;
+        struct stat wal;
+        if (::stat(QFile::encodeName(path).constData(), &db) != 0)
+            return -1;
+        if (::stat(QFile::encodeName(path + QLatin1String("-wal")).constData(), &wal) == 0)
+            return -2;
+        return qint64(db.st_mtim.tv_sec) * 1000000000 + db.st_mtim.tv_nsec + db.st_size;
+    }
+
     qint64 rowSize(const QString &key, qint64 bodySize, qint64 metaSize)
     {
         // What the entry really occupies, roughly: body, metadata, and the key twice (row and
@@ -46,12 +63,27 @@ Store::~Store()
 {
     if (m_db.isOpen())
         flushTouches();
+    closeConnection();
+}
+
+void Store::closeConnection()
+{
     m_statements.clear(); // no statement may outlive the connection
     if (m_db.isValid()) {
         m_db.close();
         m_db = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
     }
+}
+
+bool Store::refuseChange(const char *what)
+{
+    if (!m_options.readOnly)
+        return false;
+    m_error = QStringLiteral("%1: cannot %2, the tier is open read-only")
+                      .arg(m_options.path, QLatin1String(what));
+    qCDebug(lcSqlite).noquote() << m_error;
+    return true;
 }
 
 void Store::setError(const QString &error)
@@ -64,6 +96,27 @@ bool Store::open()
 {
     const QString &path = m_options.path;
     const QFileInfo info(path);
+    if (m_options.readOnly) {
+        // Looking never creates anything: not the directory, not the file.
+        if (!info.exists()) {
+            m_error = QStringLiteral("%1 does not exist (a read-only sqlite tier only opens an "
+                                     "existing file)")
+                              .arg(path);
+            return false;
+        }
+        if (!info.isFile()) {
+            m_error = QStringLiteral("%1 is not a file").arg(path);
+            return false;
+        }
+        if (!openReadOnlyConnection()) {
+            if (!m_error.contains(path))
+                m_error = QStringLiteral("cannot use %1: %2").arg(path, m_error);
+            closeConnection();
+            return false;
+        }
+        m_error.clear();
+        return true;
+    }
     if (!info.dir().exists() && !QDir().mkpath(info.absolutePath())) {
         m_error = QStringLiteral("cannot create the directory %1 for %2")
                           .arg(info.absolutePath(), path);
@@ -97,7 +150,7 @@ bool Store::open()
     return true;
 }
 
-bool Store::createSchema()
+bool Store::readFormat(Format *format)
 {
     QSqlQuery q(m_db);
     // The first statement touches the file: something that is not SQLite fails here
@@ -128,17 +181,22 @@ bool Store::createSchema()
                               .arg(m_options.path);
             return false;
         }
-    } else if (appId != ApplicationId) {
+        *format = Format::Empty;
+        return true;
+    }
+    if (appId != ApplicationId) {
         m_error = QStringLiteral(
                           "%1 is an SQLite database of another application (application_id %2); "
                           "refusing to use it")
                           .arg(m_options.path)
                           .arg(appId);
         return false;
-    } else if (version == 1) {
-        if (!upgradeFromVersion1())
-            return false;
-    } else if (version != SchemaVersion) {
+    }
+    if (version == 1) {
+        *format = Format::Version1;
+        return true;
+    }
+    if (version != SchemaVersion) {
         m_error = QStringLiteral(
                           "%1 has tiercache sqlite schema version %2, this build reads version %3")
                           .arg(m_options.path)
@@ -146,6 +204,71 @@ bool Store::createSchema()
                           .arg(SchemaVersion);
         return false;
     }
+    *format = Format::Current;
+    return true;
+}
+
+bool Store::openReadOnlyConnection()
+{
+    m_immutableStamp = fileStamp(m_options.path);
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        m_error = QStringLiteral(
+                "the Qt SQLite driver (QSQLITE) is not available; install libqt6sql6-sqlite");
+        return false;
+    }
+    QUrl uri = QUrl::fromLocalFile(m_options.path);
+    uri.setQuery(m_immutableStamp >= 0 ? QStringLiteral("mode=ro&immutable=1")
+                                       : QStringLiteral("mode=ro"));
+    m_db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+    m_db.setConnectOptions(
+            QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI;QSQLITE_BUSY_TIMEOUT=%1")
+                    .arg(m_options.timeoutMs));
+    if (!m_db.open()) {
+        m_error = m_db.lastError().text();
+        return false;
+    }
+    Format format = Format::Empty;
+    if (!readFormat(&format))
+        return false;
+    switch (format) {
+    case Format::Current:
+        return true;
+    case Format::Empty:
+        m_error = QStringLiteral("%1 holds no tiercache sqlite tier yet (an empty database; a "
+                                 "writer creates the tables)")
+                          .arg(m_options.path);
+        return false;
+    case Format::Version1:
+        m_error = QStringLiteral("%1 has tiercache sqlite schema version 1, which this build "
+                                 "reads only after a writer upgraded it")
+                          .arg(m_options.path);
+        return false;
+    }
+    return false;
+}
+
+void Store::followWriters()
+{
+    if (!m_options.readOnly || m_immutableStamp < 0 || !m_db.isOpen()
+        || fileStamp(m_options.path) == m_immutableStamp)
+        return;
+    // A writer has come since the file was opened immutable: that snapshot is stale. Readers
+    // of the old connection's chunks re-prepare their statements on the new one.
+    closeConnection();
+    if (!openReadOnlyConnection()) {
+        setError(QStringLiteral("cannot reopen %1: %2").arg(m_options.path, m_error));
+        closeConnection();
+    }
+}
+
+bool Store::createSchema()
+{
+    Format format = Format::Empty;
+    if (!readFormat(&format))
+        return false;
+    if (format == Format::Version1 && !upgradeFromVersion1())
+        return false;
 
     // WAL: readers (other processes, streaming bodies) never block the writer nor the other
     // way round. synchronous=NORMAL: a killed process loses nothing committed; a power cut
@@ -153,7 +276,7 @@ bool Store::createSchema()
     if (!execSql(QStringLiteral("PRAGMA journal_mode=WAL"))
         || !execSql(QStringLiteral("PRAGMA synchronous=NORMAL")))
         return false;
-    if (appId == ApplicationId)
+    if (format != Format::Empty)
         return true;
 
     // Must precede the first table; lets clear() give pages back to the filesystem.
@@ -283,6 +406,8 @@ bool Store::begin()
     // IMMEDIATE takes the write lock up front (waiting up to the busy timeout): a deferred
     // transaction that reads first could fail to upgrade without waiting at all in WAL mode.
     m_retiring.clear();
+    if (refuseChange("write"))
+        return false;
     QSqlQuery &q = statement("BEGIN IMMEDIATE");
     return exec(q);
 }
@@ -309,6 +434,7 @@ void Store::rollback()
 
 Store::Entry Store::entry(const QString &key, bool withMetaData)
 {
+    followWriters();
     QSqlQuery &q = withMetaData
             ? statement("SELECT gen, body_size, chunk_size, last_access, meta FROM entries WHERE "
                         "key = ?")
@@ -326,8 +452,9 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
     q.finish();
     if (chunkCount(e.bodySize, e.chunkSize) < 0
         || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
-        qCWarning(lcSqlite).noquote()
-                << "dropping undecodable entry" << key << "from" << m_options.path;
+        qCWarning(lcSqlite).noquote() << (m_options.readOnly ? "ignoring undecodable entry"
+                                                             : "dropping undecodable entry")
+                                      << key << "in" << m_options.path;
         removeDamaged(key, e.generation);
         return {};
     }
@@ -355,6 +482,9 @@ bool Store::hasAllChunks(const Entry &entry)
 void Store::touch(const QString &key)
 {
     // Batched: a hit costs no write of its own (it used to be a committed UPDATE, 57 µs).
+    // A read-only reader leaves the LRU order as it is.
+    if (m_options.readOnly)
+        return;
     m_touches.insert(key, nowMs());
     if (m_touches.size() >= TouchBatch || !m_touchClock.isValid()
         || m_touchClock.hasExpired(TouchFlushMs))
@@ -407,6 +537,8 @@ bool Store::readChunk(qint64 generation, qint64 seq, qint64 expectedSize, QByteA
 
 qint64 Store::beginGeneration(const QString &key)
 {
+    if (refuseChange("store a body"))
+        return -1;
     QSqlQuery &q = statement("INSERT INTO writes (key, started) VALUES (?, ?)");
     q.addBindValue(key);
     q.addBindValue(nowMs());
@@ -417,6 +549,8 @@ qint64 Store::beginGeneration(const QString &key)
 
 bool Store::insertChunk(qint64 generation, qint64 seq, const QByteArray &data)
 {
+    if (refuseChange("store a body"))
+        return false;
     QSqlQuery &q = statement("INSERT INTO chunks (gen, seq, sum, data) VALUES (?, ?, ?, ?)");
     q.addBindValue(generation);
     q.addBindValue(seq);
@@ -588,6 +722,8 @@ bool Store::remove(const QString &key)
 
 void Store::removeDamaged(const QString &key, qint64 generation)
 {
+    if (m_options.readOnly)
+        return; // a miss for this reader; the next writer to meet it drops it
     if (!begin())
         return;
     QSqlQuery &del = statement("DELETE FROM entries WHERE key = ? AND gen = ?");
@@ -608,6 +744,8 @@ void Store::removeDamaged(const QString &key, qint64 generation)
 bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &metaData,
                            qint64 ifGeneration)
 {
+    if (refuseChange("update metadata"))
+        return false;
     const QByteArray meta = encodeMetaData(metaData);
     QSqlQuery &q = ifGeneration < 0
             ? statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?")
@@ -624,6 +762,7 @@ bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &meta
 
 void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
 {
+    followWriters();
     flushTouches();
     // Pages of rows, most recent first, each page read completely before the visitor runs:
     // memory stays bounded and the visitor may call back into the tier (remove, lookup).
@@ -676,6 +815,7 @@ void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
 
 qint64 Store::totalSize()
 {
+    followWriters();
     QSqlQuery &q = statement("SELECT value FROM state WHERE name = 'total_size'");
     if (!exec(q) || !q.next())
         return -1;
@@ -687,6 +827,10 @@ qint64 Store::totalSize()
 void Store::clear()
 {
     m_touches.clear();
+    if (refuseChange("clear")) {
+        qCWarning(lcSqlite).noquote() << m_error;
+        return;
+    }
     if (!begin())
         return;
     // Pinned generations survive as retired ones so that bodies being read stay intact.

@@ -29,6 +29,9 @@ struct Options
     qint64 maxBytes = 256 * 1024 * 1024;
     qint64 maxEntry = -1; // resolved by the factory; never -1 here
     int timeoutMs = 2000;
+    //! The SDK's "readonly" option: an existing file, opened SQLITE_OPEN_READONLY, never
+    //! changed (no schema, upgrade, sweep, LRU time or removal of a damaged entry).
+    bool readOnly = false;
 };
 
 /*
@@ -53,7 +56,11 @@ public:
     Store &operator=(const Store &) = delete;
 
     //! Opens or creates the file; false with errorString() set when it cannot be used.
+    //! Read-only (Options::readOnly), the file must exist and be a tier of this version.
     bool open();
+    bool isReadOnly() const { return m_options.readOnly; }
+    //! Records (and returns false) that a change was refused because the tier is read-only.
+    bool refuseChange(const char *what);
 
     const Options &options() const { return m_options; }
     QString errorString() const { return m_error; }
@@ -111,6 +118,15 @@ public:
     void unpin(qint64 generation);
 
 private:
+    enum class Format { Empty, Current, Version1 };
+    //! What the file holds; false (errorString()) when it is not a tier of ours.
+    bool readFormat(Format *format);
+    //! The read-only connection. While no -wal file exists (no writer has the file open) it is
+    //! opened immutable: a plain read-only connection to a WAL database would create -wal and
+    //! -shm files. followWriters() reopens it when a writer has changed the file since.
+    bool openReadOnlyConnection();
+    void followWriters();
+    void closeConnection();
     QSqlQuery &statement(const char *sql);
     bool exec(QSqlQuery &q);
     bool execSql(const QString &sql);
@@ -135,8 +151,9 @@ private:
     QHash<QString, qint64> m_touches; // key -> last access (ms), not yet written
     QElapsedTimer m_touchClock;
     QHash<qint64, int> m_pins;
-    QSet<qint64> m_retired;  // dropped while pinned: delete when unpinned
-    QSet<qint64> m_retiring; // dropped in the open transaction: retired if it commits
+    QSet<qint64> m_retired;       // dropped while pinned: delete when unpinned
+    QSet<qint64> m_retiring;      // dropped in the open transaction: retired if it commits
+    qint64 m_immutableStamp = -1; // read-only: the file as opened immutable, -1 when live
 };
 
 } // namespace tiercache::sqlite

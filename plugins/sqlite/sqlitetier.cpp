@@ -122,8 +122,11 @@ namespace {
                 QString reason;
                 if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first,
                                         &reason)) {
-                    m_store->setError(QStringLiteral("damaged cache body for %1: %2; removed")
-                                              .arg(m_key, reason));
+                    m_store->setError(QStringLiteral("damaged cache body for %1: %2; %3")
+                                              .arg(m_key, reason,
+                                                   m_store->isReadOnly()
+                                                           ? QStringLiteral("kept (read-only)")
+                                                           : QStringLiteral("removed")));
                     m_store->removeDamaged(m_key, e.generation);
                     return nullptr;
                 }
@@ -135,7 +138,9 @@ namespace {
             // the checked chunks are what the reader gets, not read a second time. The device
             // removes a damaged entry itself.
             if (mode == ReadMode::Verified && !device->verifyAll()) {
-                m_store->setError(device->errorString() + QStringLiteral("; removed"));
+                m_store->setError(device->errorString()
+                                  + (m_store->isReadOnly() ? QStringLiteral("; kept (read-only)")
+                                                           : QStringLiteral("; removed")));
                 return nullptr;
             }
             m_store->touch(m_key);
@@ -176,7 +181,10 @@ std::unique_ptr<TierEntry> SqliteTier::lookup(const QString &key)
         return nullptr;
     // Cheap (index only) and catches the commonest damage, a body whose chunks are gone.
     if (!m_store->hasAllChunks(e)) {
-        m_store->setError(QStringLiteral("entry %1 has missing chunks; removed").arg(key));
+        m_store->setError(QStringLiteral("entry %1 has missing chunks; %2")
+                                  .arg(key,
+                                       m_store->isReadOnly() ? QStringLiteral("kept (read-only)")
+                                                             : QStringLiteral("removed")));
         m_store->removeDamaged(key, e.generation);
         return nullptr;
     }
@@ -187,7 +195,7 @@ std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key,
                                                    const QNetworkCacheMetaData &metaData,
                                                    qint64 sizeHint)
 {
-    if (sizeHint > m_store->options().maxEntry)
+    if (sizeHint > m_store->options().maxEntry || m_store->refuseChange("store a body"))
         return nullptr;
     // Touches no database yet: a body smaller than a chunk is written by commit() alone.
     Q_UNUSED(metaData); // the final metadata comes with commit()
@@ -196,6 +204,8 @@ std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key,
 
 bool SqliteTier::remove(const QString &key)
 {
+    if (m_store->refuseChange("remove an entry"))
+        return false;
     return m_store->remove(key);
 }
 

@@ -20,7 +20,8 @@ struct Options;
 class SqliteTier final : public Tier
 {
 public:
-    //! Opens or creates the database; nullptr with \a errorString set when it cannot.
+    //! Opens or creates the database (read-only: opens an existing one, see Options::readOnly);
+    //! nullptr with \a errorString set when it cannot.
     static std::unique_ptr<SqliteTier> open(const Options &options, QString *errorString);
     ~SqliteTier() override;
 

@@ -134,6 +134,7 @@ private Q_SLOTS:
     void hitLatency();
     void hostileRecordsAreMisses_data();
     void hostileRecordsAreMisses();
+    void readOnlySendsNoWrite();
 
 private:
     QString spec(const QString &prefix, const QString &extra = {}, quint16 port = 0) const;
@@ -1052,6 +1053,71 @@ void tst_RedisTier::hostileRecordsAreMisses()
     // right body or an error, never a wrong one; then the origin again, and a good entry.
     const QString failure = checkDamagedEntryUnderQnam({tierSpec}, url, body, tamper);
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
+}
+
+// readonly=true (what a read-only NetworkCache sets): hits, chunked bodies and listings are
+// served, and the server sees no write at all: no store, TTL refresh, removal or clear, and
+// no removal of a damaged entry either (a writer drops it).
+void tst_RedisTier::readOnlySendsNoWrite()
+{
+    const QString small = QStringLiteral("http://example.org/ro-small");
+    const QString large = QStringLiteral("http://example.org/ro-large");
+    const QString damaged = QStringLiteral("http://example.org/ro-damaged");
+    const QByteArray largeBody = LoopbackServer::patternBody(0, 300 * 1024, 5);
+    {
+        auto writer = create(spec(QStringLiteral("ro:"), QStringLiteral("chunk=64KiB")));
+        QVERIFY(writer);
+        QVERIFY(put(*writer, small, "small"));
+        QVERIFY(put(*writer, large, largeBody));
+        QVERIFY(put(*writer, damaged, largeBody));
+    }
+    const QVariantList chunks = m_redis->command({"KEYS", "ro:b:*ro-damaged:*:2"}).toList();
+    QCOMPARE(chunks.size(), 1);
+    QCOMPARE(m_redis->command({"DEL", chunks.first().toByteArray()}).toLongLong(), 1);
+    const auto before = m_redis->dataSnapshot();
+
+    auto tier = create(spec(QStringLiteral("ro:"), QStringLiteral("chunk=64KiB&readonly=true")));
+    QVERIFY(tier);
+    for (int round = 0; round < 2; ++round) {
+        std::unique_ptr<QIODevice> device(openBody(*tier, small));
+        QVERIFY(device);
+        QCOMPARE(drain(device.get()), QByteArray("small"));
+        device.reset(openBody(*tier, large));
+        QVERIFY(device);
+        QCOMPARE(drain(device.get()), largeBody);
+    }
+    int listed = 0;
+    tier->enumerate([&](const TierRecord &) { return ++listed, true; });
+    QCOMPARE(listed, 3);
+    QVERIFY(tier->size() > 0);
+    // The damaged body ends early and stays where it is.
+    {
+        std::unique_ptr<QIODevice> device(openBody(*tier, damaged));
+        QVERIFY(device);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("chunk 2 of 5")));
+        QCOMPARE(drain(device.get(), nullptr, 3000).size(), 2 * 64 * 1024);
+    }
+    QVERIFY(tier->lookup(damaged));
+    QVERIFY(!tier->beginWrite(QStringLiteral("http://example.org/new"),
+                              makeMeta(QStringLiteral("http://example.org/new"), 60), 10));
+    QVERIFY2(tier->errorString().contains(QLatin1String("read-only")),
+             qPrintable(tier->errorString()));
+    QVERIFY(!tier->remove(small));
+    QVERIFY(!tier->updateMetaData(small, makeMeta(small, 7200)));
+    tier->clear();
+    QVERIFY(tier->lookup(small));
+    QCOMPARE(m_redis->dataSnapshot(), before);
+
+    // A writer drops the damaged entry.
+    auto writer = create(spec(QStringLiteral("ro:"), QStringLiteral("chunk=64KiB")));
+    {
+        std::unique_ptr<QIODevice> device(openBody(*writer, damaged));
+        QVERIFY(device);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("chunk 2 of 5")));
+        drain(device.get(), nullptr, 3000);
+    }
+    QVERIFY(!writer->lookup(damaged));
+    writer->clear();
 }
 
 int main(int argc, char **argv)

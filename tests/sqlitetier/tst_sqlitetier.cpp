@@ -225,6 +225,11 @@ private Q_SLOTS:
     void endToEndDamagedBodyAbortsReply();
     void hostileRowsAreMisses_data();
     void hostileRowsAreMisses();
+    void readOnlyServesAndChangesNothing();
+    void readOnlyKeepsDamagedEntries();
+    void readOnlyOpensOnlyAnExistingTier_data();
+    void readOnlyOpensOnlyAnExistingTier();
+    void readOnlySeesWriters();
 
 private:
     QString dbPath() const { return m_dir->path() + QLatin1String("/t.db"); }
@@ -269,7 +274,8 @@ void tst_SqliteTier::pluginIsFound()
         keys.append(option.toObject().value(QLatin1String("key")).toString());
     QCOMPARE(keys,
              (QStringList {QStringLiteral("path"), QStringLiteral("max"),
-                           QStringLiteral("max_entry"), QStringLiteral("timeout_ms")}));
+                           QStringLiteral("max_entry"), QStringLiteral("timeout_ms"),
+                           QStringLiteral("readonly")}));
     auto tier = create();
     QVERIFY(tier);
     QCOMPARE(tier->name(), QStringLiteral("sqlite"));
@@ -1051,6 +1057,171 @@ void tst_SqliteTier::hostileRowsAreMisses()
             checkDamagedEntryUnderQnam({QStringLiteral("sqlite:?path=") + dbPath()}, url, body,
                                        [&](const QString &) { return tamper(); });
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
+}
+
+// readonly=true (what a read-only NetworkCache sets): hits are served, and not one byte of the
+// file changes: no LRU time, no write, removal, metadata update or clear.
+void tst_SqliteTier::readOnlyServesAndChangesNothing()
+{
+    const QString small = QStringLiteral("http://example.com/small");
+    const QString large = QStringLiteral("http://example.com/large");
+    const QByteArray largeBody = pattern(3 * Chunk + 123, 3);
+    {
+        auto writer = create();
+        QVERIFY(writer);
+        QVERIFY(put(*writer, small, "small body"));
+        QVERIFY(put(*writer, large, largeBody));
+    }
+    const auto before = snapshot(m_dir->path());
+    QCOMPARE(before.keys(), QStringList {QStringLiteral("t.db")}); // the writer closed cleanly
+    QString error;
+    auto tier = create(QStringLiteral("&readonly=true"), &error);
+    QVERIFY2(tier, qPrintable(error));
+    for (int round = 0; round < 3; ++round) {
+        QCOMPARE(readAll(*tier, small), QByteArray("small body"));
+        QCOMPARE(readAll(*tier, large), largeBody);
+        std::unique_ptr<TierEntry> entry = tier->lookup(large);
+        QVERIFY(entry);
+        std::unique_ptr<QIODevice> verified(entry->openBody(TierEntry::ReadMode::Verified));
+        QVERIFY(verified);
+    }
+    int listed = 0;
+    tier->enumerate([&](const TierRecord &) { return ++listed, true; });
+    QCOMPARE(listed, 2);
+    QVERIFY(tier->size() > largeBody.size());
+    QVERIFY(!tier->beginWrite(QStringLiteral("http://example.com/new"), makeMeta({}), 10));
+    QVERIFY2(tier->errorString().contains(QLatin1String("read-only")),
+             qPrintable(tier->errorString()));
+    QVERIFY(!tier->remove(small));
+    QVERIFY(!tier->updateMetaData(small, makeMeta(small, "\"v2\"")));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("cannot clear")));
+    tier->clear();
+    QCOMPARE(readAll(*tier, small), QByteArray("small body"));
+    tier.reset();
+    QCOMPARE(snapshot(m_dir->path()), before);
+}
+
+void tst_SqliteTier::readOnlyKeepsDamagedEntries()
+{
+    const QString corrupt = QStringLiteral("http://example.com/corrupt");
+    const QString missing = QStringLiteral("http://example.com/missing");
+    const QByteArray body = pattern(3 * Chunk, 9);
+    {
+        auto writer = create();
+        QVERIFY(writer);
+        QVERIFY(put(*writer, corrupt, body));
+        QVERIFY(put(*writer, missing, body));
+    }
+    auto tier = create(QStringLiteral("&readonly=true"));
+    QVERIFY(tier);
+    {
+        // Damaged by somebody else while the reader has the file open.
+        Sql sql(dbPath());
+        QByteArray data = body.mid(Chunk, Chunk);
+        data[10] = char(data[10] ^ 1);
+        const qint64 corruptGen =
+                sql.value(QStringLiteral("SELECT gen FROM entries WHERE key = ?"), {corrupt})
+                        .toLongLong();
+        const qint64 missingGen =
+                sql.value(QStringLiteral("SELECT gen FROM entries WHERE key = ?"), {missing})
+                        .toLongLong();
+        QVERIFY(sql.exec(QStringLiteral("UPDATE chunks SET data = ? WHERE gen = ? AND seq = 1"),
+                         {data, corruptGen}));
+        QVERIFY(sql.exec(QStringLiteral("DELETE FROM chunks WHERE gen = ? AND seq = 2"),
+                         {missingGen}));
+    }
+    const auto before = snapshot(m_dir->path());
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("checksum")));
+    const QByteArray read = readAll(*tier, corrupt);
+    QVERIFY2(read.startsWith("<incomplete"), read.left(100));
+    QVERIFY(!tier->lookup(missing));
+    QVERIFY2(tier->errorString().contains(QLatin1String("kept (read-only)")),
+             qPrintable(tier->errorString()));
+    QVERIFY(tier->lookup(corrupt)); // still there: a writer drops it
+    tier.reset();
+    QCOMPARE(snapshot(m_dir->path()), before);
+    Sql sql(dbPath());
+    QCOMPARE(sql.count(QStringLiteral("entries")), 2);
+}
+
+void tst_SqliteTier::readOnlyOpensOnlyAnExistingTier_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("missing") << "missing"
+                             << "does not exist";
+    QTest::newRow("directory") << "directory"
+                               << "is not a file";
+    QTest::newRow("empty file") << "empty"
+                                << "holds no tiercache sqlite tier yet";
+    QTest::newRow("empty database") << "emptydb"
+                                    << "holds no tiercache sqlite tier yet";
+    QTest::newRow("schema version 1") << "version1"
+                                      << "schema version 1";
+    QTest::newRow("newer schema") << "version9"
+                                  << "schema version 9";
+    QTest::newRow("foreign database") << "foreign"
+                                      << "does not belong to tiercache";
+    QTest::newRow("not a database") << "text"
+                                    << "not a database";
+}
+
+void tst_SqliteTier::readOnlyOpensOnlyAnExistingTier()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, message);
+    QString path = dbPath();
+    if (file == QLatin1String("missing")) {
+        path = m_dir->path() + QLatin1String("/sub/dir/t.db");
+    } else if (file == QLatin1String("directory")) {
+        QVERIFY(QDir().mkpath(path));
+    } else if (file == QLatin1String("empty") || file == QLatin1String("text")) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        if (file == QLatin1String("text"))
+            f.write(QByteArray("not a database at all\n").repeated(100));
+    } else {
+        Sql sql(path);
+        if (file == QLatin1String("emptydb"))
+            QVERIFY(sql.exec(QStringLiteral("PRAGMA user_version=0")));
+        else if (file == QLatin1String("foreign"))
+            QVERIFY(sql.exec(QStringLiteral("CREATE TABLE photos (name TEXT)")));
+        else
+            QVERIFY(sql.exec(QStringLiteral("PRAGMA application_id=%1").arg(0x54435331))
+                    && sql.exec(QStringLiteral("PRAGMA user_version=%1")
+                                        .arg(file == QLatin1String("version1") ? 1 : 9))
+                    && sql.exec(QStringLiteral("CREATE TABLE entries (key TEXT)")));
+    }
+    const auto before = snapshot(m_dir->path());
+    QString error;
+    auto tier = m_loader.create(QStringLiteral("sqlite:?path=%1&readonly=true").arg(path), &error);
+    QVERIFY(!tier);
+    QVERIFY2(error.contains(message) && error.contains(path), qPrintable(error));
+    QCOMPARE(snapshot(m_dir->path()), before);
+}
+
+// A reader opened while no writer had the file open sees what writers commit later.
+void tst_SqliteTier::readOnlySeesWriters()
+{
+    const QString a = QStringLiteral("http://example.com/a");
+    const QString b = QStringLiteral("http://example.com/b");
+    {
+        auto writer = create();
+        QVERIFY(put(*writer, a, "first"));
+    }
+    auto reader = create(QStringLiteral("&readonly=true"));
+    QVERIFY(reader);
+    QCOMPARE(readAll(*reader, a), QByteArray("first"));
+    QVERIFY(!reader->lookup(b));
+    {
+        auto writer = create();
+        QVERIFY(put(*writer, b, "second"));
+        QCOMPARE(readAll(*reader, b), QByteArray("second")); // the writer still has it open
+        QVERIFY(put(*writer, a, "replaced"));
+        QCOMPARE(readAll(*reader, a), QByteArray("replaced"));
+    }
+    QVERIFY(put(*create(), b, "after the writer left"));
+    QCOMPARE(readAll(*reader, b), QByteArray("after the writer left"));
 }
 
 QTEST_MAIN(tst_SqliteTier)

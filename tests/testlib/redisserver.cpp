@@ -232,6 +232,26 @@ bool RedisServer::ping(int timeoutMs) const
     return reply.startsWith("+PONG");
 }
 
+QMap<QByteArray, QByteArray> RedisServer::dataSnapshot() const
+{
+    QMap<QByteArray, QByteArray> state;
+    const QByteArray info = command({"INFO", "persistence"}).toByteArray();
+    for (const QByteArray &line : info.split('\n')) {
+        if (line.startsWith("rdb_changes_since_last_save:"))
+            state.insert(" changes", line.mid(line.indexOf(':') + 1).trimmed());
+    }
+    if (!state.contains(" changes"))
+        state.insert(" changes", "INFO persistence failed: " + info);
+    const QVariantList keys = command({"KEYS", "*"}).toList();
+    for (const QVariant &key : keys) {
+        const QByteArray name = key.toByteArray();
+        state.insert(name,
+                     command({"DUMP", name}).toByteArray().toHex() + " expires "
+                             + QByteArray::number(command({"PEXPIRETIME", name}).toLongLong()));
+    }
+    return state;
+}
+
 QVariant RedisServer::command(const QList<QByteArray> &arguments, int timeoutMs) const
 {
     QTcpSocket socket;

@@ -3,6 +3,7 @@
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
+#include <QtCore/QMap>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 #include <QtCore/QVariant>
@@ -55,6 +56,13 @@ public:
     QVariant command(const QList<QByteArray> &arguments, int timeoutMs = 2000) const;
     //! PING answered with +PONG within \a timeoutMs.
     bool ping(int timeoutMs = 200) const;
+    /*!
+        Everything a write would change, for "nothing was written" assertions: each key with
+        its serialized value (DUMP) and absolute expiry (PEXPIRETIME, which unlike PTTL does not
+        move by itself), plus the server's count of changes (rdb_changes_since_last_save, which
+        every write command raises, even one that stores the same bytes again).
+    */
+    QMap<QByteArray, QByteArray> dataSnapshot() const;
 
 private:
     bool launch(quint16 port);

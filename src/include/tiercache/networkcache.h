@@ -118,6 +118,14 @@ public:
         invalidateTag(), softPurgeTag(), collectGarbage() and resetStatistics() change
         nothing. Switching the mode closes the directory; it is reopened on next use.
 
+        The same holds for every tier of the chain: plugin tiers are created with the SDK's
+        \c{readonly=true} option (see TierFactory), so a hit is served without being promoted
+        to upper tiers, without recording its access (LRU order, hit counts, TTLs) and without
+        removing an entry found damaged or expired; an SQLite tier whose file does not exist is
+        an error in tierErrors(), never a new file. A plugin without that option is refused
+        (tierErrors()). Call setReadOnly() before setTiers(): switching it later creates the
+        plugin tiers anew (a memory tier starts empty).
+
         \code
         tiercache::NetworkCache cache;
         cache.setReadOnly(true);

@@ -57,6 +57,36 @@ namespace tiercache {
     };
     \endcode
 */
+/*!
+    \brief The one option every tier plugin is expected to know: \c{readonly}.
+
+    A read-only NetworkCache (NetworkCache::setReadOnly(), the CLI's inspecting commands, the
+    Browser) creates each plugin tier with \c{readonly=true} added to its spec. A plugin that
+    supports this lists the key in its metadata's "config" (the loader checks there; a plugin
+    without it is refused by a read-only cache, since it might change what it stores) and in
+    its TierOptions keys, and then creates a tier that never changes its backing store:
+
+    \list
+    \li nothing is created, upgraded, migrated, swept or checkpointed when the tier is opened;
+        a store that does not exist (a missing database file) is an error, not a new one;
+    \li lookup(), openBody() and enumerate() serve what is there and record nothing: no
+        access times (LRU order), hit counts or TTL refreshes; an entry found damaged or
+        expired is a miss and stays where it is;
+    \li beginWrite() returns nullptr, remove() and updateMetaData() return false, clear()
+        does nothing; errorString() says the tier is read-only.
+    \endlist
+
+    \code
+    tiercache::TierOptions options(spec, {QStringLiteral("max"), QStringLiteral("readonly")});
+    const bool readOnly = options.boolean(QStringLiteral("readonly"), false);
+    \endcode
+
+    With \c{readonly=true} in a writable cache's chain the tier is simply one that is only
+    read (a shared, pre-filled store). The chain itself never writes to any tier of a
+    read-only cache either (no promotion, no write-through, no removal).
+*/
+inline constexpr char TierReadOnlyOption[] = "readonly";
+
 class TIERCACHE_EXPORT TierFactory
 {
 public:

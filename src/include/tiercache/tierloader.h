@@ -47,7 +47,8 @@ public:
     QList<TierPluginInfo> plugins();
     //! Creates a tier for \a spec, or returns nullptr with a message naming the spec.
     //! The built-in disk tier is created here too, stand-alone:
-    //! \c{disk:?path=DIR&max=512MiB&sync=true}.
+    //! \c{disk:?path=DIR&max=512MiB&sync=true} (\c{readonly=true}: an existing directory,
+    //! opened as NetworkCache::setReadOnly() does).
     std::unique_ptr<Tier> create(const QString &spec, QString *errorString);
 
 private:
