@@ -300,8 +300,8 @@
         <translation>(frisch)</translation>
     </message>
     <message>
-        <source>No preview: bodies of a tier chain are not read, a read may count as a use in the tier.</source>
-        <translation>Keine Vorschau: Inhalte einer Stufenkette werden nicht gelesen, ein Lesen kann in der Stufe als Nutzung zählen.</translation>
+        <source>No preview: the body could not be read.</source>
+        <translation>Keine Vorschau: der Inhalt konnte nicht gelesen werden.</translation>
     </message>
     <message>
         <source>The entry is gone.</source>

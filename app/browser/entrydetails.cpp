@@ -164,19 +164,20 @@ EntryDetails::Read EntryDetails::read(const NetworkCache *cache, const QUrl &url
     if (!cache || !url.isValid())
         return r;
     r.entry = entry(*cache, url);
-    if (!r.entry.isValid() || r.entry.digest.isEmpty()) {
-        // Not in a catalogue (a tier chain's record has no digest): the listed row is all
-        // there is to show, and its body is not read (a read may count as a use in the tier).
-        r.entry = EntryRow();
+    if (!r.entry.isValid())
         return r;
-    }
-    // The reader's cache is read-only and never promotes: this lookup changes nothing.
+    // Not in a catalogue (a tier chain's record has no digest): the listed row describes it.
+    if (r.entry.digest.isEmpty())
+        r.entry = EntryRow();
+    // The reader's cache is read-only, so is every tier it opened, and it never promotes:
+    // this lookup changes nothing in any tier.
     auto *reader = const_cast<NetworkCache *>(cache);
     r.headers = reader->metaData(url).rawHeaders();
     // data() streams and verifies the stored body; only the preview's share is read.
     std::unique_ptr<QIODevice> device(reader->data(url));
     if (!device)
         return r;
+    r.bodyRead = true;
     while (limit < 0 || r.body.size() < limit) {
         const QByteArray chunk = device->read(limit < 0 ? 1 << 20 : limit - r.body.size());
         if (chunk.isEmpty())
@@ -209,7 +210,7 @@ void EntryDetails::show(const Read &r, const EntryRow &listed)
     const bool stored = r.entry.isValid();
     const EntryRow e = stored ? r.entry : listed;
     m_copyUrl->setEnabled(e.isValid());
-    m_save->setEnabled(stored);
+    m_save->setEnabled(stored || r.bodyRead);
     if (!e.isValid()) {
         m_info->setHtml(QStringLiteral("<p>%1</p>")
                                 .arg(tr("Select an entry to see what is "
@@ -259,9 +260,8 @@ void EntryDetails::show(const Read &r, const EntryRow &listed)
     html += QStringLiteral("</table>");
     m_info->setHtml(html);
 
-    if (!stored) {
-        m_previewNote->setText(tr("No preview: bodies of a tier chain are not read, a read "
-                                  "may count as a use in the tier."));
+    if (!r.bodyRead) {
+        m_previewNote->setText(tr("No preview: the body could not be read."));
         m_preview->setCurrentIndex(NonePage);
         emit loaded();
         return;
@@ -343,7 +343,7 @@ void EntryDetails::saveBody()
             this,
             [url, name](const NetworkCache *cache) {
                 const Read r = read(cache, url, -1);
-                if (!r.entry.isValid())
+                if (!r.bodyRead)
                     return tr("The entry is gone.");
                 QSaveFile file(name);
                 if (!file.open(QIODevice::WriteOnly) || file.write(r.body) != r.body.size()

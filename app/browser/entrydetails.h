@@ -61,6 +61,8 @@ private:
         QList<QPair<QByteArray, QByteArray>> headers;
         QByteArray body;
         bool truncated = false;
+        //! The body was read: an entry of the catalogue, or of a tier chain's other tiers.
+        bool bodyRead = false;
     };
     static Read read(const NetworkCache *cache, const QUrl &url, qint64 limit);
     void show(const Read &read, const EntryRow &listed);
