@@ -5,13 +5,15 @@
 std::unique_ptr<tiercache::Tier> MemoryTierFactory::create(const tiercache::TierSpec &spec,
                                                            QString *errorString)
 {
-    tiercache::TierOptions options(spec, {QStringLiteral("max"), QStringLiteral("max_entry")});
+    tiercache::TierOptions options(
+            spec, {QStringLiteral("max"), QStringLiteral("max_entry"), QStringLiteral("compress")});
     const qint64 max = options.size(QStringLiteral("max"), 64 * 1024 * 1024, 1);
     const qint64 maxEntry =
             options.size(QStringLiteral("max_entry"), qMin<qint64>(max, 1024 * 1024));
+    const tiercache::BodyCompression compression = options.compression();
     if (!options.isValid()) {
         *errorString = options.errorString();
         return nullptr;
     }
-    return std::make_unique<tiercache::memory::MemoryTier>(max, maxEntry);
+    return std::make_unique<tiercache::memory::MemoryTier>(max, maxEntry, compression);
 }
