@@ -116,10 +116,26 @@ bool BodyCompression::isCompressible(const QNetworkCacheMetaData &metaData)
         return true;
     if (top == "application") {
         static const QByteArrayList textual = {
-            "json",       "xml",          "javascript",        "x-javascript", "ecmascript",
-            "x-yaml",     "yaml",         "toml",              "csv",          "x-ndjson",
-            "ndjson",     "graphql",      "x-www-form-urlencoded", "wasm",     "x-sh",
-            "sql",        "rtf",          "postscript",        "x-tex",        "manifest+json",
+                "json",
+                "xml",
+                "javascript",
+                "x-javascript",
+                "ecmascript",
+                "x-yaml",
+                "yaml",
+                "toml",
+                "csv",
+                "x-ndjson",
+                "ndjson",
+                "graphql",
+                "x-www-form-urlencoded",
+                "wasm",
+                "x-sh",
+                "sql",
+                "rtf",
+                "postscript",
+                "x-tex",
+                "manifest+json",
         };
         return textual.contains(sub);
     }

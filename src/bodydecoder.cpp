@@ -6,17 +6,26 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstring>
+
 namespace tiercache {
+
+namespace {
+    constexpr qint64 Step = 64 * 1024;
+} // namespace
 
 class BodyDecoderPrivate
 {
 public:
     BodyCompression::Algorithm algorithm = BodyCompression::Algorithm::None;
     qint64 bodySize = 0;
-    qint64 decoded = 0;
+    qint64 decoded = 0; // handed out
     QByteArray input;
     qsizetype inputPos = 0;
-    bool ended = false; // the stream's end was decoded (its checksum checked)
+    QByteArray frame; // decoded bytes of the frame in progress: not checked yet
+    QByteArray ready; // bytes of checked frames, from readyPos on not handed out yet
+    qsizetype readyPos = 0;
+    bool inFrame = false; // a frame has started and not ended
     QString error;
     ZSTD_DCtx *zstd = nullptr;
     z_stream zlib {};
@@ -39,6 +48,9 @@ public:
         if (error.isEmpty())
             error = why;
         close();
+        frame = QByteArray();
+        ready = QByteArray();
+        readyPos = 0;
         return false;
     }
 
@@ -48,8 +60,8 @@ public:
         case BodyCompression::Algorithm::Zstd:
             zstd = ZSTD_createDCtx();
             if (!zstd
-                || ZSTD_isError(ZSTD_DCtx_setParameter(zstd, ZSTD_d_windowLogMax,
-                                                       codec::ZstdWindowLog)))
+                || ZSTD_isError(
+                        ZSTD_DCtx_setParameter(zstd, ZSTD_d_windowLogMax, codec::ZstdWindowLog)))
                 return fail(QStringLiteral("cannot set up the zstd decompressor"));
             return true;
         case BodyCompression::Algorithm::Gzip:
@@ -63,52 +75,92 @@ public:
         return fail(QStringLiteral("unknown compression"));
     }
 
-    // Decodes into \a out (of \a room bytes); returns the bytes produced, -1 on damage.
-    qint64 step(char *out, qint64 room)
+    qsizetype inputLeft() const { return input.size() - inputPos; }
+
+    /*
+        Decodes from the input into the frame in progress, until the frame ends (its bytes
+        then move to ready, checked) or the input runs out. Returns false on damage; sets
+        \a progress when it consumed input or produced bytes.
+    */
+    bool decodeFrame(bool *progress)
     {
-        const qsizetype inLeft = input.size() - inputPos;
-        if (ended) {
-            if (inLeft > 0)
-                return fail(QStringLiteral("%1 bytes follow the end of the compressed body")
-                                    .arg(inLeft)),
-                       -1;
-            return 0;
-        }
+        *progress = false;
         if (algorithm == BodyCompression::Algorithm::None) {
-            const qint64 n = qMin<qint64>(room, inLeft);
-            memcpy(out, input.constData() + inputPos, size_t(n));
-            inputPos += n;
-            return n;
+            // Nothing to check: the tier's own checks cover stored bytes as they are.
+            if (inputLeft() > 0) {
+                ready = readyPos < ready.size() ? ready.mid(readyPos) : QByteArray();
+                ready.append(input.constData() + inputPos, inputLeft());
+                readyPos = 0;
+                inputPos = input.size();
+                *progress = true;
+            }
+            return true;
         }
-        if (zstd) {
-            ZSTD_inBuffer in {input.constData() + inputPos, size_t(inLeft), 0};
-            ZSTD_outBuffer o {out, size_t(room), 0};
-            const size_t rc = ZSTD_decompressStream(zstd, &o, &in);
-            inputPos += qsizetype(in.pos);
-            if (ZSTD_isError(rc))
-                return fail(QStringLiteral("damaged zstd data: %1")
-                                    .arg(QLatin1String(ZSTD_getErrorName(rc)))),
-                       -1;
-            if (rc == 0)
-                ended = true; // frame complete, its checksum verified
-            return qint64(o.pos);
+        for (;;) {
+            if (inputLeft() == 0)
+                return true;
+            // One byte more than a frame holds, to see a frame that is too long.
+            const qint64 room = qMin<qint64>(Step, codec::FrameSize + 1 - frame.size());
+            if (room <= 0)
+                return fail(QStringLiteral("a compressed frame decodes to more than %1 bytes")
+                                    .arg(codec::FrameSize));
+            const qsizetype before = frame.size();
+            frame.resize(before + room);
+            char *out = frame.data() + before;
+            const qsizetype inBefore = inputPos;
+            qint64 produced = 0;
+            bool frameEnd = false;
+            if (zstd) {
+                ZSTD_inBuffer in {input.constData() + inputPos, size_t(inputLeft()), 0};
+                ZSTD_outBuffer o {out, size_t(room), 0};
+                const size_t rc = ZSTD_decompressStream(zstd, &o, &in);
+                inputPos += qsizetype(in.pos);
+                produced = qint64(o.pos);
+                if (ZSTD_isError(rc)) {
+                    frame.resize(before);
+                    return fail(QStringLiteral("damaged zstd data: %1")
+                                        .arg(QLatin1String(ZSTD_getErrorName(rc))));
+                }
+                frameEnd = rc == 0; // the frame's checksum matched
+            } else {
+                zlib.next_in =
+                        reinterpret_cast<Bytef *>(const_cast<char *>(input.constData() + inputPos));
+                zlib.avail_in = uInt(qMin<qsizetype>(inputLeft(), 1 << 30));
+                zlib.next_out = reinterpret_cast<Bytef *>(out);
+                zlib.avail_out = uInt(room);
+                const uInt availIn = zlib.avail_in;
+                const int rc = inflate(&zlib, Z_NO_FLUSH);
+                inputPos += availIn - zlib.avail_in;
+                produced = room - zlib.avail_out;
+                if (rc == Z_STREAM_END) {
+                    frameEnd = true; // the member's CRC-32 and length matched
+                    if (inflateReset(&zlib) != Z_OK)
+                        return fail(QStringLiteral("cannot restart the gzip decompressor"));
+                } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+                    frame.resize(before);
+                    return fail(
+                            QStringLiteral("damaged gzip data: %1")
+                                    .arg(QLatin1String(zlib.msg ? zlib.msg : "inflate failed")));
+                }
+            }
+            frame.resize(before + produced);
+            if (inputPos > inBefore || produced > 0) {
+                *progress = true;
+                inFrame = true;
+            }
+            if (frame.size() > codec::FrameSize)
+                return fail(QStringLiteral("a compressed frame decodes to more than %1 bytes")
+                                    .arg(codec::FrameSize));
+            if (frameEnd) {
+                inFrame = false;
+                ready = readyPos < ready.size() ? ready.mid(readyPos) + frame : frame;
+                readyPos = 0;
+                frame = QByteArray();
+                return true;
+            }
+            if (inputPos == inBefore && produced == 0)
+                return true; // needs more input
         }
-        zlib.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(input.constData() + inputPos));
-        zlib.avail_in = uInt(qMin<qsizetype>(inLeft, 1 << 30));
-        zlib.next_out = reinterpret_cast<Bytef *>(out);
-        zlib.avail_out = uInt(room);
-        const uInt availIn = zlib.avail_in;
-        const int rc = inflate(&zlib, Z_NO_FLUSH);
-        inputPos += availIn - zlib.avail_in;
-        const qint64 produced = room - zlib.avail_out;
-        if (rc == Z_STREAM_END) {
-            ended = true; // CRC-32 and length verified
-        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            return fail(QStringLiteral("damaged gzip data: %1")
-                                .arg(QLatin1String(zlib.msg ? zlib.msg : "inflate failed"))),
-                   -1;
-        }
-        return produced;
     }
 };
 
@@ -124,11 +176,10 @@ BodyDecoder::~BodyDecoder() = default;
 
 void BodyDecoder::feed(const QByteArray &stored)
 {
-    if (d->inputPos >= d->input.size()) {
+    if (d->inputPos >= d->input.size())
         d->input = stored;
-    } else {
+    else
         d->input = d->input.mid(d->inputPos) + stored;
-    }
     d->inputPos = 0;
 }
 
@@ -137,45 +188,46 @@ bool BodyDecoder::next(QByteArray *out, qint64 maxSize)
     out->clear();
     if (!d->error.isEmpty())
         return false;
-    // Near the end, one byte more than the body still holds: a stream that decodes longer is
-    // damaged.
-    const qint64 remaining = qMax<qint64>(0, d->bodySize - d->decoded);
-    const qint64 room = qMax<qint64>(1, maxSize) < remaining ? qMax<qint64>(1, maxSize)
-                                                             : remaining + 1;
-    out->resize(room);
-    qint64 filled = 0;
-    while (filled < room) {
-        const qsizetype inputBefore = d->inputPos;
-        const qint64 n = d->step(out->data() + filled, room - filled);
-        if (n < 0) {
-            out->clear();
-            return false;
+    maxSize = qMax<qint64>(1, maxSize);
+    for (;;) {
+        const qsizetype available = d->ready.size() - d->readyPos;
+        if (available > 0) {
+            if (d->decoded + available > d->bodySize)
+                return d->fail(QStringLiteral("the compressed data decodes to more than the %1 "
+                                              "bytes of the body")
+                                       .arg(d->bodySize));
+            const qint64 n = qMin<qint64>(maxSize, available);
+            *out = d->ready.mid(d->readyPos, n);
+            d->readyPos += n;
+            d->decoded += n;
+            if (d->readyPos == d->ready.size()) {
+                d->ready = QByteArray();
+                d->readyPos = 0;
+            }
+            return true;
         }
-        filled += n;
-        if (n == 0 && d->inputPos == inputBefore)
-            break; // needs input (or the stream ended)
+        bool progress = false;
+        if (!d->decodeFrame(&progress))
+            return false;
+        if (!progress && d->ready.size() == d->readyPos)
+            return true; // feed more
     }
-    if (d->decoded + filled > d->bodySize) {
-        out->clear();
-        return d->fail(QStringLiteral("the compressed data decodes to more than the %1 bytes "
-                                      "of the body")
-                               .arg(d->bodySize));
-    }
-    out->resize(filled);
-    d->decoded += filled;
-    if (d->algorithm == BodyCompression::Algorithm::None && d->decoded == d->bodySize)
-        d->ended = d->inputPos >= d->input.size();
-    return true;
 }
 
 bool BodyDecoder::finish()
 {
     if (!d->error.isEmpty())
         return false;
-    if (d->input.size() > d->inputPos && d->ended)
-        return d->fail(QStringLiteral("%1 bytes follow the end of the compressed body")
-                               .arg(d->input.size() - d->inputPos));
-    if (!d->ended || d->decoded != d->bodySize || d->input.size() > d->inputPos)
+    bool progress = true;
+    while (progress && d->ready.size() == d->readyPos) {
+        if (!d->decodeFrame(&progress))
+            return false;
+    }
+    if (d->ready.size() > d->readyPos)
+        return d->fail(QStringLiteral("the compressed data decodes to more than the %1 bytes of "
+                                      "the body")
+                               .arg(d->bodySize));
+    if (d->inFrame || d->inputLeft() > 0 || !d->frame.isEmpty() || d->decoded != d->bodySize)
         return d->fail(QStringLiteral("the compressed data ends after %1 of %2 body bytes")
                                .arg(d->decoded)
                                .arg(d->bodySize));

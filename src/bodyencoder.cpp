@@ -25,6 +25,7 @@ public:
     ZSTD_CCtx *zstd = nullptr;
     z_stream zlib {};
     bool zlibOpen = false;
+    qint64 frameFill = 0; // body bytes in the current frame
 
     ~BodyEncoderPrivate() { closeCompressor(); }
 
@@ -43,8 +44,8 @@ public:
         if (compression.algorithm() == BodyCompression::Algorithm::Zstd) {
             zstd = ZSTD_createCCtx();
             if (!zstd
-                || ZSTD_isError(ZSTD_CCtx_setParameter(zstd, ZSTD_c_compressionLevel,
-                                                       compression.level()))
+                || ZSTD_isError(
+                        ZSTD_CCtx_setParameter(zstd, ZSTD_c_compressionLevel, compression.level()))
                 || ZSTD_isError(ZSTD_CCtx_setParameter(zstd, ZSTD_c_checksumFlag, 1))
                 || ZSTD_isError(
                         ZSTD_CCtx_setParameter(zstd, ZSTD_c_windowLog, codec::ZstdWindowLog)))
@@ -75,8 +76,8 @@ public:
         if (zstd) {
             ZSTD_inBuffer in {data, size_t(size), 0};
             const ZSTD_EndDirective directive = mode == Mode::End ? ZSTD_e_end
-                    : mode == Mode::Flush                        ? ZSTD_e_flush
-                                                                 : ZSTD_e_continue;
+                    : mode == Mode::Flush                         ? ZSTD_e_flush
+                                                                  : ZSTD_e_continue;
             for (;;) {
                 const qsizetype before = out->size();
                 out->resize(before + OutStep);
@@ -84,7 +85,8 @@ public:
                 const size_t left = ZSTD_compressStream2(zstd, &o, &in, directive);
                 out->resize(before + qsizetype(o.pos));
                 if (ZSTD_isError(left))
-                    return fail(QStringLiteral("zstd: %1").arg(QLatin1String(ZSTD_getErrorName(left))));
+                    return fail(
+                            QStringLiteral("zstd: %1").arg(QLatin1String(ZSTD_getErrorName(left))));
                 const bool inputDone = in.pos == in.size;
                 if (directive == ZSTD_e_continue ? inputDone : (inputDone && left == 0))
                     return true;
@@ -92,8 +94,9 @@ public:
         }
         zlib.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data));
         zlib.avail_in = uInt(size);
-        const int flush = mode == Mode::End ? Z_FINISH : mode == Mode::Flush ? Z_SYNC_FLUSH
-                                                                             : Z_NO_FLUSH;
+        const int flush = mode == Mode::End ? Z_FINISH
+                : mode == Mode::Flush       ? Z_SYNC_FLUSH
+                                            : Z_NO_FLUSH;
         for (;;) {
             const qsizetype before = out->size();
             out->resize(before + OutStep);
@@ -112,19 +115,42 @@ public:
         }
     }
 
-    // Input larger than what zlib counts in one call is fed in slices.
+    // Compresses \a size body bytes, ending a frame after every codec::FrameSize of them (a
+    // frame that ends here starts the next one afresh: independent frames, each with its
+    // checksum). With Mode::Flush the bytes given are flushed; Mode::End ends the last frame.
     bool compressAll(const char *data, qint64 size, Mode mode, QByteArray *out)
     {
-        constexpr qint64 Slice = 1 << 30;
-        do {
-            const qint64 n = qMin(size, Slice);
-            if (!compress(data, n, n == size ? mode : Mode::Continue, out))
+        while (size > 0) {
+            const qint64 n = qMin(size, codec::FrameSize - frameFill);
+            const bool frameFull = frameFill + n == codec::FrameSize;
+            const Mode step = frameFull                ? Mode::End
+                    : n == size && mode == Mode::Flush ? Mode::Flush
+                                                       : Mode::Continue;
+            if (!compress(data, n, step, out))
                 return false;
+            frameFill += n;
             data += n;
             size -= n;
-        } while (size > 0);
+            if (frameFull && !startFrame())
+                return false;
+        }
+        if (mode == Mode::End && (frameFill > 0 || !anyFrame)) {
+            anyFrame = true; // the empty body is one empty frame
+            return compress(nullptr, 0, Mode::End, out);
+        }
         return true;
     }
+
+    bool startFrame()
+    {
+        frameFill = 0;
+        anyFrame = true;
+        if (zlibOpen && deflateReset(&zlib) != Z_OK)
+            return fail(QStringLiteral("gzip: cannot start a member"));
+        return true; // zstd starts a new frame after ZSTD_e_end by itself
+    }
+
+    bool anyFrame = false;
 
     void emitBytes(const QByteArray &bytes, QByteArray *out)
     {
@@ -206,7 +232,7 @@ bool BodyEncoder::finish(QByteArray *out)
     if (d->algorithm == BodyCompression::Algorithm::None)
         return true;
     const qsizetype before = out->size();
-    if (!d->compress(nullptr, 0, BodyEncoderPrivate::Mode::End, out))
+    if (!d->compressAll(nullptr, 0, BodyEncoderPrivate::Mode::End, out))
         return false;
     d->storedSize += out->size() - before;
     d->closeCompressor();

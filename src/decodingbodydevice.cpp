@@ -110,9 +110,9 @@ public:
     static constexpr qint64 WindowSizeOf() { return DecodingBodyDevice::WindowSize; }
 };
 
-DecodingBodyDevice *DecodingBodyDevice::open(BodyCompression::Algorithm algorithm,
-                                             qint64 bodySize, StoredOpener opener,
-                                             DamageHandler onDamage, QString *errorString)
+DecodingBodyDevice *DecodingBodyDevice::open(BodyCompression::Algorithm algorithm, qint64 bodySize,
+                                             StoredOpener opener, DamageHandler onDamage,
+                                             QString *errorString)
 {
     auto d = std::make_unique<DecodingBodyDevicePrivate>();
     d->algorithm = algorithm;

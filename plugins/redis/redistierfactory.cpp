@@ -11,7 +11,8 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
                   {QStringLiteral("prefix"), QStringLiteral("timeout_ms"),
                    QStringLiteral("connect_timeout_ms"), QStringLiteral("breaker_ms"),
                    QStringLiteral("password"), QStringLiteral("max_entry"), QStringLiteral("chunk"),
-                   QStringLiteral("inline"), QStringLiteral("stale_ttl")});
+                   QStringLiteral("inline"), QStringLiteral("stale_ttl"),
+                   QStringLiteral("compress")});
     const QUrl &url = spec.url();
     Connection::Options options;
     if (!url.host().isEmpty())
@@ -57,6 +58,7 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
     settings.inlineMax = o.size(QStringLiteral("inline"),
                                 qMin<qint64>(16 * 1024, settings.chunkSize), 0, settings.chunkSize);
     settings.staleTtlMs = o.durationMs(QStringLiteral("stale_ttl"), settings.staleTtlMs);
+    settings.compression = o.compression();
     if (settings.maxEntry / settings.chunkSize >= MaxChunkCount) {
         o.addProblem(
                 QStringLiteral(

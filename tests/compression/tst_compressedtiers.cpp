@@ -8,14 +8,16 @@
 #include <damagedentry.h>
 #include <loopbackserver.h>
 #include <peakrss.h>
-#include <qnamfetch.h>
 #include <redisserver.h>
+#include <qnamfetch.h>
 
+#include <tiercache/chunkchecksum.h>
 #include <tiercache/networkcache.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QtEndian>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -79,6 +81,8 @@ private Q_SLOTS:
     void roundTrip();
     void incompressibleStoredAsIs_data();
     void incompressibleStoredAsIs();
+    void damagedCompressedData_data();
+    void damagedCompressedData();
     void badOptionIsAnError();
 
 private:
@@ -86,15 +90,26 @@ private:
     QString spec(const QString &tier, const QString &compress) const;
     void addTierRows();
     bool useTier(const QString &tier, const QString &compress);
+    //! Alters one byte of the stored (compressed) body of \a key in the middle of its stored
+    //! bytes; with \a reseal the tier's own chunk checksum is made to match, so that only the
+    //! decoder can tell.
+    bool damage(const QString &tier, const QString &key, bool reseal);
+    bool damageRedis(const QString &key, bool reseal);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     NetworkCache *m_cache = nullptr;
     int m_round = 0;
+    std::unique_ptr<RedisServer> m_redis;
 };
 
-void tst_CompressedTiers::initTestCase() { }
+void tst_CompressedTiers::initTestCase()
+{
+    // Never a silent skip: the set-up installs redis-server.
+    m_redis = std::make_unique<RedisServer>();
+    QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+}
 
 void tst_CompressedTiers::init()
 {
@@ -122,6 +137,13 @@ QString tst_CompressedTiers::spec(const QString &tier, const QString &compress) 
 {
     if (tier == QLatin1String("memory"))
         return QStringLiteral("memory:?max=256MiB&max_entry=64MiB&compress=%1").arg(compress);
+    if (tier == QLatin1String("redis"))
+        // A prefix of its own per test function and row: nothing carries over.
+        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=ct%2:&timeout_ms=5000&max_entry=64MiB"
+                              "&compress=%3")
+                .arg(m_redis->port())
+                .arg(m_round)
+                .arg(compress);
     return {};
 }
 
@@ -129,10 +151,10 @@ void tst_CompressedTiers::addTierRows()
 {
     QTest::addColumn<QString>("tier");
     QTest::addColumn<QString>("compress");
-    for (const char *tier : {"memory"}) {
+    for (const char *tier : {"memory", "redis"}) {
         for (const char *compress : {"zstd", "gzip:6"})
-            QTest::addRow("%s %s", tier, compress) << QString::fromLatin1(tier)
-                                                    << QString::fromLatin1(compress);
+            QTest::addRow("%s %s", tier, compress)
+                    << QString::fromLatin1(tier) << QString::fromLatin1(compress);
     }
 }
 
@@ -239,6 +261,86 @@ void tst_CompressedTiers::incompressibleStoredAsIs()
                                     .arg(info.storedSize())
                                     .arg(info.bodySize())));
     }
+}
+
+void tst_CompressedTiers::damagedCompressedData_data()
+{
+    QTest::addColumn<QString>("tier");
+    QTest::addColumn<QString>("compress");
+    QTest::addColumn<bool>("reseal");
+    // The memory tier's bytes cannot be reached from outside the process.
+    for (const char *tier : {"redis"}) {
+        for (const char *compress : {"zstd", "gzip"}) {
+            QTest::addRow("%s %s, checksum fails", tier, compress)
+                    << QString::fromLatin1(tier) << QString::fromLatin1(compress) << false;
+            QTest::addRow("%s %s, decoder fails", tier, compress)
+                    << QString::fromLatin1(tier) << QString::fromLatin1(compress) << true;
+        }
+    }
+}
+
+void tst_CompressedTiers::damagedCompressedData()
+{
+    QFETCH(QString, tier);
+    QFETCH(QString, compress);
+    QFETCH(bool, reseal);
+    // Large enough for several stored chunks in every tier.
+    const QByteArray body = jsonBody(80000);
+    Response r = Response::ok(body);
+    r.header("Content-Type", "application/json");
+    m_server->setRoute("/damaged.json", r);
+    const QUrl url = m_server->url(QStringLiteral("/damaged.json"));
+    // The right body or an error, never a wrong one, under streaming and AlwaysCache reads;
+    // then the origin again, and a good entry.
+    const QString failure =
+            checkDamagedEntryUnderQnam({spec(tier, compress)}, url, body, [&](const QString &key) {
+                return damage(tier, key, reseal);
+            });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    // Two rounds (streaming, AlwaysCache), each: the first fetch, the refetch after the damage;
+    // the damaged entry itself was never served as a whole 200 from the origin's point of view.
+    QCOMPARE(m_server->requestCount("/damaged.json"), 4);
+}
+
+bool tst_CompressedTiers::damage(const QString &tier, const QString &key, bool reseal)
+{
+    if (tier == QLatin1String("redis"))
+        return damageRedis(key, reseal);
+    return false;
+}
+
+bool tst_CompressedTiers::damageRedis(const QString &key, bool reseal)
+{
+    // Chunks are "P b:<key>:<generation hex>:<index>": the payload and its u64 LE XXH64,
+    // seeded with generation * 0x9E3779B97F4A7C15 ^ index (plugins/redis/redisrecord.cpp).
+    const QByteArray prefix = QStringLiteral("ct%1:").arg(m_round).toUtf8();
+    const QVariantList keys =
+            m_redis->command({"KEYS", prefix + "b:" + key.toUtf8() + ":*"}).toList();
+    if (keys.size() < 2) {
+        qWarning("expected several chunks, found %lld", qint64(keys.size()));
+        return false;
+    }
+    QByteArray chunkKey;
+    for (const QVariant &k : keys) {
+        if (k.toByteArray().endsWith(":1"))
+            chunkKey = k.toByteArray();
+    }
+    const QList<QByteArray> parts = chunkKey.split(':');
+    const quint64 generation = parts.value(parts.size() - 2).toULongLong(nullptr, 16);
+    QByteArray sealed = m_redis->command({"GET", chunkKey}).toByteArray();
+    if (sealed.size() < 100)
+        return false;
+    QByteArray payload = sealed.left(sealed.size() - ChunkChecksum::Size);
+    payload[payload.size() / 2] = char(payload[payload.size() / 2] ^ 0x5a);
+    if (reseal) {
+        const quint64 sum = ChunkChecksum::compute(payload, generation * 0x9E3779B97F4A7C15ULL ^ 1);
+        sealed = payload;
+        sealed.resize(payload.size() + ChunkChecksum::Size);
+        qToLittleEndian<quint64>(sum, sealed.data() + payload.size());
+    } else {
+        sealed.replace(0, payload.size(), payload);
+    }
+    return m_redis->command({"SET", chunkKey, sealed, "KEEPTTL"}).toByteArray() == "OK";
 }
 
 void tst_CompressedTiers::badOptionIsAnError()

@@ -66,8 +66,9 @@ class BodyEncoderPrivate;
     \brief Turns a body, written in pieces, into the bytes a tier stores: compressed, or as is.
 
     Memory stays bounded whatever the body's size: the encoder keeps the first ProbeSize bytes
-    to decide, then the compressor's own window (at most 2 MiB for zstd, 256 KiB for gzip)
-    and whatever output the caller has not taken yet.
+    to decide, then the compressor's own state (zstd's window is at most 2 MiB, and frames
+    end every 256 KiB of body; gzip's is 32 KiB) and whatever output the caller has not
+    taken yet.
 
     The decision: bodies of a type isCompressible() refuses are stored as is from the first
     byte. Otherwise the first ProbeSize bytes are compressed and kept back; a body that ends
@@ -120,13 +121,15 @@ class BodyDecoderPrivate;
 /*!
     \brief Turns stored, compressed bytes back into the body, a bounded piece at a time.
 
-    The caller feeds stored bytes with feed() and takes the body with next(), at most
-    \c maxSize bytes per call, so a small piece of a highly compressed (or hostile) stream
-    never expands into memory at once. The decoder checks what it decodes: the codec's own
-    checksum of the decoded body (zstd's content checksum, gzip's CRC-32), and, given the
-    body size, that exactly that many bytes come out. Anything else (a damaged, truncated or
-    foreign stream, trailing bytes, a window larger than the encoder uses) is an error:
-    the entry is damaged, never a shorter or altered body.
+    BodyEncoder writes the body as independent frames of 256 KiB of body each (zstd frames,
+    gzip members), every one with the codec's checksum of its decoded bytes (zstd's content
+    checksum, gzip's CRC-32 and length). The decoder hands out a frame's bytes only after that
+    checksum matched, so a damaged stream never yields a wrong byte, and it holds at most one
+    frame in memory however far a hostile frame would expand. The caller feeds stored bytes
+    with feed() and takes the body with next(), at most \c maxSize bytes per call; given the
+    body size, exactly that many bytes must come out. Anything else (a damaged, truncated or
+    foreign stream, trailing bytes, a longer frame or a larger window than the encoder makes)
+    is an error: the entry is damaged, never a shorter or altered body.
 */
 class TIERCACHE_EXPORT BodyDecoder
 {
