@@ -18,6 +18,8 @@
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QtEndian>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -95,6 +97,7 @@ private:
     //! decoder can tell.
     bool damage(const QString &tier, const QString &key, bool reseal);
     bool damageRedis(const QString &key, bool reseal);
+    bool damageSqlite(const QString &key, bool reseal);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<LoopbackServer> m_server;
@@ -137,6 +140,11 @@ QString tst_CompressedTiers::spec(const QString &tier, const QString &compress) 
 {
     if (tier == QLatin1String("memory"))
         return QStringLiteral("memory:?max=256MiB&max_entry=64MiB&compress=%1").arg(compress);
+    if (tier == QLatin1String("sqlite"))
+        return QStringLiteral("sqlite:?path=%1/tier%2.db&max=1GiB&max_entry=512MiB&compress=%3")
+                .arg(m_dir->path())
+                .arg(m_round)
+                .arg(compress);
     if (tier == QLatin1String("redis"))
         // A prefix of its own per test function and row: nothing carries over.
         return QStringLiteral("redis://127.0.0.1:%1/0?prefix=ct%2:&timeout_ms=5000&max_entry=64MiB"
@@ -151,7 +159,7 @@ void tst_CompressedTiers::addTierRows()
 {
     QTest::addColumn<QString>("tier");
     QTest::addColumn<QString>("compress");
-    for (const char *tier : {"memory", "redis"}) {
+    for (const char *tier : {"memory", "sqlite", "redis"}) {
         for (const char *compress : {"zstd", "gzip:6"})
             QTest::addRow("%s %s", tier, compress)
                     << QString::fromLatin1(tier) << QString::fromLatin1(compress);
@@ -269,7 +277,7 @@ void tst_CompressedTiers::damagedCompressedData_data()
     QTest::addColumn<QString>("compress");
     QTest::addColumn<bool>("reseal");
     // The memory tier's bytes cannot be reached from outside the process.
-    for (const char *tier : {"redis"}) {
+    for (const char *tier : {"sqlite", "redis"}) {
         for (const char *compress : {"zstd", "gzip"}) {
             QTest::addRow("%s %s, checksum fails", tier, compress)
                     << QString::fromLatin1(tier) << QString::fromLatin1(compress) << false;
@@ -306,7 +314,53 @@ bool tst_CompressedTiers::damage(const QString &tier, const QString &key, bool r
 {
     if (tier == QLatin1String("redis"))
         return damageRedis(key, reseal);
+    if (tier == QLatin1String("sqlite"))
+        return damageSqlite(key, reseal);
     return false;
+}
+
+bool tst_CompressedTiers::damageSqlite(const QString &key, bool reseal)
+{
+    // chunks(gen, seq, sum, data): sum is the XXH64 of data seeded with
+    // generation * 0x9E3779B97F4A7C15 ^ seq, as a signed INTEGER (plugins/sqlite/sqliterecord.cpp).
+    const QString connection = QStringLiteral("damage-%1").arg(m_round);
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(QStringLiteral("%1/tier%2.db").arg(m_dir->path()).arg(m_round));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("SELECT gen, compression FROM entries WHERE key = ?"));
+            q.addBindValue(key);
+            if (q.exec() && q.next() && q.value(1).toInt() != 0) {
+                const qint64 generation = q.value(0).toLongLong();
+                q.finish();
+                q.prepare(QStringLiteral("SELECT data FROM chunks WHERE gen = ? AND seq = 1"));
+                q.addBindValue(generation);
+                if (q.exec() && q.next()) {
+                    QByteArray data = q.value(0).toByteArray();
+                    q.finish();
+                    data[data.size() / 2] = char(data[data.size() / 2] ^ 0x5a);
+                    QSqlQuery u(db);
+                    if (reseal) {
+                        const quint64 seed = quint64(generation) * 0x9E3779B97F4A7C15ULL ^ 1;
+                        u.prepare(QStringLiteral(
+                                "UPDATE chunks SET data = ?, sum = ? WHERE gen = ? AND seq = 1"));
+                        u.addBindValue(data);
+                        u.addBindValue(qint64(ChunkChecksum::compute(data, seed)));
+                    } else {
+                        u.prepare(QStringLiteral(
+                                "UPDATE chunks SET data = ? WHERE gen = ? AND seq = 1"));
+                        u.addBindValue(data);
+                    }
+                    u.addBindValue(generation);
+                    ok = u.exec() && u.numRowsAffected() == 1;
+                }
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return ok;
 }
 
 bool tst_CompressedTiers::damageRedis(const QString &key, bool reseal)

@@ -269,7 +269,8 @@ void tst_SqliteTier::pluginIsFound()
         keys.append(option.toObject().value(QLatin1String("key")).toString());
     QCOMPARE(keys,
              (QStringList {QStringLiteral("path"), QStringLiteral("max"),
-                           QStringLiteral("max_entry"), QStringLiteral("timeout_ms")}));
+                           QStringLiteral("max_entry"), QStringLiteral("timeout_ms"),
+                           QStringLiteral("compress")}));
     auto tier = create();
     QVERIFY(tier);
     QCOMPARE(tier->name(), QStringLiteral("sqlite"));
