@@ -36,7 +36,7 @@ public:
     void close()
     {
         if (zstd)
-            ZSTD_freeDCtx(zstd);
+            codec::releaseZstdDecompressor(zstd);
         zstd = nullptr;
         if (zlibOpen)
             inflateEnd(&zlib);
@@ -58,7 +58,7 @@ public:
     {
         switch (algorithm) {
         case BodyCompression::Algorithm::Zstd:
-            zstd = ZSTD_createDCtx();
+            zstd = codec::acquireZstdDecompressor();
             if (!zstd
                 || ZSTD_isError(
                         ZSTD_DCtx_setParameter(zstd, ZSTD_d_windowLogMax, codec::ZstdWindowLog)))

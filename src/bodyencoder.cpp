@@ -32,7 +32,7 @@ public:
     void closeCompressor()
     {
         if (zstd)
-            ZSTD_freeCCtx(zstd);
+            codec::releaseZstdCompressor(zstd);
         zstd = nullptr;
         if (zlibOpen)
             deflateEnd(&zlib);
@@ -42,7 +42,7 @@ public:
     bool openCompressor()
     {
         if (compression.algorithm() == BodyCompression::Algorithm::Zstd) {
-            zstd = ZSTD_createCCtx();
+            zstd = codec::acquireZstdCompressor();
             if (!zstd
                 || ZSTD_isError(
                         ZSTD_CCtx_setParameter(zstd, ZSTD_c_compressionLevel, compression.level()))

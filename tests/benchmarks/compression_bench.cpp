@@ -57,9 +57,9 @@ struct Body
 
 QByteArray proseText(qint64 size)
 {
-    static const char *const words[] = {"cache",  "response", "the",     "server", "client",
-                                        "header", "freshness", "of",     "a",      "stored",
-                                        "body",   "request",  "network", "and",    "is"};
+    static const char *const words[] = {"cache",  "response",  "the",     "server", "client",
+                                        "header", "freshness", "of",      "a",      "stored",
+                                        "body",   "request",   "network", "and",    "is"};
     QByteArray out = "<html><body>\n";
     QRandomGenerator rng(3);
     while (out.size() < size) {
@@ -81,8 +81,8 @@ QByteArray apiJson(qint64 size)
     for (int i = 0; out.size() < size; ++i) {
         out += "{\"id\":" + QByteArray::number(100000 + i) + ",\"sku\":\"SKU-"
                 + QByteArray::number(rng.bounded(100000)) + "\",\"name\":\"Product "
-                + QByteArray::number(rng.bounded(5000)) + "\",\"price\":"
-                + QByteArray::number(rng.bounded(100000) / 100.0, 'f', 2)
+                + QByteArray::number(rng.bounded(5000))
+                + "\",\"price\":" + QByteArray::number(rng.bounded(100000) / 100.0, 'f', 2)
                 + ",\"currency\":\"EUR\",\"inStock\":" + (rng.bounded(2) ? "true" : "false")
                 + ",\"updated\":\"2026-12-0" + QByteArray::number(1 + rng.bounded(6))
                 + "T12:00:00Z\"},";
@@ -162,9 +162,10 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     QCommandLineOption roundsOption(QStringLiteral("rounds"), QStringLiteral("rounds (default 7)"),
                                     QStringLiteral("n"), QStringLiteral("7"));
-    QCommandLineOption keysOption(QStringLiteral("keys"),
-                                  QStringLiteral("entries per configuration and round (default 20)"),
-                                  QStringLiteral("n"), QStringLiteral("20"));
+    QCommandLineOption keysOption(
+            QStringLiteral("keys"),
+            QStringLiteral("entries per configuration and round (default 20)"), QStringLiteral("n"),
+            QStringLiteral("20"));
     parser.addOptions({roundsOption, keysOption});
     parser.process(app);
     const int rounds = qMax(1, parser.value(roundsOption).toInt());
@@ -191,8 +192,8 @@ int main(int argc, char *argv[])
     };
     const QStringList tiers = {QStringLiteral("memory"), QStringLiteral("sqlite"),
                                QStringLiteral("redis")};
-    const QStringList compressions = {QStringLiteral("none"), QStringLiteral("zstd"),
-                                      QStringLiteral("gzip")};
+    const QStringList compressions = {QStringLiteral("none"), QStringLiteral("zstd:1"),
+                                      QStringLiteral("zstd"), QStringLiteral("gzip")};
     auto specFor = [&](const QString &tier, const QString &compress, int instance) {
         if (tier == QLatin1String("memory"))
             return QStringLiteral("memory:?max=1GiB&max_entry=8MiB&compress=%1").arg(compress);
@@ -201,7 +202,8 @@ int main(int argc, char *argv[])
                     .arg(dir.path())
                     .arg(instance)
                     .arg(compress);
-        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=b%2:&timeout_ms=5000&compress=%3")
+        return QStringLiteral("redis://127.0.0.1:%1/0?prefix=b%2:&timeout_ms=5000&max_entry=8MiB&"
+                              "compress=%3")
                 .arg(redis.port())
                 .arg(instance)
                 .arg(compress);
@@ -267,10 +269,9 @@ int main(int argc, char *argv[])
                 "openBody + read all)\n\n",
                 rounds, keys);
     for (size_t b = 0; b < bodies.size(); ++b) {
-        std::printf("%s, %lld bytes\n", qPrintable(bodies[b].name),
-                    qint64(bodies[b].bytes.size()));
-        std::printf("  %-7s %-5s %10s %7s %11s %7s %11s %7s\n", "tier", "codec", "stored",
-                    "ratio", "insert us", "x none", "hit us", "x none");
+        std::printf("%s, %lld bytes\n", qPrintable(bodies[b].name), qint64(bodies[b].bytes.size()));
+        std::printf("  %-7s %-6s %10s %7s %11s %7s %11s %7s\n", "tier", "codec", "stored", "ratio",
+                    "insert us", "x none", "hit us", "x none");
         for (const QString &tier : tiers) {
             const Figures &none = figures[QStringLiteral("%1/none/%2").arg(tier).arg(b)];
             const double noneInsert = median(none.insertUs);
@@ -279,7 +280,7 @@ int main(int argc, char *argv[])
                 const Figures &f = figures[QStringLiteral("%1/%2/%3").arg(tier, c).arg(b)];
                 const double ins = median(f.insertUs);
                 const double h = median(f.hitUs);
-                std::printf("  %-7s %-5s %10lld %6.2fx %11.1f %6.2fx %11.1f %6.2fx%s\n",
+                std::printf("  %-7s %-6s %10lld %6.2fx %11.1f %6.2fx %11.1f %6.2fx%s\n",
                             qPrintable(tier), qPrintable(c), f.storedSize,
                             f.storedSize > 0 ? double(bodies[b].bytes.size()) / f.storedSize : 0.0,
                             ins, ins / noneInsert, h, h / noneHit,
