@@ -13,6 +13,8 @@
 
 #include <tiercache/chunkchecksum.h>
 #include <tiercache/networkcache.h>
+#include <tiercache/promotionpolicy.h>
+#include <tiercache/tierstatistics.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QRandomGenerator>
@@ -83,6 +85,7 @@ private Q_SLOTS:
     void roundTrip();
     void incompressibleStoredAsIs_data();
     void incompressibleStoredAsIs();
+    void chainPromotesCompressed();
     void damagedCompressedData_data();
     void damagedCompressedData();
     void largeBodyInBoundedMemory_data();
@@ -271,6 +274,47 @@ void tst_CompressedTiers::incompressibleStoredAsIs()
                                     .arg(info.storedSize())
                                     .arg(info.bodySize())));
     }
+}
+
+void tst_CompressedTiers::chainPromotesCompressed()
+{
+    // memory (zstd) in front of sqlite (gzip) and redis (zstd): the write reaches every tier,
+    // each compressing its own way; a hit in a lower tier is promoted (decoded from it,
+    // re-encoded into the memory tier) while it is served.
+    QVERIFY(m_cache->setTiers({spec(QStringLiteral("memory"), QStringLiteral("zstd")),
+                               spec(QStringLiteral("sqlite"), QStringLiteral("gzip")),
+                               spec(QStringLiteral("redis"), QStringLiteral("zstd:7"))}));
+    m_cache->setPromotionPolicy(PromotionPolicy::always());
+    const QByteArray body = jsonBody(20000);
+    Response r = Response::ok(body);
+    r.header("Content-Type", "application/json");
+    m_server->setRoute("/chain.json", r);
+    const QUrl url = m_server->url(QStringLiteral("/chain.json"));
+    QVERIFY(fetch(*m_nam, url).body == body);
+    for (int i = 0; i < 3; ++i) {
+        const Fetched hit = fetch(*m_nam, url);
+        QVERIFY(hit.fromCache);
+        QVERIFY(hit.body == body);
+    }
+    QCOMPARE(m_server->requestCount("/chain.json"), 1);
+    // Drop it from the memory tier's view: a new chain on the same sqlite file and Redis
+    // prefix, with an empty memory tier; its first hit comes from sqlite and is promoted.
+    m_cache->clear();
+    QVERIFY(fetch(*m_nam, url).body == body);
+    QCOMPARE(m_server->requestCount("/chain.json"), 2);
+    QVERIFY(m_cache->setTiers({spec(QStringLiteral("memory"), QStringLiteral("zstd")),
+                               spec(QStringLiteral("sqlite"), QStringLiteral("gzip")),
+                               spec(QStringLiteral("redis"), QStringLiteral("zstd:7"))}));
+    for (int i = 0; i < 2; ++i) {
+        const Fetched hit = fetch(*m_nam, url);
+        QVERIFY(hit.fromCache);
+        QVERIFY(hit.body == body);
+    }
+    QCOMPARE(m_server->requestCount("/chain.json"), 2);
+    const QList<TierStatistics> stats = m_cache->tierStatistics();
+    QCOMPARE(stats.size(), 3);
+    QVERIFY2(stats.at(0).hits() >= 1, "the second hit comes from the memory tier");
+    QVERIFY2(stats.at(1).hits() >= 1, "the first hit after the restart comes from sqlite");
 }
 
 void tst_CompressedTiers::damagedCompressedData_data()
