@@ -14,11 +14,11 @@
     and the connection so that the fuzz target compiles it as it is.
 
       md   MetaDataCodec bytes (magic "TCMD", version 2)
-      h    descriptor, 56 bytes little endian: u32 magic "TCRH", u32 version (3), i64 body size,
+      h    descriptor, 60 bytes little endian: u32 magic "TCRH", u32 version (3), i64 body size,
            i64 chunk size, i64 chunk count (0: inline), u64 generation (never 0), i64 cost,
            i64 stored size (the bytes the chunks hold), u32 compression (BodyCompression::
            Algorithm; 0: the stored bytes are the body, and stored size = body size). Version 2
-           descriptors (44 bytes, no compression) still decode.
+           descriptors (48 bytes, no compression) still decode.
       b    and every chunk: the payload followed by its u64 LE ChunkChecksum, seeded with
            (generation, index), so a chunk of another version or place does not verify
 
