@@ -526,6 +526,10 @@ void tst_CompressedTiers::badOptionIsAnError()
         const QString errors = m_cache->tierErrors().join(QLatin1String("; "));
         QVERIFY2(errors.contains(QLatin1String("compress=\"")), qPrintable(errors));
     }
+    // Not (yet) on the built-in disk tier: refused with a message that says so.
+    QVERIFY(!m_cache->setTiers({QStringLiteral("disk:?compress=zstd")}));
+    const QString errors = m_cache->tierErrors().join(QLatin1String("; "));
+    QVERIFY2(errors.contains(QLatin1String("does not compress")), qPrintable(errors));
 }
 
 QTEST_GUILESS_MAIN(tst_CompressedTiers)
