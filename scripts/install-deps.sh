@@ -13,6 +13,7 @@ packages=(
     libqt6sql6-sqlite       # the QSQLITE driver the catalogue uses
     libsqlite3-dev          # sqlite3.h: hot catalogue statements use the C API
     libssl-dev              # libcrypto: fast SHA-256 of bodies
+    libzstd-dev zlib1g-dev  # compression at rest (compress=zstd|gzip)
     libgl-dev               # Qt6Gui's CMake package wants OpenGL headers
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools # lupdate/lrelease, Qt Linguist tools
     qt6-qpa-plugins         # offscreen/xcb platforms for widget tests

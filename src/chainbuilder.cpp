@@ -59,6 +59,10 @@ ChainBuilder::Result ChainBuilder::build(const QStringList &specs, bool readOnly
         if (parsed.isValid() && parsed.scheme() == QLatin1String("disk")) {
             if (haveDisk) {
                 why = QStringLiteral("tier \"%1\": only one disk tier per cache").arg(spec);
+            } else if (parsed.has(QStringLiteral("compress"))) {
+                why = QStringLiteral("tier \"%1\": the disk tier does not compress bodies (the "
+                                     "memory, sqlite and redis tiers take compress=)")
+                              .arg(spec);
             } else if (!parsed.keys().isEmpty()) {
                 why = QStringLiteral("tier \"%1\": the disk tier takes no options (use "
                                      "setCacheDirectory() and setMaximumCacheSize())")

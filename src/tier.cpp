@@ -9,6 +9,7 @@ public:
     QString key;
     QNetworkCacheMetaData metaData;
     qint64 bodySize = -1;
+    qint64 storedSize = -1;
     QDateTime lastAccess;
     QByteArray version;
 };
@@ -49,6 +50,16 @@ void TierRecord::setMetaData(const QNetworkCacheMetaData &metaData)
 {
     d->metaData = metaData;
 }
+qint64 TierRecord::storedSize() const
+{
+    return d->storedSize >= 0 ? d->storedSize : d->bodySize;
+}
+
+void TierRecord::setStoredSize(qint64 size)
+{
+    d->storedSize = size;
+}
+
 qint64 TierRecord::bodySize() const
 {
     return d->bodySize;

@@ -21,6 +21,7 @@ namespace {
         CacheEntryInfo info;
         info.setUrl(QUrl(r.key(), QUrl::StrictMode));
         info.setBodySize(r.bodySize());
+        info.setStoredSize(r.storedSize());
         info.setStatusCode(statusCode(md));
         info.setContentType(rawHeader(md, "content-type"));
         info.setLastAccess(r.lastAccess());

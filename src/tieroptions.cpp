@@ -157,4 +157,17 @@ bool TierOptions::boolean(const QString &key, bool defaultValue)
     return defaultValue;
 }
 
+BodyCompression TierOptions::compression(const QString &key, const BodyCompression &defaultValue)
+{
+    Q_D(TierOptions);
+    if (!d->spec.has(key))
+        return defaultValue;
+    QString problem;
+    const BodyCompression c = BodyCompression::parse(d->spec.value(key), &problem);
+    if (problem.isEmpty())
+        return c;
+    d->fail(QStringLiteral("%1=\"%2\": %3").arg(key, d->spec.value(key), problem));
+    return defaultValue;
+}
+
 } // namespace tiercache

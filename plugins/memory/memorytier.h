@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <tiercache/bodycompression.h>
 #include <tiercache/tier.h>
 
 #include <QtCore/QHash>
@@ -20,7 +21,8 @@ class MemoryTier final : public Tier
 public:
     //! \a readOnly (the SDK's "readonly" option): nothing is ever stored, so the tier stays
     //! empty; it has nothing else that could change.
-    MemoryTier(qint64 maxBytes, qint64 maxEntry, bool readOnly = false);
+    MemoryTier(qint64 maxBytes, qint64 maxEntry, bool readOnly = false,
+               const BodyCompression &compression = {});
 
     QString name() const override { return QStringLiteral("memory"); }
     Capabilities capabilities() const override { return Capability::VerifiesBodies; }
@@ -37,7 +39,12 @@ public:
     void clear() override;
     QString errorString() const override { return {}; }
 
-    void put(const QString &key, const QNetworkCacheMetaData &metaData, const QByteArray &body);
+    //! Stores \a stored, which is the body (\a bodySize bytes) compressed with \a algorithm.
+    void put(const QString &key, const QNetworkCacheMetaData &metaData, const QByteArray &stored,
+             qint64 bodySize, BodyCompression::Algorithm algorithm);
+    const BodyCompression &compression() const { return m_compression; }
+    //! Drops the entry of \a key if it still holds version \a generation (a damaged body).
+    void removeGeneration(const QString &key, quint64 generation);
 
     //! Marks the entry of \a key used, if it still holds version \a generation.
     void touch(const QString &key, quint64 generation);
@@ -47,7 +54,9 @@ private:
     {
         QString key;
         QNetworkCacheMetaData metaData;
-        QByteArray body;
+        QByteArray body; // as stored: compressed with algorithm
+        qint64 bodySize = 0;
+        BodyCompression::Algorithm algorithm = BodyCompression::Algorithm::None;
         qint64 cost = 0;
         qint64 lastAccessMs = 0;
         quint64 generation = 0; // which put() stored the body: the record's version()
@@ -61,6 +70,7 @@ private:
     qint64 m_maxBytes;
     qint64 m_maxEntry;
     bool m_readOnly;
+    BodyCompression m_compression;
     qint64 m_used = 0;
     List m_lru; // most recently used first
     QHash<QString, List::iterator> m_index;

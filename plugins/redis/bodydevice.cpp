@@ -6,7 +6,7 @@ namespace tiercache::redis {
 
 BodyDevice::BodyDevice(std::shared_ptr<Store> store, const QString &key,
                        const Descriptor &descriptor, const QByteArray &firstChunk)
-    : ChunkedBodyDevice(descriptor.bodySize, firstChunk),
+    : ChunkedBodyDevice(descriptor.storedSize, firstChunk),
       m_store(std::move(store)),
       m_key(key),
       m_descriptor(descriptor)

@@ -12,7 +12,8 @@ namespace tiercache::redis {
 class Store;
 
 /*
-    A chunked body from Redis: a ChunkedBodyDevice whose windows are the entry's chunks,
+    A chunked body from Redis: a ChunkedBodyDevice whose windows are the entry's chunks (the
+    stored bytes: a compressed entry is read through a DecodingBodyDevice over this one),
     fetched and checked (Store::fetchChunk()) one at a time. The first chunk is fetched by
     openBody(), so bytesAvailable() > 0 at once. A chunk that is gone or damaged fails the
     device (see ChunkedBodyDevice) and, unless the server is merely unreachable, drops the

@@ -10,8 +10,10 @@ namespace tiercache::redis {
 
 namespace {
     constexpr quint32 DescriptorMagic = 0x54435248; // "TCRH"
-    constexpr quint32 DescriptorVersion = 2;
-    constexpr qsizetype DescriptorSize = 4 + 4 + 5 * 8;
+    constexpr quint32 DescriptorVersion = 3;
+    constexpr qsizetype DescriptorSize = 4 + 4 + 6 * 8 + 4;
+    constexpr quint32 DescriptorVersion2 = 2;
+    constexpr qsizetype Descriptor2Size = 4 + 4 + 5 * 8;
     constexpr qint64 SumSize = ChunkChecksum::Size;
 
     quint64 chunkSeed(quint64 generation, qint64 index)
@@ -23,8 +25,8 @@ namespace {
 qint64 Descriptor::chunkLength(qint64 index) const
 {
     if (isInline())
-        return index == 0 ? bodySize : 0;
-    return qBound<qint64>(0, bodySize - index * chunkSize, chunkSize);
+        return index == 0 ? storedSize : 0;
+    return qBound<qint64>(0, storedSize - index * chunkSize, chunkSize);
 }
 
 QByteArray Descriptor::encode() const
@@ -38,16 +40,21 @@ QByteArray Descriptor::encode() const
     qToLittleEndian<qint64>(chunkCount, p + 24);
     qToLittleEndian<quint64>(generation, p + 32);
     qToLittleEndian<qint64>(cost, p + 40);
+    qToLittleEndian<qint64>(storedSize, p + 48);
+    qToLittleEndian<quint32>(quint32(compression), p + 56);
     return bytes;
 }
 
 Descriptor Descriptor::decode(const QByteArray &bytes)
 {
-    if (bytes.size() != DescriptorSize)
+    if (bytes.size() != DescriptorSize && bytes.size() != Descriptor2Size)
         return {};
     const char *p = bytes.constData();
+    const quint32 version = qFromLittleEndian<quint32>(p + 4);
     if (qFromLittleEndian<quint32>(p) != DescriptorMagic
-        || qFromLittleEndian<quint32>(p + 4) != DescriptorVersion)
+        || (version == DescriptorVersion
+                    ? bytes.size() != DescriptorSize
+                    : (version != DescriptorVersion2 || bytes.size() != Descriptor2Size)))
         return {};
     Descriptor d;
     d.bodySize = qFromLittleEndian<qint64>(p + 8);
@@ -55,13 +62,24 @@ Descriptor Descriptor::decode(const QByteArray &bytes)
     d.chunkCount = qFromLittleEndian<qint64>(p + 24);
     d.generation = qFromLittleEndian<quint64>(p + 32);
     d.cost = qFromLittleEndian<qint64>(p + 40);
+    d.storedSize = d.bodySize;
+    if (version == DescriptorVersion) {
+        d.storedSize = qFromLittleEndian<qint64>(p + 48);
+        if (!BodyCompression::algorithmFromValue(int(qFromLittleEndian<quint32>(p + 56)),
+                                                 &d.compression))
+            return {};
+    }
     // Every bound before any arithmetic: the values may be anybody's.
     if (d.bodySize < 0 || d.bodySize > MaxBodySize || d.chunkSize <= 0 || d.chunkSize > MaxChunkSize
         || d.chunkCount < 0 || d.chunkCount > MaxChunkCount || d.generation == 0 || d.cost < 0
-        || d.cost > (Q_INT64_C(1) << 50))
+        || d.cost > (Q_INT64_C(1) << 50) || d.storedSize < 0 || d.storedSize > MaxBodySize)
         return {};
-    if (d.chunkCount == 0 ? d.bodySize > d.chunkSize
-                          : (d.bodySize + d.chunkSize - 1) / d.chunkSize != d.chunkCount)
+    // Uncompressed: the stored bytes are the body. Compressed: stored only when smaller.
+    if (d.compression == BodyCompression::Algorithm::None ? d.storedSize != d.bodySize
+                                                          : d.storedSize >= d.bodySize)
+        return {};
+    if (d.chunkCount == 0 ? d.storedSize > d.chunkSize
+                          : (d.storedSize + d.chunkSize - 1) / d.chunkSize != d.chunkCount)
         return {};
     return d;
 }

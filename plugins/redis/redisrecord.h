@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <tiercache/bodycompression.h>
+
 #include <QtCore/QByteArray>
 #include <QtCore/QString>
 #include <QtNetwork/QNetworkCacheMetaData>
@@ -12,8 +14,11 @@
     and the connection so that the fuzz target compiles it as it is.
 
       md   MetaDataCodec bytes (magic "TCMD", version 2)
-      h    descriptor, 44 bytes little endian: u32 magic "TCRH", u32 version (2), i64 body size,
-           i64 chunk size, i64 chunk count (0: inline), u64 generation (never 0), i64 cost
+      h    descriptor, 60 bytes little endian: u32 magic "TCRH", u32 version (3), i64 body size,
+           i64 chunk size, i64 chunk count (0: inline), u64 generation (never 0), i64 cost,
+           i64 stored size (the bytes the chunks hold), u32 compression (BodyCompression::
+           Algorithm; 0: the stored bytes are the body, and stored size = body size). Version 2
+           descriptors (48 bytes, no compression) still decode.
       b    and every chunk: the payload followed by its u64 LE ChunkChecksum, seeded with
            (generation, index), so a chunk of another version or place does not verify
 
@@ -33,9 +38,12 @@ struct Descriptor
     qint64 chunkCount = 0; // 0: the body is inline (field b)
     quint64 generation = 0;
     qint64 cost = 0;
+    qint64 storedSize = -1; // what the chunks hold: the body, or it compressed
+    BodyCompression::Algorithm compression = BodyCompression::Algorithm::None;
 
     bool isValid() const { return bodySize >= 0; }
     bool isInline() const { return chunkCount == 0; }
+    //! Stored bytes in chunk \a index.
     qint64 chunkLength(qint64 index) const;
     QByteArray encode() const;
     //! An invalid descriptor for anything encode() would not have written.

@@ -2,6 +2,8 @@
 #include "redistier.h"
 #include "bodydevice.h"
 
+#include <tiercache/decodingbodydevice.h>
+
 #include <hiredis/hiredis.h>
 
 #include <QtCore/QDateTime>
@@ -164,7 +166,8 @@ namespace {
               m_key(key),
               m_metaData(encodeMetaData(md)),
               m_ttlMs(m_store->ttlMs(md)),
-              m_generation(QRandomGenerator::global()->generate64() | 1) // never 0
+              m_generation(QRandomGenerator::global()->generate64() | 1), // never 0
+              m_encoder(m_store->settings.compression, md)
         {
         }
 
@@ -180,9 +183,19 @@ namespace {
             if (m_dead)
                 return false;
             const Settings &s = m_store->settings;
-            if (m_total + size > s.maxEntry)
+            if (m_encoder.bodySize() + size > s.maxEntry)
                 return die(QStringLiteral("body exceeds the redis tier's max_entry of %1 bytes")
                                    .arg(s.maxEntry));
+            m_encoded.resize(0);
+            if (!m_encoder.write(data, size, &m_encoded))
+                return die(m_encoder.errorString());
+            return store(m_encoded.constData(), m_encoded.size());
+        }
+
+        // Appends stored bytes (the body, or it compressed) to the chunks.
+        bool store(const char *data, qint64 size)
+        {
+            const Settings &s = m_store->settings;
             m_total += size;
             while (size > 0) {
                 const qint64 take = qMin(size, s.chunkSize - m_buffer.size());
@@ -199,6 +212,12 @@ namespace {
         {
             if (m_dead)
                 return false;
+            m_encoded.resize(0);
+            if (!m_encoder.finish(&m_encoded))
+                return die(m_encoder.errorString());
+            if (!store(m_encoded.constData(), m_encoded.size()))
+                return false;
+            m_encoded = QByteArray();
             const Settings &s = m_store->settings;
             const QByteArray meta = m_store->metaKey(m_key);
             // The final metadata may live longer than the one the chunks were stored with.
@@ -213,7 +232,9 @@ namespace {
             }
             m_ttlMs = ttl;
             Descriptor d;
-            d.bodySize = m_total;
+            d.bodySize = m_encoder.bodySize();
+            d.storedSize = m_total;
+            d.compression = m_encoder.algorithm();
             d.chunkSize = s.chunkSize;
             d.generation = m_generation;
             d.cost = EntryOverhead + meta.size() + m_metaData.size() + m_total;
@@ -318,6 +339,8 @@ namespace {
         bool m_dead = false;
         bool m_committed = false;
         QString m_error;
+        BodyEncoder m_encoder;
+        QByteArray m_encoded; // the encoder's output of one write()
     };
 
 } // namespace
@@ -366,7 +389,7 @@ bool RedisTier::fetchEntry(const QString &key, Entry *entry)
         // Checked here, not only in openBody(): a hit whose body then fails is worse than a miss.
         QString why;
         if (Store::openChunk(entry->inlineChunk, entry->descriptor.generation, 0,
-                             entry->descriptor.bodySize, &why)
+                             entry->descriptor.storedSize, &why)
                     .isNull())
             return false;
     }
@@ -389,6 +412,7 @@ public:
     TierRecord record() const override
     {
         TierRecord r(m_entry.key, m_entry.metaData, m_entry.descriptor.bodySize);
+        r.setStoredSize(m_entry.descriptor.storedSize);
         r.setVersion(QByteArray::number(m_entry.descriptor.generation));
         return r;
     }
@@ -399,7 +423,7 @@ public:
         const QString &key = m_entry.key;
         QString why;
         const QByteArray first = d.isInline()
-                ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.bodySize, &why)
+                ? Store::openChunk(m_entry.inlineChunk, d.generation, 0, d.storedSize, &why)
                 : m_store->fetchChunk(key, d, 0, &why);
         if (first.isNull()) {
             if (m_store->connection.isConnected()) {
@@ -412,6 +436,8 @@ public:
             }
             return nullptr;
         }
+        if (d.compression != BodyCompression::Algorithm::None)
+            return openDecoded(mode, first);
         auto device = std::make_unique<BodyDevice>(m_store, key, d, first);
         // Verified: every chunk is fetched and checked now; up to ChunkedBodyDevice's in-memory
         // limit they are what the reader gets, not fetched twice. The device drops a damaged
@@ -426,6 +452,30 @@ public:
     }
 
 private:
+    // The stored bytes through a BodyDevice (its chunks checked as they come), decoded.
+    QIODevice *openDecoded(ReadMode mode, const QByteArray &first)
+    {
+        const Descriptor d = m_entry.descriptor;
+        const QString key = m_entry.key;
+        const std::shared_ptr<Store> store = m_store;
+        QByteArray firstChunk = first;
+        auto opener = [store, key, d, firstChunk](QString *) -> QIODevice * {
+            return new BodyDevice(store, key, d, firstChunk);
+        };
+        auto onDamage = [store, key, d](const QString &why) {
+            if (!store->connection.isConnected())
+                return;
+            store->connection.setProblem(QStringLiteral("%1: %2").arg(key, why));
+            qCWarning(lcRedisTier).noquote() << "dropping damaged entry" << key << ":" << why;
+            store->dropGeneration(key, d.generation);
+        };
+        std::unique_ptr<DecodingBodyDevice> device(
+                DecodingBodyDevice::open(d.compression, d.bodySize, opener, onDamage));
+        if (!device || (mode == ReadMode::Verified && !device->verifyAll()))
+            return nullptr;
+        return device.release();
+    }
+
     std::shared_ptr<Store> m_store;
     RedisTier::Entry m_entry;
 };
@@ -538,6 +588,7 @@ void RedisTier::enumerate(const std::function<bool(const TierRecord &)> &visitor
                                 r->element[1], &e))
                 continue; // expired or replaced between SCAN and HMGET
             TierRecord record(e.key, e.metaData, e.descriptor.bodySize);
+            record.setStoredSize(e.descriptor.storedSize);
             record.setVersion(QByteArray::number(e.descriptor.generation));
             if (!visitor(record))
                 return;

@@ -36,6 +36,7 @@ struct Settings
     qint64 chunkSize = 256 * 1024;
     qint64 inlineMax = 16 * 1024;
     qint64 staleTtlMs = 24 * 3600 * 1000LL;
+    BodyCompression compression; // compress=: chunks hold the compressed body
 };
 
 // Shared by the tier, its writers and its body devices, which may outlive the tier.

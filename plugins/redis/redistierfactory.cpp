@@ -12,7 +12,7 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
                    QStringLiteral("connect_timeout_ms"), QStringLiteral("breaker_ms"),
                    QStringLiteral("password"), QStringLiteral("max_entry"), QStringLiteral("chunk"),
                    QStringLiteral("inline"), QStringLiteral("stale_ttl"),
-                   QString::fromLatin1(TierReadOnlyOption)});
+                   QString::fromLatin1(TierReadOnlyOption), QStringLiteral("compress")});
     const QUrl &url = spec.url();
     Connection::Options options;
     if (!url.host().isEmpty())
@@ -59,6 +59,7 @@ std::unique_ptr<Tier> RedisTierFactory::create(const TierSpec &spec, QString *er
     settings.inlineMax = o.size(QStringLiteral("inline"),
                                 qMin<qint64>(16 * 1024, settings.chunkSize), 0, settings.chunkSize);
     settings.staleTtlMs = o.durationMs(QStringLiteral("stale_ttl"), settings.staleTtlMs);
+    settings.compression = o.compression();
     if (settings.maxEntry / settings.chunkSize >= MaxChunkCount) {
         o.addProblem(
                 QStringLiteral(

@@ -21,7 +21,9 @@ namespace {
     constexpr int ApplicationId = 0x54435331; // "TCS1"; the disk catalogue uses "TCC1"
     // 2: metadata in MetaDataCodec's format, chunk sums seeded ChunkChecksums. Version 1 files
     // (QDataStream metadata, FNV-1a sums) are upgraded in place by forgetting their entries.
-    constexpr int SchemaVersion = 2;
+    // 3: entries(stored_size, compression): chunks may hold the body compressed. Version 2
+    // files are upgraded in place, their entries kept (stored as is).
+    constexpr int SchemaVersion = 3;
     // A writer whose process died leaves a `writes` row; after this long it cannot be alive.
     constexpr qint64 StaleWriteMs = 24 * 3600 * 1000;
     constexpr int EvictBatch = 64;
@@ -192,8 +194,8 @@ bool Store::readFormat(Format *format)
                           .arg(appId);
         return false;
     }
-    if (version == 1) {
-        *format = Format::Version1;
+    if (version == 1 || version == 2) {
+        *format = version == 1 ? Format::Version1 : Format::Version2;
         return true;
     }
     if (version != SchemaVersion) {
@@ -240,9 +242,11 @@ bool Store::openReadOnlyConnection()
                           .arg(m_options.path);
         return false;
     case Format::Version1:
-        m_error = QStringLiteral("%1 has tiercache sqlite schema version 1, which this build "
+    case Format::Version2:
+        m_error = QStringLiteral("%1 has tiercache sqlite schema version %2, which this build "
                                  "reads only after a writer upgraded it")
-                          .arg(m_options.path);
+                          .arg(m_options.path)
+                          .arg(format == Format::Version1 ? 1 : 2);
         return false;
     }
     return false;
@@ -267,7 +271,10 @@ bool Store::createSchema()
     Format format = Format::Empty;
     if (!readFormat(&format))
         return false;
+    // Version 1 rows are dropped, then its tables gain version 3's columns as version 2's do.
     if (format == Format::Version1 && !upgradeFromVersion1())
+        return false;
+    if ((format == Format::Version1 || format == Format::Version2) && !upgradeFromVersion2())
         return false;
 
     // WAL: readers (other processes, streaming bodies) never block the writer nor the other
@@ -291,8 +298,10 @@ bool Store::createSchema()
             " meta BLOB NOT NULL,"   // encodeMetaData()
             " body_size INTEGER NOT NULL,"
             " chunk_size INTEGER NOT NULL,"
-            " row_size INTEGER NOT NULL," // what the entry counts against the budget
-            " created INTEGER NOT NULL,"  // ms since the epoch
+            " stored_size INTEGER," // bytes in the chunks (version 2 rows: body_size)
+            " compression INTEGER NOT NULL DEFAULT 0," // BodyCompression::Algorithm
+            " row_size INTEGER NOT NULL,"              // what the entry counts against the budget
+            " created INTEGER NOT NULL,"               // ms since the epoch
             " last_access INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access)",
             // Keyed by generation, not by URL: a generation names one version of one key, and
@@ -348,6 +357,25 @@ bool Store::upgradeFromVersion1()
         return false;
     qCInfo(lcSqlite) << "upgraded" << m_options.path << "to schema version" << SchemaVersion
                      << "(entries dropped)";
+    return true;
+}
+
+bool Store::upgradeFromVersion2()
+{
+    // Version 2 rows are bodies stored as is: they stay, with their stored size.
+    if (!begin())
+        return false;
+    if (!execSql(QStringLiteral("ALTER TABLE entries ADD COLUMN stored_size INTEGER"))
+        || !execSql(QStringLiteral(
+                "ALTER TABLE entries ADD COLUMN compression INTEGER NOT NULL DEFAULT 0"))
+        || !execSql(QStringLiteral("UPDATE entries SET stored_size = body_size"))
+        || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion))) {
+        rollback();
+        return false;
+    }
+    if (!commit())
+        return false;
+    qCInfo(lcSqlite) << "upgraded" << m_options.path << "to schema version" << SchemaVersion;
     return true;
 }
 
@@ -436,10 +464,11 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
 {
     followWriters();
     QSqlQuery &q = withMetaData
-            ? statement("SELECT gen, body_size, chunk_size, last_access, meta FROM entries WHERE "
+            ? statement("SELECT gen, body_size, chunk_size, last_access, "
+                        "coalesce(stored_size, body_size), compression, meta FROM entries WHERE "
                         "key = ?")
-            : statement(
-                    "SELECT gen, body_size, chunk_size, last_access FROM entries WHERE key = ?");
+            : statement("SELECT gen, body_size, chunk_size, last_access, "
+                        "coalesce(stored_size, body_size), compression FROM entries WHERE key = ?");
     q.addBindValue(key);
     if (!exec(q) || !q.next())
         return {};
@@ -448,9 +477,15 @@ Store::Entry Store::entry(const QString &key, bool withMetaData)
     e.bodySize = q.value(1).toLongLong();
     e.chunkSize = q.value(2).toLongLong();
     e.lastAccess = QDateTime::fromMSecsSinceEpoch(q.value(3).toLongLong(), Qt::UTC);
-    const QByteArray meta = withMetaData ? q.value(4).toByteArray() : QByteArray();
+    e.storedSize = q.value(4).toLongLong();
+    const bool knownCompression =
+            BodyCompression::algorithmFromValue(q.value(5).toInt(), &e.compression);
+    const QByteArray meta = withMetaData ? q.value(6).toByteArray() : QByteArray();
     q.finish();
-    if (chunkCount(e.bodySize, e.chunkSize) < 0
+    if (chunkCount(e.bodySize, e.chunkSize) < 0 || chunkCount(e.storedSize, e.chunkSize) < 0
+        || !knownCompression
+        || (e.compression == BodyCompression::Algorithm::None ? e.storedSize != e.bodySize
+                                                              : e.storedSize >= e.bodySize)
         || (withMetaData && !decodeMetaData(meta, &e.metaData))) {
         qCWarning(lcSqlite).noquote() << (m_options.readOnly ? "ignoring undecodable entry"
                                                              : "dropping undecodable entry")
@@ -475,7 +510,7 @@ bool Store::hasAllChunks(const Entry &entry)
     const qint64 last = q.value(3).isNull() ? -1 : q.value(3).toLongLong();
     q.finish();
     // (gen, seq) is the primary key: count chunks from 0 to count - 1 are exactly 0..count-1.
-    return count == chunkCount(entry.bodySize, entry.chunkSize) && bytes == entry.bodySize
+    return count == chunkCount(entry.storedSize, entry.chunkSize) && bytes == entry.storedSize
             && first == 0 && last == count - 1;
 }
 
@@ -560,9 +595,11 @@ bool Store::insertChunk(qint64 generation, qint64 seq, const QByteArray &data)
 }
 
 bool Store::commitGeneration(const QString &key, qint64 generation, const QByteArray &meta,
-                             qint64 bodySize, qint64 lastSeq, const QByteArray &lastChunk)
+                             qint64 bodySize, qint64 storedSize,
+                             BodyCompression::Algorithm compression, qint64 lastSeq,
+                             const QByteArray &lastChunk)
 {
-    const qint64 size = rowSize(key, bodySize, meta.size());
+    const qint64 size = rowSize(key, storedSize, meta.size());
     if (size > m_options.maxBytes) {
         setError(QStringLiteral("an entry of %1 bytes does not fit the budget of %2 bytes")
                          .arg(size)
@@ -607,15 +644,17 @@ bool Store::commitGeneration(const QString &key, qint64 generation, const QByteA
     const qint64 now = nowMs();
     QSqlQuery &put = oldGeneration >= 0
             ? statement("UPDATE entries SET gen = ?, meta = ?, body_size = ?, chunk_size = ?, "
-                        "row_size = ?,"
+                        "stored_size = ?, compression = ?, row_size = ?,"
                         " created = ?, last_access = ? WHERE key = ?")
-            : statement("INSERT INTO entries (gen, meta, body_size, chunk_size, row_size, created, "
-                        "last_access, key)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            : statement("INSERT INTO entries (gen, meta, body_size, chunk_size, stored_size, "
+                        "compression, row_size, created, last_access, key)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     put.addBindValue(generation);
     put.addBindValue(meta);
     put.addBindValue(bodySize);
     put.addBindValue(ChunkSize);
+    put.addBindValue(storedSize);
+    put.addBindValue(int(compression));
     put.addBindValue(size);
     put.addBindValue(now);
     put.addBindValue(now);
@@ -748,9 +787,10 @@ bool Store::updateMetaData(const QString &key, const QNetworkCacheMetaData &meta
         return false;
     const QByteArray meta = encodeMetaData(metaData);
     QSqlQuery &q = ifGeneration < 0
-            ? statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ?")
-            : statement("UPDATE entries SET meta = ?, row_size = body_size + ? + ? WHERE key = ? "
-                        "AND gen = ?");
+            ? statement("UPDATE entries SET meta = ?, row_size = coalesce(stored_size, body_size) "
+                        "+ ? + ? WHERE key = ?")
+            : statement("UPDATE entries SET meta = ?, row_size = coalesce(stored_size, body_size) "
+                        "+ ? + ? WHERE key = ? AND gen = ?");
     q.addBindValue(meta);
     q.addBindValue(qint64(meta.size()));
     q.addBindValue(qint64(2 * key.toUtf8().size()));
@@ -771,9 +811,11 @@ void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
     bool first = true;
     for (;;) {
         QSqlQuery &q = first
-                ? statement("SELECT key, meta, body_size, last_access, gen FROM entries"
+                ? statement("SELECT key, meta, body_size, last_access, gen, "
+                            "coalesce(stored_size, body_size) FROM entries"
                             " ORDER BY last_access DESC, key DESC LIMIT ?")
-                : statement("SELECT key, meta, body_size, last_access, gen FROM entries"
+                : statement("SELECT key, meta, body_size, last_access, gen, "
+                            "coalesce(stored_size, body_size) FROM entries"
                             " WHERE (last_access, key) < (?, ?) ORDER BY last_access DESC, key "
                             "DESC LIMIT ?");
         if (!first) {
@@ -795,6 +837,7 @@ void Store::enumerate(const std::function<bool(const TierRecord &)> &visitor)
                 continue;
             }
             TierRecord r(key, md, q.value(2).toLongLong());
+            r.setStoredSize(q.value(5).toLongLong());
             r.setLastAccess(QDateTime::fromMSecsSinceEpoch(afterAccess, Qt::UTC));
             r.setVersion(QByteArray::number(q.value(4).toLongLong()));
             page.append(std::move(r));

@@ -3,6 +3,7 @@
 
 #include "sqliterecord.h"
 
+#include <tiercache/bodycompression.h>
 #include <tiercache/tier.h>
 
 #include <QtCore/QElapsedTimer>
@@ -32,6 +33,7 @@ struct Options
     //! The SDK's "readonly" option: an existing file, opened SQLITE_OPEN_READONLY, never
     //! changed (no schema, upgrade, sweep, LRU time or removal of a damaged entry).
     bool readOnly = false;
+    BodyCompression compression; // compress=: chunks hold the compressed body
 };
 
 /*
@@ -70,6 +72,8 @@ public:
     {
         qint64 generation = -1;
         qint64 bodySize = -1;
+        qint64 storedSize = -1; // what the chunks hold: the body, or it compressed
+        BodyCompression::Algorithm compression = BodyCompression::Algorithm::None;
         qint64 chunkSize = 0;
         QNetworkCacheMetaData metaData;
         QDateTime lastAccess;
@@ -94,9 +98,13 @@ public:
     bool insertChunk(qint64 generation, qint64 seq, const QByteArray &data);
     //! In one transaction: stores \a lastChunk as chunk \a lastSeq of \a generation (which
     //! is allocated now if it is -1, the usual case for a body smaller than a chunk), makes
-    //! it the body of \a key, drops the previous generation and evicts to the budget.
+    //! it the body of \a key, drops the previous generation and evicts to the budget. The
+    //! chunks hold \a storedSize bytes: the body of \a bodySize bytes compressed with
+    //! \a compression (None: the body itself).
     bool commitGeneration(const QString &key, qint64 generation, const QByteArray &meta,
-                          qint64 bodySize, qint64 lastSeq, const QByteArray &lastChunk);
+                          qint64 bodySize, qint64 storedSize,
+                          BodyCompression::Algorithm compression, qint64 lastSeq,
+                          const QByteArray &lastChunk);
     //! Forgets an uncommitted generation and its chunks.
     void abandonGeneration(qint64 generation);
 
@@ -118,7 +126,7 @@ public:
     void unpin(qint64 generation);
 
 private:
-    enum class Format { Empty, Current, Version1 };
+    enum class Format { Empty, Current, Version1, Version2 };
     //! What the file holds; false (errorString()) when it is not a tier of ours.
     bool readFormat(Format *format);
     //! The read-only connection. While no -wal file exists (no writer has the file open) it is
@@ -135,6 +143,7 @@ private:
     void rollback();
     bool createSchema();
     bool upgradeFromVersion1();
+    bool upgradeFromVersion2();
     void sweep();
     //! Deletes the chunks of a generation that is no longer shown, unless a reader pins it.
     bool dropGeneration(qint64 generation);

@@ -3,6 +3,8 @@
 #include "chunkdevice.h"
 #include "sqlitestore.h"
 
+#include <tiercache/decodingbodydevice.h>
+
 namespace tiercache::sqlite {
 
 namespace {
@@ -21,8 +23,11 @@ namespace {
     class SqliteWriter final : public TierWriter
     {
     public:
-        SqliteWriter(std::shared_ptr<Store> store, const QString &key)
-            : m_store(std::move(store)), m_key(key)
+        SqliteWriter(std::shared_ptr<Store> store, const QString &key,
+                     const QNetworkCacheMetaData &metaData)
+            : m_store(std::move(store)),
+              m_key(key),
+              m_encoder(m_store->options().compression, metaData)
         {
         }
 
@@ -37,11 +42,19 @@ namespace {
             if (m_dead)
                 return false;
             const qint64 limit = m_store->options().maxEntry;
-            if (m_written + size > limit)
+            if (m_encoder.bodySize() + size > limit)
                 return die(QStringLiteral("body exceeds the sqlite tier's max_entry of %1 bytes")
                                    .arg(limit));
-            m_written += size;
-            m_pending.append(data, size);
+            const qsizetype before = m_pending.size();
+            if (!m_encoder.write(data, size, &m_pending))
+                return die(m_encoder.errorString());
+            m_written += m_pending.size() - before;
+            return storeFullChunks();
+        }
+
+        // Full chunks of the stored bytes go in now, the rest waits in m_pending.
+        bool storeFullChunks()
+        {
             qint64 offset = 0;
             while (m_pending.size() - offset >= ChunkSize) {
                 if (m_generation < 0 && (m_generation = m_store->beginGeneration(m_key)) < 0)
@@ -60,7 +73,14 @@ namespace {
         {
             if (m_dead || m_committed)
                 return false;
-            if (!m_store->commitGeneration(m_key, m_generation, encodeMetaData(metaData), m_written,
+            const qsizetype before = m_pending.size();
+            if (!m_encoder.finish(&m_pending))
+                return die(m_encoder.errorString());
+            m_written += m_pending.size() - before;
+            if (!storeFullChunks())
+                return false;
+            if (!m_store->commitGeneration(m_key, m_generation, encodeMetaData(metaData),
+                                           m_encoder.bodySize(), m_written, m_encoder.algorithm(),
                                            m_seq, m_pending))
                 return die(m_store->errorString());
             m_committed = true;
@@ -86,11 +106,12 @@ namespace {
         QString m_key;
         qint64 m_generation = -1; // allocated with the first full chunk
         QByteArray m_pending;     // less than one chunk, between write() calls
-        qint64 m_written = 0;
+        qint64 m_written = 0;     // stored bytes
         qint64 m_seq = 0;
         bool m_dead = false;
         bool m_committed = false;
         QString m_error;
+        BodyEncoder m_encoder;
     };
 
     /*
@@ -108,6 +129,7 @@ namespace {
         TierRecord record() const override
         {
             TierRecord r(m_key, m_entry.metaData, m_entry.bodySize);
+            r.setStoredSize(m_entry.storedSize);
             r.setLastAccess(m_entry.lastAccess);
             r.setVersion(QByteArray::number(m_entry.generation));
             return r;
@@ -118,9 +140,9 @@ namespace {
             // The first chunk is read (and verified) now: a device that exists has bytes available
             // at once, which QNAM needs, and a body that is damaged from the start is a plain miss.
             QByteArray first;
-            if (e.bodySize > 0) {
+            if (e.storedSize > 0) {
                 QString reason;
-                if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.bodySize), &first,
+                if (!m_store->readChunk(e.generation, 0, qMin(e.chunkSize, e.storedSize), &first,
                                         &reason)) {
                     m_store->setError(QStringLiteral("damaged cache body for %1: %2; %3")
                                               .arg(m_key, reason,
@@ -131,6 +153,8 @@ namespace {
                     return nullptr;
                 }
             }
+            if (e.compression != BodyCompression::Algorithm::None)
+                return openDecoded(mode, first);
             m_store->pin(e.generation); // released by the device
             auto device = std::make_unique<ChunkDevice>(m_store, m_key, e.generation, e.bodySize,
                                                         e.chunkSize, first);
@@ -148,6 +172,29 @@ namespace {
         }
 
     private:
+        // The stored bytes through a ChunkDevice (every chunk checked as it is read), decoded.
+        QIODevice *openDecoded(ReadMode mode, const QByteArray &first)
+        {
+            const std::shared_ptr<Store> store = m_store;
+            const QString key = m_key;
+            const Store::Entry e = m_entry;
+            auto opener = [store, key, e, first](QString *) -> QIODevice * {
+                store->pin(e.generation); // released by the device
+                return new ChunkDevice(store, key, e.generation, e.storedSize, e.chunkSize, first);
+            };
+            auto onDamage = [store, key, e](const QString &reason) {
+                store->setError(
+                        QStringLiteral("damaged cache body for %1: %2; removed").arg(key, reason));
+                store->removeDamaged(key, e.generation);
+            };
+            std::unique_ptr<DecodingBodyDevice> device(
+                    DecodingBodyDevice::open(e.compression, e.bodySize, opener, onDamage));
+            if (!device || (mode == ReadMode::Verified && !device->verifyAll()))
+                return nullptr;
+            m_store->touch(m_key);
+            return device.release();
+        }
+
         std::shared_ptr<Store> m_store;
         QString m_key;
         Store::Entry m_entry;
@@ -198,8 +245,9 @@ std::unique_ptr<TierWriter> SqliteTier::beginWrite(const QString &key,
     if (sizeHint > m_store->options().maxEntry || m_store->refuseChange("store a body"))
         return nullptr;
     // Touches no database yet: a body smaller than a chunk is written by commit() alone.
-    Q_UNUSED(metaData); // the final metadata comes with commit()
-    return std::make_unique<SqliteWriter>(m_store, key);
+    // The final metadata comes with commit(); this one's Content-Type and Content-Encoding
+    // decide whether the body is compressed.
+    return std::make_unique<SqliteWriter>(m_store, key, metaData);
 }
 
 bool SqliteTier::remove(const QString &key)

@@ -11,7 +11,8 @@ std::unique_ptr<tiercache::Tier> SqliteTierFactory::create(const tiercache::Tier
     tiercache::TierOptions options(spec,
                                    {QStringLiteral("path"), QStringLiteral("max"),
                                     QStringLiteral("max_entry"), QStringLiteral("timeout_ms"),
-                                    QString::fromLatin1(tiercache::TierReadOnlyOption)});
+                                    QString::fromLatin1(tiercache::TierReadOnlyOption),
+                                    QStringLiteral("compress")});
     tiercache::sqlite::Options o;
     o.path = options.string(QStringLiteral("path"));
     o.maxBytes = options.size(QStringLiteral("max"), o.maxBytes, 1);
@@ -19,6 +20,7 @@ std::unique_ptr<tiercache::Tier> SqliteTierFactory::create(const tiercache::Tier
     o.maxEntry = options.size(QStringLiteral("max_entry"), o.maxBytes / 4);
     o.timeoutMs = int(options.integer(QStringLiteral("timeout_ms"), o.timeoutMs, 0, 600000));
     o.readOnly = options.boolean(QString::fromLatin1(tiercache::TierReadOnlyOption), false);
+    o.compression = options.compression();
     if (o.path.isEmpty()) {
         options.addProblem(
                 QStringLiteral("path is required (e.g. sqlite:?path=/var/cache/app/cache.db)"));

@@ -3,9 +3,9 @@
 // shared, anything that reaches the server may have written them. Input layout (big endian):
 //   u32 h length, h, u32 md length, md, i64 chunk index, sealed chunk
 // Whatever decodes must be canonical and consistent: a descriptor re-encodes to the same
-// bytes and describes its chunks exactly, metadata re-encodes to a fixpoint with a valid URL,
-// a chunk that opens (with the generation and length the descriptor gives, as the tier asks)
-// seals back to the same bytes.
+// bytes (version 2: to the version 3 form of the same fields) and describes its chunks exactly,
+// metadata re-encodes to a fixpoint with a valid URL, a chunk that opens (with the generation and
+// length the descriptor gives, as the tier asks) seals back to the same bytes.
 #include "fuzz_common.h"
 
 #include "redisrecord.h"
@@ -32,16 +32,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const Descriptor d = Descriptor::decode(h);
     if (!d.isValid())
         return 0;
-    FUZZ_CHECK(d.encode() == h, fuzz::hex(h));
+    // Version 3 re-encodes to the same bytes; a version 2 descriptor (no compression) to the
+    // version 3 bytes of the same fields.
+    const Descriptor again = Descriptor::decode(d.encode());
+    FUZZ_CHECK(again.encode() == d.encode() && again.bodySize == d.bodySize
+                       && again.storedSize == d.storedSize && again.compression == d.compression,
+               fuzz::hex(h));
+    FUZZ_CHECK(h.size() == 48 || d.encode() == h, fuzz::hex(h));
+    FUZZ_CHECK(h.size() != 48 || d.compression == tiercache::BodyCompression::Algorithm::None,
+               fuzz::hex(h));
     FUZZ_CHECK(d.generation != 0 && d.chunkSize > 0 && d.chunkCount <= MaxChunkCount, fuzz::hex(h));
+    // The chunks hold the stored bytes: the body, or a smaller compressed form of it.
+    FUZZ_CHECK(d.compression == tiercache::BodyCompression::Algorithm::None
+                       ? d.storedSize == d.bodySize
+                       : d.storedSize < d.bodySize,
+               fuzz::hex(h));
     if (d.isInline()) {
-        FUZZ_CHECK(d.chunkLength(0) == d.bodySize && d.bodySize <= d.chunkSize, fuzz::hex(h));
+        FUZZ_CHECK(d.chunkLength(0) == d.storedSize && d.storedSize <= d.chunkSize, fuzz::hex(h));
     } else {
         const qint64 last = d.chunkCount - 1;
         FUZZ_CHECK(d.chunkLength(0) > 0 && d.chunkLength(last) > 0
                            && d.chunkLength(d.chunkCount) == 0,
                    fuzz::hex(h));
-        FUZZ_CHECK(last * d.chunkSize + d.chunkLength(last) == d.bodySize, fuzz::hex(h));
+        FUZZ_CHECK(last * d.chunkSize + d.chunkLength(last) == d.storedSize, fuzz::hex(h));
     }
 
     const qint64 count = d.isInline() ? 1 : d.chunkCount;

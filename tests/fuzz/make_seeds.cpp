@@ -192,15 +192,25 @@ int main(int argc, char **argv)
     inlined.chunkSize = 256 * 1024;
     inlined.generation = 0x1234567890abcdefULL;
     inlined.cost = 512;
+    inlined.storedSize = inlined.bodySize;
     ok &= write(root + QLatin1String("/redisrecord/seed-inline"),
                 redisInput(inlined, meta, 0, text.left(300)));
     redis::Descriptor chunked = inlined;
     chunked.bodySize = 4096 * 2 + 10;
     chunked.chunkSize = 4096;
     chunked.chunkCount = 3;
+    chunked.storedSize = chunked.bodySize;
     ok &= write(root + QLatin1String("/redisrecord/seed-last-chunk"),
                 redisInput(chunked, meta, 2, text.left(10)));
     ok &= write(root + QLatin1String("/redisrecord/seed-first-chunk"),
                 redisInput(chunked, meta, 0, text.repeated(4).left(4096)));
+    // A compressed body (version 3 descriptor): 2 chunks of stored bytes for a larger body.
+    redis::Descriptor compressed = chunked;
+    compressed.bodySize = 100000;
+    compressed.storedSize = 4096 + 20;
+    compressed.chunkCount = 2;
+    compressed.compression = BodyCompression::Algorithm::Zstd;
+    ok &= write(root + QLatin1String("/redisrecord/seed-compressed-chunk"),
+                redisInput(compressed, meta, 1, text.left(20)));
     return ok ? 0 : 1;
 }

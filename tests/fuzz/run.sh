@@ -24,7 +24,7 @@ root=$(cd "$fuzz_dir/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc)}
-all_targets=(metadata blobheader httpheaders tierspec pluginmeta cachekey sqliterecord redisrecord)
+all_targets=(metadata blobheader httpheaders tierspec pluginmeta cachekey sqliterecord redisrecord bodydecoder)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 generator=()

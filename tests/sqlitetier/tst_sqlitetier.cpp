@@ -275,7 +275,7 @@ void tst_SqliteTier::pluginIsFound()
     QCOMPARE(keys,
              (QStringList {QStringLiteral("path"), QStringLiteral("max"),
                            QStringLiteral("max_entry"), QStringLiteral("timeout_ms"),
-                           QStringLiteral("readonly")}));
+                           QStringLiteral("readonly"), QStringLiteral("compress")}));
     auto tier = create();
     QVERIFY(tier);
     QCOMPARE(tier->name(), QStringLiteral("sqlite"));

@@ -11,6 +11,7 @@
 #include <QtNetwork/QTcpSocket>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -491,7 +492,9 @@ void LoopbackConnection::pump()
         }
         const qint64 size = std::min(kPieceSize, m_bodyLimit - m_bodySent);
         QByteArray piece = m_response.generatedBodySize >= 0
-                ? LoopbackServer::patternBody(m_bodySent, size, m_response.seed)
+                ? (m_response.generatedText
+                           ? LoopbackServer::textPatternBody(m_bodySent, size, m_response.seed)
+                           : LoopbackServer::patternBody(m_bodySent, size, m_response.seed))
                 : m_response.body.mid(m_bodySent, size);
         if (chunked)
             piece = QByteArray::number(size, 16) + "\r\n" + piece + "\r\n";
@@ -676,6 +679,39 @@ QByteArray LoopbackServer::patternBody(qint64 offset, qint64 length, quint32 see
         std::memcpy(dst, reinterpret_cast<const char *>(&word) + inBlock, size_t(n));
         dst += n;
         pos += n;
+    }
+    return out;
+}
+
+QByteArray LoopbackServer::textPatternBody(qint64 offset, qint64 length, quint32 seed)
+{
+    if (offset < 0 || length <= 0)
+        return QByteArray();
+    // Every line is exactly LineSize bytes, so the byte at any offset is known without the
+    // lines before it.
+    constexpr qint64 LineSize = 96;
+    QByteArray out;
+    out.reserve(length);
+    qint64 pos = offset;
+    const qint64 end = offset + length;
+    while (pos < end) {
+        const quint64 index = quint64(pos / LineSize);
+        const quint64 word = patternWord(index, seed);
+        char line[LineSize + 1];
+        const int n =
+                std::snprintf(line, sizeof line,
+                              "{\"id\":%012llu,\"name\":\"item-%04u\",\"price\":%05u,"
+                              "\"active\":%s,\"tag\":\"cat-%02u\"}",
+                              static_cast<unsigned long long>(index), unsigned(word % 10000),
+                              unsigned((word >> 16) % 100000), (word >> 40) & 1 ? "true " : "false",
+                              unsigned((word >> 48) % 100));
+        Q_ASSERT(n > 0 && n < LineSize);
+        std::memset(line + n, ' ', size_t(LineSize - 1 - n));
+        line[LineSize - 1] = '\n';
+        const qint64 from = pos % LineSize;
+        const qint64 take = std::min<qint64>(LineSize - from, end - pos);
+        out.append(line + from, take);
+        pos += take;
     }
     return out;
 }

@@ -45,6 +45,9 @@ struct Response
     // multi-hundred-MiB transfers without the server holding them in memory.
     qint64 generatedBodySize = -1;
     quint32 seed = 0;
+    // With generatedBodySize: textPatternBody() (compressible JSON lines) instead of
+    // patternBody() (incompressible).
+    bool generatedText = false;
     bool chunked = false;
     // Each body piece (at most 64 KiB, including the first one) is preceded by
     // this delay, so even tiny bodies are observably "in flight".
@@ -87,6 +90,9 @@ public:
     void clearRequests();
 
     static QByteArray patternBody(qint64 offset, qint64 length, quint32 seed);
+    //! Like patternBody(), but compressible text: fixed-width JSON lines that differ by a
+    //! counter and a few seed-derived fields (zstd shrinks it about 8-fold).
+    static QByteArray textPatternBody(qint64 offset, qint64 length, quint32 seed);
 
 Q_SIGNALS:
     void requestReceived(const tiercache::test::RecordedRequest &request);

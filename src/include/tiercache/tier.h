@@ -49,6 +49,10 @@ public:
     //! Exact body length; -1 means "no such entry".
     qint64 bodySize() const;
     void setBodySize(qint64 size);
+    //! Bytes the tier stores for the body: smaller than bodySize() when it is compressed
+    //! (BodyCompression). bodySize() unless set.
+    qint64 storedSize() const;
+    void setStoredSize(qint64 size);
     //! May be invalid when the tier does not track it.
     QDateTime lastAccess() const;
     void setLastAccess(const QDateTime &lastAccess);

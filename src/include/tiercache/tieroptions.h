@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <tiercache/bodycompression.h>
 #include <tiercache/tiercache_export.h>
 #include <tiercache/tierspec.h>
 
@@ -74,6 +75,9 @@ public:
     qint64 durationMs(const QString &key, qint64 defaultMs);
     //! "true", "false", "1", "0", "yes", "no", "on" or "off".
     bool boolean(const QString &key, bool defaultValue);
+    //! A compression, BodyCompression::parse(): "zstd", "zstd:19", "gzip:6", "none".
+    BodyCompression compression(const QString &key = QStringLiteral("compress"),
+                                const BodyCompression &defaultValue = {});
 
 private:
     Q_DECLARE_PRIVATE(TierOptions)
