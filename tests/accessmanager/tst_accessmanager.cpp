@@ -361,8 +361,11 @@ void tst_AccessManager::staleWhileRevalidateAnswersAtOnce()
     int version = 0;
     m_server->setHandler([&](const RecordedRequest &) {
         ++version;
+        // v1 goes stale after a second; the revalidated v2 stays fresh for the rest of the
+        // scenario (with max-age=1 it could be stale on arrival: Date has whole seconds).
         return Response::ok("v" + QByteArray::number(version),
-                            "max-age=1, stale-while-revalidate=600");
+                            version == 1 ? "max-age=1, stale-while-revalidate=600"
+                                         : "max-age=3600, stale-while-revalidate=600");
     });
     QCOMPARE(get(QStringLiteral("/swr")).body, QByteArray("v1"));
     QTest::qWait(2100);
@@ -528,7 +531,9 @@ void tst_AccessManager::cacheLoadControlAttribute()
     int version = 0;
     m_server->setHandler([&](const RecordedRequest &) {
         ++version;
-        return Response::ok("v" + QByteArray::number(version), "max-age=1");
+        // Two seconds: a response whose Date second ended on the way still has one fresh
+        // second when it is read back at once.
+        return Response::ok("v" + QByteArray::number(version), "max-age=2");
     });
     const Fetched none = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
     QCOMPARE(none.error, QNetworkReply::ContentNotFoundError);
@@ -546,7 +551,7 @@ void tst_AccessManager::cacheLoadControlAttribute()
     QVERIFY(fresh.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 2);
 
-    QTest::qWait(2100); // expired from now on
+    QTest::qWait(3100); // expired from now on
     const Fetched alwaysCache = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
     QCOMPARE(alwaysCache.error, QNetworkReply::NoError);
     QCOMPARE(alwaysCache.body, QByteArray("v2")); // whatever its age, never the network
