@@ -11,6 +11,7 @@ public:
     qint64 entryCount = 0;
     qint64 blobCount = 0;
     qint64 bodyBytes = 0;
+    qint64 distinctBodyBytes = 0;
     qint64 storedBytes = 0;
     qint64 totalHits = 0;
     qint64 maximumSize = 0;
@@ -53,6 +54,16 @@ void CacheSummary::setBodyBytes(qint64 bodyBytes)
     d->bodyBytes = bodyBytes;
 }
 
+qint64 CacheSummary::distinctBodyBytes() const
+{
+    return d->distinctBodyBytes;
+}
+
+void CacheSummary::setDistinctBodyBytes(qint64 distinctBodyBytes)
+{
+    d->distinctBodyBytes = distinctBodyBytes;
+}
+
 qint64 CacheSummary::storedBytes() const
 {
     return d->storedBytes;
@@ -87,8 +98,10 @@ bool operator==(const CacheSummary &a, const CacheSummary &b)
 {
     return a.d == b.d
             || (a.d->entryCount == b.d->entryCount && a.d->blobCount == b.d->blobCount
-                && a.d->bodyBytes == b.d->bodyBytes && a.d->storedBytes == b.d->storedBytes
-                && a.d->totalHits == b.d->totalHits && a.d->maximumSize == b.d->maximumSize);
+                && a.d->bodyBytes == b.d->bodyBytes
+                && a.d->distinctBodyBytes == b.d->distinctBodyBytes
+                && a.d->storedBytes == b.d->storedBytes && a.d->totalHits == b.d->totalHits
+                && a.d->maximumSize == b.d->maximumSize);
 }
 
 } // namespace tiercache

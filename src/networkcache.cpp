@@ -936,6 +936,7 @@ CacheSummary NetworkCache::summary() const
     }
     s.setEntryCount(s.entryCount() + extra.size());
     s.setBodyBytes(s.bodyBytes() + bodyBytes);
+    s.setDistinctBodyBytes(s.distinctBodyBytes() + bodyBytes);
     s.setTotalHits(s.totalHits() + hits);
     s.setBlobCount(s.blobCount() + extra.size());
     if (!d->directoryTierAsTier)

@@ -103,15 +103,10 @@ QString tagList(const QStringList &tags, int width)
     return tags.first().left(qMax(1, int(width - 3 - rest.size()))) + QLatin1String("...") + rest;
 }
 
-qint64 dedupSavings(const QList<CacheEntryInfo> &entries, const CacheSummary &summary)
+qint64 dedupSavings(const CacheSummary &summary)
 {
-    QHash<QByteArray, qint64> bodies;
-    for (const CacheEntryInfo &e : entries)
-        bodies.insert(e.digest(), e.bodySize());
-    qint64 distinctBytes = 0;
-    for (qint64 size : std::as_const(bodies))
-        distinctBytes += size;
-    return qMax<qint64>(0, summary.bodyBytes() - distinctBytes);
+    // A body whose entries are all being invalidated still counts as distinct until it goes.
+    return qMax<qint64>(0, summary.bodyBytes() - summary.distinctBodyBytes());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,9 +46,8 @@ QString percentage(qint64 part, qint64 whole);
 //! "a,b,c", or as many whole tags as fit in \a width followed by "+N" for the rest; "-" for none.
 QString tagList(const QStringList &tags, int width);
 
-//! Bytes the content addressing saves: CacheSummary has no "bytes of distinct bodies", so
-//! they are added up from \a entries, one size per digest.
-qint64 dedupSavings(const QList<CacheEntryInfo> &entries, const CacheSummary &summary);
+//! Bytes the content addressing saves: the entries' body bytes minus the distinct bodies'.
+qint64 dedupSavings(const CacheSummary &summary);
 
 // ---- Tables ---------------------------------------------------------------------------------
 

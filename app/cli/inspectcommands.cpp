@@ -48,7 +48,7 @@ SummaryFigures summaryFigures(Context &context)
     NetworkCache *cache = context.cache();
     SummaryFigures figures;
     figures.summary = cache->summary();
-    figures.dedupSavings = dedupSavings(cache->entries(), figures.summary);
+    figures.dedupSavings = dedupSavings(figures.summary);
     figures.directory = cache->cacheDirectory();
     figures.budgetNote = context.budgetNote();
     return figures;
@@ -276,7 +276,7 @@ int statsCommand(Context &context, const QStringList &args)
     figures.summary = cache->summary();
     const Statistics st = cache->statistics(0);
     figures.directory = cache->cacheDirectory();
-    figures.dedupSavings = dedupSavings(cache->entries(), figures.summary);
+    figures.dedupSavings = dedupSavings(figures.summary);
     std::optional<QList<Statistics::Minute>> recent;
     if (series)
         recent = recentMinutes(st.series(), minutes);

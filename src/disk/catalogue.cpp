@@ -85,8 +85,10 @@ bool Catalogue::open(const QString &path, bool *wasReset)
             ::close(fd);
         m_db.setDatabaseName(path);
         m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
-        if (m_db.open() && createSchema())
+        if (m_db.open() && createSchema()) {
+            watchLog();
             return true;
+        }
         if (m_error.isEmpty())
             m_error = m_db.lastError().text();
         // Several processes opening a new directory at once wait for each other's schema
@@ -312,6 +314,59 @@ qint64 Catalogue::dataVersion()
         version = sqlite3_column_int64(m_dataVersion, 0) + (m_generation << 32);
     sqlite3_reset(m_dataVersion);
     return version;
+}
+
+qint64 Catalogue::freeBytes()
+{
+    // Asked on every insert into a cache of some size: a prepared statement.
+    QSqlQuery &q = prepared(StFreeBytes,
+                            "SELECT freelist_count * page_size FROM pragma_freelist_count,"
+                            " pragma_page_size");
+    if (!exec(q) || !q.next())
+        return 0;
+    const qint64 bytes = q.value(0).toLongLong();
+    q.finish();
+    return bytes;
+}
+
+namespace {
+    // Called by SQLite after every COMMIT of this connection with the frames the log holds
+    // (auto-checkpointing is off: this hook replaces it).
+    int onWalCommit(void *catalogue, sqlite3 *, const char *, int frames)
+    {
+        *static_cast<qint64 *>(catalogue) = frames;
+        return SQLITE_OK;
+    }
+} // namespace
+
+void Catalogue::watchLog()
+{
+    m_logFrames = 0;
+    m_pageSize = 4096;
+    QSqlQuery q(m_db);
+    if (q.exec(QStringLiteral("PRAGMA page_size")) && q.next())
+        m_pageSize = q.value(0).toLongLong();
+    if (sqlite3 *db = handle())
+        sqlite3_wal_hook(db, onWalCommit, &m_logFrames);
+}
+
+qint64 Catalogue::logBytes() const
+{
+    return m_logFrames * (m_pageSize + 24); // a frame is a page and a 24-byte header
+}
+
+bool Catalogue::restartLog(int waitMs)
+{
+    sqlite3 *db = handle();
+    if (!db || m_readOnly)
+        return false;
+    sqlite3_busy_timeout(db, waitMs);
+    const int rc =
+            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    sqlite3_busy_timeout(db, BusyTimeoutMs);
+    if (rc == SQLITE_OK)
+        m_logFrames = 0; // the next writer starts the log from its beginning
+    return rc == SQLITE_OK;
 }
 
 qint64 Catalogue::walSize() const

@@ -37,6 +37,7 @@ struct EntryRecord
     qint64 allocSize = 0;
     quint32 chunkSize = 0;
     QByteArray sums;
+    bool inlineBody = false; // the body is in the catalogue (Catalogue::inlineBody())
 };
 
 struct BlobRecord
@@ -46,6 +47,8 @@ struct BlobRecord
     qint64 allocSize = 0;
     quint32 chunkSize = 0;
     QByteArray sums;
+    bool isInline = false; // the body lives in the catalogue, not in a file
+    QByteArray body;       // an inline body, when inserting; reads fetch it with inlineBody()
 };
 
 //! A filter over catalogue entries, for tools (the Browser, the CLI).
@@ -138,6 +141,19 @@ public:
     //! Bytes in the write-ahead log; auto-checkpointing is off so commits never pay for it
     //! (WalCheckpointer does).
     qint64 walSize() const;
+    /*
+        Checkpoints the whole log on this connection and makes the next writer start it from
+        its beginning (SQLITE_CHECKPOINT_RESTART), waiting at most \a waitMs for readers of
+        other connections. Costs two syncs: for the writer of a small cache whose log would
+        otherwise outgrow it (DiskStore::maintainWal()). False when readers kept it from
+        finishing.
+    */
+    bool restartLog(int waitMs);
+    //! What the log held after this connection's last COMMIT (its file may be larger: it
+    //! keeps its high-water mark).
+    qint64 logBytes() const;
+    //! Bytes of free pages inside the catalogue file (kept by SQLite for reuse).
+    qint64 freeBytes();
 
     // Entries, the LRU order and the size budget (catalogueentries.cpp)
 
@@ -164,7 +180,11 @@ public:
     // Bodies and their tombstones (catalogueblobs.cpp)
 
     std::optional<BlobRecord> findBlob(const QByteArray &digest);
+    //! Stores \a blob; with isInline, its body goes into the catalogue.
     bool insertBlob(const BlobRecord &blob);
+    //! The body of \a digest stored in the catalogue; nullopt when it has none (a file body,
+    //! no such row, or an error).
+    std::optional<QByteArray> inlineBody(const QByteArray &digest);
     bool deleteBlob(const QByteArray &digest);
     bool isReferenced(const QByteArray &digest);
     //! How many live entries use the body \a digest.
@@ -228,7 +248,7 @@ public:
 
     struct Counts
     {
-        qint64 entries = 0, blobs = 0, bodyBytes = 0, hits = 0;
+        qint64 entries = 0, blobs = 0, bodyBytes = 0, distinctBodyBytes = 0, hits = 0;
     };
     Counts counts();
 
@@ -264,6 +284,10 @@ private:
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
+    void watchLog();
+    qint64 m_logFrames = 0; // set by SQLite's WAL hook after each COMMIT
+    qint64 m_pageSize = 4096;
+
     // Read-only opening (openReadOnly()): what the files looked like when opened immutable,
     // so that dataVersion() can tell a writer has come since.
     bool openReadOnlyConnection();

@@ -8,9 +8,10 @@ using namespace cataloguesql;
 
 std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
 {
-    QSqlQuery &q =
-            prepared(StFindBlob,
-                     "SELECT body_size, alloc_size, chunk_size, sums FROM blobs WHERE digest = ?");
+    QSqlQuery &q = prepared(
+            StFindBlob,
+            "SELECT body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob' FROM blobs"
+            " WHERE digest = ?");
     q.bindValue(0, QString::fromLatin1(digest));
     if (!exec(q) || !q.next())
         return std::nullopt;
@@ -20,21 +21,39 @@ std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
     b.allocSize = q.value(1).toLongLong();
     b.chunkSize = q.value(2).toUInt();
     b.sums = q.value(3).toByteArray();
+    b.isInline = q.value(4).toBool();
     q.finish();
     return b;
+}
+
+std::optional<QByteArray> Catalogue::inlineBody(const QByteArray &digest)
+{
+    QSqlQuery &q = prepared(StInlineBody, "SELECT body FROM blobs WHERE digest = ?");
+    q.bindValue(0, QString::fromLatin1(digest));
+    if (!exec(q) || !q.next() || q.isNull(0))
+        return std::nullopt;
+    QByteArray body = q.value(0).toByteArray();
+    q.finish();
+    if (body.isNull())
+        body = QByteArray(""); // an empty body is a value, not "no inline body"
+    return body;
 }
 
 bool Catalogue::insertBlob(const BlobRecord &b)
 {
     QSqlQuery &q = prepared(
             StInsertBlob,
-            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums)"
-            " VALUES (?, ?, ?, ?, ?)");
+            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
     q.bindValue(0, QString::fromLatin1(b.digest));
     q.bindValue(1, b.bodySize);
     q.bindValue(2, b.allocSize);
     q.bindValue(3, b.chunkSize);
     q.bindValue(4, b.sums);
+    // NULL marks a file body; an empty inline body must stay a (zero-length) value.
+    q.bindValue(5,
+                b.isInline ? QVariant(b.body.isNull() ? QByteArray("") : b.body)
+                           : QVariant(QMetaType::fromType<QByteArray>()));
     return exec(q);
 }
 
@@ -70,7 +89,8 @@ QList<BlobRecord> Catalogue::blobs()
     q.setForwardOnly(true);
     QList<BlobRecord> result;
     if (!q.exec(QStringLiteral(
-                "SELECT digest, body_size, alloc_size, chunk_size, sums FROM blobs"))) {
+                "SELECT digest, body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob'"
+                " FROM blobs"))) {
         recordError(q);
         return result;
     }
@@ -81,6 +101,7 @@ QList<BlobRecord> Catalogue::blobs()
         b.allocSize = q.value(2).toLongLong();
         b.chunkSize = q.value(3).toUInt();
         b.sums = q.value(4).toByteArray();
+        b.isInline = q.value(5).toBool();
         result.append(b);
     }
     return result;

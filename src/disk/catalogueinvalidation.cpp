@@ -123,10 +123,12 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteDoomed()
     }
     r.freedBytes += q.value(0).toLongLong();
     q.finish();
-    if (!execSql(QStringLiteral(
-                "DELETE FROM blobs WHERE digest IN (SELECT digest FROM doomed_bodies)"))
-        || !execSql(
-                QStringLiteral("INSERT OR IGNORE INTO garbage SELECT digest FROM doomed_bodies")))
+    // Only files need a tombstone: an inline body goes with its row.
+    if (!execSql(QStringLiteral("INSERT OR IGNORE INTO garbage SELECT digest FROM blobs"
+                                " WHERE digest IN (SELECT digest FROM doomed_bodies)"
+                                " AND body IS NULL"))
+        || !execSql(QStringLiteral(
+                "DELETE FROM blobs WHERE digest IN (SELECT digest FROM doomed_bodies)")))
         return std::nullopt;
     return r;
 }
@@ -154,7 +156,8 @@ bool Catalogue::clearAll()
 
 bool Catalogue::clearToGarbage()
 {
-    return execSql(QStringLiteral("INSERT OR IGNORE INTO garbage SELECT digest FROM blobs"))
+    return execSql(QStringLiteral(
+                   "INSERT OR IGNORE INTO garbage SELECT digest FROM blobs WHERE body IS NULL"))
             && clearAll();
 }
 

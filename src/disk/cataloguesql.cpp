@@ -22,6 +22,7 @@ EntryRecord entryFrom(const QSqlQuery &q)
     e.allocSize = q.value(11).toLongLong();
     e.chunkSize = q.value(12).toUInt();
     e.sums = q.value(13).toByteArray();
+    e.inlineBody = q.value(14).toBool();
     return e;
 }
 

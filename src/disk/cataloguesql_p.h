@@ -28,8 +28,11 @@ enum Statement {
     StApplyHit,
     StTotal,
     StAddTotal,
+    // catalogue.cpp
+    StFreeBytes,
     // catalogueblobs.cpp
     StFindBlob,
+    StInlineBody,
     StInsertBlob,
     StDeleteBlob,
     StIsReferenced,
@@ -47,7 +50,8 @@ enum Statement {
 //! The columns entryFrom() reads: entries e joined with blobs b.
 inline constexpr char EntryColumns[] =
         "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
-        "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums";
+        "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
+        "'blob'";
 
 //! The current row of a query selecting EntryColumns.
 EntryRecord entryFrom(const QSqlQuery &q);

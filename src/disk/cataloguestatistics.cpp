@@ -87,8 +87,11 @@ Catalogue::Counts Catalogue::counts()
         recordError(q);
     }
     q.finish();
-    if (q.exec(QStringLiteral("SELECT count(*) FROM blobs")) && q.next())
+    if (q.exec(QStringLiteral("SELECT count(*), coalesce(sum(body_size), 0) FROM blobs"))
+        && q.next()) {
         c.blobs = q.value(0).toLongLong();
+        c.distinctBodyBytes = q.value(1).toLongLong();
+    }
     return c;
 }
 

@@ -43,6 +43,18 @@ namespace {
     }
 } // namespace
 
+qint64 DiskStore::inlineAllocation(qint64 bodySize)
+{
+    // A catalogue row of a body that does not fit in a 4 KiB page keeps 489 bytes in its leaf
+    // page and the rest in whole overflow pages of 4 092 usable bytes (SQLite's file format);
+    // digest, sizes and checksums come with it.
+    constexpr qint64 Page = 4096, Usable = Page - 4, MinLocal = 489, MaxLocal = 1002;
+    const qint64 payload = bodySize + 64 + 48 + blob::ChecksumSize;
+    if (payload <= MaxLocal)
+        return payload + 16;
+    return MinLocal + (payload - MinLocal + Usable - 1) / Usable * Page;
+}
+
 DiskStore::DiskStore() = default;
 
 DiskStore::~DiskStore()
@@ -140,14 +152,11 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
                          QString *why)
 {
     *fd = -1;
+    if (e.inlineBody)
+        return openInlineBody(e, window, why);
     const QString path = blob::blobPath(m_root, e.digest);
-    auto damaged = [&](const QString &reason) {
-        *why = reason;
-        removeDamaged(e.key, e.digest, reason);
-        return false;
-    };
-    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
-    if (chunks < 0 || e.sums.size() != chunks * blob::ChecksumSize)
+    auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
+    if (!hasValidSums(e))
         return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
     // An I/O error (EIO, EMFILE, ...) is a miss for this request, not damage: the entry stays.
     auto failed = [&](const QString &what) {
@@ -203,6 +212,45 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     return true;
 }
 
+bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString *why)
+{
+    m_lastFailureWasIo = false;
+    auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
+    if (!hasValidSums(e))
+        return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
+    std::optional<QByteArray> body = m_catalogue.inlineBody(e.digest);
+    if (!body) {
+        if (m_catalogue.corrupted()) {
+            *why = m_catalogue.errorString();
+            m_lastFailureWasIo = true; // the catalogue is rebuilt on its next use
+            return false;
+        }
+        return damaged(QStringLiteral("inline body of %1 is missing").arg(e.key));
+    }
+    if (body->size() != e.bodySize)
+        return damaged(QStringLiteral("inline body of %1 has %2 bytes, expected %3")
+                               .arg(e.key)
+                               .arg(body->size())
+                               .arg(e.bodySize));
+    if (!blob::verifyChunks(body->constData(), body->size(), 0, e.chunkSize, e.sums))
+        return damaged(QStringLiteral("inline body of %1 fails its checksum").arg(e.key));
+    *window = std::move(*body);
+    return true;
+}
+
+bool DiskStore::hasValidSums(const EntryRecord &e)
+{
+    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
+    return chunks >= 0 && e.sums.size() == chunks * blob::ChecksumSize;
+}
+
+bool DiskStore::dropDamaged(const EntryRecord &e, const QString &reason, QString *why)
+{
+    *why = reason;
+    removeDamaged(e.key, e.digest, reason);
+    return false;
+}
+
 void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, const QString &why)
 {
     if (m_readOnly) {
@@ -247,8 +295,22 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     qint64 delta = 0;
     bool placedFile = false;
     const auto existing = m_catalogue.findBlob(entry.digest);
-    if (existing && blob::fileSize(path) == blob::HeaderSize + existing->bodySize) {
+    if (existing
+        && (existing->isInline || blob::fileSize(path) == blob::HeaderSize + existing->bodySize)) {
         spool->discard(); // same bytes already stored: share them
+    } else if (spool->isInline()) {
+        // Into the catalogue with the entry row: one transaction, no file at all. A tombstone
+        // for the same digest (a file body dropped before) is left to sweepGarbage(), which
+        // unlinks a file whose blob row is inline.
+        BlobRecord b {entry.digest,       entry.bodySize, inlineAllocation(entry.bodySize),
+                      blob::ChunkSize,    entry.sums,     true,
+                      spool->inlineBody()};
+        spool->discard();
+        if (!m_catalogue.insertBlob(b)) {
+            return setError(QStringLiteral("cannot store %1: %2")
+                                    .arg(entry.key, m_catalogue.errorString()));
+        }
+        delta += b.allocSize - (existing ? existing->allocSize : 0);
     } else {
         const QString dir = QFileInfo(path).absolutePath();
         if (!makePrivateDir(dir)
@@ -260,8 +322,10 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
         }
         spool->release();
         placedFile = true;
-        BlobRecord b {entry.digest, entry.bodySize, spool->allocatedSize(), blob::ChunkSize,
-                      entry.sums};
+        // The file's blocks, and a share of the blobs/<aa> directory it may have needed.
+        BlobRecord b {entry.digest,       entry.bodySize, spool->allocatedSize() + DirectoryShare,
+                      blob::ChunkSize,    entry.sums,
+                      /*isInline*/ false, QByteArray()};
         m_catalogue.removeGarbage(entry.digest); // the same body may have been dropped just before
         if (!m_catalogue.insertBlob(b)) {
             QFile::remove(path);
@@ -295,10 +359,25 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     m_catalogue.addToTotal(delta);
 
     // Keep the hard cap inside this transaction (several processes may insert at once); the
-    // trim to the low-water mark happens later, in small steps.
+    // trim to the low-water mark happens later, in small steps. The cap is for the whole
+    // directory: the write-ahead log beside the catalogue takes its share.
+    // The log's share is normally small (maintainWal() keeps it near walLimit()).
+    m_maximumSize = maximumSize;
+    // Below DirectoryCapFrom the log cannot be held to a small share (one insert writes tens
+    // of KiB of it): the cap is then the catalogue's accounting alone.
+    const qint64 overhead = maximumSize < DirectoryCapFrom
+            ? 0
+            // A 64th on top: rows and inline bodies are counted by an estimate of their
+            // pages, and the log grows by this insert's frames after the check.
+            : m_catalogue.walSize() + FixedFiles + m_catalogue.freeBytes() + maximumSize / 64;
+    // Up to half the cap: while the checkpoint thread cannot restart the log (a loaded
+    // machine), its file keeps the size it grew to, and the cap must still hold for the whole
+    // directory; fewer entries then, never more bytes.
+    const qint64 cap = maximumSize - qMin(overhead, maximumSize / 2);
     qint64 total = m_catalogue.totalSize();
-    if (total > maximumSize)
-        evictLocked(maximumSize, -1, entry.key, &total);
+    const int tombstonesBefore = m_tombstones;
+    if (total > cap)
+        evictLocked(cap, -1, entry.key, &total);
     if (!t.commit()) {
         if (placedFile && !existing)
             QFile::remove(path);
@@ -307,6 +386,10 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     }
     m_pendingHits.remove(entry.key);
     m_lastInsert.start();
+    // The files of bodies this insert replaced or evicted go now, not on a later event-loop
+    // pass that an application inserting in a loop (or a tool without one) never reaches.
+    if (m_tombstones != tombstonesBefore || (old && old->digest != entry.digest))
+        sweepGarbage(m_tombstones - tombstonesBefore + 4, SweepBudgetMs, Lock::NoWait);
     maintainWal(); // a stat(); a bulk load must not wait for the once-a-second flush
     return true;
 }
@@ -319,8 +402,12 @@ qint64 DiskStore::dropBlobIfUnreferencedLocked(const QByteArray &digest)
     if (!b || !m_catalogue.deleteBlob(digest))
         return 0;
     // The file is unlinked by sweepGarbage() after this transaction commits: unlinking it now
-    // would leave the rows without a body if the process died before COMMIT.
-    m_catalogue.addGarbage(digest);
+    // would leave the rows without a body if the process died before COMMIT. An inline body
+    // went with its row.
+    if (!b->isInline) {
+        m_catalogue.addGarbage(digest);
+        ++m_tombstones;
+    }
     return b->allocSize;
 }
 
@@ -365,30 +452,54 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
     return *total <= target;
 }
 
+qint64 DiskStore::walLimit() const
+{
+    return qBound(qint64(256 * 1024), m_maximumSize / 16, qint64(64 * 1024 * 1024));
+}
+
+qint64 DiskStore::walBudget() const
+{
+    // A log of a few MiB is nothing beside a 512 MiB cache and half of an 8 MiB one.
+    return qBound(qint64(256 * 1024), m_maximumSize / 64, qint64(4 * 1024 * 1024));
+}
+
 bool DiskStore::maintainWal()
 {
-    constexpr qint64 CheckpointSize = 4 * 1024 * 1024;
+    const qint64 CheckpointSize = walBudget();
     // Passive checkpoints never hold anyone up; with pauses between writes they catch up and
     // the next writer starts the log afresh. Under a steady stream of commits they never
     // catch up and the log grows (6 GiB over a 200 000-entry bulk load): the checkpoint
     // thread then restarts it (WalCheckpointer), making writers wait for
     // the last frames and a sync. The file keeps its high-water size until inserts have
     // paused; then it is cut back.
-    constexpr qint64 TruncateSize = 16 * 1024 * 1024;
+    const qint64 TruncateSize = 4 * CheckpointSize;
     constexpr qint64 QuietMs = 2000;
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
     constexpr qint64 IntervalMs = 100;
     if (!m_catalogue.isOpen() || m_readOnly)
-        return false; // checkpoints write the database file
-    const qint64 size = m_catalogue.walSize();
+        return false;                          // checkpoints write the database file
+    const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
+    const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
-    if (size > CheckpointSize
-        && (!m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs))) {
+    // The hard limit, which the cap counts: past it this writer restarts the log itself
+    // (back-pressure: two syncs) rather than let the file grow while the checkpoint thread
+    // cannot catch up with a steady stream of inserts. If a checkpoint elsewhere keeps it
+    // from doing so, it waits longer once the log has run to twice the limit.
+    if (log > walLimit()
+        && m_catalogue.restartLog(log > 2 * walLimit() ? 10 * RestartWaitMs : RestartWaitMs)) {
         m_lastCheckpoint.start();
-        using Reset = WalCheckpointer::Reset;
+        return size > TruncateSize && !quiet;
+    }
+    const bool due = !m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs);
+    using Reset = WalCheckpointer::Reset;
+    if (due && (log > CheckpointSize || (size > TruncateSize && quiet))) {
+        m_lastCheckpoint.start();
+        // A log holding more than the hard limit is restarted even while writers are busy;
+        // once inserts have paused, the file is cut back.
         WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
-                               size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart);
+                               size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart,
+                               walLimit());
     }
     return size > TruncateSize && !quiet; // to be cut back once inserts pause
 }
@@ -647,9 +758,16 @@ bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
     const QList<QByteArray> digests = m_catalogue.garbage(limit);
     int swept = 0;
     for (const QByteArray &digest : digests) {
-        // A row for the digest means a writer stored the same body again since: keep it.
-        if (!m_catalogue.findBlob(digest))
-            QFile::remove(blob::blobPath(m_root, digest));
+        // A file row for the digest means a writer stored the same body again since: keep it.
+        const auto b = m_catalogue.findBlob(digest);
+        if (!b || b->isInline) {
+            const QByteArray path = QFile::encodeName(blob::blobPath(m_root, digest));
+            if (::unlink(path.constData()) == 0) {
+                // Its blobs/<aa> directory goes with its last file (the blocks count against
+                // the cap); a writer placing a file there holds the write lock we hold.
+                ::rmdir(path.left(path.lastIndexOf('/')).constData());
+            }
+        }
         m_catalogue.removeGarbage(digest);
         ++swept;
         if (budgetMs >= 0 && clock.hasExpired(budgetMs))
@@ -758,6 +876,11 @@ QString DiskStore::checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const
 
 bool DiskStore::verifyBody(const EntryRecord &e)
 {
+    if (e.inlineBody) {
+        QByteArray body;
+        QString why;
+        return openInlineBody(e, &body, &why);
+    }
     const QString path = blob::blobPath(m_root, e.digest);
     const int fd = blob::openReadOnly(path);
     const QString problem = fd < 0 ? QStringLiteral("missing")
@@ -767,6 +890,25 @@ bool DiskStore::verifyBody(const EntryRecord &e)
         return true;
     removeDamaged(e.key, e.digest, QStringLiteral("body file %1: %2").arg(path, problem));
     return false;
+}
+
+QString DiskStore::checkInline(const BlobRecord &b)
+{
+    const std::optional<QByteArray> body = m_catalogue.inlineBody(b.digest);
+    if (!body)
+        return QStringLiteral("inline body missing");
+    if (body->size() != b.bodySize)
+        return QStringLiteral("size %1, expected %2").arg(body->size()).arg(b.bodySize);
+    const qint64 chunks = blob::chunkCount(b.bodySize, b.chunkSize);
+    if (chunks < 0 || b.sums.size() != chunks * blob::ChecksumSize)
+        return QStringLiteral("catalogue row has no valid chunk checksums");
+    if (!blob::verifyChunks(body->constData(), body->size(), 0, b.chunkSize, b.sums))
+        return QStringLiteral("checksum mismatch");
+    Sha256 sha;
+    sha.addData(body->constData(), body->size());
+    if (sha.hexResult() != b.digest)
+        return QStringLiteral("SHA-256 differs from its name");
+    return {};
 }
 
 VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progress)
@@ -788,9 +930,14 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
     for (const BlobRecord &b : blobs) {
         const QString path = blob::blobPath(m_root, b.digest);
         QString problem;
-        const int fd = blob::openReadOnly(path);
+        const int fd = b.isInline ? -1 : blob::openReadOnly(path);
         struct stat st;
-        if (fd < 0) {
+        if (b.isInline) {
+            problem = checkInline(b);
+            report.setBytesChecked(report.bytesChecked() + b.bodySize);
+            if (progress && !progress(report.bytesChecked(), totalBytes))
+                report.setCancelled(true);
+        } else if (fd < 0) {
             problem = QStringLiteral("missing");
         } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.bodySize) {
             problem = QStringLiteral("size %1, expected %2")
@@ -830,7 +977,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         Catalogue::Transaction t(m_catalogue);
         if (!t.isActive() || !m_catalogue.findBlob(b.digest))
             continue;
-        if (fd < 0 || problem.startsWith(QLatin1String("size"))) {
+        if (!b.isInline && (fd < 0 || problem.startsWith(QLatin1String("size")))) {
             const qint64 now = blob::fileSize(path);
             if (now == blob::HeaderSize + b.bodySize)
                 continue; // put back in the meantime (same digest, same bytes)
@@ -871,8 +1018,10 @@ qint64 DiskStore::collectGarbage()
     // Files with no blob row: left by a crash between rename and commit, or by a catalogue
     // that had to be rebuilt. Safe under the write lock (see commit()).
     QSet<QByteArray> known;
-    for (const BlobRecord &b : m_catalogue.blobs())
-        known.insert(b.digest);
+    for (const BlobRecord &b : m_catalogue.blobs()) {
+        if (!b.isInline)
+            known.insert(b.digest);
+    }
     QDirIterator it(blob::blobsDir(m_root), QDir::Files | QDir::Hidden,
                     QDirIterator::Subdirectories);
     while (it.hasNext()) {

@@ -25,6 +25,15 @@ class SpoolDevice;
 class DiskStore
 {
 public:
+    /*
+        Bodies up to this size are stored in the catalogue instead of a file each (see
+        catalogueschema.cpp): chosen by measurement, see README "Figures". At most one chunk
+        (blob::ChunkSize), which SpoolDevice holds in memory anyway.
+    */
+    static constexpr qint64 InlineMax = 32 * 1024;
+    //! Bytes an inline body of \a bodySize takes in the catalogue file (SQLite pages).
+    static qint64 inlineAllocation(qint64 bodySize);
+
     DiskStore();
     ~DiskStore();
 
@@ -54,6 +63,12 @@ public:
     */
     bool openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                   QString *why);
+    //! openBody() for a body stored in the catalogue: the window is the whole body.
+    bool openInlineBody(const EntryRecord &e, QByteArray *window, QString *why);
+    //! Whether \a e carries one checksum per chunk of its body.
+    static bool hasValidSums(const EntryRecord &e);
+    //! Drops the damaged entry \a e (removeDamaged()), sets \a why to \a reason; false.
+    bool dropDamaged(const EntryRecord &e, const QString &reason, QString *why);
 
     //! Reads and checks every chunk of \a e's body; a damaged entry is removed (false).
     bool verifyBody(const EntryRecord &e);
@@ -144,6 +159,8 @@ public:
 private:
     static QString checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
                                class Sha256 *sha, const std::function<bool(qint64)> &onBytes);
+    //! What is wrong with the inline body \a b (empty: nothing).
+    QString checkInline(const BlobRecord &b);
     bool ensureCatalogue();
     //! Deletes invalidated entries until *\a total is at most \a target (-1: all of them) or
     //! \a budgetMs (-1: none) is spent; returns true when more remain.
@@ -155,6 +172,20 @@ private:
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
+    //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
+    qint64 walBudget() const;
+    //! The most the log may hold before the writer restarts it itself.
+    qint64 walLimit() const;
+    static constexpr int RestartWaitMs = 20;
+    static constexpr int SweepBudgetMs = 2;
+    //! Counted with each file body: at most one blobs/<aa> directory block per file.
+    static constexpr qint64 DirectoryShare = 4096;
+    //! What a directory holds whatever its entries: catalogue-shm, the root, tmp/, blobs/.
+    static constexpr qint64 FixedFiles = 32 * 1024 + 3 * 4096;
+    //! From this maximum size on, the cap counts the log, free pages and FixedFiles too.
+    static constexpr qint64 DirectoryCapFrom = 4 * 1024 * 1024;
+    qint64 m_maximumSize = 50 * 1024 * 1024; // as the last commit() was given it
+    int m_tombstones = 0;                    // file bodies tombstoned so far (a counter)
     QElapsedTimer m_lastCheckpoint;
     QElapsedTimer m_lastInsert;
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget

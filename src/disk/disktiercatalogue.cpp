@@ -212,6 +212,7 @@ CacheSummary DiskTier::summary()
     s.setEntryCount(c.entries);
     s.setBlobCount(c.blobs);
     s.setBodyBytes(c.bodyBytes);
+    s.setDistinctBodyBytes(c.distinctBodyBytes);
     s.setTotalHits(c.hits);
     s.setStoredBytes(m_store.totalSize());
     return s;

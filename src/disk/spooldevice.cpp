@@ -23,19 +23,32 @@ SpoolDevice::~SpoolDevice()
     discard();
 }
 
-bool SpoolDevice::begin(const QString &tempDir)
+bool SpoolDevice::begin(const QString &tempDir, qint64 inlineMax)
+{
+    m_tempDir = tempDir;
+    m_inlineMax = qMin<qint64>(inlineMax, blob::ChunkSize);
+    m_chunk.reserve(qMin<qint64>(blob::ChunkSize, qMax<qint64>(m_inlineMax, 4096)));
+    m_lastWrite = QDateTime::currentDateTimeUtc();
+    if (m_inlineMax <= 0 && !createFile())
+        return false;
+    return open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+}
+
+bool SpoolDevice::createFile()
 {
     for (int attempt = 0; attempt < 8 && m_fd < 0; ++attempt) {
         const quint64 r = QRandomGenerator::system()->generate64();
-        m_tempPath = tempDir + QLatin1Char('/') + QString::number(r, 36) + QLatin1String(".part");
+        m_tempPath = m_tempDir + QLatin1Char('/') + QString::number(r, 36) + QLatin1String(".part");
         m_fd = ::open(QFile::encodeName(m_tempPath).constData(),
                       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (m_fd < 0 && errno != EEXIST && errno != EINTR)
             break;
     }
     if (m_fd < 0) {
+        m_failed = true;
         setErrorString(
                 QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
+        qCWarning(lcDisk).noquote() << errorString();
         m_tempPath.clear();
         return false;
     }
@@ -44,12 +57,10 @@ bool SpoolDevice::begin(const QString &tempDir)
     const QByteArray header = blob::makeHeader(-1);
     if (!blob::writeAll(m_fd, header.constData(), header.size())) {
         setFailed(QStringLiteral("write"));
-        discard();
         return false;
     }
     m_chunk.reserve(blob::ChunkSize);
-    m_lastWrite = QDateTime::currentDateTimeUtc();
-    return open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+    return true;
 }
 
 qint64 SpoolDevice::readData(char *, qint64)
@@ -59,7 +70,7 @@ qint64 SpoolDevice::readData(char *, qint64)
 
 qint64 SpoolDevice::writeData(const char *data, qint64 size)
 {
-    if (m_failed || m_fd < 0)
+    if (m_failed || m_finished)
         return -1;
     m_lastWrite = QDateTime::currentDateTimeUtc();
     if (m_leading.size() < 4)
@@ -71,6 +82,8 @@ qint64 SpoolDevice::writeData(const char *data, qint64 size)
         done += n;
         if (m_chunk.size() == qsizetype(blob::ChunkSize) && !flushChunk())
             return -1;
+        if (m_fd < 0 && m_chunk.size() > m_inlineMax && !createFile())
+            return -1;
     }
     m_bodySize += size;
     return size;
@@ -80,6 +93,8 @@ bool SpoolDevice::flushChunk()
 {
     if (m_chunk.isEmpty())
         return true;
+    if (m_fd < 0 && !createFile())
+        return false;
     m_hash.addData(m_chunk.constData(), m_chunk.size());
     blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
     if (!blob::writeAll(m_fd, m_chunk.constData(), m_chunk.size())) {
@@ -92,7 +107,20 @@ bool SpoolDevice::flushChunk()
 
 bool SpoolDevice::finish(bool sync)
 {
-    if (m_failed || m_fd < 0 || !flushChunk())
+    if (m_failed)
+        return false;
+    if (m_fd < 0 && m_bodySize <= m_inlineMax) {
+        // Inline: hashed here, stored (and made durable) by the catalogue's transaction.
+        m_hash.addData(m_chunk.constData(), m_chunk.size());
+        if (!m_chunk.isEmpty())
+            blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
+        m_digest = m_hash.hexResult();
+        m_allocated = 0;
+        m_inline = true;
+        m_finished = true;
+        return true;
+    }
+    if (!flushChunk())
         return false;
     const QByteArray header = blob::makeHeader(m_bodySize);
     if (!blob::pwriteAll(m_fd, header.constData(), header.size(), 0)) {
@@ -105,6 +133,7 @@ bool SpoolDevice::finish(bool sync)
     }
     m_digest = m_hash.hexResult();
     m_allocated = blob::allocatedSize(m_fd);
+    m_finished = true;
     return true;
 }
 
@@ -118,6 +147,7 @@ void SpoolDevice::setFailed(const QString &what)
 
 void SpoolDevice::discard()
 {
+    m_finished = true;
     if (m_fd >= 0) {
         blob::closeFd(m_fd);
         m_fd = -1;
@@ -131,6 +161,7 @@ void SpoolDevice::discard()
 
 void SpoolDevice::release()
 {
+    m_finished = true;
     blob::closeFd(m_fd);
     m_fd = -1;
     m_tempPath.clear();

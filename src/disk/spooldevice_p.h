@@ -10,11 +10,12 @@
 namespace tiercache {
 
 /*
-    The device prepare() hands to QNetworkAccessManager. It writes the body straight into a
-    temporary file in <dir>/tmp, one checksummed chunk at a time, and hashes it with SHA-256 on
-    the way, so memory use is one chunk whatever the body size. The temporary file is flock()ed
-    for as long as the device owns it, which is how a start-up sweep in any process tells an
-    abandoned file (its writer died) from one being written right now.
+    The device prepare() hands to QNetworkAccessManager. It keeps the first chunk in memory;
+    a body that fits in DiskStore's inline limit never touches a file (it is stored in the
+    catalogue). A larger one goes to a temporary file in <dir>/tmp, one checksummed chunk at a
+    time, hashed with SHA-256 on the way, so memory use is one chunk whatever the body size.
+    The temporary file is flock()ed for as long as the device owns it, which is how a start-up
+    sweep in any process tells an abandoned file (its writer died) from one being written now.
 
     Closing the device (QIODevice::close() emits aboutToClose()) is how the cache withdraws it:
     QNetworkReplyHttpImpl listens to aboutToClose() and forgets its pointer.
@@ -26,10 +27,19 @@ public:
     SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent);
     ~SpoolDevice() override;
 
-    //! Creates and locks the temporary file under \a tempDir and opens the device write-only.
-    bool begin(const QString &tempDir);
-    //! Writes out the last partial chunk and the final header; syncs when \a sync.
+    /*
+        Opens the device write-only. Bodies of up to \a inlineMax bytes (at most one chunk)
+        stay in memory; the temporary file under \a tempDir is created once a body grows past
+        that, and locked at once.
+    */
+    bool begin(const QString &tempDir, qint64 inlineMax = 0);
+    //! Completes the body: an inline one is hashed; a file gets its last partial chunk and
+    //! its final header, and is synced when \a sync.
     bool finish(bool sync);
+    //! After finish(): whether the body is held in memory (inlineBody()) rather than in a file.
+    bool isInline() const { return m_inline; }
+    //! After finish(), for an inline body: its bytes.
+    const QByteArray &inlineBody() const { return m_chunk; }
     //! Closes the file descriptor and deletes the temporary file (if still there).
     void discard();
     //! Forgets the temporary file without deleting it (it has been renamed into place).
@@ -54,8 +64,11 @@ protected:
 
 private:
     bool flushChunk();
+    bool createFile();
     void setFailed(const QString &what);
 
+    QString m_tempDir;
+    qint64 m_inlineMax = 0;
     QString m_key;
     QNetworkCacheMetaData m_metaData;
     QString m_tempPath;
@@ -67,6 +80,8 @@ private:
     qint64 m_bodySize = 0;
     qint64 m_allocated = 0;
     bool m_failed = false;
+    bool m_inline = false;
+    bool m_finished = false; // finish(), discard() or release(): no more writes
     QDateTime m_lastWrite;
     QByteArray m_leading;
 };

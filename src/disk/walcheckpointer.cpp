@@ -13,9 +13,6 @@ namespace tiercache {
 namespace {
     // How long a restart of the log may hold up writers while it waits for readers.
     constexpr int RestartWaitMs = 20;
-    // A log holding more than this is restarted even while writers are busy (see
-    // DiskStore::maintainWal()).
-    constexpr qint64 RestartLogBytes = 64 * 1024 * 1024;
     constexpr qint64 WalFrameHeader = 24;
 
     qint64 pageSize(sqlite3 *db)
@@ -30,7 +27,7 @@ namespace {
     }
 } // namespace
 
-void WalCheckpointer::start(const QString &path, Reset reset)
+void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogBytes)
 {
     static std::atomic<int> running {0};
     if (running.fetch_add(1) > 0) {
@@ -40,7 +37,7 @@ void WalCheckpointer::start(const QString &path, Reset reset)
     // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
     // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    std::thread([file, reset] {
+    std::thread([file, reset, restartLogBytes] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
@@ -64,7 +61,7 @@ void WalCheckpointer::start(const QString &path, Reset reset)
             // A restart is only worth that when the log holds much; the size of the file says
             // nothing, it keeps its high-water mark.
             const qint64 logBytes = qint64(logFrames) * (pageSize(db) + WalFrameHeader);
-            if (rc == SQLITE_OK && (reset == Reset::Truncate || logBytes > RestartLogBytes)) {
+            if (rc == SQLITE_OK && (reset == Reset::Truncate || logBytes > restartLogBytes)) {
                 sqlite3_busy_timeout(db, RestartWaitMs);
                 const int mode = reset == Reset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE
                                                           : SQLITE_CHECKPOINT_RESTART;

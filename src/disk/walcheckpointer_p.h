@@ -15,13 +15,13 @@ namespace tiercache {
 class WalCheckpointer
 {
 public:
-    //! What to do after the passive checkpoint. Restart: if the log holds more than 64 MiB,
-    //! make the next writer start it afresh (writers wait meanwhile). Truncate: that, and cut
-    //! the file to nothing, whatever the log holds.
+    //! What to do after the passive checkpoint. Restart: if the log holds more than
+    //! restartLogBytes, make the next writer start it afresh (writers wait meanwhile).
+    //! Truncate: that, and cut the file to nothing, whatever the log holds.
     enum class Reset { Restart, Truncate };
 
     //! Checkpoints the WAL of the catalogue at \a path in the background, then applies \a reset.
-    static void start(const QString &path, Reset reset);
+    static void start(const QString &path, Reset reset, qint64 restartLogBytes);
 };
 
 } // namespace tiercache

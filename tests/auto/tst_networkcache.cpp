@@ -101,6 +101,13 @@ void tst_NetworkCache::missThenHit()
     QVERIFY(m_cache->cacheSize() > 0);
 }
 
+// Large enough to be a file of its own (small bodies live in the catalogue), so that the
+// test can watch the file.
+static QByteArray versionedBody()
+{
+    return QByteArray(100 * 1024, 'v');
+}
+
 void tst_NetworkCache::revalidation304LeavesBodyUntouched()
 {
     m_server->setHandler([](const RecordedRequest &r) {
@@ -108,10 +115,10 @@ void tst_NetworkCache::revalidation304LeavesBodyUntouched()
             return Response::notModified()
                     .header("ETag", "\"v1\"")
                     .header("Cache-Control", "max-age=0");
-        return Response::ok("versioned body", "max-age=0").header("ETag", "\"v1\"");
+        return Response::ok(versionedBody(), "max-age=0").header("ETag", "\"v1\"");
     });
     const QUrl url = m_server->url(QStringLiteral("/r"));
-    QCOMPARE(fetch(*m_nam, url).body, QByteArray("versioned body"));
+    QCOMPARE(fetch(*m_nam, url).body, versionedBody());
     const QStringList blobs = blobFiles(m_dir->path());
     QCOMPARE(blobs.size(), 1);
     struct stat before;
@@ -120,7 +127,7 @@ void tst_NetworkCache::revalidation304LeavesBodyUntouched()
     QTest::qWait(20); // let the mtime move if anything rewrote the file
     Fetched second = fetch(*m_nam, url);
     QCOMPARE(second.status, 200);
-    QCOMPARE(second.body, QByteArray("versioned body"));
+    QCOMPARE(second.body, versionedBody());
     QVERIFY(second.fromCache);
     QCOMPARE(m_server->requestCount("/r"), 2);
     QCOMPARE(m_server->requests().last().header("If-None-Match"), QByteArray("\"v1\""));
@@ -189,14 +196,14 @@ void tst_NetworkCache::identicalBodiesAreStoredOnce()
     m_server->setRoute("/y", Response::ok("same bytes"));
     fetch(*m_nam, m_server->url(QStringLiteral("/x")));
     fetch(*m_nam, m_server->url(QStringLiteral("/y")));
-    QCOMPARE(blobFiles(m_dir->path()).size(), 1);
+    QCOMPARE(storedBodyCount(m_dir->path()), 1);
     // Removing one entry must not take the other's body with it.
     QVERIFY(m_cache->remove(m_server->url(QStringLiteral("/x"))));
     Fetched y = fetch(*m_nam, m_server->url(QStringLiteral("/y")));
     QVERIFY(y.fromCache);
     QCOMPARE(y.body, QByteArray("same bytes"));
     QVERIFY(m_cache->remove(m_server->url(QStringLiteral("/y"))));
-    QCOMPARE(blobFiles(m_dir->path()).size(), 0);
+    QCOMPARE(storedBodyCount(m_dir->path()), 0);
 }
 
 void tst_NetworkCache::corruptionIsAMissAndRefetched_data()
@@ -226,10 +233,25 @@ void tst_NetworkCache::corruptionIsAMissAndRefetched()
     const QUrl url = m_server->url(QStringLiteral("/c"));
     QCOMPARE(fetch(*m_nam, url).body, expected);
 
+    // Small bodies live in the catalogue: damage them there, as a bad sector would.
+    const auto inlined = inlineBodies(m_dir->path());
     const QStringList blobs = blobFiles(m_dir->path());
-    QCOMPARE(blobs.size(), 1);
-    QFile f(blobs.first());
-    if (damage == QLatin1String("delete")) {
+    QCOMPARE(blobs.size() + inlined.size(), 1);
+    QFile f(blobs.value(0));
+    if (!inlined.isEmpty()) {
+        QByteArray bytes = inlined.first();
+        if (damage == QLatin1String("delete"))
+            bytes = QByteArray();
+        else if (damage == QLatin1String("flip"))
+            bytes[size / 2] = char(bytes[size / 2] ^ 0x20);
+        else if (damage == QLatin1String("truncate"))
+            bytes.chop(10);
+        else if (damage == QLatin1String("append"))
+            bytes.append("garbage");
+        else if (damage == QLatin1String("header"))
+            bytes.replace(0, 4, "XXXX");
+        QVERIFY(setInlineBody(m_dir->path(), inlined.firstKey(), bytes));
+    } else if (damage == QLatin1String("delete")) {
         QVERIFY(f.remove());
     } else {
         QVERIFY(f.open(QIODevice::ReadWrite));
@@ -281,7 +303,7 @@ void tst_NetworkCache::garbageCatalogueIsRebuilt()
     QVERIFY(!f.fromCache);
     QCOMPARE(m_server->requestCount("/g"), 2);
     QVERIFY(fetch(*m_nam, url).fromCache);
-    QCOMPARE(blobFiles(m_dir->path()).size(), 1); // the orphaned old body was reclaimed
+    QCOMPARE(storedBodyCount(m_dir->path()), 1); // the orphaned old body was reclaimed
 }
 
 void tst_NetworkCache::damageMidStreamAbortsThatReplyOnly()

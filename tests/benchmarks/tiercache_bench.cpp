@@ -39,12 +39,15 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <vector>
 
+#include <dirent.h>
 #include <malloc.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 
 using tiercache::NetworkCache;
@@ -296,6 +299,8 @@ private:
     static QString number(double v, const QString &unit)
     {
         int decimals = 1;
+        if (unit == QLatin1String("x"))
+            return QString::number(v, 'f', 2); // ratios to a size: 1.3 would hide 1.34
         if (unit == QLatin1String("MB/s") || unit == QLatin1String("entries/s")
             || unit == QLatin1String("entries") || unit == QLatin1String("hits"))
             decimals = 0;
@@ -618,11 +623,29 @@ void benchHit(const Config &cfg, Report &report)
         QThread::msleep(5);
     }
 
+    // Absent lookups: metaData() of URLs never stored, the same sequence for both.
+    std::vector<double> absent[2];
+    for (int round = 0; round * chunk < hits / 10; ++round) {
+        for (Impl impl : roundOrder(round)) {
+            QAbstractNetworkCache *cache = caches[impl].get();
+            for (int k = 0; k < chunk; ++k) {
+                const QUrl url = apiUrl("absent", round * chunk + k);
+                const auto t0 = Clock::now();
+                const QNetworkCacheMetaData md = cache->metaData(url);
+                absent[impl].push_back(usSince(t0));
+                if (md.isValid())
+                    ++failures[impl];
+            }
+        }
+    }
+
     report.section(QStringLiteral("1. API hit (4 KiB)"));
     report.add(QStringLiteral("metaData+data+readAll p50"), percentile(times[Qndc], 50),
                percentile(times[Tier], 50), QStringLiteral("us"), Target::RatioAtMost, 0.5);
     report.add(QStringLiteral("metaData+data+readAll p99"), percentile(times[Qndc], 99),
                percentile(times[Tier], 99), QStringLiteral("us"));
+    report.add(QStringLiteral("absent lookup (metaData) p50"), percentile(absent[Qndc], 50),
+               percentile(absent[Tier], 50), QStringLiteral("us"), Target::RatioAtMost, 1.0);
     // QNDC defers nothing (its event-loop passes measured ~0); only tiercache's is shown.
     report.add(QStringLiteral("deferred work per hit (amort.)"), NaN, deferredUs[Tier] / hits,
                QStringLiteral("us"));
@@ -680,6 +703,150 @@ void benchInsert(const Config &cfg, Report &report)
                         .arg(inserts)
                         .arg(failures[Qndc])
                         .arg(failures[Tier]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2b. The write path: disk used, inserts into a small cap, the directory against the cap
+
+// Bytes allocated (st_blocks) by everything under \a path: catalogue, log, blobs, temp files.
+qint64 directoryBytes(const QByteArray &path)
+{
+    struct stat st;
+    if (::lstat(path.constData(), &st) != 0)
+        return 0;
+    qint64 bytes = qint64(st.st_blocks) * 512;
+    if (!S_ISDIR(st.st_mode))
+        return bytes;
+    DIR *dir = ::opendir(path.constData());
+    if (!dir)
+        return bytes;
+    while (const dirent *e = ::readdir(dir)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+            continue;
+        bytes += directoryBytes(path + '/' + e->d_name);
+    }
+    ::closedir(dir);
+    return bytes;
+}
+
+qint64 directoryBytes(const QString &path)
+{
+    return directoryBytes(QFile::encodeName(path));
+}
+
+void benchWrite(const Config &cfg, Report &report)
+{
+    // A: 5 000 x 4 KiB into an empty cache, no event loop: insert cost and disk used.
+    {
+        const int inserts = cfg.quick ? 1000 : 5000;
+        const int chunk = 250;
+        progress("write: %d x 4 KiB inserts per implementation, no event loop", inserts);
+        std::unique_ptr<QAbstractNetworkCache> caches[2];
+        QString dirs[2];
+        for (Impl impl : BothImpls) {
+            dirs[impl] = cfg.dir(QStringLiteral("write4k-%1").arg(QLatin1String(ImplTag[impl])));
+            caches[impl] = openCache(impl, dirs[impl], HugeCacheSize);
+        }
+        std::vector<double> times[2];
+        int failures[2] = {0, 0};
+        int next[2] = {0, 0};
+        for (int round = 0; round * chunk < inserts; ++round) {
+            for (Impl impl : roundOrder(round)) {
+                for (int k = 0; k < chunk; ++k, ++next[impl]) {
+                    const QUrl url = apiUrl("write", next[impl]);
+                    const QByteArray body = bodyFor(quint32(next[impl]) + 3000000);
+                    const auto t0 = Clock::now();
+                    failures[impl] += !storeEntry(caches[impl].get(), url, body);
+                    times[impl].push_back(usSince(t0));
+                }
+            }
+        }
+        const double bodyBytes = double(inserts) * BodySize;
+        double open[2], closed[2];
+        for (Impl impl : BothImpls) {
+            open[impl] = double(directoryBytes(dirs[impl])) / bodyBytes;
+            caches[impl].reset();
+            closed[impl] = double(directoryBytes(dirs[impl])) / bodyBytes;
+        }
+        report.section(QStringLiteral("2b. API insert, %1 x 4 KiB").arg(inserts));
+        report.add(QStringLiteral("prepare+write+insert p50"), percentile(times[Qndc], 50),
+                   percentile(times[Tier], 50), QStringLiteral("us"), Target::RatioAtMost, 1.0);
+        report.add(QStringLiteral("prepare+write+insert p99"), percentile(times[Qndc], 99),
+                   percentile(times[Tier], 99), QStringLiteral("us"));
+        report.add(QStringLiteral("prepare+write+insert max"), maxOf(times[Qndc]),
+                   maxOf(times[Tier]), QStringLiteral("us"));
+        report.add(QStringLiteral("disk used / body bytes (open)"), open[Qndc], open[Tier],
+                   QStringLiteral("x"), Target::AtMost, 1.3);
+        report.add(QStringLiteral("disk used / body bytes (closed)"), closed[Qndc], closed[Tier],
+                   QStringLiteral("x"), Target::AtMost, 1.3);
+        report.note(QStringLiteral("write 4 KiB: %1 distinct bodies per implementation, chunks of "
+                                   "%2 alternating, no event loop; disk used = st_blocks of "
+                                   "every file and directory under the cache directory; %3 / %4 "
+                                   "failed")
+                            .arg(inserts)
+                            .arg(chunk)
+                            .arg(failures[Qndc])
+                            .arg(failures[Tier]));
+    }
+
+    // B: 20 000 x 16 KiB into a 64 MiB cap, no event loop: evicting inserts and the directory.
+    {
+        const int inserts = cfg.quick ? 4000 : 20000;
+        const int chunk = 500;
+        const qint64 bodySize = 16 * KiB;
+        const qint64 cap = 64 * MiB;
+        progress("write: %d x 16 KiB inserts per implementation into a %lld MiB cap", inserts,
+                 cap / MiB);
+        std::unique_ptr<QAbstractNetworkCache> caches[2];
+        QString dirs[2];
+        for (Impl impl : BothImpls) {
+            dirs[impl] = cfg.dir(QStringLiteral("write16k-%1").arg(QLatin1String(ImplTag[impl])));
+            caches[impl] = openCache(impl, dirs[impl], cap);
+        }
+        std::vector<double> times[2];
+        double peak[2] = {0, 0};
+        int failures[2] = {0, 0};
+        int next[2] = {0, 0};
+        for (int round = 0; round * chunk < inserts; ++round) {
+            for (Impl impl : roundOrder(round)) {
+                for (int k = 0; k < chunk; ++k, ++next[impl]) {
+                    const QUrl url = apiUrl("cap", next[impl]);
+                    const QByteArray body = bodyFor(quint32(next[impl]) + 4000000, bodySize);
+                    const auto t0 = Clock::now();
+                    failures[impl] += !storeEntry(caches[impl].get(), url, body);
+                    times[impl].push_back(usSince(t0));
+                    if (k % 50 == 49) // sampled: a walk of the directory is not free
+                        peak[impl] = qMax(peak[impl], double(directoryBytes(dirs[impl])) / cap);
+                }
+            }
+        }
+        double closed[2], mbs[2];
+        for (Impl impl : BothImpls) {
+            mbs[impl] = double(inserts) * bodySize / 1e6 / (sumOf(times[impl]) / 1e6);
+            caches[impl].reset();
+            closed[impl] = double(directoryBytes(dirs[impl])) / cap;
+        }
+        report.section(QStringLiteral("2c. %1 x 16 KiB into a 64 MiB cap").arg(inserts));
+        report.add(QStringLiteral("insert p50"), percentile(times[Qndc], 50),
+                   percentile(times[Tier], 50), QStringLiteral("us"), Target::RatioAtMost, 1.0);
+        report.add(QStringLiteral("insert p99"), percentile(times[Qndc], 99),
+                   percentile(times[Tier], 99), QStringLiteral("us"));
+        report.add(QStringLiteral("insert max"), maxOf(times[Qndc]) / 1000,
+                   maxOf(times[Tier]) / 1000, QStringLiteral("ms"), Target::AtMost, 5);
+        report.add(QStringLiteral("throughput (API time only)"), mbs[Qndc], mbs[Tier],
+                   QStringLiteral("MB/s"));
+        report.add(QStringLiteral("directory / cap, peak sampled"), peak[Qndc], peak[Tier],
+                   QStringLiteral("x"), Target::AtMost, 1.05);
+        report.add(QStringLiteral("directory / cap, after close"), closed[Qndc], closed[Tier],
+                   QStringLiteral("x"), Target::AtMost, 1.05);
+        report.note(QStringLiteral("write 16 KiB: %1 distinct bodies per implementation, chunks "
+                                   "of %2 alternating, no event loop; directory sampled (st_blocks "
+                                   "of everything under it) every 50 inserts; %3 / %4 failed")
+                            .arg(inserts)
+                            .arg(chunk)
+                            .arg(failures[Qndc])
+                            .arg(failures[Tier]));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1745,7 +1912,8 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(
             QStringLiteral("Runs the same workloads on QNetworkDiskCache and "
                            "tiercache::NetworkCache, interleaved, "
-                           "and prints a comparison table.\nWorkloads: hit, insert, qnam, large, "
+                           "and prints a comparison table.\nWorkloads: hit, insert, write, qnam, "
+                           "large, "
                            "startup, evict, tiers, stats, "
                            "invalidate.\nThe tier workloads load the memory, sqlite and redis "
                            "plugins (set TIERCACHE_PLUGIN_PATH) "
@@ -1796,10 +1964,11 @@ int main(int argc, char **argv)
         }
         cfg.largeBytes = mib * MiB;
     }
-    const QStringList known = {
-            QStringLiteral("hit"),   QStringLiteral("insert"),  QStringLiteral("qnam"),
-            QStringLiteral("large"), QStringLiteral("startup"), QStringLiteral("evict"),
-            QStringLiteral("tiers"), QStringLiteral("stats"),   QStringLiteral("invalidate")};
+    const QStringList known = {QStringLiteral("hit"),   QStringLiteral("insert"),
+                               QStringLiteral("write"), QStringLiteral("qnam"),
+                               QStringLiteral("large"), QStringLiteral("startup"),
+                               QStringLiteral("evict"), QStringLiteral("tiers"),
+                               QStringLiteral("stats"), QStringLiteral("invalidate")};
     for (const QString &name : parser.values(onlyOption)) {
         for (const QString &part : name.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             if (!known.contains(part.trimmed())) {
@@ -1848,6 +2017,8 @@ int main(int argc, char **argv)
         benchHit(cfg, report);
     if (cfg.wants("insert"))
         benchInsert(cfg, report);
+    if (cfg.wants("write"))
+        benchWrite(cfg, report);
     if (cfg.wants("qnam"))
         benchQnam(cfg, report);
     if (cfg.wants("large"))

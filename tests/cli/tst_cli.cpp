@@ -273,17 +273,25 @@ void tst_Cli::verifyFindsDamage()
     QVERIFY2(clean.err.contains(QLatin1String("verifying: 100%")), clean.describe());
     QVERIFY2(!clean.err.contains(QLatin1Char('\r')), clean.describe());
 
+    // A small body lives in the catalogue, a larger one in a file: damage wherever it is.
     const QStringList blobs = blobFiles(m_cacheDir);
-    QCOMPARE(blobs.size(), 1);
-    QFile f(blobs.first());
-    QVERIFY(f.open(QIODevice::ReadWrite));
-    const qint64 at = 32 + 2500; // the body starts after a 32-byte header
-    QVERIFY(f.seek(at));
-    char c = 0;
-    QVERIFY(f.getChar(&c));
-    QVERIFY(f.seek(at));
-    QVERIFY(f.putChar(char(c ^ 0x01)));
-    f.close();
+    const auto inlined = inlineBodies(m_cacheDir);
+    QCOMPARE(blobs.size() + inlined.size(), 1);
+    if (!inlined.isEmpty()) {
+        QByteArray bytes = inlined.first();
+        bytes[2500] = char(bytes[2500] ^ 0x01);
+        QVERIFY(setInlineBody(m_cacheDir, inlined.firstKey(), bytes));
+    } else {
+        QFile f(blobs.first());
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        const qint64 at = 32 + 2500; // the body starts after a 32-byte header
+        QVERIFY(f.seek(at));
+        char c = 0;
+        QVERIFY(f.getChar(&c));
+        QVERIFY(f.seek(at));
+        QVERIFY(f.putChar(char(c ^ 0x01)));
+        f.close();
+    }
 
     // Without --repair verify only looks: the damage is reported, every file stays as it is.
     const QMap<QString, QByteArray> before = snapshot(m_cacheDir);
@@ -336,12 +344,12 @@ void tst_Cli::clearRemovesEverything()
     m_server->setRoute("/c1", Response::ok("first"));
     m_server->setRoute("/c2", Response::ok("second"));
     QCOMPARE(cli({QStringLiteral("fetch"), url("/c1"), url("/c2")}).exitCode, 0);
-    QCOMPARE(blobFiles(m_cacheDir).size(), 2);
+    QCOMPARE(storedBodyCount(m_cacheDir), 2);
 
     const Run r = cli({QStringLiteral("clear")});
     QVERIFY2(r.finished && r.exitCode == 0, r.describe());
     QVERIFY2(r.out.contains(QLatin1String("removed 2 entries")), r.describe());
-    QCOMPARE(blobFiles(m_cacheDir).size(), 0);
+    QCOMPARE(storedBodyCount(m_cacheDir), 0);
     const Run stats = cli({QStringLiteral("stats")});
     QVERIFY2(stats.out.contains(QRegularExpression(QStringLiteral("^entries:\\s+0$"),
                                                    QRegularExpression::MultilineOption)),
@@ -370,7 +378,7 @@ void tst_Cli::gcReclaimsOrphans()
     QVERIFY2(m.hasMatch(), r.describe());
     QVERIFY2(m.captured(1).toLongLong() >= 64 * 1024, r.describe());
     QVERIFY(!orphan.exists());
-    QCOMPARE(blobFiles(m_cacheDir).size(), 1);
+    QCOMPARE(storedBodyCount(m_cacheDir), 1);
     QVERIFY(cli({QStringLiteral("fetch"), url("/kept")}).out.startsWith(QLatin1String("HIT")));
 }
 

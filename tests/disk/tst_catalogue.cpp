@@ -25,7 +25,7 @@ constexpr int ApplicationId = 0x54434331; // "TCC1"
 
 BlobRecord makeBlob(const QByteArray &digest, qint64 bodySize, qint64 allocSize)
 {
-    return BlobRecord {digest, bodySize, allocSize, 65536, QByteArray(8, 'c')};
+    return BlobRecord {digest, bodySize, allocSize, 65536, QByteArray(8, 'c'), false, {}};
 }
 
 EntryRecord makeEntry(const QString &key, const QByteArray &digest, qint64 lastAccessMs = 1000)
@@ -107,6 +107,7 @@ private Q_SLOTS:
     void createsSchema();
     void reopenKeepsRows();
     void upgradesFormatTwoInPlace();
+    void upgradesFormatThreeInPlace();
     void newerFormatIsLeftAlone();
     void everyDamagedCopyIsKept();
     void unusableFileIsMovedAside_data();
@@ -185,7 +186,7 @@ void tst_Catalogue::createsSchema()
 
     RawConnection raw(path());
     QCOMPARE(raw.value(QStringLiteral("PRAGMA application_id")).toInt(), ApplicationId);
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 3);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
     QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     QStringList tables =
             raw.column(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table'"));
@@ -214,12 +215,14 @@ void tst_Catalogue::reopenKeepsRows()
 
 void tst_Catalogue::upgradesFormatTwoInPlace()
 {
-    // Format 2 is format 3 without the invalidated table.
+    // Format 2 is format 3 without the invalidated table; format 3 is format 4 without the
+    // body column of blobs (every body a file).
     store(makeEntry(QStringLiteral("k"), "d1"), 4096, {QStringLiteral("t")});
     m_c->close();
     {
         RawConnection raw(path());
         QVERIFY(raw.exec(QStringLiteral("DROP TABLE invalidated")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN body")));
         QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=2")));
     }
     bool wasReset = true;
@@ -231,8 +234,32 @@ void tst_Catalogue::upgradesFormatTwoInPlace()
     QVERIFY(!m_c->find(QStringLiteral("k")));
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 3);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM invalidated")).toInt(), 1);
+    QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs WHERE body IS NULL")).toInt(), 1);
+}
+
+void tst_Catalogue::upgradesFormatThreeInPlace()
+{
+    // Format 3: every body a file, no body column. Its rows stay, as file bodies.
+    store(makeEntry(QStringLiteral("k"), "d1"), 4096, {QStringLiteral("t")});
+    m_c->close();
+    {
+        RawConnection raw(path());
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN body")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=3")));
+    }
+    bool wasReset = true;
+    QVERIFY2(m_c->open(path(), &wasReset), qPrintable(m_c->errorString()));
+    QVERIFY(!wasReset);
+    const auto e = m_c->find(QStringLiteral("k"));
+    QVERIFY(e);
+    QVERIFY(!e->inlineBody);
+    QVERIFY(!m_c->inlineBody("d1"));
+    QCOMPARE(m_c->tagsOf(QStringLiteral("k")), QStringList {QStringLiteral("t")});
+    m_c->close();
+    RawConnection raw(path());
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
 }
 
 void tst_Catalogue::newerFormatIsLeftAlone()
@@ -243,7 +270,7 @@ void tst_Catalogue::newerFormatIsLeftAlone()
     m_c->close();
     {
         RawConnection raw(path());
-        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=4")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=99")));
     }
     QFile::remove(path() + QLatin1String("-wal"));
     QFile::remove(path() + QLatin1String("-shm"));

@@ -15,10 +15,14 @@
 #include <QtCore/QFile>
 #include <QtCore/QSet>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace tiercache;
@@ -90,9 +94,19 @@ private Q_SLOTS:
     void unusableCatalogueIsRebuilt();
     void sweepTempSparesLiveWriters();
     void clearEmptiesEverything();
+    void smallBodiesLiveInTheCatalogue_data();
+    void smallBodiesLiveInTheCatalogue();
+    void inlineBodiesAreSharedAndLeaveNoTombstone();
+    void damagedInlineBodyIsDropped_data();
+    void damagedInlineBodyIsDropped();
+    void verifyChecksInlineBodies();
+    void inlineBodyReplacesADroppedFileBody();
+    void smallCacheDirectoryStaysInsideItsCap();
 
 private:
     QString root() const { return m_dir->path(); }
+    //! Runs \a sql on a connection of its own to the catalogue (to damage it).
+    bool execOnCatalogue(const QString &sql, const QByteArray &blobValue = QByteArray());
     bool store(const QString &key, const QByteArray &body, qint64 lastAccessMs,
                const QStringList &tags = {}, qint64 maximumSize = NoLimit);
     //! What the running total must be: each body's allocation once, plus every row.
@@ -101,6 +115,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<DiskStore> m_store;
     QStringList m_evicted;
+    qint64 m_inlineMax = 0; // what store() asks the spool to keep out of files
 };
 
 void tst_DiskStore::init()
@@ -110,6 +125,7 @@ void tst_DiskStore::init()
     m_store = std::make_unique<DiskStore>();
     QVERIFY2(m_store->open(root()), qPrintable(m_store->errorString()));
     m_evicted.clear();
+    m_inlineMax = 0;
     m_store->setEvictionObserver([this](const QString &key, qint64) { m_evicted.append(key); });
 }
 
@@ -123,7 +139,8 @@ bool tst_DiskStore::store(const QString &key, const QByteArray &body, qint64 las
                           const QStringList &tags, qint64 maximumSize)
 {
     SpoolDevice spool(key, QNetworkCacheMetaData(), nullptr);
-    if (!spool.begin(blob::tempDir(m_store->root())) || spool.write(body) != body.size())
+    if (!spool.begin(blob::tempDir(m_store->root()), m_inlineMax)
+        || spool.write(body) != body.size())
         return false;
     EntryRecord e;
     e.meta = "meta:" + key.toUtf8();
@@ -224,10 +241,10 @@ void tst_DiskStore::replacedBodyBecomesATombstone()
     QCOMPARE(m_store->counts().entries, 1);
     QCOMPARE(m_store->counts().blobs, 1);
     QCOMPARE(m_store->totalSize(), expectedTotal());
-    // The old file is unlinked only after the COMMIT that dropped its row.
-    QVERIFY(QFile::exists(oldPath));
-    QVERIFY(!m_store->sweepGarbage(16)); // nothing more left
+    // The old file is unlinked after the COMMIT that dropped its row, by the writer itself:
+    // no event loop is needed to reclaim it.
     QVERIFY(!QFile::exists(oldPath));
+    QVERIFY(!m_store->sweepGarbage(16)); // nothing more left
     QVERIFY(QFile::exists(blob::blobPath(root(), e->digest)));
 }
 
@@ -445,7 +462,8 @@ void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
 {
     QVERIFY(store(u"a"_s, bodyOf(1000, 'a'), 1, {u"t"_s}));
     QVERIFY(store(u"b"_s, bodyOf(1000, 'b'), 2));
-    QVERIFY(store(u"b"_s, bodyOf(1000, 'c'), 3)); // leaves a tombstone
+    QVERIFY(store(u"c"_s, bodyOf(1000, 'c'), 3));
+    QCOMPARE(m_store->removeKeys({u"c"_s}), 1);   // leaves a tombstone
     QCOMPARE(m_store->removeTagged({u"t"_s}), 1); // leaves an invalidated row
     m_store->recordHit(u"b"_s, 10);
 
@@ -534,6 +552,250 @@ void tst_DiskStore::clearEmptiesEverything()
     QCOMPARE(filesUnder(blob::blobsDir(root())), 0);
     QVERIFY(store(u"a"_s, bodyOf(1000, 'a'), 3)); // still usable
     QCOMPARE(m_store->totalSize(), expectedTotal());
+}
+
+bool tst_DiskStore::execOnCatalogue(const QString &sql, const QByteArray &blobValue)
+{
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"raw"_s);
+        db.setDatabaseName(root() + u"/catalogue.db"_s);
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(sql);
+            if (sql.contains(QLatin1Char('?')))
+                q.bindValue(0, blobValue);
+            ok = q.exec();
+            if (!ok)
+                qWarning() << q.lastError().text();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"raw"_s);
+    return ok;
+}
+
+void tst_DiskStore::smallBodiesLiveInTheCatalogue_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<bool>("inCatalogue");
+    QTest::newRow("empty") << qint64(0) << true;
+    QTest::newRow("one byte") << qint64(1) << true;
+    QTest::newRow("4 KiB") << qint64(4096) << true;
+    QTest::newRow("the limit") << DiskStore::InlineMax << true;
+    QTest::newRow("one byte past the limit") << DiskStore::InlineMax + 1 << false;
+    QTest::newRow("several chunks") << qint64(3 * blob::ChunkSize + 5) << false;
+}
+
+void tst_DiskStore::smallBodiesLiveInTheCatalogue()
+{
+    QFETCH(qint64, size);
+    QFETCH(bool, inCatalogue);
+    m_inlineMax = DiskStore::InlineMax;
+    const QByteArray body = bodyOf(size, 'i');
+    QVERIFY2(store(u"http://x/"_s, body, 1000), qPrintable(m_store->errorString()));
+    const auto e = m_store->find(u"http://x/"_s);
+    QVERIFY(e);
+    QCOMPARE(e->inlineBody, inCatalogue);
+    QCOMPARE(e->digest, sha256Hex(body)); // still content-addressed
+    QCOMPARE(e->sums.size(), blob::chunkCount(size, blob::ChunkSize) * blob::ChecksumSize);
+    QCOMPARE(filesUnder(blob::blobsDir(root())), inCatalogue ? 0 : 1);
+    QCOMPARE(filesUnder(blob::tempDir(root())), 0);
+    if (inCatalogue)
+        QCOMPARE(e->allocSize, DiskStore::inlineAllocation(size));
+    QCOMPARE(m_store->totalSize(), e->allocSize + e->rowSize);
+
+    QByteArray window;
+    int fd = -2;
+    QString why;
+    QVERIFY2(m_store->openBody(*e, Window, &window, &fd, &why), qPrintable(why));
+    QCOMPARE(window, body.left(Window));
+    if (inCatalogue)
+        QCOMPARE(fd, -1); // the window is the whole body
+    blob::closeFd(fd);
+    QVERIFY(m_store->verifyBody(*e));
+
+    // Survives reopening (it was committed, not held in memory).
+    m_store->close();
+    QVERIFY(m_store->open(root()));
+    const auto again = m_store->find(u"http://x/"_s);
+    QVERIFY(again);
+    QVERIFY(m_store->openBody(*again, Window, &window, &fd, &why));
+    QCOMPARE(window, body.left(Window));
+    blob::closeFd(fd);
+}
+
+void tst_DiskStore::inlineBodiesAreSharedAndLeaveNoTombstone()
+{
+    m_inlineMax = DiskStore::InlineMax;
+    const QByteArray body = bodyOf(3000, 's');
+    QVERIFY(store(u"a"_s, body, 1));
+    QVERIFY(store(u"b"_s, body, 2));
+    QCOMPARE(m_store->counts().entries, 2);
+    QCOMPARE(m_store->counts().blobs, 1); // deduplicated by digest, as files are
+    QCOMPARE(m_store->totalSize(), expectedTotal());
+    QVERIFY(m_store->remove(u"a"_s));
+    QCOMPARE(m_store->counts().blobs, 1); // b still uses it
+    QByteArray window;
+    int fd = -2;
+    QString why;
+    QVERIFY(m_store->openBody(*m_store->find(u"b"_s), Window, &window, &fd, &why));
+    QCOMPARE(window, body);
+    QVERIFY(m_store->remove(u"b"_s));
+    QCOMPARE(m_store->counts().blobs, 0);
+    QCOMPARE(m_store->totalSize(), 0);
+    QVERIFY(!m_store->sweepGarbage(16)); // no tombstone: nothing to unlink
+    QCOMPARE(filesUnder(blob::blobsDir(root())), 0);
+}
+
+void tst_DiskStore::damagedInlineBodyIsDropped_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<QString>("reason");
+    const QByteArray flipped = [] {
+        QByteArray b = bodyOf(2000, 'a');
+        b[10] = char(b[10] ^ 0x55);
+        return b;
+    }();
+    QTest::newRow("flipped byte") << u"UPDATE blobs SET body = ?"_s << flipped
+                                  << u"fails its checksum"_s;
+    QTest::newRow("truncated") << u"UPDATE blobs SET body = ?"_s << bodyOf(1999, 'a')
+                               << u"bytes, expected"_s;
+    QTest::newRow("longer") << u"UPDATE blobs SET body = ?"_s << bodyOf(2001, 'a')
+                            << u"bytes, expected"_s;
+    // A NULL body is a file body: there is no file, so it is missing.
+    QTest::newRow("body gone") << u"UPDATE blobs SET body = NULL"_s << QByteArray()
+                               << u"is missing"_s;
+    QTest::newRow("blob row gone") << u"DELETE FROM blobs"_s << QByteArray() << QString();
+}
+
+void tst_DiskStore::damagedInlineBodyIsDropped()
+{
+    QFETCH(QString, sql);
+    QFETCH(QByteArray, value);
+    QFETCH(QString, reason);
+    m_inlineMax = DiskStore::InlineMax;
+    QVERIFY(store(u"k"_s, bodyOf(2000, 'a'), 1));
+    auto e = m_store->find(u"k"_s);
+    QVERIFY(e && e->inlineBody);
+    QVERIFY(execOnCatalogue(sql, value));
+    const auto now = m_store->find(u"k"_s);
+    if (!now) { // the row joins its body row: without it there is no entry at all
+        QVERIFY(reason.isEmpty());
+        return;
+    }
+    QByteArray window;
+    int fd = -2;
+    QString why;
+    QVERIFY(!m_store->openBody(*now, Window, &window, &fd, &why));
+    QVERIFY2(why.contains(reason), qPrintable(why));
+    QCOMPARE(fd, -1);
+    QVERIFY(!m_store->lastFailureWasIo());
+    QVERIFY(!m_store->find(u"k"_s)); // a miss from now on
+    QCOMPARE(m_store->totalSize(), 0);
+}
+
+void tst_DiskStore::verifyChecksInlineBodies()
+{
+    m_inlineMax = DiskStore::InlineMax;
+    const QByteArray bad = bodyOf(5000, 'x');
+    QVERIFY(store(u"bad"_s, bad, 1));
+    QVERIFY(store(u"good"_s, bodyOf(100, 'g'), 2));
+    QVERIFY(store(u"file"_s, bodyOf(DiskStore::InlineMax + 10, 'f'), 3));
+    QByteArray damaged = bad;
+    damaged[4999] = char(damaged[4999] ^ 1);
+    QVERIFY(execOnCatalogue(
+            u"UPDATE blobs SET body = ? WHERE digest = '%1'"_s.arg(QLatin1String(sha256Hex(bad))),
+            damaged));
+    const VerifyReport report = m_store->verify({});
+    QCOMPARE(report.checked(), 3);
+    QCOMPARE(report.damaged(), 1);
+    QCOMPARE(report.removedEntries(), 1);
+    QCOMPARE(report.bytesChecked(), 5000 + 100 + DiskStore::InlineMax + 10);
+    QCOMPARE(filesUnder(blob::blobsDir(root())), 1);
+    QCOMPARE(keysOf(m_store->query(EntryQuery(), 0, -1)).size(), 2);
+    QVERIFY(!m_store->find(u"bad"_s));
+    QCOMPARE(m_store->totalSize(), expectedTotal());
+}
+
+void tst_DiskStore::inlineBodyReplacesADroppedFileBody()
+{
+    // A body stored as a file (by a version without inline bodies), dropped, then stored
+    // again inline before the sweep: the sweep still unlinks the old file.
+    const QByteArray body = bodyOf(900, 'r');
+    QVERIFY(store(u"k"_s, body, 1));
+    const QString path = blob::blobPath(root(), sha256Hex(body));
+    QVERIFY(QFile::exists(path));
+    QVERIFY(m_store->removeKeys({u"k"_s}) == 1);
+    m_inlineMax = DiskStore::InlineMax;
+    QVERIFY(store(u"k"_s, body, 2));
+    QVERIFY(m_store->find(u"k"_s)->inlineBody);
+    while (m_store->sweepGarbage(16)) { }
+    QVERIFY(!QFile::exists(path));
+    QByteArray window;
+    int fd = -2;
+    QString why;
+    QVERIFY(m_store->openBody(*m_store->find(u"k"_s), Window, &window, &fd, &why));
+    QCOMPARE(window, body);
+}
+
+namespace {
+// Bytes allocated (st_blocks) by every file and directory under \a path.
+qint64 directoryBytes(const QString &path)
+{
+    qint64 bytes = 0;
+    QDirIterator it(path, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        struct stat st;
+        if (::lstat(QFile::encodeName(it.next()).constData(), &st) == 0)
+            bytes += qint64(st.st_blocks) * 512;
+    }
+    return bytes;
+}
+} // namespace
+
+void tst_DiskStore::smallCacheDirectoryStaysInsideItsCap()
+{
+    // No event loop here: the writer itself must reclaim what its inserts evict, and the
+    // write-ahead log must stay a small share of a small cache.
+    constexpr qint64 Cap = 8 * 1024 * 1024;
+    m_inlineMax = DiskStore::InlineMax;
+    qint64 peak = 0;
+    for (int i = 0; i < 1500; ++i) {
+        // Mostly small bodies (in the catalogue), every fifth one a file of its own.
+        const qint64 size = i % 5 == 4 ? 70000 + i : 2000 + (i * 37) % 14000;
+        QVERIFY2(store(u"k%1"_s.arg(i), bodyOf(size, char(i)), 1000 + i, {}, Cap),
+                 qPrintable(m_store->errorString()));
+        if (i % 20 == 19) {
+            const qint64 now = directoryBytes(root());
+            peak = qMax(peak, now);
+            if (now > Cap + Cap / 20) {
+                QDirIterator it(root(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+                qint64 blobs = 0;
+                while (it.hasNext()) {
+                    const QString f = it.next();
+                    if (f.contains(u"/blobs/"_s))
+                        blobs += it.fileInfo().size();
+                    else
+                        qInfo("%s %lld", qPrintable(f), it.fileInfo().size());
+                }
+                qInfo("blobs %lld, total %lld", blobs, m_store->totalSize());
+            }
+            QVERIFY2(now <= Cap + Cap / 20,
+                     qPrintable(u"after %1 inserts the directory takes %2 bytes, the cap is %3"_s
+                                        .arg(i + 1)
+                                        .arg(now)
+                                        .arg(Cap)));
+        }
+    }
+    QVERIFY(m_store->totalSize() <= Cap);
+    QVERIFY(m_store->counts().entries > 50);
+    m_store->close();
+    QVERIFY2(directoryBytes(root()) <= Cap + Cap / 20,
+             qPrintable(QString::number(directoryBytes(root()))));
+    qInfo("directory peak %lld bytes for a cap of %lld", peak, Cap);
 }
 
 QTEST_GUILESS_MAIN(tst_DiskStore)

@@ -29,6 +29,8 @@ private Q_SLOTS:
     void tagBytes_data() { statusFilter_data(); }
     void tagBytes();
     void sharedBodyCount();
+    void distinctBodyBytes_data() { statusFilter_data(); }
+    void distinctBodyBytes();
 
 private:
     //! Fills the cache through QNAM: /a (200, tags t1 t2), /b (203, tag t1, same body as /a),
@@ -208,6 +210,24 @@ void tst_Inspection::sharedBodyCount()
     QVERIFY2(reader.open(), qPrintable(reader.errorString()));
     QCOMPARE(reader.entryInfo(a).sharedBodyCount(), 1);
     QCOMPARE(reader.entryInfo(m_server->url(QStringLiteral("/nothing"))).sharedBodyCount(), 0);
+}
+
+void tst_Inspection::distinctBodyBytes()
+{
+    // What sharing saved comes from the summary alone (the CLI's stats read it on a million
+    // entries): the disk tier stores /a's and /b's body once; tiers without a catalogue
+    // store every entry's body of its own.
+    QFETCH(QStringList, tiers);
+    for (QString &spec : tiers)
+        spec = spec.arg(m_dir->path());
+    fill(tiers);
+    if (QTest::currentTestFailed())
+        return;
+    const qint64 c = QByteArray("body of /c").size();
+    const CacheSummary s = m_cache->summary();
+    QCOMPARE(s.entryCount(), 3);
+    QCOMPARE(s.bodyBytes(), 2 * SharedBody.size() + c);
+    QCOMPARE(s.distinctBodyBytes(), (listedTier().isEmpty() ? 1 : 2) * SharedBody.size() + c);
 }
 
 QTEST_GUILESS_MAIN(tst_Inspection)

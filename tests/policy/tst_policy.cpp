@@ -188,7 +188,7 @@ void tst_Policy::bodySizeLimits()
     QCOMPARE(m_cache->entryCount(), stored ? 1 : 0);
     QCOMPARE(m_cache->error(), NetworkCache::Error::NoError);
     // A body passed through leaves nothing behind: no blob, no temporary file.
-    QCOMPARE(blobFiles(m_dir->path()).size(), stored ? 1 : 0);
+    QCOMPARE(storedBodyCount(m_dir->path()), stored ? 1 : 0);
     QTRY_COMPARE(QDir(m_dir->path() + QLatin1String("/tmp"))
                          .entryList(QDir::Files | QDir::Hidden)
                          .size(),
@@ -624,7 +624,7 @@ void tst_Policy::hookVetoesStore()
     QVERIFY(pub.fromCache);
     QCOMPARE(m_server->requestCount("/public/x"), 1);
     QVERIFY(seen.contains(m_server->url(QStringLiteral("/public/x"))));
-    QCOMPARE(blobFiles(m_dir->path()).size(), 1);
+    QCOMPARE(storedBodyCount(m_dir->path()), 1);
 }
 
 void tst_Policy::hookSetsTtl_data()

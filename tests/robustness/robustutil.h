@@ -321,6 +321,8 @@ inline qint64 allocatedSize(const QString &path)
 }
 
 using test::allFiles;
+using test::inlineBodies;
+using test::storedBodyCount;
 
 //! digest -> allocated bytes of every file under blobs/.
 inline QHash<QByteArray, qint64> blobAllocations(const QString &cacheDir)

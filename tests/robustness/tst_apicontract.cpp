@@ -93,9 +93,10 @@ QByteArray pattern(qint64 size, quint32 seed)
     return test::LoopbackServer::patternBody(0, size, seed);
 }
 
+// Stored bodies: files, and small bodies kept in the catalogue.
 int blobCount(const QString &dir)
 {
-    return int(allFiles(dir + QLatin1String("/blobs")).size());
+    return storedBodyCount(dir);
 }
 
 int tempFiles(const QString &dir)

@@ -6,6 +6,7 @@
 
 #include "robustutil.h"
 
+#include <QtCore/QSet>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -497,14 +498,32 @@ void tst_MultiProcess::twoWritersOneDirectory()
     QVERIFY2(size <= WorkerMaximumSize + LargestEntry, qPrintable(QString::number(size)));
     // What the catalogue accounts for agrees with the blob files on disk: each entry's share
     // beyond its body file is its row, a few hundred bytes.
+    // Small bodies live in the catalogue: each such entry accounts for its body and its row.
     const QHash<QByteArray, qint64> files = blobAllocations(dir.path());
-    qint64 fileBytes = 0, rowBytes = 0;
+    const auto inlined = inlineBodies(dir.path());
+    qint64 fileBytes = 0, rowBytes = 0, inlineBytes = 0;
     for (auto it = files.cbegin(); it != files.cend(); ++it)
         fileBytes += it.value();
+    QSet<QByteArray> inlineSeen;
     for (const CacheEntryInfo &e : entries) {
+        if (inlined.contains(e.digest())) {
+            QVERIFY(!files.contains(e.digest()));
+            QCOMPARE(inlined.value(e.digest()).size(), e.bodySize());
+            const qint64 beyond = e.storedSize() - e.bodySize();
+            QVERIFY2(beyond > 0 && beyond < 8192,
+                     qPrintable(QStringLiteral("%1: stored %2 for a %3-byte inline body")
+                                        .arg(e.url().toString())
+                                        .arg(e.storedSize())
+                                        .arg(e.bodySize())));
+            QVERIFY2(!inlineSeen.contains(e.digest()), "inline bodies here are all distinct");
+            inlineSeen.insert(e.digest());
+            inlineBytes += e.storedSize();
+            continue;
+        }
         QVERIFY2(files.contains(e.digest()), e.digest().constData());
         const qint64 row = e.storedSize() - files.value(e.digest());
-        QVERIFY2(row > 0 && row < 4096,
+        // The row, and the share of its blobs/<aa> directory a file body is charged.
+        QVERIFY2(row > 4096 && row < 8192,
                  qPrintable(QStringLiteral("%1: stored %2, file %3")
                                     .arg(e.url().toString())
                                     .arg(e.storedSize())
@@ -516,8 +535,8 @@ void tst_MultiProcess::twoWritersOneDirectory()
           "%lld row bytes = %lld; cacheSize() %lld",
           qint64(entries.size()), bytes, qint64(files.size()), fileBytes, rowBytes,
           fileBytes + rowBytes, size);
-    QCOMPARE(qint64(files.size()), cache.summary().blobCount());
-    QCOMPARE(size, fileBytes + rowBytes);
+    QCOMPARE(qint64(files.size() + inlined.size()), cache.summary().blobCount());
+    QCOMPARE(size, fileBytes + rowBytes + inlineBytes);
     // The running total is what a recount gives.
     QCOMPARE(cache.collectGarbage(), qint64(0));
     QCOMPARE(cache.cacheSize(), size);

@@ -5,6 +5,11 @@
 #include <QtCore/QDir>
 #include <QtCore/QDirIterator>
 #include <QtCore/QFile>
+#include <QtCore/QUuid>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
+
+#include <functional>
 
 namespace tiercache::test {
 
@@ -19,6 +24,57 @@ QStringList blobFiles(const QString &cacheDir)
             files.append(blobs + QLatin1Char('/') + sub + QLatin1Char('/') + n);
     }
     return files;
+}
+
+namespace {
+    // Runs \a work on a connection of its own to the catalogue of \a cacheDir.
+    bool withCatalogue(const QString &cacheDir, const std::function<bool(QSqlDatabase &)> &work)
+    {
+        const QString name = QUuid::createUuid().toString();
+        bool ok = false;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            db.setDatabaseName(cacheDir + QLatin1String("/catalogue.db"));
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+            ok = db.open() && work(db);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+        return ok;
+    }
+} // namespace
+
+QMap<QByteArray, QByteArray> inlineBodies(const QString &cacheDir)
+{
+    QMap<QByteArray, QByteArray> bodies;
+    if (!QFile::exists(cacheDir + QLatin1String("/catalogue.db")))
+        return bodies;
+    withCatalogue(cacheDir, [&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT digest, body FROM blobs WHERE body IS NOT NULL")))
+            return false;
+        while (q.next())
+            bodies.insert(q.value(0).toByteArray(), q.value(1).toByteArray());
+        return true;
+    });
+    return bodies;
+}
+
+int storedBodyCount(const QString &cacheDir)
+{
+    return int(blobFiles(cacheDir).size() + inlineBodies(cacheDir).size());
+}
+
+bool setInlineBody(const QString &cacheDir, const QByteArray &hexDigest, const QByteArray &bytes)
+{
+    return withCatalogue(cacheDir, [&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("UPDATE blobs SET body = ? WHERE digest = ?"));
+        q.bindValue(0,
+                    bytes.isNull() ? QVariant(QMetaType::fromType<QByteArray>()) : QVariant(bytes));
+        q.bindValue(1, QString::fromLatin1(hexDigest));
+        return q.exec() && q.numRowsAffected() == 1;
+    });
 }
 
 QStringList allFiles(const QString &dir)

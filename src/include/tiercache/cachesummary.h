@@ -35,6 +35,10 @@ public:
     //! Sum of entry body sizes, as if nothing were shared.
     qint64 bodyBytes() const;
     void setBodyBytes(qint64 bodyBytes);
+    //! Sum of the distinct bodies' sizes: a body shared by several entries counts once.
+    //! bodyBytes() minus this is what sharing saved.
+    qint64 distinctBodyBytes() const;
+    void setDistinctBodyBytes(qint64 distinctBodyBytes);
     //! What the cache accounts for on disk (cacheSize()).
     qint64 storedBytes() const;
     void setStoredBytes(qint64 storedBytes);
