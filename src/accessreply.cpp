@@ -207,8 +207,15 @@ void CacheBodyPump::pump()
             m_body->deleteLater();
             return;
         }
-        if (n == 0)
+        if (n == 0) {
+            // A random-access device (the memory tier's QBuffer) says "no more" with 0, not
+            // -1, and never emits readyRead() again: at its end, the body is complete.
+            if (!m_body->isSequential() && m_body->atEnd()) {
+                m_reply->completeStored();
+                m_body->deleteLater();
+            }
             return; // more after the device's readyRead(), or it failed and aborts the reply
+        }
         chunk.truncate(n);
         m_reply->appendBody(chunk);
     }

@@ -10,6 +10,7 @@
 #include "logging_p.h"
 #include "responseage_p.h"
 #include "storedheaders_p.h"
+#include "storedtime_p.h"
 #include "taginvalidation_p.h"
 #include "tags_p.h"
 #include "tierlisting_p.h"
@@ -107,6 +108,21 @@ QDateTime NetworkCachePrivate::expirationFor(const QUrl &url, const QNetworkCach
     if (policy.maximumTtl() >= 0 && expires > now.addSecs(policy.maximumTtl()))
         expires = now.addSecs(policy.maximumTtl());
     return expires;
+}
+
+QDateTime NetworkCachePrivate::storedTimeOf(const QString &key,
+                                            const RevalidationPins::Pin *pinned) const
+{
+    if (pinned)
+        return storedtime::storedTime(pinned->found.record.metaData());
+    if (lastKey == key && lastFound.isValid())
+        return storedtime::storedTime(lastFound.record.metaData());
+    // Straight from the tiers, not through the chain's lookup: this is no lookup to count.
+    for (int i = 0; i < chain.size(); ++i) {
+        if (const std::unique_ptr<TierEntry> entry = chain.tier(i)->lookup(key))
+            return storedtime::storedTime(entry->record().metaData());
+    }
+    return {};
 }
 
 void NetworkCachePrivate::setError(NetworkCache::Error e, const QString &message)
@@ -535,7 +551,7 @@ QNetworkCacheMetaData NetworkCache::metaData(const QUrl &url)
     // the record (tags_p.h); QNAM never sees them.
     const bool revalidating = d->replies.isRevalidating(key);
     QNetworkCacheMetaData md = responseage::forServing(
-            tags::withoutRecordTags(found.record.metaData()),
+            storedtime::withoutStoredTime(tags::withoutRecordTags(found.record.metaData())),
             revalidating ? responseage::correctedInitialAge(
                     d->replies.responseField(key, "date", 304),
                     d->replies.responseField(key, "age", 304), now)
@@ -625,9 +641,12 @@ void NetworkCachePrivate::refresh(const QNetworkCacheMetaData &metaData,
     // updateMetaData(), and Qt 6.4's path normalization is not idempotent.
     md.setUrl(metaData.url().adjusted(QUrl::RemovePassword | QUrl::RemoveFragment));
     md.setExpirationDate(d->expirationFor(metaData.url(), merged, now, -1));
-    // The stored record keeps its tags (QNAM hands back what metaData() showed, without them).
+    // The stored record keeps its tags and the time its body was stored (QNAM hands back what
+    // metaData() showed, without them).
     md = tags::withRecordTags(md, d->tagIndex().tagsOf(key));
-    if (RevalidationPins::Pin *pinned = d->pins.find(key)) {
+    RevalidationPins::Pin *pinned = d->pins.find(key);
+    md = storedtime::withStoredTime(md, d->storedTimeOf(key, pinned));
+    if (pinned) {
         // Only if the stored body is still the one the 304 confirmed (another process may
         // have replaced it meanwhile: its metadata must not describe this body).
         // The tier the body came from gets the new headers (the disk tier only if it still
@@ -852,11 +871,13 @@ void NetworkCache::insert(QIODevice *device)
     } else if (insert->bodySize() < d->policy.minimumBodySize()) {
         insert->discard();
     }
-    // The final metadata and the tags go with the body: one commit per tier, one transaction
-    // in a tier that stores tags.
-    const QNetworkCacheMetaData fixed = tags::withRecordTags(
-            withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes()),
-            insert->tags());
+    // The final metadata, the tags and the time of storing go with the body: one commit per
+    // tier, one transaction in a tier that stores tags.
+    const QNetworkCacheMetaData fixed = storedtime::withStoredTime(
+            tags::withRecordTags(
+                    withoutStaleContentEncoding(insert->metaData(), insert->leadingBytes()),
+                    insert->tags()),
+            QDateTime::currentDateTimeUtc());
     bool stored = false;
     bool diskStored = false;
     bool tagsStored = false;

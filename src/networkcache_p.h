@@ -41,6 +41,9 @@ public:
     //! RFC 9111 expiration, then the policy: default TTL, URL rules, hook, ceiling.
     QDateTime expirationFor(const QUrl &url, const QNetworkCacheMetaData &md, const QDateTime &now,
                             qint64 hookTtl) const;
+    //! When the body a refresh of \a key is about was stored (storedtime_p.h); invalid when
+    //! no tier holds it or it predates the field.
+    QDateTime storedTimeOf(const QString &key, const RevalidationPins::Pin *pinned) const;
     //! The chain's tag index, or the tags carried by the records when no tier keeps an index.
     TagIndex &tagIndex() const { return tags ? *tags : const_cast<ChainTagIndex &>(chainTags); }
     int invalidate(const QStringList &tags, bool soft, const QString &sameOriginAs = {});

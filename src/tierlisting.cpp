@@ -2,6 +2,7 @@
 #include "tierlisting_p.h"
 
 #include "freshness_p.h"
+#include "storedtime_p.h"
 #include "tags_p.h"
 #include "tierchain_p.h"
 #include "tierfacets_p.h"
@@ -24,6 +25,7 @@ namespace {
         info.setStoredSize(r.storedSize());
         info.setStatusCode(statusCode(md));
         info.setContentType(rawHeader(md, "content-type"));
+        info.setCreated(storedtime::storedTime(md));
         info.setLastAccess(r.lastAccess());
         info.setExpires(md.expirationDate());
         const QStringList carried = tags::recordTags(md);

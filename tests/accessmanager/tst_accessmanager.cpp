@@ -100,6 +100,9 @@ private:
                 const QByteArray &verb = "GET");
     Fetched getWith(const QString &path, QNetworkRequest::CacheLoadControl load, bool save = true);
     QUrl otherOriginUrl(const QString &path) const;
+    //! send() with a 10 s limit; a reply that did not finish by then fails the scenario in
+    //! cleanup() (a hung reply must not pass just because its body and status were right).
+    Fetched sendOnce(const QNetworkRequest &request, const QByteArray &verb = "GET");
 
     //! The tier chain every scenario runs on: TIERCACHE_TEST_CHAIN ("disk", the default;
     //! "memory+disk"; "memory+sqlite+redis", with a redis-server of its own). ctest runs the
@@ -116,6 +119,7 @@ private:
     QString m_chain;
     std::unique_ptr<RedisServer> m_redis;
     int m_round = 0;
+    QStringList m_unfinished;
 };
 
 void tst_AccessManager::modes()
@@ -190,6 +194,10 @@ void tst_AccessManager::cleanup()
     m_access = nullptr;
     m_server.reset();
     m_dir.reset();
+    const QStringList unfinished = std::exchange(m_unfinished, {});
+    QVERIFY2(unfinished.isEmpty(),
+             qPrintable(QStringLiteral("replies not finished within 10 s: ")
+                        + unfinished.join(QLatin1String(", "))));
 }
 
 Fetched tst_AccessManager::get(const QString &path,
@@ -199,7 +207,15 @@ Fetched tst_AccessManager::get(const QString &path,
     QNetworkRequest request(m_server->url(path));
     for (const auto &h : headers)
         request.setRawHeader(h.first, h.second);
-    return send(*m_nam, request, verb, QByteArray(), 10000);
+    return sendOnce(request, verb);
+}
+
+Fetched tst_AccessManager::sendOnce(const QNetworkRequest &request, const QByteArray &verb)
+{
+    const Fetched f = send(*m_nam, request, verb, QByteArray(), 10000);
+    if (!f.finished)
+        m_unfinished.append(QString::fromLatin1(verb) + u' ' + request.url().toString());
+    return f;
 }
 
 Fetched tst_AccessManager::getWith(const QString &path, QNetworkRequest::CacheLoadControl load,
@@ -208,7 +224,7 @@ Fetched tst_AccessManager::getWith(const QString &path, QNetworkRequest::CacheLo
     QNetworkRequest request(m_server->url(path));
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, load);
     request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, save);
-    return send(*m_nam, request, "GET", QByteArray(), 10000);
+    return sendOnce(request);
 }
 
 // The same loopback server under another origin (host "localhost" instead of 127.0.0.1).
@@ -348,8 +364,11 @@ void tst_AccessManager::staleWhileRevalidateAnswersAtOnce()
     int version = 0;
     m_server->setHandler([&](const RecordedRequest &) {
         ++version;
+        // v1 goes stale after a second; the revalidated v2 stays fresh for the rest of the
+        // scenario (with max-age=1 it could be stale on arrival: Date has whole seconds).
         return Response::ok("v" + QByteArray::number(version),
-                            "max-age=1, stale-while-revalidate=600");
+                            version == 1 ? "max-age=1, stale-while-revalidate=600"
+                                         : "max-age=3600, stale-while-revalidate=600");
     });
     QCOMPARE(get(QStringLiteral("/swr")).body, QByteArray("v1"));
     QTest::qWait(2100);
@@ -380,7 +399,7 @@ void tst_AccessManager::offlineServesStaleWhenOriginIsDown()
     QCOMPARE(get(QStringLiteral("/off")).body, QByteArray("kept"));
     QTest::qWait(1100);
     m_server.reset(); // connection refused from now on
-    const Fetched f = send(*m_nam, QNetworkRequest(url), "GET", QByteArray(), 10000);
+    const Fetched f = sendOnce(QNetworkRequest(url));
     if (plain())
         QEXPECT_FAIL("", "QNAM has no fallback on transport errors", Abort);
     QCOMPARE(f.error, QNetworkReply::NoError);
@@ -515,7 +534,9 @@ void tst_AccessManager::cacheLoadControlAttribute()
     int version = 0;
     m_server->setHandler([&](const RecordedRequest &) {
         ++version;
-        return Response::ok("v" + QByteArray::number(version), "max-age=1");
+        // Two seconds: a response whose Date second ended on the way still has one fresh
+        // second when it is read back at once.
+        return Response::ok("v" + QByteArray::number(version), "max-age=2");
     });
     const Fetched none = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
     QCOMPARE(none.error, QNetworkReply::ContentNotFoundError);
@@ -533,7 +554,7 @@ void tst_AccessManager::cacheLoadControlAttribute()
     QVERIFY(fresh.fromCache);
     QCOMPARE(m_server->requestCount("/l"), 2);
 
-    QTest::qWait(2100); // expired from now on
+    QTest::qWait(3100); // expired from now on
     const Fetched alwaysCache = getWith(QStringLiteral("/l"), QNetworkRequest::AlwaysCache);
     QCOMPARE(alwaysCache.error, QNetworkReply::NoError);
     QCOMPARE(alwaysCache.body, QByteArray("v2")); // whatever its age, never the network
@@ -595,7 +616,7 @@ void tst_AccessManager::contentLocationInvalidatedAfterPost()
         return Response::ok(r.path + " v" + QByteArray::number(version));
     });
     QCOMPARE(get(QStringLiteral("/item")).body, QByteArray("/item v1"));
-    const Fetched otherFirst = send(*m_nam, QNetworkRequest(other), "GET", QByteArray(), 10000);
+    const Fetched otherFirst = sendOnce(QNetworkRequest(other));
     QCOMPARE(otherFirst.body, QByteArray("/item v2"));
 
     QCOMPARE(get(QStringLiteral("/fail"), {}, "POST").status, 500);
@@ -604,7 +625,7 @@ void tst_AccessManager::contentLocationInvalidatedAfterPost()
     QVERIFY(afterFailure.fromCache);
 
     QCOMPARE(get(QStringLiteral("/cross"), {}, "POST").status, 200);
-    const Fetched otherAfter = send(*m_nam, QNetworkRequest(other), "GET", QByteArray(), 10000);
+    const Fetched otherAfter = sendOnce(QNetworkRequest(other));
     QCOMPARE(otherAfter.body, QByteArray("/item v2")); // another origin: kept
     QVERIFY(otherAfter.fromCache);
 
@@ -640,8 +661,7 @@ void tst_AccessManager::cacheGroupInvalidationSameOriginOnly()
     QCOMPARE(get(QStringLiteral("/a")).body, QByteArray("/a v1"));
     QCOMPARE(get(QStringLiteral("/b")).body, QByteArray("/b v2"));
     QCOMPARE(get(QStringLiteral("/other-group")).body, QByteArray("/other-group v3"));
-    QCOMPARE(send(*m_nam, QNetworkRequest(otherOrigin), "GET", QByteArray(), 10000).body,
-             QByteArray("/a v4"));
+    QCOMPARE(sendOnce(QNetworkRequest(otherOrigin)).body, QByteArray("/a v4"));
     QCOMPARE(get(QStringLiteral("/a")).body, QByteArray("/a v1")); // stored
     QCOMPARE(m_server->requestCount(), 4);
 
@@ -651,8 +671,7 @@ void tst_AccessManager::cacheGroupInvalidationSameOriginOnly()
     const Fetched otherGroup = get(QStringLiteral("/other-group"));
     QCOMPARE(otherGroup.body, QByteArray("/other-group v3"));
     QVERIFY(otherGroup.fromCache);
-    const Fetched otherOriginAfter =
-            send(*m_nam, QNetworkRequest(otherOrigin), "GET", QByteArray(), 10000);
+    const Fetched otherOriginAfter = sendOnce(QNetworkRequest(otherOrigin));
     QCOMPARE(otherOriginAfter.body, QByteArray("/a v4"));
     QVERIFY(otherOriginAfter.fromCache);
     QCOMPARE(m_server->requestCount(), 7);
@@ -1235,7 +1254,7 @@ void tst_AccessManager::autoRefreshPausesWhileNetworkFails()
     QCOMPARE(m_access->refreshCounters().failed, qint64(1));
     QCOMPARE(m_access->refreshCounters().done, qint64(0));
     checkStatisticsHoldRefreshCounters();
-    const Fetched f = send(*m_nam, QNetworkRequest(url), "GET", QByteArray(), 10000);
+    const Fetched f = sendOnce(QNetworkRequest(url));
     QCOMPARE(f.body, QByteArray("kept"));
     QVERIFY(f.fromCache);
 }

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void largeBodiesStayOutOfMemory();
     void removeAndUpdateReachEveryTier();
     void promotionKeepsTags();
+    void createdIsKnownWithoutTheDiskTier();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -195,6 +196,61 @@ void tst_TierChain::promotionKeepsTags()
     const Fetched afterInvalidation = fetch(*m_nam, url);
     QVERIFY2(!afterInvalidation.fromCache, "an invalidated entry was served from a tier");
     QCOMPARE(m_server->requestCount("/tagged"), 2);
+}
+
+// CacheEntryInfo::created() ("when the body was stored") on a chain whose tiers keep no such
+// time of their own (memory over sqlite): it travels with the record, a promoted copy keeps
+// the time the body was first stored, a 304 refresh keeps it, QNAM never sees the field, and an
+// origin cannot set it.
+void tst_TierChain::createdIsKnownWithoutTheDiskTier()
+{
+    QVERIFY2(m_cache->setTiers({QStringLiteral("memory:?max=4MiB"),
+                                QStringLiteral("sqlite:?path=%1/tier.db").arg(m_dir->path())}),
+             qPrintable(m_cache->tierErrors().join(QLatin1Char('\n'))));
+    m_cache->setWriteMode(NetworkCache::WriteMode::LowestTierOnly);
+    m_cache->setPromotionPolicy(PromotionPolicy::always());
+    m_server->setRoute("/s",
+                       Response::ok("stored once", "max-age=3600").header("Tiercache-Stored", "1"));
+    const QUrl url = m_server->url(QStringLiteral("/s"));
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    fetch(*m_nam, url); // stored in sqlite only
+    const QDateTime after = QDateTime::currentDateTimeUtc();
+    QCOMPARE(m_cache->tierStatistics()[1].writes(), 1);
+    const CacheEntryInfo stored = m_cache->entryInfo(url);
+    QVERIFY(stored.isValid());
+    QVERIFY2(stored.created() >= before.addMSecs(-1) && stored.created() <= after,
+             qPrintable(stored.created().toString(Qt::ISODateWithMs)));
+    QVERIFY2(qAbs(stored.created().secsTo(stored.expires()) - 3600) <= 1,
+             qPrintable(stored.expires().toString(Qt::ISODateWithMs)));
+
+    QTest::qWait(1100); // a promotion now would have another time
+    const Fetched promoting = fetch(*m_nam, url);
+    QVERIFY(promoting.fromCache);
+    QCOMPARE(promoting.body, QByteArray("stored once"));
+    QVERIFY(!hasHeader(promoting, "Tiercache-Stored"));
+    QCOMPARE(m_cache->tierStatistics()[0].promotions(), 1);
+    const Fetched fromMemory = fetch(*m_nam, url);
+    QVERIFY(fromMemory.fromCache);
+    QCOMPARE(m_cache->tierStatistics()[0].hits(), 1);
+    QCOMPARE(m_cache->entryInfo(url).created(), stored.created()); // the memory tier's record
+
+    // A 304 refreshes the entry's freshness, not when its body was stored.
+    m_server->setHandler([](const RecordedRequest &r) {
+        if (r.header("If-None-Match") == "\"v1\"")
+            return Response::notModified().header("ETag", "\"v1\"");
+        return Response::ok("validated", "max-age=0").header("ETag", "\"v1\"");
+    });
+    const QUrl validated = m_server->url(QStringLiteral("/v"));
+    fetch(*m_nam, validated);
+    const CacheEntryInfo first = m_cache->entryInfo(validated);
+    QVERIFY(first.created().isValid());
+    QTest::qWait(1100);
+    const Fetched refreshed = fetch(*m_nam, validated);
+    QVERIFY(refreshed.fromCache);
+    QCOMPARE(refreshed.body, QByteArray("validated"));
+    QCOMPARE(m_server->requestCount("/v"), 2);
+    QVERIFY(!hasHeader(refreshed, "Tiercache-Stored"));
+    QCOMPARE(m_cache->entryInfo(validated).created(), first.created());
 }
 
 QTEST_MAIN(tst_TierChain)
