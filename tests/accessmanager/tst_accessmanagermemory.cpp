@@ -113,8 +113,8 @@ bool tst_AccessManagerMemory::fetch(int readers, const char *phase)
         r->drain();
     }
     rss.stop();
-    qInfo("%s, %d reader(s): %lld MiB each in %lld ms, RSS %lld MiB before, growth %.1f MiB",
-          phase, readers, all.front()->received / MiB, timer.elapsed(), rss.baseline() / MiB,
+    qInfo("%s, %d reader(s): %lld MiB each in %lld ms, RSS %lld MiB before, growth %.1f MiB", phase,
+          readers, all.front()->received / MiB, timer.elapsed(), rss.baseline() / MiB,
           double(rss.growth()) / MiB);
     bool ok = true;
     for (auto &r : all) {
