@@ -4,6 +4,7 @@
 // (issue 11: "memory stays O(chunk) for large bodies on every path"), through the
 // AccessManager against the loopback origin, counting origin requests.
 #include <loopbackserver.h>
+#include <patternreader.h>
 #include <peakrss.h>
 
 #include <tiercache/accessmanager.h>
@@ -26,30 +27,12 @@ constexpr qint64 BodySize = 128 * MiB;
 constexpr qint64 GrowthLimit = 64 * MiB; // tst_largebody's bound for the plain cache
 constexpr quint32 Seed = 0x11;
 
-// One reply read as it arrives into a fixed buffer and compared with the origin's pattern.
+// One reply, read as it arrives and checked against the origin's pattern.
 struct Reader
 {
-    explicit Reader(QNetworkReply *r) : reply(r), buffer(4 * MiB, Qt::Uninitialized)
-    {
-        QObject::connect(r, &QIODevice::readyRead, r, [this] { drain(); });
-    }
-    void drain()
-    {
-        for (;;) {
-            const qint64 n = reply->read(buffer.data(), buffer.size());
-            if (n <= 0)
-                return;
-            if (firstMismatch < 0
-                && QByteArrayView(buffer.constData(), n)
-                        != LoopbackServer::patternBody(received, n, Seed))
-                firstMismatch = received;
-            received += n;
-        }
-    }
+    explicit Reader(QNetworkReply *r) : reply(r), check(r, Seed) { }
     std::unique_ptr<QNetworkReply> reply;
-    QByteArray buffer;
-    qint64 received = 0;
-    qint64 firstMismatch = -1;
+    PatternReader check;
 };
 } // namespace
 
@@ -110,18 +93,18 @@ bool tst_AccessManagerMemory::fetch(int readers, const char *phase)
             qWarning("%s: a reply did not finish", phase);
             return false;
         }
-        r->drain();
+        r->check.drain();
     }
     rss.stop();
     qInfo("%s, %d reader(s): %lld MiB each in %lld ms, RSS %lld MiB before, growth %.1f MiB", phase,
-          readers, all.front()->received / MiB, timer.elapsed(), rss.baseline() / MiB,
+          readers, all.front()->check.received() / MiB, timer.elapsed(), rss.baseline() / MiB,
           double(rss.growth()) / MiB);
     bool ok = true;
     for (auto &r : all) {
-        if (r->reply->error() != QNetworkReply::NoError || r->received != BodySize
-            || r->firstMismatch >= 0) {
+        if (r->reply->error() != QNetworkReply::NoError || r->check.received() != BodySize
+            || r->check.firstMismatch() >= 0) {
             qWarning("%s: error %d, %lld bytes, first wrong byte at %lld", phase,
-                     int(r->reply->error()), r->received, r->firstMismatch);
+                     int(r->reply->error()), r->check.received(), r->check.firstMismatch());
             ok = false;
         }
     }

@@ -7,6 +7,7 @@
 
 #include <damagedentry.h>
 #include <loopbackserver.h>
+#include <patternreader.h>
 #include <peakrss.h>
 #include <redisserver.h>
 #include <qnamfetch.h>
@@ -479,25 +480,12 @@ void tst_CompressedTiers::largeBodyInBoundedMemory()
         timer.start();
         rss.start();
         QNetworkReply *reply = m_nam->get(QNetworkRequest(url));
-        qint64 received = 0;
-        qint64 firstMismatch = -1;
-        QByteArray buffer(4 * MiB, Qt::Uninitialized);
-        auto drain = [&] {
-            for (;;) {
-                const qint64 n = reply->read(buffer.data(), buffer.size());
-                if (n <= 0)
-                    break;
-                if (firstMismatch < 0
-                    && QByteArrayView(buffer.constData(), n)
-                            != LoopbackServer::textPatternBody(received, n, seed))
-                    firstMismatch = received;
-                received += n;
-            }
-        };
-        connect(reply, &QIODevice::readyRead, reply, drain);
+        PatternReader reader(reply, seed, true);
         QSignalSpy finished(reply, &QNetworkReply::finished);
         QVERIFY(reply->isFinished() || finished.wait(240000));
-        drain();
+        reader.drain();
+        const qint64 received = reader.received();
+        const qint64 firstMismatch = reader.firstMismatch();
         rss.stop();
         const bool cached = reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool();
         const QNetworkReply::NetworkError error = reply->error();

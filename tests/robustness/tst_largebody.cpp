@@ -5,6 +5,7 @@
 
 #include "../auto/cachetestutil.h"
 
+#include <patternreader.h>
 #include <peakrss.h>
 
 #include <tiercache/networkcache.h>
@@ -37,25 +38,13 @@ Streamed streamAndCheck(QNetworkAccessManager &nam, const QUrl &url, quint32 see
 {
     Streamed s;
     QNetworkReply *reply = nam.get(QNetworkRequest(url));
-    QByteArray buffer(4 * MiB, Qt::Uninitialized);
-    auto drain = [&] {
-        ++s.readyReads;
-        for (;;) {
-            const qint64 n = reply->read(buffer.data(), buffer.size());
-            if (n <= 0)
-                break;
-            if (s.firstMismatch < 0
-                && QByteArrayView(buffer.constData(), n)
-                        != LoopbackServer::patternBody(s.received, n, seed)) {
-                s.firstMismatch = s.received;
-            }
-            s.received += n;
-        }
-    };
-    QObject::connect(reply, &QIODevice::readyRead, reply, drain);
+    PatternReader reader(reply, seed);
     QSignalSpy finished(reply, &QNetworkReply::finished);
     s.finished = reply->isFinished() || finished.wait(timeoutMs);
-    drain();
+    reader.drain();
+    s.received = reader.received();
+    s.firstMismatch = reader.firstMismatch();
+    s.readyReads = reader.readyReads();
     s.fromCache = reply->attribute(QNetworkRequest::SourceIsFromCacheAttribute).toBool();
     s.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     s.error = reply->error();
