@@ -307,6 +307,26 @@
         <source>The entry is gone.</source>
         <translation>Der Eintrag ist nicht mehr vorhanden.</translation>
     </message>
+    <message>
+        <source>Nothing is open.</source>
+        <translation>Nichts ist geöffnet.</translation>
+    </message>
+    <message>
+        <source>The stored body is damaged (%1); nothing was saved.</source>
+        <translation>Der gespeicherte Inhalt ist beschädigt (%1); es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>it ended early</source>
+        <translation>er endet zu früh</translation>
+    </message>
+    <message>
+        <source>The stored body has %1 bytes instead of %2; nothing was saved.</source>
+        <translation>Der gespeicherte Inhalt hat %1 Bytes statt %2; es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Speichern…</translation>
+    </message>
 </context>
 <context>
     <name>tiercache::browser::MainWindow</name>

@@ -129,7 +129,7 @@ EntryDetails::EntryDetails(QWidget *parent)
 
     connect(m_copyUrl, &QPushButton::clicked, this,
             [this] { QGuiApplication::clipboard()->setText(m_url.toString(QUrl::FullyEncoded)); });
-    connect(m_save, &QPushButton::clicked, this, &EntryDetails::saveBody);
+    connect(m_save, &QPushButton::clicked, this, &EntryDetails::askAndSaveBody);
     showEntry(QUrl());
 }
 
@@ -329,30 +329,63 @@ QString EntryDetails::explainFreshness(const EntryRow &e,
     return text;
 }
 
-void EntryDetails::saveBody()
+QString EntryDetails::saveBody(const NetworkCache *cache, const QUrl &url, const QString &fileName)
+{
+    if (!cache || !url.isValid())
+        return tr("Nothing is open.");
+    const EntryRow listed = entry(*cache, url);
+    // The reader's cache is read-only and never promotes: reading changes nothing.
+    std::unique_ptr<QIODevice> device(const_cast<NetworkCache *>(cache)->data(url));
+    if (!device)
+        return tr("The entry is gone.");
+    QSaveFile file(fileName);
+    if (!file.open(QIODevice::WriteOnly))
+        return file.errorString();
+    QByteArray buffer(1 << 20, Qt::Uninitialized);
+    qint64 total = 0;
+    for (;;) {
+        const qint64 n = device->read(buffer.data(), buffer.size());
+        if (n < 0)
+            break; // the end, after the last checked byte
+        if (n == 0) {
+            // A body device answers 0 only when it found damage (or, for a device that
+            // would wait for readyRead(), which no device of a cache opened here does).
+            file.cancelWriting();
+            const QString why = device->errorString();
+            return tr("The stored body is damaged (%1); nothing was saved.")
+                    .arg(why.isEmpty() ? tr("it ended early") : why);
+        }
+        if (file.write(buffer.constData(), n) != n)
+            return file.errorString();
+        total += n;
+    }
+    if (listed.isValid() && listed.bodySize >= 0 && total != listed.bodySize) {
+        file.cancelWriting();
+        return tr("The stored body has %1 bytes instead of %2; nothing was saved.")
+                .arg(total)
+                .arg(listed.bodySize);
+    }
+    if (!file.commit())
+        return file.errorString();
+    return QString();
+}
+
+void EntryDetails::askAndSaveBody()
 {
     if (!m_url.isValid() || !m_reader)
         return;
     const QString name = QFileDialog::getSaveFileName(this, tr("Save body"), m_url.fileName());
     if (name.isEmpty())
         return;
-    // Read and written on the worker: a large body never holds up the window.
+    // Streamed on the worker: a large body never holds up the window, nor sits in memory.
     m_save->setEnabled(false);
+    m_save->setText(tr("Saving…"));
     const QUrl url = m_url;
     m_reader->run<QString>(
-            this,
-            [url, name](const NetworkCache *cache) {
-                const Read r = read(cache, url, -1);
-                if (!r.bodyRead)
-                    return tr("The entry is gone.");
-                QSaveFile file(name);
-                if (!file.open(QIODevice::WriteOnly) || file.write(r.body) != r.body.size()
-                    || !file.commit())
-                    return file.errorString();
-                return QString();
-            },
+            this, [url, name](const NetworkCache *cache) { return saveBody(cache, url, name); },
             [this, name](const QString &error) {
                 m_save->setEnabled(true);
+                m_save->setText(tr("Save body…"));
                 if (!error.isEmpty()) {
                     QMessageBox::warning(this, tr("Save body"),
                                          tr("Could not save %1: %2").arg(name, error));

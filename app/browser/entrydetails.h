@@ -50,6 +50,13 @@ public:
                                     const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QDateTime &now);
 
+    /*!
+        Writes the body of \a url to \a fileName as it streams out of \a cache, a piece at a
+        time (memory does not grow with the body), and checked as it is read: a damaged or
+        vanished body leaves no file behind. Returns an empty string or what went wrong.
+    */
+    static QString saveBody(const NetworkCache *cache, const QUrl &url, const QString &fileName);
+
 Q_SIGNALS:
     //! The pane shows what the reader answered for currentUrl().
     void loaded();
@@ -66,7 +73,7 @@ private:
     };
     static Read read(const NetworkCache *cache, const QUrl &url, qint64 limit);
     void show(const Read &read, const EntryRow &listed);
-    void saveBody();
+    void askAndSaveBody();
     CatalogueReader *m_reader = nullptr;
     int m_loading = 0;
     QUrl m_url;

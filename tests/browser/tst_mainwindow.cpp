@@ -14,6 +14,7 @@
 #include <statisticspane.h>
 #include <tagspane.h>
 
+#include <cachefiles.h>
 #include <loopbackserver.h>
 
 #include <QtCore/QBuffer>
@@ -85,6 +86,7 @@ private Q_SLOTS:
     void refreshesWhileAnotherProcessWrites();
     void tagBytesSharedBodiesAndOldest();
     void opensATierChain();
+    void savesABodyAsItStreams();
     void screenshotsOfEveryView();
     void actionsRunOffTheGuiThread();
 
@@ -470,6 +472,57 @@ void tst_MainWindow::opensATierChain()
     }
     // Listing and previewing read the tier without writing it.
     QCOMPARE(snapshot(m_dir->path()), before);
+}
+
+void tst_MainWindow::savesABodyAsItStreams()
+{
+    // 3 MiB: a body file, read and written a piece at a time by the Browser's "Save body…".
+    QByteArray big;
+    for (int i = 0; big.size() < 3 * 1024 * 1024; ++i)
+        big += QByteArray::number(i) + ' ';
+    m_server.setRoute("/big.txt", Response::ok(big).header("Content-Type", "text/plain"));
+    fill(m_dir->path(), {}, {QStringLiteral("/big.txt")});
+    const QUrl url = m_server.url(QStringLiteral("/big.txt"));
+    QTemporaryDir out;
+    QVERIFY(out.isValid());
+    const QString saved = out.filePath(QStringLiteral("big.txt"));
+    const auto readerCache = [this] {
+        auto cache = std::make_unique<NetworkCache>();
+        cache->setReadOnly(true);
+        cache->setCacheDirectory(m_dir->path());
+        return cache;
+    };
+    const auto before = snapshot(m_dir->path());
+    {
+        const auto cache = readerCache();
+        QCOMPARE(EntryDetails::saveBody(cache.get(), url, saved), QString());
+        QFile file(saved);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll() == big);
+        QVERIFY(!EntryDetails::saveBody(cache.get(), m_server.url(QStringLiteral("/nothing")),
+                                        out.filePath(QStringLiteral("none")))
+                         .isEmpty());
+        QVERIFY(!QFile::exists(out.filePath(QStringLiteral("none"))));
+    }
+    QCOMPARE(snapshot(m_dir->path()), before); // saving read the cache without writing it
+
+    // Damage in the middle of the body file: an error, and no file left behind.
+    const QStringList blobs = blobFiles(m_dir->path());
+    QCOMPARE(blobs.size(), 1);
+    {
+        QFile blob(blobs.first());
+        QVERIFY(blob.open(QIODevice::ReadWrite));
+        QVERIFY(blob.seek(blob.size() / 2));
+        char c = 0;
+        QVERIFY(blob.getChar(&c));
+        QVERIFY(blob.seek(blob.size() / 2));
+        QVERIFY(blob.putChar(char(c ^ 0x5a)));
+    }
+    const QString damaged = out.filePath(QStringLiteral("damaged.txt"));
+    const auto cache = readerCache();
+    const QString error = EntryDetails::saveBody(cache.get(), url, damaged);
+    QVERIFY2(error.contains(QLatin1String("damaged")), qPrintable(error));
+    QVERIFY(!QFile::exists(damaged));
 }
 
 QTEST_MAIN(tst_MainWindow)
