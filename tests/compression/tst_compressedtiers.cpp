@@ -100,6 +100,7 @@ private Q_SLOTS:
     void diskReopenedWithOtherSetting_data();
     void diskReopenedWithOtherSetting();
     void diskVerifyFindsDamagedCompressedData();
+    void diskBudgetCountsStoredBytes();
 
 private:
     //! The tier spec for \a tier with \a compress (e.g. "zstd:3").
@@ -779,6 +780,45 @@ void tst_CompressedTiers::diskVerifyFindsDamagedCompressedData()
     QVERIFY(m_cache->entryInfo(good).isValid());
     QVERIFY(fetch(*m_nam, file).body == body);
     QCOMPARE(m_server->requestCount("/file.json"), 2);
+}
+
+void tst_CompressedTiers::diskBudgetCountsStoredBytes()
+{
+    // The directory's budget counts what is stored: 30 different JSON bodies of 128 KiB
+    // (3.75 MiB) fit in 2 MiB compressed, and only part of them stored as they are. Both
+    // ways the directory stays within the budget.
+    for (const QString &compress : {QStringLiteral("zstd"), QStringLiteral("none")}) {
+        m_cache->setMaximumCacheSize(2 * MiB);
+        QVERIFY(useTier(QStringLiteral("disk"), compress));
+        m_cache->clear();
+        QList<QUrl> urls;
+        for (int i = 0; i < 30; ++i) {
+            // Each body different (its own records), about 128 KiB.
+            QByteArray body = "[";
+            for (int r = 0; body.size() < 128 * 1024; ++r)
+                body += "{\"set\":" + QByteArray::number(i) + ",\"id\":" + QByteArray::number(r)
+                        + ",\"name\":\"item\"},";
+            body.back() = ']';
+            const QByteArray path = "/budget/" + compress.toLatin1() + "/" + QByteArray::number(i);
+            Response r = Response::ok(body);
+            r.header("Content-Type", "application/json");
+            m_server->setRoute(path, r);
+            urls.append(m_server->url(QString::fromLatin1(path)));
+            QVERIFY(fetch(*m_nam, urls.last()).body == body);
+            QVERIFY2(m_cache->cacheSize() <= 2 * MiB,
+                     qPrintable(QString::number(m_cache->cacheSize())));
+        }
+        QTRY_VERIFY(m_cache->cacheSize() <= 2 * MiB);
+        int kept = 0;
+        for (const QUrl &url : std::as_const(urls))
+            kept += m_cache->entryInfo(url).isValid() ? 1 : 0;
+        qInfo("compress=%s: %d of 30 entries kept, %lld bytes", qPrintable(compress), kept,
+              m_cache->cacheSize());
+        if (compress == QLatin1String("zstd"))
+            QCOMPARE(kept, 30);
+        else
+            QVERIFY2(kept < 16, qPrintable(QString::number(kept)));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_CompressedTiers)
