@@ -89,13 +89,13 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void filtersSelectsAndInvalidates();
+    void previewsACompressedDiskEntry();
     void refusesANonCacheDirectoryWithoutTouchingIt_data();
     void refusesANonCacheDirectoryWithoutTouchingIt();
     void refreshesWhileAnotherWriterWrites();
     void refreshesWhileAnotherProcessWrites();
     void tagBytesSharedBodiesAndOldest();
     void opensATierChain();
-    void previewsACompressedDiskEntry();
     void screenshotsOfEveryView();
     void actionsRunOffTheGuiThread();
 
@@ -220,6 +220,27 @@ void tst_MainWindow::filtersSelectsAndInvalidates()
     QCOMPARE(check.entryCount(), 2);
     QVERIFY(!check.entryInfo(m_server.url(QStringLiteral("/page.html"))).isValid());
     QVERIFY(check.entryInfo(m_server.url(QStringLiteral("/logo.png"))).isValid());
+}
+
+void tst_MainWindow::previewsACompressedDiskEntry()
+{
+    // Stored compressed by a writer with disk:?compress=zstd; the Browser opens the directory
+    // read-only with no compress setting of its own, reads the body through the library and
+    // shows the decoded text, with the stored size beside the body size.
+    fill(m_dir->path(), {QStringLiteral("disk:?compress=zstd")}, {QStringLiteral("/big.json")});
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
+    const int row = rowOf(window.entriesModel(), QStringLiteral("/big.json"));
+    QVERIFY(row >= 0);
+    const EntryRow entry = window.entriesModel()->entryAt(row);
+    QCOMPARE(entry.bodySize, qint64(bigJson().size()));
+    QVERIFY2(entry.storedSize * 3 < entry.bodySize, qPrintable(QString::number(entry.storedSize)));
+    window.entriesView()->selectRow(row);
+    QVERIFY(window.waitUntilLoaded());
+    QCOMPARE(window.details()->previewKind(), QStringLiteral("text"));
+    QVERIFY(window.details()->previewText() == QString::fromUtf8(bigJson()));
 }
 
 void tst_MainWindow::refusesANonCacheDirectoryWithoutTouchingIt_data()
@@ -483,27 +504,6 @@ void tst_MainWindow::opensATierChain()
     }
     // Listing and previewing read the tier without writing it.
     QCOMPARE(snapshot(m_dir->path()), before);
-}
-
-void tst_MainWindow::previewsACompressedDiskEntry()
-{
-    // Stored compressed by a writer with disk:?compress=zstd; the Browser opens the directory
-    // read-only with no compress setting of its own, reads the body through the library and
-    // shows the decoded text, with the stored size beside the body size.
-    fill(m_dir->path(), {QStringLiteral("disk:?compress=zstd")}, {QStringLiteral("/big.json")});
-    MainWindow window;
-    window.show();
-    QVERIFY(window.openCache(m_dir->path()));
-    QVERIFY(window.waitUntilLoaded());
-    const int row = rowOf(window.entriesModel(), QStringLiteral("/big.json"));
-    QVERIFY(row >= 0);
-    const EntryRow entry = window.entriesModel()->entryAt(row);
-    QCOMPARE(entry.bodySize, qint64(bigJson().size()));
-    QVERIFY2(entry.storedSize * 3 < entry.bodySize, qPrintable(QString::number(entry.storedSize)));
-    window.entriesView()->selectRow(row);
-    QVERIFY(window.waitUntilLoaded());
-    QCOMPARE(window.details()->previewKind(), QStringLiteral("text"));
-    QVERIFY(window.details()->previewText() == QString::fromUtf8(bigJson()));
 }
 
 QTEST_MAIN(tst_MainWindow)
