@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include <tiercache/bodycompression.h>
 #include <tiercache/tierfactory.h>
 #include <tiercache/tierloader.h>
 
@@ -46,6 +47,37 @@ namespace {
 
 ChainBuilder::ChainBuilder(QObject *timerParent) : m_timerParent(timerParent) { }
 
+std::unique_ptr<Tier> ChainBuilder::createDiskTier(const TierSpec &spec, QString *why)
+{
+    const QString compressKey = QStringLiteral("compress");
+    // Its directory and budget are the cache's (setCacheDirectory(), setMaximumCacheSize()).
+    const QStringList unknown = [&] {
+        QStringList keys = spec.keys();
+        keys.removeAll(compressKey);
+        return keys;
+    }();
+    if (!unknown.isEmpty()) {
+        *why = QStringLiteral("tier \"%1\": the disk tier takes no options but compress= "
+                              "(not \"%2\"; use setCacheDirectory() and "
+                              "setMaximumCacheSize())")
+                       .arg(spec.text(), unknown.first());
+        return nullptr;
+    }
+    BodyCompression compression;
+    if (spec.has(compressKey)) {
+        QString problem;
+        compression = BodyCompression::parse(spec.value(compressKey), &problem);
+        if (!problem.isEmpty()) {
+            *why = QStringLiteral("tier \"%1\": compress=\"%2\": %3")
+                           .arg(spec.text(), spec.value(compressKey), problem);
+            return nullptr;
+        }
+    }
+    auto tier = std::make_unique<DiskTier>(m_timerParent);
+    tier->setCompression(compression);
+    return tier;
+}
+
 ChainBuilder::~ChainBuilder() = default;
 
 ChainBuilder::Result ChainBuilder::build(const QStringList &specs, bool readOnly)
@@ -59,17 +91,9 @@ ChainBuilder::Result ChainBuilder::build(const QStringList &specs, bool readOnly
         if (parsed.isValid() && parsed.scheme() == QLatin1String("disk")) {
             if (haveDisk) {
                 why = QStringLiteral("tier \"%1\": only one disk tier per cache").arg(spec);
-            } else if (parsed.has(QStringLiteral("compress"))) {
-                why = QStringLiteral("tier \"%1\": the disk tier does not compress bodies (the "
-                                     "memory, sqlite and redis tiers take compress=)")
-                              .arg(spec);
-            } else if (!parsed.keys().isEmpty()) {
-                why = QStringLiteral("tier \"%1\": the disk tier takes no options (use "
-                                     "setCacheDirectory() and setMaximumCacheSize())")
-                              .arg(spec);
             } else {
-                tier = std::make_unique<DiskTier>(m_timerParent);
-                haveDisk = true;
+                tier = createDiskTier(parsed, &why);
+                haveDisk = tier != nullptr;
             }
         } else if (!parsed.isValid()) {
             why = parsed.errorString();

@@ -3,6 +3,8 @@
 
 #include "tierchain_p.h"
 
+#include <tiercache/tierspec.h>
+
 #include <QtCore/QStringList>
 
 #include <memory>
@@ -41,6 +43,10 @@ public:
     Result build(const QStringList &specs, bool readOnly = false);
 
 private:
+    //! The built-in disk tier of \a spec ("disk:", "disk:?compress=zstd:3"), or nullptr and
+    //! \a why.
+    std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *why);
+
     QObject *m_timerParent;
     std::unique_ptr<TierLoader> m_loader; // made on first use: loading plugins is not free
 };

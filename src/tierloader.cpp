@@ -36,12 +36,14 @@ namespace {
         return m;
     }
 
-    // The built-in disk tier, stand-alone: disk:?path=DIR&max=512MiB&sync=true&readonly=false.
+    // The built-in disk tier, stand-alone:
+    // disk:?path=DIR&max=512MiB&sync=true&readonly=false&compress=zstd:3.
     std::unique_ptr<Tier> createDiskTier(const TierSpec &spec, QString *errorString)
     {
         TierOptions options(spec,
                             {QStringLiteral("path"), QStringLiteral("max"), QStringLiteral("sync"),
-                             QStringLiteral("readonly")});
+                             QStringLiteral("readonly"), QStringLiteral("compress")});
+        const BodyCompression compression = options.compression();
         const QString path = options.string(QStringLiteral("path"));
         const qint64 max = options.size(QStringLiteral("max"), 50 * 1024 * 1024);
         const bool sync = options.boolean(QStringLiteral("sync"), false);
@@ -57,6 +59,7 @@ namespace {
         tier->setMaximumSize(max);
         tier->setSync(sync);
         tier->setReadOnly(readOnly);
+        tier->setCompression(compression);
         if (!tier->ensureOpen()) {
             *errorString =
                     QStringLiteral("tier \"%1\": %2").arg(spec.redactedText(), tier->errorString());

@@ -133,6 +133,11 @@ EntryDetails::EntryDetails(QWidget *parent)
     showEntry(QUrl());
 }
 
+QString EntryDetails::previewText() const
+{
+    return m_text->toPlainText();
+}
+
 QString EntryDetails::previewKind() const
 {
     switch (m_preview->currentIndex()) {

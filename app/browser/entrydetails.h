@@ -40,6 +40,8 @@ public:
     QUrl currentUrl() const { return m_url; }
     //! What the preview shows: "text", "image", "hex" or "none".
     QString previewKind() const;
+    //! The text the preview shows on its text page (for tests).
+    QString previewText() const;
     //! The HTML of the information pane (for tests).
     QString infoHtml() const;
     //! Whether an answer of the reader is still awaited.

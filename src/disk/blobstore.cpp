@@ -18,23 +18,25 @@ namespace {
     constexpr char Magic[8] = {'T', 'C', 'B', 'L', 'O', 'B', '\r', '\n'};
 }
 
-QByteArray makeHeader(qint64 bodySize, quint32 chunkSize)
+QByteArray makeHeader(qint64 storedSize, quint32 chunkSize, quint32 compression)
 {
     QByteArray header(HeaderSize, '\0');
     char *p = header.data();
     std::memcpy(p, Magic, sizeof Magic);
     qToLittleEndian<quint32>(FormatVersion, p + 8);
     qToLittleEndian<quint32>(chunkSize, p + 12);
-    qToLittleEndian<quint64>(quint64(bodySize), p + 16);
+    qToLittleEndian<quint64>(quint64(storedSize), p + 16);
+    qToLittleEndian<quint32>(compression, p + 24);
     return header;
 }
 
-bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize)
+bool headerMatches(const char *header, qint64 storedSize, quint32 chunkSize, quint32 compression)
 {
     return std::memcmp(header, Magic, sizeof Magic) == 0
             && qFromLittleEndian<quint32>(header + 8) == FormatVersion
             && qFromLittleEndian<quint32>(header + 12) == chunkSize
-            && qFromLittleEndian<quint64>(header + 16) == quint64(bodySize);
+            && qFromLittleEndian<quint64>(header + 16) == quint64(storedSize)
+            && qFromLittleEndian<quint32>(header + 24) == compression;
 }
 
 qint64 chunkCount(qint64 bodySize, quint32 chunkSize)

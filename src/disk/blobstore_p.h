@@ -13,14 +13,17 @@ namespace tiercache {
         <dir>/blobs/<aa>/<digest>   one body, named by the SHA-256 of its bytes
         <dir>/tmp/<random>.part     bodies being written (flock()ed by their writer)
 
-    A blob file is a 32-byte header followed by the body:
+    A blob file is a 32-byte header followed by the stored bytes: the body itself, or the body
+    compressed (BodyEncoder's frames) when the disk tier's compress= option chose to:
         0  "TCBLOB\r\n"   magic
         8  u32 LE          format version (1)
-        12 u32 LE          chunk size the per-chunk checksums were computed with
-        16 u64 LE          body size
-        24 u64             reserved (0)
+        12 u32 LE          chunk size the per-chunk checksums (over the stored bytes) use
+        16 u64 LE          stored size: the bytes after the header
+        24 u32 LE          compression of the stored bytes (BodyCompression::Algorithm; 0: none)
+        28 u32             reserved (0)
     The header lets a stat() alone check presence and size, and makes a blob from another
-    format version a miss instead of a wrong body.
+    format version, or stored with another codec than its catalogue row says, a miss instead
+    of a wrong body. The file is named by the SHA-256 of the decoded body.
 */
 namespace blob {
 
@@ -30,9 +33,12 @@ namespace blob {
     constexpr int ChecksumSize = 8;                    // bytes per chunk checksum in the sums array
     constexpr qint64 MaxBodySize = Q_INT64_C(1) << 50; // 1 PiB: anything larger is a damaged row
 
-    QByteArray makeHeader(qint64 bodySize, quint32 chunkSize = ChunkSize);
-    //! Checks magic, version and that the header announces \a bodySize and \a chunkSize.
-    bool headerMatches(const char *header, qint64 bodySize, quint32 chunkSize);
+    QByteArray makeHeader(qint64 storedSize, quint32 chunkSize = ChunkSize,
+                          quint32 compression = 0);
+    //! Checks magic, version and that the header announces \a storedSize, \a chunkSize and
+    //! \a compression.
+    bool headerMatches(const char *header, qint64 storedSize, quint32 chunkSize,
+                       quint32 compression = 0);
 
     //! Chunks of a body; -1 for impossible values (a damaged catalogue row).
     qint64 chunkCount(qint64 bodySize, quint32 chunkSize);

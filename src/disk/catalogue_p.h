@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <tiercache/bodycompression.h>
+
 #include <QtCore/QByteArray>
 #include <QtCore/QHash>
 #include <QtCore/QList>
@@ -23,7 +25,7 @@ namespace tiercache {
 struct EntryRecord
 {
     QString key;
-    QByteArray digest; // hex SHA-256 of the body
+    QByteArray digest; // hex SHA-256 of the (decoded) body
     qint64 bodySize = 0;
     QByteArray meta; // encoded QNetworkCacheMetaData
     int status = 0;
@@ -36,10 +38,19 @@ struct EntryRecord
     // from the blobs table
     qint64 allocSize = 0;
     quint32 chunkSize = 0;
-    QByteArray sums;
+    QByteArray sums;         // one checksum per chunk of the stored bytes
     bool inlineBody = false; // the body is in the catalogue (Catalogue::inlineBody())
+    qint64 storedSize = 0;   // bytes in the file or the row: the body, or it compressed
+    BodyCompression::Algorithm compression = BodyCompression::Algorithm::None;
 };
 
+/*
+    One stored body, named by the SHA-256 of its decoded bytes: whichever copy was stored
+    first (compressed or not) serves every entry with that digest. Invariants: the stored
+    bytes (file after its header, or the body column) are storedSize long, with one checksum
+    per chunk of them in sums; compression None means they are the body (storedSize ==
+    bodySize), otherwise they decode (BodyDecoder) to exactly bodySize bytes.
+*/
 struct BlobRecord
 {
     QByteArray digest;
@@ -48,7 +59,9 @@ struct BlobRecord
     quint32 chunkSize = 0;
     QByteArray sums;
     bool isInline = false; // the body lives in the catalogue, not in a file
-    QByteArray body;       // an inline body, when inserting; reads fetch it with inlineBody()
+    QByteArray body;       // inline stored bytes, when inserting; reads use inlineBody()
+    qint64 storedSize = 0;
+    BodyCompression::Algorithm compression = BodyCompression::Algorithm::None;
 };
 
 //! A filter over catalogue entries, for tools (the Browser, the CLI).
@@ -182,8 +195,8 @@ public:
     std::optional<BlobRecord> findBlob(const QByteArray &digest);
     //! Stores \a blob; with isInline, its body goes into the catalogue.
     bool insertBlob(const BlobRecord &blob);
-    //! The body of \a digest stored in the catalogue; nullopt when it has none (a file body,
-    //! no such row, or an error).
+    //! The stored bytes of \a digest kept in the catalogue; nullopt when it has none (a file
+    //! body, no such row, or an error).
     std::optional<QByteArray> inlineBody(const QByteArray &digest);
     bool deleteBlob(const QByteArray &digest);
     bool isReferenced(const QByteArray &digest);

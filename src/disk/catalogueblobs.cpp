@@ -8,20 +8,14 @@ using namespace cataloguesql;
 
 std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
 {
-    QSqlQuery &q = prepared(
-            StFindBlob,
-            "SELECT body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob' FROM blobs"
-            " WHERE digest = ?");
+    static const QByteArray sql =
+            QByteArray("SELECT ") + BlobColumns + " FROM blobs WHERE digest = ?";
+    QSqlQuery &q = prepared(StFindBlob, sql.constData());
     q.bindValue(0, QString::fromLatin1(digest));
     if (!exec(q) || !q.next())
         return std::nullopt;
-    BlobRecord b;
+    BlobRecord b = blobFrom(q);
     b.digest = digest;
-    b.bodySize = q.value(0).toLongLong();
-    b.allocSize = q.value(1).toLongLong();
-    b.chunkSize = q.value(2).toUInt();
-    b.sums = q.value(3).toByteArray();
-    b.isInline = q.value(4).toBool();
     q.finish();
     return b;
 }
@@ -43,8 +37,8 @@ bool Catalogue::insertBlob(const BlobRecord &b)
 {
     QSqlQuery &q = prepared(
             StInsertBlob,
-            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body)"
-            " VALUES (?, ?, ?, ?, ?, ?)");
+            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body,"
+            " stored_size, compression) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     q.bindValue(0, QString::fromLatin1(b.digest));
     q.bindValue(1, b.bodySize);
     q.bindValue(2, b.allocSize);
@@ -54,6 +48,8 @@ bool Catalogue::insertBlob(const BlobRecord &b)
     q.bindValue(5,
                 b.isInline ? QVariant(b.body.isNull() ? QByteArray("") : b.body)
                            : QVariant(QMetaType::fromType<QByteArray>()));
+    q.bindValue(6, b.storedSize);
+    q.bindValue(7, int(b.compression));
     return exec(q);
 }
 
@@ -88,22 +84,12 @@ QList<BlobRecord> Catalogue::blobs()
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     QList<BlobRecord> result;
-    if (!q.exec(QStringLiteral(
-                "SELECT digest, body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob'"
-                " FROM blobs"))) {
+    if (!q.exec(QLatin1String("SELECT %1 FROM blobs").arg(QLatin1String(BlobColumns)))) {
         recordError(q);
         return result;
     }
-    while (q.next()) {
-        BlobRecord b;
-        b.digest = q.value(0).toByteArray();
-        b.bodySize = q.value(1).toLongLong();
-        b.allocSize = q.value(2).toLongLong();
-        b.chunkSize = q.value(3).toUInt();
-        b.sums = q.value(4).toByteArray();
-        b.isInline = q.value(5).toBool();
-        result.append(b);
-    }
+    while (q.next())
+        result.append(blobFrom(q));
     return result;
 }
 

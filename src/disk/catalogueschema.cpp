@@ -10,12 +10,19 @@ namespace {
     constexpr int ApplicationId = 0x54434331; // "TCC1"
     constexpr int SchemaVersion = 4;
     // Older formats upgraded in place (see createSchema()): version 2 lacks the invalidated
-    // table, versions 2 and 3 the blobs.body column (their bodies are all files, body NULL).
+    // table, versions 2 and 3 the blobs.body column (their bodies are all files, body NULL)
+    // and the blobs.stored_size and blobs.compression columns (their bodies are stored as
+    // they are).
     constexpr int OldestUpgradableVersion = 2;
 
     const char InvalidatedTable[] =
             "CREATE TABLE IF NOT EXISTS invalidated (key TEXT PRIMARY KEY) WITHOUT ROWID";
     const char AddBodyColumn[] = "ALTER TABLE blobs ADD COLUMN body BLOB";
+    const char *const AddStoredColumns[] = {
+            "ALTER TABLE blobs ADD COLUMN stored_size INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE blobs ADD COLUMN compression INTEGER NOT NULL DEFAULT 0",
+            "UPDATE blobs SET stored_size = body_size",
+    };
 } // namespace
 
 bool Catalogue::createSchema()
@@ -53,18 +60,30 @@ bool Catalogue::createSchema()
     } else if (appId == ApplicationId && version >= OldestUpgradableVersion
                && version < SchemaVersion) {
         q.finish();
+        auto hasColumn = [&](const char *name, bool *has) {
+            q.prepare(QStringLiteral("SELECT count(*) FROM pragma_table_info('blobs')"
+                                     " WHERE name = ?"));
+            q.addBindValue(QLatin1String(name));
+            if (!q.exec() || !q.next()) {
+                recordError(q);
+                return false;
+            }
+            *has = q.value(0).toInt() > 0;
+            q.finish();
+            return true;
+        };
         bool hasBody = false;
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info('blobs')"
-                                   " WHERE name = 'body'"))
-            || !q.next()) {
-            recordError(q);
+        bool hasStoredSize = false;
+        if (!hasColumn("body", &hasBody) || !hasColumn("stored_size", &hasStoredSize))
             return false;
-        }
-        hasBody = q.value(0).toInt() > 0;
-        q.finish();
         if ((version < 3 && !execSql(QLatin1String(InvalidatedTable)))
-            || (!hasBody && !execSql(QLatin1String(AddBodyColumn)))
-            || !execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
+            || (!hasBody && !execSql(QLatin1String(AddBodyColumn))))
+            return false;
+        for (const char *sql : AddStoredColumns) {
+            if (!hasStoredSize && !execSql(QLatin1String(sql)))
+                return false;
+        }
+        if (!execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
             return false;
         qCInfo(lcCatalogue).noquote()
                 << "catalogue" << m_path << "upgraded to format" << SchemaVersion;
@@ -167,13 +186,17 @@ bool Catalogue::checkFormat()
 bool Catalogue::createTables()
 {
     const char *const schema[] = {
-            // A body is a file under blobs/ (body NULL) or, when small, the body column itself
-            // (DiskStore::InlineMax): a file each costs a create, a rename, an unlink and
-            // whole blocks. Checksums and digest are the same for both. Last column, so that
+            // A body is a file under blobs/ (body NULL) or, when its stored bytes are small,
+            // the body column itself (DiskStore::InlineMax): a file each costs a create, a
+            // rename, an unlink and whole blocks. Checksums and digest are the same for both.
+            // The stored bytes are the body (compression 0) or it compressed with the
+            // BodyCompression::Algorithm in compression: stored_size bytes, checksummed per
+            // chunk (sums); digest and body_size are the decoded body's. Body last, so that
             // reading the others never touches a body's overflow pages.
             "CREATE TABLE IF NOT EXISTS blobs ("
             " digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL, alloc_size INTEGER NOT NULL,"
-            " chunk_size INTEGER NOT NULL, sums BLOB NOT NULL, body BLOB) WITHOUT ROWID",
+            " chunk_size INTEGER NOT NULL, sums BLOB NOT NULL, stored_size INTEGER NOT NULL,"
+            " compression INTEGER NOT NULL DEFAULT 0, body BLOB) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS entries ("
             " key TEXT PRIMARY KEY, digest TEXT NOT NULL, body_size INTEGER NOT NULL,"
             " meta BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT,"

@@ -23,7 +23,32 @@ EntryRecord entryFrom(const QSqlQuery &q)
     e.chunkSize = q.value(12).toUInt();
     e.sums = q.value(13).toByteArray();
     e.inlineBody = q.value(14).toBool();
+    e.storedSize = q.value(15).toLongLong();
+    if (!compressionFrom(q.value(16), &e.compression))
+        e.storedSize = -1; // DiskStore::hasValidSums() refuses it: damaged
     return e;
+}
+
+BlobRecord blobFrom(const QSqlQuery &q)
+{
+    BlobRecord b;
+    b.digest = q.value(0).toByteArray();
+    b.bodySize = q.value(1).toLongLong();
+    b.allocSize = q.value(2).toLongLong();
+    b.chunkSize = q.value(3).toUInt();
+    b.sums = q.value(4).toByteArray();
+    b.isInline = q.value(5).toBool();
+    b.storedSize = q.value(6).toLongLong();
+    if (!compressionFrom(q.value(7), &b.compression))
+        b.storedSize = -1;
+    return b;
+}
+
+bool compressionFrom(const QVariant &value, BodyCompression::Algorithm *algorithm)
+{
+    bool ok = false;
+    const int v = value.toInt(&ok);
+    return ok && BodyCompression::algorithmFromValue(v, algorithm);
 }
 
 namespace {

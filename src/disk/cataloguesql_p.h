@@ -51,10 +51,25 @@ enum Statement {
 inline constexpr char EntryColumns[] =
         "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
         "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
-        "'blob'";
+        "'blob', b.stored_size, b.compression";
 
 //! The current row of a query selecting EntryColumns.
 EntryRecord entryFrom(const QSqlQuery &q);
+
+//! The columns blobFrom() reads, from blobs.
+inline constexpr char BlobColumns[] =
+        "digest, body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob', stored_size, "
+        "compression";
+
+//! The current row of a query selecting BlobColumns.
+BlobRecord blobFrom(const QSqlQuery &q);
+
+/*
+    The compression stored in a row, or false for a value no writer stores (a damaged row):
+    the entry is then treated as damaged. Unknown values are kept apart from None so that a
+    damaged row never passes its stored bytes off as the body.
+*/
+bool compressionFrom(const QVariant &value, BodyCompression::Algorithm *algorithm);
 
 //! Prepares \a sql with its %1 replaced by one placeholder per value, and binds \a values.
 void prepareWithList(QSqlQuery &q, const char *sql, const QStringList &values);

@@ -43,6 +43,69 @@ namespace {
     }
 } // namespace
 
+/*
+    Checks the body a blob's stored bytes encode, fed a piece at a time in order: they must
+    decode (their codec's frame checksums included) to exactly the body size, and, when asked,
+    to the digest the blob is named by. Memory: one frame of the decoder, whatever the size.
+*/
+class DecodedBodyCheck
+{
+public:
+    DecodedBodyCheck(BodyCompression::Algorithm algorithm, qint64 bodySize) : m_bodySize(bodySize)
+    {
+        if (algorithm != BodyCompression::Algorithm::None)
+            m_decoder = std::make_unique<BodyDecoder>(algorithm, bodySize);
+    }
+
+    //! Takes the next stored bytes; false (error()) when they cannot be the body.
+    bool add(const char *data, qint64 size)
+    {
+        if (!m_decoder) {
+            m_sha.addData(data, size);
+            m_decoded += size;
+            return true;
+        }
+        m_decoder->feed(QByteArray(data, size));
+        QByteArray piece;
+        for (;;) {
+            if (!m_decoder->next(&piece, 1024 * 1024)) {
+                m_error = QStringLiteral("does not decode: %1").arg(m_decoder->errorString());
+                return false;
+            }
+            if (piece.isEmpty())
+                return true;
+            m_sha.addData(piece.constData(), piece.size());
+            m_decoded += piece.size();
+        }
+    }
+
+    //! After the last stored byte: what is wrong (empty: nothing). With a \a digest, the
+    //! decoded body's SHA-256 must be it.
+    QString finish(const QByteArray &digest)
+    {
+        if (!m_error.isEmpty())
+            return m_error;
+        if (m_decoder && !m_decoder->finish())
+            return QStringLiteral("does not decode: %1").arg(m_decoder->errorString());
+        if (m_decoded != m_bodySize)
+            return QStringLiteral("decodes to %1 bytes, expected %2")
+                    .arg(m_decoded)
+                    .arg(m_bodySize);
+        if (!digest.isEmpty() && m_sha.hexResult() != digest)
+            return QStringLiteral("SHA-256 differs from its name");
+        return {};
+    }
+
+    QString error() const { return m_error; }
+
+private:
+    std::unique_ptr<BodyDecoder> m_decoder;
+    Sha256 m_sha;
+    qint64 m_bodySize = 0;
+    qint64 m_decoded = 0;
+    QString m_error;
+};
+
 qint64 DiskStore::inlineAllocation(qint64 bodySize)
 {
     // A catalogue row of a body that does not fit in a 4 KiB page keeps 489 bytes in its leaf
@@ -174,14 +237,14 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
         return damaged(QStringLiteral("body file %1 is missing").arg(path));
     }
     struct stat st;
-    if (::fstat(file, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + e.bodySize) {
+    if (::fstat(file, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + e.storedSize) {
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 has %2 bytes, expected %3")
                                .arg(path)
                                .arg(qint64(st.st_size))
-                               .arg(blob::HeaderSize + e.bodySize));
+                               .arg(blob::HeaderSize + e.storedSize));
     }
-    const qint64 length = qMin(windowSize, e.bodySize);
+    const qint64 length = qMin(windowSize, e.storedSize);
     QByteArray buffer(blob::HeaderSize + length, Qt::Uninitialized);
     const qint64 got = blob::preadFully(file, buffer.data(), buffer.size(), 0);
     if (got < 0) {
@@ -194,7 +257,8 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 ended early").arg(path));
     }
-    if (!blob::headerMatches(buffer.constData(), e.bodySize, e.chunkSize)) {
+    if (!blob::headerMatches(buffer.constData(), e.storedSize, e.chunkSize,
+                             quint32(e.compression))) {
         blob::closeFd(file);
         return damaged(QStringLiteral("body file %1 has a wrong header").arg(path));
     }
@@ -205,7 +269,7 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
     }
     buffer.remove(0, blob::HeaderSize);
     *window = std::move(buffer);
-    if (length < e.bodySize)
+    if (length < e.storedSize)
         *fd = file;
     else
         blob::closeFd(file);
@@ -227,11 +291,11 @@ bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString
         }
         return damaged(QStringLiteral("inline body of %1 is missing").arg(e.key));
     }
-    if (body->size() != e.bodySize)
+    if (body->size() != e.storedSize)
         return damaged(QStringLiteral("inline body of %1 has %2 bytes, expected %3")
                                .arg(e.key)
                                .arg(body->size())
-                               .arg(e.bodySize));
+                               .arg(e.storedSize));
     if (!blob::verifyChunks(body->constData(), body->size(), 0, e.chunkSize, e.sums))
         return damaged(QStringLiteral("inline body of %1 fails its checksum").arg(e.key));
     *window = std::move(*body);
@@ -240,8 +304,14 @@ bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString
 
 bool DiskStore::hasValidSums(const EntryRecord &e)
 {
-    const qint64 chunks = blob::chunkCount(e.bodySize, e.chunkSize);
-    return chunks >= 0 && e.sums.size() == chunks * blob::ChecksumSize;
+    // Also refuses stored sizes that cannot be: the body itself must be as long as the body,
+    // a compressed one cannot be longer than the encoder ever makes it (it stores a body as
+    // is when that is smaller), and a damaged compression value comes with storedSize -1.
+    const qint64 chunks = blob::chunkCount(e.storedSize, e.chunkSize);
+    const bool sizesAgree = e.compression == BodyCompression::Algorithm::None
+            ? e.storedSize == e.bodySize
+            : e.bodySize >= 0 && e.bodySize <= blob::MaxBodySize;
+    return chunks >= 0 && sizesAgree && e.sums.size() == chunks * blob::ChecksumSize;
 }
 
 bool DiskStore::dropDamaged(const EntryRecord &e, const QString &reason, QString *why)
@@ -282,6 +352,8 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     entry.key = spool->key();
     entry.digest = spool->hexDigest();
     entry.bodySize = spool->bodySize();
+    entry.storedSize = spool->storedSize();
+    entry.compression = spool->compression();
     entry.chunkSize = blob::ChunkSize;
     entry.sums = spool->chunkSums();
     entry.rowSize = rowSize(entry);
@@ -296,15 +368,18 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     bool placedFile = false;
     const auto existing = m_catalogue.findBlob(entry.digest);
     if (existing
-        && (existing->isInline || blob::fileSize(path) == blob::HeaderSize + existing->bodySize)) {
-        spool->discard(); // same bytes already stored: share them
+        && (existing->isInline
+            || blob::fileSize(path) == blob::HeaderSize + existing->storedSize)) {
+        // The same body is stored already (compressed or not: the digest is the decoded
+        // body's, and the blob row says how its bytes are stored): share it.
+        spool->discard();
     } else if (spool->isInline()) {
         // Into the catalogue with the entry row: one transaction, no file at all. A tombstone
         // for the same digest (a file body dropped before) is left to sweepGarbage(), which
         // unlinks a file whose blob row is inline.
-        BlobRecord b {entry.digest,       entry.bodySize, inlineAllocation(entry.bodySize),
-                      blob::ChunkSize,    entry.sums,     true,
-                      spool->inlineBody()};
+        BlobRecord b {entry.digest,        entry.bodySize,   inlineAllocation(entry.storedSize),
+                      blob::ChunkSize,     entry.sums,       true,
+                      spool->inlineBody(), entry.storedSize, entry.compression};
         spool->discard();
         if (!m_catalogue.insertBlob(b)) {
             return setError(QStringLiteral("cannot store %1: %2")
@@ -325,7 +400,8 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
         // The file's blocks, and a share of the blobs/<aa> directory it may have needed.
         BlobRecord b {entry.digest,       entry.bodySize, spool->allocatedSize() + DirectoryShare,
                       blob::ChunkSize,    entry.sums,
-                      /*isInline*/ false, QByteArray()};
+                      /*isInline*/ false, QByteArray(),   entry.storedSize,
+                      entry.compression};
         m_catalogue.removeGarbage(entry.digest); // the same body may have been dropped just before
         if (!m_catalogue.insertBlob(b)) {
             QFile::remove(path);
@@ -855,19 +931,19 @@ Catalogue::Counts DiskStore::counts()
     return m_catalogue.counts();
 }
 
-QString DiskStore::checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
-                               Sha256 *sha, const std::function<bool(qint64)> &onBytes)
+QString DiskStore::checkChunks(int fd, qint64 storedSize, quint32 chunkSize, const QByteArray &sums,
+                               DecodedBodyCheck *body, const std::function<bool(qint64)> &onBytes)
 {
     constexpr qint64 ReadSize = 1024 * 1024;
     QByteArray buffer(ReadSize, Qt::Uninitialized);
-    for (qint64 offset = 0; offset < bodySize; offset += ReadSize) {
-        const qint64 n = qMin(ReadSize, bodySize - offset);
+    for (qint64 offset = 0; offset < storedSize; offset += ReadSize) {
+        const qint64 n = qMin(ReadSize, storedSize - offset);
         if (blob::preadFully(fd, buffer.data(), n, blob::HeaderSize + offset) != n)
             return QStringLiteral("read error at %1").arg(offset);
         if (!blob::verifyChunks(buffer.constData(), n, offset, chunkSize, sums))
             return QStringLiteral("checksum mismatch near byte %1").arg(offset);
-        if (sha)
-            sha->addData(buffer.constData(), n);
+        if (body && !body->add(buffer.constData(), n))
+            return body->error();
         if (onBytes && !onBytes(n))
             break;
     }
@@ -876,15 +952,27 @@ QString DiskStore::checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const
 
 bool DiskStore::verifyBody(const EntryRecord &e)
 {
+    // Chunk checksums over the stored bytes, and a compressed body decoded whole (frame
+    // checksums, exact size): whatever the reader gets afterwards is known to be intact.
+    DecodedBodyCheck check(e.compression, e.bodySize);
     if (e.inlineBody) {
-        QByteArray body;
+        QByteArray stored;
         QString why;
-        return openInlineBody(e, &body, &why);
+        if (!openInlineBody(e, &stored, &why))
+            return false;
+        check.add(stored.constData(), stored.size());
+        const QString problem = check.finish(QByteArray());
+        if (problem.isEmpty())
+            return true;
+        removeDamaged(e.key, e.digest, QStringLiteral("inline body of %1: %2").arg(e.key, problem));
+        return false;
     }
     const QString path = blob::blobPath(m_root, e.digest);
     const int fd = blob::openReadOnly(path);
-    const QString problem = fd < 0 ? QStringLiteral("missing")
-                                   : checkChunks(fd, e.bodySize, e.chunkSize, e.sums, nullptr, {});
+    QString problem = fd < 0 ? QStringLiteral("missing")
+                             : checkChunks(fd, e.storedSize, e.chunkSize, e.sums, &check, {});
+    if (problem.isEmpty())
+        problem = check.finish(QByteArray());
     blob::closeFd(fd);
     if (problem.isEmpty())
         return true;
@@ -894,21 +982,21 @@ bool DiskStore::verifyBody(const EntryRecord &e)
 
 QString DiskStore::checkInline(const BlobRecord &b)
 {
+    if (b.storedSize < 0)
+        return QStringLiteral("catalogue row has an unknown compression");
     const std::optional<QByteArray> body = m_catalogue.inlineBody(b.digest);
     if (!body)
         return QStringLiteral("inline body missing");
-    if (body->size() != b.bodySize)
-        return QStringLiteral("size %1, expected %2").arg(body->size()).arg(b.bodySize);
-    const qint64 chunks = blob::chunkCount(b.bodySize, b.chunkSize);
+    if (body->size() != b.storedSize)
+        return QStringLiteral("size %1, expected %2").arg(body->size()).arg(b.storedSize);
+    const qint64 chunks = blob::chunkCount(b.storedSize, b.chunkSize);
     if (chunks < 0 || b.sums.size() != chunks * blob::ChecksumSize)
         return QStringLiteral("catalogue row has no valid chunk checksums");
     if (!blob::verifyChunks(body->constData(), body->size(), 0, b.chunkSize, b.sums))
         return QStringLiteral("checksum mismatch");
-    Sha256 sha;
-    sha.addData(body->constData(), body->size());
-    if (sha.hexResult() != b.digest)
-        return QStringLiteral("SHA-256 differs from its name");
-    return {};
+    DecodedBodyCheck check(b.compression, b.bodySize);
+    check.add(body->constData(), body->size());
+    return check.finish(b.digest);
 }
 
 VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progress)
@@ -918,9 +1006,9 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         return report;
     flushHits();
     const QList<BlobRecord> blobs = m_catalogue.blobs();
-    qint64 totalBytes = 0;
+    qint64 totalBytes = 0; // stored bytes: what is read
     for (const BlobRecord &b : blobs)
-        totalBytes += b.bodySize;
+        totalBytes += qMax<qint64>(0, b.storedSize);
     if (progress && !progress(0, totalBytes)) {
         report.setCancelled(true);
         return report;
@@ -934,32 +1022,35 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
         struct stat st;
         if (b.isInline) {
             problem = checkInline(b);
-            report.setBytesChecked(report.bytesChecked() + b.bodySize);
+            report.setBytesChecked(report.bytesChecked() + qMax<qint64>(0, b.storedSize));
             if (progress && !progress(report.bytesChecked(), totalBytes))
                 report.setCancelled(true);
         } else if (fd < 0) {
             problem = QStringLiteral("missing");
-        } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.bodySize) {
+        } else if (b.storedSize < 0) {
+            problem = QStringLiteral("catalogue row has an unknown compression");
+        } else if (::fstat(fd, &st) != 0 || qint64(st.st_size) != blob::HeaderSize + b.storedSize) {
             problem = QStringLiteral("size %1, expected %2")
                               .arg(qint64(st.st_size) - blob::HeaderSize)
-                              .arg(b.bodySize);
-        } else if (blob::chunkCount(b.bodySize, b.chunkSize) < 0
+                              .arg(b.storedSize);
+        } else if (blob::chunkCount(b.storedSize, b.chunkSize) < 0
                    || b.sums.size()
-                           != blob::chunkCount(b.bodySize, b.chunkSize) * blob::ChecksumSize) {
+                           != blob::chunkCount(b.storedSize, b.chunkSize) * blob::ChecksumSize) {
             problem = QStringLiteral("catalogue row has no valid chunk checksums");
         } else if (blob::preadFully(fd, buffer.data(), blob::HeaderSize, 0) != blob::HeaderSize
-                   || !blob::headerMatches(buffer.constData(), b.bodySize, b.chunkSize)) {
+                   || !blob::headerMatches(buffer.constData(), b.storedSize, b.chunkSize,
+                                           quint32(b.compression))) {
             problem = QStringLiteral("bad header");
         } else {
-            Sha256 sha;
-            problem = checkChunks(fd, b.bodySize, b.chunkSize, b.sums, &sha, [&](qint64 n) {
+            DecodedBodyCheck check(b.compression, b.bodySize);
+            problem = checkChunks(fd, b.storedSize, b.chunkSize, b.sums, &check, [&](qint64 n) {
                 report.setBytesChecked(report.bytesChecked() + n);
                 if (progress && !progress(report.bytesChecked(), totalBytes))
                     report.setCancelled(true);
                 return !report.cancelled();
             });
-            if (problem.isEmpty() && !report.cancelled() && sha.hexResult() != b.digest)
-                problem = QStringLiteral("SHA-256 differs from its name");
+            if (problem.isEmpty() && !report.cancelled())
+                problem = check.finish(b.digest);
         }
         blob::closeFd(fd);
         if (report.cancelled())
@@ -979,7 +1070,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             continue;
         if (!b.isInline && (fd < 0 || problem.startsWith(QLatin1String("size")))) {
             const qint64 now = blob::fileSize(path);
-            if (now == blob::HeaderSize + b.bodySize)
+            if (now == blob::HeaderSize + b.storedSize)
                 continue; // put back in the meantime (same digest, same bytes)
         }
         report.setDamaged(report.damaged() + 1);

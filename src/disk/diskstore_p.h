@@ -70,7 +70,8 @@ public:
     //! Drops the damaged entry \a e (removeDamaged()), sets \a why to \a reason; false.
     bool dropDamaged(const EntryRecord &e, const QString &reason, QString *why);
 
-    //! Reads and checks every chunk of \a e's body; a damaged entry is removed (false).
+    //! Reads and checks every chunk of \a e's stored bytes and, for a compressed body,
+    //! decodes it whole (frame checksums, exact size); a damaged entry is removed (false).
     bool verifyBody(const EntryRecord &e);
 
     //! Makes the spooled body, its entry and its \a tags durable in one transaction, replacing
@@ -157,8 +158,11 @@ public:
     bool lastFailureWasIo() const { return m_lastFailureWasIo; }
 
 private:
-    static QString checkChunks(int fd, qint64 bodySize, quint32 chunkSize, const QByteArray &sums,
-                               class Sha256 *sha, const std::function<bool(qint64)> &onBytes);
+    //! Checks the \a storedSize bytes after the header of \a fd against \a sums, feeding
+    //! them to \a body (when given); what is wrong, or empty.
+    static QString checkChunks(int fd, qint64 storedSize, quint32 chunkSize, const QByteArray &sums,
+                               class DecodedBodyCheck *body,
+                               const std::function<bool(qint64)> &onBytes);
     //! What is wrong with the inline body \a b (empty: nothing).
     QString checkInline(const BlobRecord &b);
     bool ensureCatalogue();

@@ -8,6 +8,8 @@
 #include "logging_p.h"
 #include "metadatacodec_p.h"
 
+#include <tiercache/decodingbodydevice.h>
+
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
@@ -79,7 +81,11 @@ public:
         if (!alive)
             return nullptr;
         DiskTier *tier = *alive;
-        if (mode == ReadMode::Verified && m_entry.bodySize > BodyDevice::WindowSize
+        // A compressed body is decoded whole first: its frames' checksums and its exact size
+        // are checked before the reader gets a byte.
+        const bool compressed = m_entry.compression != BodyCompression::Algorithm::None;
+        if (mode == ReadMode::Verified
+            && (compressed || m_entry.storedSize > BodyDevice::WindowSize)
             && !tier->m_store.verifyBody(m_entry)) {
             tier->forgetRows();
             return nullptr;
@@ -276,19 +282,77 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
         return nullptr;
     }
     TierRecord record(key, row.metaData, row.entry.bodySize);
+    record.setStoredSize(row.entry.rowSize + row.entry.allocSize); // as entryInfo() counts
     record.setLastAccess(QDateTime::fromMSecsSinceEpoch(row.entry.lastAccessMs, Qt::UTC));
     record.setVersion(row.entry.digest);
     *outcome = Outcome::Found;
     return std::make_unique<DiskEntry>(m_self, row.entry, std::move(record), std::move(window), fd);
 }
 
+namespace {
+    // The stored bytes a lookup verified and left open, for the first device that reads them.
+    struct OpenedStoredBytes
+    {
+        QByteArray window;
+        int fd = -1;
+        ~OpenedStoredBytes() { blob::closeFd(fd); }
+    };
+} // namespace
+
 QIODevice *DiskTier::openBody(const EntryRecord &e, int fd, const QByteArray &window)
 {
-    auto onDamage = [handler = m_onDamage, key = e.key](const QString &) {
-        if (handler)
-            handler(key);
-    };
-    auto *device = new BodyDevice(fd, e.bodySize, e.chunkSize, e.sums, window, std::move(onDamage));
+    QIODevice *device = nullptr;
+    if (e.compression == BodyCompression::Algorithm::None) {
+        auto onDamage = [handler = m_onDamage, key = e.key](const QString &) {
+            if (handler)
+                handler(key);
+        };
+        device = new BodyDevice(fd, e.storedSize, e.chunkSize, e.sums, window, std::move(onDamage));
+    } else {
+        // The stored bytes through a BodyDevice (each chunk checked as it is read), decoded
+        // a frame at a time. A restart (DecodingBodyDevice may read from the start again)
+        // opens the blob anew; a blob never changes in place.
+        auto first = std::make_shared<OpenedStoredBytes>();
+        first->window = window;
+        first->fd = fd;
+        const std::weak_ptr<DiskTier *> weak = m_self;
+        auto opener = [weak, e, first](QString *errorString) -> QIODevice * {
+            QByteArray stored = std::exchange(first->window, QByteArray());
+            int storedFd = std::exchange(first->fd, -1);
+            if (stored.isNull()) {
+                const auto alive = weak.lock();
+                if (!alive) {
+                    *errorString = QStringLiteral("the cache was closed");
+                    return nullptr;
+                }
+                if (!(*alive)->m_store.openBody(e, BodyDevice::WindowSize, &stored, &storedFd,
+                                                errorString)) {
+                    (*alive)->forgetRows();
+                    return nullptr;
+                }
+            }
+            return new BodyDevice(storedFd, e.storedSize, e.chunkSize, e.sums, stored, {});
+        };
+        // Damage found while decoding drops the entry here; once the reader has the device,
+        // the cache is told too (it fails the reply and removes the entry everywhere).
+        auto streaming = std::make_shared<bool>(false);
+        auto onDamage = [weak, e, streaming, handler = m_onDamage](const QString &reason) {
+            if (const auto alive = weak.lock()) {
+                QString why;
+                (*alive)->m_store.dropDamaged(
+                        e, QStringLiteral("body of %1: %2").arg(e.key, reason), &why);
+                (*alive)->forgetRows();
+            }
+            if (*streaming && handler)
+                handler(e.key);
+        };
+        QString why;
+        device = DecodingBodyDevice::open(e.compression, e.bodySize, std::move(opener),
+                                          std::move(onDamage), &why);
+        if (!device)
+            return nullptr;
+        *streaming = true;
+    }
     m_store.recordHit(e.key, QDateTime::currentMSecsSinceEpoch());
     schedulePendingFlush();
     return device;
@@ -315,7 +379,7 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key,
         m_store.close();
         return nullptr;
     }
-    auto spool = std::make_unique<SpoolDevice>(key, metaData, nullptr);
+    auto spool = std::make_unique<SpoolDevice>(key, metaData, nullptr, m_compression);
     if (!spool->begin(blob::tempDir(m_store.root()), DiskStore::InlineMax)) {
         m_error = spool->errorString();
         qCWarning(lcDisk).noquote() << m_error;
@@ -387,6 +451,7 @@ void DiskTier::enumerate(const std::function<bool(const TierRecord &)> &visitor)
                 continue;
             md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e.expiresMs, Qt::UTC));
             TierRecord r(e.key, md, e.bodySize);
+            r.setStoredSize(e.rowSize + e.allocSize);
             r.setLastAccess(QDateTime::fromMSecsSinceEpoch(e.lastAccessMs, Qt::UTC));
             r.setVersion(e.digest);
             if (!visitor(r))

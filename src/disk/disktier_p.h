@@ -33,6 +33,15 @@ public:
     explicit DiskTier(QObject *timerParent = nullptr);
     ~DiskTier() override;
 
+    /*!
+        How bodies written from now on are stored (the spec's compress= option): compressible
+        content types compressed when that saves space (BodyEncoder), others as they are.
+        Bodies already stored keep the codec their blob row records, so a directory written
+        with another setting stays readable.
+    */
+    void setCompression(const BodyCompression &compression) { m_compression = compression; }
+    const BodyCompression &compression() const { return m_compression; }
+
     // DirectoryTier
     void setDirectory(const QString &directory) override;
     const QString &directory() const { return m_directory; }
@@ -116,7 +125,12 @@ private:
     friend class DiskEntry;
     enum class Outcome { Found, Missing, Raced };
     std::unique_ptr<TierEntry> lookupOnce(const QString &key, Outcome *outcome);
-    //! Hands a BodyDevice over \a fd (owned by it from now on) and \a window to the caller.
+    /*!
+        Hands a device over the stored bytes of \a e to the caller: a BodyDevice over \a fd
+        (owned by it from now on) and the verified first \a window of them, decoded through
+        a DecodingBodyDevice when the blob is compressed. nullptr when the compressed body is
+        damaged from its start (the entry is dropped).
+    */
     QIODevice *openBody(const EntryRecord &e, int fd, const QByteArray &window);
     void scheduleTrim();
     void trimStep();
@@ -127,6 +141,7 @@ private:
     qint64 m_budgetToRecord = -1; //!< recorded in the catalogue once it is open for writing
     bool m_sync = false;
     bool m_readOnly = false;
+    BodyCompression m_compression;
     DiskStore m_store;
     QElapsedTimer m_lastOpenAttempt;
     QString m_error;

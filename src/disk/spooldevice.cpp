@@ -12,8 +12,13 @@
 
 namespace tiercache {
 
-SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent)
-    : QIODevice(parent), m_key(key), m_metaData(metaData), m_sums(0, '\0')
+SpoolDevice::SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent,
+                         const BodyCompression &compression)
+    : QIODevice(parent),
+      m_key(key),
+      m_metaData(metaData),
+      m_sums(0, '\0'),
+      m_encoder(compression, metaData)
 {
     // m_sums is empty but not null: an empty body has zero checksums, not an SQL NULL.
 }
@@ -75,18 +80,34 @@ qint64 SpoolDevice::writeData(const char *data, qint64 size)
     m_lastWrite = QDateTime::currentDateTimeUtc();
     if (m_leading.size() < 4)
         m_leading.append(data, qMin<qint64>(size, 4 - m_leading.size()));
+    m_hash.addData(data, size); // the digest names the decoded body
+    m_bodySize += size;
+    m_encoded.resize(0);
+    if (!m_encoder.write(data, size, &m_encoded)) {
+        m_failed = true;
+        setErrorString(QStringLiteral("cannot compress the body of %1: %2")
+                               .arg(m_key, m_encoder.errorString()));
+        return -1;
+    }
+    if (!store(m_encoded.constData(), m_encoded.size()))
+        return -1;
+    return size;
+}
+
+bool SpoolDevice::store(const char *data, qint64 size)
+{
     qint64 done = 0;
     while (done < size) {
         const qint64 n = qMin<qint64>(size - done, blob::ChunkSize - m_chunk.size());
         m_chunk.append(data + done, n);
         done += n;
         if (m_chunk.size() == qsizetype(blob::ChunkSize) && !flushChunk())
-            return -1;
+            return false;
         if (m_fd < 0 && m_chunk.size() > m_inlineMax && !createFile())
-            return -1;
+            return false;
     }
-    m_bodySize += size;
-    return size;
+    m_storedSize += size;
+    return true;
 }
 
 bool SpoolDevice::flushChunk()
@@ -95,7 +116,6 @@ bool SpoolDevice::flushChunk()
         return true;
     if (m_fd < 0 && !createFile())
         return false;
-    m_hash.addData(m_chunk.constData(), m_chunk.size());
     blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
     if (!blob::writeAll(m_fd, m_chunk.constData(), m_chunk.size())) {
         setFailed(QStringLiteral("write"));
@@ -109,9 +129,18 @@ bool SpoolDevice::finish(bool sync)
 {
     if (m_failed)
         return false;
-    if (m_fd < 0 && m_bodySize <= m_inlineMax) {
-        // Inline: hashed here, stored (and made durable) by the catalogue's transaction.
-        m_hash.addData(m_chunk.constData(), m_chunk.size());
+    m_encoded.resize(0);
+    if (!m_encoder.finish(&m_encoded)) {
+        m_failed = true;
+        setErrorString(QStringLiteral("cannot compress the body of %1: %2")
+                               .arg(m_key, m_encoder.errorString()));
+        return false;
+    }
+    if (!store(m_encoded.constData(), m_encoded.size()))
+        return false;
+    m_encoded = QByteArray();
+    if (m_fd < 0 && m_storedSize <= m_inlineMax) {
+        // Inline: stored (and made durable) by the catalogue's transaction.
         if (!m_chunk.isEmpty())
             blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
         m_digest = m_hash.hexResult();
@@ -122,7 +151,8 @@ bool SpoolDevice::finish(bool sync)
     }
     if (!flushChunk())
         return false;
-    const QByteArray header = blob::makeHeader(m_bodySize);
+    const QByteArray header =
+            blob::makeHeader(m_storedSize, blob::ChunkSize, quint32(m_encoder.algorithm()));
     if (!blob::pwriteAll(m_fd, header.constData(), header.size(), 0)) {
         setFailed(QStringLiteral("write header of"));
         return false;

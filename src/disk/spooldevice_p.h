@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <tiercache/bodycompression.h>
+
 #include <QtCore/QDateTime>
 #include <QtCore/QIODevice>
 #include <QtNetwork/QNetworkCacheMetaData>
@@ -10,10 +12,13 @@
 namespace tiercache {
 
 /*
-    The device prepare() hands to QNetworkAccessManager. It keeps the first chunk in memory;
-    a body that fits in DiskStore's inline limit never touches a file (it is stored in the
-    catalogue). A larger one goes to a temporary file in <dir>/tmp, one checksummed chunk at a
-    time, hashed with SHA-256 on the way, so memory use is one chunk whatever the body size.
+    The device prepare() hands to QNetworkAccessManager. The body is hashed with SHA-256 as it
+    arrives (the digest names the decoded body) and turned into the bytes to store by a
+    BodyEncoder: the body itself, or it compressed when the tier's compress= option and the
+    content type say so and it saves space. It keeps the first chunk of stored bytes in memory;
+    stored bytes that fit in DiskStore's inline limit never touch a file (they are stored in
+    the catalogue). More go to a temporary file in <dir>/tmp, one checksummed chunk at a time,
+    so memory use is one chunk plus the encoder's frame whatever the body size.
     The temporary file is flock()ed for as long as the device owns it, which is how a start-up
     sweep in any process tells an abandoned file (its writer died) from one being written now.
 
@@ -24,7 +29,8 @@ class SpoolDevice : public QIODevice
 {
     Q_OBJECT
 public:
-    SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent);
+    SpoolDevice(const QString &key, const QNetworkCacheMetaData &metaData, QObject *parent,
+                const BodyCompression &compression = BodyCompression());
     ~SpoolDevice() override;
 
     /*
@@ -38,7 +44,7 @@ public:
     bool finish(bool sync);
     //! After finish(): whether the body is held in memory (inlineBody()) rather than in a file.
     bool isInline() const { return m_inline; }
-    //! After finish(), for an inline body: its bytes.
+    //! After finish(), for an inline body: its stored bytes.
     const QByteArray &inlineBody() const { return m_chunk; }
     //! Closes the file descriptor and deletes the temporary file (if still there).
     void discard();
@@ -50,6 +56,10 @@ public:
     const QString &tempPath() const { return m_tempPath; }
     QByteArray hexDigest() const { return m_digest; }
     qint64 bodySize() const { return m_bodySize; }
+    //! After finish(): the bytes stored, and how they encode the body.
+    qint64 storedSize() const { return m_storedSize; }
+    BodyCompression::Algorithm compression() const { return m_encoder.algorithm(); }
+    //! One checksum per chunk of the stored bytes.
     const QByteArray &chunkSums() const { return m_sums; }
     qint64 allocatedSize() const { return m_allocated; }
     bool hasFailed() const { return m_failed; }
@@ -64,6 +74,8 @@ protected:
 
 private:
     bool flushChunk();
+    //! Appends stored bytes to the current chunk, writing full chunks out.
+    bool store(const char *data, qint64 size);
     bool createFile();
     void setFailed(const QString &what);
 
@@ -78,6 +90,9 @@ private:
     Sha256 m_hash;
     QByteArray m_digest;
     qint64 m_bodySize = 0;
+    qint64 m_storedSize = 0;
+    BodyEncoder m_encoder;
+    QByteArray m_encoded; // the encoder's output, between its call and store()
     qint64 m_allocated = 0;
     bool m_failed = false;
     bool m_inline = false;

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 //
 // compression_bench: stored size, insert cost and hit cost of the memory, sqlite and redis
-// tiers with and without compression at rest (compress=zstd, compress=gzip), on text, JSON and
-// already-compressed bodies, side by side in one run. Configurations are interleaved in rounds
-// (their order reversed every round) on a shared, noisy machine, and every figure is a median
-// over all rounds. It measures the tiers through the Tier API (what compression changes: the
-// write through BodyEncoder, the read through DecodingBodyDevice), with no QNAM on top.
+// tiers and of the built-in disk tier with and without compression at rest (compress=zstd,
+// compress=gzip), on text, JSON and already-compressed bodies, side by side in one run.
+// Configurations are interleaved in rounds (their order reversed every round) on a shared,
+// noisy machine, and every figure is a median over all rounds. It measures the tiers through
+// the Tier API (what compression changes: the write through BodyEncoder, the read through
+// DecodingBodyDevice), with no QNAM on top; the disk tier stand-alone (TierLoader,
+// disk:?path=...), a directory of its own per codec. Its stored size is what the budget
+// counts: the allocated blocks of the body file or the catalogue pages of an inline body,
+// plus the entry's row.
 //
-//   compression_bench [--rounds N] [--keys N]
+//   compression_bench [--rounds N] [--keys N] [--tiers memory,sqlite,redis,disk]
 
 #include <tiercache/tier.h>
 #include <tiercache/tierloader.h>
@@ -166,7 +170,11 @@ int main(int argc, char *argv[])
             QStringLiteral("keys"),
             QStringLiteral("entries per configuration and round (default 20)"), QStringLiteral("n"),
             QStringLiteral("20"));
-    parser.addOptions({roundsOption, keysOption});
+    QCommandLineOption tiersOption(
+            QStringLiteral("tiers"),
+            QStringLiteral("tiers to measure (default memory,sqlite,redis,disk)"),
+            QStringLiteral("list"), QStringLiteral("memory,sqlite,redis,disk"));
+    parser.addOptions({roundsOption, keysOption, tiersOption});
     parser.process(app);
     const int rounds = qMax(1, parser.value(roundsOption).toInt());
     const int keys = qMax(1, parser.value(keysOption).toInt());
@@ -190,13 +198,17 @@ int main(int argc, char *argv[])
             {QStringLiteral("JPEG 128 KiB (random)"), "image/jpeg", noise(128 * 1024)},
             {QStringLiteral("random 128 KiB as text"), "text/plain", noise(128 * 1024)},
     };
-    const QStringList tiers = {QStringLiteral("memory"), QStringLiteral("sqlite"),
-                               QStringLiteral("redis")};
+    const QStringList tiers = parser.value(tiersOption).split(QLatin1Char(','), Qt::SkipEmptyParts);
     const QStringList compressions = {QStringLiteral("none"), QStringLiteral("zstd:1"),
                                       QStringLiteral("zstd"), QStringLiteral("gzip")};
     auto specFor = [&](const QString &tier, const QString &compress, int instance) {
         if (tier == QLatin1String("memory"))
             return QStringLiteral("memory:?max=1GiB&max_entry=8MiB&compress=%1").arg(compress);
+        if (tier == QLatin1String("disk"))
+            return QStringLiteral("disk:?path=%1/d%2&max=4GiB&compress=%3")
+                    .arg(dir.path())
+                    .arg(instance)
+                    .arg(compress);
         if (tier == QLatin1String("sqlite"))
             return QStringLiteral("sqlite:?path=%1/b%2.db&max=4GiB&max_entry=8MiB&compress=%3")
                     .arg(dir.path())

@@ -51,6 +51,16 @@ QByteArray pngBytes()
     return bytes;
 }
 
+// 100 KiB of JSON: stored compressed by a disk:?compress=zstd tier, previewed whole.
+QByteArray bigJson()
+{
+    QByteArray out = "[";
+    for (int i = 0; out.size() < 100 * 1024; ++i)
+        out += "{\"id\":" + QByteArray::number(i) + ",\"name\":\"entry\"},\n";
+    out += "{}]";
+    return out;
+}
+
 int rowOf(EntriesModel *model, const QString &path)
 {
     for (int row = 0; row < model->rowCount(); ++row) {
@@ -80,6 +90,7 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void filtersSelectsAndInvalidates();
+    void previewsACompressedDiskEntry();
     void refusesANonCacheDirectoryWithoutTouchingIt_data();
     void refusesANonCacheDirectoryWithoutTouchingIt();
     void refreshesWhileAnotherWriterWrites();
@@ -118,6 +129,8 @@ void tst_MainWindow::initTestCase()
                       Response::ok(QByteArray(300, '\x01'))
                               .header("Content-Type", "application/octet-stream"));
     m_server.setRoute("/late.txt", Response::ok("late").header("Content-Type", "text/plain"));
+    m_server.setRoute("/big.json",
+                      Response::ok(bigJson()).header("Content-Type", "application/json"));
     m_server.setRoute("/copy.html",
                       Response::ok("<h1>Hello</h1>").header("Content-Type", "text/html"));
 }
@@ -209,6 +222,27 @@ void tst_MainWindow::filtersSelectsAndInvalidates()
     QCOMPARE(check.entryCount(), 2);
     QVERIFY(!check.entryInfo(m_server.url(QStringLiteral("/page.html"))).isValid());
     QVERIFY(check.entryInfo(m_server.url(QStringLiteral("/logo.png"))).isValid());
+}
+
+void tst_MainWindow::previewsACompressedDiskEntry()
+{
+    // Stored compressed by a writer with disk:?compress=zstd; the Browser opens the directory
+    // read-only with no compress setting of its own, reads the body through the library and
+    // shows the decoded text, with the stored size beside the body size.
+    fill(m_dir->path(), {QStringLiteral("disk:?compress=zstd")}, {QStringLiteral("/big.json")});
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openCache(m_dir->path()));
+    QVERIFY(window.waitUntilLoaded());
+    const int row = rowOf(window.entriesModel(), QStringLiteral("/big.json"));
+    QVERIFY(row >= 0);
+    const EntryRow entry = window.entriesModel()->entryAt(row);
+    QCOMPARE(entry.bodySize, qint64(bigJson().size()));
+    QVERIFY2(entry.storedSize * 3 < entry.bodySize, qPrintable(QString::number(entry.storedSize)));
+    window.entriesView()->selectRow(row);
+    QVERIFY(window.waitUntilLoaded());
+    QCOMPARE(window.details()->previewKind(), QStringLiteral("text"));
+    QVERIFY(window.details()->previewText() == QString::fromUtf8(bigJson()));
 }
 
 void tst_MainWindow::refusesANonCacheDirectoryWithoutTouchingIt_data()

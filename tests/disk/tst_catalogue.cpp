@@ -25,7 +25,7 @@ constexpr int ApplicationId = 0x54434331; // "TCC1"
 
 BlobRecord makeBlob(const QByteArray &digest, qint64 bodySize, qint64 allocSize)
 {
-    return BlobRecord {digest, bodySize, allocSize, 65536, QByteArray(8, 'c'), false, {}};
+    return BlobRecord {digest, bodySize, allocSize, 65536, QByteArray(8, 'c'), false, {}, bodySize};
 }
 
 EntryRecord makeEntry(const QString &key, const QByteArray &digest, qint64 lastAccessMs = 1000)
@@ -216,13 +216,15 @@ void tst_Catalogue::reopenKeepsRows()
 void tst_Catalogue::upgradesFormatTwoInPlace()
 {
     // Format 2 is format 3 without the invalidated table; format 3 is format 4 without the
-    // body column of blobs (every body a file).
+    // body, stored_size and compression columns of blobs (every body a file, as it is).
     store(makeEntry(QStringLiteral("k"), "d1"), 4096, {QStringLiteral("t")});
     m_c->close();
     {
         RawConnection raw(path());
         QVERIFY(raw.exec(QStringLiteral("DROP TABLE invalidated")));
         QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN body")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN stored_size")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN compression")));
         QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=2")));
     }
     bool wasReset = true;
@@ -237,6 +239,11 @@ void tst_Catalogue::upgradesFormatTwoInPlace()
     QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM invalidated")).toInt(), 1);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs WHERE body IS NULL")).toInt(), 1);
+    // Stored as they are: the stored bytes are the body.
+    QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs WHERE stored_size = body_size"
+                                      " AND compression = 0"))
+                     .toInt(),
+             1);
 }
 
 void tst_Catalogue::upgradesFormatThreeInPlace()
@@ -247,6 +254,8 @@ void tst_Catalogue::upgradesFormatThreeInPlace()
     {
         RawConnection raw(path());
         QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN body")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN stored_size")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN compression")));
         QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=3")));
     }
     bool wasReset = true;
@@ -255,6 +264,8 @@ void tst_Catalogue::upgradesFormatThreeInPlace()
     const auto e = m_c->find(QStringLiteral("k"));
     QVERIFY(e);
     QVERIFY(!e->inlineBody);
+    QCOMPARE(e->storedSize, e->bodySize);
+    QCOMPARE(e->compression, BodyCompression::Algorithm::None);
     QVERIFY(!m_c->inlineBody("d1"));
     QCOMPARE(m_c->tagsOf(QStringLiteral("k")), QStringList {QStringLiteral("t")});
     m_c->close();

@@ -3,8 +3,10 @@
 // the header and body come from a file anyone with access to the cache directory may have
 // damaged, the body size, chunk size and checksum array from a catalogue row (equally
 // untrusted). Input layout (big-endian integers, missing bytes read as 0):
-//   u8  mode          bit 0: honest blob (header and sums made by the library) vs. hostile
-//   i64 bodySize      catalogue body_size
+//   u8  mode          bit 0: honest blob (header and sums made by the library) vs. hostile;
+//                     bits 1-2: the catalogue's compression (0 none, 1 zstd, 2 gzip, 3 unknown)
+//   i64 bodySize      catalogue stored_size (the bytes after the header: the body, or it
+//                     compressed; the checks below are the same either way)
 //   u32 chunkSize     catalogue chunk_size
 //   u16 window        read window (DiskStore::openBody / BodyDevice)
 //   u16 sumsLength    then that many bytes of catalogue sums
@@ -30,16 +32,22 @@ std::unique_ptr<char[]> exactCopy(const QByteArray &bytes, qsizetype size)
     return p;
 }
 
-void honest(quint32 rawChunkSize, quint16 rawWindow, const QByteArray &body)
+void honest(quint32 compression, quint32 rawChunkSize, quint16 rawWindow, const QByteArray &body)
 {
     const quint32 chunkSize = 1 + rawChunkSize % 4096;
     const qint64 bodySize = body.size();
-    const QByteArray header = blob::makeHeader(bodySize, chunkSize);
+    const QByteArray header = blob::makeHeader(bodySize, chunkSize, compression);
     FUZZ_CHECK(header.size() == blob::HeaderSize, QString());
     const auto headerCopy = exactCopy(header, blob::HeaderSize);
-    FUZZ_CHECK(blob::headerMatches(headerCopy.get(), bodySize, chunkSize), fuzz::hex(header));
-    FUZZ_CHECK(!blob::headerMatches(headerCopy.get(), bodySize + 1, chunkSize), fuzz::hex(header));
-    FUZZ_CHECK(!blob::headerMatches(headerCopy.get(), bodySize, chunkSize + 1), fuzz::hex(header));
+    FUZZ_CHECK(blob::headerMatches(headerCopy.get(), bodySize, chunkSize, compression),
+               fuzz::hex(header));
+    FUZZ_CHECK(!blob::headerMatches(headerCopy.get(), bodySize + 1, chunkSize, compression),
+               fuzz::hex(header));
+    FUZZ_CHECK(!blob::headerMatches(headerCopy.get(), bodySize, chunkSize + 1, compression),
+               fuzz::hex(header));
+    // A file stored with another codec than its row says is a miss, never decoded wrongly.
+    FUZZ_CHECK(!blob::headerMatches(headerCopy.get(), bodySize, chunkSize, compression ^ 1),
+               fuzz::hex(header));
 
     QByteArray sums;
     for (qint64 offset = 0; offset < bodySize; offset += chunkSize)
@@ -73,18 +81,20 @@ void honest(quint32 rawChunkSize, quint16 rawWindow, const QByteArray &body)
     }
 }
 
-void hostile(qint64 bodySize, quint32 chunkSize, quint16 window, const QByteArray &sums,
-             const QByteArray &header, const QByteArray &body)
+void hostile(quint32 compression, qint64 bodySize, quint32 chunkSize, quint16 window,
+             const QByteArray &sums, const QByteArray &header, const QByteArray &body)
 {
     const auto headerCopy = exactCopy(header, blob::HeaderSize);
     const auto bodyCopy = exactCopy(body, body.size());
-    const bool matches = blob::headerMatches(headerCopy.get(), bodySize, chunkSize);
+    const bool matches = blob::headerMatches(headerCopy.get(), bodySize, chunkSize, compression);
     // The reserved field is not checked; everything else must be exactly what makeHeader writes.
-    FUZZ_CHECK(matches
-                       == (std::memcmp(headerCopy.get(),
-                                       blob::makeHeader(bodySize, chunkSize).constData(), 24)
-                           == 0),
-               fuzz::hex(header));
+    FUZZ_CHECK(
+            matches
+                    == (std::memcmp(headerCopy.get(),
+                                    blob::makeHeader(bodySize, chunkSize, compression).constData(),
+                                    28)
+                        == 0),
+            fuzz::hex(header));
 
     // DiskStore::openBody(): row checks (chunkCount() on the row's values as they are), then
     // the file size, header and the first window. (openBody multiplies the count by
@@ -122,9 +132,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray sums = in.bytes(sumsLength);
     const QByteArray header = in.bytes(blob::HeaderSize);
     const QByteArray body = in.rest();
+    const quint32 compression = (mode >> 1) & 3;
     if (mode & 1)
-        honest(chunkSize, window, body);
+        honest(compression, chunkSize, window, body);
     else
-        hostile(bodySize, chunkSize, window, sums, header, body);
+        hostile(compression, bodySize, chunkSize, window, sums, header, body);
     return 0;
 }

@@ -176,6 +176,14 @@ int main(int argc, char **argv)
     ok &= write(root + QLatin1String("/blobheader/seed-wrong-version"),
                 blobInput(0, body.size(), 64, 4096, sumsOf(body, 64),
                           blob::makeHeader(body.size(), 64).replace(8, 1, "\x02", 1), body));
+    // Stored bytes of a compressed body (mode bits 1-2: the row's compression, here zstd),
+    // and a file whose header names another codec than its row.
+    ok &= write(root + QLatin1String("/blobheader/seed-valid-zstd"),
+                blobInput(2, text.size(), 64, 4096, sumsOf(text, 64),
+                          blob::makeHeader(text.size(), 64, 1), text));
+    ok &= write(root + QLatin1String("/blobheader/seed-codec-mismatch"),
+                blobInput(0, text.size(), 64, 4096, sumsOf(text, 64),
+                          blob::makeHeader(text.size(), 64, 2), text));
 
     QDir().mkpath(root + QLatin1String("/sqliterecord"));
     QDir().mkpath(root + QLatin1String("/redisrecord"));

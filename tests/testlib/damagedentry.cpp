@@ -11,7 +11,8 @@ namespace tiercache::test {
 
 QString checkDamagedEntryUnderQnam(const QStringList &tierSpecs, const QUrl &url,
                                    const QByteArray &body,
-                                   const std::function<bool(const QString &key)> &damage)
+                                   const std::function<bool(const QString &key)> &damage,
+                                   const QString &cacheDirectory)
 {
     for (const auto control : {QNetworkRequest::PreferCache, QNetworkRequest::AlwaysCache}) {
         const QString mode = control == QNetworkRequest::PreferCache
@@ -19,6 +20,10 @@ QString checkDamagedEntryUnderQnam(const QStringList &tierSpecs, const QUrl &url
                 : QStringLiteral("AlwaysCache");
         QNetworkAccessManager nam;
         auto *cache = new NetworkCache;
+        if (!cacheDirectory.isEmpty()) {
+            cache->setCacheDirectory(cacheDirectory);
+            cache->setMaximumCacheSize(2048LL * 1024 * 1024);
+        }
         nam.setCache(cache);
         if (!cache->setTiers(tierSpecs))
             return QStringLiteral("setTiers: %1")

@@ -17,9 +17,10 @@ namespace tiercache::test {
 //! Fetches \a url (whose origin serves \a body, cacheable) through a NetworkCache on
 //! \a tierSpecs, calls \a damage with the entry's cache key, fetches again with PreferCache and
 //! with AlwaysCache, then once more. Returns an empty string when every reply was right, or
-//! what went wrong.
+//! what went wrong. A non-empty \a cacheDirectory is given to the cache (for a disk: tier).
 QString checkDamagedEntryUnderQnam(const QStringList &tierSpecs, const QUrl &url,
                                    const QByteArray &body,
-                                   const std::function<bool(const QString &key)> &damage);
+                                   const std::function<bool(const QString &key)> &damage,
+                                   const QString &cacheDirectory = QString());
 
 } // namespace tiercache::test

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void pluginsReportEveryFile();
     void everyLibraryIsListed();
     void goodPluginsStillCreateTiers();
+    void standAloneDiskTierCompresses();
     void unloadableLibraryFailsOnCreate();
     void unusablePluginsCreateNothing_data();
     void unusablePluginsCreateNothing();
@@ -221,6 +222,40 @@ void tst_TierLoader::goodPluginsStillCreateTiers()
     }
 }
 
+void tst_TierLoader::standAloneDiskTierCompresses()
+{
+    // disk:?path=...&compress=zstd stores a JSON body compressed and reads it back decoded.
+    TierLoader loader({goodDir, brokenDir});
+    QTemporaryDir dir;
+    QString error;
+    const std::unique_ptr<Tier> tier =
+            loader.create(QStringLiteral("disk:?path=%1&compress=zstd").arg(dir.path()), &error);
+    QVERIFY2(tier, qPrintable(error));
+    QByteArray body;
+    for (int i = 0; body.size() < 100 * 1024; ++i)
+        body += "{\"id\":" + QByteArray::number(i) + ",\"kind\":\"json\"},";
+    const QString key = QStringLiteral("https://example.com/data.json");
+    QNetworkCacheMetaData md;
+    md.setUrl(QUrl(key));
+    md.setRawHeaders({{"Content-Type", "application/json"}});
+    md.setSaveToDisk(true);
+    auto writer = tier->beginWrite(key, md, body.size());
+    QVERIFY(writer);
+    QVERIFY(writer->write(body.constData(), body.size()));
+    QVERIFY2(writer->commit(md, {}), qPrintable(writer->errorString()));
+    const auto entry = tier->lookup(key);
+    QVERIFY(entry);
+    QCOMPARE(entry->record().bodySize(), qint64(body.size()));
+    QVERIFY2(entry->record().storedSize() * 3 < body.size(),
+             qPrintable(QString::number(entry->record().storedSize())));
+    std::unique_ptr<QIODevice> device(entry->openBody());
+    QVERIFY(device);
+    QByteArray read;
+    for (QByteArray piece; !(piece = device->read(64 * 1024)).isEmpty();)
+        read += piece;
+    QVERIFY(read == body);
+}
+
 void tst_TierLoader::unloadableLibraryFailsOnCreate()
 {
     TierLoader loader({goodDir, brokenDir});
@@ -305,6 +340,8 @@ void tst_TierLoader::badSpecsNameTheSpec_data()
     QTest::newRow("disk without path") << QStringLiteral("disk:") << QStringLiteral("needs path=");
     QTest::newRow("disk bad size")
             << QStringLiteral("disk:?path=/tmp/x&max=big") << QStringLiteral("max=\"big\"");
+    QTest::newRow("disk bad compression") << QStringLiteral("disk:?path=/tmp/x&compress=brotli")
+                                          << QStringLiteral("compress=\"brotli\"");
 }
 
 void tst_TierLoader::badSpecsNameTheSpec()
