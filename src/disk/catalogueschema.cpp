@@ -8,11 +8,11 @@ namespace tiercache {
 
 namespace {
     constexpr int ApplicationId = 0x54434331; // "TCC1"
-    constexpr int SchemaVersion = 4;
+    constexpr int SchemaVersion = 5;
     // Older formats upgraded in place (see createSchema()): version 2 lacks the invalidated
-    // table, versions 2 and 3 the blobs.body column (their bodies are all files, body NULL)
-    // and the blobs.stored_size and blobs.compression columns (their bodies are stored as
-    // they are).
+    // table, versions 2 and 3 the blobs.body column (their bodies are all files, body NULL),
+    // versions 2 to 4 the blobs.stored_size and blobs.compression columns (their bodies are
+    // stored as they are).
     constexpr int OldestUpgradableVersion = 2;
 
     const char InvalidatedTable[] =

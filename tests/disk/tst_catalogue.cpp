@@ -108,6 +108,7 @@ private Q_SLOTS:
     void reopenKeepsRows();
     void upgradesFormatTwoInPlace();
     void upgradesFormatThreeInPlace();
+    void upgradesFormatFourInPlace();
     void newerFormatIsLeftAlone();
     void everyDamagedCopyIsKept();
     void unusableFileIsMovedAside_data();
@@ -186,7 +187,7 @@ void tst_Catalogue::createsSchema()
 
     RawConnection raw(path());
     QCOMPARE(raw.value(QStringLiteral("PRAGMA application_id")).toInt(), ApplicationId);
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
     QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     QStringList tables =
             raw.column(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table'"));
@@ -216,7 +217,8 @@ void tst_Catalogue::reopenKeepsRows()
 void tst_Catalogue::upgradesFormatTwoInPlace()
 {
     // Format 2 is format 3 without the invalidated table; format 3 is format 4 without the
-    // body, stored_size and compression columns of blobs (every body a file, as it is).
+    // body column of blobs (every body a file); format 4 is format 5 without the stored_size
+    // and compression columns (every body stored as it is).
     store(makeEntry(QStringLiteral("k"), "d1"), 4096, {QStringLiteral("t")});
     m_c->close();
     {
@@ -236,7 +238,7 @@ void tst_Catalogue::upgradesFormatTwoInPlace()
     QVERIFY(!m_c->find(QStringLiteral("k")));
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM invalidated")).toInt(), 1);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs WHERE body IS NULL")).toInt(), 1);
     // Stored as they are: the stored bytes are the body.
@@ -270,7 +272,46 @@ void tst_Catalogue::upgradesFormatThreeInPlace()
     QCOMPARE(m_c->tagsOf(QStringLiteral("k")), QStringList {QStringLiteral("t")});
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 4);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
+}
+
+void tst_Catalogue::upgradesFormatFourInPlace()
+{
+    // Format 4: bodies inline or files, all stored as they are. Both kinds stay readable.
+    store(makeEntry(QStringLiteral("file"), "d1"), 40000, {QStringLiteral("t")});
+    {
+        Catalogue::Transaction t(*m_c);
+        BlobRecord blob = makeBlob("d2", 10, 0);
+        blob.isInline = true;
+        blob.body = QByteArray("small body");
+        QVERIFY(m_c->insertBlob(blob));
+        QVERIFY(m_c->upsertEntry(makeEntry(QStringLiteral("inline"), "d2")));
+        QVERIFY(t.commit());
+    }
+    m_c->close();
+    {
+        RawConnection raw(path());
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN stored_size")));
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs DROP COLUMN compression")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=4")));
+    }
+    bool wasReset = true;
+    QVERIFY2(m_c->open(path(), &wasReset), qPrintable(m_c->errorString()));
+    QVERIFY(!wasReset);
+    const auto file = m_c->find(QStringLiteral("file"));
+    QVERIFY(file);
+    QVERIFY(!file->inlineBody);
+    QCOMPARE(file->storedSize, file->bodySize);
+    QCOMPARE(file->compression, BodyCompression::Algorithm::None);
+    const auto inl = m_c->find(QStringLiteral("inline"));
+    QVERIFY(inl);
+    QCOMPARE(inl->storedSize, inl->bodySize);
+    QCOMPARE(inl->compression, BodyCompression::Algorithm::None);
+    QCOMPARE(m_c->inlineBody("d2").value_or(QByteArray()), QByteArray("small body"));
+    QVERIFY(inl->inlineBody);
+    m_c->close();
+    RawConnection raw(path());
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
 }
 
 void tst_Catalogue::newerFormatIsLeftAlone()
