@@ -968,8 +968,9 @@ void benchLarge(const Config &cfg, Report &report)
              cfg.largeBytes / MiB, rounds);
     Origin origin;
     origin.largeBytes = cfg.largeBytes;
-    // QNDC refuses bodies above 3/4 of its maximum; tiercache trims to 90 % of it.
-    const qint64 maximum = qMax<qint64>(4 * cfg.largeBytes, 1 * GiB);
+    // QNDC refuses bodies above 3/4 of its maximum; tiercache passes bodies above 1/8 of it
+    // through unstored (CachePolicy::budgetShareDivisor()) and trims to 90 % of it.
+    const qint64 maximum = qMax<qint64>(9 * cfg.largeBytes, 1 * GiB);
     std::unique_ptr<QNetworkAccessManager> nams[2];
     for (Impl impl : BothImpls) {
         nams[impl].reset(newManager(
