@@ -53,6 +53,10 @@ void Catalogue::close()
         sqlite3_finalize(m_dataVersion);
         m_dataVersion = nullptr;
     }
+    if (m_mayContain) {
+        sqlite3_finalize(m_mayContain);
+        m_mayContain = nullptr;
+    }
     m_statements.clear();
     if (m_db.isValid()) {
         m_db.close();
@@ -290,16 +294,22 @@ sqlite3 *Catalogue::handle() const
     return *static_cast<sqlite3 *const *>(handle.data());
 }
 
-qint64 Catalogue::dataVersion()
+bool Catalogue::reopenIfStale()
 {
     if (m_readOnly && m_immutable && m_db.isOpen() && fileStamp(m_path) != m_immutableStamp) {
         // A writer has come: the immutable snapshot is stale. Reopen (as a live reader if
         // the log is there now); the generation keeps the version moving.
         close();
         ++m_generation;
-        if (!openReadOnlyConnection())
-            return -1;
+        return openReadOnlyConnection();
     }
+    return true;
+}
+
+qint64 Catalogue::dataVersion()
+{
+    if (!reopenIfStale())
+        return -1;
     if (!m_dataVersion) {
         sqlite3 *db = handle();
         if (!db

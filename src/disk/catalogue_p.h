@@ -172,6 +172,14 @@ public:
 
     //! The entry of \a key, unless it was invalidated (see invalidateTags()).
     std::optional<EntryRecord> find(const QString &key);
+    /*
+        False when no row of \a key exists (invalidated or not), as of one read transaction:
+        find() would then find nothing. True when one does or when this cannot tell (an
+        error), so that find() decides and reports. What a lookup of an absent key costs: one
+        statement kept prepared on the raw connection, without Qt Sql's per-query work (a
+        result record of fifteen fields built on every exec(), values in QVariants).
+    */
+    bool mayContain(const QString &key);
     //! The row of \a key even if it was invalidated, for the paths that replace or delete it.
     std::optional<EntryRecord> findAny(const QString &key);
     //! Stores \a e (replacing the entry with the same key); the blob row must exist.
@@ -296,6 +304,7 @@ private:
     QString m_error;
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
+    sqlite3_stmt *m_mayContain = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
     void watchLog();
     qint64 m_logFrames = 0; // set by SQLite's WAL hook after each COMMIT
@@ -304,6 +313,9 @@ private:
     // Read-only opening (openReadOnly()): what the files looked like when opened immutable,
     // so that dataVersion() can tell a writer has come since.
     bool openReadOnlyConnection();
+    //! Reopens an immutable read-only connection once a writer has come (see openReadOnly());
+    //! false when that failed.
+    bool reopenIfStale();
     bool m_readOnly = false;
     bool m_immutable = false;
     qint64 m_immutableStamp = 0;

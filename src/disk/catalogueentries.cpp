@@ -2,6 +2,8 @@
 #include "disk/catalogue_p.h"
 #include "disk/cataloguesql_p.h"
 
+#include <sqlite3.h>
+
 namespace tiercache {
 
 using namespace cataloguesql;
@@ -12,6 +14,33 @@ std::optional<EntryRecord> Catalogue::find(const QString &key)
             + " FROM entries e JOIN blobs b ON b.digest = e.digest"
               " WHERE e.key = ? AND" TC_LIVE("e");
     return findWith(prepared(StFind, sql.constData()), key);
+}
+
+bool Catalogue::mayContain(const QString &key)
+{
+    if (!reopenIfStale())
+        return true; // find() reports it
+    if (!m_mayContain) {
+        sqlite3 *db = handle();
+        if (!db
+            || sqlite3_prepare_v3(db, "SELECT 1 FROM entries WHERE key = ?", -1,
+                                  SQLITE_PREPARE_PERSISTENT, &m_mayContain, nullptr)
+                    != SQLITE_OK) {
+            m_mayContain = nullptr;
+            return true;
+        }
+    }
+    // Bound as UTF-16, as Qt Sql binds find()'s key: both compare the same text.
+    if (sqlite3_bind_text16(m_mayContain, 1, key.utf16(), int(key.size() * sizeof(char16_t)),
+                            SQLITE_STATIC)
+        != SQLITE_OK) {
+        sqlite3_reset(m_mayContain);
+        return true;
+    }
+    const int rc = sqlite3_step(m_mayContain);
+    sqlite3_reset(m_mayContain); // ends the read transaction
+    sqlite3_clear_bindings(m_mayContain);
+    return rc != SQLITE_DONE; // a row, or an error find() will meet and report
 }
 
 std::optional<EntryRecord> Catalogue::findAny(const QString &key)

@@ -201,6 +201,11 @@ qint64 DiskStore::rowSize(const EntryRecord &e)
     return RowOverhead + e.key.size() + e.meta.size();
 }
 
+bool DiskStore::mayContain(const QString &key)
+{
+    return !m_catalogue.isOpen() || m_catalogue.mayContain(key);
+}
+
 std::optional<EntryRecord> DiskStore::find(const QString &key)
 {
     if (!ensureCatalogue())

@@ -52,6 +52,8 @@ public:
     QString errorString() const { return m_error; }
 
     std::optional<EntryRecord> find(const QString &key);
+    //! See Catalogue::mayContain(): false only when find() would find nothing.
+    bool mayContain(const QString &key);
 
     /*
         Checks that the body of \a e is present, complete and intact as far as the first

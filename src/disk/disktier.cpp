@@ -247,6 +247,12 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
     *outcome = Outcome::Missing;
     if (!ensureOpen())
         return nullptr;
+    // A key with no cached row is first looked for alone (one read transaction, no Qt Sql):
+    // when absent, as for most lookups of a browsing session, that is all it costs. The cached
+    // rows are checked against the version only when they may be used: read before the row
+    // (a row cached with an older version than its own is harmless, the reverse is not).
+    if (!m_rows.contains(key) && !m_store.mayContain(key))
+        return nullptr;
     const qint64 version = m_store.dataVersion();
     if (version != m_rowsVersion || version < 0) {
         forgetRows();

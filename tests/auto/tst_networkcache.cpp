@@ -44,6 +44,7 @@ private Q_SLOTS:
     void propertyRoundTripsAndNotifiesOnChange();
     void tiersNotifyOnChange();
     void settingsSurviveSetTiers();
+    void absentUrlStoredByAnotherCacheIsServed();
 
 private:
     QNetworkAccessManager *makeManager();
@@ -587,6 +588,52 @@ void tst_NetworkCache::settingsSurviveSetTiers()
     QCOMPARE(tagCalls, 1);
     QVERIFY(QFile::exists(directory + QLatin1String("/catalogue.db")));
     QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("catalogue.db"))));
+}
+
+// A lookup of an absent key is one cheap probe of the catalogue; it must still see what
+// another cache on the directory (its own connection, as another process has) stores at any
+// moment, and what it removes.
+void tst_NetworkCache::absentUrlStoredByAnotherCacheIsServed()
+{
+    QNetworkAccessManager otherNam;
+    auto *other = new NetworkCache;
+    other->setCacheDirectory(m_dir->path());
+    otherNam.setCache(other);
+
+    const QUrl url = m_server->url(QStringLiteral("/late"));
+    m_server->setRoute("/late", Response::ok("stored by the other cache"));
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(!m_cache->metaData(url).isValid());
+    const Fetched stored = fetch(otherNam, url);
+    QCOMPARE(stored.body, QByteArray("stored by the other cache"));
+    QVERIFY(!stored.fromCache);
+    QCOMPARE(m_server->requestCount("/late"), 1);
+
+    const Fetched served = fetch(*m_nam, url);
+    QCOMPARE(served.status, 200);
+    QCOMPARE(served.body, QByteArray("stored by the other cache"));
+    QVERIFY(served.fromCache);
+    QCOMPARE(m_server->requestCount("/late"), 1);
+
+    QVERIFY(other->remove(url));
+    QVERIFY(!m_cache->metaData(url).isValid());
+    const Fetched again = fetch(*m_nam, url);
+    QVERIFY(!again.fromCache);
+    QCOMPARE(again.body, QByteArray("stored by the other cache"));
+    QCOMPARE(m_server->requestCount("/late"), 2);
+
+    // Alternating, many times: absent here, stored there, found here with its own body.
+    for (int i = 0; i < 50; ++i) {
+        const QByteArray path = "/alternate/" + QByteArray::number(i);
+        const QUrl u = m_server->url(QString::fromLatin1(path));
+        m_server->setRoute(path, Response::ok("body " + QByteArray::number(i)));
+        QVERIFY(!m_cache->metaData(u).isValid());
+        QVERIFY(fetch(otherNam, u).finished);
+        const Fetched f = fetch(*m_nam, u);
+        QVERIFY2(f.fromCache, path.constData());
+        QCOMPARE(f.body, "body " + QByteArray::number(i));
+        QCOMPARE(m_server->requestCount(path), 1);
+    }
 }
 
 QTEST_MAIN(tst_NetworkCache)
