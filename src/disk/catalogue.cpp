@@ -11,8 +11,10 @@
 #include <QtSql/QSqlDriver>
 #include <QtSql/QSqlError>
 
+#include <cerrno>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +51,11 @@ Catalogue::~Catalogue()
 
 void Catalogue::close()
 {
+    commitBatch(); // what insert() returned for is kept
+    if (m_directoryFd >= 0) {
+        ::close(m_directoryFd);
+        m_directoryFd = -1;
+    }
     if (m_dataVersion) {
         sqlite3_finalize(m_dataVersion);
         m_dataVersion = nullptr;
@@ -91,6 +98,8 @@ bool Catalogue::open(const QString &path, bool *wasReset)
         m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
         if (m_db.open() && createSchema()) {
             watchLog();
+            m_directoryFd = ::open(QFile::encodeName(QFileInfo(path).absolutePath()).constData(),
+                                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             return true;
         }
         if (m_error.isEmpty())
@@ -231,42 +240,90 @@ QSqlQuery &Catalogue::prepared(int id, const char *sql)
     return *slot;
 }
 
-Catalogue::Transaction::Transaction(Catalogue &c, Lock lock) : m_c(c)
+Catalogue::Transaction::Transaction(Catalogue &c, Lock lock, Kind kind) : m_c(c), m_kind(kind)
 {
     if (m_c.m_readOnly) {
         // The connection would refuse too; saying why here gives a clearer message.
         m_c.m_error = QStringLiteral("%1 is open read-only").arg(m_c.m_path);
         return;
     }
+    if (kind == Kind::Batched && m_c.m_batchOpen && m_c.handle()
+        && sqlite3_get_autocommit(m_c.handle())) {
+        // SQLite rolled the batch back itself (a full disk, an I/O error): start afresh.
+        m_c.m_batchOpen = false;
+        qCWarning(lcCatalogue).noquote()
+                << "catalogue" << m_c.m_path << ": batched inserts lost to an earlier error";
+    }
+    if (kind == Kind::Own || !m_c.m_batchOpen) {
+        // Everything but a batched insert is durable (and visible to other processes) when
+        // its commit() returns, so the inserts batched before it are committed first.
+        m_c.commitBatch(); // a failure lost the batch (and said so); this one may still work
+        if (!begin(lock))
+            return;
+        if (kind == Kind::Own)
+            return;
+        m_c.m_batchOpen = true;
+        m_c.m_batchCount = 0;
+    }
+    m_active = m_c.execSql(QStringLiteral("SAVEPOINT tc_batched"));
+    if (!m_active && m_c.m_batchCount == 0) {
+        m_c.m_batchOpen = false;
+        m_c.execSql(QStringLiteral("ROLLBACK"));
+    }
+}
+
+bool Catalogue::Transaction::begin(Lock lock)
+{
     // IMMEDIATE takes the write lock up front, so the running total read inside is current.
-    sqlite3 *db = lock == Lock::NoWait ? m_c.handle() : nullptr;
+    sqlite3 *db = m_c.handle();
     if (!db) {
         m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
-        return;
+        return m_active;
     }
     sqlite3_busy_timeout(db, 0);
     QSqlQuery q(m_c.m_db);
     m_active = q.exec(QStringLiteral("BEGIN IMMEDIATE"));
     sqlite3_busy_timeout(db, BusyTimeoutMs);
-    if (!m_active) {
-        m_busy = sqlite3_errcode(db) == SQLITE_BUSY
-                || q.lastError().nativeErrorCode() == QLatin1String("5");
-        if (m_busy)
-            m_c.m_lockWasBusy = true;
-        else
-            m_c.recordError(q);
+    if (m_active)
+        return true;
+    const bool busy = sqlite3_errcode(db) == SQLITE_BUSY
+            || q.lastError().nativeErrorCode() == QLatin1String("5");
+    if (busy && lock == Lock::Wait) {
+        // Wait for it, and let a holder of a batch know (othersWaiting()). A shared lock,
+        // so that any number of waiters can say so at once.
+        const bool flagged = m_c.m_directoryFd >= 0 && ::flock(m_c.m_directoryFd, LOCK_SH) == 0;
+        m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+        if (flagged)
+            ::flock(m_c.m_directoryFd, LOCK_UN);
+        return m_active;
     }
+    m_busy = busy;
+    if (m_busy)
+        m_c.m_lockWasBusy = true;
+    else
+        m_c.recordError(q);
+    return false;
 }
 
 Catalogue::Transaction::~Transaction()
 {
-    if (m_active) {
-        for (auto &s : m_c.m_statements) {
-            if (s)
-                s->finish();
-        }
+    if (!m_active)
+        return;
+    for (auto &s : m_c.m_statements) {
+        if (s)
+            s->finish();
+    }
+    if (m_kind == Kind::Own) {
         QSqlQuery q(m_c.m_db);
         q.exec(QStringLiteral("ROLLBACK"));
+        return;
+    }
+    // This one failed; the batched transactions before it stay.
+    m_c.execSql(QStringLiteral("ROLLBACK TO tc_batched"));
+    m_c.execSql(QStringLiteral("RELEASE tc_batched"));
+    if (m_c.m_batchCount == 0) { // nothing else in the batch: let the write lock go
+        m_c.m_batchOpen = false;
+        m_c.execSql(QStringLiteral("ROLLBACK"));
     }
 }
 
@@ -278,12 +335,59 @@ bool Catalogue::Transaction::commit()
         if (s)
             s->finish();
     }
+    if (m_kind == Kind::Batched) {
+        if (!m_c.execSql(QStringLiteral("RELEASE tc_batched")))
+            return false; // the destructor rolls it back
+        m_active = false;
+        ++m_c.m_batchCount;
+        return true;
+    }
     m_active = false;
     if (m_c.execSql(QStringLiteral("COMMIT")))
         return true;
     QSqlQuery q(m_c.m_db);
     q.exec(QStringLiteral("ROLLBACK"));
     return false;
+}
+
+bool Catalogue::commitBatch()
+{
+    if (!m_batchOpen)
+        return true;
+    m_batchOpen = false;
+    for (auto &s : m_statements) {
+        if (s)
+            s->finish();
+    }
+    // On the SQLite handle, not through Qt Sql: this may run on the flushing thread.
+    sqlite3 *db = handle();
+    if (db && sqlite3_get_autocommit(db)) {
+        m_error = QStringLiteral("the batch was rolled back by an earlier error");
+        qCWarning(lcCatalogue).noquote()
+                << "catalogue" << m_path << ": batched inserts lost:" << m_error;
+        return false;
+    }
+    if (db && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK)
+        return true;
+    m_error = db ? QString::fromUtf8(sqlite3_errmsg(db)) : QStringLiteral("catalogue closed");
+    const int code = db ? sqlite3_errcode(db) & 0xff : 0;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        m_corrupted = true;
+    qCWarning(lcCatalogue).noquote()
+            << "catalogue" << m_path << ": batched inserts lost:" << m_error;
+    if (db)
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return false;
+}
+
+bool Catalogue::othersWaiting() const
+{
+    if (m_directoryFd < 0 || ::flock(m_directoryFd, LOCK_EX | LOCK_NB) == 0) {
+        if (m_directoryFd >= 0)
+            ::flock(m_directoryFd, LOCK_UN);
+        return false;
+    }
+    return errno == EWOULDBLOCK;
 }
 
 sqlite3 *Catalogue::handle() const

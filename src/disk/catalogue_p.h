@@ -134,19 +134,46 @@ public:
         //! another connection (process, checkpoint thread) holds it; busy() then says so, and
         //! no error is recorded. Background steps use NoWait and are retried later.
         enum class Lock { Wait, NoWait };
-        explicit Transaction(Catalogue &c, Lock lock = Lock::Wait);
+        /*
+            Own: a write transaction of its own, durable once commit() returns; an open batch
+            is committed first. Batched: joins the open batch, opening one if there is none,
+            as a savepoint: commit() keeps its changes in the batch (visible to this connection
+            at once, to others once commitBatch() ran), and a failure rolls back this
+            transaction's changes only. An open batch holds the write lock until commitBatch().
+        */
+        enum class Kind { Own, Batched };
+        explicit Transaction(Catalogue &c, Lock lock = Lock::Wait, Kind kind = Kind::Own);
         ~Transaction();
         bool isActive() const { return m_active; }
         bool busy() const { return m_busy; }
         bool commit();
 
     private:
+        bool begin(Lock lock);
         Catalogue &m_c;
+        Kind m_kind;
         bool m_active = false;
         bool m_busy = false;
     };
     //! Whether a Transaction with Lock::NoWait gave up on the lock since the last call.
     bool takeLockWasBusy() { return std::exchange(m_lockWasBusy, false); }
+
+    // Batched commits (see Transaction::Kind::Batched)
+
+    bool batchOpen() const { return m_batchOpen; }
+    //! Batched transactions committed into the open batch (0: none open).
+    int batchCount() const { return m_batchOpen ? m_batchCount : 0; }
+    //! Commits the open batch (nothing to do without one). On failure the batch is rolled
+    //! back, its changes are lost, and errorString() says why. May be called from another
+    //! thread than the one that opened the batch, as long as calls never overlap.
+    bool commitBatch();
+    /*
+        Whether a writer of another connection is waiting for the write lock (a Transaction
+        with Lock::Wait that found it taken says so with a shared flock() of the cache
+        directory while it waits): the holder of a batch commits it at once rather than keep
+        the neighbour waiting until the batch is full or old.
+    */
+    bool othersWaiting() const;
 
     //! Changes whenever another connection (process) commits to the catalogue; -1 on error.
     //! Cheap (no Qt Sql round trip): lets callers cache rows between changes.
@@ -306,6 +333,9 @@ private:
     sqlite3_stmt *m_dataVersion = nullptr;
     sqlite3_stmt *m_mayContain = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
+    bool m_batchOpen = false;   // a write transaction holding committed Batched ones is open
+    int m_batchCount = 0;
+    int m_directoryFd = -1; // the cache directory, flock()ed shared by waiting writers
     void watchLog();
     qint64 m_logFrames = 0; // set by SQLite's WAL hook after each COMMIT
     qint64 m_pageSize = 4096;

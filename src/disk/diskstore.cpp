@@ -123,6 +123,43 @@ DiskStore::DiskStore() = default;
 DiskStore::~DiskStore()
 {
     close();
+    {
+        const Guard guard(m_mutex);
+        m_stopFlusher = true;
+    }
+    m_flushWake.notify_all();
+    if (m_flusher.joinable())
+        m_flusher.join();
+}
+
+bool DiskStore::commitBatch()
+{
+    const Guard guard(m_mutex);
+    return commitBatchLocked();
+}
+
+bool DiskStore::commitBatchLocked()
+{
+    if (!m_catalogue.batchOpen())
+        return true;
+    if (!m_catalogue.commitBatch())
+        return setError(QStringLiteral("cannot commit the last inserts: %1")
+                                .arg(m_catalogue.errorString()));
+    maintainWal(); // it waits for no open batch
+    return true;
+}
+
+void DiskStore::runFlusher()
+{
+    std::unique_lock<std::recursive_mutex> lock(m_mutex);
+    while (!m_stopFlusher) {
+        if (!m_catalogue.batchOpen())
+            m_flushWake.wait(lock);
+        else if (std::chrono::steady_clock::now() < m_batchDeadline)
+            m_flushWake.wait_until(lock, m_batchDeadline);
+        else
+            commitBatchLocked();
+    }
 }
 
 bool DiskStore::setError(const QString &message)
@@ -134,6 +171,7 @@ bool DiskStore::setError(const QString &message)
 
 bool DiskStore::openReadOnly(const QString &root)
 {
+    const Guard guard(m_mutex);
     close();
     m_readOnly = true;
     m_root = QDir(root).absolutePath();
@@ -153,6 +191,7 @@ bool DiskStore::openReadOnly(const QString &root)
 
 bool DiskStore::open(const QString &root)
 {
+    const Guard guard(m_mutex);
     close();
     m_readOnly = false;
     m_root = QDir(root).absolutePath();
@@ -176,6 +215,7 @@ bool DiskStore::open(const QString &root)
 
 void DiskStore::close()
 {
+    const Guard guard(m_mutex);
     if (m_catalogue.isOpen() && !m_readOnly)
         flushHits();
     m_catalogue.close();
@@ -203,11 +243,13 @@ qint64 DiskStore::rowSize(const EntryRecord &e)
 
 bool DiskStore::mayContain(const QString &key)
 {
+    const Guard guard(m_mutex);
     return !m_catalogue.isOpen() || m_catalogue.mayContain(key);
 }
 
 std::optional<EntryRecord> DiskStore::find(const QString &key)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return std::nullopt;
     auto e = m_catalogue.find(key);
@@ -219,6 +261,7 @@ std::optional<EntryRecord> DiskStore::find(const QString &key)
 bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                          QString *why)
 {
+    const Guard guard(m_mutex);
     *fd = -1;
     if (e.inlineBody)
         return openInlineBody(e, window, why);
@@ -283,6 +326,7 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
 
 bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString *why)
 {
+    const Guard guard(m_mutex);
     m_lastFailureWasIo = false;
     auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
     if (!hasValidSums(e))
@@ -328,6 +372,7 @@ bool DiskStore::dropDamaged(const EntryRecord &e, const QString &reason, QString
 
 void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, const QString &why)
 {
+    const Guard guard(m_mutex);
     if (m_readOnly) {
         qCWarning(lcDisk).noquote() << "damaged entry" << key << "kept (read-only):" << why;
         return;
@@ -349,6 +394,7 @@ void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, cons
 bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
                        qint64 maximumSize)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return setError(QStringLiteral("cache directory is not open"));
     if (!spool->finish(sync))
@@ -364,7 +410,12 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     entry.rowSize = rowSize(entry);
     const QString path = blob::blobPath(m_root, entry.digest);
 
-    Catalogue::Transaction t(m_catalogue);
+    // Only a body kept in the catalogue is batched: a file placed in blobs/ under a row that
+    // a crash rolls back would be left for collectGarbage().
+    const bool batched = !sync && spool->isInline();
+    Catalogue::Transaction t(m_catalogue, Lock::Wait,
+                             batched ? Catalogue::Transaction::Kind::Batched
+                                     : Catalogue::Transaction::Kind::Own);
     if (!t.isActive())
         return setError(
                 QStringLiteral("cannot store %1: %2").arg(entry.key, m_catalogue.errorString()));
@@ -449,8 +500,10 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     const qint64 overhead = maximumSize < DirectoryCapFrom
             ? 0
             // A 64th on top: rows and inline bodies are counted by an estimate of their
-            // pages, and the log grows by this insert's frames after the check.
-            : m_catalogue.walSize() + FixedFiles + m_catalogue.freeBytes() + maximumSize / 64;
+            // pages, and the log grows by this insert's frames after the check, and by those
+            // of the open batch when it is committed.
+            : m_catalogue.walSize() + FixedFiles + m_catalogue.freeBytes() + maximumSize / 64
+                    + (m_catalogue.batchCount() > 0 ? m_batchBytes : 0);
     // Up to half the cap: while the checkpoint thread cannot restart the log (a loaded
     // machine), its file keeps the size it grew to, and the cap must still hold for the whole
     // directory; fewer entries then, never more bytes.
@@ -467,6 +520,27 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     }
     m_pendingHits.remove(entry.key);
     m_lastInsert.start();
+    if (batched) {
+        // The pages this insert wrote: the inline body (whole pages), its row and index
+        // entries; a few pages of indexes and totals are shared by the whole batch.
+        constexpr qint64 SharedPages = 16 * 4096;
+        if (m_catalogue.batchCount() == 1)
+            m_batchBytes = SharedPages;
+        m_batchBytes += inlineAllocation(entry.storedSize) + 2 * entry.rowSize;
+        const auto now = std::chrono::steady_clock::now();
+        if (m_catalogue.batchCount() == 1)
+            m_batchDeadline = now + std::chrono::milliseconds(BatchDelayMs);
+        // A body file to unlink (evicted or replaced) waits for nothing: commit, then sweep.
+        if (m_tombstones != tombstonesBefore || m_catalogue.batchCount() >= BatchInserts
+            || m_batchBytes >= maximumSize / 64 || now >= m_batchDeadline
+            || m_catalogue.othersWaiting()) {
+            commitBatchLocked();
+        } else if (m_catalogue.batchCount() == 1) {
+            if (!m_flusher.joinable())
+                m_flusher = std::thread([this] { runFlusher(); });
+            m_flushWake.notify_one();
+        }
+    }
     // The files of bodies this insert replaced or evicted go now, not on a later event-loop
     // pass that an application inserting in a loop (or a tool without one) never reaches.
     if (m_tombstones != tombstonesBefore || (old && old->digest != entry.digest))
@@ -546,6 +620,7 @@ qint64 DiskStore::walBudget() const
 
 bool DiskStore::maintainWal()
 {
+    const Guard guard(m_mutex);
     const qint64 CheckpointSize = walBudget();
     // Passive checkpoints never hold anyone up; with pauses between writes they catch up and
     // the next writer starts the log afresh. Under a steady stream of commits they never
@@ -558,8 +633,8 @@ bool DiskStore::maintainWal()
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
     constexpr qint64 IntervalMs = 100;
-    if (!m_catalogue.isOpen() || m_readOnly)
-        return false;                          // checkpoints write the database file
+    if (!m_catalogue.isOpen() || m_readOnly || m_catalogue.batchOpen())
+        return false; // checkpoints write the database file; the batch's commit calls again
     const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
     const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
@@ -587,6 +662,7 @@ bool DiskStore::maintainWal()
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return true;
     if (!m_pendingHits.isEmpty())
@@ -602,6 +678,7 @@ bool DiskStore::evictTo(qint64 target, int budgetMs)
 
 bool DiskStore::remove(const QString &key)
 {
+    const Guard guard(m_mutex);
     m_pendingHits.remove(key);
     if (!ensureCatalogue())
         return false;
@@ -629,6 +706,7 @@ bool DiskStore::remove(const QString &key)
 bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
                            const QByteArray &digest)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return false;
     Catalogue::Transaction t(m_catalogue);
@@ -655,6 +733,7 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
 
 void DiskStore::flushHits(Lock lock)
 {
+    const Guard guard(m_mutex);
     if (m_readOnly) {
         m_pendingCounters.clear();
         return;
@@ -676,11 +755,13 @@ void DiskStore::flushHits(Lock lock)
 
 qint64 DiskStore::recordedMaximumSize()
 {
+    const Guard guard(m_mutex);
     return m_catalogue.isOpen() ? m_catalogue.stateValue(QStringLiteral("maximum_size")) : -1;
 }
 
 bool DiskStore::recordMaximumSize(qint64 bytes)
 {
+    const Guard guard(m_mutex);
     if (m_readOnly || !ensureCatalogue())
         return false;
     if (m_catalogue.stateValue(QStringLiteral("maximum_size")) == bytes)
@@ -692,6 +773,7 @@ bool DiskStore::recordMaximumSize(qint64 bytes)
 
 bool DiskStore::setTags(const QString &key, const QStringList &tags)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return false;
     Catalogue::Transaction t(m_catalogue);
@@ -700,6 +782,7 @@ bool DiskStore::setTags(const QString &key, const QStringList &tags)
 
 bool DiskStore::dropTags(const QStringList &keys)
 {
+    const Guard guard(m_mutex);
     if (keys.isEmpty() || !ensureCatalogue())
         return true;
     Catalogue::Transaction t(m_catalogue);
@@ -714,31 +797,37 @@ bool DiskStore::dropTags(const QStringList &keys)
 
 QStringList DiskStore::keysForTags(const QStringList &tags)
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.keysForTags(tags) : QStringList();
 }
 
 QStringList DiskStore::tagsOf(const QString &key)
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.tagsOf(key) : QStringList();
 }
 
 QList<QPair<QString, qint64>> DiskStore::tagCounts()
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.tagCounts() : QList<QPair<QString, qint64>>();
 }
 
 QHash<QString, qint64> DiskStore::tagBytes()
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.tagBytes() : QHash<QString, qint64>();
 }
 
 qint64 DiskStore::sharingCount(const QByteArray &digest)
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.sharingCount(digest) : 0;
 }
 
 int DiskStore::removeTagged(const QStringList &tags)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return 0;
     // Committed before we return: a crash never resurrects invalidated entries.
@@ -754,6 +843,7 @@ int DiskStore::removeTagged(const QStringList &tags)
 
 bool DiskStore::reclaimInvalidated(int budgetMs)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue() || !m_catalogue.hasInvalidated())
         return false; // the common case, answered without taking the write lock
     QElapsedTimer clock;
@@ -802,6 +892,7 @@ bool DiskStore::reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *to
 
 int DiskStore::removeKeys(const QStringList &keys)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return 0;
     // One committed transaction: a crash never resurrects removed entries.
@@ -820,6 +911,7 @@ int DiskStore::removeKeys(const QStringList &keys)
 
 int DiskStore::expireKeys(const QStringList &keys)
 {
+    const Guard guard(m_mutex);
     if (keys.isEmpty() || !ensureCatalogue())
         return 0;
     Catalogue::Transaction t(m_catalogue);
@@ -828,6 +920,7 @@ int DiskStore::expireKeys(const QStringList &keys)
 
 bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
 {
+    const Guard guard(m_mutex);
     QElapsedTimer clock;
     clock.start();
     if (!ensureCatalogue() || m_catalogue.garbage(1).isEmpty())
@@ -862,6 +955,7 @@ bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
 
 QHash<QString, qint64> DiskStore::counters()
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return {};
     flushHits();
@@ -870,6 +964,7 @@ QHash<QString, qint64> DiskStore::counters()
 
 QList<Catalogue::SeriesPoint> DiskStore::series(qint64 sinceMinute)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return {};
     flushHits();
@@ -878,6 +973,7 @@ QList<Catalogue::SeriesPoint> DiskStore::series(qint64 sinceMinute)
 
 bool DiskStore::resetStatistics()
 {
+    const Guard guard(m_mutex);
     m_pendingCounters.clear();
     if (!ensureCatalogue())
         return false;
@@ -888,6 +984,7 @@ bool DiskStore::resetStatistics()
 
 QList<EntryRecord> DiskStore::query(const EntryQuery &filter, int offset, int limit)
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return {};
     flushHits();
@@ -896,11 +993,13 @@ QList<EntryRecord> DiskStore::query(const EntryQuery &filter, int offset, int li
 
 qint64 DiskStore::count(const EntryQuery &filter)
 {
+    const Guard guard(m_mutex);
     return ensureCatalogue() ? m_catalogue.count(filter) : 0;
 }
 
 qint64 DiskStore::totalSize()
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return 0;
     return m_catalogue.totalSize();
@@ -908,6 +1007,7 @@ qint64 DiskStore::totalSize()
 
 bool DiskStore::clear()
 {
+    const Guard guard(m_mutex);
     m_pendingHits.clear();
     if (m_readOnly)
         return setError(QStringLiteral("%1 is open read-only").arg(m_root));
@@ -930,6 +1030,7 @@ QList<EntryRecord> DiskStore::entries(int offset, int limit)
 
 Catalogue::Counts DiskStore::counts()
 {
+    const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return {};
     flushHits();
@@ -957,6 +1058,7 @@ QString DiskStore::checkChunks(int fd, qint64 storedSize, quint32 chunkSize, con
 
 bool DiskStore::verifyBody(const EntryRecord &e)
 {
+    const Guard guard(m_mutex);
     // Chunk checksums over the stored bytes, and a compressed body decoded whole (frame
     // checksums, exact size): whatever the reader gets afterwards is known to be intact.
     DecodedBodyCheck check(e.compression, e.bodySize);
@@ -1006,6 +1108,7 @@ QString DiskStore::checkInline(const BlobRecord &b)
 
 VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progress)
 {
+    const Guard guard(m_mutex);
     VerifyReport report;
     if (!ensureCatalogue())
         return report;
@@ -1097,6 +1200,7 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
 
 qint64 DiskStore::collectGarbage()
 {
+    const Guard guard(m_mutex);
     if (!m_catalogue.isOpen() || m_readOnly)
         return 0;
     flushHits();

@@ -9,7 +9,11 @@
 #include <QtCore/QHash>
 #include <QtCore/QString>
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 namespace tiercache {
 
@@ -20,7 +24,9 @@ class SpoolDevice;
     together. A body is on disk (renamed into blobs/) before any row points to it; rows are
     removed, and unreferenced bodies unlinked, inside one write transaction, so neither a
     crash nor another process can make a row point to someone else's bytes. Everything here
-    runs on the cache's thread; cross-process safety comes from SQLite's write lock.
+    runs on the cache's thread, except the commit of a batch of inserts (see commit()), which
+    a flushing thread does when the batch gets old: every method holds m_mutex for that.
+    Cross-process safety comes from SQLite's write lock.
 */
 class DiskStore
 {
@@ -49,7 +55,11 @@ public:
     bool isReadOnly() const { return m_readOnly; }
     bool isOpen() const { return m_catalogue.isOpen(); }
     const QString &root() const { return m_root; }
-    QString errorString() const { return m_error; }
+    QString errorString() const
+    {
+        const Guard guard(m_mutex);
+        return m_error;
+    }
 
     std::optional<EntryRecord> find(const QString &key);
     //! See Catalogue::mayContain(): false only when find() would find nothing.
@@ -76,10 +86,26 @@ public:
     //! decodes it whole (frame checksums, exact size); a damaged entry is removed (false).
     bool verifyBody(const EntryRecord &e);
 
-    //! Makes the spooled body, its entry and its \a tags durable in one transaction, replacing
-    //! any previous entry for the key.
+    /*
+        Stores the spooled body, its entry and its \a tags in one transaction, replacing any
+        previous entry for the key: the whole tagged entry or nothing, whatever happens.
+
+        With \a sync, or a body that goes into a file, the transaction is committed before
+        this returns. Without \a sync, a body kept in the catalogue joins a batch of such
+        inserts (Catalogue::Transaction::Kind::Batched), committed as a whole when it holds
+        BatchInserts of them or about a 64th of the maximum size, when another writer waits
+        for the lock (Catalogue::othersWaiting()), when this insert left a body file to unlink,
+        before any other write, at close(), and at the latest BatchDelayMs after it opened
+        (by a flushing thread, even if the cache is never called again). A kill -9 may lose the
+        inserts of that last batch, never anything else, and never half of one. This
+        connection sees the batch at once; other processes once it is committed.
+    */
     bool commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
                 qint64 maximumSize);
+    static constexpr int BatchInserts = 64;
+    static constexpr int BatchDelayMs = 5;
+    //! Commits the open batch of inserts now, if there is one.
+    bool commitBatch();
     bool remove(const QString &key);
     //! Rewrites the row of \a key; with a non-empty \a digest only if that is still its body.
     bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
@@ -98,7 +124,11 @@ public:
     //! \a budgetMs milliseconds (-1: no limit). Returns true when the target is reached.
     bool evictTo(qint64 target, int budgetMs);
     //! See Catalogue::dataVersion().
-    qint64 dataVersion() { return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1; }
+    qint64 dataVersion()
+    {
+        const Guard guard(m_mutex);
+        return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1;
+    }
     //! Starts a background WAL checkpoint when the log has grown; returns true when the file
     //! is to be cut back once inserts pause (call again later).
     bool maintainWal();
@@ -160,6 +190,7 @@ public:
     bool lastFailureWasIo() const { return m_lastFailureWasIo; }
 
 private:
+    using Guard = std::lock_guard<std::recursive_mutex>;
     //! Checks the \a storedSize bytes after the header of \a fd against \a sums, feeding
     //! them to \a body (when given); what is wrong, or empty.
     static QString checkChunks(int fd, qint64 storedSize, quint32 chunkSize, const QByteArray &sums,
@@ -178,6 +209,8 @@ private:
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
+    bool commitBatchLocked();
+    void runFlusher();
     //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
     qint64 walBudget() const;
     //! The most the log may hold before the writer restarts it itself.
@@ -205,6 +238,14 @@ private:
     QString m_error;
     bool m_lastFailureWasIo = false;
     bool m_readOnly = false;
+
+    // The batch of inserts (commit()); the flushing thread commits it when it gets old.
+    mutable std::recursive_mutex m_mutex; // every use of m_catalogue
+    std::condition_variable_any m_flushWake;
+    std::thread m_flusher;
+    bool m_stopFlusher = false;
+    std::chrono::steady_clock::time_point m_batchDeadline;
+    qint64 m_batchBytes = 0; // log bytes the batch will write when it is committed, estimated
 };
 
 } // namespace tiercache

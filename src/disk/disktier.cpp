@@ -125,6 +125,7 @@ void DiskTier::flushPending()
 {
     // From the event loop: never wait for the write lock here; what is not written stays
     // pending for the next flush.
+    m_store.commitBatch(); // normally done by the flushing thread already
     m_store.flushHits(DiskStore::Lock::NoWait);
     const bool walLater = m_store.maintainWal();
     if (m_store.takeBusy() || walLater)

@@ -26,6 +26,14 @@ void tst_Freshness::httpDates_data()
     QTest::addColumn<QDateTime>("expected");
     const QDateTime t(QDate(1994, 11, 6), QTime(8, 49, 37), Qt::UTC);
     QTest::newRow("IMF-fixdate") << QByteArray("Sun, 06 Nov 1994 08:49:37 GMT") << t;
+    QTest::newRow("IMF-fixdate, spaces around")
+            << QByteArray(" Sun, 06 Nov 1994 08:49:37 GMT ") << t;
+    QTest::newRow("IMF-fixdate, leap day")
+            << QByteArray("Tue, 29 Feb 2028 23:59:59 GMT")
+            << QDateTime(QDate(2028, 2, 29), QTime(23, 59, 59), Qt::UTC);
+    QTest::newRow("IMF-fixdate, before 1970")
+            << QByteArray("Wed, 31 Dec 1969 23:59:59 GMT")
+            << QDateTime(QDate(1969, 12, 31), QTime(23, 59, 59), Qt::UTC);
     QTest::newRow("RFC 850") << QByteArray("Sunday, 06-Nov-94 08:49:37 GMT") << t;
     QTest::newRow("asctime") << QByteArray("Sun Nov  6 08:49:37 1994") << t;
     QTest::newRow("garbage") << QByteArray("yesterday") << QDateTime();

@@ -6,6 +6,8 @@
 // holds, and garbage collection leaves no temporary files behind. Tagged inserts are killed
 // at every step (after each public API call, and at each file-system call with the fault
 // shim's kind=kill) and at random moments: an entry is there whole with its tags, or not at all.
+// Batched commits (NoSync): a kill right after a run of inserts loses at most the last batch,
+// never an earlier insert; an idle writer's batch reaches other processes without an event loop.
 
 #include "robustutil.h"
 
@@ -31,6 +33,9 @@ namespace {
 constexpr bool KnownUnlinkBeforeCommitBug = false;
 
 constexpr qint64 LoopMaximumSize = 4 * 1024 * 1024;
+// What README promises of NoSync (DiskStore::BatchInserts): a kill -9 loses at most the inserts
+// of the batch not yet committed, at most this many.
+constexpr int MaxBatchInserts = 64;
 // The largest body bodySize() produces, plus its header and block rounding: one entry's slack.
 constexpr qint64 LargestEntry = 1024 * 1024 + 1536 * 1024 + 64 * 1024;
 
@@ -187,6 +192,34 @@ int runBulkOperation()
         ::pause();
 }
 
+/*
+    "batch-inserter": stores COUNT small entries bulkUrl(0..COUNT-1) in a loop without an event
+    loop, marking 'I' after each insert() returned, then, with END=kill, SIGKILLs itself at
+    once; with END=idle, marks 'W' and waits to be killed without calling the cache again.
+*/
+int runBatchInserter()
+{
+    becomeChild(60);
+    const int count = childParameter("COUNT").toInt();
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(childParameter("DIR"));
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    if (childParameter("SYNC") == QLatin1String("1"))
+        cache.setSyncMode(NetworkCache::SyncMode::SyncOnInsert);
+    cache.cacheSize();
+    mark('S');
+    for (int i = 0; i < count; ++i) {
+        insertSmall(cache, bulkUrl(i), rng);
+        mark('I');
+    }
+    if (childParameter("END") == QLatin1String("kill"))
+        ::raise(SIGKILL);
+    mark('W');
+    for (;;)
+        ::pause();
+}
+
 // ---- tagged inserts, killed at every step ----------------------------------------------------
 
 QUrl taggedUrl(int i)
@@ -269,6 +302,19 @@ int runInsertSteps()
         if (tags != tagsFor(url, oldVersion)) {
             fprintf(stderr, "insert-steps: the old version was not stored with its tags\n");
             return 2;
+        }
+        // Without SyncOnInsert a small body is committed with its batch, a few milliseconds
+        // later: OLD must be durable before the kills start. Another connection sees it then.
+        NetworkCache other;
+        other.setCacheDirectory(dir);
+        QElapsedTimer waited;
+        waited.start();
+        while (!other.metaData(url).isValid()) {
+            if (waited.hasExpired(10000)) {
+                fprintf(stderr, "insert-steps: the old version never reached another cache\n");
+                return 2;
+            }
+            ::usleep(1000); // no event loop: the flushing thread commits it
         }
     }
     FaultSetFn faultSet = nullptr;
@@ -363,6 +409,9 @@ private Q_SLOTS:
     void killAtEveryInsertStep_data();
     void killAtEveryInsertStep();
     void killLoopKeepsTaggedInsertsWhole();
+    void killAfterInsertsLosesAtMostTheLastBatch_data();
+    void killAfterInsertsLosesAtMostTheLastBatch();
+    void idleWriterCommitsWithoutEventLoop();
 
 private:
     struct Totals
@@ -974,6 +1023,8 @@ int main(int argc, char *argv[])
         return runBulkFill();
     if (role == QLatin1String("bulk-op"))
         return runBulkOperation();
+    if (role == QLatin1String("batch-inserter"))
+        return runBatchInserter();
     tst_CrashSafety test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
@@ -1004,6 +1055,109 @@ void tst_CrashSafety::logIsCutBackOnceInsertsPause()
             QFileInfo(wal).size() < 16 * 1024 * 1024,
             qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())), 15000);
     QCOMPARE(cache.entryCount(), qint64(inserts));
+}
+
+void tst_CrashSafety::killAfterInsertsLosesAtMostTheLastBatch_data()
+{
+    QTest::addColumn<bool>("sync");
+    QTest::newRow("NoSync") << false;
+    QTest::newRow("SyncOnInsert") << true;
+}
+
+// A writer SIGKILLs itself right after its last insert() returned. SyncOnInsert: every entry
+// is there. NoSync: the entries present are exactly the first k inserted (batches commit in
+// order), each whole, and only the last batch (at most MaxBatchInserts) may be missing.
+void tst_CrashSafety::killAfterInsertsLosesAtMostTheLastBatch()
+{
+    QFETCH(bool, sync);
+    constexpr int Count = 300;
+    constexpr int Runs = 5;
+    QRandomGenerator rng(m_seed ^ 0xba7c);
+    int lostInAll = 0, runsWithLoss = 0;
+    for (int run = 0; run < Runs; ++run) {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto child = makeChild(QStringLiteral("batch-inserter"),
+                               {{"DIR", dir.path()},
+                                {"COUNT", QString::number(Count)},
+                                {"SEED", QString::number(rng.generate())},
+                                {"SYNC", QLatin1String(sync ? "1" : "0")},
+                                {"END", QStringLiteral("kill")}});
+        child->start();
+        QVERIFY(child->waitForStarted());
+        QVERIFY(child->waitForFinished(60000));
+        QCOMPARE(child->exitStatus(), QProcess::CrashExit);
+        const QByteArray output = child->readAllStandardOutput();
+        QCOMPARE(int(output.count('I')), Count); // every insert() returned before the kill
+
+        NetworkCache cache;
+        cache.setCacheDirectory(dir.path());
+        cache.setMaximumCacheSize(std::numeric_limits<qint64>::max() / 2);
+        int present = 0;
+        for (int i = 0; i < Count; ++i) {
+            QString detail;
+            const EntryCheck c = checkEntry(cache, bulkUrl(i), &detail);
+            if (c == EntryCheck::Miss)
+                continue;
+            QVERIFY2(c == EntryCheck::Ok,
+                     qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
+            QVERIFY2(present == i,
+                     qPrintable(QStringLiteral("insert %1 is there, insert %2 before it is not")
+                                        .arg(i)
+                                        .arg(present)));
+            ++present;
+        }
+        const int lost = Count - present;
+        if (sync)
+            QCOMPARE(lost, 0);
+        QVERIFY2(lost <= MaxBatchInserts,
+                 qPrintable(QStringLiteral("%1 inserts lost, more than a batch").arg(lost)));
+        QCOMPARE(cache.entryCount(), qint64(present));
+        QCOMPARE(cache.verify().damaged(), 0);
+        lostInAll += lost;
+        runsWithLoss += lost > 0;
+    }
+    qInfo("%d runs of %d inserts killed after the last one: %d inserts lost in all, in %d runs",
+          Runs, Count, lostInAll, runsWithLoss);
+}
+
+// A NoSync writer that inserts and then neither returns to an event loop nor calls the cache
+// again: its batch is committed by the flushing thread, so another process sees every entry,
+// and a kill -9 after that loses none.
+void tst_CrashSafety::idleWriterCommitsWithoutEventLoop()
+{
+    constexpr int Count = 40; // fewer than a batch: nothing commits but the flushing thread
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto child = makeChild(QStringLiteral("batch-inserter"),
+                           {{"DIR", dir.path()},
+                            {"COUNT", QString::number(Count)},
+                            {"SEED", QString::number(m_seed)},
+                            {"SYNC", QStringLiteral("0")},
+                            {"END", QStringLiteral("idle")}});
+    QByteArray output;
+    QObject::connect(child.get(), &QProcess::readyReadStandardOutput, child.get(),
+                     [&] { output += child->readAllStandardOutput(); });
+    child->start();
+    QVERIFY(child->waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(output.contains('W') || child->state() != QProcess::Running, 30000);
+    QVERIFY2(output.contains('W'), "the inserter did not finish its inserts");
+    {
+        NetworkCache cache;
+        cache.setCacheDirectory(dir.path());
+        QTRY_COMPARE_WITH_TIMEOUT(cache.entryCount(), qint64(Count), 10000);
+    }
+    QVERIFY(child->state() == QProcess::Running); // still idle, holding nothing
+    child->kill();
+    QVERIFY(child->waitForFinished(10000));
+    NetworkCache cache;
+    cache.setCacheDirectory(dir.path());
+    for (int i = 0; i < Count; ++i) {
+        QString detail;
+        const EntryCheck c = checkEntry(cache, bulkUrl(i), &detail);
+        QVERIFY2(c == EntryCheck::Ok,
+                 qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(toString(c)), detail)));
+    }
 }
 
 #include "tst_crashsafety.moc"

@@ -44,7 +44,8 @@ class NetworkCachePrivate;
     \li Expiration follows RFC 9111 section 4.2 (Date, Age, max-age, Expires, heuristics).
     \li Eviction is least-recently-used over a byte budget counted in allocated blocks,
         driven by the catalogue; no directory walk at start-up or on insert.
-    \li Several processes (and several instances) may share one cache directory.
+    \li Several processes (and several instances) may share one cache directory; small
+        inserts reach the others within milliseconds (see SyncMode).
     \endlist
 
     All QAbstractNetworkCache calls must come from the thread the cache lives in, which is
@@ -75,12 +76,28 @@ public:
     enum class Error { NoError, DirectoryError, WriteError, ReadError };
     Q_ENUM(Error)
 
-    //! When bodies are forced to stable storage. Correctness never depends on it: a body
-    //! whose bytes were lost by a power cut fails its digest check and becomes a miss.
-    enum class SyncMode {
-        NoSync,      //!< rely on the kernel (survives kill -9, not a power cut); the default
-        SyncOnInsert //!< fdatasync() every body before its catalogue row is written
-    };
+    /*!
+        When inserts are made durable. Correctness never depends on it: nothing torn or wrong
+        is ever served, and a body whose bytes were lost by a power cut fails its digest check
+        and becomes a miss.
+
+        \list
+        \li \c NoSync (the default): a body of up to 32 KiB (stored in the catalogue) is
+            committed together with the inserts around it, in batches of at most 64 inserts
+            and 5 ms: after a kill -9, the inserts of the last batch may be missing although
+            insert() had returned for them; nothing else is lost, and no entry is ever half
+            there. This instance sees an insert at once; other instances and processes using
+            the directory see it once its batch is committed, within about 5 ms, also when
+            the application never returns to its event loop. A larger body, and every
+            remove(), clear(), invalidateTag(), softPurgeTag() and updateMetaData(), is
+            committed before the call returns (and commits the batch before it). Relies on
+            the kernel: survives kill -9, not a power cut.
+        \li \c SyncOnInsert: every insert is committed before insert() returns, and a body
+            file (over 32 KiB) is fdatasync()ed before its catalogue row is written: what
+            insert() returned for is there after a kill -9.
+        \endlist
+    */
+    enum class SyncMode { NoSync, SyncOnInsert };
     Q_ENUM(SyncMode)
 
     explicit NetworkCache(QObject *parent = nullptr);
