@@ -611,6 +611,8 @@ void tst_NetworkCache::absentUrlStoredByAnotherCacheIsServed()
     QCOMPARE(stored.body, QByteArray("stored by the other cache"));
     QVERIFY(!stored.fromCache);
     QCOMPARE(m_server->requestCount("/late"), 1);
+    // The other cache's small insert reaches this one with its batch's commit (a few ms).
+    QTRY_VERIFY_WITH_TIMEOUT(m_cache->metaData(url).isValid(), 5000);
 
     const Fetched served = fetch(*m_nam, url);
     QCOMPARE(served.status, 200);
@@ -632,6 +634,7 @@ void tst_NetworkCache::absentUrlStoredByAnotherCacheIsServed()
         m_server->setRoute(path, Response::ok("body " + QByteArray::number(i)));
         QVERIFY(!m_cache->metaData(u).isValid());
         QVERIFY(fetch(otherNam, u).finished);
+        QTRY_VERIFY_WITH_TIMEOUT(m_cache->metaData(u).isValid(), 5000);
         const Fetched f = fetch(*m_nam, u);
         QVERIFY2(f.fromCache, path.constData());
         QCOMPARE(f.body, "body " + QByteArray::number(i));
