@@ -731,26 +731,39 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
     h.lastAccessMs = nowMs;
 }
 
-void DiskStore::flushHits(Lock lock)
+bool DiskStore::flushHits(Lock lock, int limit)
 {
     const Guard guard(m_mutex);
     if (m_readOnly) {
         m_pendingCounters.clear();
-        return;
+        return false;
     }
     if ((m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()) || !m_catalogue.isOpen())
-        return;
+        return false;
+    // This step's share: all of them, or the first \a limit.
+    QHash<QString, HitUpdate> step;
+    if (limit < 0 || m_pendingHits.size() <= limit) {
+        step.swap(m_pendingHits);
+    } else {
+        step.reserve(limit);
+        for (auto it = m_pendingHits.begin(); step.size() < limit;) {
+            step.insert(it.key(), it.value());
+            it = m_pendingHits.erase(it);
+        }
+    }
     const qint64 minute = nowMs() / 60000;
     Catalogue::Transaction t(m_catalogue, lock); // what is not written stays for the next flush
-    if (!t.isActive() || !m_catalogue.applyHits(m_pendingHits)
-        || !m_catalogue.addCounters(m_pendingCounters, minute)) {
-        return;
+    bool written = t.isActive() && m_catalogue.applyHits(step)
+            && m_catalogue.addCounters(m_pendingCounters, minute);
+    if (written) {
+        m_catalogue.pruneSeries(minute - m_retentionMinutes);
+        written = t.commit();
     }
-    m_catalogue.pruneSeries(minute - m_retentionMinutes);
-    if (t.commit()) {
-        m_pendingHits.clear();
+    if (written)
         m_pendingCounters.clear();
-    }
+    else
+        m_pendingHits.insert(step); // nothing else added these keys meanwhile: we hold the mutex
+    return !m_pendingHits.isEmpty();
 }
 
 qint64 DiskStore::recordedMaximumSize()

@@ -114,7 +114,13 @@ public:
     void recordHit(const QString &key, qint64 nowMs);
     bool hasPendingHits() const { return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty(); }
     using Lock = Catalogue::Transaction::Lock;
-    void flushHits(Lock lock = Lock::Wait);
+    /*
+        Writes the hits (and counters) recorded so far, in one transaction: all of them, or at
+        most \a limit entries' (-1: no limit), so that a step from the event loop stays short.
+        What is not written (the lock was taken, or past the limit) stays pending. Returns true
+        when hits remain pending.
+    */
+    bool flushHits(Lock lock = Lock::Wait, int limit = -1);
 
     qint64 totalSize();
     //! The budget the last writer that set one recorded in the catalogue; -1 when none did.

@@ -20,6 +20,9 @@ namespace tiercache {
 
 namespace {
     constexpr int HitFlushIntervalMs = 1000;
+    // Hits written per event-loop step (about 2 ms of UPDATEs), and the pause between steps.
+    constexpr int HitsPerFlushStep = 256;
+    constexpr int HitFlushStepGapMs = 5;
     constexpr qint64 ReopenIntervalMs = 1000;
     constexpr int TrimStepBudgetMs = 2;
     constexpr int BusyRetryMs = 20;
@@ -126,10 +129,14 @@ void DiskTier::flushPending()
     // From the event loop: never wait for the write lock here; what is not written stays
     // pending for the next flush.
     m_store.commitBatch(); // normally done by the flushing thread already
-    m_store.flushHits(DiskStore::Lock::NoWait);
+    // A second of hits at QNAM's pace is thousands of rows: written all at once, that
+    // transaction held a hit that came in meanwhile up for 27 ms. A step is a few ms at most.
+    const bool moreHits = m_store.flushHits(DiskStore::Lock::NoWait, HitsPerFlushStep);
     const bool walLater = m_store.maintainWal();
-    if (m_store.takeBusy() || walLater)
-        schedulePendingFlush(); // look again in a second
+    const bool busy = m_store.takeBusy();
+    m_hitFlushTimer->setInterval(moreHits && !busy ? HitFlushStepGapMs : HitFlushIntervalMs);
+    if (moreHits || busy || walLater)
+        schedulePendingFlush(); // the next step soon; look again in a second after a busy lock
 }
 
 DiskTier::~DiskTier()
@@ -271,8 +278,10 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
             return nullptr;
         }
         md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
+        // Full: make room for one. Clearing all 4 096 rows at once (each with its headers)
+        // held the hit that found the cache full up for 14 ms.
         if (m_rows.size() >= MaxCachedRows)
-            forgetRows();
+            m_rows.erase(m_rows.begin());
         cached = m_rows.insert(key, CachedRow {std::move(*e), std::move(md)});
     }
     const CachedRow row = *cached;

@@ -6,6 +6,8 @@
 #include <QtCore/QFile>
 #include <QtCore/QRandomGenerator>
 
+#include <utility>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
@@ -35,7 +37,7 @@ bool SpoolDevice::begin(const QString &tempDir, qint64 inlineMax)
     m_chunk.reserve(qMin<qint64>(blob::ChunkSize, qMax<qint64>(m_inlineMax, 4096)));
     m_lastWrite = QDateTime::currentDateTimeUtc();
     if (m_inlineMax <= 0 && !createFile())
-        return false;
+        return reportFailure();
     return open(QIODevice::WriteOnly | QIODevice::Unbuffered);
 }
 
@@ -50,10 +52,7 @@ bool SpoolDevice::createFile()
             break;
     }
     if (m_fd < 0) {
-        m_failed = true;
-        setErrorString(
-                QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
-        qCWarning(lcDisk).noquote() << errorString();
+        fail(QStringLiteral("cannot create %1: %2").arg(m_tempPath, blob::lastErrorString()));
         m_tempPath.clear();
         return false;
     }
@@ -75,29 +74,81 @@ qint64 SpoolDevice::readData(char *, qint64)
 
 qint64 SpoolDevice::writeData(const char *data, qint64 size)
 {
-    if (m_failed || m_finished)
+    if (m_finished || m_failureReported)
         return -1;
+    if (m_failed) { // the worker met it
+        reportFailure();
+        return -1;
+    }
     m_lastWrite = QDateTime::currentDateTimeUtc();
     if (m_leading.size() < 4)
         m_leading.append(data, qMin<qint64>(size, 4 - m_leading.size()));
-    m_hash.addData(data, size); // the digest names the decoded body
     m_bodySize += size;
-    m_encoded.resize(0);
-    if (!m_encoder.write(data, size, &m_encoded)) {
-        m_failed = true;
-        setErrorString(QStringLiteral("cannot compress the body of %1: %2")
-                               .arg(m_key, m_encoder.errorString()));
+    if (m_fd < 0) // small so far: no file yet, and too little to be worth a hand-over
+    {
+        if (consume(data, size))
+            return size;
+        reportFailure();
         return -1;
     }
-    if (!store(m_encoded.constData(), m_encoded.size()))
-        return -1;
+
+    if (!m_worker)
+        m_worker = std::make_unique<SpoolWorker>(
+                [this](const QByteArray &piece) { consume(piece.constData(), piece.size()); });
+    qint64 done = 0;
+    while (done < size) {
+        if (m_pending.isEmpty())
+            m_pending.reserve(SpoolWorker::PieceSize);
+        const qint64 n = qMin<qint64>(size - done, SpoolWorker::PieceSize - m_pending.size());
+        m_pending.append(data + done, n);
+        done += n;
+        if (m_pending.size() == SpoolWorker::PieceSize)
+            m_worker->post(std::exchange(m_pending, QByteArray()));
+    }
     return size;
+}
+
+bool SpoolDevice::consume(const char *data, qint64 size)
+{
+    if (m_failed)
+        return false;           // a piece after a failed one: the body is lost already
+    m_hash.addData(data, size); // the digest names the decoded body
+    if (m_encoder.isDecided() && m_encoder.algorithm() == BodyCompression::Algorithm::None
+        && m_encoder.errorString().isEmpty()) {
+        return store(data, size); // stored as is: no copy through the encoder's output
+    }
+    m_encoded.resize(0);
+    if (!m_encoder.write(data, size, &m_encoded)) {
+        fail(QStringLiteral("cannot compress the body of %1: %2")
+                     .arg(m_key, m_encoder.errorString()));
+        return false;
+    }
+    return store(m_encoded.constData(), m_encoded.size());
+}
+
+bool SpoolDevice::reportFailure()
+{
+    if (m_worker)
+        m_worker->drain();
+    if (m_failed) {
+        setErrorString(m_failure);
+        m_failureReported = true;
+    }
+    return false;
 }
 
 bool SpoolDevice::store(const char *data, qint64 size)
 {
     qint64 done = 0;
     while (done < size) {
+        if (m_chunk.isEmpty() && m_fd >= 0 && size - done >= blob::ChunkSize) {
+            // Whole chunks straight from the caller's bytes, in one write: no copy.
+            const qint64 n = (size - done) / blob::ChunkSize * blob::ChunkSize;
+            if (!writeChunks(data + done, n))
+                return false;
+            done += n;
+            continue;
+        }
         const qint64 n = qMin<qint64>(size - done, blob::ChunkSize - m_chunk.size());
         m_chunk.append(data + done, n);
         done += n;
@@ -116,28 +167,40 @@ bool SpoolDevice::flushChunk()
         return true;
     if (m_fd < 0 && !createFile())
         return false;
-    blob::appendChecksum(&m_sums, m_chunk.constData(), m_chunk.size());
-    if (!blob::writeAll(m_fd, m_chunk.constData(), m_chunk.size())) {
+    if (!writeChunks(m_chunk.constData(), m_chunk.size()))
+        return false;
+    m_chunk.resize(0);
+    return true;
+}
+
+bool SpoolDevice::writeChunks(const char *data, qint64 size)
+{
+    for (qint64 at = 0; at < size; at += blob::ChunkSize)
+        blob::appendChecksum(&m_sums, data + at, qMin<qint64>(blob::ChunkSize, size - at));
+    if (!blob::writeAll(m_fd, data, size)) {
         setFailed(QStringLiteral("write"));
         return false;
     }
-    m_chunk.resize(0);
     return true;
 }
 
 bool SpoolDevice::finish(bool sync)
 {
+    if (m_worker)
+        m_worker->drain(); // the worker's steps are the caller's again
     if (m_failed)
-        return false;
+        return reportFailure();
+    if (!m_pending.isEmpty() && !consume(m_pending.constData(), m_pending.size()))
+        return reportFailure();
+    m_pending = QByteArray();
     m_encoded.resize(0);
     if (!m_encoder.finish(&m_encoded)) {
-        m_failed = true;
-        setErrorString(QStringLiteral("cannot compress the body of %1: %2")
-                               .arg(m_key, m_encoder.errorString()));
-        return false;
+        fail(QStringLiteral("cannot compress the body of %1: %2")
+                     .arg(m_key, m_encoder.errorString()));
+        return reportFailure();
     }
     if (!store(m_encoded.constData(), m_encoded.size()))
-        return false;
+        return reportFailure();
     m_encoded = QByteArray();
     if (m_fd < 0 && m_storedSize <= m_inlineMax) {
         // Inline: stored (and made durable) by the catalogue's transaction.
@@ -150,16 +213,16 @@ bool SpoolDevice::finish(bool sync)
         return true;
     }
     if (!flushChunk())
-        return false;
+        return reportFailure();
     const QByteArray header =
             blob::makeHeader(m_storedSize, blob::ChunkSize, quint32(m_encoder.algorithm()));
     if (!blob::pwriteAll(m_fd, header.constData(), header.size(), 0)) {
         setFailed(QStringLiteral("write header of"));
-        return false;
+        return reportFailure();
     }
     if (sync && !blob::syncData(m_fd)) {
         setFailed(QStringLiteral("sync"));
-        return false;
+        return reportFailure();
     }
     m_digest = m_hash.hexResult();
     m_allocated = blob::allocatedSize(m_fd);
@@ -169,14 +232,22 @@ bool SpoolDevice::finish(bool sync)
 
 void SpoolDevice::setFailed(const QString &what)
 {
+    fail(QStringLiteral("cannot %1 %2: %3").arg(what, m_tempPath, blob::lastErrorString()));
+}
+
+void SpoolDevice::fail(const QString &message)
+{
+    qCWarning(lcDisk).noquote() << message;
+    m_failure = message;
     m_failed = true;
-    setErrorString(
-            QStringLiteral("cannot %1 %2: %3").arg(what, m_tempPath, blob::lastErrorString()));
-    qCWarning(lcDisk).noquote() << errorString();
 }
 
 void SpoolDevice::discard()
 {
+    if (m_worker) {
+        m_worker->cancel();
+        m_worker->drain();
+    }
     m_finished = true;
     if (m_fd >= 0) {
         blob::closeFd(m_fd);
@@ -187,10 +258,13 @@ void SpoolDevice::discard()
         m_tempPath.clear();
     }
     m_chunk = QByteArray();
+    m_pending = QByteArray();
 }
 
 void SpoolDevice::release()
 {
+    if (m_worker)
+        m_worker->drain(); // done already: release() follows finish()
     m_finished = true;
     blob::closeFd(m_fd);
     m_fd = -1;

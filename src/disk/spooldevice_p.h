@@ -8,6 +8,10 @@
 #include <QtNetwork/QNetworkCacheMetaData>
 
 #include "disk/sha256_p.h"
+#include "disk/spoolworker_p.h"
+
+#include <atomic>
+#include <memory>
 
 namespace tiercache {
 
@@ -17,8 +21,10 @@ namespace tiercache {
     BodyEncoder: the body itself, or it compressed when the tier's compress= option and the
     content type say so and it saves space. It keeps the first chunk of stored bytes in memory;
     stored bytes that fit in DiskStore's inline limit never touch a file (they are stored in
-    the catalogue). More go to a temporary file in <dir>/tmp, one checksummed chunk at a time,
-    so memory use is one chunk plus the encoder's frame whatever the body size.
+    the catalogue). More go to a temporary file in <dir>/tmp, one checksummed chunk at a time.
+    Once a body has a file, the rest of it is hashed, encoded and written by a SpoolWorker off
+    the calling thread, a piece at a time, at most SpoolWorker::MaxQueued pieces behind: memory
+    use is those pieces plus one chunk and the encoder's frame, whatever the body size.
     The temporary file is flock()ed for as long as the device owns it, which is how a start-up
     sweep in any process tells an abandoned file (its writer died) from one being written now.
 
@@ -62,10 +68,13 @@ public:
     //! One checksum per chunk of the stored bytes.
     const QByteArray &chunkSums() const { return m_sums; }
     qint64 allocatedSize() const { return m_allocated; }
-    bool hasFailed() const { return m_failed; }
+    //! Whether a write() or finish() failed (errorString() says why).
+    bool hasFailed() const { return m_failureReported; }
     QDateTime lastWrite() const { return m_lastWrite; }
     //! The first bytes of the body (up to 4), to recognise compressed formats.
     const QByteArray &leadingBytes() const { return m_leading; }
+    //! Whether part of the body went to the writer thread (it outgrew the first piece).
+    bool hasHandedOver() const { return m_worker && m_worker->wasUsed(); }
     bool isSequential() const override { return true; }
 
 protected:
@@ -73,11 +82,20 @@ protected:
     qint64 writeData(const char *data, qint64 size) override;
 
 private:
+    //! Hashes, encodes and stores \a size bytes of the body, on whichever thread owns the
+    //! writing steps (the caller's until the file exists, then the worker's).
+    bool consume(const char *data, qint64 size);
+    //! Waits for the worker, then makes the failure it or the caller met the device's error.
+    bool reportFailure();
     bool flushChunk();
+    //! Checksums \a size bytes (whole chunks, or the last one) and appends them to the file.
+    bool writeChunks(const char *data, qint64 size);
     //! Appends stored bytes to the current chunk, writing full chunks out.
     bool store(const char *data, qint64 size);
     bool createFile();
+    //! Records a failed step, on any thread: "cannot <what> <temp file>: <errno text>".
     void setFailed(const QString &what);
+    void fail(const QString &message);
 
     QString m_tempDir;
     qint64 m_inlineMax = 0;
@@ -94,11 +112,16 @@ private:
     BodyEncoder m_encoder;
     QByteArray m_encoded; // the encoder's output, between its call and store()
     qint64 m_allocated = 0;
-    bool m_failed = false;
+    std::atomic<bool> m_failed {false}; // set by whichever thread met the failure
+    QString m_failure;                  // written before m_failed is set, read after drain()
+    bool m_failureReported = false;     // caller's thread: errorString() says why
     bool m_inline = false;
     bool m_finished = false; // finish(), discard() or release(): no more writes
     QDateTime m_lastWrite;
     QByteArray m_leading;
+    QByteArray m_pending; // body bytes for the worker's next piece
+    // Last, so that it is gone (its pieces done or dropped) before what they use.
+    std::unique_ptr<SpoolWorker> m_worker;
 };
 
 } // namespace tiercache

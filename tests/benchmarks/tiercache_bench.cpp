@@ -960,6 +960,15 @@ void benchQnam(const Config &cfg, Report &report)
                     .arg(wrong[Tier]));
 }
 
+double processCpuUs()
+{
+    struct rusage ru;
+    if (::getrusage(RUSAGE_SELF, &ru) != 0)
+        return NaN;
+    auto us = [](const timeval &tv) { return double(tv.tv_sec) * 1e6 + double(tv.tv_usec); };
+    return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
 void benchLarge(const Config &cfg, Report &report)
 {
     const int rounds = cfg.quick ? 2 : 3;
@@ -984,6 +993,7 @@ void benchLarge(const Config &cfg, Report &report)
 
     // Per round: MiB/s, first byte (ms) and RSS growth (MiB) of the miss; MiB/s and RSS of the hit.
     std::vector<double> missMiBs[2], missFirstMs[2], missRss[2], hitMiBs[2], hitRss[2];
+    std::vector<double> missCores[2]; // process CPU time of the miss / its wall time
     int wrong[2] = {0, 0};
     bool hwm = true;
     MemoryProbe probe;
@@ -996,8 +1006,10 @@ void benchLarge(const Config &cfg, Report &report)
                                                     .arg(QLatin1String(ImplTag[impl]))
                                                     .arg(round));
                 probe.start();
+                const double cpu0 = processCpuUs();
                 // The reply's read buffer is left at QNAM's default (0: unlimited).
                 const FetchResult f = fetch(*nams[impl], url, true);
+                const double cores = (processCpuUs() - cpu0) / f.us;
                 probe.stop();
                 hwm = hwm && probe.usedHighWaterMark();
                 const bool expectCache = phase == 1;
@@ -1011,13 +1023,14 @@ void benchLarge(const Config &cfg, Report &report)
                 const double rate = mib / (f.us / 1e6);
                 const double rss = double(probe.growth()) / MiB;
                 progress("large: %-17s %s round %d: %7.0f MiB/s, first byte %.1f ms, RSS +%.1f "
-                         "MiB",
+                         "MiB, %.2f cores",
                          ImplName[impl], phase ? "hit " : "miss", round, rate,
-                         f.firstByteUs / 1000.0, rss);
+                         f.firstByteUs / 1000.0, rss, cores);
                 if (phase == 0) {
                     missMiBs[impl].push_back(rate);
                     missFirstMs[impl].push_back(f.firstByteUs / 1000.0);
                     missRss[impl].push_back(rss);
+                    missCores[impl].push_back(cores);
                 } else {
                     hitMiBs[impl].push_back(rate);
                     hitRss[impl].push_back(rss);
@@ -1038,6 +1051,8 @@ void benchLarge(const Config &cfg, Report &report)
                maxOf(missFirstMs[Tier]), QStringLiteral("ms"));
     report.add(QStringLiteral("miss peak RSS growth (max)"), maxOf(missRss[Qndc]),
                maxOf(missRss[Tier]), QStringLiteral("MiB"), Target::AtMost, 64);
+    report.add(QStringLiteral("miss CPU: cores busy (median)"), percentile(missCores[Qndc], 50),
+               percentile(missCores[Tier], 50), QStringLiteral("cores"));
     report.add(QStringLiteral("hit throughput (median)"), percentile(hitMiBs[Qndc], 50),
                percentile(hitMiBs[Tier], 50), QStringLiteral("MiB/s"), Target::AtLeast, 1000);
     report.add(QStringLiteral("hit peak RSS growth (max)"), maxOf(hitRss[Qndc]),
@@ -1063,14 +1078,6 @@ void benchLarge(const Config &cfg, Report &report)
 // 3b. Through QNAM under load: six misses in flight, then hits one at a time
 
 // User + system CPU time of the whole process so far (the in-process origin included).
-double processCpuUs()
-{
-    struct rusage ru;
-    if (::getrusage(RUSAGE_SELF, &ru) != 0)
-        return NaN;
-    auto us = [](const timeval &tv) { return double(tv.tv_sec) * 1e6 + double(tv.tv_usec); };
-    return us(ru.ru_utime) + us(ru.ru_stime);
-}
 
 // Fetches \a urls with up to \a parallel requests in flight (QNAM opens six connections per
 // host); each latency runs from get() to finished() plus readAll().

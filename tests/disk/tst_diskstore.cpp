@@ -6,6 +6,7 @@
 #include "disk/blobstore_p.h"
 #include "disk/diskstore_p.h"
 #include "disk/spooldevice_p.h"
+#include "disk/spoolworker_p.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDateTime>
@@ -20,8 +21,13 @@
 #include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
+#include <atomic>
+#include <csignal>
+#include <thread>
+
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +108,11 @@ private Q_SLOTS:
     void verifyChecksInlineBodies();
     void inlineBodyReplacesADroppedFileBody();
     void smallCacheDirectoryStaysInsideItsCap();
+    void largeBodyIsWrittenOffTheCallingThread_data();
+    void largeBodyIsWrittenOffTheCallingThread();
+    void writerFailureReachesTheCaller();
+    void spoolWorkerKeepsOrderAndHoldsBack();
+    void spoolWorkerCancelDropsWhatWaits();
 
 private:
     QString root() const { return m_dir->path(); }
@@ -796,6 +807,129 @@ void tst_DiskStore::smallCacheDirectoryStaysInsideItsCap()
     QVERIFY2(directoryBytes(root()) <= Cap + Cap / 20,
              qPrintable(QString::number(directoryBytes(root()))));
     qInfo("directory peak %lld bytes for a cap of %lld", peak, Cap);
+}
+
+void tst_DiskStore::largeBodyIsWrittenOffTheCallingThread_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<int>("writeSize");
+    QTest::addColumn<qint64>("inlineMax");
+    QTest::newRow("3 MiB in odd writes") << qint64(3 * 1024 * 1024 + 5) << 7777 << qint64(0);
+    QTest::newRow("3 MiB in one write") << qint64(3 * 1024 * 1024) << 3 * 1024 * 1024 << qint64(0);
+    QTest::newRow("past the inline limit")
+            << qint64(1024 * 1024 + 1) << 4096 << DiskStore::InlineMax;
+    QTest::newRow("just one piece") << qint64(SpoolWorker::PieceSize) << 1024 << qint64(0);
+}
+
+void tst_DiskStore::largeBodyIsWrittenOffTheCallingThread()
+{
+    QFETCH(qint64, size);
+    QFETCH(int, writeSize);
+    QFETCH(qint64, inlineMax);
+    const QByteArray body = bodyOf(size, 'w');
+    SpoolDevice spool(u"big"_s, QNetworkCacheMetaData(), nullptr);
+    QVERIFY(spool.begin(blob::tempDir(root()), inlineMax));
+    for (qint64 done = 0; done < size; done += writeSize) {
+        const qint64 n = qMin<qint64>(writeSize, size - done);
+        QCOMPARE(spool.write(body.constData() + done, n), n);
+    }
+    QVERIFY(spool.hasHandedOver()); // pieces went to a writer thread
+    EntryRecord e;
+    e.meta = "meta";
+    e.status = 200;
+    QVERIFY2(m_store->commit(&spool, e, {}, false, NoLimit), qPrintable(m_store->errorString()));
+
+    const auto stored = m_store->find(u"big"_s);
+    QVERIFY(stored);
+    QCOMPARE(stored->bodySize, size);
+    QCOMPARE(stored->digest, sha256Hex(body)); // every piece hashed once, in order
+    QCOMPARE(stored->sums.size(), blob::chunkCount(size, blob::ChunkSize) * blob::ChecksumSize);
+    QCOMPARE(blob::fileSize(blob::blobPath(root(), stored->digest)), blob::HeaderSize + size);
+    QVERIFY(m_store->verifyBody(*stored)); // every chunk's checksum matches its bytes
+    QFile f(blob::blobPath(root(), stored->digest));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll().mid(blob::HeaderSize), body);
+}
+
+void tst_DiskStore::writerFailureReachesTheCaller()
+{
+    // Files may not grow past 1 MiB (EFBIG instead of SIGXFSZ): the writer thread fails.
+    const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old {};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit small = old;
+    small.rlim_cur = 1024 * 1024;
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+    const QByteArray body = bodyOf(4 * 1024 * 1024, 'f');
+    bool writeFailed = false;
+    QString error;
+    {
+        SpoolDevice spool(u"big"_s, QNetworkCacheMetaData(), nullptr);
+        QVERIFY(spool.begin(blob::tempDir(root()), 0));
+        for (qint64 done = 0; done < body.size() && !writeFailed; done += 64 * 1024)
+            writeFailed = spool.write(body.constData() + done, 64 * 1024) != 64 * 1024;
+        EntryRecord e;
+        e.status = 200;
+        const bool committed = m_store->commit(&spool, e, {}, false, NoLimit);
+        error = spool.errorString();
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, previous);
+        QVERIFY(!committed);
+        QVERIFY(spool.hasFailed());
+    }
+    QVERIFY2(writeFailed, "a later write() reports the writer thread's failure");
+    QVERIFY2(error.contains(u"cannot write"_s), qPrintable(error));
+    QVERIFY(!m_store->find(u"big"_s));
+    QCOMPARE(filesUnder(blob::tempDir(root())), 0); // the partial file is gone
+    QCOMPARE(filesUnder(blob::blobsDir(root())), 0);
+}
+
+void tst_DiskStore::spoolWorkerKeepsOrderAndHoldsBack()
+{
+    std::atomic<int> processed {0};
+    QList<int> order; // written by the worker only, read after drain()
+    std::atomic<bool> otherThread {true};
+    const auto caller = std::this_thread::get_id();
+    SpoolWorker worker([&](const QByteArray &piece) {
+        if (std::this_thread::get_id() == caller)
+            otherThread = false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2)); // a slow disk
+        order.append(piece.toInt());
+        ++processed;
+    });
+    constexpr int Pieces = 40;
+    int mostAhead = 0;
+    for (int i = 0; i < Pieces; ++i) {
+        worker.post(QByteArray::number(i));
+        // Queued ones plus the one being processed, and the one just posted.
+        mostAhead = qMax(mostAhead, i + 1 - processed.load());
+    }
+    worker.drain();
+    QCOMPARE(processed.load(), Pieces);
+    QVERIFY(otherThread);
+    QList<int> expected;
+    for (int i = 0; i < Pieces; ++i)
+        expected.append(i);
+    QCOMPARE(order, expected);
+    QVERIFY2(mostAhead <= SpoolWorker::MaxQueued + 1,
+             qPrintable(u"%1 pieces ahead of the writer"_s.arg(mostAhead)));
+    QVERIFY(mostAhead >= 2); // it did run ahead: the caller did not wait for each piece
+}
+
+void tst_DiskStore::spoolWorkerCancelDropsWhatWaits()
+{
+    std::atomic<int> processed {0};
+    SpoolWorker worker([&](const QByteArray &) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        ++processed;
+    });
+    for (int i = 0; i < SpoolWorker::MaxQueued; ++i)
+        worker.post(QByteArray::number(i));
+    worker.cancel();
+    worker.post("after"); // dropped at once, does not wait
+    worker.drain();
+    QVERIFY2(processed.load() < SpoolWorker::MaxQueued,
+             qPrintable(u"%1 processed"_s.arg(processed.load())));
 }
 
 QTEST_GUILESS_MAIN(tst_DiskStore)
