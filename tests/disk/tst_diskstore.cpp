@@ -88,6 +88,7 @@ private Q_SLOTS:
     void totalSizeFollowsEveryChange();
     void updateMetaChecksTheBody();
     void hitsAreBatched();
+    void hitsAreWrittenInBoundedSteps();
     void evictionFollowsLru();
     void hardCapKeepsTheNewEntry();
     void tagsTravelWithTheCommit();
@@ -303,6 +304,43 @@ void tst_DiskStore::hitsAreBatched()
     QVERIFY(!m_store->hasPendingHits());
     QCOMPARE(m_store->find(u"k"_s)->hits, 2);
     QCOMPARE(m_store->find(u"k"_s)->lastAccessMs, 600);
+}
+
+void tst_DiskStore::hitsAreWrittenInBoundedSteps()
+{
+    constexpr int Keys = 600, Step = 256;
+    for (int i = 0; i < Keys; ++i)
+        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
+    QVERIFY(m_store->commitBatch());
+    for (int i = 0; i < Keys; ++i) {
+        m_store->recordHit(u"k%1"_s.arg(i), 500);
+        m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
+    }
+    m_store->addCounter(u"hits"_s, 2 * Keys);
+    // find() reads the rows as written (query() and counters() would flush the rest first).
+    auto written = [this] {
+        int n = 0;
+        for (int i = 0; i < Keys; ++i) {
+            const auto e = m_store->find(u"k%1"_s.arg(i));
+            if (!e)
+                return -1;
+            if (e->hits > 0) {
+                ++n;
+                if (e->hits != 2 || e->lastAccessMs != 700 + i)
+                    return -2; // a key's hits are written whole, with its latest access
+            }
+        }
+        return n;
+    };
+    QVERIFY(m_store->flushHits(DiskStore::Lock::NoWait, Step)); // more remain
+    QCOMPARE(written(), Step);
+    QVERIFY(m_store->hasPendingHits());
+    QVERIFY(m_store->flushHits(DiskStore::Lock::NoWait, Step));
+    QCOMPARE(written(), 2 * Step);
+    QVERIFY(!m_store->flushHits(DiskStore::Lock::NoWait, Step)); // the last 88
+    QCOMPARE(written(), Keys);
+    QVERIFY(!m_store->hasPendingHits());
+    QCOMPARE(m_store->counters().value(u"hits"_s), 2 * Keys); // written with the first step
 }
 
 void tst_DiskStore::evictionFollowsLru()
