@@ -4,6 +4,7 @@
 #include "logging_p.h"
 
 #include <QtCore/QAtomicInteger>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QThread>
@@ -469,14 +470,33 @@ qint64 Catalogue::logBytes() const
     return m_logFrames * (m_pageSize + 24); // a frame is a page and a 24-byte header
 }
 
-bool Catalogue::restartLog(int waitMs)
+bool Catalogue::restartLog(int waitMs, LogReset reset)
 {
     sqlite3 *db = handle();
     if (!db || m_readOnly)
         return false;
-    sqlite3_busy_timeout(db, waitMs);
-    const int rc =
-            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    // A restart waits for the write lock like any writer: say so, so that a process holding
+    // a batch open commits it now rather than when it gets old (othersWaiting()).
+    const bool flagged = m_directoryFd >= 0 && ::flock(m_directoryFd, LOCK_SH) == 0;
+    // SQLite's busy handler covers the write lock and the readers, but a checkpoint running
+    // on another connection (the checkpoint thread, another process's) makes this one fail
+    // at once: with several processes that was most attempts. So: try again until waitMs.
+    QElapsedTimer waited;
+    waited.start();
+    int rc = SQLITE_BUSY;
+    for (;;) {
+        sqlite3_busy_timeout(db,
+                             int(qBound(qint64(0), qint64(waitMs) - waited.elapsed(), qint64(10))));
+        rc = sqlite3_wal_checkpoint_v2(db, nullptr,
+                                       reset == LogReset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE
+                                                                   : SQLITE_CHECKPOINT_RESTART,
+                                       nullptr, nullptr);
+        if (rc != SQLITE_BUSY || waited.elapsed() >= waitMs)
+            break;
+        ::usleep(500);
+    }
+    if (flagged)
+        ::flock(m_directoryFd, LOCK_UN);
     sqlite3_busy_timeout(db, BusyTimeoutMs);
     if (rc == SQLITE_OK)
         m_logFrames = 0; // the next writer starts the log from its beginning

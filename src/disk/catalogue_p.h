@@ -185,10 +185,12 @@ public:
         Checkpoints the whole log on this connection and makes the next writer start it from
         its beginning (SQLITE_CHECKPOINT_RESTART), waiting at most \a waitMs for readers of
         other connections. Costs two syncs: for the writer of a small cache whose log would
-        otherwise outgrow it (DiskStore::maintainWal()). False when readers kept it from
-        finishing.
+        otherwise outgrow it (DiskStore::maintainWal()). With LogReset::Truncate the file is
+        also cut to nothing (SQLITE_CHECKPOINT_TRUNCATE), for a log that outgrew the room the
+        cap keeps for it. False when readers or writers kept it from finishing.
     */
-    bool restartLog(int waitMs);
+    enum class LogReset { Restart, Truncate };
+    bool restartLog(int waitMs, LogReset reset = LogReset::Restart);
     //! What the log held after this connection's last COMMIT (its file may be larger: it
     //! keeps its high-water mark).
     qint64 logBytes() const;

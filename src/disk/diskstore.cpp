@@ -153,10 +153,13 @@ void DiskStore::runFlusher()
 {
     std::unique_lock<std::recursive_mutex> lock(m_mutex);
     while (!m_stopFlusher) {
+        // While a batch is open this process holds the write lock: look every millisecond
+        // whether another writer (or a log restart) waits for it, not only when it gets old.
+        const auto now = std::chrono::steady_clock::now();
         if (!m_catalogue.batchOpen())
             m_flushWake.wait(lock);
-        else if (std::chrono::steady_clock::now() < m_batchDeadline)
-            m_flushWake.wait_until(lock, m_batchDeadline);
+        else if (now < m_batchDeadline && !m_catalogue.othersWaiting())
+            m_flushWake.wait_until(lock, qMin(m_batchDeadline, now + std::chrono::milliseconds(1)));
         else
             commitBatchLocked();
     }
@@ -410,6 +413,22 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     entry.rowSize = rowSize(entry);
     const QString path = blob::blobPath(m_root, entry.digest);
 
+    // The log may not outgrow the room the cap keeps for it (walReserve()): the catalogue file
+    // does not shrink when entries go, so a log past that would take the directory past its
+    // maximum whatever is evicted. Other processes reading and writing all the time can keep
+    // the checkpoints from restarting it; then this writer cuts it back itself, and when even
+    // that cannot be done, nothing is stored until it can.
+    if (maximumSize >= DirectoryCapFrom && m_catalogue.walSize() > walReserve(maximumSize)) {
+        commitBatchLocked(); // a restart needs the write lock
+        if (!m_catalogue.restartLog(10 * RestartWaitMs, Catalogue::LogReset::Truncate)) {
+            spool->discard();
+            return setError(QStringLiteral("%1 not stored: the catalogue's write-ahead log is "
+                                           "full and other processes keep it from being "
+                                           "cut back")
+                                    .arg(entry.key));
+        }
+    }
+
     // Only a body kept in the catalogue is batched: a file placed in blobs/ under a row that
     // a crash rolls back would be left for collectGarbage().
     const bool batched = !sync && spool->isInline();
@@ -502,7 +521,9 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
             // A 64th on top: rows and inline bodies are counted by an estimate of their
             // pages, and the log grows by this insert's frames after the check, and by those
             // of the open batch when it is committed.
-            : m_catalogue.walSize() + FixedFiles + m_catalogue.freeBytes() + maximumSize / 64
+            // The log counts for the room it may take, not only what it holds now.
+            : qMax(m_catalogue.walSize(), walReserve(maximumSize)) + FixedFiles
+                    + m_catalogue.freeBytes() + maximumSize / 64
                     + (m_catalogue.batchCount() > 0 ? m_batchBytes : 0);
     // Up to half the cap: while the checkpoint thread cannot restart the log (a loaded
     // machine), its file keeps the size it grew to, and the cap must still hold for the whole
@@ -609,7 +630,15 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
 
 qint64 DiskStore::walLimit() const
 {
-    return qBound(qint64(256 * 1024), m_maximumSize / 16, qint64(64 * 1024 * 1024));
+    return walReserve(m_maximumSize) * 4 / 5;
+}
+
+qint64 DiskStore::walReserve(qint64 maximumSize)
+{
+    // walLimit() for that maximum, and a quarter more: the log outgrows the limit by the
+    // inserts between two restarts.
+    const qint64 limit = qBound(qint64(256 * 1024), maximumSize / 16, qint64(64 * 1024 * 1024));
+    return limit + limit / 4;
 }
 
 qint64 DiskStore::walBudget() const

@@ -221,6 +221,9 @@ private:
     qint64 walBudget() const;
     //! The most the log may hold before the writer restarts it itself.
     qint64 walLimit() const;
+    //! The room the cap keeps for the log file beside a catalogue of \a maximumSize; a
+    //! writer that finds the file larger cuts it back before it writes.
+    static qint64 walReserve(qint64 maximumSize);
     static constexpr int RestartWaitMs = 20;
     static constexpr int SweepBudgetMs = 2;
     //! Counted with each file body: at most one blobs/<aa> directory block per file.

@@ -3,10 +3,15 @@
 #include "logging_p.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 
 #include <atomic>
 #include <sqlite3.h>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace tiercache {
 
@@ -37,7 +42,8 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
     // A plain thread: the hand-over of `file` is then visible to ThreadSanitizer (a
     // QThreadPool queue is not), and nothing waits for it at exit.
     const QByteArray file = QFile::encodeName(path);
-    std::thread([file, reset, restartLogBytes] {
+    const QByteArray dir = QFile::encodeName(QFileInfo(path).absolutePath());
+    std::thread([file, dir, reset, restartLogBytes] {
         sqlite3 *db = nullptr;
         if (sqlite3_open_v2(file.constData(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(db, 1000);
@@ -65,7 +71,15 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
                 sqlite3_busy_timeout(db, RestartWaitMs);
                 const int mode = reset == Reset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE
                                                           : SQLITE_CHECKPOINT_RESTART;
+                // It waits for the write lock: announced as a waiting writer is (see
+                // Catalogue::othersWaiting()), so that an open batch is committed now.
+                const int dirFd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                const bool flagged = dirFd >= 0 && ::flock(dirFd, LOCK_SH) == 0;
                 const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
+                if (flagged)
+                    ::flock(dirFd, LOCK_UN);
+                if (dirFd >= 0)
+                    ::close(dirFd);
                 if (rrc != SQLITE_OK && rrc != SQLITE_BUSY)
                     qCWarning(lcCatalogue, "WAL restart of %s failed (%s)", file.constData(),
                               sqlite3_errstr(rrc));

@@ -239,6 +239,40 @@ int runReplacer()
     return 0;
 }
 
+// "filler": stores distinct 16 KiB bodies (kept in the catalogue) under NAME, without an event
+// loop, looking one of its earlier URLs up after each, for DURATION ms, into a cache of MAX.
+int runFiller()
+{
+    becomeChild(60);
+    const QString name = childParameter("NAME");
+    QRandomGenerator rng(childParameter("SEED").toUInt());
+    NetworkCache cache;
+    cache.setCacheDirectory(childParameter("DIR"));
+    cache.setMaximumCacheSize(childParameter("MAX").toLongLong());
+    cache.cacheSize();
+    mark('S');
+    char go;
+    if (::read(STDIN_FILENO, &go, 1) != 1)
+        return 2;
+    QElapsedTimer timer;
+    timer.start();
+    int inserts = 0, failed = 0;
+    while (!timer.hasExpired(childParameter("DURATION").toInt())) {
+        const QUrl url = ownUrl(name, inserts);
+        QNetworkCacheMetaData md = versionedMetaData(url, 1);
+        const QByteArray bytes = test::LoopbackServer::patternBody(0, 16 * 1024, quint32(inserts));
+        if (QIODevice *device = spool(cache, md, bytes, rng, false)) {
+            cache.insert(device);
+            failed += cache.error() == NetworkCache::Error::WriteError ? 1 : 0;
+        }
+        ++inserts;
+        cache.metaData(ownUrl(name, int(rng.bounded(inserts)))); // a reader, too
+    }
+    printLine("STATS inserts=" + QByteArray::number(inserts)
+              + " failed=" + QByteArray::number(failed));
+    return 0;
+}
+
 struct FetchResult
 {
     QByteArray body;
@@ -339,6 +373,7 @@ private Q_SLOTS:
     void simultaneousFirstUse();
     void concurrentReaderKeepsFreshEntries();
     void concurrentVerifyReportsNoDamage();
+    void threeWritersKeepTheDirectoryInsideItsCap();
 
 private:
     std::unique_ptr<QProcess> startChild(const QString &role,
@@ -779,6 +814,67 @@ void tst_MultiProcess::concurrentVerifyReportsNoDamage()
     QCOMPARE(cache.verify().damaged(), 0);
 }
 
+void tst_MultiProcess::threeWritersKeepTheDirectoryInsideItsCap()
+{
+    // The cap is for the whole directory (catalogue, its write-ahead log, everything) at every
+    // moment, while three processes insert without pause and read as they go: the log must
+    // be cut back even though one of them is always reading or writing.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    constexpr qint64 Cap = 8 * 1024 * 1024;
+    constexpr int Writers = 3, DurationMs = 4000;
+    {
+        NetworkCache creator;
+        creator.setCacheDirectory(dir.path());
+        QCOMPARE(creator.cacheSize(), qint64(0));
+    }
+    QRandomGenerator rng(m_seed);
+    QByteArray outputs[Writers];
+    std::vector<std::unique_ptr<QProcess>> children;
+    for (int i = 0; i < Writers; ++i) {
+        children.push_back(startChild(QStringLiteral("filler"),
+                                      {{"DIR", dir.path()},
+                                       {"NAME", QStringLiteral("w%1").arg(i)},
+                                       {"SEED", QString::number(rng.generate())},
+                                       {"DURATION", QString::number(DurationMs)},
+                                       {"MAX", QString::number(Cap)}},
+                                      &outputs[i]));
+    }
+    for (int i = 0; i < Writers; ++i)
+        QTRY_VERIFY_WITH_TIMEOUT(outputs[i].contains('S'), 10000);
+    for (auto &child : children)
+        child->write("g");
+    qint64 peak = 0;
+    int samples = 0;
+    auto running = [&] {
+        for (auto &child : children) {
+            if (child->state() != QProcess::NotRunning)
+                return true;
+        }
+        return false;
+    };
+    while (running()) {
+        qint64 bytes = 0;
+        for (const QString &file : allFiles(dir.path()))
+            bytes += qMax<qint64>(0, allocatedSize(file));
+        peak = qMax(peak, bytes);
+        ++samples;
+        QTest::qWait(5);
+    }
+    qint64 inserts = 0, failed = 0;
+    for (int i = 0; i < Writers; ++i) {
+        QCOMPARE(children[size_t(i)]->exitCode(), 0);
+        const QHash<QByteArray, qint64> stats = parseStats(outputs[i]);
+        inserts += stats.value("inserts");
+        failed += stats.value("failed");
+    }
+    qInfo("%lld inserts (%lld not stored), %d samples, directory peak %.3f x the cap", inserts,
+          failed, samples, double(peak) / Cap);
+    QVERIFY(inserts > 3 * Writers * 50); // they did fill it several times over
+    QVERIFY2(peak <= Cap + Cap / 20, qPrintable(QString::number(peak)));
+    QVERIFY2(failed <= inserts / 20, "a cap held by refusing most inserts is no cap");
+}
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -791,6 +887,8 @@ int main(int argc, char *argv[])
         return runOpener();
     if (role == QLatin1String("replacer"))
         return runReplacer();
+    if (role == QLatin1String("filler"))
+        return runFiller();
     tst_MultiProcess test;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&test, argc, argv);
