@@ -103,6 +103,10 @@ public:
     bool commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
                 qint64 maximumSize);
     static constexpr int BatchInserts = 64;
+    //! The room the cap keeps for the log file beside a catalogue of \a maximumSize (from
+    //! DirectoryCapFrom on); a writer that finds the file larger cuts it back before it
+    //! writes, and stores nothing while other connections keep it from doing so.
+    static qint64 walReserve(qint64 maximumSize);
     static constexpr int BatchDelayMs = 5;
     //! Commits the open batch of inserts now, if there is one.
     bool commitBatch();
@@ -221,9 +225,6 @@ private:
     qint64 walBudget() const;
     //! The most the log may hold before the writer restarts it itself.
     qint64 walLimit() const;
-    //! The room the cap keeps for the log file beside a catalogue of \a maximumSize; a
-    //! writer that finds the file larger cuts it back before it writes.
-    static qint64 walReserve(qint64 maximumSize);
     static constexpr int RestartWaitMs = 20;
     static constexpr int SweepBudgetMs = 2;
     //! Counted with each file body: at most one blobs/<aa> directory block per file.

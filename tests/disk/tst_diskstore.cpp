@@ -26,6 +26,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -114,6 +115,7 @@ private Q_SLOTS:
     void writerFailureReachesTheCaller();
     void spoolWorkerKeepsOrderAndHoldsBack();
     void spoolWorkerCancelDropsWhatWaits();
+    void logPastItsRoomIsCutBackOrNothingIsStored();
 
 private:
     QString root() const { return m_dir->path(); }
@@ -968,6 +970,49 @@ void tst_DiskStore::spoolWorkerCancelDropsWhatWaits()
     worker.drain();
     QVERIFY2(processed.load() < SpoolWorker::MaxQueued,
              qPrintable(u"%1 processed"_s.arg(processed.load())));
+}
+
+void tst_DiskStore::logPastItsRoomIsCutBackOrNothingIsStored()
+{
+    constexpr qint64 Max = 4 * 1024 * 1024; // the smallest maximum whose cap counts the log
+    const QString wal = root() + u"/catalogue.db-wal"_s;
+    // Another connection in the middle of a read (another process, say) keeps every
+    // checkpoint from moving past its snapshot: the log can only grow.
+    sqlite3 *reader = nullptr;
+    QCOMPARE(sqlite3_open_v2(QFile::encodeName(root() + u"/catalogue.db"_s).constData(), &reader,
+                             SQLITE_OPEN_READWRITE, nullptr),
+             SQLITE_OK);
+    QCOMPARE(
+            sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM entries;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+    int stored = 0;
+    bool refused = false;
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < 2000 && !refused; ++i) {
+        if (store(u"k%1"_s.arg(i), bodyOf(16 * 1024, char(i)), 1000 + i, {}, Max))
+            ++stored;
+        else
+            refused = true;
+        // Never past its room by more than the insert that found it so.
+        QVERIFY2(QFileInfo(wal).size() <= DiskStore::walReserve(Max) + 256 * 1024,
+                 qPrintable(QString::number(QFileInfo(wal).size())));
+    }
+    QVERIFY2(refused, "the log grew past the room the cap keeps for it, and nothing said so");
+    QVERIFY(stored > 0);
+    QVERIFY2(m_store->errorString().contains(u"write-ahead log"_s),
+             qPrintable(m_store->errorString()));
+    const qint64 refusedAfterMs = timer.elapsed();
+    qInfo("%d stored, then refused after %lld ms", stored, refusedAfterMs);
+
+    // The reader moves on: the next insert cuts the log back, and is stored.
+    QCOMPARE(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(reader);
+    QVERIFY2(store(u"after"_s, bodyOf(16 * 1024, 'z'), 9000, {}, Max),
+             qPrintable(m_store->errorString()));
+    QVERIFY(m_store->find(u"after"_s));
+    QVERIFY2(QFileInfo(wal).size() < DiskStore::walReserve(Max),
+             qPrintable(QString::number(QFileInfo(wal).size())));
 }
 
 QTEST_GUILESS_MAIN(tst_DiskStore)
