@@ -1216,12 +1216,15 @@ VerifyReport DiskStore::verify(const std::function<bool(qint64, qint64)> &progre
             continue;
         }
         Catalogue::Transaction t(m_catalogue);
-        if (!t.isActive() || !m_catalogue.findBlob(b.digest))
+        const auto current = t.isActive() ? m_catalogue.findBlob(b.digest) : std::nullopt;
+        if (!current)
             continue;
-        if (!b.isInline && (fd < 0 || problem.startsWith(QLatin1String("size")))) {
-            const qint64 now = blob::fileSize(path);
-            if (now == blob::HeaderSize + b.storedSize)
-                continue; // put back in the meantime (same digest, same bytes)
+        // Dropped and stored again in the meantime (same digest, same bytes), perhaps the other
+        // way (inline or file): look at the body as it is now, under the write lock.
+        if (current->isInline ? checkInline(*current).isEmpty()
+                              : (b.isInline || fd < 0 || problem.startsWith(QLatin1String("size")))
+                            && blob::fileSize(path) == blob::HeaderSize + current->storedSize) {
+            continue;
         }
         report.setDamaged(report.damaged() + 1);
         // Drop every entry using the damaged body, then the body itself.
