@@ -522,8 +522,11 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
             // pages, and the log grows by this insert's frames after the check, and by those
             // of the open batch when it is committed.
             // The log counts for the room it may take, not only what it holds now.
-            : qMax(m_catalogue.walSize(), walReserve(maximumSize)) + FixedFiles
-                    + m_catalogue.freeBytes() + maximumSize / 64
+            // Free pages of the catalogue are not counted: evicting a row frees its pages one
+            // for one and the file does not shrink, so counting them asked every insert for
+            // the same room again (a full cache trimmed itself to half); inserts reuse them
+            // before the file grows.
+            : qMax(m_catalogue.walSize(), walReserve(maximumSize)) + FixedFiles + maximumSize / 64
                     + (m_catalogue.batchCount() > 0 ? m_batchBytes : 0);
     // Up to half the cap: while the checkpoint thread cannot restart the log (a loaded
     // machine), its file keeps the size it grew to, and the cap must still hold for the whole
