@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "disk/catalogue_p.h"
 #include "disk/cataloguesql_p.h"
+#include "disk/waitingwriterflag_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QAtomicInteger>
@@ -290,12 +291,9 @@ bool Catalogue::Transaction::begin(Lock lock)
     const bool busy = sqlite3_errcode(db) == SQLITE_BUSY
             || q.lastError().nativeErrorCode() == QLatin1String("5");
     if (busy && lock == Lock::Wait) {
-        // Wait for it, and let a holder of a batch know (othersWaiting()). A shared lock,
-        // so that any number of waiters can say so at once.
-        const bool flagged = m_c.m_directoryFd >= 0 && ::flock(m_c.m_directoryFd, LOCK_SH) == 0;
+        // Wait for it, and let a holder of a batch know.
+        const WaitingWriterFlag waiting(m_c.m_directoryFd);
         m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
-        if (flagged)
-            ::flock(m_c.m_directoryFd, LOCK_UN);
         return m_active;
     }
     m_busy = busy;
@@ -475,9 +473,8 @@ bool Catalogue::restartLog(int waitMs, LogReset reset)
     sqlite3 *db = handle();
     if (!db || m_readOnly)
         return false;
-    // A restart waits for the write lock like any writer: say so, so that a process holding
-    // a batch open commits it now rather than when it gets old (othersWaiting()).
-    const bool flagged = m_directoryFd >= 0 && ::flock(m_directoryFd, LOCK_SH) == 0;
+    // A restart waits for the write lock like any writer: say so.
+    const WaitingWriterFlag waiting(m_directoryFd);
     // SQLite's busy handler covers the write lock and the readers, but a checkpoint running
     // on another connection (the checkpoint thread, another process's) makes this one fail
     // at once: with several processes that was most attempts. So: try again until waitMs.
@@ -495,8 +492,6 @@ bool Catalogue::restartLog(int waitMs, LogReset reset)
             break;
         ::usleep(500);
     }
-    if (flagged)
-        ::flock(m_directoryFd, LOCK_UN);
     sqlite3_busy_timeout(db, BusyTimeoutMs);
     if (rc == SQLITE_OK)
         m_logFrames = 0; // the next writer starts the log from its beginning

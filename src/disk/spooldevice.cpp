@@ -84,8 +84,7 @@ qint64 SpoolDevice::writeData(const char *data, qint64 size)
     if (m_leading.size() < 4)
         m_leading.append(data, qMin<qint64>(size, 4 - m_leading.size()));
     m_bodySize += size;
-    if (m_fd < 0) // small so far: no file yet, and too little to be worth a hand-over
-    {
+    if (m_fd < 0) { // small so far: no file yet, and too little to be worth a hand-over
         if (consume(data, size))
             return size;
         reportFailure();

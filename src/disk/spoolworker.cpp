@@ -27,10 +27,10 @@ namespace {
         }
 
         //! Runs \a worker's run() on a writer thread.
-        void submit(SpoolWorker *worker, void (SpoolWorker::*run)())
+        void submit(SpoolWorker *worker)
         {
             std::unique_lock lock(m_mutex);
-            m_ready.emplace_back(worker, run);
+            m_ready.push_back(worker);
             if (m_idle > 0) {
                 m_wake.notify_one();
                 return;
@@ -49,17 +49,17 @@ namespace {
                 ++m_idle;
                 m_wake.wait(lock, [this] { return !m_ready.empty(); });
                 --m_idle;
-                const auto [worker, run] = m_ready.front();
+                SpoolWorker *const worker = m_ready.front();
                 m_ready.pop_front();
                 lock.unlock();
-                (worker->*run)();
+                worker->run();
                 lock.lock();
             }
         }
 
         std::mutex m_mutex;
         std::condition_variable m_wake;
-        std::deque<std::pair<SpoolWorker *, void (SpoolWorker::*)()>> m_ready;
+        std::deque<SpoolWorker *> m_ready;
         int m_threads = 0;
         int m_idle = 0;
     };
@@ -88,7 +88,7 @@ void SpoolWorker::post(QByteArray piece)
     if (!m_running) {
         m_running = true;
         lock.unlock();
-        WriterThreads::instance().submit(this, &SpoolWorker::run);
+        WriterThreads::instance().submit(this);
     }
 }
 

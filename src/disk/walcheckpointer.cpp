@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "disk/waitingwriterflag_p.h"
 #include "disk/walcheckpointer_p.h"
 #include "logging_p.h"
 
@@ -10,7 +11,6 @@
 #include <thread>
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 namespace tiercache {
@@ -71,13 +71,13 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
                 sqlite3_busy_timeout(db, RestartWaitMs);
                 const int mode = reset == Reset::Truncate ? SQLITE_CHECKPOINT_TRUNCATE
                                                           : SQLITE_CHECKPOINT_RESTART;
-                // It waits for the write lock: announced as a waiting writer is (see
-                // Catalogue::othersWaiting()), so that an open batch is committed now.
+                // It waits for the write lock like any writer: say so.
                 const int dirFd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                const bool flagged = dirFd >= 0 && ::flock(dirFd, LOCK_SH) == 0;
-                const int rrc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
-                if (flagged)
-                    ::flock(dirFd, LOCK_UN);
+                int rrc;
+                {
+                    const WaitingWriterFlag waiting(dirFd);
+                    rrc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr);
+                }
                 if (dirFd >= 0)
                     ::close(dirFd);
                 if (rrc != SQLITE_OK && rrc != SQLITE_BUSY)

@@ -80,6 +80,15 @@ inline void mark(char c)
     [[maybe_unused]] const ssize_t n = ::write(STDOUT_FILENO, &c, 1);
 }
 
+//! A child's start: marks 'S' (set up, listening) and waits for the parent's go byte on stdin.
+//! False when stdin closed first (the parent gave up).
+inline bool markStartedAndWaitForGo()
+{
+    mark('S');
+    char go;
+    return ::read(STDIN_FILENO, &go, 1) == 1;
+}
+
 inline void printLine(const QByteArray &line)
 {
     const QByteArray out = line + '\n';

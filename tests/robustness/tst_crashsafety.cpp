@@ -167,9 +167,7 @@ int runBulkOperation()
     cache.setCacheDirectory(childParameter("DIR"));
     cache.setMaximumCacheSize(qint64(1) << 32);
     const QList<CacheEntryInfo> entries = cache.entries();
-    mark('S');
-    char go;
-    if (::read(STDIN_FILENO, &go, 1) != 1)
+    if (!markStartedAndWaitForGo())
         return 2;
     if (mode == QLatin1String("clear")) {
         mark('C');

@@ -80,9 +80,7 @@ int runWorker()
     cache.setMaximumCacheSize(childParameter("MAX").toLongLong());
     allowLargeBodies(&cache);
     cache.cacheSize();
-    mark('S');
-    char go;
-    if (::read(STDIN_FILENO, &go, 1) != 1)
+    if (!markStartedAndWaitForGo())
         return 2;
 
     const QList<QUrl> everyUrl = allWorkerUrls();
@@ -186,9 +184,7 @@ int runOpener()
     const QString name = childParameter("NAME");
     NetworkCache cache;
     cache.setCacheDirectory(childParameter("DIR"));
-    mark('S');
-    char go;
-    if (::read(STDIN_FILENO, &go, 1) != 1)
+    if (!markStartedAndWaitForGo())
         return 2;
     QRandomGenerator rng(childParameter("SEED").toUInt());
     ::usleep(useconds_t(rng.bounded(childParameter("STAGGER_US").toInt() + 1)));
@@ -217,9 +213,7 @@ int runReplacer()
     cache.setCacheDirectory(childParameter("DIR"));
     const QUrl url(childParameter("URL"));
     cache.cacheSize();
-    mark('S');
-    char go;
-    if (::read(STDIN_FILENO, &go, 1) != 1)
+    if (!markStartedAndWaitForGo())
         return 2;
     QElapsedTimer timer;
     timer.start();
@@ -250,9 +244,7 @@ int runFiller()
     cache.setCacheDirectory(childParameter("DIR"));
     cache.setMaximumCacheSize(childParameter("MAX").toLongLong());
     cache.cacheSize();
-    mark('S');
-    char go;
-    if (::read(STDIN_FILENO, &go, 1) != 1)
+    if (!markStartedAndWaitForGo())
         return 2;
     QElapsedTimer timer;
     timer.start();
