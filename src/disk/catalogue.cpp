@@ -62,11 +62,8 @@ void Catalogue::close()
         sqlite3_finalize(m_dataVersion);
         m_dataVersion = nullptr;
     }
-    if (m_mayContain) {
-        sqlite3_finalize(m_mayContain);
-        m_mayContain = nullptr;
-    }
-    m_statements.clear();
+    m_statements.clear(); // finalized before the connection closes
+    m_handle = nullptr;
     if (m_db.isValid()) {
         m_db.close();
         m_db = QSqlDatabase();
@@ -80,6 +77,7 @@ bool Catalogue::open(const QString &path, bool *wasReset)
     m_readOnly = false;
     m_immutable = false;
     m_path = path;
+    m_walPath = QFile::encodeName(path + QLatin1String("-wal"));
     m_corrupted = false;
     *wasReset = false;
     int busyRetries = 0;
@@ -161,6 +159,7 @@ bool Catalogue::openReadOnly(const QString &path)
 {
     close();
     m_path = path;
+    m_walPath = QFile::encodeName(path + QLatin1String("-wal"));
     m_corrupted = false;
     m_readOnly = true;
     m_generation = 0;
@@ -227,19 +226,70 @@ bool Catalogue::exec(QSqlQuery &q)
     return ok;
 }
 
-QSqlQuery &Catalogue::prepared(int id, const char *sql)
+ScopedStatement Catalogue::use(int id, const char *sql)
 {
     if (m_statements.empty())
         m_statements.resize(StatementCount);
     auto &slot = m_statements[size_t(id)];
-    if (!slot) {
-        slot = std::make_unique<QSqlQuery>(m_db);
-        slot->setForwardOnly(true);
-        if (!slot->prepare(QLatin1String(sql)))
-            recordError(*slot);
+    if (!slot)
+        slot = std::make_unique<SqlStatement>();
+    if (!slot->isPrepared() && !slot->prepare(handle(), sql)) {
+        // exec() and next() report it when the statement is run.
+        qCWarning(lcCatalogue).noquote() << "catalogue" << m_path << ": cannot prepare" << sql;
     }
-    slot->finish();
-    return *slot;
+    return ScopedStatement(*slot);
+}
+
+bool Catalogue::exec(SqlStatement &s)
+{
+    const int rc = s.step();
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return true;
+    recordError(rc);
+    return false;
+}
+
+bool Catalogue::next(SqlStatement &s)
+{
+    const int rc = s.step();
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc != SQLITE_DONE)
+        recordError(rc);
+    return false;
+}
+
+int Catalogue::changes() const
+{
+    sqlite3 *db = handle();
+    return db ? sqlite3_changes(db) : 0;
+}
+
+bool Catalogue::execRaw(const char *sql)
+{
+    sqlite3 *db = handle();
+    const int rc = db ? sqlite3_exec(db, sql, nullptr, nullptr, nullptr) : SQLITE_MISUSE;
+    if (rc == SQLITE_OK)
+        return true;
+    recordError(rc);
+    return false;
+}
+
+void Catalogue::recordError(int rc)
+{
+    sqlite3 *db = handle();
+    if (!db)
+        m_error = QStringLiteral("%1 is not open").arg(m_path);
+    else if (rc == SQLITE_MISUSE && sqlite3_errcode(db) != SQLITE_MISUSE)
+        m_error = QStringLiteral("statement not prepared: %1")
+                          .arg(QString::fromUtf8(sqlite3_errmsg(db)));
+    else
+        m_error = QString::fromUtf8(sqlite3_errmsg(db));
+    const int code = (db ? sqlite3_extended_errcode(db) : rc) & 0xff;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT
+        || (rc & 0xff) == SQLITE_NOTADB)
+        m_corrupted = true;
+    qCWarning(lcCatalogue).noquote() << "catalogue" << m_path << ":" << m_error;
 }
 
 Catalogue::Transaction::Transaction(Catalogue &c, Lock lock, Kind kind) : m_c(c), m_kind(kind)
@@ -267,10 +317,10 @@ Catalogue::Transaction::Transaction(Catalogue &c, Lock lock, Kind kind) : m_c(c)
         m_c.m_batchOpen = true;
         m_c.m_batchCount = 0;
     }
-    m_active = m_c.execSql(QStringLiteral("SAVEPOINT tc_batched"));
+    m_active = m_c.execRaw("SAVEPOINT tc_batched");
     if (!m_active && m_c.m_batchCount == 0) {
         m_c.m_batchOpen = false;
-        m_c.execSql(QStringLiteral("ROLLBACK"));
+        m_c.execRaw("ROLLBACK");
     }
 }
 
@@ -279,28 +329,27 @@ bool Catalogue::Transaction::begin(Lock lock)
     // IMMEDIATE takes the write lock up front, so the running total read inside is current.
     sqlite3 *db = m_c.handle();
     if (!db) {
-        m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+        m_active = m_c.execRaw("BEGIN IMMEDIATE"); // records that the catalogue is not open
         return m_active;
     }
     sqlite3_busy_timeout(db, 0);
-    QSqlQuery q(m_c.m_db);
-    m_active = q.exec(QStringLiteral("BEGIN IMMEDIATE"));
+    const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(db, BusyTimeoutMs);
+    m_active = rc == SQLITE_OK;
     if (m_active)
         return true;
-    const bool busy = sqlite3_errcode(db) == SQLITE_BUSY
-            || q.lastError().nativeErrorCode() == QLatin1String("5");
+    const bool busy = (rc & 0xff) == SQLITE_BUSY;
     if (busy && lock == Lock::Wait) {
         // Wait for it, and let a holder of a batch know.
         const WaitingWriterFlag waiting(m_c.m_directoryFd);
-        m_active = m_c.execSql(QStringLiteral("BEGIN IMMEDIATE"));
+        m_active = m_c.execRaw("BEGIN IMMEDIATE");
         return m_active;
     }
     m_busy = busy;
     if (m_busy)
         m_c.m_lockWasBusy = true;
     else
-        m_c.recordError(q);
+        m_c.recordError(rc);
     return false;
 }
 
@@ -308,21 +357,17 @@ Catalogue::Transaction::~Transaction()
 {
     if (!m_active)
         return;
-    for (auto &s : m_c.m_statements) {
-        if (s)
-            s->finish();
-    }
     if (m_kind == Kind::Own) {
-        QSqlQuery q(m_c.m_db);
-        q.exec(QStringLiteral("ROLLBACK"));
+        if (sqlite3 *db = m_c.handle())
+            sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); // keeps the error at hand
         return;
     }
     // This one failed; the batched transactions before it stay.
-    m_c.execSql(QStringLiteral("ROLLBACK TO tc_batched"));
-    m_c.execSql(QStringLiteral("RELEASE tc_batched"));
+    m_c.execRaw("ROLLBACK TO tc_batched");
+    m_c.execRaw("RELEASE tc_batched");
     if (m_c.m_batchCount == 0) { // nothing else in the batch: let the write lock go
         m_c.m_batchOpen = false;
-        m_c.execSql(QStringLiteral("ROLLBACK"));
+        m_c.execRaw("ROLLBACK");
     }
 }
 
@@ -330,22 +375,18 @@ bool Catalogue::Transaction::commit()
 {
     if (!m_active)
         return false;
-    for (auto &s : m_c.m_statements) {
-        if (s)
-            s->finish();
-    }
     if (m_kind == Kind::Batched) {
-        if (!m_c.execSql(QStringLiteral("RELEASE tc_batched")))
+        if (!m_c.execRaw("RELEASE tc_batched"))
             return false; // the destructor rolls it back
         m_active = false;
         ++m_c.m_batchCount;
         return true;
     }
     m_active = false;
-    if (m_c.execSql(QStringLiteral("COMMIT")))
+    if (m_c.execRaw("COMMIT"))
         return true;
-    QSqlQuery q(m_c.m_db);
-    q.exec(QStringLiteral("ROLLBACK"));
+    if (sqlite3 *db = m_c.handle())
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); // keeps COMMIT's error
     return false;
 }
 
@@ -354,10 +395,6 @@ bool Catalogue::commitBatch()
     if (!m_batchOpen)
         return true;
     m_batchOpen = false;
-    for (auto &s : m_statements) {
-        if (s)
-            s->finish();
-    }
     // On the SQLite handle, not through Qt Sql: this may run on the flushing thread.
     sqlite3 *db = handle();
     if (db && sqlite3_get_autocommit(db)) {
@@ -391,10 +428,13 @@ bool Catalogue::othersWaiting() const
 
 sqlite3 *Catalogue::handle() const
 {
-    const QVariant handle = m_db.isOpen() ? m_db.driver()->handle() : QVariant();
+    if (m_handle || !m_db.isOpen())
+        return m_handle;
+    const QVariant handle = m_db.driver()->handle();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return nullptr;
-    return *static_cast<sqlite3 *const *>(handle.data());
+    m_handle = *static_cast<sqlite3 *const *>(handle.data());
+    return m_handle;
 }
 
 bool Catalogue::reopenIfStale()
@@ -432,14 +472,10 @@ qint64 Catalogue::dataVersion()
 qint64 Catalogue::freeBytes()
 {
     // Asked on every insert into a cache of some size: a prepared statement.
-    QSqlQuery &q = prepared(StFreeBytes,
-                            "SELECT freelist_count * page_size FROM pragma_freelist_count,"
-                            " pragma_page_size");
-    if (!exec(q) || !q.next())
-        return 0;
-    const qint64 bytes = q.value(0).toLongLong();
-    q.finish();
-    return bytes;
+    const ScopedStatement q = use(StFreeBytes,
+                                  "SELECT freelist_count * page_size FROM pragma_freelist_count,"
+                                  " pragma_page_size");
+    return next(*q) ? q->int64(0) : 0;
 }
 
 namespace {
@@ -501,7 +537,7 @@ bool Catalogue::restartLog(int waitMs, LogReset reset)
 qint64 Catalogue::walSize() const
 {
     struct stat st;
-    if (::stat(QFile::encodeName(m_path + QLatin1String("-wal")).constData(), &st) != 0)
+    if (m_walPath.isEmpty() || ::stat(m_walPath.constData(), &st) != 0)
         return 0;
     return qint64(st.st_size);
 }

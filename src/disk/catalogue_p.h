@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "disk/sqlstatement_p.h"
+
 #include <tiercache/bodycompression.h>
 
 #include <QtCore/QByteArray>
@@ -314,26 +316,39 @@ private:
     //! Checks, without writing, that the file is a catalogue of the current format.
     bool checkFormat();
     // catalogueentries.cpp
-    std::optional<EntryRecord> findWith(QSqlQuery &q, const QString &key);
+    std::optional<EntryRecord> findWith(int id, const char *sql, const QString &key);
     // catalogueinvalidation.cpp
     bool prepareDoomed();
     std::optional<BatchResult> deleteDoomed();
     // catalogue.cpp
+    //! The connection's SQLite handle, or null when it is not open.
     sqlite3 *handle() const;
     bool exec(QSqlQuery &q);
     bool execSql(const QString &sql);
-    //! The statement \a id (see cataloguesql_p.h), prepared from \a sql on first use.
-    QSqlQuery &prepared(int id, const char *sql);
+    //! The statement \a id (see cataloguesql_p.h) on the raw connection, prepared from \a sql
+    //! on first use; reset when the returned scope ends.
+    ScopedStatement use(int id, const char *sql);
+    //! Runs \a s to its end (a write); false on an error, recorded.
+    bool exec(SqlStatement &s);
+    //! Steps \a s to its next row; false at the end or on an error (recorded).
+    bool next(SqlStatement &s);
+    //! Rows the last write statement changed.
+    int changes() const;
+    //! Runs \a sql (no result) on the raw connection; false on an error, recorded.
+    bool execRaw(const char *sql);
     void recordError(const QSqlQuery &q);
+    //! Records the error \a rc of a statement run on the raw connection.
+    void recordError(int rc);
 
     QString m_connectionName;
     QString m_path;
+    QByteArray m_walPath; // m_path + "-wal", encoded for stat()
     QSqlDatabase m_db;
-    std::vector<std::unique_ptr<QSqlQuery>> m_statements;
+    mutable sqlite3 *m_handle = nullptr; // m_db's, looked up once (handle())
+    std::vector<std::unique_ptr<SqlStatement>> m_statements;
     QString m_error;
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
-    sqlite3_stmt *m_mayContain = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
     bool m_batchOpen = false;   // a write transaction holding committed Batched ones is open
     int m_batchCount = 0;

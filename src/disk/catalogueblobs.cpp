@@ -10,63 +10,57 @@ std::optional<BlobRecord> Catalogue::findBlob(const QByteArray &digest)
 {
     static const QByteArray sql =
             QByteArray("SELECT ") + BlobColumns + " FROM blobs WHERE digest = ?";
-    QSqlQuery &q = prepared(StFindBlob, sql.constData());
-    q.bindValue(0, QString::fromLatin1(digest));
-    if (!exec(q) || !q.next())
+    const ScopedStatement q = use(StFindBlob, sql.constData());
+    q->bindLatin1(0, digest);
+    if (!next(*q))
         return std::nullopt;
-    BlobRecord b = blobFrom(q);
+    BlobRecord b = blobFrom(*q);
     b.digest = digest;
-    q.finish();
     return b;
 }
 
 std::optional<QByteArray> Catalogue::inlineBody(const QByteArray &digest)
 {
-    QSqlQuery &q = prepared(StInlineBody, "SELECT body FROM blobs WHERE digest = ?");
-    q.bindValue(0, QString::fromLatin1(digest));
-    if (!exec(q) || !q.next() || q.isNull(0))
+    const ScopedStatement q = use(StInlineBody, "SELECT body FROM blobs WHERE digest = ?");
+    q->bindLatin1(0, digest);
+    if (!next(*q) || q->isNull(0))
         return std::nullopt;
-    QByteArray body = q.value(0).toByteArray();
-    q.finish();
-    if (body.isNull())
-        body = QByteArray(""); // an empty body is a value, not "no inline body"
-    return body;
+    return q->bytes(0); // an empty body is a value (empty, not null), not "no inline body"
 }
 
 bool Catalogue::insertBlob(const BlobRecord &b)
 {
-    QSqlQuery &q = prepared(
+    const ScopedStatement q = use(
             StInsertBlob,
             "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body,"
             " stored_size, compression) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    q.bindValue(0, QString::fromLatin1(b.digest));
-    q.bindValue(1, b.bodySize);
-    q.bindValue(2, b.allocSize);
-    q.bindValue(3, b.chunkSize);
-    q.bindValue(4, b.sums);
-    // NULL marks a file body; an empty inline body must stay a (zero-length) value.
-    q.bindValue(5,
-                b.isInline ? QVariant(b.body.isNull() ? QByteArray("") : b.body)
-                           : QVariant(QMetaType::fromType<QByteArray>()));
-    q.bindValue(6, b.storedSize);
-    q.bindValue(7, int(b.compression));
-    return exec(q);
+    q->bindLatin1(0, b.digest);
+    q->bind(1, b.bodySize);
+    q->bind(2, b.allocSize);
+    q->bind(3, b.chunkSize);
+    q->bindBlob(4, b.sums);
+    // NULL marks a file body; an empty inline body is a zero-length value.
+    if (b.isInline)
+        q->bindBlob(5, b.body);
+    else
+        q->bindNull(5);
+    q->bind(6, b.storedSize);
+    q->bind(7, int(b.compression));
+    return exec(*q);
 }
 
 bool Catalogue::deleteBlob(const QByteArray &digest)
 {
-    QSqlQuery &q = prepared(StDeleteBlob, "DELETE FROM blobs WHERE digest = ?");
-    q.bindValue(0, QString::fromLatin1(digest));
-    return exec(q);
+    const ScopedStatement q = use(StDeleteBlob, "DELETE FROM blobs WHERE digest = ?");
+    q->bindLatin1(0, digest);
+    return exec(*q);
 }
 
 bool Catalogue::isReferenced(const QByteArray &digest)
 {
-    QSqlQuery &q = prepared(StIsReferenced, "SELECT 1 FROM entries WHERE digest = ? LIMIT 1");
-    q.bindValue(0, QString::fromLatin1(digest));
-    const bool referenced = exec(q) && q.next();
-    q.finish();
-    return referenced;
+    const ScopedStatement q = use(StIsReferenced, "SELECT 1 FROM entries WHERE digest = ? LIMIT 1");
+    q->bindLatin1(0, digest);
+    return next(*q);
 }
 
 qint64 Catalogue::sharingCount(const QByteArray &digest)
@@ -81,14 +75,14 @@ qint64 Catalogue::sharingCount(const QByteArray &digest)
 
 QList<BlobRecord> Catalogue::blobs()
 {
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
+    static const QByteArray sql = QByteArray("SELECT ") + BlobColumns + " FROM blobs";
     QList<BlobRecord> result;
-    if (!q.exec(QLatin1String("SELECT %1 FROM blobs").arg(QLatin1String(BlobColumns)))) {
-        recordError(q);
+    SqlStatement q;
+    if (!q.prepare(handle(), sql.constData())) {
+        recordError(q.step());
         return result;
     }
-    while (q.next())
+    while (next(q))
         result.append(blobFrom(q));
     return result;
 }
@@ -129,16 +123,17 @@ QList<EntryRecord> Catalogue::entriesWithDigest(const QByteArray &digest)
 
 bool Catalogue::addGarbage(const QByteArray &digest)
 {
-    QSqlQuery &g = prepared(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
-    g.bindValue(0, QString::fromLatin1(digest));
-    return exec(g);
+    const ScopedStatement g =
+            use(StAddGarbage, "INSERT OR IGNORE INTO garbage (digest) VALUES (?)");
+    g->bindLatin1(0, digest);
+    return exec(*g);
 }
 
 bool Catalogue::removeGarbage(const QByteArray &digest)
 {
-    QSqlQuery &g = prepared(StRemoveGarbage, "DELETE FROM garbage WHERE digest = ?");
-    g.bindValue(0, QString::fromLatin1(digest));
-    return exec(g);
+    const ScopedStatement g = use(StRemoveGarbage, "DELETE FROM garbage WHERE digest = ?");
+    g->bindLatin1(0, digest);
+    return exec(*g);
 }
 
 QList<QByteArray> Catalogue::garbage(int limit)

@@ -76,15 +76,15 @@ QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int li
             + QLatin1String(" LIMIT ? OFFSET ?) e JOIN blobs b ON b.digest = e.digest") + order;
     binds.append(limit < 0 ? -1 : limit);
     binds.append(qMax(0, offset));
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(sql);
-    for (qsizetype i = 0; i < binds.size(); ++i)
-        q.bindValue(int(i), binds[i]);
+    SqlStatement q;
     QList<EntryRecord> result;
-    if (!exec(q))
+    if (!q.prepare(handle(), sql.toUtf8().constData())) {
+        recordError(q.step());
         return result;
-    while (q.next())
+    }
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        q.bind(int(i), binds[i]);
+    while (next(q))
         result.append(entryFrom(q));
     return result;
 }

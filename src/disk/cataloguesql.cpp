@@ -5,50 +5,50 @@
 
 namespace tiercache::cataloguesql {
 
-EntryRecord entryFrom(const QSqlQuery &q)
+EntryRecord entryFrom(const SqlStatement &q)
 {
     EntryRecord e;
-    e.key = q.value(0).toString();
-    e.digest = q.value(1).toByteArray();
-    e.bodySize = q.value(2).toLongLong();
-    e.meta = q.value(3).toByteArray();
-    e.status = q.value(4).toInt();
-    e.contentType = q.value(5).toByteArray();
-    e.expiresMs = q.value(6).toLongLong();
-    e.createdMs = q.value(7).toLongLong();
-    e.lastAccessMs = q.value(8).toLongLong();
-    e.hits = q.value(9).toLongLong();
-    e.rowSize = q.value(10).toLongLong();
-    e.allocSize = q.value(11).toLongLong();
-    e.chunkSize = q.value(12).toUInt();
-    e.sums = q.value(13).toByteArray();
-    e.inlineBody = q.value(14).toBool();
-    e.storedSize = q.value(15).toLongLong();
-    if (!compressionFrom(q.value(16), &e.compression))
+    e.key = q.text(0);
+    e.digest = q.bytes(1);
+    e.bodySize = q.int64(2);
+    e.meta = q.bytes(3);
+    e.status = int(q.int64(4));
+    e.contentType = q.bytes(5);
+    e.expiresMs = q.int64(6);
+    e.createdMs = q.int64(7);
+    e.lastAccessMs = q.int64(8);
+    e.hits = q.int64(9);
+    e.rowSize = q.int64(10);
+    e.allocSize = q.int64(11);
+    e.chunkSize = quint32(q.int64(12));
+    e.sums = q.bytes(13);
+    e.inlineBody = q.int64(14) != 0;
+    e.storedSize = q.int64(15);
+    if (!compressionFrom(q, 16, &e.compression))
         e.storedSize = -1; // DiskStore::hasValidSums() refuses it: damaged
     return e;
 }
 
-BlobRecord blobFrom(const QSqlQuery &q)
+BlobRecord blobFrom(const SqlStatement &q)
 {
     BlobRecord b;
-    b.digest = q.value(0).toByteArray();
-    b.bodySize = q.value(1).toLongLong();
-    b.allocSize = q.value(2).toLongLong();
-    b.chunkSize = q.value(3).toUInt();
-    b.sums = q.value(4).toByteArray();
-    b.isInline = q.value(5).toBool();
-    b.storedSize = q.value(6).toLongLong();
-    if (!compressionFrom(q.value(7), &b.compression))
+    b.digest = q.bytes(0);
+    b.bodySize = q.int64(1);
+    b.allocSize = q.int64(2);
+    b.chunkSize = quint32(q.int64(3));
+    b.sums = q.bytes(4);
+    b.isInline = q.int64(5) != 0;
+    b.storedSize = q.int64(6);
+    if (!compressionFrom(q, 7, &b.compression))
         b.storedSize = -1;
     return b;
 }
 
-bool compressionFrom(const QVariant &value, BodyCompression::Algorithm *algorithm)
+bool compressionFrom(const SqlStatement &q, int column, BodyCompression::Algorithm *algorithm)
 {
-    bool ok = false;
-    const int v = value.toInt(&ok);
-    return ok && BodyCompression::algorithmFromValue(v, algorithm);
+    const qint64 value = q.int64(column);
+    return q.isInteger(column) && value == int(value)
+            && BodyCompression::algorithmFromValue(int(value), algorithm);
 }
 
 namespace {

@@ -19,6 +19,7 @@ namespace tiercache::cataloguesql {
 enum Statement {
     // catalogueentries.cpp
     StFind,
+    StMayContain,
     StFindAny,
     StRevive,
     StUpsertEntry,
@@ -53,23 +54,23 @@ inline constexpr char EntryColumns[] =
         "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
         "'blob', b.stored_size, b.compression";
 
-//! The current row of a query selecting EntryColumns.
-EntryRecord entryFrom(const QSqlQuery &q);
+//! The current row of a statement selecting EntryColumns.
+EntryRecord entryFrom(const SqlStatement &q);
 
 //! The columns blobFrom() reads, from blobs.
 inline constexpr char BlobColumns[] =
         "digest, body_size, alloc_size, chunk_size, sums, typeof(body) = 'blob', stored_size, "
         "compression";
 
-//! The current row of a query selecting BlobColumns.
-BlobRecord blobFrom(const QSqlQuery &q);
+//! The current row of a statement selecting BlobColumns.
+BlobRecord blobFrom(const SqlStatement &q);
 
 /*
-    The compression stored in a row, or false for a value no writer stores (a damaged row):
-    the entry is then treated as damaged. Unknown values are kept apart from None so that a
-    damaged row never passes its stored bytes off as the body.
+    The compression stored in \a column, or false for a value no writer stores (a damaged
+    row): the entry is then treated as damaged. Unknown values are kept apart from None so
+    that a damaged row never passes its stored bytes off as the body.
 */
-bool compressionFrom(const QVariant &value, BodyCompression::Algorithm *algorithm);
+bool compressionFrom(const SqlStatement &q, int column, BodyCompression::Algorithm *algorithm);
 
 //! Prepares \a sql with its %1 replaced by one placeholder per value, and binds \a values.
 void prepareWithList(QSqlQuery &q, const char *sql, const QStringList &values);

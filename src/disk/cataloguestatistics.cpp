@@ -8,22 +8,26 @@ using namespace cataloguesql;
 
 bool Catalogue::addCounters(const QHash<QString, qint64> &deltas, qint64 minute)
 {
-    QSqlQuery &c = prepared(StAddCounter,
-                            "INSERT INTO counters (name, value) VALUES (?, ?)"
-                            " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
-    QSqlQuery &s =
-            prepared(StAddSeries,
-                     "INSERT INTO series (minute, name, value) VALUES (?, ?, ?)"
-                     " ON CONFLICT(minute, name) DO UPDATE SET value = value + excluded.value");
+    const ScopedStatement c =
+            use(StAddCounter,
+                "INSERT INTO counters (name, value) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+    const ScopedStatement s =
+            use(StAddSeries,
+                "INSERT INTO series (minute, name, value) VALUES (?, ?, ?)"
+                " ON CONFLICT(minute, name) DO UPDATE SET value = value + excluded.value");
     for (auto it = deltas.cbegin(); it != deltas.cend(); ++it) {
         if (it.value() == 0)
             continue;
-        c.bindValue(0, it.key());
-        c.bindValue(1, it.value());
-        s.bindValue(0, minute);
-        s.bindValue(1, it.key());
-        s.bindValue(2, it.value());
-        if (!exec(c) || !exec(s))
+        c->bind(0, it.key());
+        c->bind(1, it.value());
+        s->bind(0, minute);
+        s->bind(1, it.key());
+        s->bind(2, it.value());
+        const bool ok = exec(*c) && exec(*s);
+        c->reset();
+        s->reset();
+        if (!ok)
             return false;
     }
     return true;

@@ -8,15 +8,20 @@ using namespace cataloguesql;
 
 bool Catalogue::setTags(const QString &key, const QStringList &tags)
 {
-    QSqlQuery &del = prepared(StDeleteTags, "DELETE FROM tags WHERE key = ?");
-    del.bindValue(0, key);
-    if (!exec(del))
-        return false;
-    QSqlQuery &ins = prepared(StInsertTag, "INSERT OR IGNORE INTO tags (tag, key) VALUES (?, ?)");
+    {
+        const ScopedStatement del = use(StDeleteTags, "DELETE FROM tags WHERE key = ?");
+        del->bind(0, key);
+        if (!exec(*del))
+            return false;
+    }
+    const ScopedStatement ins =
+            use(StInsertTag, "INSERT OR IGNORE INTO tags (tag, key) VALUES (?, ?)");
     for (const QString &tag : tags) {
-        ins.bindValue(0, tag);
-        ins.bindValue(1, key);
-        if (!exec(ins))
+        ins->bind(0, tag);
+        ins->bind(1, key);
+        const bool ok = exec(*ins);
+        ins->reset();
+        if (!ok)
             return false;
     }
     return true;
