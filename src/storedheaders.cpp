@@ -4,7 +4,6 @@
 #include "freshness_p.h"
 
 #include <QtCore/QList>
-#include <QtCore/QSet>
 #include <QtNetwork/QNetworkCacheMetaData>
 
 namespace tiercache::storedheaders {
@@ -55,20 +54,28 @@ namespace {
 QNetworkCacheMetaData withoutUnstorableFields(const QNetworkCacheMetaData &md,
                                               const QByteArray &connection)
 {
-    QSet<QByteArray> drop {
+    // Run on every insert: names compared in place, no set built per call.
+    static constexpr const char *HopByHop[] = {
             "connection",         "keep-alive", "proxy-connection",   "te",
             "transfer-encoding",  "upgrade",    "proxy-authenticate", "proxy-authentication-info",
             "proxy-authorization"};
-    for (const QByteArray &name : tokenList(connection))
-        drop.insert(name);
-    for (const QByteArray &name : tokenList(rawHeader(md, "connection")))
-        drop.insert(name);
-    for (const QByteArray &name : noCacheFields(rawHeader(md, "cache-control")))
-        drop.insert(name);
+    const QList<QByteArray> named = tokenList(connection) + tokenList(rawHeader(md, "connection"))
+            + noCacheFields(rawHeader(md, "cache-control"));
+    auto dropped = [&](const QByteArray &name) {
+        for (const char *field : HopByHop) {
+            if (name.compare(field, Qt::CaseInsensitive) == 0)
+                return true;
+        }
+        for (const QByteArray &field : named) {
+            if (name.compare(field, Qt::CaseInsensitive) == 0)
+                return true;
+        }
+        return false;
+    };
     QNetworkCacheMetaData::RawHeaderList kept;
     bool changed = false;
     for (const auto &h : md.rawHeaders()) {
-        if (drop.contains(h.first.toLower())) {
+        if (dropped(h.first)) {
             changed = true;
             continue;
         }

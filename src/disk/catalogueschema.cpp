@@ -8,12 +8,39 @@ namespace tiercache {
 
 namespace {
     constexpr int ApplicationId = 0x54434331; // "TCC1"
-    constexpr int SchemaVersion = 5;
+    constexpr int SchemaVersion = 6;
     // Older formats upgraded in place (see createSchema()): version 2 lacks the invalidated
     // table, versions 2 and 3 the blobs.body column (their bodies are all files, body NULL),
     // versions 2 to 4 the blobs.stored_size and blobs.compression columns (their bodies are
-    // stored as they are).
+    // stored as they are), versions 2 to 5 keep blobs WITHOUT ROWID (copied into BlobsTable).
     constexpr int OldestUpgradableVersion = 2;
+
+    /*
+        A body is a file under blobs/ (body NULL) or, when its stored bytes are small, the
+        body column itself (DiskStore::InlineMax): a file each costs a create, a rename, an
+        unlink and whole blocks. Checksums and digest are the same for both. The stored bytes
+        are the body (compression 0) or it compressed with the BodyCompression::Algorithm in
+        compression: stored_size bytes, checksummed per chunk (sums); digest and body_size
+        are the decoded body's. Body last, so that reading the others never touches a body's
+        overflow pages.
+        A table with rowids, the digest in an index of its own: up to format 5 it was a
+        WITHOUT ROWID table keyed by digest, whose b-tree holds the whole row, and SQLite
+        compares a search key with a cell that spills onto overflow pages by reading all of
+        it. An inline body is such a cell: every lookup and insert read a dozen bodies (perf:
+        findBlob() was 7 % of a 4 KiB insert, three quarters of it in that copy).
+    */
+    const char BlobsTable[] =
+            "CREATE TABLE %1 ("
+            " digest TEXT PRIMARY KEY NOT NULL, body_size INTEGER NOT NULL,"
+            " alloc_size INTEGER NOT NULL, chunk_size INTEGER NOT NULL, sums BLOB NOT NULL,"
+            " stored_size INTEGER NOT NULL, compression INTEGER NOT NULL DEFAULT 0, body BLOB)";
+    const char *const RebuildBlobs[] = {
+            "INSERT INTO blobs_v6 (digest, body_size, alloc_size, chunk_size, sums, stored_size,"
+            " compression, body) SELECT digest, body_size, alloc_size, chunk_size, sums,"
+            " stored_size, compression, body FROM blobs",
+            "DROP TABLE blobs",
+            "ALTER TABLE blobs_v6 RENAME TO blobs",
+    };
 
     const char InvalidatedTable[] =
             "CREATE TABLE IF NOT EXISTS invalidated (key TEXT PRIMARY KEY) WITHOUT ROWID";
@@ -81,6 +108,13 @@ bool Catalogue::createSchema()
             return false;
         for (const char *sql : AddStoredColumns) {
             if (!hasStoredSize && !execSql(QLatin1String(sql)))
+                return false;
+        }
+        // One pass over every row: seconds for a million inline bodies, once.
+        if (!execSql(QLatin1String(BlobsTable).arg(QLatin1String("blobs_v6"))))
+            return false;
+        for (const char *sql : RebuildBlobs) {
+            if (!execSql(QLatin1String(sql)))
                 return false;
         }
         if (!execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
@@ -185,18 +219,9 @@ bool Catalogue::checkFormat()
 
 bool Catalogue::createTables()
 {
+    if (!execSql(QLatin1String(BlobsTable).arg(QLatin1String("blobs"))))
+        return false;
     const char *const schema[] = {
-            // A body is a file under blobs/ (body NULL) or, when its stored bytes are small,
-            // the body column itself (DiskStore::InlineMax): a file each costs a create, a
-            // rename, an unlink and whole blocks. Checksums and digest are the same for both.
-            // The stored bytes are the body (compression 0) or it compressed with the
-            // BodyCompression::Algorithm in compression: stored_size bytes, checksummed per
-            // chunk (sums); digest and body_size are the decoded body's. Body last, so that
-            // reading the others never touches a body's overflow pages.
-            "CREATE TABLE IF NOT EXISTS blobs ("
-            " digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL, alloc_size INTEGER NOT NULL,"
-            " chunk_size INTEGER NOT NULL, sums BLOB NOT NULL, stored_size INTEGER NOT NULL,"
-            " compression INTEGER NOT NULL DEFAULT 0, body BLOB) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS entries ("
             " key TEXT PRIMARY KEY, digest TEXT NOT NULL, body_size INTEGER NOT NULL,"
             " meta BLOB NOT NULL, status INTEGER NOT NULL, content_type TEXT,"

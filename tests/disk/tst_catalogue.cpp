@@ -109,6 +109,7 @@ private Q_SLOTS:
     void upgradesFormatTwoInPlace();
     void upgradesFormatThreeInPlace();
     void upgradesFormatFourInPlace();
+    void upgradesFormatFiveInPlace();
     void newerFormatIsLeftAlone();
     void everyDamagedCopyIsKept();
     void unusableFileIsMovedAside_data();
@@ -187,7 +188,7 @@ void tst_Catalogue::createsSchema()
 
     RawConnection raw(path());
     QCOMPARE(raw.value(QStringLiteral("PRAGMA application_id")).toInt(), ApplicationId);
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 6);
     QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     QStringList tables =
             raw.column(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table'"));
@@ -238,7 +239,7 @@ void tst_Catalogue::upgradesFormatTwoInPlace()
     QVERIFY(!m_c->find(QStringLiteral("k")));
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 6);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM invalidated")).toInt(), 1);
     QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs WHERE body IS NULL")).toInt(), 1);
     // Stored as they are: the stored bytes are the body.
@@ -272,7 +273,7 @@ void tst_Catalogue::upgradesFormatThreeInPlace()
     QCOMPARE(m_c->tagsOf(QStringLiteral("k")), QStringList {QStringLiteral("t")});
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 6);
 }
 
 void tst_Catalogue::upgradesFormatFourInPlace()
@@ -311,7 +312,55 @@ void tst_Catalogue::upgradesFormatFourInPlace()
     QVERIFY(inl->inlineBody);
     m_c->close();
     RawConnection raw(path());
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 5);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 6);
+}
+
+void tst_Catalogue::upgradesFormatFiveInPlace()
+{
+    // Format 5 kept blobs WITHOUT ROWID; format 6 copies its rows into a table with rowids.
+    store(makeEntry(QStringLiteral("file"), "d1"), 40000, {QStringLiteral("t")});
+    {
+        Catalogue::Transaction t(*m_c);
+        BlobRecord blob = makeBlob("d2", 10, 0);
+        blob.isInline = true;
+        blob.body = QByteArray("small body");
+        QVERIFY(m_c->insertBlob(blob));
+        QVERIFY(m_c->upsertEntry(makeEntry(QStringLiteral("inline"), "d2")));
+        QVERIFY(t.commit());
+    }
+    m_c->close();
+    {
+        RawConnection raw(path());
+        QVERIFY(raw.exec(QStringLiteral("ALTER TABLE blobs RENAME TO blobs_v5")));
+        QVERIFY(raw.exec(QStringLiteral(
+                "CREATE TABLE blobs (digest TEXT PRIMARY KEY, body_size INTEGER NOT NULL,"
+                " alloc_size INTEGER NOT NULL, chunk_size INTEGER NOT NULL, sums BLOB NOT NULL,"
+                " stored_size INTEGER NOT NULL, compression INTEGER NOT NULL DEFAULT 0, body BLOB)"
+                " WITHOUT ROWID")));
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO blobs SELECT * FROM blobs_v5")));
+        QVERIFY(raw.exec(QStringLiteral("DROP TABLE blobs_v5")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version=5")));
+    }
+    bool wasReset = true;
+    QVERIFY2(m_c->open(path(), &wasReset), qPrintable(m_c->errorString()));
+    QVERIFY(!wasReset);
+    const auto file = m_c->find(QStringLiteral("file"));
+    QVERIFY(file);
+    QVERIFY(!file->inlineBody);
+    QCOMPARE(file->allocSize, 40000);
+    const auto inl = m_c->find(QStringLiteral("inline"));
+    QVERIFY(inl);
+    QVERIFY(inl->inlineBody);
+    QCOMPARE(m_c->inlineBody("d2").value_or(QByteArray()), QByteArray("small body"));
+    QCOMPARE(m_c->tagsOf(QStringLiteral("file")), QStringList {QStringLiteral("t")});
+    m_c->close();
+    RawConnection raw(path());
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA user_version")).toInt(), 6);
+    QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM blobs")).toInt(), 2);
+    const QString sql = raw.value(QStringLiteral("SELECT sql FROM sqlite_master"
+                                                 " WHERE type = 'table' AND name = 'blobs'"))
+                                .toString();
+    QVERIFY2(!sql.contains(QLatin1String("WITHOUT ROWID")), qPrintable(sql));
 }
 
 void tst_Catalogue::newerFormatIsLeftAlone()
