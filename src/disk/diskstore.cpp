@@ -219,8 +219,14 @@ bool DiskStore::open(const QString &root)
 void DiskStore::close()
 {
     const Guard guard(m_mutex);
-    if (m_catalogue.isOpen() && !m_readOnly)
+    if (m_catalogue.isOpen() && !m_readOnly) {
         flushHits();
+        // SQLite removes the log when its last connection closes; while another one is open
+        // (another process, the checkpoint thread) the file would keep its high-water size.
+        m_catalogue.commitBatch();
+        if (m_catalogue.walSize() > 0)
+            m_catalogue.restartLog(CloseWaitMs, Catalogue::LogReset::Truncate);
+    }
     m_catalogue.close();
 }
 
@@ -536,6 +542,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     const int tombstonesBefore = m_tombstones;
     if (total > cap)
         evictLocked(cap, -1, entry.key, &total);
+    m_heldBytes = total;
     if (!t.commit()) {
         if (placedFile && !existing)
             QFile::remove(path);
@@ -633,7 +640,12 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
 
 qint64 DiskStore::walLimit() const
 {
-    return walReserve(m_maximumSize) * 4 / 5;
+    // Also a share of what the cache holds: a cache filling up far below a large maximum
+    // kept a log of up to 64 MiB beside it (5 000 x 4 KiB inserts: a 61 MB log beside a
+    // 25 MB catalogue, the directory at 4x the bodies). An eighth: restarts (two syncs) come
+    // every few hundred inserts of a small cache, and grow apart as it fills.
+    const qint64 byHeld = qMax(qint64(1024 * 1024), m_heldBytes / 8);
+    return qMin(walReserve(m_maximumSize) * 4 / 5, byHeld);
 }
 
 qint64 DiskStore::walReserve(qint64 maximumSize)
@@ -646,8 +658,11 @@ qint64 DiskStore::walReserve(qint64 maximumSize)
 
 qint64 DiskStore::walBudget() const
 {
-    // A log of a few MiB is nothing beside a 512 MiB cache and half of an 8 MiB one.
-    return qBound(qint64(256 * 1024), m_maximumSize / 64, qint64(4 * 1024 * 1024));
+    // A log of a few MiB is nothing beside a 512 MiB cache and half of an 8 MiB one; nor
+    // beside a cache holding 8 MiB of a 512 MiB maximum.
+    const qint64 byMaximum =
+            qBound(qint64(256 * 1024), m_maximumSize / 64, qint64(4 * 1024 * 1024));
+    return qMin(byMaximum, qMax(qint64(256 * 1024), m_heldBytes / 32));
 }
 
 bool DiskStore::maintainWal()
@@ -660,7 +675,7 @@ bool DiskStore::maintainWal()
     // thread then restarts it (WalCheckpointer), making writers wait for
     // the last frames and a sync. The file keeps its high-water size until inserts have
     // paused; then it is cut back.
-    const qint64 TruncateSize = 4 * CheckpointSize;
+    const qint64 TruncateSize = 2 * CheckpointSize;
     constexpr qint64 QuietMs = 2000;
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.

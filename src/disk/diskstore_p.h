@@ -223,9 +223,12 @@ private:
     void runFlusher();
     //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
     qint64 walBudget() const;
-    //! The most the log may hold before the writer restarts it itself.
+    //! The most the log may hold before the writer restarts it itself: a share of what the
+    //! cache holds, at most walReserve()'s share of its maximum.
     qint64 walLimit() const;
     static constexpr int RestartWaitMs = 20;
+    //! How long close() waits for other connections to let the log be cut back.
+    static constexpr int CloseWaitMs = 200;
     static constexpr int SweepBudgetMs = 2;
     //! Counted with each file body: at most one blobs/<aa> directory block per file.
     static constexpr qint64 DirectoryShare = 4096;
@@ -234,6 +237,7 @@ private:
     //! From this maximum size on, the cap counts the log, free pages and FixedFiles too.
     static constexpr qint64 DirectoryCapFrom = 4 * 1024 * 1024;
     qint64 m_maximumSize = 50 * 1024 * 1024; // as the last commit() was given it
+    qint64 m_heldBytes = 0;                  // the catalogue's total after the last commit()
     int m_tombstones = 0;                    // file bodies tombstoned so far (a counter)
     QElapsedTimer m_lastCheckpoint;
     QElapsedTimer m_lastInsert;

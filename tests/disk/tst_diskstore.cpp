@@ -21,6 +21,8 @@
 #include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
+#include <cstring>
+
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -110,6 +112,7 @@ private Q_SLOTS:
     void verifyChecksInlineBodies();
     void inlineBodyReplacesADroppedFileBody();
     void smallCacheDirectoryStaysInsideItsCap();
+    void logStaysASmallShareOfWhatTheCacheHolds();
     void largeBodyIsWrittenOffTheCallingThread_data();
     void largeBodyIsWrittenOffTheCallingThread();
     void writerFailureReachesTheCaller();
@@ -848,6 +851,38 @@ void tst_DiskStore::smallCacheDirectoryStaysInsideItsCap()
     QVERIFY2(directoryBytes(root()) <= Cap + Cap / 20,
              qPrintable(QString::number(directoryBytes(root()))));
     qInfo("directory peak %lld bytes for a cap of %lld", peak, Cap);
+}
+
+void tst_DiskStore::logStaysASmallShareOfWhatTheCacheHolds()
+{
+    // A cache filling up far below a large maximum: the log may take a share of the
+    // maximum's room, but not grow to many times what the cache holds (5 000 x 4 KiB
+    // inserts once left a 61 MB log beside a 25 MB catalogue). No event loop here either.
+    constexpr qint64 Maximum = qint64(16) << 30;
+    m_inlineMax = DiskStore::InlineMax;
+    const QString wal = root() + u"/catalogue.db-wal"_s;
+    qint64 worst = 0;
+    for (int i = 0; i < 3000; ++i) {
+        QByteArray body = bodyOf(4096, char(i));
+        std::memcpy(body.data(), &i, sizeof i); // distinct bodies: nothing shared
+        QVERIFY2(store(u"k%1"_s.arg(i), body, 1000 + i, {}, Maximum),
+                 qPrintable(m_store->errorString()));
+        if (i % 50 == 49) {
+            const qint64 log = QFileInfo(wal).size();
+            const qint64 catalogue = QFileInfo(root() + u"/catalogue.db"_s).size();
+            // An eighth of what the cache holds (at least 1 MiB), with room for the inserts
+            // between two restarts.
+            worst = qMax(worst, log);
+            QVERIFY2(log <= 2 * 1024 * 1024 + catalogue / 4,
+                     qPrintable(u"after %1 inserts the log takes %2 bytes beside a %3-byte "
+                                "catalogue"_s.arg(i + 1)
+                                        .arg(log)
+                                        .arg(catalogue)));
+        }
+    }
+    qInfo("log at most %lld bytes", worst);
+    m_store->close();
+    QVERIFY2(QFileInfo(wal).size() == 0, qPrintable(QString::number(QFileInfo(wal).size())));
 }
 
 void tst_DiskStore::largeBodyIsWrittenOffTheCallingThread_data()
