@@ -44,6 +44,9 @@ struct EntryRecord
     bool inlineBody = false; // the body is in the catalogue (Catalogue::inlineBody())
     qint64 storedSize = 0;   // bytes in the file or the row: the body, or it compressed
     BodyCompression::Algorithm compression = BodyCompression::Algorithm::None;
+    //! The stored bytes of an inline body, when the lookup read them with the row
+    //! (Catalogue::findWithBody()); null otherwise.
+    QByteArray storedBytes;
 };
 
 /*
@@ -204,13 +207,11 @@ public:
     //! The entry of \a key, unless it was invalidated (see invalidateTags()).
     std::optional<EntryRecord> find(const QString &key);
     /*
-        False when no row of \a key exists (invalidated or not), as of one read transaction:
-        find() would then find nothing. True when one does or when this cannot tell (an
-        error), so that find() decides and reports. What a lookup of an absent key costs: one
-        statement kept prepared on the raw connection, without Qt Sql's per-query work (a
-        result record of fifteen fields built on every exec(), values in QVariants).
+        find(), with the stored bytes of an inline body in storedBytes: a lookup's one
+        statement, kept prepared on the raw connection. An absent key costs one probe of the
+        key's index (no blob row is read).
     */
-    bool mayContain(const QString &key);
+    std::optional<EntryRecord> findWithBody(const QString &key);
     //! The row of \a key even if it was invalidated, for the paths that replace or delete it.
     std::optional<EntryRecord> findAny(const QString &key);
     //! Stores \a e (replacing the entry with the same key); the blob row must exist.

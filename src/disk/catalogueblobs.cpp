@@ -138,15 +138,12 @@ bool Catalogue::removeGarbage(const QByteArray &digest)
 
 QList<QByteArray> Catalogue::garbage(int limit)
 {
+    // Asked after every event-loop step that swept: kept prepared.
+    const ScopedStatement q = use(StGarbage, "SELECT digest FROM garbage LIMIT ?");
+    q->bind(0, limit);
     QList<QByteArray> digests;
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT digest FROM garbage LIMIT ?"));
-    q.bindValue(0, limit);
-    if (!exec(q))
-        return digests;
-    while (q.next())
-        digests.append(q.value(0).toByteArray());
+    while (next(*q))
+        digests.append(q->bytes(0));
     return digests;
 }
 

@@ -2,8 +2,6 @@
 #include "disk/catalogue_p.h"
 #include "disk/cataloguesql_p.h"
 
-#include <sqlite3.h>
-
 namespace tiercache {
 
 using namespace cataloguesql;
@@ -16,14 +14,23 @@ std::optional<EntryRecord> Catalogue::find(const QString &key)
     return findWith(StFind, sql.constData(), key);
 }
 
-bool Catalogue::mayContain(const QString &key)
+std::optional<EntryRecord> Catalogue::findWithBody(const QString &key)
 {
+    // The body column comes last: a file body's is NULL, and reading the others first never
+    // touches an inline body's overflow pages.
+    static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
+            + ", b.body FROM entries e JOIN blobs b ON b.digest = e.digest"
+              " WHERE e.key = ? AND" TC_LIVE("e");
     if (!reopenIfStale())
-        return true; // find() reports it
-    const ScopedStatement q = use(StMayContain, "SELECT 1 FROM entries WHERE key = ?");
+        return std::nullopt;
+    const ScopedStatement q = use(StFindWithBody, sql.constData());
     q->bind(0, key);
-    // A row, or an error find() will meet and report.
-    return q->step() != SQLITE_DONE;
+    if (!next(*q))
+        return std::nullopt;
+    EntryRecord e = entryFrom(*q);
+    if (e.inlineBody)
+        e.storedBytes = q->bytes(EntryColumnCount);
+    return e;
 }
 
 std::optional<EntryRecord> Catalogue::findAny(const QString &key)

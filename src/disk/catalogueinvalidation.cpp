@@ -65,12 +65,9 @@ std::optional<qint64> Catalogue::invalidateTags(const QStringList &tags)
 
 bool Catalogue::hasInvalidated()
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM invalidated)")) || !q.next()) {
-        recordError(q);
-        return false;
-    }
-    return q.value(0).toBool();
+    // Asked before every insert that evicts and every event-loop step: kept prepared.
+    const ScopedStatement q = use(StHasInvalidated, "SELECT EXISTS (SELECT 1 FROM invalidated)");
+    return next(*q) && q->int64(0) != 0;
 }
 
 std::optional<Catalogue::BatchResult> Catalogue::deleteInvalidated(int limit)

@@ -19,7 +19,7 @@ namespace tiercache::cataloguesql {
 enum Statement {
     // catalogueentries.cpp
     StFind,
-    StMayContain,
+    StFindWithBody,
     StFindAny,
     StRevive,
     StUpsertEntry,
@@ -39,6 +39,9 @@ enum Statement {
     StIsReferenced,
     StAddGarbage,
     StRemoveGarbage,
+    StGarbage,
+    // catalogueinvalidation.cpp
+    StHasInvalidated,
     // cataloguetags.cpp
     StDeleteTags,
     StInsertTag,
@@ -53,6 +56,9 @@ inline constexpr char EntryColumns[] =
         "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
         "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
         "'blob', b.stored_size, b.compression";
+
+//! How many columns EntryColumns names.
+inline constexpr int EntryColumnCount = 17;
 
 //! The current row of a statement selecting EntryColumns.
 EntryRecord entryFrom(const SqlStatement &q);

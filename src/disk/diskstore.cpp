@@ -250,18 +250,23 @@ qint64 DiskStore::rowSize(const EntryRecord &e)
     return RowOverhead + e.key.size() + e.meta.size();
 }
 
-bool DiskStore::mayContain(const QString &key)
-{
-    const Guard guard(m_mutex);
-    return !m_catalogue.isOpen() || m_catalogue.mayContain(key);
-}
-
 std::optional<EntryRecord> DiskStore::find(const QString &key)
 {
     const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return std::nullopt;
     auto e = m_catalogue.find(key);
+    if (!e)
+        ensureCatalogue(); // a corrupt catalogue is rebuilt now, not on the next write
+    return e;
+}
+
+std::optional<EntryRecord> DiskStore::findWithBody(const QString &key)
+{
+    const Guard guard(m_mutex);
+    if (!ensureCatalogue())
+        return std::nullopt;
+    auto e = m_catalogue.findWithBody(key);
     if (!e)
         ensureCatalogue(); // a corrupt catalogue is rebuilt now, not on the next write
     return e;
@@ -340,7 +345,9 @@ bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString
     auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
     if (!hasValidSums(e))
         return damaged(QStringLiteral("catalogue row has no valid chunk checksums"));
-    std::optional<QByteArray> body = m_catalogue.inlineBody(e.digest);
+    // Read with the row by findWithBody(), or now.
+    std::optional<QByteArray> body =
+            e.storedBytes.isNull() ? m_catalogue.inlineBody(e.digest) : e.storedBytes;
     if (!body) {
         if (m_catalogue.corrupted()) {
             *why = m_catalogue.errorString();

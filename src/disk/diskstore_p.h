@@ -62,8 +62,8 @@ public:
     }
 
     std::optional<EntryRecord> find(const QString &key);
-    //! See Catalogue::mayContain(): false only when find() would find nothing.
-    bool mayContain(const QString &key);
+    //! find(), with an inline body's stored bytes in storedBytes (openBody() checks them).
+    std::optional<EntryRecord> findWithBody(const QString &key);
 
     /*
         Checks that the body of \a e is present, complete and intact as far as the first

@@ -255,40 +255,48 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
     *outcome = Outcome::Missing;
     if (!ensureOpen())
         return nullptr;
-    // A key with no cached row is first looked for alone (one read transaction, no Qt Sql):
-    // when absent, as for most lookups of a browsing session, that is all it costs. The cached
-    // rows are checked against the version only when they may be used: read before the row
-    // (a row cached with an older version than its own is harmless, the reverse is not).
-    if (!m_rows.contains(key) && !m_store.mayContain(key))
-        return nullptr;
-    const qint64 version = m_store.dataVersion();
-    if (version != m_rowsVersion || version < 0) {
-        forgetRows();
-        m_rowsVersion = version;
+    // A cached row is used while the catalogue's data version says no other connection has
+    // committed since it was read. Any other key is read with one statement, its row and an
+    // inline body together: when absent, as for most lookups of a browsing session, that is
+    // all it costs. Such a row is cached only if the version read after it is the one the
+    // cached rows were read under (nothing was committed in between); otherwise the rows are
+    // dropped and it is served uncached this once.
+    auto cached = m_rows.find(key);
+    if (cached != m_rows.end()) {
+        const qint64 version = m_store.dataVersion();
+        if (version != m_rowsVersion || version < 0) {
+            forgetRows();
+            m_rowsVersion = version;
+            cached = m_rows.end();
+        }
     }
-    auto cached = m_rows.constFind(key);
-    if (cached == m_rows.cend()) {
-        auto e = m_store.find(key);
+    CachedRow row;
+    bool current = true; // whether the row may be cached
+    if (cached != m_rows.end()) {
+        row = *cached;
+    } else {
+        auto e = m_store.findWithBody(key);
         if (!e)
             return nullptr;
-        QNetworkCacheMetaData md;
-        if (!decodeMetaData(e->meta, &md)) {
+        if (!decodeMetaData(e->meta, &row.metaData)) {
             qCWarning(lcCache).noquote() << "dropping entry with unreadable metadata:" << key;
             remove(key);
             return nullptr;
         }
-        md.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
-        // Full: make room for one. Clearing all 4 096 rows at once (each with its headers)
-        // held the hit that found the cache full up for 14 ms.
-        if (m_rows.size() >= MaxCachedRows)
-            m_rows.erase(m_rows.begin());
-        cached = m_rows.insert(key, CachedRow {std::move(*e), std::move(md)});
+        row.metaData.setExpirationDate(QDateTime::fromMSecsSinceEpoch(e->expiresMs, Qt::UTC));
+        row.entry = std::move(*e);
+        const qint64 version = m_store.dataVersion();
+        current = version == m_rowsVersion && version >= 0;
+        if (!current) {
+            forgetRows();
+            m_rowsVersion = version;
+        }
     }
-    const CachedRow row = *cached;
-    QByteArray window;
+    QByteArray window = row.storedBytes;
     int fd = -1;
     QString why;
-    if (!m_store.openBody(row.entry, BodyDevice::WindowSize, &window, &fd, &why)) {
+    if (window.isNull()
+        && !m_store.openBody(row.entry, BodyDevice::WindowSize, &window, &fd, &why)) {
         if (m_store.lastFailureWasIo()) {
             m_error = why; // kept: an I/O error is not damage
             return nullptr;
@@ -296,6 +304,24 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
         forgetRows(); // openBody() removed the entry, or another process replaced it
         *outcome = Outcome::Raced;
         return nullptr;
+    }
+    row.entry.storedBytes = QByteArray(); // checked: kept as storedBytes below, or not at all
+    if (cached != m_rows.end()) {
+        if (row.storedBytes.isNull() && row.entry.inlineBody
+            && m_rowBodyBytes + window.size() <= MaxCachedBodyBytes) {
+            cached->storedBytes = window; // shared, not copied
+            m_rowBodyBytes += window.size();
+        }
+    } else if (current) {
+        // Full: make room for one. Clearing all 4 096 rows at once (each with its headers)
+        // held the hit that found the cache full up for 14 ms.
+        if (m_rows.size() >= MaxCachedRows)
+            dropRow(m_rows.begin());
+        if (row.entry.inlineBody && m_rowBodyBytes + window.size() <= MaxCachedBodyBytes) {
+            row.storedBytes = window;
+            m_rowBodyBytes += window.size();
+        }
+        m_rows.insert(key, row);
     }
     TierRecord record(key, row.metaData, row.entry.bodySize);
     record.setStoredSize(row.entry.rowSize + row.entry.allocSize); // as entryInfo() counts
@@ -438,9 +464,16 @@ bool DiskTier::commit(SpoolDevice *spool, const QNetworkCacheMetaData &md, const
     return true;
 }
 
+void DiskTier::dropRow(QHash<QString, CachedRow>::iterator it)
+{
+    m_rowBodyBytes -= it->storedBytes.size();
+    m_rows.erase(it);
+}
+
 bool DiskTier::remove(const QString &key)
 {
-    m_rows.remove(key);
+    if (const auto it = m_rows.find(key); it != m_rows.end())
+        dropRow(it);
     return ensureOpen() && m_store.remove(key);
 }
 
@@ -449,7 +482,8 @@ bool DiskTier::updateMetaData(const QString &key, const QNetworkCacheMetaData &m
 {
     if (!ensureOpen())
         return false;
-    m_rows.remove(key);
+    if (const auto it = m_rows.find(key); it != m_rows.end())
+        dropRow(it);
     return m_store.updateMeta(key, encodeMetaData(metaData),
                               metaData.expirationDate().toMSecsSinceEpoch(), ifVersion);
 }

@@ -6,6 +6,7 @@
 
 #include <tiercache/networkcache.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QMetaProperty>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void tiersNotifyOnChange();
     void settingsSurviveSetTiers();
     void absentUrlStoredByAnotherCacheIsServed();
+    void bodyReplacedByAnotherCacheIsNeverServedStale();
 
 private:
     QNetworkAccessManager *makeManager();
@@ -639,6 +641,50 @@ void tst_NetworkCache::absentUrlStoredByAnotherCacheIsServed()
         QVERIFY2(f.fromCache, path.constData());
         QCOMPARE(f.body, "body " + QByteArray::number(i));
         QCOMPARE(m_server->requestCount(path), 1);
+    }
+}
+
+// A hit keeps a small body it read with its row (DiskTier's row cache): once another cache
+// on the directory replaces the entry, that body must never be served again.
+void tst_NetworkCache::bodyReplacedByAnotherCacheIsNeverServedStale()
+{
+    QNetworkAccessManager otherNam;
+    auto *other = new NetworkCache;
+    other->setCacheDirectory(m_dir->path());
+    otherNam.setCache(other);
+
+    for (int round = 0; round < 20; ++round) {
+        const QByteArray path = "/replaced/" + QByteArray::number(round);
+        const QUrl url = m_server->url(QString::fromLatin1(path));
+        m_server->setRoute(path, Response::ok("first version " + QByteArray::number(round)));
+        QVERIFY(!fetch(*m_nam, url).fromCache);
+        for (int hit = 0; hit < 3; ++hit) { // read, then served with its row
+            const Fetched f = fetch(*m_nam, url);
+            QVERIFY(f.fromCache);
+            QCOMPARE(f.body, "first version " + QByteArray::number(round));
+        }
+        // The other cache stores a new version over it (a reload, as a user's F5 does).
+        const QByteArray second = "second version " + QByteArray::number(round);
+        m_server->setRoute(path, Response::ok(second));
+        const Fetched stored = fetch(otherNam, url, QNetworkRequest::AlwaysNetwork);
+        QCOMPARE(stored.body, second);
+        QVERIFY(!stored.fromCache);
+        // Visible here once the other cache's batch is committed (a few ms); never the old
+        // body meanwhile or after.
+        QElapsedTimer waited;
+        waited.start();
+        for (;;) {
+            const Fetched f = fetch(*m_nam, url);
+            QVERIFY(f.fromCache);
+            if (f.body == second)
+                break;
+            QCOMPARE(f.body, "first version " + QByteArray::number(round));
+            QVERIFY2(!waited.hasExpired(5000), "the other cache's version never reached this one");
+            QTest::qWait(2);
+        }
+        for (int hit = 0; hit < 3; ++hit)
+            QCOMPARE(fetch(*m_nam, url).body, second);
+        QCOMPARE(m_server->requestCount(path), 2);
     }
 }
 
