@@ -558,6 +558,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     }
     m_pendingHits.remove(entry.key);
     m_lastInsert.start();
+    m_lastWrite.start();
     if (batched) {
         // The pages this insert wrote: the inline body (whole pages), its row and index
         // entries; a few pages of indexes and totals are shared by the whole batch.
@@ -672,7 +673,7 @@ qint64 DiskStore::walBudget() const
     return qMin(byMaximum, qMax(qint64(256 * 1024), m_heldBytes / 32));
 }
 
-bool DiskStore::maintainWal()
+bool DiskStore::maintainWal(WalCaller caller)
 {
     const Guard guard(m_mutex);
     const qint64 CheckpointSize = walBudget();
@@ -691,27 +692,40 @@ bool DiskStore::maintainWal()
         return false; // checkpoints write the database file; the batch's commit calls again
     const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
     const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
+    // Quiet: no inserts lately (no back-pressure needed). Idle: no writes at all, hit counts
+    // included; only then is the file cut back: a TRUNCATE while hits were being written
+    // held each of the next hits up for 5 ms.
     const bool quiet = !m_lastInsert.isValid() || m_lastInsert.hasExpired(QuietMs);
+    const bool idle = quiet && (!m_lastWrite.isValid() || m_lastWrite.hasExpired(QuietMs));
     // The hard limit, which the cap counts: past it this writer restarts the log itself
     // (back-pressure: two syncs) rather than let the file grow while the checkpoint thread
     // cannot catch up with a steady stream of inserts. If a checkpoint elsewhere keeps it
-    // from doing so, it waits longer once the log has run to twice the limit.
-    if (log > walLimit()
+    // from doing so, it waits longer once the log has run to twice the limit. Without
+    // inserts (hit counts written from the event loop) the checkpoint thread restarts it
+    // unless the log outgrew the room the cap keeps for it: two syncs on the GUI thread held
+    // hits up for 6 ms.
+    const bool backPressure =
+            (caller == WalCaller::Inserter && !quiet) || log > walReserve(m_maximumSize);
+    if (log > walLimit() && backPressure
         && m_catalogue.restartLog(log > 2 * walLimit() ? 10 * RestartWaitMs : RestartWaitMs)) {
         m_lastCheckpoint.start();
-        return size > TruncateSize && !quiet;
+        qCDebug(lcDisk, "log restarted at %lld bytes", log);
+        return size > TruncateSize && !idle;
     }
     const bool due = !m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs);
     using Reset = WalCheckpointer::Reset;
-    if (due && (log > CheckpointSize || (size > TruncateSize && quiet))) {
+    if (due && (log > CheckpointSize || (size > TruncateSize && idle))) {
+        // A log past the limit is restarted by the thread (restartLogBytes below).
         m_lastCheckpoint.start();
+        qCDebug(lcDisk, "checkpoint started: log %lld bytes, file %lld, %s", log, size,
+                size > TruncateSize && idle ? "truncate" : "restart");
         // A log holding more than the hard limit is restarted even while writers are busy;
         // once inserts have paused, the file is cut back.
         WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
-                               size > TruncateSize && quiet ? Reset::Truncate : Reset::Restart,
+                               size > TruncateSize && idle ? Reset::Truncate : Reset::Restart,
                                walLimit());
     }
-    return size > TruncateSize && !quiet; // to be cut back once inserts pause
+    return size > TruncateSize && !idle; // to be cut back once writes pause
 }
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)
@@ -806,6 +820,8 @@ bool DiskStore::flushHits(Lock lock, int limit)
         }
     }
     const qint64 minute = nowMs() / 60000;
+    QElapsedTimer clock;
+    clock.start();
     Catalogue::Transaction t(m_catalogue, lock); // what is not written stays for the next flush
     bool written = t.isActive() && m_catalogue.applyHits(step)
             && m_catalogue.addCounters(m_pendingCounters, minute);
@@ -813,10 +829,14 @@ bool DiskStore::flushHits(Lock lock, int limit)
         m_catalogue.pruneSeries(minute - m_retentionMinutes);
         written = t.commit();
     }
-    if (written)
+    qCDebug(lcDisk, "%d hits %s in %.2f ms", int(step.size()), written ? "written" : "kept",
+            double(clock.nsecsElapsed()) / 1e6);
+    if (written) {
         m_pendingCounters.clear();
-    else
-        m_pendingHits.insert(step); // nothing else added these keys meanwhile: we hold the mutex
+        m_lastWrite.start();
+    } else {
+        m_pendingHits.insert(step);
+    } // nothing else added these keys meanwhile: we hold the mutex
     return !m_pendingHits.isEmpty();
 }
 

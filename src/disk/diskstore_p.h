@@ -139,9 +139,15 @@ public:
         const Guard guard(m_mutex);
         return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1;
     }
-    //! Starts a background WAL checkpoint when the log has grown; returns true when the file
-    //! is to be cut back once inserts pause (call again later).
-    bool maintainWal();
+    /*
+        Starts a background WAL checkpoint when the log has grown; returns true when the file
+        is to be cut back once writes pause (call again later). An Inserter (an insert, its
+        batch's commit) past the log's limit while inserts stream restarts the log itself, as
+        back-pressure; the EventLoop (hit counts) leaves that to the checkpoint thread unless
+        the log outgrew the room the cap keeps for it.
+    */
+    enum class WalCaller { Inserter, EventLoop };
+    bool maintainWal(WalCaller caller = WalCaller::Inserter);
     //! Whether a background step (evictTo(), reclaimInvalidated(), sweepGarbage(Lock::NoWait),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
     bool takeBusy() { return m_catalogue.takeLockWasBusy(); }
@@ -241,6 +247,7 @@ private:
     int m_tombstones = 0;                    // file bodies tombstoned so far (a counter)
     QElapsedTimer m_lastCheckpoint;
     QElapsedTimer m_lastInsert;
+    QElapsedTimer m_lastWrite; // an insert or hit counts
     int m_reclaimBatch = 16; // entries per reclaimInvalidated() transaction, adapted to the budget
 
     QString m_root;

@@ -21,6 +21,8 @@ namespace tiercache {
 namespace {
     constexpr int HitFlushIntervalMs = 1000;
     // Hits written per event-loop step (about 2 ms of UPDATEs), and the pause between steps.
+    // Smaller steps rewrite the same pages more often: 64 per step wrote three times the log,
+    // and the checkpoints that follow it held hits up as long.
     constexpr int HitsPerFlushStep = 256;
     constexpr int HitFlushStepGapMs = 5;
     constexpr qint64 ReopenIntervalMs = 1000;
@@ -132,7 +134,7 @@ void DiskTier::flushPending()
     // A second of hits at QNAM's pace is thousands of rows: written all at once, that
     // transaction held a hit that came in meanwhile up for 27 ms. A step is a few ms at most.
     const bool moreHits = m_store.flushHits(DiskStore::Lock::NoWait, HitsPerFlushStep);
-    const bool walLater = m_store.maintainWal();
+    const bool walLater = m_store.maintainWal(DiskStore::WalCaller::EventLoop);
     const bool busy = m_store.takeBusy();
     m_hitFlushTimer->setInterval(moreHits && !busy ? HitFlushStepGapMs : HitFlushIntervalMs);
     if (moreHits || busy || walLater)

@@ -113,6 +113,7 @@ private Q_SLOTS:
     void inlineBodyReplacesADroppedFileBody();
     void smallCacheDirectoryStaysInsideItsCap();
     void logStaysASmallShareOfWhatTheCacheHolds();
+    void hitCountsNeverCutTheLogBack();
     void largeBodyIsWrittenOffTheCallingThread_data();
     void largeBodyIsWrittenOffTheCallingThread();
     void writerFailureReachesTheCaller();
@@ -883,6 +884,45 @@ void tst_DiskStore::logStaysASmallShareOfWhatTheCacheHolds()
     qInfo("log at most %lld bytes", worst);
     m_store->close();
     QVERIFY2(QFileInfo(wal).size() == 0, qPrintable(QString::number(QFileInfo(wal).size())));
+}
+
+void tst_DiskStore::hitCountsNeverCutTheLogBack()
+{
+    // Hit counts written from the event loop after inserts have paused: the log is restarted
+    // by the checkpoint thread, never cut back (TRUNCATE) while hits keep coming (each one
+    // held the next hits up for 5 ms); once they pause too, it is.
+    constexpr qint64 Maximum = qint64(1) << 30;
+    m_inlineMax = DiskStore::InlineMax;
+    for (int i = 0; i < 300; ++i) {
+        QByteArray body = bodyOf(4096, char(i));
+        std::memcpy(body.data(), &i, sizeof i);
+        QVERIFY(store(u"k%1"_s.arg(i), body, 1000 + i, {}, Maximum));
+    }
+    QTest::qWait(2100); // inserts have paused
+    const QString wal = root() + u"/catalogue.db-wal"_s;
+    qint64 largest = 0;
+    QElapsedTimer clock;
+    clock.start();
+    for (int round = 0; !clock.hasExpired(1500); ++round) {
+        for (int i = 0; i < 300; ++i)
+            m_store->recordHit(u"k%1"_s.arg(i), 2000000 + round);
+        while (m_store->flushHits(DiskStore::Lock::NoWait, 256)) { }
+        m_store->maintainWal(DiskStore::WalCaller::EventLoop);
+        // A restart keeps the file's size (its high-water mark); only a cut back shrinks it.
+        const qint64 size = QFileInfo(wal).size();
+        QVERIFY2(size >= largest,
+                 qPrintable(u"the log was cut back from %1 to %2 bytes while hits were written"
+                            " (round %3)"_s.arg(largest)
+                                    .arg(size)
+                                    .arg(round)));
+        largest = size;
+        QTest::qWait(5);
+    }
+    QVERIFY2(largest > 1024 * 1024, qPrintable(u"the log never grew: %1"_s.arg(largest)));
+    // Writes have paused: cut back.
+    QTRY_VERIFY_WITH_TIMEOUT(
+            (m_store->maintainWal(DiskStore::WalCaller::EventLoop), QFileInfo(wal).size() == 0),
+            6000);
 }
 
 void tst_DiskStore::largeBodyIsWrittenOffTheCallingThread_data()
