@@ -30,10 +30,15 @@ std::optional<QByteArray> Catalogue::inlineBody(const QByteArray &digest)
 
 bool Catalogue::insertBlob(const BlobRecord &b)
 {
-    const ScopedStatement q = use(
-            StInsertBlob,
-            "INSERT OR REPLACE INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body,"
-            " stored_size, compression) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const ScopedStatement q =
+            use(StInsertBlob,
+                // An update in place keeps the id the entries name it by.
+                "INSERT INTO blobs (digest, body_size, alloc_size, chunk_size, sums, body,"
+                " stored_size, compression) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(digest) DO UPDATE SET body_size = excluded.body_size,"
+                " alloc_size = excluded.alloc_size, chunk_size = excluded.chunk_size,"
+                " sums = excluded.sums, body = excluded.body, stored_size = excluded.stored_size,"
+                " compression = excluded.compression");
     q->bindLatin1(0, b.digest);
     q->bind(1, b.bodySize);
     q->bind(2, b.allocSize);
@@ -58,7 +63,9 @@ bool Catalogue::deleteBlob(const QByteArray &digest)
 
 bool Catalogue::isReferenced(const QByteArray &digest)
 {
-    const ScopedStatement q = use(StIsReferenced, "SELECT 1 FROM entries WHERE digest = ? LIMIT 1");
+    const ScopedStatement q = use(StIsReferenced,
+                                  "SELECT 1 FROM entries WHERE blob_id ="
+                                  " (SELECT id FROM blobs WHERE digest = ?) LIMIT 1");
     q->bindLatin1(0, digest);
     return next(*q);
 }
@@ -66,7 +73,8 @@ bool Catalogue::isReferenced(const QByteArray &digest)
 qint64 Catalogue::sharingCount(const QByteArray &digest)
 {
     QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT count(*) FROM entries e WHERE e.digest = ? AND" TC_LIVE("e")));
+    q.prepare(QStringLiteral("SELECT count(*) FROM entries e JOIN blobs b ON b.id = e.blob_id"
+                             " WHERE b.digest = ? AND" TC_LIVE("e")));
     q.bindValue(0, QString::fromLatin1(digest));
     if (!exec(q) || !q.next())
         return 0;
@@ -93,7 +101,7 @@ QList<QByteArray> Catalogue::unreferencedBlobs()
     q.setForwardOnly(true);
     QList<QByteArray> result;
     if (!q.exec(QStringLiteral("SELECT b.digest FROM blobs b WHERE NOT EXISTS"
-                               " (SELECT 1 FROM entries e WHERE e.digest = b.digest)"))) {
+                               " (SELECT 1 FROM entries e WHERE e.blob_id = b.id)"))) {
         recordError(q);
         return result;
     }
@@ -106,7 +114,8 @@ QList<EntryRecord> Catalogue::entriesWithDigest(const QByteArray &digest)
 {
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT key, row_size FROM entries WHERE digest = ?"));
+    q.prepare(QStringLiteral("SELECT e.key, e.row_size FROM entries e JOIN blobs b"
+                             " ON b.id = e.blob_id WHERE b.digest = ?"));
     q.bindValue(0, QString::fromLatin1(digest));
     QList<EntryRecord> result;
     if (!exec(q))

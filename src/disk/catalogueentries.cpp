@@ -9,7 +9,7 @@ using namespace cataloguesql;
 std::optional<EntryRecord> Catalogue::find(const QString &key)
 {
     static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
-            + " FROM entries e JOIN blobs b ON b.digest = e.digest"
+            + " FROM entries e JOIN blobs b ON b.id = e.blob_id"
               " WHERE e.key = ? AND" TC_LIVE("e");
     return findWith(StFind, sql.constData(), key);
 }
@@ -19,7 +19,7 @@ std::optional<EntryRecord> Catalogue::findWithBody(const QString &key)
     // The body column comes last: a file body's is NULL, and reading the others first never
     // touches an inline body's overflow pages.
     static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
-            + ", b.body FROM entries e JOIN blobs b ON b.digest = e.digest"
+            + ", b.body FROM entries e JOIN blobs b ON b.id = e.blob_id"
               " WHERE e.key = ? AND" TC_LIVE("e");
     if (!reopenIfStale())
         return std::nullopt;
@@ -36,7 +36,7 @@ std::optional<EntryRecord> Catalogue::findWithBody(const QString &key)
 std::optional<EntryRecord> Catalogue::findAny(const QString &key)
 {
     static const QByteArray sql = QByteArray("SELECT ") + EntryColumns
-            + " FROM entries e JOIN blobs b ON b.digest = e.digest WHERE e.key = ?";
+            + " FROM entries e JOIN blobs b ON b.id = e.blob_id WHERE e.key = ?";
     return findWith(StFindAny, sql.constData(), key);
 }
 
@@ -54,9 +54,10 @@ bool Catalogue::upsertEntry(const EntryRecord &e)
     {
         const ScopedStatement q =
                 use(StUpsertEntry,
-                    "INSERT OR REPLACE INTO entries (key, digest, body_size, meta, status,"
+                    "INSERT OR REPLACE INTO entries (key, blob_id, body_size, meta, status,"
                     " content_type, expires, created, last_access, hits, row_size)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    " VALUES (?, (SELECT id FROM blobs WHERE digest = ?), ?, ?, ?, ?, ?, ?, ?,"
+                    " ?, ?)");
         q->bind(0, e.key);
         q->bindLatin1(1, e.digest);
         q->bind(2, e.bodySize);
@@ -102,8 +103,10 @@ bool Catalogue::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
 QList<EntryRecord> Catalogue::lruVictims(int count)
 {
     const ScopedStatement q = use(StLru,
-                                  "SELECT key, digest, row_size FROM entries e"
-                                  " WHERE" TC_LIVE("e") " ORDER BY last_access LIMIT ?");
+                                  // A row whose body row is gone (damage) goes too.
+                                  "SELECT e.key, b.digest, e.row_size FROM entries e"
+                                  " LEFT JOIN blobs b ON b.id = e.blob_id WHERE" TC_LIVE(
+                                          "e") " ORDER BY e.last_access LIMIT ?");
     q->bind(0, count);
     QList<EntryRecord> victims;
     while (next(*q)) {

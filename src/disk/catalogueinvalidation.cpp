@@ -101,12 +101,12 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteDoomed()
     r.freedBytes = q.value(1).toLongLong();
     q.finish();
     const char *const work[] = {
-            "INSERT OR IGNORE INTO doomed_bodies SELECT digest FROM entries WHERE key IN (SELECT "
-            "key FROM doomed)",
+            "INSERT OR IGNORE INTO doomed_bodies SELECT b.digest FROM entries e JOIN blobs b"
+            " ON b.id = e.blob_id WHERE e.key IN (SELECT key FROM doomed)",
             "DELETE FROM entries WHERE key IN (SELECT key FROM doomed)",
             "DELETE FROM tags WHERE key IN (SELECT key FROM doomed)",
-            "DELETE FROM doomed_bodies WHERE EXISTS (SELECT 1 FROM entries e WHERE e.digest = "
-            "doomed_bodies.digest)",
+            "DELETE FROM doomed_bodies WHERE EXISTS (SELECT 1 FROM blobs b JOIN entries e"
+            " ON e.blob_id = b.id WHERE b.digest = doomed_bodies.digest)",
     };
     for (const char *sql : work) {
         if (!execSql(QLatin1String(sql)))

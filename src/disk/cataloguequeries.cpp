@@ -73,7 +73,7 @@ QList<EntryRecord> Catalogue::query(const EntryQuery &filter, int offset, int li
     const QString sql = QLatin1String("SELECT ") + QLatin1String(EntryColumns)
             + QLatin1String(" FROM (SELECT * FROM entries e")
             + whereClause(filter, &binds, Plan::Walk) + order
-            + QLatin1String(" LIMIT ? OFFSET ?) e JOIN blobs b ON b.digest = e.digest") + order;
+            + QLatin1String(" LIMIT ? OFFSET ?) e JOIN blobs b ON b.id = e.blob_id") + order;
     binds.append(limit < 0 ? -1 : limit);
     binds.append(qMax(0, offset));
     SqlStatement q;

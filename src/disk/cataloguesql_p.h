@@ -53,7 +53,7 @@ enum Statement {
 
 //! The columns entryFrom() reads: entries e joined with blobs b.
 inline constexpr char EntryColumns[] =
-        "e.key, e.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
+        "e.key, b.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
         "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
         "'blob', b.stored_size, b.compression";
 

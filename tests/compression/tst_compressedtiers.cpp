@@ -467,7 +467,7 @@ bool tst_CompressedTiers::damageDisk(const QString &key, bool reseal, bool inlin
         QSqlQuery q(db);
         q.prepare(QStringLiteral("SELECT b.digest, b.chunk_size, b.sums, b.stored_size,"
                                  " b.compression, b.body FROM entries e JOIN blobs b"
-                                 " ON b.digest = e.digest WHERE e.key = ?"));
+                                 " ON b.id = e.blob_id WHERE e.key = ?"));
         q.addBindValue(key);
         if (!q.exec() || !q.next()) {
             qWarning("no disk entry for %s", qPrintable(key));
