@@ -706,10 +706,13 @@ bool DiskStore::maintainWal(WalCaller caller)
     // hits up for 6 ms.
     const bool backPressure =
             (caller == WalCaller::Inserter && !quiet) || log > walReserve(m_maximumSize);
+    QElapsedTimer restartClock;
+    restartClock.start();
     if (log > walLimit() && backPressure
         && m_catalogue.restartLog(log > 2 * walLimit() ? 10 * RestartWaitMs : RestartWaitMs)) {
         m_lastCheckpoint.start();
-        qCDebug(lcDisk, "log restarted at %lld bytes", log);
+        qCDebug(lcDisk, "log restarted at %lld bytes in %.2f ms", log,
+                double(restartClock.nsecsElapsed()) / 1e6);
         return size > TruncateSize && !idle;
     }
     const bool due = !m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs);
