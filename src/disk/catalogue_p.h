@@ -13,6 +13,7 @@
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -317,7 +318,10 @@ private:
     //! Checks, without writing, that the file is a catalogue of the current format.
     bool checkFormat();
     // catalogueentries.cpp
-    std::optional<EntryRecord> findWith(int id, const char *sql, const QString &key);
+    //! The entry row of \a key from statement \a id; with \a withBody, its column after
+    //! EntryColumns is an inline body's stored bytes (storedBytes).
+    std::optional<EntryRecord> findWith(int id, const char *sql, const QString &key,
+                                        bool withBody = false);
     // catalogueinvalidation.cpp
     bool prepareDoomed();
     std::optional<BatchResult> deleteDoomed();
@@ -326,6 +330,16 @@ private:
     sqlite3 *handle() const;
     bool exec(QSqlQuery &q);
     bool execSql(const QString &sql);
+    //! execSql() of each of \a statements in turn; false at the first that fails.
+    template<std::size_t N>
+    bool execAll(const char *const (&statements)[N])
+    {
+        for (const char *sql : statements) {
+            if (!execSql(QLatin1String(sql)))
+                return false;
+        }
+        return true;
+    }
     //! The statement \a id (see cataloguesql_p.h) on the raw connection, prepared from \a sql
     //! on first use; reset when the returned scope ends.
     ScopedStatement use(int id, const char *sql);

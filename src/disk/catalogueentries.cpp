@@ -23,14 +23,7 @@ std::optional<EntryRecord> Catalogue::findWithBody(const QString &key)
               " WHERE e.key = ? AND" TC_LIVE("e");
     if (!reopenIfStale())
         return std::nullopt;
-    const ScopedStatement q = use(StFindWithBody, sql.constData());
-    q->bind(0, key);
-    if (!next(*q))
-        return std::nullopt;
-    EntryRecord e = entryFrom(*q);
-    if (e.inlineBody)
-        e.storedBytes = q->bytes(EntryColumnCount);
-    return e;
+    return findWith(StFindWithBody, sql.constData(), key, /*withBody*/ true);
 }
 
 std::optional<EntryRecord> Catalogue::findAny(const QString &key)
@@ -40,13 +33,17 @@ std::optional<EntryRecord> Catalogue::findAny(const QString &key)
     return findWith(StFindAny, sql.constData(), key);
 }
 
-std::optional<EntryRecord> Catalogue::findWith(int id, const char *sql, const QString &key)
+std::optional<EntryRecord> Catalogue::findWith(int id, const char *sql, const QString &key,
+                                               bool withBody)
 {
     const ScopedStatement q = use(id, sql);
     q->bind(0, key);
     if (!next(*q))
         return std::nullopt;
-    return entryFrom(*q);
+    EntryRecord e = entryFrom(*q);
+    if (withBody && e.inlineBody)
+        e.storedBytes = q->bytes(EntryColumnCount);
+    return e;
 }
 
 bool Catalogue::upsertEntry(const EntryRecord &e)

@@ -14,11 +14,7 @@ bool Catalogue::prepareDoomed()
             "DELETE FROM doomed",
             "DELETE FROM doomed_bodies",
     };
-    for (const char *sql : setup) {
-        if (!execSql(QLatin1String(sql)))
-            return false;
-    }
-    return true;
+    return execAll(setup);
 }
 
 std::optional<Catalogue::BatchResult> Catalogue::deleteEntriesBatch(const QStringList &keys)
@@ -108,10 +104,8 @@ std::optional<Catalogue::BatchResult> Catalogue::deleteDoomed()
             "DELETE FROM doomed_bodies WHERE EXISTS (SELECT 1 FROM blobs b JOIN entries e"
             " ON e.blob_id = b.id WHERE b.digest = doomed_bodies.digest)",
     };
-    for (const char *sql : work) {
-        if (!execSql(QLatin1String(sql)))
-            return std::nullopt;
-    }
+    if (!execAll(work))
+        return std::nullopt;
     if (!q.exec(QStringLiteral("SELECT coalesce(sum(alloc_size), 0) FROM blobs"
                                " WHERE digest IN (SELECT digest FROM doomed_bodies)"))
         || !q.next()) {

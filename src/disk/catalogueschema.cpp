@@ -127,26 +127,17 @@ bool Catalogue::createSchema()
         if ((version < 3 && !execSql(QLatin1String(InvalidatedTable)))
             || (!hasBody && !execSql(QLatin1String(AddBodyColumn))))
             return false;
-        for (const char *sql : AddStoredColumns) {
-            if (!hasStoredSize && !execSql(QLatin1String(sql)))
-                return false;
-        }
+        if (!hasStoredSize && !execAll(AddStoredColumns))
+            return false;
         // One pass over every row and inline body, once: 13 s for 100 000 entries of 4 KiB
         // on a loaded 2-core machine. Other processes wait for the lock meanwhile.
         if (namesByDigest) {
             qCInfo(lcCatalogue).noquote() << "catalogue" << m_path << "is being upgraded to format"
                                           << SchemaVersion << "(one pass over its rows)";
             if (!execSql(QLatin1String(BlobsTable).arg(QLatin1String("blobs_v6")))
-                || !execSql(QLatin1String(EntriesTable).arg(QLatin1String("entries_v6"))))
+                || !execSql(QLatin1String(EntriesTable).arg(QLatin1String("entries_v6")))
+                || !execAll(RebuildTables) || !execAll(EntriesIndexes))
                 return false;
-            for (const char *sql : RebuildTables) {
-                if (!execSql(QLatin1String(sql)))
-                    return false;
-            }
-            for (const char *sql : EntriesIndexes) {
-                if (!execSql(QLatin1String(sql)))
-                    return false;
-            }
         }
         if (!execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion)))
             return false;
@@ -263,12 +254,9 @@ bool Catalogue::createTables()
     // the decoded body's. Body last, so that reading the others never touches a body's
     // overflow pages. An entry names its body by id (blob_id); a body's id never changes.
     if (!execSql(QLatin1String(BlobsTable).arg(QLatin1String("blobs")))
-        || !execSql(QLatin1String(EntriesTable).arg(QLatin1String("entries"))))
+        || !execSql(QLatin1String(EntriesTable).arg(QLatin1String("entries")))
+        || !execAll(EntriesIndexes))
         return false;
-    for (const char *sql : EntriesIndexes) {
-        if (!execSql(QLatin1String(sql)))
-            return false;
-    }
     const char *const schema[] = {
             "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) "
             "WITHOUT ROWID",
@@ -292,11 +280,7 @@ bool Catalogue::createTables()
             // (Catalogue::invalidateTags()).
             InvalidatedTable,
     };
-    for (const char *sql : schema) {
-        if (!execSql(QLatin1String(sql)))
-            return false;
-    }
-    return execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
+    return execAll(schema) && execSql(QStringLiteral("PRAGMA application_id=%1").arg(ApplicationId))
             && execSql(QStringLiteral("PRAGMA user_version=%1").arg(SchemaVersion));
 }
 

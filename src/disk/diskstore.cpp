@@ -252,21 +252,21 @@ qint64 DiskStore::rowSize(const EntryRecord &e)
 
 std::optional<EntryRecord> DiskStore::find(const QString &key)
 {
-    const Guard guard(m_mutex);
-    if (!ensureCatalogue())
-        return std::nullopt;
-    auto e = m_catalogue.find(key);
-    if (!e)
-        ensureCatalogue(); // a corrupt catalogue is rebuilt now, not on the next write
-    return e;
+    return findVia(&Catalogue::find, key);
 }
 
 std::optional<EntryRecord> DiskStore::findWithBody(const QString &key)
 {
+    return findVia(&Catalogue::findWithBody, key);
+}
+
+std::optional<EntryRecord> DiskStore::findVia(
+        std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key)
+{
     const Guard guard(m_mutex);
     if (!ensureCatalogue())
         return std::nullopt;
-    auto e = m_catalogue.findWithBody(key);
+    auto e = (m_catalogue.*read)(key);
     if (!e)
         ensureCatalogue(); // a corrupt catalogue is rebuilt now, not on the next write
     return e;

@@ -226,6 +226,9 @@ private:
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
     bool commitBatchLocked();
+    //! find() and findWithBody(): \a read of the catalogue, which is rebuilt when damaged.
+    std::optional<EntryRecord> findVia(
+            std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key);
     void runFlusher();
     //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
     qint64 walBudget() const;

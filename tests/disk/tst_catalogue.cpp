@@ -142,6 +142,8 @@ private:
     QString path() const { return m_dir->filePath(QStringLiteral("catalogue.db")); }
     //! A blob row and an entry row, committed.
     void store(const EntryRecord &e, qint64 allocSize = 4096, const QStringList &tags = {});
+    //! "file" (body d1, a file, tag t) and "inline" (body d2, "small body" in the catalogue).
+    void storeFileAndInlineEntries();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<Catalogue> m_c;
@@ -172,6 +174,18 @@ void tst_Catalogue::store(const EntryRecord &e, qint64 allocSize, const QStringL
     QVERIFY(m_c->upsertEntry(e));
     if (!tags.isEmpty())
         QVERIFY(m_c->setTags(e.key, tags));
+    QVERIFY(t.commit());
+}
+
+void tst_Catalogue::storeFileAndInlineEntries()
+{
+    store(makeEntry(QStringLiteral("file"), "d1"), 40000, {QStringLiteral("t")});
+    Catalogue::Transaction t(*m_c);
+    BlobRecord blob = makeBlob("d2", 10, 0);
+    blob.isInline = true;
+    blob.body = QByteArray("small body");
+    QVERIFY(m_c->insertBlob(blob));
+    QVERIFY(m_c->upsertEntry(makeEntry(QStringLiteral("inline"), "d2")));
     QVERIFY(t.commit());
 }
 
@@ -279,16 +293,7 @@ void tst_Catalogue::upgradesFormatThreeInPlace()
 void tst_Catalogue::upgradesFormatFourInPlace()
 {
     // Format 4: bodies inline or files, all stored as they are. Both kinds stay readable.
-    store(makeEntry(QStringLiteral("file"), "d1"), 40000, {QStringLiteral("t")});
-    {
-        Catalogue::Transaction t(*m_c);
-        BlobRecord blob = makeBlob("d2", 10, 0);
-        blob.isInline = true;
-        blob.body = QByteArray("small body");
-        QVERIFY(m_c->insertBlob(blob));
-        QVERIFY(m_c->upsertEntry(makeEntry(QStringLiteral("inline"), "d2")));
-        QVERIFY(t.commit());
-    }
+    storeFileAndInlineEntries();
     m_c->close();
     {
         RawConnection raw(path());
@@ -318,16 +323,7 @@ void tst_Catalogue::upgradesFormatFourInPlace()
 void tst_Catalogue::upgradesFormatFiveInPlace()
 {
     // Format 5 kept blobs WITHOUT ROWID; format 6 copies its rows into a table with rowids.
-    store(makeEntry(QStringLiteral("file"), "d1"), 40000, {QStringLiteral("t")});
-    {
-        Catalogue::Transaction t(*m_c);
-        BlobRecord blob = makeBlob("d2", 10, 0);
-        blob.isInline = true;
-        blob.body = QByteArray("small body");
-        QVERIFY(m_c->insertBlob(blob));
-        QVERIFY(m_c->upsertEntry(makeEntry(QStringLiteral("inline"), "d2")));
-        QVERIFY(t.commit());
-    }
+    storeFileAndInlineEntries();
     m_c->close();
     {
         // The tables as format 5 made them: blobs WITHOUT ROWID, entries naming the digest.
