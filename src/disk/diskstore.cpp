@@ -138,15 +138,22 @@ bool DiskStore::commitBatch()
     return commitBatchLocked();
 }
 
-bool DiskStore::commitBatchLocked()
+bool DiskStore::commitBatchLocked(WalCaller caller)
 {
     if (!m_catalogue.batchOpen())
         return true;
     if (!m_catalogue.commitBatch())
         return setError(QStringLiteral("cannot commit the last inserts: %1")
                                 .arg(m_catalogue.errorString()));
-    maintainWal(); // it waits for no open batch
+    maintainWal(caller); // it waits for no open batch
     return true;
+}
+
+void DiskStore::startFlusherLocked()
+{
+    if (!m_flusher.joinable())
+        m_flusher = std::thread([this] { runFlusher(); });
+    m_flushWake.notify_one();
 }
 
 void DiskStore::runFlusher()
@@ -155,11 +162,19 @@ void DiskStore::runFlusher()
     while (!m_stopFlusher) {
         // While a batch is open this process holds the write lock: look every millisecond
         // whether another writer (or a log restart) waits for it, not only when it gets old.
+        // The times waited for are copies: wait_until() reads its argument while the mutex
+        // is let go.
         const auto now = std::chrono::steady_clock::now();
-        if (!m_catalogue.batchOpen())
+        const auto retryAt = m_hitsRetryAt;
+        const auto deadline = m_batchDeadline;
+        if (m_hitsRequested && now >= retryAt)
+            writeRequestedHits(lock);
+        else if (m_hitsRequested && !m_catalogue.batchOpen())
+            m_flushWake.wait_until(lock, retryAt);
+        else if (!m_catalogue.batchOpen())
             m_flushWake.wait(lock);
-        else if (now < m_batchDeadline && !m_catalogue.othersWaiting())
-            m_flushWake.wait_until(lock, qMin(m_batchDeadline, now + std::chrono::milliseconds(1)));
+        else if (now < deadline && !m_catalogue.othersWaiting())
+            m_flushWake.wait_until(lock, qMin(deadline, now + std::chrono::milliseconds(1)));
         else
             commitBatchLocked();
     }
@@ -575,9 +590,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
             || m_catalogue.othersWaiting()) {
             commitBatchLocked();
         } else if (m_catalogue.batchCount() == 1) {
-            if (!m_flusher.joinable())
-                m_flusher = std::thread([this] { runFlusher(); });
-            m_flushWake.notify_one();
+            startFlusherLocked();
         }
     }
     // The files of bodies this insert replaced or evicted go now, not on a later event-loop
@@ -688,8 +701,12 @@ bool DiskStore::maintainWal(WalCaller caller)
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
     constexpr qint64 IntervalMs = 100;
-    if (!m_catalogue.isOpen() || m_readOnly || m_catalogue.batchOpen())
-        return false; // checkpoints write the database file; the batch's commit calls again
+    if (!m_catalogue.isOpen() || m_readOnly)
+        return false;
+    // Checkpoints write the database file: the batch's commit calls again (an inserter's,
+    // on the flushing thread); the event loop looks again later.
+    if (m_catalogue.batchOpen())
+        return caller == WalCaller::EventLoop;
     const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
     const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
     // Quiet: no inserts lately (no back-pressure needed). Idle: no writes at all, hit counts
@@ -795,6 +812,7 @@ bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
 
 void DiskStore::recordHit(const QString &key, qint64 nowMs)
 {
+    const Guard guard(m_mutex);
     if (m_readOnly)
         return; // a reader looking at entries is not a hit
     HitUpdate &h = m_pendingHits[key];
@@ -805,6 +823,53 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
 bool DiskStore::flushHits(Lock lock, int limit)
 {
     const Guard guard(m_mutex);
+    writeHitStep(lock, limit, Catalogue::Transaction::Kind::Own);
+    return !m_pendingHits.isEmpty();
+}
+
+void DiskStore::writeHitsInBackground()
+{
+    const Guard guard(m_mutex);
+    if (m_readOnly || !m_catalogue.isOpen()
+        || (m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()))
+        return;
+    m_hitsRequested = true;
+    m_hitsRetryAt = {};
+    startFlusherLocked();
+}
+
+void DiskStore::writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock)
+{
+    m_hitsRequested = false;
+    // What was recorded by now, and not more: under a steady stream of hits the next request
+    // takes the rest.
+    int slices = int(m_pendingHits.size() / HitsPerSlice) + 1;
+    int sinceCommit = 0;
+    while (slices-- > 0 && !m_stopFlusher && !m_readOnly && m_catalogue.isOpen()
+           && (!m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty())) {
+        if (!writeHitStep(Lock::NoWait, HitsPerSlice, Catalogue::Transaction::Kind::Batched)) {
+            // Another connection holds the write lock (or the write failed): try again in a
+            // second, as the event loop used to.
+            m_hitsRequested = true;
+            m_hitsRetryAt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+            break;
+        }
+        sinceCommit += HitsPerSlice;
+        if (sinceCommit >= HitsPerCommit) {
+            commitBatchLocked(WalCaller::EventLoop);
+            sinceCommit = 0;
+        }
+        // A lookup waiting for the store goes first (an unlock alone rarely lets it in).
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        lock.lock();
+    }
+    if (sinceCommit > 0)
+        commitBatchLocked(WalCaller::EventLoop);
+}
+
+bool DiskStore::writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind)
+{
     if (m_readOnly) {
         m_pendingCounters.clear();
         return false;
@@ -813,11 +878,14 @@ bool DiskStore::flushHits(Lock lock, int limit)
         return false;
     // This step's share: all of them, or the first \a limit.
     QHash<QString, HitUpdate> step;
-    if (limit < 0 || m_pendingHits.size() <= limit) {
+    // Taken out key by key, the table keeps its room: growing it again by doubling (a
+    // rehash of every key) held the hit that crossed 1 024 or 2 048 up for a millisecond.
+    if (limit < 0) {
         step.swap(m_pendingHits);
+        m_pendingHits.reserve(step.size());
     } else {
         step.reserve(limit);
-        for (auto it = m_pendingHits.begin(); step.size() < limit;) {
+        for (auto it = m_pendingHits.begin(); it != m_pendingHits.end() && step.size() < limit;) {
             step.insert(it.key(), it.value());
             it = m_pendingHits.erase(it);
         }
@@ -825,7 +893,7 @@ bool DiskStore::flushHits(Lock lock, int limit)
     const qint64 minute = nowMs() / 60000;
     QElapsedTimer clock;
     clock.start();
-    Catalogue::Transaction t(m_catalogue, lock); // what is not written stays for the next flush
+    Catalogue::Transaction t(m_catalogue, lock, kind); // what is not written stays pending
     bool written = t.isActive() && m_catalogue.applyHits(step)
             && m_catalogue.addCounters(m_pendingCounters, minute);
     if (written) {
@@ -840,7 +908,7 @@ bool DiskStore::flushHits(Lock lock, int limit)
     } else {
         m_pendingHits.insert(step);
     } // nothing else added these keys meanwhile: we hold the mutex
-    return !m_pendingHits.isEmpty();
+    return written;
 }
 
 qint64 DiskStore::recordedMaximumSize()

@@ -116,15 +116,31 @@ public:
                     const QByteArray &digest = QByteArray());
 
     void recordHit(const QString &key, qint64 nowMs);
-    bool hasPendingHits() const { return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty(); }
+    bool hasPendingHits() const
+    {
+        const Guard guard(m_mutex);
+        return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty();
+    }
     using Lock = Catalogue::Transaction::Lock;
     /*
         Writes the hits (and counters) recorded so far, in one transaction: all of them, or at
-        most \a limit entries' (-1: no limit), so that a step from the event loop stays short.
-        What is not written (the lock was taken, or past the limit) stays pending. Returns true
-        when hits remain pending.
+        most \a limit entries' (-1: no limit). What is not written (the lock was taken, or past
+        the limit) stays pending. Returns true when hits remain pending.
     */
     bool flushHits(Lock lock = Lock::Wait, int limit = -1);
+    /*
+        Has the flushing thread write the hits (and counters) recorded so far, so that the
+        caller's thread (the GUI thread) never waits for those UPDATEs: in slices of
+        HitsPerSlice entries, each joining the batch of inserts, letting go of the store
+        between slices, so that a lookup waits for one slice at most, and committed every
+        HitsPerCommit entries. What the write lock keeps out (another connection holds it)
+        stays pending for the next call. Returns at once.
+    */
+    void writeHitsInBackground();
+    static constexpr int HitsPerSlice = 8;
+    //! Smaller commits rewrite the same pages more often: 64 hits per commit wrote three
+    //! times the log of 256, and the checkpoints that followed held hits up as long.
+    static constexpr int HitsPerCommit = 256;
 
     qint64 totalSize();
     //! The budget the last writer that set one recorded in the catalogue; -1 when none did.
@@ -141,7 +157,8 @@ public:
     }
     /*
         Starts a background WAL checkpoint when the log has grown; returns true when the file
-        is to be cut back once writes pause (call again later). An Inserter (an insert, its
+        is to be cut back once writes pause, or (EventLoop) a batch kept it from looking: call
+        again later. An Inserter (an insert, its
         batch's commit) past the log's limit while inserts stream restarts the log itself, as
         back-pressure; the EventLoop (hit counts) leaves that to the checkpoint thread unless
         the log outgrew the room the cap keeps for it.
@@ -150,7 +167,11 @@ public:
     bool maintainWal(WalCaller caller = WalCaller::Inserter);
     //! Whether a background step (evictTo(), reclaimInvalidated(), sweepGarbage(Lock::NoWait),
     //! flushHits(Lock::NoWait)) found the write lock taken since the last call: retry later.
-    bool takeBusy() { return m_catalogue.takeLockWasBusy(); }
+    bool takeBusy()
+    {
+        const Guard guard(m_mutex);
+        return m_catalogue.takeLockWasBusy();
+    }
     bool clear();
 
     QList<EntryRecord> entries(int offset, int limit);
@@ -187,8 +208,16 @@ public:
     bool sweepGarbage(int limit, int budgetMs = -1, Lock lock = Lock::Wait);
 
     // Statistics: counted in memory, written with the batched hit updates.
-    void addCounter(const QString &name, qint64 delta) { m_pendingCounters[name] += delta; }
-    bool hasPendingCounters() const { return !m_pendingCounters.isEmpty(); }
+    void addCounter(const QString &name, qint64 delta)
+    {
+        const Guard guard(m_mutex);
+        m_pendingCounters[name] += delta;
+    }
+    bool hasPendingCounters() const
+    {
+        const Guard guard(m_mutex);
+        return !m_pendingCounters.isEmpty();
+    }
     QHash<QString, qint64> counters();
     QList<Catalogue::SeriesPoint> series(qint64 sinceMinute);
     void setSeriesRetentionMinutes(int minutes) { m_retentionMinutes = minutes; }
@@ -225,7 +254,12 @@ private:
     qint64 dropBlobIfUnreferencedLocked(const QByteArray &digest);
     void removeDamaged(const QString &key, const QByteArray &digest, const QString &why);
     bool setError(const QString &message);
-    bool commitBatchLocked();
+    bool commitBatchLocked(WalCaller caller = WalCaller::Inserter);
+    //! One step of flushHits() or of writeHitsInBackground(); true when something was written.
+    bool writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind);
+    //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
+    void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
+    void startFlusherLocked();
     //! find() and findWithBody(): \a read of the catalogue, which is rebuilt when damaged.
     std::optional<EntryRecord> findVia(
             std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key);
@@ -268,6 +302,8 @@ private:
     std::condition_variable_any m_flushWake;
     std::thread m_flusher;
     bool m_stopFlusher = false;
+    bool m_hitsRequested = false;                        // writeHitsInBackground() was called
+    std::chrono::steady_clock::time_point m_hitsRetryAt; // not before (the lock was taken)
     std::chrono::steady_clock::time_point m_batchDeadline;
     qint64 m_batchBytes = 0; // log bytes the batch will write when it is committed, estimated
 };

@@ -20,11 +20,6 @@ namespace tiercache {
 
 namespace {
     constexpr int HitFlushIntervalMs = 1000;
-    // Hits written per event-loop step (about 2 ms of UPDATEs), and the pause between steps.
-    // Smaller steps rewrite the same pages more often: 64 per step wrote three times the log,
-    // and the checkpoints that follow it held hits up as long.
-    constexpr int HitsPerFlushStep = 256;
-    constexpr int HitFlushStepGapMs = 5;
     constexpr qint64 ReopenIntervalMs = 1000;
     constexpr int TrimStepBudgetMs = 2;
     constexpr int BusyRetryMs = 20;
@@ -131,14 +126,14 @@ void DiskTier::flushPending()
     // From the event loop: never wait for the write lock here; what is not written stays
     // pending for the next flush.
     m_store.commitBatch(); // normally done by the flushing thread already
-    // A second of hits at QNAM's pace is thousands of rows: written all at once, that
-    // transaction held a hit that came in meanwhile up for 27 ms. A step is a few ms at most.
-    const bool moreHits = m_store.flushHits(DiskStore::Lock::NoWait, HitsPerFlushStep);
+    // A second of hits at QNAM's pace is thousands of rows. Written from here, all at once,
+    // that transaction held a hit that came in meanwhile up for 27 ms; in steps of 256, for
+    // 3-4 ms. The flushing thread writes them, letting lookups in between slices.
     const bool walLater = m_store.maintainWal(DiskStore::WalCaller::EventLoop);
+    m_store.writeHitsInBackground();
     const bool busy = m_store.takeBusy();
-    m_hitFlushTimer->setInterval(moreHits && !busy ? HitFlushStepGapMs : HitFlushIntervalMs);
-    if (moreHits || busy || walLater)
-        schedulePendingFlush(); // the next step soon; look again in a second after a busy lock
+    if (busy || walLater)
+        schedulePendingFlush(); // look again in a second
 }
 
 DiskTier::~DiskTier()
@@ -319,6 +314,9 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
         // held the hit that found the cache full up for 14 ms.
         if (m_rows.size() >= MaxCachedRows)
             dropRow(m_rows.begin());
+        else if (m_rows.isEmpty())
+            m_rows.reserve(MaxCachedRows); // growing by doubling rehashes every row
+
         if (row.entry.inlineBody && m_rowBodyBytes + window.size() <= MaxCachedBodyBytes) {
             row.storedBytes = window;
             m_rowBodyBytes += window.size();

@@ -92,6 +92,7 @@ private Q_SLOTS:
     void updateMetaChecksTheBody();
     void hitsAreBatched();
     void hitsAreWrittenInBoundedSteps();
+    void hitsAreWrittenByTheFlushingThread();
     void evictionFollowsLru();
     void hardCapKeepsTheNewEntry();
     void tagsTravelWithTheCommit();
@@ -348,6 +349,45 @@ void tst_DiskStore::hitsAreWrittenInBoundedSteps()
     QCOMPARE(written(), Keys);
     QVERIFY(!m_store->hasPendingHits());
     QCOMPARE(m_store->counters().value(u"hits"_s), 2 * Keys); // written with the first step
+}
+
+void tst_DiskStore::hitsAreWrittenByTheFlushingThread()
+{
+    // writeHitsInBackground() returns at once; the flushing thread writes the hits in slices,
+    // this thread's lookups go on meanwhile, and nothing here needs an event loop.
+    constexpr int Keys = 1000;
+    for (int i = 0; i < Keys; ++i)
+        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
+    QVERIFY(m_store->commitBatch());
+    for (int i = 0; i < Keys; ++i) {
+        m_store->recordHit(u"k%1"_s.arg(i), 500);
+        m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
+    }
+    m_store->addCounter(u"hits"_s, 2 * Keys);
+    m_store->writeHitsInBackground();
+    QElapsedTimer clock;
+    clock.start();
+    int lookups = 0;
+    while (m_store->hasPendingHits() && !clock.hasExpired(10000)) {
+        QVERIFY(m_store->find(u"k%1"_s.arg(lookups % Keys))); // never kept out for long
+        ++lookups;
+    }
+    QVERIFY2(!m_store->hasPendingHits(), "the flushing thread did not write the hits");
+    // Committed, and visible to another connection: read through a second store.
+    DiskStore other;
+    QVERIFY(other.open(root()));
+    const auto last = [&other] {
+        const auto e = other.find(u"k%1"_s.arg(Keys - 1));
+        return e ? e->hits : -1;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(last(), 2, 2000);
+    for (int i = 0; i < Keys; ++i) {
+        const auto e = other.find(u"k%1"_s.arg(i));
+        QVERIFY(e);
+        QCOMPARE(e->hits, 2);
+        QCOMPARE(e->lastAccessMs, 700 + i);
+    }
+    QCOMPARE(other.counters().value(u"hits"_s), 2 * Keys);
 }
 
 void tst_DiskStore::evictionFollowsLru()
