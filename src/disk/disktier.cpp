@@ -316,7 +316,6 @@ std::unique_ptr<TierEntry> DiskTier::lookupOnce(const QString &key, Outcome *out
             dropRow(m_rows.begin());
         else if (m_rows.isEmpty())
             m_rows.reserve(MaxCachedRows); // growing by doubling rehashes every row
-
         if (row.entry.inlineBody && m_rowBodyBytes + window.size() <= MaxCachedBodyBytes) {
             row.storedBytes = window;
             m_rowBodyBytes += window.size();
