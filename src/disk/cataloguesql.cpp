@@ -5,6 +5,25 @@
 
 namespace tiercache::cataloguesql {
 
+namespace {
+    /*
+        The six columns that say how a body is stored, from \a first on, in the order both
+        EntryColumns and BlobColumns name them: alloc_size, chunk_size, sums, whether the body
+        is in the row, stored_size, compression.
+    */
+    template<typename Record>
+    void readStorage(const SqlStatement &q, int first, Record *r, bool Record::*inRow)
+    {
+        r->allocSize = q.int64(first);
+        r->chunkSize = quint32(q.int64(first + 1));
+        r->sums = q.bytes(first + 2);
+        r->*inRow = q.int64(first + 3) != 0;
+        r->storedSize = q.int64(first + 4);
+        if (!compressionFrom(q, first + 5, &r->compression))
+            r->storedSize = -1; // DiskStore::hasValidSums() refuses it: damaged
+    }
+} // namespace
+
 EntryRecord entryFrom(const SqlStatement &q)
 {
     EntryRecord e;
@@ -19,13 +38,7 @@ EntryRecord entryFrom(const SqlStatement &q)
     e.lastAccessMs = q.int64(8);
     e.hits = q.int64(9);
     e.rowSize = q.int64(10);
-    e.allocSize = q.int64(11);
-    e.chunkSize = quint32(q.int64(12));
-    e.sums = q.bytes(13);
-    e.inlineBody = q.int64(14) != 0;
-    e.storedSize = q.int64(15);
-    if (!compressionFrom(q, 16, &e.compression))
-        e.storedSize = -1; // DiskStore::hasValidSums() refuses it: damaged
+    readStorage(q, 11, &e, &EntryRecord::inlineBody);
     return e;
 }
 
@@ -34,13 +47,7 @@ BlobRecord blobFrom(const SqlStatement &q)
     BlobRecord b;
     b.digest = q.bytes(0);
     b.bodySize = q.int64(1);
-    b.allocSize = q.int64(2);
-    b.chunkSize = quint32(q.int64(3));
-    b.sums = q.bytes(4);
-    b.isInline = q.int64(5) != 0;
-    b.storedSize = q.int64(6);
-    if (!compressionFrom(q, 7, &b.compression))
-        b.storedSize = -1;
+    readStorage(q, 2, &b, &BlobRecord::isInline);
     return b;
 }
 

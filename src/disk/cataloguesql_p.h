@@ -51,7 +51,8 @@ enum Statement {
     StatementCount
 };
 
-//! The columns entryFrom() reads: entries e joined with blobs b.
+//! The columns entryFrom() reads: entries e joined with blobs b. The last six are
+//! BlobColumns' last six (how the body is stored), in the same order.
 inline constexpr char EntryColumns[] =
         "e.key, b.digest, e.body_size, e.meta, e.status, e.content_type, e.expires, e.created, "
         "e.last_access, e.hits, e.row_size, b.alloc_size, b.chunk_size, b.sums, typeof(b.body) = "
