@@ -819,6 +819,13 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
     HitUpdate &h = m_pendingHits[key];
     ++h.hits;
     h.lastAccessMs = nowMs;
+    // An application that looks up in a loop (or a tool without an event loop) never reaches
+    // the event loop that asks for them: bound what waits in memory.
+    if (m_pendingHits.size() >= HitsWithoutEventLoop && !m_hitsRequested) {
+        m_hitsRequested = true;
+        m_hitsRetryAt = {};
+        startFlusherLocked();
+    }
 }
 
 bool DiskStore::flushHits(Lock lock, int limit)

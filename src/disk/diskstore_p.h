@@ -145,6 +145,9 @@ public:
     //! rehashes every key, which held the hit that made it 2 048 or 4 096 long up for 1.2-2.4
     //! ms (QNAM hits of 5 000 URLs).
     static constexpr qsizetype PendingHitsRoom = 8192;
+    //! Pending entries that have the flushing thread write them whether or not an event loop
+    //! asks for it (writeHitsInBackground()).
+    static constexpr qsizetype HitsWithoutEventLoop = 4096;
 
     qint64 totalSize();
     //! The budget the last writer that set one recorded in the catalogue; -1 when none did.

@@ -93,6 +93,7 @@ private Q_SLOTS:
     void hitsAreBatched();
     void hitsAreWrittenInBoundedSteps();
     void hitsAreWrittenByTheFlushingThread();
+    void hitsAreWrittenWithoutAnEventLoop();
     void evictionFollowsLru();
     void hardCapKeepsTheNewEntry();
     void tagsTravelWithTheCommit();
@@ -388,6 +389,34 @@ void tst_DiskStore::hitsAreWrittenByTheFlushingThread()
         QCOMPARE(e->lastAccessMs, 700 + i);
     }
     QCOMPARE(other.counters().value(u"hits"_s), 2 * Keys);
+}
+
+void tst_DiskStore::hitsAreWrittenWithoutAnEventLoop()
+{
+    // Lookups in a loop, nothing asks for the hits to be written: once enough are pending,
+    // the flushing thread writes them anyway.
+    constexpr int Keys = int(DiskStore::HitsWithoutEventLoop);
+    for (int i = 0; i < Keys; ++i)
+        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
+    QVERIFY(m_store->commitBatch());
+    for (int i = 0; i < Keys - 1; ++i)
+        m_store->recordHit(u"k%1"_s.arg(i), 500 + i);
+    QTest::qSleep(300);                 // no event loop
+    QVERIFY(m_store->hasPendingHits()); // fewer than the bound: they wait
+    m_store->recordHit(u"k%1"_s.arg(Keys - 1), 500 + Keys - 1);
+    QElapsedTimer clock;
+    clock.start();
+    while (m_store->hasPendingHits() && !clock.hasExpired(10000))
+        QTest::qSleep(10);
+    QVERIFY2(!m_store->hasPendingHits(), "the hits stayed in memory");
+    DiskStore other;
+    QVERIFY(other.open(root()));
+    const auto last = [&other] {
+        const auto e = other.find(u"k%1"_s.arg(Keys - 1));
+        return e ? e->lastAccessMs : -1;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(last(), qint64(500 + Keys - 1), 2000);
+    QCOMPARE(other.find(u"k0"_s)->hits, 1);
 }
 
 void tst_DiskStore::evictionFollowsLru()
