@@ -108,14 +108,18 @@ EntryDetails::EntryDetails(QWidget *parent)
     m_preview->addWidget(m_image);
     m_preview->addWidget(m_hex);
 
+    // The note on a row of its own, wrapped: beside the buttons, in a pane a quarter of the
+    // window wide, it squeezed them until their labels were cut.
+    m_previewNote->setWordWrap(true);
     auto *buttons = new QHBoxLayout;
-    buttons->addWidget(m_previewNote, 1);
+    buttons->addStretch(1);
     buttons->addWidget(m_copyUrl);
     buttons->addWidget(m_save);
     auto *previewBox = new QWidget;
     auto *previewLayout = new QVBoxLayout(previewBox);
     previewLayout->setContentsMargins(0, 0, 0, 0);
     previewLayout->addLayout(buttons);
+    previewLayout->addWidget(m_previewNote);
     previewLayout->addWidget(m_preview, 1);
 
     auto *splitter = new QSplitter(Qt::Vertical);
