@@ -15,6 +15,10 @@
 
 namespace tiercache::browser {
 
+namespace {
+    constexpr int OptionsColumn = 4;
+} // namespace
+
 PluginsPane::PluginsPane(QWidget *parent)
     : QWidget(parent), m_searchPath(new QLabel), m_table(new QTableWidget(0, 6))
 {
@@ -22,8 +26,13 @@ PluginsPane::PluginsPane(QWidget *parent)
             {tr("Id"), tr("Name"), tr("API"), tr("State"), tr("Options"), tr("File")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setWordWrap(false);
+    // The options take what the other columns leave and wrap: sized to their contents, the
+    // Redis plugin's pushed the file names out of the window.
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(OptionsColumn, QHeaderView::Stretch);
+    m_table->setWordWrap(true);
+    connect(header, &QHeaderView::sectionResized, m_table, &QTableView::resizeRowsToContents);
     m_searchPath->setWordWrap(true);
     m_searchPath->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *layout = new QVBoxLayout(this);
@@ -67,7 +76,7 @@ void PluginsPane::refresh()
             m_table->setItem(i, c, item);
         }
     }
-    m_table->resizeColumnsToContents();
+    m_table->resizeRowsToContents();
 }
 
 } // namespace tiercache::browser
