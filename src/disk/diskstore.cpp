@@ -227,7 +227,7 @@ bool DiskStore::open(const QString &root)
         collectGarbage();
     }
     sweepTemp();
-    m_pendingHits.reserve(PendingHitsRoom);
+    dropPendingHitsLocked();
     m_error.clear();
     return true;
 }
@@ -821,11 +821,8 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
     h.lastAccessMs = nowMs;
     // An application that looks up in a loop (or a tool without an event loop) never reaches
     // the event loop that asks for them: bound what waits in memory.
-    if (m_pendingHits.size() >= HitsWithoutEventLoop && !m_hitsRequested) {
-        m_hitsRequested = true;
-        m_hitsRetryAt = {};
-        startFlusherLocked();
-    }
+    if (m_pendingHits.size() >= HitsWithoutEventLoop && !m_hitsRequested)
+        requestHitsLocked();
 }
 
 bool DiskStore::flushHits(Lock lock, int limit)
@@ -841,9 +838,20 @@ void DiskStore::writeHitsInBackground()
     if (m_readOnly || !m_catalogue.isOpen()
         || (m_pendingHits.isEmpty() && m_pendingCounters.isEmpty()))
         return;
+    requestHitsLocked();
+}
+
+void DiskStore::requestHitsLocked()
+{
     m_hitsRequested = true;
     m_hitsRetryAt = {};
     startFlusherLocked();
+}
+
+void DiskStore::dropPendingHitsLocked()
+{
+    m_pendingHits.clear(); // frees the table's room too: take it back
+    m_pendingHits.reserve(PendingHitsRoom);
 }
 
 void DiskStore::writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock)
@@ -1004,7 +1012,7 @@ int DiskStore::removeTagged(const QStringList &tags)
     const auto affected = m_catalogue.invalidateTags(tags);
     if (!affected || !t.commit())
         return 0;
-    m_pendingHits.clear(); // some were for removed keys; losing a second of hit counts is fine
+    dropPendingHitsLocked(); // some were for removed keys; losing a second of hit counts is fine
     return int(*affected);
 }
 
@@ -1072,7 +1080,7 @@ int DiskStore::removeKeys(const QStringList &keys)
     m_catalogue.addToTotal(-result->freedBytes);
     if (!t.commit())
         return 0;
-    m_pendingHits.clear(); // some were for removed keys; losing a second of hit counts is fine
+    dropPendingHitsLocked(); // some were for removed keys; losing a second of hit counts is fine
     return int(result->entries);
 }
 
@@ -1175,7 +1183,7 @@ qint64 DiskStore::totalSize()
 bool DiskStore::clear()
 {
     const Guard guard(m_mutex);
-    m_pendingHits.clear();
+    dropPendingHitsLocked();
     if (m_readOnly)
         return setError(QStringLiteral("%1 is open read-only").arg(m_root));
     if (!ensureCatalogue())

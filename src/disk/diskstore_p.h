@@ -267,6 +267,10 @@ private:
     //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
     void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
     void startFlusherLocked();
+    //! Has the flushing thread write the pending hits (writeHitsInBackground()).
+    void requestHitsLocked();
+    //! Forgets the pending hits; the table keeps PendingHitsRoom.
+    void dropPendingHitsLocked();
     //! find() and findWithBody(): \a read of the catalogue, which is rebuilt when damaged.
     std::optional<EntryRecord> findVia(
             std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key);

@@ -130,6 +130,11 @@ private:
     bool execOnCatalogue(const QString &sql, const QByteArray &blobValue = QByteArray());
     bool store(const QString &key, const QByteArray &body, qint64 lastAccessMs,
                const QStringList &tags = {}, qint64 maximumSize = NoLimit);
+    //! Stores \a keys small entries, k0 to k<keys - 1>, and commits them.
+    void storeKeys(int keys);
+    //! Records two hits on each of those (at 500, then at 700 + i) and 2 * \a keys on the
+    //! "hits" counter.
+    void recordTwoHitsEach(int keys);
     //! What the running total must be: each body's allocation once, plus every row.
     qint64 expectedTotal();
 
@@ -154,6 +159,22 @@ void tst_DiskStore::cleanup()
 {
     m_store.reset();
     m_dir.reset();
+}
+
+void tst_DiskStore::storeKeys(int keys)
+{
+    for (int i = 0; i < keys; ++i)
+        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
+    QVERIFY(m_store->commitBatch());
+}
+
+void tst_DiskStore::recordTwoHitsEach(int keys)
+{
+    for (int i = 0; i < keys; ++i) {
+        m_store->recordHit(u"k%1"_s.arg(i), 500);
+        m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
+    }
+    m_store->addCounter(u"hits"_s, 2 * keys);
 }
 
 bool tst_DiskStore::store(const QString &key, const QByteArray &body, qint64 lastAccessMs,
@@ -318,14 +339,9 @@ void tst_DiskStore::hitsAreBatched()
 void tst_DiskStore::hitsAreWrittenInBoundedSteps()
 {
     constexpr int Keys = 600, Step = 256;
-    for (int i = 0; i < Keys; ++i)
-        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
-    QVERIFY(m_store->commitBatch());
-    for (int i = 0; i < Keys; ++i) {
-        m_store->recordHit(u"k%1"_s.arg(i), 500);
-        m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
-    }
-    m_store->addCounter(u"hits"_s, 2 * Keys);
+    storeKeys(Keys);
+    QVERIFY(!QTest::currentTestFailed());
+    recordTwoHitsEach(Keys);
     // find() reads the rows as written (query() and counters() would flush the rest first).
     auto written = [this] {
         int n = 0;
@@ -357,14 +373,9 @@ void tst_DiskStore::hitsAreWrittenByTheFlushingThread()
     // writeHitsInBackground() returns at once; the flushing thread writes the hits in slices,
     // this thread's lookups go on meanwhile, and nothing here needs an event loop.
     constexpr int Keys = 1000;
-    for (int i = 0; i < Keys; ++i)
-        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
-    QVERIFY(m_store->commitBatch());
-    for (int i = 0; i < Keys; ++i) {
-        m_store->recordHit(u"k%1"_s.arg(i), 500);
-        m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
-    }
-    m_store->addCounter(u"hits"_s, 2 * Keys);
+    storeKeys(Keys);
+    QVERIFY(!QTest::currentTestFailed());
+    recordTwoHitsEach(Keys);
     m_store->writeHitsInBackground();
     QElapsedTimer clock;
     clock.start();
@@ -396,9 +407,8 @@ void tst_DiskStore::hitsAreWrittenWithoutAnEventLoop()
     // Lookups in a loop, nothing asks for the hits to be written: once enough are pending,
     // the flushing thread writes them anyway.
     constexpr int Keys = int(DiskStore::HitsWithoutEventLoop);
-    for (int i = 0; i < Keys; ++i)
-        QVERIFY(store(u"k%1"_s.arg(i), bodyOf(10, char('a' + i % 26)), 100));
-    QVERIFY(m_store->commitBatch());
+    storeKeys(Keys);
+    QVERIFY(!QTest::currentTestFailed());
     for (int i = 0; i < Keys - 1; ++i)
         m_store->recordHit(u"k%1"_s.arg(i), 500 + i);
     QTest::qSleep(300);                 // no event loop
