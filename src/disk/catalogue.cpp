@@ -481,27 +481,29 @@ qint64 Catalogue::freeBytes()
 namespace {
     // Called by SQLite after every COMMIT of this connection with the frames the log holds
     // (auto-checkpointing is off: this hook replaces it).
-    int onWalCommit(void *catalogue, sqlite3 *, const char *, int frames)
+    int onWalCommit(void *watch, sqlite3 *, const char *, int frames)
     {
-        *static_cast<qint64 *>(catalogue) = frames;
+        auto *log = static_cast<Catalogue::LogWatch *>(watch);
+        log->frames = frames;
+        ++log->commits;
         return SQLITE_OK;
     }
 } // namespace
 
 void Catalogue::watchLog()
 {
-    m_logFrames = 0;
+    m_log = LogWatch();
     m_pageSize = 4096;
     QSqlQuery q(m_db);
     if (q.exec(QStringLiteral("PRAGMA page_size")) && q.next())
         m_pageSize = q.value(0).toLongLong();
     if (sqlite3 *db = handle())
-        sqlite3_wal_hook(db, onWalCommit, &m_logFrames);
+        sqlite3_wal_hook(db, onWalCommit, &m_log);
 }
 
 qint64 Catalogue::logBytes() const
 {
-    return m_logFrames * (m_pageSize + 24); // a frame is a page and a 24-byte header
+    return m_log.frames * (m_pageSize + 24); // a frame is a page and a 24-byte header
 }
 
 bool Catalogue::restartLog(int waitMs, LogReset reset)
@@ -530,7 +532,7 @@ bool Catalogue::restartLog(int waitMs, LogReset reset)
     }
     sqlite3_busy_timeout(db, BusyTimeoutMs);
     if (rc == SQLITE_OK)
-        m_logFrames = 0; // the next writer starts the log from its beginning
+        m_log.frames = 0; // the next writer starts the log from its beginning
     return rc == SQLITE_OK;
 }
 

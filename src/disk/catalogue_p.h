@@ -200,6 +200,15 @@ public:
     //! What the log held after this connection's last COMMIT (its file may be larger: it
     //! keeps its high-water mark).
     qint64 logBytes() const;
+    //! How many write transactions this connection has committed since it was opened.
+    qint64 commits() const { return m_log.commits; }
+    //! What SQLite's WAL hook records after each COMMIT of this connection.
+    struct LogWatch
+    {
+        qint64 frames = 0;  // in the log after this connection's last COMMIT
+        qint64 commits = 0; // COMMITs of this connection that wrote to the log
+    };
+
     //! Bytes of free pages inside the catalogue file (kept by SQLite for reuse).
     qint64 freeBytes();
 
@@ -369,7 +378,7 @@ private:
     int m_batchCount = 0;
     int m_directoryFd = -1; // the cache directory, flock()ed shared by waiting writers
     void watchLog();
-    qint64 m_logFrames = 0; // set by SQLite's WAL hook after each COMMIT
+    LogWatch m_log; // set by SQLite's WAL hook after each COMMIT
     qint64 m_pageSize = 4096;
 
     // Read-only opening (openReadOnly()): what the files looked like when opened immutable,

@@ -149,6 +149,18 @@ bool DiskStore::commitBatchLocked(WalCaller caller)
     return true;
 }
 
+void DiskStore::batchJoinedLocked()
+{
+    // The transaction that opened the batch starts its clock and wakes the flushing thread,
+    // which commits it by the deadline unless something else does first.
+    if (m_catalogue.batchCount() != 1)
+        return;
+    constexpr qint64 SharedPages = 16 * 4096; // indexes and totals, shared by the whole batch
+    m_batchBytes = SharedPages;
+    m_batchDeadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(BatchDelayMs);
+    startFlusherLocked();
+}
+
 void DiskStore::startFlusherLocked()
 {
     if (!m_flusher.joinable())
@@ -449,7 +461,14 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     // that cannot be done, nothing is stored until it can.
     if (maximumSize >= DirectoryCapFrom && m_catalogue.walSize() > walReserve(maximumSize)) {
         commitBatchLocked(); // a restart needs the write lock
-        if (!m_catalogue.restartLog(10 * RestartWaitMs, Catalogue::LogReset::Truncate)) {
+        QElapsedTimer restartClock;
+        restartClock.start();
+        const qint64 walBytes = m_catalogue.walSize();
+        const bool cutBack =
+                m_catalogue.restartLog(10 * RestartWaitMs, Catalogue::LogReset::Truncate);
+        qCDebug(lcDisk, "log of %lld bytes outgrew its room, cut back %s in %.2f ms", walBytes,
+                cutBack ? "" : "(failed)", double(restartClock.nsecsElapsed()) / 1e6);
+        if (!cutBack) {
             spool->discard();
             return setError(QStringLiteral("%1 not stored: the catalogue's write-ahead log is "
                                            "full and other processes keep it from being "
@@ -563,8 +582,17 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     const qint64 cap = maximumSize - qMin(overhead, maximumSize / 2);
     qint64 total = m_catalogue.totalSize();
     const int tombstonesBefore = m_tombstones;
-    if (total > cap)
-        evictLocked(cap, -1, entry.key, &total);
+    if (total > cap) {
+        // Room for this insert is made whatever it takes: an insert never takes the directory
+        // further past the cap. A cache that was past it already (a lower maximum, a directory
+        // filled under a larger one) comes down by a step's worth per insert, and by the
+        // background trim: evicting all of it in one insert took 0.3-0.4 s (9 400 entries of
+        // a 100 000-entry cache).
+        const qint64 before = total - delta;
+        evictLocked(qMax(cap, before), -1, entry.key, &total);
+        if (total > cap)
+            evictLocked(cap, OverCapStepMs, entry.key, &total);
+    }
     m_heldBytes = total;
     if (!t.commit()) {
         if (placedFile && !existing)
@@ -576,22 +604,15 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     m_lastInsert.start();
     m_lastWrite.start();
     if (batched) {
+        batchJoinedLocked();
         // The pages this insert wrote: the inline body (whole pages), its row and index
-        // entries; a few pages of indexes and totals are shared by the whole batch.
-        constexpr qint64 SharedPages = 16 * 4096;
-        if (m_catalogue.batchCount() == 1)
-            m_batchBytes = SharedPages;
+        // entries (the pages shared by the whole batch are counted when it opens).
         m_batchBytes += inlineAllocation(entry.storedSize) + 2 * entry.rowSize;
-        const auto now = std::chrono::steady_clock::now();
-        if (m_catalogue.batchCount() == 1)
-            m_batchDeadline = now + std::chrono::milliseconds(BatchDelayMs);
         // A body file to unlink (evicted or replaced) waits for nothing: commit, then sweep.
         if (m_tombstones != tombstonesBefore || m_catalogue.batchCount() >= BatchInserts
-            || m_batchBytes >= maximumSize / 64 || now >= m_batchDeadline
-            || m_catalogue.othersWaiting()) {
+            || m_batchBytes >= maximumSize / 64
+            || std::chrono::steady_clock::now() >= m_batchDeadline || m_catalogue.othersWaiting()) {
             commitBatchLocked();
-        } else if (m_catalogue.batchCount() == 1) {
-            startFlusherLocked();
         }
     }
     // The files of bodies this insert replaced or evicted go now, not on a later event-loop
@@ -704,10 +725,14 @@ bool DiskStore::maintainWal(WalCaller caller)
     constexpr qint64 IntervalMs = 100;
     if (!m_catalogue.isOpen() || m_readOnly)
         return false;
-    // Checkpoints write the database file: the batch's commit calls again (an inserter's,
-    // on the flushing thread); the event loop looks again later.
-    if (m_catalogue.batchOpen())
-        return caller == WalCaller::EventLoop;
+    // An open batch holds the write lock, which a restart needs: the batch's commit calls
+    // again (an inserter's, on the flushing thread), the event loop looks again later. The
+    // checkpoint thread may start meanwhile: it copies what was committed, and a restart
+    // there waits for the batch. A batch committed by the next transaction of another kind
+    // (a trim step between inserts into a full cache) never comes back here: looking only
+    // without a batch, the log grew to the room the cap keeps and the inserter cut it back
+    // itself, 70-290 ms.
+    const bool batchOpen = m_catalogue.batchOpen();
     const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
     const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
     // Quiet: no inserts lately (no back-pressure needed). Idle: no writes at all, hit counts
@@ -726,7 +751,7 @@ bool DiskStore::maintainWal(WalCaller caller)
             (caller == WalCaller::Inserter && !quiet) || log > walReserve(m_maximumSize);
     QElapsedTimer restartClock;
     restartClock.start();
-    if (log > walLimit() && backPressure
+    if (!batchOpen && log > walLimit() && backPressure
         && m_catalogue.restartLog(log > 2 * walLimit() ? 10 * RestartWaitMs : RestartWaitMs)) {
         m_lastCheckpoint.start();
         qCDebug(lcDisk, "log restarted at %lld bytes in %.2f ms", log,
@@ -746,7 +771,8 @@ bool DiskStore::maintainWal(WalCaller caller)
                                size > TruncateSize && idle ? Reset::Truncate : Reset::Restart,
                                walLimit());
     }
-    return size > TruncateSize && !idle; // to be cut back once writes pause
+    // To be cut back once writes pause.
+    return (size > TruncateSize && !idle) || (batchOpen && caller == WalCaller::EventLoop);
 }
 
 bool DiskStore::evictTo(qint64 target, int budgetMs)
@@ -960,14 +986,22 @@ bool DiskStore::dropTags(const QStringList &keys)
     const Guard guard(m_mutex);
     if (keys.isEmpty() || !ensureCatalogue())
         return true;
-    Catalogue::Transaction t(m_catalogue);
+    // With the batched inserts: the tags of evicted entries are dropped after each evicting
+    // insert, and a transaction of its own committed each insert's batch (a full cache: a
+    // commit and 70 KB of log per insert). A crash before the batch is committed leaves the
+    // tags of entries that are gone, as if this had not run yet: harmless, an insert of the
+    // key replaces them.
+    Catalogue::Transaction t(m_catalogue, Lock::Wait, Catalogue::Transaction::Kind::Batched);
     if (!t.isActive())
         return false;
     for (const QString &key : keys) {
         if (!m_catalogue.setTags(key, {}))
             return false;
     }
-    return t.commit();
+    if (!t.commit())
+        return false;
+    batchJoinedLocked();
+    return true;
 }
 
 QStringList DiskStore::keysForTags(const QStringList &tags)

@@ -95,7 +95,8 @@ public:
         inserts (Catalogue::Transaction::Kind::Batched), committed as a whole when it holds
         BatchInserts of them or about a 64th of the maximum size, when another writer waits
         for the lock (Catalogue::othersWaiting()), when this insert left a body file to unlink,
-        before any other write, at close(), and at the latest BatchDelayMs after it opened
+        before any other write (but dropTags(), which joins it), at close(), and at the latest
+        BatchDelayMs after it opened
         (by a flushing thread, even if the cache is never called again). A kill -9 may lose the
         inserts of that last batch, never anything else, and never half of one. This
         connection sees the batch at once; other processes once it is committed.
@@ -110,6 +111,12 @@ public:
     static constexpr int BatchDelayMs = 5;
     //! Commits the open batch of inserts now, if there is one.
     bool commitBatch();
+    //! Write transactions committed through this store's connection (for tests and tuning).
+    qint64 commits() const
+    {
+        const Guard guard(m_mutex);
+        return m_catalogue.commits();
+    }
     bool remove(const QString &key);
     //! Rewrites the row of \a key; with a non-empty \a digest only if that is still its body.
     bool updateMeta(const QString &key, const QByteArray &meta, qint64 expiresMs,
@@ -192,7 +199,8 @@ public:
     // Tags (persistent, shared by every process using the directory).
     bool setTags(const QString &key, const QStringList &tags);
     QStringList keysForTags(const QStringList &tags);
-    //! Drops the tag rows of \a keys in one transaction.
+    //! Drops the tag rows of \a keys in one transaction, which joins the batch of inserts
+    //! (the tags of evicted entries go after each evicting insert).
     bool dropTags(const QStringList &keys);
     QStringList tagsOf(const QString &key);
     QList<QPair<QString, qint64>> tagCounts();
@@ -266,6 +274,7 @@ private:
     bool writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind);
     //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
     void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
+    void batchJoinedLocked();
     void startFlusherLocked();
     //! Has the flushing thread write the pending hits (writeHitsInBackground()).
     void requestHitsLocked();
@@ -284,6 +293,8 @@ private:
     //! How long close() waits for other connections to let the log be cut back.
     static constexpr int CloseWaitMs = 200;
     static constexpr int SweepBudgetMs = 2;
+    //! How long an insert into a cache already past its cap evicts beyond its own room.
+    static constexpr int OverCapStepMs = 2;
     //! Counted with each file body: at most one blobs/<aa> directory block per file.
     static constexpr qint64 DirectoryShare = 4096;
     //! What a directory holds whatever its entries: catalogue-shm, the root, tmp/, blobs/.
