@@ -332,6 +332,15 @@ bool Catalogue::Transaction::begin(Lock lock)
         m_active = m_c.execRaw("BEGIN IMMEDIATE"); // records that the catalogue is not open
         return m_active;
     }
+    if (lock == Lock::NoWait && m_c.othersWaiting()) {
+        // Background work gives way to a writer waiting for the lock (a log restart by the
+        // checkpoint thread, another process's insert): the trim steps between the inserts
+        // into a full cache took the lock whenever it came free, the restarts gave up, and
+        // the log grew until one did not (286 ms, an insert waiting for it).
+        m_busy = true;
+        m_c.m_lockWasBusy = true;
+        return false;
+    }
     sqlite3_busy_timeout(db, 0);
     const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(db, BusyTimeoutMs);

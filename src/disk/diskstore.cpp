@@ -23,6 +23,13 @@
 namespace tiercache {
 
 namespace {
+    // Whether \a budgetMs (negative: none) is spent. Not QElapsedTimer::hasExpired(), which
+    // counts whole milliseconds: a 2 ms budget ran for 3 ms.
+    bool spent(const QElapsedTimer &clock, int budgetMs)
+    {
+        return budgetMs >= 0 && clock.nsecsElapsed() >= qint64(budgetMs) * 1000000;
+    }
+
     // Rough cost of one catalogue row beyond its metadata blob (key, indexes, page overhead).
     constexpr qint64 RowOverhead = 128;
 
@@ -652,7 +659,7 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
 {
     QElapsedTimer clock;
     clock.start();
-    auto timeLeft = [&] { return budgetMs < 0 || !clock.hasExpired(budgetMs); };
+    auto timeLeft = [&] { return !spent(clock, budgetMs); };
     // Invalidated entries go first: deleting them loses nothing.
     if (*total > target && m_catalogue.hasInvalidated())
         reclaimInvalidatedLocked(target, budgetMs, total);
@@ -1094,7 +1101,7 @@ bool DiskStore::reclaimInvalidatedLocked(qint64 target, int budgetMs, qint64 *to
         const std::optional<bool> more = reclaimBatchLocked(total);
         if (!more || !*more)
             return false;
-        if ((target >= 0 && *total <= target) || (budgetMs >= 0 && clock.hasExpired(budgetMs)))
+        if ((target >= 0 && *total <= target) || spent(clock, budgetMs))
             return true;
     }
 }
@@ -1153,7 +1160,7 @@ bool DiskStore::sweepGarbage(int limit, int budgetMs, Lock lock)
         }
         m_catalogue.removeGarbage(digest);
         ++swept;
-        if (budgetMs >= 0 && clock.hasExpired(budgetMs))
+        if (spent(clock, budgetMs))
             break; // unlink() can take milliseconds on a busy file system
     }
     // A crash between an unlink above and this COMMIT leaves the tombstone: the next sweep

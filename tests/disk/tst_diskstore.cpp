@@ -7,6 +7,7 @@
 #include "disk/diskstore_p.h"
 #include "disk/spooldevice_p.h"
 #include "disk/spoolworker_p.h"
+#include "disk/waitingwriterflag_p.h"
 #include "disk/walcheckpointer_p.h"
 
 #include <QtCore/QCryptographicHash>
@@ -104,6 +105,7 @@ private Q_SLOTS:
     void verifyReportsDamage();
     void countersAndSeries();
     void backgroundStepsDoNotWaitForTheLock();
+    void backgroundStepsGiveWayToAWaitingWriter();
     void unusableCatalogueIsRebuilt();
     void sweepTempSparesLiveWriters();
     void clearEmptiesEverything();
@@ -136,6 +138,9 @@ private:
                const QStringList &tags = {}, qint64 maximumSize = NoLimit);
     //! Stores \a keys small entries, k0 to k<keys - 1>, and commits them.
     void storeKeys(int keys);
+    void leaveBackgroundWork();
+    void expectBackgroundStepsToGiveUp();
+    void expectBackgroundStepsToFinish();
     //! Records two hits on each of those (at 500, then at 700 + i) and 2 * \a keys on the
     //! "hits" counter.
     void recordTwoHitsEach(int keys);
@@ -597,7 +602,7 @@ void tst_DiskStore::countersAndSeries()
     QVERIFY(m_store->series(0).isEmpty());
 }
 
-void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
+void tst_DiskStore::leaveBackgroundWork()
 {
     QVERIFY(store(u"a"_s, bodyOf(1000, 'a'), 1, {u"t"_s}));
     QVERIFY(store(u"b"_s, bodyOf(1000, 'b'), 2));
@@ -605,13 +610,10 @@ void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
     QCOMPARE(m_store->removeKeys({u"c"_s}), 1);   // leaves a tombstone
     QCOMPARE(m_store->removeTagged({u"t"_s}), 1); // leaves an invalidated row
     m_store->recordHit(u"b"_s, 10);
+}
 
-    Catalogue other; // another process, say, in the middle of an insert
-    bool wasReset = true;
-    QVERIFY(other.open(root() + u"/catalogue.db"_s, &wasReset));
-    auto holder = std::make_unique<Catalogue::Transaction>(other);
-    QVERIFY(holder->isActive());
-
+void tst_DiskStore::expectBackgroundStepsToGiveUp()
+{
     QElapsedTimer clock;
     clock.start();
     QVERIFY(!m_store->takeBusy());
@@ -627,8 +629,10 @@ void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
     QVERIFY(!m_store->takeBusy());
     QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
     QCOMPARE(m_evicted, QStringList());
+}
 
-    holder.reset(); // rolled back, lock released
+void tst_DiskStore::expectBackgroundStepsToFinish()
+{
     m_store->flushHits(DiskStore::Lock::NoWait);
     QVERIFY(!m_store->hasPendingHits());
     QVERIFY(!m_store->reclaimInvalidated(50));
@@ -636,6 +640,40 @@ void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
     QVERIFY(m_store->evictTo(0, -1));
     QCOMPARE(m_evicted, QStringList {u"b"_s});
     QVERIFY(!m_store->takeBusy());
+}
+
+void tst_DiskStore::backgroundStepsDoNotWaitForTheLock()
+{
+    leaveBackgroundWork();
+    QVERIFY(!QTest::currentTestFailed());
+    Catalogue other; // another process, say, in the middle of an insert
+    bool wasReset = true;
+    QVERIFY(other.open(root() + u"/catalogue.db"_s, &wasReset));
+    auto holder = std::make_unique<Catalogue::Transaction>(other);
+    QVERIFY(holder->isActive());
+    expectBackgroundStepsToGiveUp();
+    QVERIFY(!QTest::currentTestFailed());
+    holder.reset(); // rolled back, lock released
+    expectBackgroundStepsToFinish();
+}
+
+void tst_DiskStore::backgroundStepsGiveWayToAWaitingWriter()
+{
+    // A writer waiting for the lock (the checkpoint thread's log restart, another process's
+    // insert) gets it before background work: trim steps between the inserts into a full
+    // cache took it whenever it came free, and the restarts gave up.
+    leaveBackgroundWork();
+    QVERIFY(m_store->commitBatch());
+    QVERIFY(!QTest::currentTestFailed());
+    const int dirFd = ::open(QFile::encodeName(root()).constData(), O_RDONLY | O_DIRECTORY);
+    QVERIFY(dirFd >= 0);
+    {
+        const WaitingWriterFlag waiting(dirFd);
+        expectBackgroundStepsToGiveUp();
+    }
+    ::close(dirFd);
+    QVERIFY(!QTest::currentTestFailed());
+    expectBackgroundStepsToFinish();
 }
 
 void tst_DiskStore::unusableCatalogueIsRebuilt()
