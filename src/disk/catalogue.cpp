@@ -275,6 +275,12 @@ bool Catalogue::execRaw(const char *sql)
     return false;
 }
 
+bool Catalogue::execKept(int id, const char *sql)
+{
+    const ScopedStatement q = use(id, sql);
+    return exec(*q);
+}
+
 void Catalogue::recordError(int rc)
 {
     sqlite3 *db = handle();
@@ -317,7 +323,9 @@ Catalogue::Transaction::Transaction(Catalogue &c, Lock lock, Kind kind) : m_c(c)
         m_c.m_batchOpen = true;
         m_c.m_batchCount = 0;
     }
-    m_active = m_c.execRaw("SAVEPOINT tc_batched");
+    // Kept prepared: parsed on every insert, the savepoint and its release took 4 % of an
+    // insert's samples (perf).
+    m_active = m_c.execKept(StSavepoint, "SAVEPOINT tc_batched");
     if (!m_active && m_c.m_batchCount == 0) {
         m_c.m_batchOpen = false;
         m_c.execRaw("ROLLBACK");
@@ -372,8 +380,8 @@ Catalogue::Transaction::~Transaction()
         return;
     }
     // This one failed; the batched transactions before it stay.
-    m_c.execRaw("ROLLBACK TO tc_batched");
-    m_c.execRaw("RELEASE tc_batched");
+    m_c.execKept(StRollbackTo, "ROLLBACK TO tc_batched");
+    m_c.execKept(StRelease, "RELEASE tc_batched");
     if (m_c.m_batchCount == 0) { // nothing else in the batch: let the write lock go
         m_c.m_batchOpen = false;
         m_c.execRaw("ROLLBACK");
@@ -385,7 +393,7 @@ bool Catalogue::Transaction::commit()
     if (!m_active)
         return false;
     if (m_kind == Kind::Batched) {
-        if (!m_c.execRaw("RELEASE tc_batched"))
+        if (!m_c.execKept(StRelease, "RELEASE tc_batched"))
             return false; // the destructor rolls it back
         m_active = false;
         ++m_c.m_batchCount;

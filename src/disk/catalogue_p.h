@@ -360,6 +360,8 @@ private:
     int changes() const;
     //! Runs \a sql (no result) on the raw connection; false on an error, recorded.
     bool execRaw(const char *sql);
+    //! execRaw() of the statement \a id, kept prepared (see use()).
+    bool execKept(int id, const char *sql);
     void recordError(const QSqlQuery &q);
     //! Records the error \a rc of a statement run on the raw connection.
     void recordError(int rc);

@@ -31,6 +31,9 @@ enum Statement {
     StAddTotal,
     // catalogue.cpp
     StFreeBytes,
+    StSavepoint,
+    StRelease,
+    StRollbackTo,
     // catalogueblobs.cpp
     StFindBlob,
     StInlineBody,
