@@ -740,6 +740,9 @@ bool DiskStore::maintainWal(WalCaller caller)
     // without a batch, the log grew to the room the cap keeps and the inserter cut it back
     // itself, 70-290 ms.
     const bool batchOpen = m_catalogue.batchOpen();
+    const bool due = !m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs);
+    if (batchOpen && !due)
+        return caller == WalCaller::EventLoop; // nothing to do: no stat() on every insert
     const qint64 size = m_catalogue.walSize(); // the file: it keeps its high-water mark
     const qint64 log = m_catalogue.logBytes(); // what the log held after our last COMMIT
     // Quiet: no inserts lately (no back-pressure needed). Idle: no writes at all, hit counts
@@ -765,7 +768,6 @@ bool DiskStore::maintainWal(WalCaller caller)
                 double(restartClock.nsecsElapsed()) / 1e6);
         return size > TruncateSize && !idle;
     }
-    const bool due = !m_lastCheckpoint.isValid() || m_lastCheckpoint.hasExpired(IntervalMs);
     using Reset = WalCheckpointer::Reset;
     if (due && (log > CheckpointSize || (size > TruncateSize && idle))) {
         // A log past the limit is restarted by the thread (restartLogBytes below).
