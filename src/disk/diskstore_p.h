@@ -170,8 +170,8 @@ public:
         return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1;
     }
     /*
-        Starts a background WAL checkpoint when the log has grown; returns true when the file
-        is to be cut back once writes pause, or (EventLoop) a batch kept it from looking: call
+        Starts a background WAL checkpoint when the log has grown; returns true while the file
+        is to be cut back (once writes pause), or (EventLoop) a batch kept it from looking: call
         again later. An Inserter (an insert, its
         batch's commit) past the log's limit while inserts stream restarts the log itself, as
         back-pressure; the EventLoop (hit counts) leaves that to the checkpoint thread unless
