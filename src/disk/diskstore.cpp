@@ -725,7 +725,10 @@ bool DiskStore::maintainWal(WalCaller caller)
     // thread then restarts it (WalCheckpointer), making writers wait for
     // the last frames and a sync. The file keeps its high-water size until inserts have
     // paused; then it is cut back.
-    const qint64 TruncateSize = 2 * CheckpointSize;
+    // Once writes have paused, a file holding more than this is cut back: twice what starts a
+    // checkpoint, and at most 1 MiB. Twice a checkpoint's size alone grows with what the cache
+    // holds (a 4 MB log file beside 70 MB of entries stayed, under AddressSanitizer).
+    const qint64 TruncateSize = qMin(2 * CheckpointSize, qint64(1024 * 1024));
     constexpr qint64 QuietMs = 2000;
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
