@@ -773,7 +773,8 @@ bool DiskStore::maintainWal(WalCaller caller)
     }
     using Reset = WalCheckpointer::Reset;
     if (due && (log > CheckpointSize || (size > TruncateSize && idle))) {
-        // A log past the limit is restarted by the thread (restartLogBytes below).
+        // The thread restarts a log it copied nearly all of, or one past the limit
+        // (restartLogBytes below).
         m_lastCheckpoint.start();
         qCDebug(lcDisk, "checkpoint started: log %lld bytes, file %lld, %s", log, size,
                 size > TruncateSize && idle ? "truncate" : "restart");

@@ -61,6 +61,7 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
             // meanwhile).
             const qint64 frameBytes = pageSize(db) + WalFrameHeader;
             int logFrames = -1, checkpointed = -1;
+            const auto leftToCopy = [&] { return qint64(logFrames - checkpointed) * frameBytes; };
             int rc = SQLITE_OK;
             QElapsedTimer clock;
             for (int pass = 0; pass < MaxPassivePasses; ++pass) {
@@ -69,7 +70,7 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
                                                &checkpointed);
                 qCDebug(lcCatalogue, "passive checkpoint: %d of %d frames in %.1f ms", checkpointed,
                         logFrames, double(clock.nsecsElapsed()) / 1e6);
-                if (rc != SQLITE_OK || (logFrames - checkpointed) * frameBytes <= CheapRestartBytes)
+                if (rc != SQLITE_OK || leftToCopy() <= CheapRestartBytes)
                     break;
             }
             // BUSY: another process is checkpointing right now, which is just as good.
@@ -88,7 +89,7 @@ void WalCheckpointer::start(const QString &path, Reset reset, qint64 restartLogB
             // full cache's inserts grow the log to the room the cap keeps (39 MB beside a
             // 512 MB cache), which the inserter then cut back itself: 70-290 ms.
             const qint64 logBytes = qint64(logFrames) * frameBytes;
-            const bool cheap = (logFrames - checkpointed) * frameBytes <= CheapRestartBytes;
+            const bool cheap = leftToCopy() <= CheapRestartBytes;
             if (rc == SQLITE_OK
                 && (reset == Reset::Truncate || cheap || logBytes > restartLogBytes)) {
                 sqlite3_busy_timeout(db, RestartWaitMs);

@@ -15,9 +15,10 @@ namespace tiercache {
 class WalCheckpointer
 {
 public:
-    //! What to do after the passive checkpoint. Restart: if the log holds more than
-    //! restartLogBytes, make the next writer start it afresh (writers wait meanwhile).
-    //! Truncate: that, and cut the file to nothing, whatever the log holds.
+    //! What to do after the passive checkpoint. Restart: if the passive passes left at most
+    //! about 1 MiB to copy, or the log holds more than restartLogBytes, make the next writer
+    //! start it afresh (writers wait meanwhile). Truncate: that, and cut the file to nothing,
+    //! whatever the log holds.
     enum class Reset { Restart, Truncate };
 
     //! Checkpoints the WAL of the catalogue at \a path in the background, then applies \a reset.
