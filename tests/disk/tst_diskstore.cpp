@@ -386,6 +386,7 @@ void tst_DiskStore::hitsAreWrittenByTheFlushingThread()
     storeKeys(Keys);
     QVERIFY(!QTest::currentTestFailed());
     recordTwoHitsEach(Keys);
+    const qint64 commitsBefore = m_store->commits();
     m_store->writeHitsInBackground();
     QElapsedTimer clock;
     clock.start();
@@ -395,6 +396,11 @@ void tst_DiskStore::hitsAreWrittenByTheFlushingThread()
         ++lookups;
     }
     QVERIFY2(!m_store->hasPendingHits(), "the flushing thread did not write the hits");
+    // In commits of at most HitsPerCommit entries: a lookup waits for a whole commit.
+    QTRY_VERIFY2_WITH_TIMEOUT(m_store->commits() - commitsBefore
+                                      >= (Keys + DiskStore::HitsPerCommit - 1)
+                                              / DiskStore::HitsPerCommit,
+                              "the hits went in fewer, larger commits", 2000);
     // Committed, and visible to another connection: read through a second store.
     DiskStore other;
     QVERIFY(other.open(root()));
