@@ -141,8 +141,8 @@ public:
         HitsPerSlice entries, each joining the batch of inserts, letting go of the store
         between slices, so that a lookup waits for one slice or one commit at most, and
         committed every HitsPerCommit entries. What the write lock keeps out (another
-        connection holds it)
-        stays pending for the next call. Returns at once.
+        connection holds it or waits for it) stays pending, and is tried again HitsRetryMs
+        later. Returns at once.
     */
     void writeHitsInBackground();
     static constexpr int HitsPerSlice = 8;
