@@ -772,17 +772,17 @@ bool DiskStore::maintainWal(WalCaller caller)
         return size > TruncateSize;
     }
     using Reset = WalCheckpointer::Reset;
-    if (due && (log > CheckpointSize || (size > TruncateSize && idle))) {
+    const bool cutBack = size > TruncateSize && idle;
+    if (due && (log > CheckpointSize || cutBack)) {
         // The thread restarts a log it copied nearly all of, or one past the limit
         // (restartLogBytes below).
         m_lastCheckpoint.start();
         qCDebug(lcDisk, "checkpoint started: log %lld bytes, file %lld, %s", log, size,
-                size > TruncateSize && idle ? "truncate" : "restart");
+                cutBack ? "truncate" : "restart");
         // A log holding more than the hard limit is restarted even while writers are busy;
         // once inserts have paused, the file is cut back.
         WalCheckpointer::start(m_root + QLatin1String("/catalogue.db"),
-                               size > TruncateSize && idle ? Reset::Truncate : Reset::Restart,
-                               walLimit());
+                               cutBack ? Reset::Truncate : Reset::Restart, walLimit());
     }
     // Look again while the file is large: to be cut back once writes pause, and until it is.
     // A cut back started here may be dropped (one checkpoint thread at a time per process)
