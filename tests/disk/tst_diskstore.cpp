@@ -53,6 +53,14 @@ QByteArray bodyOf(qint64 size, char seed)
     return body;
 }
 
+//! bodyOf(), with \a i in its first bytes: no two share a digest.
+QByteArray distinctBodyOf(qint64 size, int i)
+{
+    QByteArray body = bodyOf(size, char(i));
+    std::memcpy(body.data(), &i, sizeof i);
+    return body;
+}
+
 QByteArray sha256Hex(const QByteArray &bytes)
 {
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
@@ -992,9 +1000,7 @@ void tst_DiskStore::logStaysASmallShareOfWhatTheCacheHolds()
     const QString wal = root() + u"/catalogue.db-wal"_s;
     qint64 worst = 0;
     for (int i = 0; i < 3000; ++i) {
-        QByteArray body = bodyOf(4096, char(i));
-        std::memcpy(body.data(), &i, sizeof i); // distinct bodies: nothing shared
-        QVERIFY2(store(u"k%1"_s.arg(i), body, 1000 + i, {}, Maximum),
+        QVERIFY2(store(u"k%1"_s.arg(i), distinctBodyOf(4096, i), 1000 + i, {}, Maximum),
                  qPrintable(m_store->errorString()));
         if (i % 50 == 49) {
             const qint64 log = QFileInfo(wal).size();
@@ -1022,9 +1028,7 @@ void tst_DiskStore::hitCountsNeverCutTheLogBack()
     constexpr qint64 Maximum = qint64(1) << 30;
     m_inlineMax = DiskStore::InlineMax;
     for (int i = 0; i < 300; ++i) {
-        QByteArray body = bodyOf(4096, char(i));
-        std::memcpy(body.data(), &i, sizeof i);
-        QVERIFY(store(u"k%1"_s.arg(i), body, 1000 + i, {}, Maximum));
+        QVERIFY(store(u"k%1"_s.arg(i), distinctBodyOf(4096, i), 1000 + i, {}, Maximum));
     }
     QTest::qWait(2100); // inserts have paused
     const QString wal = root() + u"/catalogue.db-wal"_s;
@@ -1065,9 +1069,7 @@ void tst_DiskStore::cutBackIsLookedAtUntilDone()
     m_inlineMax = DiskStore::InlineMax;
     const QString wal = root() + u"/catalogue.db-wal"_s;
     for (int i = 0; i < 5000 && QFileInfo(wal).size() <= 1024 * 1024; ++i) {
-        QByteArray body = bodyOf(4096, char(i));
-        std::memcpy(body.data(), &i, sizeof i);
-        QVERIFY(store(u"k%1"_s.arg(i), body, 1000 + i, {}, Maximum));
+        QVERIFY(store(u"k%1"_s.arg(i), distinctBodyOf(4096, i), 1000 + i, {}, Maximum));
     }
     QVERIFY(m_store->commitBatch());
     QVERIFY2(QFileInfo(wal).size() > 1024 * 1024, "the log never grew: nothing to check");
@@ -1282,9 +1284,7 @@ void tst_DiskStore::tagCleanupJoinsTheBatch()
     constexpr qint64 Body = 16 * 1024;
     m_inlineMax = DiskStore::InlineMax;
     for (int i = 0; i < Max / Body; ++i) { // full
-        QByteArray body = bodyOf(Body, char(i));
-        std::memcpy(body.data(), &i, sizeof i);
-        QVERIFY(store(u"fill%1"_s.arg(i), body, 1000 + i, {u"t"_s}, Max));
+        QVERIFY(store(u"fill%1"_s.arg(i), distinctBodyOf(Body, i), 1000 + i, {u"t"_s}, Max));
     }
     QVERIFY(m_store->commitBatch());
     QVERIFY(!m_evicted.isEmpty());
@@ -1293,8 +1293,7 @@ void tst_DiskStore::tagCleanupJoinsTheBatch()
     qsizetype evicted = 0;
     QString firstEvicted;
     for (int i = 0; i < Inserts; ++i) {
-        QByteArray body = bodyOf(Body, char(i));
-        std::memcpy(body.data(), &i, sizeof i);
+        QByteArray body = distinctBodyOf(Body, i);
         body[8] = 'x'; // not a fill body
         QVERIFY(store(u"k%1"_s.arg(i), body, 5000 + i, {u"t"_s}, Max));
         evicted += m_evicted.size();
@@ -1324,9 +1323,7 @@ void tst_DiskStore::insertPastTheCapEvictsInSteps()
     constexpr int Entries = 3000;
     m_inlineMax = DiskStore::InlineMax;
     for (int i = 0; i < Entries; ++i) {
-        QByteArray body = bodyOf(4096, char(i));
-        std::memcpy(body.data(), &i, sizeof i);
-        QVERIFY(store(u"fill%1"_s.arg(i), body, 1000 + i));
+        QVERIFY(store(u"fill%1"_s.arg(i), distinctBodyOf(4096, i), 1000 + i));
     }
     QVERIFY(m_store->commitBatch());
     const qint64 full = m_store->totalSize();
