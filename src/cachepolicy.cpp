@@ -153,10 +153,15 @@ QNetworkCacheMetaData CachePolicy::filterHeaders(const QNetworkCacheMetaData &md
 {
     QNetworkCacheMetaData::RawHeaderList kept;
     bool changed = false;
+    // The lists hold lowered names; compared without case, no header name is copied.
+    const auto listed = [](const QStringList &list, QLatin1String name) {
+        return std::any_of(list.cbegin(), list.cend(), [name](const QString &entry) {
+            return entry.compare(name, Qt::CaseInsensitive) == 0;
+        });
+    };
     for (const auto &h : md.rawHeaders()) {
-        const QString name = QString::fromLatin1(h.first).toLower();
-        if (d->denylist.contains(name)
-            || (!d->allowlist.isEmpty() && !d->allowlist.contains(name))) {
+        const QLatin1String name(h.first);
+        if (listed(d->denylist, name) || (!d->allowlist.isEmpty() && !listed(d->allowlist, name))) {
             changed = true;
             continue;
         }

@@ -161,7 +161,7 @@ QDateTime parseHttpDate(const QByteArray &value)
     return {};
 }
 
-QByteArray rawHeader(const QNetworkCacheMetaData &md, const QByteArray &name)
+QByteArray rawHeader(const QNetworkCacheMetaData &md, QByteArrayView name)
 {
     const auto headers = md.rawHeaders();
     for (const auto &h : headers) {

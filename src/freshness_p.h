@@ -40,7 +40,7 @@ std::optional<qint64> parseAgeValue(const QByteArray &value);
 QDateTime parseHttpDate(const QByteArray &value);
 
 //! The first value of header \a name in \a md (case-insensitive), or a null QByteArray.
-QByteArray rawHeader(const QNetworkCacheMetaData &md, const QByteArray &name);
+QByteArray rawHeader(const QNetworkCacheMetaData &md, QByteArrayView name);
 
 /*!
     The RFC 9111 section 4.2 expiration time of a response received at \a responseTime:

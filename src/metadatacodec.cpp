@@ -107,14 +107,21 @@ namespace {
 
 QByteArray MetaDataCodec::encode(const QNetworkCacheMetaData &md)
 {
+    const auto headers = md.rawHeaders();
     Writer w;
+    // One allocation: appending field by field reallocated the buffer a dozen times (perf of
+    // 4 KiB inserts: QByteArray::insert was half of encode()).
+    const QByteArray url = md.url().toString(QUrl::FullyEncoded).toUtf8();
+    qsizetype size = 128 + url.size();
+    for (const auto &h : headers)
+        size += 8 + h.first.size() + h.second.size();
+    w.m_out.reserve(size);
     w.u32(Magic);
     w.u32(FormatVersion);
-    w.bytes(md.url().toString(QUrl::FullyEncoded).toUtf8());
+    w.bytes(url);
     w.i64(toMs(md.expirationDate()));
     w.i64(toMs(md.lastModified()));
     w.u8(md.saveToDisk() ? 1 : 0);
-    const auto headers = md.rawHeaders();
     w.u32(quint32(headers.size()));
     for (const auto &h : headers) {
         w.bytes(h.first);

@@ -20,7 +20,7 @@ QNetworkCacheMetaData withStoredTime(const QNetworkCacheMetaData &md, const QDat
 
 QDateTime storedTime(const QNetworkCacheMetaData &md)
 {
-    const QByteArray value = rawHeader(md, QByteArray(Field));
+    const QByteArray value = rawHeader(md, Field);
     if (value.isEmpty() || value.size() > 18)
         return {};
     for (const char c : value) {

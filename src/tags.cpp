@@ -110,8 +110,13 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
 {
     QStringList result;
     for (const auto &h : md.rawHeaders()) {
-        const QByteArray name = h.first.toLower();
-        if (name != "cache-tag" && name != "surrogate-key" && name != "cache-groups")
+        const auto is = [&h](QByteArrayView field) {
+            return h.first.compare(field, Qt::CaseInsensitive) == 0;
+        };
+        const bool cacheTag = is("cache-tag");
+        const bool surrogateKey = !cacheTag && is("surrogate-key");
+        const bool cacheGroups = !cacheTag && !surrogateKey && is("cache-groups");
+        if (!cacheTag && !surrogateKey && !cacheGroups)
             continue;
         if (h.second.size() > MaxHeaderLength) {
             problems->append(QStringLiteral("%1 header of %2 bytes ignored (limit %3)")
@@ -121,15 +126,15 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
             continue;
         }
         QStringList found;
-        if (name == "cache-groups") {
+        if (cacheGroups) {
             found = parseStructuredStringList(h.second, problems);
         } else {
             // Cache-Tag is comma-separated, Surrogate-Key space-separated; QNAM joins repeated
             // header lines with ", ", so a Surrogate-Key list may hold commas too.
             QByteArray value = h.second;
-            if (name == "surrogate-key")
+            if (surrogateKey)
                 value.replace(',', ' ');
-            const char separator = name == "cache-tag" ? ',' : ' ';
+            const char separator = cacheTag ? ',' : ' ';
             for (const QByteArray &part : value.split(separator)) {
                 const QByteArray tag = part.trimmed();
                 if (!tag.isEmpty())
@@ -157,7 +162,7 @@ QNetworkCacheMetaData withRecordTags(const QNetworkCacheMetaData &md, const QStr
 
 QStringList recordTags(const QNetworkCacheMetaData &md)
 {
-    const QByteArray value = rawHeader(md, QByteArray(RecordHeader));
+    const QByteArray value = rawHeader(md, RecordHeader);
     if (value.isEmpty() || value.size() > MaxHeaderLength * 3)
         return {};
     QStringList result;

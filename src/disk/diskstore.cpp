@@ -459,7 +459,6 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     entry.chunkSize = blob::ChunkSize;
     entry.sums = spool->chunkSums();
     entry.rowSize = rowSize(entry);
-    const QString path = blob::blobPath(m_root, entry.digest);
 
     // The log may not outgrow the room the cap keeps for it (walReserve()): the catalogue file
     // does not shrink when entries go, so a log past that would take the directory past its
@@ -497,6 +496,11 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     qint64 delta = 0;
     bool placedFile = false;
     const auto existing = m_catalogue.findBlob(entry.digest);
+    // A body file's path, built only where there is one: not for the inline bodies of most
+    // inserts.
+    const QString path = !spool->isInline() || (existing && !existing->isInline)
+            ? blob::blobPath(m_root, entry.digest)
+            : QString();
     if (existing
         && (existing->isInline
             || blob::fileSize(path) == blob::HeaderSize + existing->storedSize)) {

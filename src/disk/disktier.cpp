@@ -410,21 +410,21 @@ std::unique_ptr<TierWriter> DiskTier::beginWrite(const QString &key,
     }
     if (!ensureOpen())
         return nullptr;
-    if (::access(QFile::encodeName(blob::tempDir(m_store.root())).constData(), F_OK) != 0) {
+    const QString tempDir = blob::tempDir(m_store.root());
+    if (::access(QFile::encodeName(tempDir).constData(), F_OK) != 0) {
         // The directory was deleted under us (a small body, which needs no temporary file,
         // would otherwise go into a deleted catalogue): start over on the next use.
-        m_error = QStringLiteral("cannot store %1: %2 is gone")
-                          .arg(key, blob::tempDir(m_store.root()));
+        m_error = QStringLiteral("cannot store %1: %2 is gone").arg(key, tempDir);
         qCWarning(lcDisk).noquote() << m_error;
         forgetRows();
         m_store.close();
         return nullptr;
     }
     auto spool = std::make_unique<SpoolDevice>(key, metaData, nullptr, m_compression);
-    if (!spool->begin(blob::tempDir(m_store.root()), DiskStore::InlineMax)) {
+    if (!spool->begin(tempDir, DiskStore::InlineMax)) {
         m_error = spool->errorString();
         qCWarning(lcDisk).noquote() << m_error;
-        if (!QFileInfo::exists(blob::tempDir(m_store.root()))) {
+        if (!QFileInfo::exists(tempDir)) {
             // The directory was deleted under us: start over (recreated on the next use).
             forgetRows();
             m_store.close();

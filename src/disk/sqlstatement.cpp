@@ -35,11 +35,27 @@ void SqlStatement::bind(int index, const QString &text)
 {
     if (!m_stmt)
         return;
-    if (text.isNull())
+    if (text.isNull()) {
         sqlite3_bind_null(m_stmt, index + 1);
-    else
-        sqlite3_bind_text16(m_stmt, index + 1, text.utf16(), int(text.size() * sizeof(char16_t)),
-                            SQLITE_TRANSIENT);
+        return;
+    }
+    // Cache keys are ASCII (QUrl::FullyEncoded): narrowed here, they are bound as the UTF-8
+    // the catalogue stores. Bound as UTF-16, SQLite converted each one in a loop of its own,
+    // on every lookup and insert.
+    constexpr qsizetype Narrowable = 512;
+    if (text.size() <= Narrowable) {
+        char ascii[Narrowable];
+        const QChar *utf16 = text.constData();
+        qsizetype i = 0;
+        for (; i < text.size() && utf16[i].unicode() < 0x80; ++i)
+            ascii[i] = char(utf16[i].unicode());
+        if (i == text.size()) {
+            sqlite3_bind_text(m_stmt, index + 1, ascii, int(i), SQLITE_TRANSIENT);
+            return;
+        }
+    }
+    sqlite3_bind_text16(m_stmt, index + 1, text.utf16(), int(text.size() * sizeof(char16_t)),
+                        SQLITE_TRANSIENT);
 }
 
 void SqlStatement::bindLatin1(int index, const QByteArray &text)

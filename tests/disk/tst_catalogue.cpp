@@ -117,6 +117,8 @@ private Q_SLOTS:
     void transactionRollsBackUnlessCommitted();
 
     void upsertFindReplace();
+    void textIsBoundAsItIs_data();
+    void textIsBoundAsItIs();
     void entryNeedsItsBodyRow();
     void deleteAndUpdateMeta();
     void totals();
@@ -538,6 +540,43 @@ void tst_Catalogue::upsertFindReplace()
     QVERIFY(!m_c->isReferenced("d1"));
     QVERIFY(m_c->isReferenced("d2"));
     QCOMPARE(m_c->unreferencedBlobs(), QList<QByteArray> {QByteArray("d1")});
+}
+
+void tst_Catalogue::textIsBoundAsItIs_data()
+{
+    // SqlStatement::bind() narrows ASCII text of up to 512 characters to UTF-8 itself and
+    // hands anything else to SQLite as UTF-16: both must store and find the same text.
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("tag");
+    const auto url = [](int length) {
+        const QString start = QStringLiteral("http://127.0.0.1/");
+        return start + QString(length - start.size(), QLatin1Char('p'));
+    };
+    QTest::newRow("short ASCII") << url(40) << QStringLiteral("t");
+    QTest::newRow("511") << url(511) << QString(511, QLatin1Char('t'));
+    QTest::newRow("512") << url(512) << QString(512, QLatin1Char('t'));
+    QTest::newRow("513") << url(513) << QString(513, QLatin1Char('t'));
+    QTest::newRow("4000") << url(4000) << QString(4000, QLatin1Char('t'));
+    QTest::newRow("non-ASCII") << QStringLiteral("http://127.0.0.1/caf\u00e9/\u00fc")
+                               << QStringLiteral("gr\u00fc\u00dfe");
+    QTest::newRow("non-ASCII last of 512") << url(511) + QChar(0xe9) << QStringLiteral("\u00e9");
+    QTest::newRow("empty tag") << url(40) << QString(QLatin1String(""));
+}
+
+void tst_Catalogue::textIsBoundAsItIs()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, tag);
+    store(makeEntry(key, "d1", 1000), 4096, {tag});
+    store(makeEntry(key + QLatin1Char('x'), "d1", 1000), 4096);
+
+    const auto found = m_c->find(key);
+    QVERIFY(found);
+    QCOMPARE(found->key, key);
+    QCOMPARE(m_c->tagsOf(key), QStringList {tag});
+    QCOMPARE(m_c->keysForTags({tag}), QStringList {key});
+    QVERIFY(!m_c->find(key.chopped(1)));
+    QCOMPARE(m_c->count(EntryQuery()), 2);
 }
 
 void tst_Catalogue::entryNeedsItsBodyRow()
