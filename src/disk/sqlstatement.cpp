@@ -83,7 +83,7 @@ void SqlStatement::bindBlob(int index, const QByteArray &bytes)
         sqlite3_bind_zeroblob(m_stmt, index + 1, 0);
     else
         sqlite3_bind_blob64(m_stmt, index + 1, bytes.constData(), sqlite3_uint64(bytes.size()),
-                            SQLITE_TRANSIENT);
+                            SQLITE_STATIC);
 }
 
 void SqlStatement::bind(int index, const QVariant &value)

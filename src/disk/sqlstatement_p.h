@@ -19,8 +19,8 @@ namespace tiercache {
     half of the catalogue's share of an insert, more than SQLite's own.
 
     Indexes start at 0, as QSqlQuery::bindValue() and value() do. Bound values are copied, so
-    temporaries may be bound. Binds and steps on a statement that failed to prepare do
-    nothing; Catalogue::exec() and Catalogue::next() report its error.
+    temporaries may be bound, except by bindBlob(). Binds and steps on a statement that failed to
+   prepare do nothing; Catalogue::exec() and Catalogue::next() report its error.
 */
 class SqlStatement
 {
@@ -41,7 +41,8 @@ public:
     void bind(int index, const QString &text);
     //! Text of single-byte characters (hex digests, header values); a null array binds NULL.
     void bindLatin1(int index, const QByteArray &text);
-    //! A BLOB, zero-length (never NULL) when \a bytes is empty.
+    //! A BLOB, zero-length (never NULL) when \a bytes is empty. Not copied (a body of up to
+    //! 32 KiB): \a bytes must stay as it is until reset(), the end of a ScopedStatement.
     void bindBlob(int index, const QByteArray &bytes);
     //! A QString as text, any other value as an integer (the values of listing filters).
     void bind(int index, const QVariant &value);
