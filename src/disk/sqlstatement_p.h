@@ -19,8 +19,8 @@ namespace tiercache {
     half of the catalogue's share of an insert, more than SQLite's own.
 
     Indexes start at 0, as QSqlQuery::bindValue() and value() do. Bound values are copied, so
-    temporaries may be bound, except by bindBlob(). Binds and steps on a statement that failed to
-   prepare do nothing; Catalogue::exec() and Catalogue::next() report its error.
+    temporaries may be bound, except by bindBlob(). Binds and steps on a statement that failed
+    to prepare do nothing; Catalogue::exec() and Catalogue::next() report its error.
 */
 class SqlStatement
 {
@@ -37,7 +37,8 @@ public:
     bool isPrepared() const { return m_stmt != nullptr; }
 
     void bind(int index, qint64 value);
-    //! UTF-16 text; a null QString binds NULL.
+    //! Text (ASCII of up to 512 characters narrowed here, anything else handed to SQLite as
+    //! UTF-16); a null QString binds NULL.
     void bind(int index, const QString &text);
     //! Text of single-byte characters (hex digests, header values); a null array binds NULL.
     void bindLatin1(int index, const QByteArray &text);
