@@ -114,8 +114,8 @@ QStringList fromHeaders(const QNetworkCacheMetaData &md, QStringList *problems)
             return h.first.compare(field, Qt::CaseInsensitive) == 0;
         };
         const bool cacheTag = is("cache-tag");
-        const bool surrogateKey = !cacheTag && is("surrogate-key");
-        const bool cacheGroups = !cacheTag && !surrogateKey && is("cache-groups");
+        const bool surrogateKey = is("surrogate-key");
+        const bool cacheGroups = is("cache-groups");
         if (!cacheTag && !surrogateKey && !cacheGroups)
             continue;
         if (h.second.size() > MaxHeaderLength) {
