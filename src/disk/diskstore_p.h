@@ -143,6 +143,12 @@ public:
         committed every HitsPerCommit entries. What the write lock keeps out (another
         connection holds it or waits for it) stays pending, and is tried again HitsRetryMs
         later. Returns at once.
+
+        Hits are written while lookups pause: once no hit has come for HitsIdleMs, and a hit
+        that comes meanwhile stops the writing after the slice in hand. While lookups go on,
+        they are written anyway HitsMaxDelayMs after the last writing began. recordHit() asks
+        for this itself, without waiting for lookups to pause, once HitsWhileBusy entries are
+        pending: a tool without an event loop never calls this.
     */
     void writeHitsInBackground();
     static constexpr int HitsPerSlice = 8;
@@ -156,9 +162,15 @@ public:
     //! rehashes every key, which held the hit that made it 2 048 or 4 096 long up for 1.2-2.4
     //! ms (QNAM hits of 5 000 URLs).
     static constexpr qsizetype PendingHitsRoom = 8192;
-    //! Pending entries that have the flushing thread write them whether or not an event loop
-    //! asks for it (writeHitsInBackground()).
-    static constexpr qsizetype HitsWithoutEventLoop = 4096;
+    //! How long lookups must pause before the hits are written (writeHitsInBackground()).
+    static constexpr int HitsIdleMs = 100;
+    //! How long hits wait at most while lookups go on: another process (the Browser) sees
+    //! hit counts and statistics this late at worst.
+    static constexpr int HitsMaxDelayMs = 2000;
+    //! Pending entries that are written while lookups go on (a bound on memory, about 200
+    //! bytes each). Below PendingHitsRoom: the hits that come while they are written must not
+    //! make the table rehash.
+    static constexpr qsizetype HitsWhileBusy = PendingHitsRoom * 3 / 4;
 
     qint64 totalSize();
     //! The budget the last writer that set one recorded in the catalogue; -1 when none did.
@@ -278,6 +290,10 @@ private:
     bool writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind);
     //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
     void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
+    //! Whether the pending hits are written at \a now whether or not lookups go on.
+    bool hitsOverdueLocked(std::chrono::steady_clock::time_point now) const;
+    //! Whether no hit has come for HitsIdleMs at \a now.
+    bool lookupsPausedLocked(std::chrono::steady_clock::time_point now) const;
     void batchJoinedLocked();
     void startFlusherLocked();
     //! Has the flushing thread write the pending hits (writeHitsInBackground()).
@@ -332,6 +348,9 @@ private:
     bool m_stopFlusher = false;
     bool m_hitsRequested = false;                        // writeHitsInBackground() was called
     std::chrono::steady_clock::time_point m_hitsRetryAt; // not before (the lock was taken)
+    std::chrono::steady_clock::time_point m_lastHitAt;   // the last recordHit()
+    // When the oldest pending hit came, or the last writing of hits began if later.
+    std::chrono::steady_clock::time_point m_hitsPendingSince;
     std::chrono::steady_clock::time_point m_batchDeadline;
     qint64 m_batchBytes = 0; // log bytes the batch will write when it is committed, estimated
 };

@@ -104,6 +104,8 @@ private Q_SLOTS:
     void hitsAreWrittenInBoundedSteps();
     void hitsAreWrittenByTheFlushingThread();
     void hitsAreWrittenWithoutAnEventLoop();
+    void hitsWaitForLookupsToPause();
+    void hitsWaitNoLongerThanTheMaximumDelay();
     void evictionFollowsLru();
     void hardCapKeepsTheNewEntry();
     void tagsTravelWithTheCommit();
@@ -430,7 +432,7 @@ void tst_DiskStore::hitsAreWrittenWithoutAnEventLoop()
 {
     // Lookups in a loop, nothing asks for the hits to be written: once enough are pending,
     // the flushing thread writes them anyway.
-    constexpr int Keys = int(DiskStore::HitsWithoutEventLoop);
+    constexpr int Keys = int(DiskStore::HitsWhileBusy);
     storeKeys(Keys);
     QVERIFY(!QTest::currentTestFailed());
     for (int i = 0; i < Keys - 1; ++i)
@@ -451,6 +453,91 @@ void tst_DiskStore::hitsAreWrittenWithoutAnEventLoop()
     };
     QTRY_COMPARE_WITH_TIMEOUT(last(), qint64(500 + Keys - 1), 2000);
     QCOMPARE(other.find(u"k0"_s)->hits, 1);
+}
+
+namespace {
+// Records a hit of \a key every millisecond for \a ms; returns the longest gap between two
+// hits (a stalled machine makes one as long as the pause that lets hits be written).
+qint64 lookUpFor(DiskStore &store, const QString &key, int ms)
+{
+    QElapsedTimer clock, gap;
+    clock.start();
+    gap.start();
+    qint64 longestGap = 0;
+    while (!clock.hasExpired(ms)) {
+        longestGap = qMax(longestGap, gap.restart());
+        store.recordHit(key, 900);
+        QTest::qSleep(1);
+    }
+    return longestGap;
+}
+} // namespace
+
+void tst_DiskStore::hitsWaitForLookupsToPause()
+{
+    // Asked to write the hits, the flushing thread waits for lookups to pause: writing them
+    // held up the lookups that came meanwhile (QNAM hits after 5 000 misses).
+    constexpr int Keys = 300;
+    storeKeys(Keys + 1);
+    QVERIFY(!QTest::currentTestFailed());
+    recordTwoHitsEach(Keys);
+    const QString busyKey = u"k%1"_s.arg(Keys);
+    bool compared = false;
+    for (int attempt = 0; attempt < 3 && !compared; ++attempt) {
+        const qint64 commitsBefore = m_store->commits();
+        m_store->writeHitsInBackground();
+        // Three times the pause, well below the longest delay.
+        const qint64 longestGap = lookUpFor(*m_store, busyKey, 3 * DiskStore::HitsIdleMs);
+        if (longestGap >= DiskStore::HitsIdleMs / 2) {
+            // This machine stalled for about as long as the pause: what it wrote proves
+            // nothing. Let it write everything and try again.
+            QTRY_VERIFY_WITH_TIMEOUT(!m_store->hasPendingHits(), 5000);
+            recordTwoHitsEach(Keys);
+            continue;
+        }
+        QCOMPARE(m_store->commits(), commitsBefore); // nothing written meanwhile
+        QCOMPARE(m_store->find(u"k0"_s)->hits, 0);
+        compared = true;
+    }
+    if (!compared)
+        QSKIP("this machine stalled for half the pause in each of 3 attempts");
+    // Lookups have paused: the hits go in, without an event loop.
+    QElapsedTimer clock;
+    clock.start();
+    while (m_store->hasPendingHits() && !clock.hasExpired(5000))
+        QTest::qSleep(10);
+    QVERIFY2(!m_store->hasPendingHits(), "the hits stayed in memory after lookups paused");
+    DiskStore other;
+    QVERIFY(other.open(root()));
+    QTRY_COMPARE_WITH_TIMEOUT(other.find(u"k%1"_s.arg(Keys - 1))->hits, 2, 2000);
+    QCOMPARE(other.find(u"k0"_s)->lastAccessMs, 700);
+    QVERIFY(other.find(busyKey)->hits > 0);
+}
+
+void tst_DiskStore::hitsWaitNoLongerThanTheMaximumDelay()
+{
+    // Lookups that never pause still have the hits written, HitsMaxDelayMs after they were
+    // asked for: another process (the Browser) sees hit counts and statistics that late.
+    constexpr int Keys = 50;
+    storeKeys(Keys + 1);
+    QVERIFY(!QTest::currentTestFailed());
+    recordTwoHitsEach(Keys);
+    m_store->writeHitsInBackground();
+    const QString busyKey = u"k%1"_s.arg(Keys);
+    QElapsedTimer clock;
+    clock.start();
+    bool written = false;
+    qint64 longestGap = 0;
+    while (!written && !clock.hasExpired(DiskStore::HitsMaxDelayMs + 3000)) {
+        longestGap = qMax(longestGap, lookUpFor(*m_store, busyKey, 20));
+        written = m_store->find(u"k%1"_s.arg(Keys - 1))->hits == 2;
+    }
+    QVERIFY2(written, "the hits waited longer than the maximum delay");
+    // Not before it either, unless this machine stalled for about as long as the pause.
+    if (longestGap < DiskStore::HitsIdleMs / 2)
+        QVERIFY2(clock.elapsed() >= DiskStore::HitsMaxDelayMs / 2,
+                 "written while lookups went on, well before the maximum delay");
+    QVERIFY(m_store->find(busyKey));
 }
 
 void tst_DiskStore::evictionFollowsLru()
