@@ -190,12 +190,37 @@ void DiskStore::runFlusher()
             writeRequestedHits(lock);
         else if (m_hitsRequested && !m_catalogue.batchOpen())
             m_flushWake.wait_until(lock, retryAt);
+        else if (!m_catalogue.batchOpen() && m_cutBackDue)
+            cutBackWhenQuiet(lock);
         else if (!m_catalogue.batchOpen())
             m_flushWake.wait(lock);
         else if (now < deadline && !m_catalogue.othersWaiting())
             m_flushWake.wait_until(lock, qMin(deadline, now + std::chrono::milliseconds(1)));
         else
             commitBatchLocked();
+    }
+}
+
+void DiskStore::cutBackWhenQuiet(std::unique_lock<std::recursive_mutex> &lock)
+{
+    // The event loop looks once a second (DiskTier); a tool without one never does, and its
+    // log kept the size it grew to (up to an eighth of what the cache holds) until close().
+    const qint64 quietIn = m_lastWrite.isValid() ? QuietMs - m_lastWrite.elapsed() : 0;
+    if (quietIn > 0) {
+        m_flushWake.wait_for(lock, std::chrono::milliseconds(quietIn + 1));
+        return; // anything may have happened meanwhile: look again
+    }
+    m_cutBackDue = m_catalogue.isOpen() && maintainWal(WalCaller::EventLoop);
+    if (m_cutBackDue) // being cut back, or kept from it (another connection reads): look again
+        m_flushWake.wait_for(lock, std::chrono::milliseconds(CutBackRetryMs));
+}
+
+void DiskStore::wroteLocked()
+{
+    m_lastWrite.start();
+    if (!m_cutBackDue && !m_readOnly) {
+        m_cutBackDue = true;
+        startFlusherLocked();
     }
 }
 
@@ -263,6 +288,7 @@ void DiskStore::close()
             m_catalogue.restartLog(CloseWaitMs, Catalogue::LogReset::Truncate);
     }
     m_catalogue.close();
+    m_cutBackDue = false;
 }
 
 bool DiskStore::ensureCatalogue()
@@ -613,7 +639,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     }
     m_pendingHits.remove(entry.key);
     m_lastInsert.start();
-    m_lastWrite.start();
+    wroteLocked();
     if (batched) {
         batchJoinedLocked();
         // The pages this insert wrote: the inline body (whole pages), its row and index
@@ -733,7 +759,6 @@ bool DiskStore::maintainWal(WalCaller caller)
     // checkpoint, and at most 1 MiB. Twice a checkpoint's size alone grows with what the cache
     // holds (a 4 MB log file beside 70 MB of entries stayed, under AddressSanitizer).
     const qint64 TruncateSize = qMin(2 * CheckpointSize, qint64(1024 * 1024));
-    constexpr qint64 QuietMs = 2000;
     // Not back to back (that slowed a bulk load by a third); once a second let the log reach
     // 475 MiB over the bulk load, every 100 ms kept it under 100 MiB.
     constexpr qint64 IntervalMs = 100;
@@ -1009,7 +1034,7 @@ bool DiskStore::writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind 
             double(clock.nsecsElapsed()) / 1e6);
     if (written) {
         m_pendingCounters.clear();
-        m_lastWrite.start();
+        wroteLocked();
     } else {
         m_pendingHits.insert(step);
     } // nothing else added these keys meanwhile: we hold the mutex

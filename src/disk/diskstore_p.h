@@ -304,12 +304,21 @@ private:
     std::optional<EntryRecord> findVia(
             std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key);
     void runFlusher();
+    //! The flushing thread's share of cutting the log back once writes pause, with or without
+    //! an event loop (maintainWal()), with m_mutex held in \a lock.
+    void cutBackWhenQuiet(std::unique_lock<std::recursive_mutex> &lock);
+    //! Notes a write: the log file is to be cut back once writes pause.
+    void wroteLocked();
     //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
     qint64 walBudget() const;
     //! The most the log may hold before the writer restarts it itself: a share of what the
     //! cache holds, at most walReserve()'s share of its maximum.
     qint64 walLimit() const;
     static constexpr int RestartWaitMs = 20;
+    //! How long all writes must have paused before the log file is cut back (maintainWal()).
+    static constexpr qint64 QuietMs = 2000;
+    //! How soon the flushing thread looks again at a log file not yet cut back.
+    static constexpr int CutBackRetryMs = 1000;
     //! How soon the flushing thread tries again to write hits the write lock kept out.
     static constexpr int HitsRetryMs = 50;
     //! How long close() waits for other connections to let the log be cut back.
@@ -346,7 +355,8 @@ private:
     std::condition_variable_any m_flushWake;
     std::thread m_flusher;
     bool m_stopFlusher = false;
-    bool m_hitsRequested = false;                        // writeHitsInBackground() was called
+    bool m_hitsRequested = false; // writeHitsInBackground() was called
+    bool m_cutBackDue = false;    // written since the log file was last found small enough
     std::chrono::steady_clock::time_point m_hitsRetryAt; // not before (the lock was taken)
     std::chrono::steady_clock::time_point m_lastHitAt;   // the last recordHit()
     // When the oldest pending hit came, or the last writing of hits began if later.

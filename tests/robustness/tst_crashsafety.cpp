@@ -404,6 +404,7 @@ private Q_SLOTS:
     void killMidTransactionKeepsCommittedBodies_data();
     void killMidTransactionKeepsCommittedBodies();
     void logIsCutBackOnceInsertsPause();
+    void logIsCutBackWithoutAnEventLoop();
     void killAtEveryInsertStep_data();
     void killAtEveryInsertStep();
     void killLoopKeepsTaggedInsertsWhole();
@@ -1053,6 +1054,36 @@ void tst_CrashSafety::logIsCutBackOnceInsertsPause()
     QTRY_VERIFY2_WITH_TIMEOUT(
             QFileInfo(wal).size() < 1024 * 1024,
             qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())), 15000);
+    QCOMPARE(cache.entryCount(), qint64(inserts));
+}
+
+void tst_CrashSafety::logIsCutBackWithoutAnEventLoop()
+{
+    // The same for a tool that never returns to an event loop: the cache's own thread cuts
+    // the file back once writes pause (it kept its high-water size until close()).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    NetworkCache cache;
+    cache.setCacheDirectory(dir.path());
+    cache.setMaximumCacheSize(qint64(1) << 32);
+    QRandomGenerator rng(m_seed ^ 0x10c);
+    const QString wal = dir.path() + QLatin1String("/catalogue.db-wal");
+    constexpr qint64 Grown = 2 * 1024 * 1024;
+    qint64 largest = 0;
+    int inserts = 0;
+    for (; inserts < 50000 && largest <= Grown; ++inserts) {
+        insertSmall(cache, bulkUrl(inserts), rng);
+        largest = qMax(largest, QFileInfo(wal).size());
+    }
+    QVERIFY2(largest > Grown, "the log never grew: nothing to check");
+    QElapsedTimer clock;
+    clock.start();
+    while (QFileInfo(wal).size() >= 1024 * 1024 && !clock.hasExpired(15000))
+        QTest::qSleep(50); // no event loop
+    qInfo("%d inserts grew the log to %lld bytes; %lld bytes %lld ms later", inserts, largest,
+          QFileInfo(wal).size(), clock.elapsed());
+    QVERIFY2(QFileInfo(wal).size() < 1024 * 1024,
+             qPrintable(QStringLiteral("log still %1 bytes").arg(QFileInfo(wal).size())));
     QCOMPARE(cache.entryCount(), qint64(inserts));
 }
 
