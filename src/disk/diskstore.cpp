@@ -901,16 +901,17 @@ void DiskStore::recordHit(const QString &key, qint64 nowMs)
         requestHitsLocked();
 }
 
-bool DiskStore::hitsOverdueLocked(std::chrono::steady_clock::time_point now) const
+std::chrono::steady_clock::time_point DiskStore::hitsOverdueAtLocked() const
 {
-    return m_pendingHits.size() >= HitsWhileBusy
-            || m_pendingHits.isEmpty() // counters alone: a few rows
-            || now >= m_hitsPendingSince + std::chrono::milliseconds(HitsMaxDelayMs);
+    if (m_pendingHits.size() >= HitsWhileBusy
+        || m_pendingHits.isEmpty()) // counters alone: a few rows
+        return {};
+    return m_hitsPendingSince + std::chrono::milliseconds(HitsMaxDelayMs);
 }
 
-bool DiskStore::lookupsPausedLocked(std::chrono::steady_clock::time_point now) const
+std::chrono::steady_clock::time_point DiskStore::lookupsPauseAtLocked() const
 {
-    return now >= m_lastHitAt + std::chrono::milliseconds(HitsIdleMs);
+    return m_lastHitAt + std::chrono::milliseconds(HitsIdleMs);
 }
 
 bool DiskStore::flushHits(Lock lock, int limit)
@@ -952,10 +953,9 @@ void DiskStore::writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock)
     const auto now = steady_clock::now();
     // Written because lookups paused, a lookup that comes meanwhile stops the writing; at the
     // bound, or once the hits waited HitsMaxDelayMs, they go in whatever comes.
-    const bool yieldToLookups = !hitsOverdueLocked(now);
-    if (yieldToLookups && !lookupsPausedLocked(now)) {
-        m_hitsRetryAt = qMin(m_lastHitAt + std::chrono::milliseconds(HitsIdleMs),
-                             m_hitsPendingSince + std::chrono::milliseconds(HitsMaxDelayMs));
+    const bool yieldToLookups = now < hitsOverdueAtLocked();
+    if (yieldToLookups && now < lookupsPauseAtLocked()) {
+        m_hitsRetryAt = qMin(lookupsPauseAtLocked(), hitsOverdueAtLocked());
         return; // still requested
     }
     m_hitsRequested = false;
@@ -966,9 +966,9 @@ void DiskStore::writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock)
     int sinceCommit = 0;
     while (slices-- > 0 && !m_stopFlusher && !m_readOnly && m_catalogue.isOpen()
            && (!m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty())) {
-        if (yieldToLookups && !lookupsPausedLocked(steady_clock::now())) {
+        if (yieldToLookups && steady_clock::now() < lookupsPauseAtLocked()) {
             m_hitsRequested = true;
-            m_hitsRetryAt = m_lastHitAt + std::chrono::milliseconds(HitsIdleMs);
+            m_hitsRetryAt = lookupsPauseAtLocked();
             break;
         }
         if (!writeHitStep(Lock::NoWait, HitsPerSlice, Catalogue::Transaction::Kind::Batched)) {

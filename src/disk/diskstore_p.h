@@ -290,10 +290,11 @@ private:
     bool writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind);
     //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
     void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
-    //! Whether the pending hits are written at \a now whether or not lookups go on.
-    bool hitsOverdueLocked(std::chrono::steady_clock::time_point now) const;
-    //! Whether no hit has come for HitsIdleMs at \a now.
-    bool lookupsPausedLocked(std::chrono::steady_clock::time_point now) const;
+    //! From when the pending hits are written whether or not lookups go on: at once at the
+    //! bound (or with counters alone), else HitsMaxDelayMs after the last writing began.
+    std::chrono::steady_clock::time_point hitsOverdueAtLocked() const;
+    //! When lookups will have paused (no hit for HitsIdleMs), unless another hit comes.
+    std::chrono::steady_clock::time_point lookupsPauseAtLocked() const;
     void batchJoinedLocked();
     void startFlusherLocked();
     //! Has the flushing thread write the pending hits (writeHitsInBackground()).

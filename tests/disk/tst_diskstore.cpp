@@ -157,6 +157,13 @@ private:
     void recordTwoHitsEach(int keys);
     //! What the running total must be: each body's allocation once, plus every row.
     qint64 expectedTotal();
+    //! Waits up to \a ms, without an event loop, for the flushing thread to have written
+    //! every pending hit; whether it did.
+    bool hitsWrittenWithin(int ms);
+    //! Opens a connection of its own to the catalogue in the middle of a read (another
+    //! process, say), which keeps every checkpoint from moving past its snapshot; COMMIT and
+    //! sqlite3_close() end it.
+    sqlite3 *openReaderInTheLog();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<DiskStore> m_store;
@@ -195,6 +202,29 @@ void tst_DiskStore::recordTwoHitsEach(int keys)
         m_store->recordHit(u"k%1"_s.arg(i), 700 + i);
     }
     m_store->addCounter(u"hits"_s, 2 * keys);
+}
+
+bool tst_DiskStore::hitsWrittenWithin(int ms)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (m_store->hasPendingHits() && !clock.hasExpired(ms))
+        QTest::qSleep(10);
+    return !m_store->hasPendingHits();
+}
+
+sqlite3 *tst_DiskStore::openReaderInTheLog()
+{
+    sqlite3 *reader = nullptr;
+    if (sqlite3_open_v2(QFile::encodeName(root() + u"/catalogue.db"_s).constData(), &reader,
+                        SQLITE_OPEN_READWRITE, nullptr)
+                != SQLITE_OK
+        || sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM entries;", nullptr, nullptr, nullptr)
+                != SQLITE_OK) {
+        sqlite3_close(reader);
+        return nullptr;
+    }
+    return reader;
 }
 
 bool tst_DiskStore::store(const QString &key, const QByteArray &body, qint64 lastAccessMs,
@@ -440,11 +470,7 @@ void tst_DiskStore::hitsAreWrittenWithoutAnEventLoop()
     QTest::qSleep(300);                 // no event loop
     QVERIFY(m_store->hasPendingHits()); // fewer than the bound: they wait
     m_store->recordHit(u"k%1"_s.arg(Keys - 1), 500 + Keys - 1);
-    QElapsedTimer clock;
-    clock.start();
-    while (m_store->hasPendingHits() && !clock.hasExpired(10000))
-        QTest::qSleep(10);
-    QVERIFY2(!m_store->hasPendingHits(), "the hits stayed in memory");
+    QVERIFY2(hitsWrittenWithin(10000), "the hits stayed in memory");
     DiskStore other;
     QVERIFY(other.open(root()));
     const auto last = [&other] {
@@ -502,11 +528,7 @@ void tst_DiskStore::hitsWaitForLookupsToPause()
     if (!compared)
         QSKIP("this machine stalled for half the pause in each of 3 attempts");
     // Lookups have paused: the hits go in, without an event loop.
-    QElapsedTimer clock;
-    clock.start();
-    while (m_store->hasPendingHits() && !clock.hasExpired(5000))
-        QTest::qSleep(10);
-    QVERIFY2(!m_store->hasPendingHits(), "the hits stayed in memory after lookups paused");
+    QVERIFY2(hitsWrittenWithin(5000), "the hits stayed in memory after lookups paused");
     DiskStore other;
     QVERIFY(other.open(root()));
     QTRY_COMPARE_WITH_TIMEOUT(other.find(u"k%1"_s.arg(Keys - 1))->hits, 2, 2000);
@@ -1158,13 +1180,8 @@ void tst_DiskStore::cutBackIsLookedAtUntilDone()
     // A reader elsewhere, in the middle of a read since before the log grew, keeps every cut
     // back from going through: the cache's own thread tries once writes have paused, and
     // gives up.
-    sqlite3 *reader = nullptr;
-    QCOMPARE(sqlite3_open_v2(QFile::encodeName(root() + u"/catalogue.db"_s).constData(), &reader,
-                             SQLITE_OPEN_READWRITE, nullptr),
-             SQLITE_OK);
-    QCOMPARE(
-            sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM entries;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+    sqlite3 *reader = openReaderInTheLog();
+    QVERIFY(reader);
     for (int i = 0; i < 5000 && QFileInfo(wal).size() <= 1024 * 1024; ++i) {
         QVERIFY(store(u"k%1"_s.arg(i), distinctBodyOf(4096, i), 1000 + i, {}, Maximum));
     }
@@ -1315,13 +1332,8 @@ void tst_DiskStore::logPastItsRoomIsCutBackOrNothingIsStored()
     const QString wal = root() + u"/catalogue.db-wal"_s;
     // Another connection in the middle of a read (another process, say) keeps every
     // checkpoint from moving past its snapshot: the log can only grow.
-    sqlite3 *reader = nullptr;
-    QCOMPARE(sqlite3_open_v2(QFile::encodeName(root() + u"/catalogue.db"_s).constData(), &reader,
-                             SQLITE_OPEN_READWRITE, nullptr),
-             SQLITE_OK);
-    QCOMPARE(
-            sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM entries;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+    sqlite3 *reader = openReaderInTheLog();
+    QVERIFY(reader);
     int stored = 0;
     bool refused = false;
     QElapsedTimer timer;

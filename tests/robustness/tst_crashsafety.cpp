@@ -136,6 +136,21 @@ void insertSmall(NetworkCache &cache, const QUrl &url, QRandomGenerator &rng)
     cache.insert(spool(cache, versionedMetaData(url, version), body(url, version), rng, false));
 }
 
+// Inserts small entries bulkUrl(0), bulkUrl(1)... into \a cache, with no event loop, until its
+// log file \a wal is past \a grown bytes (at most 50 000 of them); returns how many, and the
+// largest size the file reached in \a largest.
+int growLog(NetworkCache &cache, const QString &wal, qint64 grown, QRandomGenerator &rng,
+            qint64 *largest)
+{
+    *largest = 0;
+    int inserts = 0;
+    for (; inserts < 50000 && *largest <= grown; ++inserts) {
+        insertSmall(cache, bulkUrl(inserts), rng);
+        *largest = qMax(*largest, QFileInfo(wal).size());
+    }
+    return inserts;
+}
+
 // "bulk-fill": stores COUNT small entries and exits.
 int runBulkFill()
 {
@@ -1044,11 +1059,7 @@ void tst_CrashSafety::logIsCutBackOnceInsertsPause()
     const QString wal = dir.path() + QLatin1String("/catalogue.db-wal");
     constexpr qint64 Grown = 4 * 1024 * 1024;
     qint64 largest = 0;
-    int inserts = 0;
-    for (; inserts < 50000 && largest <= Grown; ++inserts) {
-        insertSmall(cache, bulkUrl(inserts), rng);
-        largest = qMax(largest, QFileInfo(wal).size());
-    }
+    const int inserts = growLog(cache, wal, Grown, rng, &largest);
     qInfo("%d inserts grew the log to %lld bytes", inserts, largest);
     QVERIFY2(largest > Grown, "the log never grew: nothing to check");
     QTRY_VERIFY2_WITH_TIMEOUT(
@@ -1070,11 +1081,7 @@ void tst_CrashSafety::logIsCutBackWithoutAnEventLoop()
     const QString wal = dir.path() + QLatin1String("/catalogue.db-wal");
     constexpr qint64 Grown = 2 * 1024 * 1024;
     qint64 largest = 0;
-    int inserts = 0;
-    for (; inserts < 50000 && largest <= Grown; ++inserts) {
-        insertSmall(cache, bulkUrl(inserts), rng);
-        largest = qMax(largest, QFileInfo(wal).size());
-    }
+    const int inserts = growLog(cache, wal, Grown, rng, &largest);
     QVERIFY2(largest > Grown, "the log never grew: nothing to check");
     QElapsedTimer clock;
     clock.start();
