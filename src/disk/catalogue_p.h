@@ -13,6 +13,7 @@
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -167,6 +168,9 @@ public:
     // Batched commits (see Transaction::Kind::Batched)
 
     bool batchOpen() const { return m_batchOpen; }
+    //! batchOpen() for a thread that does not hold the store's lock: a hint, as it may change
+    //! right after.
+    bool batchOpenHint() const { return m_batchOpen.load(std::memory_order_relaxed); }
     //! Batched transactions committed into the open batch (0: none open).
     int batchCount() const { return m_batchOpen ? m_batchCount : 0; }
     //! Commits the open batch (nothing to do without one). On failure the batch is rolled
@@ -376,7 +380,8 @@ private:
     bool m_corrupted = false;
     sqlite3_stmt *m_dataVersion = nullptr;
     bool m_lockWasBusy = false; // a Lock::NoWait transaction found the write lock taken
-    bool m_batchOpen = false;   // a write transaction holding committed Batched ones is open
+    std::atomic<bool> m_batchOpen {
+            false}; // a write transaction holding committed Batched ones is open
     int m_batchCount = 0;
     int m_directoryFd = -1; // the cache directory, flock()ed shared by waiting writers
     void watchLog();

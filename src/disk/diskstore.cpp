@@ -177,7 +177,7 @@ void DiskStore::startFlusherLocked()
 
 void DiskStore::runFlusher()
 {
-    std::unique_lock<std::recursive_mutex> lock(m_mutex);
+    StoreLock lock(m_mutex);
     while (!m_stopFlusher) {
         // While a batch is open this process holds the write lock: look every millisecond
         // whether another writer (or a log restart) waits for it, not only when it gets old.
@@ -201,7 +201,7 @@ void DiskStore::runFlusher()
     }
 }
 
-void DiskStore::cutBackWhenQuiet(std::unique_lock<std::recursive_mutex> &lock)
+void DiskStore::cutBackWhenQuiet(StoreLock &lock)
 {
     // The event loop looks once a second (DiskTier); a tool without one never does, and its
     // log kept the size it grew to (up to an eighth of what the cache holds) until close().
@@ -324,7 +324,10 @@ std::optional<EntryRecord> DiskStore::findWithBody(const QString &key)
 std::optional<EntryRecord> DiskStore::findVia(
         std::optional<EntryRecord> (Catalogue::*read)(const QString &), const QString &key)
 {
-    const Guard guard(m_mutex);
+    if (m_queue.holds(key))
+        m_queue.drain();
+    QueuedLater later {m_mutex}; // a lookup waits only for its own key's insert
+    const std::lock_guard guard(later);
     if (!ensureCatalogue())
         return std::nullopt;
     auto e = (m_catalogue.*read)(key);
@@ -336,7 +339,8 @@ std::optional<EntryRecord> DiskStore::findVia(
 bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                          QString *why)
 {
-    const Guard guard(m_mutex);
+    QueuedLater later {m_mutex}; // the entry was found already
+    const std::lock_guard guard(later);
     *fd = -1;
     if (e.inlineBody)
         return openInlineBody(e, window, why);
@@ -401,7 +405,8 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
 
 bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString *why)
 {
-    const Guard guard(m_mutex);
+    QueuedLater later {m_mutex}; // the entry was found already
+    const std::lock_guard guard(later);
     m_lastFailureWasIo = false;
     auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
     if (!hasValidSums(e))
@@ -471,12 +476,15 @@ void DiskStore::removeDamaged(const QString &key, const QByteArray &digest, cons
 bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
                        qint64 maximumSize)
 {
-    const Guard guard(m_mutex);
-    if (!ensureCatalogue())
+    reportEvictions(); // those of the inserts the queue's thread wrote since the last call
+    if (!isOpen()) {
+        const Guard guard(m_mutex);
         return setError(QStringLiteral("cache directory is not open"));
-    if (!spool->finish(sync))
+    }
+    if (!spool->finish(sync)) {
+        const Guard guard(m_mutex);
         return setError(spool->errorString());
-
+    }
     entry.key = spool->key();
     entry.digest = spool->hexDigest();
     entry.bodySize = spool->bodySize();
@@ -485,6 +493,60 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     entry.chunkSize = blob::ChunkSize;
     entry.sums = spool->chunkSums();
     entry.rowSize = rowSize(entry);
+    // Into an open batch, the SQLite work is done by the queue's thread while the caller
+    // prepares the next insert. The insert that opens a batch is written here: this
+    // connection then holds the write lock, so a connection opened after insert() returned
+    // (which takes it to read the schema) finds the batch committed for it first.
+    if (!sync && spool->isInline() && m_catalogue.batchOpenHint()) {
+        entry.storedBytes = spool->inlineBody();
+        spool->discard();
+        const qint64 bytes = entry.rowSize + inlineAllocation(entry.storedSize);
+        m_queuedBytes.fetch_add(bytes, std::memory_order_relaxed);
+        m_queue.push({std::move(entry), tags, maximumSize});
+        return true;
+    }
+    const Guard guard(m_mutex); // after the queued inserts
+    if (!ensureCatalogue()) {
+        spool->discard();
+        return setError(QStringLiteral("cache directory is not open"));
+    }
+    return commitLocked(spool, std::move(entry), tags, sync, maximumSize);
+}
+
+void DiskStore::applyQueued(InsertQueue::Insert &insert)
+{
+    const Guard guard(m_mutex); // no waiting for the queue on its own thread
+    if (!ensureCatalogue()) {
+        m_queuedBytes.fetch_sub(insert.entry.rowSize + inlineAllocation(insert.entry.storedSize),
+                                std::memory_order_relaxed);
+        setError(QStringLiteral("%1 not stored: the cache directory was closed")
+                         .arg(insert.entry.key));
+        return;
+    }
+    const qint64 bytes = insert.entry.rowSize + inlineAllocation(insert.entry.storedSize);
+    commitLocked(nullptr, std::move(insert.entry), insert.tags, false, insert.maximumSize);
+    m_queuedBytes.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+void DiskStore::reportEvictions()
+{
+    QList<QPair<QString, qint64>> evicted;
+    {
+        const std::lock_guard lock(m_evictedMutex);
+        evicted.swap(m_evictedMeanwhile);
+    }
+    if (m_onEvict) {
+        for (const auto &[key, bytes] : std::as_const(evicted))
+            m_onEvict(key, bytes);
+    }
+}
+
+bool DiskStore::commitLocked(SpoolDevice *spool, EntryRecord entry, const QStringList &tags,
+                             bool sync, qint64 maximumSize)
+{
+    const bool isInline = !spool || spool->isInline();
+    // A queued insert carries its stored bytes; the row written is the same either way.
+    const QByteArray inlineBytes = spool ? QByteArray() : std::exchange(entry.storedBytes, {});
 
     // The log may not outgrow the room the cap keeps for it (walReserve()): the catalogue file
     // does not shrink when entries go, so a log past that would take the directory past its
@@ -501,7 +563,8 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
         qCDebug(lcDisk, "log of %lld bytes outgrew its room, cut back %s in %.2f ms", walBytes,
                 cutBack ? "" : "(failed)", double(restartClock.nsecsElapsed()) / 1e6);
         if (!cutBack) {
-            spool->discard();
+            if (spool)
+                spool->discard();
             return setError(QStringLiteral("%1 not stored: the catalogue's write-ahead log is "
                                            "full and other processes keep it from being "
                                            "cut back")
@@ -511,7 +574,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
 
     // Only a body kept in the catalogue is batched: a file placed in blobs/ under a row that
     // a crash rolls back would be left for collectGarbage().
-    const bool batched = !sync && spool->isInline();
+    const bool batched = !sync && isInline;
     Catalogue::Transaction t(m_catalogue, Lock::Wait,
                              batched ? Catalogue::Transaction::Kind::Batched
                                      : Catalogue::Transaction::Kind::Own);
@@ -524,7 +587,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     const auto existing = m_catalogue.findBlob(entry.digest);
     // A body file's path, built only where there is one: not for the inline bodies of most
     // inserts.
-    const QString path = !spool->isInline() || (existing && !existing->isInline)
+    const QString path = !isInline || (existing && !existing->isInline)
             ? blob::blobPath(m_root, entry.digest)
             : QString();
     if (existing
@@ -532,15 +595,23 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
             || blob::fileSize(path) == blob::HeaderSize + existing->storedSize)) {
         // The same body is stored already (compressed or not: the digest is the decoded
         // body's, and the blob row says how its bytes are stored): share it.
-        spool->discard();
-    } else if (spool->isInline()) {
+        if (spool)
+            spool->discard();
+    } else if (isInline) {
         // Into the catalogue with the entry row: one transaction, no file at all. A tombstone
         // for the same digest (a file body dropped before) is left to sweepGarbage(), which
         // unlinks a file whose blob row is inline.
-        BlobRecord b {entry.digest,        entry.bodySize,   inlineAllocation(entry.storedSize),
-                      blob::ChunkSize,     entry.sums,       true,
-                      spool->inlineBody(), entry.storedSize, entry.compression};
-        spool->discard();
+        BlobRecord b {entry.digest,
+                      entry.bodySize,
+                      inlineAllocation(entry.storedSize),
+                      blob::ChunkSize,
+                      entry.sums,
+                      true,
+                      spool ? spool->inlineBody() : inlineBytes,
+                      entry.storedSize,
+                      entry.compression};
+        if (spool)
+            spool->discard();
         if (!m_catalogue.insertBlob(b)) {
             return setError(QStringLiteral("cannot store %1: %2")
                                     .arg(entry.key, m_catalogue.errorString()));
@@ -706,8 +777,12 @@ bool DiskStore::evictLocked(qint64 target, int budgetMs, const QString &keep, qi
             ++evicted;
             progressed = true;
             m_pendingCounters[QStringLiteral("evictions")] += 1;
-            if (m_onEvict)
+            if (m_onEvict && m_queue.isApplying()) {
+                const std::lock_guard lock(m_evictedMutex); // reported on the cache's thread
+                m_evictedMeanwhile.append({v.key, freed});
+            } else if (m_onEvict) {
                 m_onEvict(v.key, freed);
+            }
             qCDebug(lcDisk) << "evicted" << v.key << freed << "bytes";
             if (*total <= target || !timeLeft())
                 break;
@@ -884,7 +959,8 @@ bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
 
 void DiskStore::recordHit(const QString &key, qint64 nowMs)
 {
-    const Guard guard(m_mutex);
+    QueuedLater later {m_mutex}; // counted in memory
+    const std::lock_guard guard(later);
     if (m_readOnly)
         return; // a reader looking at entries is not a hit
     const auto now = std::chrono::steady_clock::now();
@@ -943,7 +1019,7 @@ void DiskStore::dropPendingHitsLocked()
     m_pendingHits.reserve(PendingHitsRoom);
 }
 
-void DiskStore::writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock)
+void DiskStore::writeRequestedHits(StoreLock &lock)
 {
     using std::chrono::steady_clock;
     // Not while lookups go on: each write held up the hits that came meanwhile (a slice, a

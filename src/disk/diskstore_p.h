@@ -2,6 +2,7 @@
 #pragma once
 
 #include "disk/catalogue_p.h"
+#include "disk/insertqueue_p.h"
 
 #include <tiercache/cacheentryinfo.h>
 
@@ -9,6 +10,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QString>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -24,8 +26,9 @@ class SpoolDevice;
     together. A body is on disk (renamed into blobs/) before any row points to it; rows are
     removed, and unreferenced bodies unlinked, inside one write transaction, so neither a
     crash nor another process can make a row point to someone else's bytes. Everything here
-    runs on the cache's thread, except the commit of a batch of inserts (see commit()), which
-    a flushing thread does when the batch gets old: every method holds m_mutex for that.
+    runs on the cache's thread, except the writing of inserts that commit() queued (the
+    InsertQueue's thread) and the commit of a batch of inserts when it gets old (a flushing
+    thread): every method holds m_mutex for that, and lets the queued inserts through first.
     Cross-process safety comes from SQLite's write lock.
 */
 class DiskStore
@@ -57,7 +60,8 @@ public:
     const QString &root() const { return m_root; }
     QString errorString() const
     {
-        const Guard guard(m_mutex);
+        QueuedLater later {m_mutex}; // what went wrong so far
+        const std::lock_guard guard(later);
         return m_error;
     }
 
@@ -91,7 +95,12 @@ public:
         previous entry for the key: the whole tagged entry or nothing, whatever happens.
 
         With \a sync, or a body that goes into a file, the transaction is committed before
-        this returns. Without \a sync, a body kept in the catalogue joins a batch of such
+        this returns. Without \a sync, a body kept in the catalogue is queued (InsertQueue)
+        and this returns at once: the queue's thread stores it while the caller goes on, and
+        every other use of this store waits for the inserts queued before it (a lookup only
+        when its own key is queued). Such an insert that fails there is lost, like one of a
+        batch whose COMMIT fails: errorString() and a warning say why. Stored, it joins a
+        batch of such
         inserts (Catalogue::Transaction::Kind::Batched), committed as a whole when it holds
         BatchInserts of them or about a 64th of the maximum size, when another writer waits
         for the lock (Catalogue::othersWaiting()), when this insert left a body file to unlink,
@@ -125,7 +134,8 @@ public:
     void recordHit(const QString &key, qint64 nowMs);
     bool hasPendingHits() const
     {
-        const Guard guard(m_mutex);
+        QueuedLater later {m_mutex}; // in memory
+        const std::lock_guard guard(later);
         return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty();
     }
     using Lock = Catalogue::Transaction::Lock;
@@ -173,6 +183,16 @@ public:
     static constexpr qsizetype HitsWhileBusy = PendingHitsRoom * 3 / 4;
 
     qint64 totalSize();
+    //! What the catalogue holds once the queued inserts are written (what they replace or
+    //! evict not taken off), without waiting for them: for deciding whether to trim.
+    qint64 heldBytesHint() const
+    {
+        return m_heldBytes.load(std::memory_order_relaxed)
+                + m_queuedBytes.load(std::memory_order_relaxed);
+    }
+    //! Reports the entries the queue's thread evicted since the last call to the eviction
+    //! observer, on the calling thread (the cache's): commit() does so itself.
+    void reportEvictions();
     //! The budget the last writer that set one recorded in the catalogue; -1 when none did.
     qint64 recordedMaximumSize();
     bool recordMaximumSize(qint64 bytes);
@@ -182,7 +202,8 @@ public:
     //! See Catalogue::dataVersion().
     qint64 dataVersion()
     {
-        const Guard guard(m_mutex);
+        QueuedLater later {m_mutex}; // other connections' commits: every lookup asks
+        const std::lock_guard guard(later);
         return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1;
     }
     /*
@@ -241,20 +262,25 @@ public:
     // Statistics: counted in memory, written with the batched hit updates.
     void addCounter(const QString &name, qint64 delta)
     {
-        const Guard guard(m_mutex);
+        QueuedLater later {m_mutex}; // in memory
+        const std::lock_guard guard(later);
         m_pendingCounters[name] += delta;
     }
     bool hasPendingCounters() const
     {
-        const Guard guard(m_mutex);
+        QueuedLater later {m_mutex}; // in memory
+        const std::lock_guard guard(later);
         return !m_pendingCounters.isEmpty();
     }
     QHash<QString, qint64> counters();
     QList<Catalogue::SeriesPoint> series(qint64 sinceMinute);
     void setSeriesRetentionMinutes(int minutes) { m_retentionMinutes = minutes; }
     bool resetStatistics();
+    //! Called on the cache's thread: with the insert that evicted, or for an insert the
+    //! queue's thread wrote, at the next commit() or reportEvictions().
     void setEvictionObserver(std::function<void(const QString &key, qint64 bytes)> observer)
     {
+        const Guard guard(m_mutex); // the queue's thread calls it
         m_onEvict = std::move(observer);
     }
 
@@ -266,7 +292,62 @@ public:
     bool lastFailureWasIo() const { return m_lastFailureWasIo; }
 
 private:
-    using Guard = std::lock_guard<std::recursive_mutex>;
+    /*
+        m_mutex: every use of m_catalogue. A thread that takes it without holding it already
+        first waits for the inserts queued before (InsertQueue::drain()), so that what it
+        reads or writes comes after them; the queue's thread, and a lookup whose key is not
+        queued, take it without waiting (lockQueuedLater()). Recursive, as the store's methods
+        call each other.
+    */
+    class StoreMutex
+    {
+    public:
+        explicit StoreMutex(InsertQueue *queue) : m_queue(queue) { }
+        void lock()
+        {
+            if (!isHeldHere() && !m_queue->isApplying())
+                m_queue->drain();
+            lockQueuedLater();
+        }
+        void lockQueuedLater()
+        {
+            m_mutex.lock();
+            if (m_depth++ == 0)
+                m_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        }
+        void unlock()
+        {
+            if (--m_depth == 0)
+                m_owner.store(std::thread::id(), std::memory_order_relaxed);
+            m_mutex.unlock();
+        }
+
+    private:
+        // Only the owner stores its own id: another thread never reads its id here.
+        bool isHeldHere() const
+        {
+            return m_owner.load(std::memory_order_relaxed) == std::this_thread::get_id();
+        }
+        InsertQueue *m_queue;
+        std::recursive_mutex m_mutex;
+        std::atomic<std::thread::id> m_owner {};
+        int m_depth = 0; // the owner's
+    };
+    //! StoreMutex::lockQueuedLater() for std::lock_guard.
+    struct QueuedLater
+    {
+        StoreMutex &mutex;
+        void lock() { mutex.lockQueuedLater(); }
+        void unlock() { mutex.unlock(); }
+    };
+    using Guard = std::lock_guard<StoreMutex>;
+    using StoreLock = std::unique_lock<StoreMutex>;
+    //! commit() once the body is finished and \a entry filled in: with \a spool, or (null)
+    //! the queued insert of an inline body, whose stored bytes are entry.storedBytes.
+    bool commitLocked(SpoolDevice *spool, EntryRecord entry, const QStringList &tags, bool sync,
+                      qint64 maximumSize);
+    //! The queue's thread: writes \a insert (InsertQueue's apply).
+    void applyQueued(InsertQueue::Insert &insert);
     //! Checks the \a storedSize bytes after the header of \a fd against \a sums, feeding
     //! them to \a body (when given); what is wrong, or empty.
     static QString checkChunks(int fd, qint64 storedSize, quint32 chunkSize, const QByteArray &sums,
@@ -289,7 +370,7 @@ private:
     //! One step of flushHits() or of writeHitsInBackground(); true when something was written.
     bool writeHitStep(Lock lock, int limit, Catalogue::Transaction::Kind kind);
     //! The flushing thread's share of writeHitsInBackground(), with m_mutex held in \a lock.
-    void writeRequestedHits(std::unique_lock<std::recursive_mutex> &lock);
+    void writeRequestedHits(StoreLock &lock);
     //! From when the pending hits are written whether or not lookups go on: at once at the
     //! bound (or with counters alone), else HitsMaxDelayMs after the last writing began.
     std::chrono::steady_clock::time_point hitsOverdueAtLocked() const;
@@ -307,7 +388,7 @@ private:
     void runFlusher();
     //! The flushing thread's share of cutting the log back once writes pause, with or without
     //! an event loop (maintainWal()), with m_mutex held in \a lock.
-    void cutBackWhenQuiet(std::unique_lock<std::recursive_mutex> &lock);
+    void cutBackWhenQuiet(StoreLock &lock);
     //! Notes a write: the log file is to be cut back once writes pause.
     void wroteLocked();
     //! Log bytes that start a checkpoint: a share of the maximum size (the cap includes it).
@@ -334,7 +415,8 @@ private:
     //! From this maximum size on, the cap counts the log, free pages and FixedFiles too.
     static constexpr qint64 DirectoryCapFrom = 4 * 1024 * 1024;
     qint64 m_maximumSize = 50 * 1024 * 1024; // as the last commit() was given it
-    qint64 m_heldBytes = 0;                  // the catalogue's total after the last commit()
+    std::atomic<qint64> m_heldBytes {0};     // the catalogue's total after the last commit()
+    std::atomic<qint64> m_queuedBytes {0};   // rows and inline bodies of the queued inserts
     int m_tombstones = 0;                    // file bodies tombstoned so far (a counter)
     QElapsedTimer m_lastCheckpoint;
     QElapsedTimer m_lastInsert;
@@ -352,7 +434,12 @@ private:
     bool m_readOnly = false;
 
     // The batch of inserts (commit()); the flushing thread commits it when it gets old.
-    mutable std::recursive_mutex m_mutex; // every use of m_catalogue
+    // Declared before m_mutex, which drains it; destroyed after it is stopped (~DiskStore()).
+    InsertQueue m_queue {[this](InsertQueue::Insert &insert) { applyQueued(insert); }};
+    mutable StoreMutex m_mutex {&m_queue};
+    // Evictions by the queue's thread, reported on the cache's (reportEvictions()).
+    std::mutex m_evictedMutex;
+    QList<QPair<QString, qint64>> m_evictedMeanwhile;
     std::condition_variable_any m_flushWake;
     std::thread m_flusher;
     bool m_stopFlusher = false;

@@ -455,8 +455,9 @@ bool DiskTier::commit(SpoolDevice *spool, const QNetworkCacheMetaData &md, const
     }
     m_error.clear(); // stored again: whatever failed before has cleared
     // Hysteresis: trim from 95 % down to 90 %, in the background, so that inserts near the
-    // budget do not each pay for an eviction.
-    if (m_store.totalSize() > m_maximumSize - m_maximumSize / 20)
+    // budget do not each pay for an eviction. Without waiting for a queued insert: its own
+    // commit keeps the hard cap.
+    if (m_store.heldBytesHint() > m_maximumSize - m_maximumSize / 20)
         scheduleTrim();
     scheduleSweep(); // a replaced or evicted body may be waiting to be unlinked
     schedulePendingFlush();
@@ -551,9 +552,10 @@ void DiskTier::trimStep()
         return;
     // Small steps from the event loop keep every insert and every frame short.
     // Hysteresis: a trim starts above 95 % of the budget and runs, step by step, down to 90 %.
-    const qint64 before = m_store.totalSize();
-    if (!m_trimming && before > m_maximumSize - m_maximumSize / 20)
+    m_store.reportEvictions(); // those of queued inserts, on this thread
+    if (!m_trimming && m_store.heldBytesHint() > m_maximumSize - m_maximumSize / 20)
         m_trimming = true;
+    const qint64 before = m_trimming ? m_store.totalSize() : 0;
     // One kind of work per step, each within the budget: eviction first (the budget is
     // exceeded), then deletion of invalidated entries, then unlinking of tombstoned bodies.
     bool more = false;

@@ -307,6 +307,9 @@ void tst_ApiContract::metaDataRoundTrip()
                       QByteArray("Non-Authoritative Information"));
     md.setAttributes(attributes);
     QVERIFY(store(*m_cache, md, "round trip"));
+    // Closed: what it accepted is on disk (another connection sees a NoSync insert within
+    // milliseconds, once it is committed).
+    m_cache.reset();
 
     NetworkCache fresh; // from disk, not from any in-memory state
     fresh.setCacheDirectory(m_dir->path());
