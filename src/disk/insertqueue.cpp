@@ -30,6 +30,7 @@ void InsertQueue::push(Insert insert)
     ++m_keys[insert.entry.key];
     m_queue.push_back(std::move(insert));
     ++m_pushed;
+    m_waiting.fetch_add(1, std::memory_order_relaxed);
     if (!m_thread.joinable())
         m_thread = std::thread([this] { run(); });
     m_changed.notify_all();
@@ -37,6 +38,9 @@ void InsertQueue::push(Insert insert)
 
 void InsertQueue::drain()
 {
+    // Zero: what this thread pushed has been applied (acquire: and written).
+    if (m_waiting.load(std::memory_order_acquire) == 0)
+        return;
     std::unique_lock lock(m_mutex);
     const quint64 target = m_pushed;
     m_changed.wait(lock, [&] { return m_applied >= target; });
@@ -44,6 +48,8 @@ void InsertQueue::drain()
 
 bool InsertQueue::holds(const QString &key) const
 {
+    if (m_waiting.load(std::memory_order_acquire) == 0)
+        return false;
     const std::lock_guard lock(m_mutex);
     return m_keys.contains(key);
 }
@@ -71,6 +77,7 @@ void InsertQueue::run()
         if (it != m_keys.end() && --*it == 0)
             m_keys.erase(it);
         ++m_applied;
+        m_waiting.fetch_sub(1, std::memory_order_release);
         m_changed.notify_all();
     }
 }

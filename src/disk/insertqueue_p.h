@@ -6,6 +6,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QStringList>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -63,6 +64,9 @@ private:
     QHash<QString, int> m_keys; // keys in m_queue or being applied, with how many times
     quint64 m_pushed = 0;
     quint64 m_applied = 0;
+    // m_pushed - m_applied, readable without m_mutex: drain() and holds() of an empty queue
+    // (every lookup asks holds()) take no lock.
+    std::atomic<int> m_waiting {0};
     bool m_stop = false;
     std::thread m_thread; // started by the first push()
 };
