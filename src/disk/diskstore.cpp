@@ -500,8 +500,7 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     if (!sync && spool->isInline() && m_catalogue.batchOpenHint()) {
         entry.storedBytes = spool->inlineBody();
         spool->discard();
-        const qint64 bytes = entry.rowSize + inlineAllocation(entry.storedSize);
-        m_queuedBytes.fetch_add(bytes, std::memory_order_relaxed);
+        m_queuedBytes.fetch_add(heldBy(entry), std::memory_order_relaxed);
         m_queue.push({std::move(entry), tags, maximumSize});
         return true;
     }
@@ -513,19 +512,23 @@ bool DiskStore::commit(SpoolDevice *spool, EntryRecord entry, const QStringList 
     return commitLocked(spool, std::move(entry), tags, sync, maximumSize);
 }
 
+qint64 DiskStore::heldBy(const EntryRecord &e)
+{
+    return e.rowSize + inlineAllocation(e.storedSize);
+}
+
 void DiskStore::applyQueued(InsertQueue::Insert &insert)
 {
-    const Guard guard(m_mutex); // no waiting for the queue on its own thread
-    if (!ensureCatalogue()) {
-        m_queuedBytes.fetch_sub(insert.entry.rowSize + inlineAllocation(insert.entry.storedSize),
-                                std::memory_order_relaxed);
-        setError(QStringLiteral("%1 not stored: the cache directory was closed")
-                         .arg(insert.entry.key));
-        return;
+    const qint64 held = heldBy(insert.entry);
+    {
+        const Guard guard(m_mutex); // no waiting for the queue on its own thread
+        if (ensureCatalogue())
+            commitLocked(nullptr, std::move(insert.entry), insert.tags, false, insert.maximumSize);
+        else
+            setError(QStringLiteral("%1 not stored: the cache directory was closed")
+                             .arg(insert.entry.key));
     }
-    const qint64 bytes = insert.entry.rowSize + inlineAllocation(insert.entry.storedSize);
-    commitLocked(nullptr, std::move(insert.entry), insert.tags, false, insert.maximumSize);
-    m_queuedBytes.fetch_sub(bytes, std::memory_order_relaxed);
+    m_queuedBytes.fetch_sub(held, std::memory_order_relaxed);
 }
 
 void DiskStore::reportEvictions()

@@ -348,6 +348,8 @@ private:
                       qint64 maximumSize);
     //! The queue's thread: writes \a insert (InsertQueue's apply).
     void applyQueued(InsertQueue::Insert &insert);
+    //! What a queued insert of inline body \a e adds to the catalogue (heldBytesHint()).
+    static qint64 heldBy(const EntryRecord &e);
     //! Checks the \a storedSize bytes after the header of \a fd against \a sums, feeding
     //! them to \a body (when given); what is wrong, or empty.
     static QString checkChunks(int fd, qint64 storedSize, quint32 chunkSize, const QByteArray &sums,

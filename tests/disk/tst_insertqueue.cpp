@@ -3,19 +3,24 @@
 // The queue of inserts a DiskStore writes on a thread of its own (InsertQueue), and what it
 // promises: everything else that uses the store sees the queued inserts, in order; evictions
 // they cause are reported on the cache's thread; a connection opened after insert() returned
-// finds the insert; closing writes what is queued.
+// finds the insert; closing writes what is queued; a failure on the queue's thread loses
+// those inserts, says so, and harms nothing else.
 #include "disk/blobstore_p.h"
 #include "disk/diskstore_p.h"
 #include "disk/insertqueue_p.h"
 #include "disk/spooldevice_p.h"
 
+#include <QtCore/QFileInfo>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtTest/QTest>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
+
+#include <sys/resource.h>
 
 using namespace tiercache;
 using namespace Qt::StringLiterals;
@@ -48,6 +53,7 @@ private slots:
     void evictionsAreReportedOnTheCachesThread();
     void connectionOpenedAfterwardsSeesTheInserts();
     void closeWritesWhatIsQueued();
+    void failedQueuedInsertsAreLostAndSaid();
 
 private:
     QString root() const { return m_dir->path(); }
@@ -259,6 +265,55 @@ void tst_InsertQueue::closeWritesWhatIsQueued()
     DiskStore reopened;
     QVERIFY(reopened.open(root()));
     QCOMPARE(reopened.counts().entries, 200);
+}
+
+void tst_InsertQueue::failedQueuedInsertsAreLostAndSaid()
+{
+    // Files may not grow (EFBIG instead of SIGXFSZ): the COMMIT of the batch the queued
+    // inserts went into fails on a thread of the cache, after insert() returned for them.
+    // They are lost and the store says so; what was committed before is intact, no entry
+    // is ever served wrong, and once files may grow again inserts are stored as before.
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(store(*m_store, u"before%1"_s.arg(i), bodyOf(4096, i)));
+    QVERIFY(m_store->commitBatch());
+    const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old {};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit small = old;
+    small.rlim_cur = rlim_t(qMax(QFileInfo(root() + u"/catalogue.db"_s).size(),
+                                 QFileInfo(root() + u"/catalogue.db-wal"_s).size()));
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+    constexpr int During = 200; // 200 x 16 KiB: several batches past the log's size
+    int accepted = 0;
+    for (int i = 0; i < During; ++i)
+        accepted += store(*m_store, u"during%1"_s.arg(i), bodyOf(16 * 1024, 1000 + i));
+    (void)m_store->counts(); // lets every queued insert through, under the limit
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY2(!m_store->errorString().isEmpty(), "inserts were lost and nothing said so");
+    qInfo("%d of %d inserts accepted; %s", accepted, During, qPrintable(m_store->errorString()));
+    for (int i = 0; i < 20; ++i) {
+        const auto e = m_store->findWithBody(u"before%1"_s.arg(i));
+        QVERIFY(e);
+        QCOMPARE(e->storedBytes, bodyOf(4096, i));
+    }
+    int lost = 0;
+    for (int i = 0; i < During; ++i) {
+        const auto e = m_store->findWithBody(u"during%1"_s.arg(i));
+        if (!e) {
+            ++lost;
+            continue;
+        }
+        QCOMPARE(e->storedBytes, bodyOf(16 * 1024, 1000 + i)); // never someone else's bytes
+    }
+    QVERIFY2(lost > 0, "the limit failed nothing: no failure was tested");
+    QVERIFY(store(*m_store, u"after"_s, bodyOf(4096, 5000)));
+    QVERIFY(store(*m_store, u"after2"_s, bodyOf(4096, 5001)));
+    QVERIFY(m_store->commitBatch());
+    DiskStore reopened;
+    QVERIFY(reopened.open(root()));
+    QVERIFY(reopened.find(u"after2"_s));
+    QCOMPARE(reopened.findWithBody(u"before7"_s)->storedBytes, bodyOf(4096, 7));
 }
 
 QTEST_GUILESS_MAIN(tst_InsertQueue)
