@@ -69,11 +69,12 @@ void InsertQueue::run()
             return; // stopped, and nothing left
         Insert insert = std::move(m_queue.front());
         m_queue.pop_front();
-        m_changed.notify_all(); // room for push()
+        m_changed.notify_all();               // room for push()
+        const QString key = insert.entry.key; // m_apply may take the entry
         lock.unlock();
         m_apply(insert);
         lock.lock();
-        const auto it = m_keys.find(insert.entry.key);
+        const auto it = m_keys.find(key);
         if (it != m_keys.end() && --*it == 0)
             m_keys.erase(it);
         ++m_applied;

@@ -47,6 +47,7 @@ private slots:
     void appliesInOrderOnItsOwnThread();
     void drainWaitsForWhatWasPushedBefore();
     void pushWaitsWhileTheQueueIsFull();
+    void appliedKeysAreForgottenWhenApplyTakesTheEntry();
 
     void queuedInsertsAreSeenAtOnce();
     void queuedInsertsKeepTheirOrder();
@@ -171,6 +172,32 @@ void tst_InsertQueue::pushWaitsWhileTheQueueIsFull()
     pusher.join();
     queue.drain();
     QCOMPARE(applied.load(), InsertQueue::MaxQueued + 2);
+}
+
+void tst_InsertQueue::appliedKeysAreForgottenWhenApplyTakesTheEntry()
+{
+    // DiskStore's apply moves the entry out of the insert: the queue must still forget the
+    // key it applied (else holds() says yes for it for good, and every key ever queued
+    // stays in memory).
+    std::atomic<bool> release {false};
+    InsertQueue queue([&](InsertQueue::Insert &insert) {
+        const EntryRecord taken = std::move(insert.entry);
+        while (taken.key == u"blocker"_s && !release)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    InsertQueue::Insert first;
+    first.entry.key = u"first"_s;
+    queue.push(first);
+    queue.drain();
+    InsertQueue::Insert blocker;
+    blocker.entry.key = u"blocker"_s;
+    queue.push(blocker); // something waits: holds() looks at the keys
+    const bool blockerHeld = queue.holds(u"blocker"_s);
+    const bool firstHeld = queue.holds(u"first"_s);
+    release = true; // before any check can return
+    queue.drain();
+    QVERIFY(blockerHeld);
+    QVERIFY2(!firstHeld, "an applied key is still held");
 }
 
 void tst_InsertQueue::queuedInsertsAreSeenAtOnce()
