@@ -326,8 +326,7 @@ std::optional<EntryRecord> DiskStore::findVia(
 {
     if (m_queue.holds(key))
         m_queue.drain();
-    QueuedLater later {m_mutex}; // a lookup waits only for its own key's insert
-    const std::lock_guard guard(later);
+    const QueuedLaterGuard guard(m_mutex); // a lookup waits only for its own key's insert
     if (!ensureCatalogue())
         return std::nullopt;
     auto e = (m_catalogue.*read)(key);
@@ -339,8 +338,7 @@ std::optional<EntryRecord> DiskStore::findVia(
 bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *window, int *fd,
                          QString *why)
 {
-    QueuedLater later {m_mutex}; // the entry was found already
-    const std::lock_guard guard(later);
+    const QueuedLaterGuard guard(m_mutex); // the entry was found already
     *fd = -1;
     if (e.inlineBody)
         return openInlineBody(e, window, why);
@@ -405,8 +403,7 @@ bool DiskStore::openBody(const EntryRecord &e, qint64 windowSize, QByteArray *wi
 
 bool DiskStore::openInlineBody(const EntryRecord &e, QByteArray *window, QString *why)
 {
-    QueuedLater later {m_mutex}; // the entry was found already
-    const std::lock_guard guard(later);
+    const QueuedLaterGuard guard(m_mutex); // the entry was found already
     m_lastFailureWasIo = false;
     auto damaged = [&](const QString &reason) { return dropDamaged(e, reason, why); };
     if (!hasValidSums(e))
@@ -962,8 +959,7 @@ bool DiskStore::updateMeta(const QString &key, const QByteArray &meta, qint64 ex
 
 void DiskStore::recordHit(const QString &key, qint64 nowMs)
 {
-    QueuedLater later {m_mutex}; // counted in memory
-    const std::lock_guard guard(later);
+    const QueuedLaterGuard guard(m_mutex); // counted in memory
     if (m_readOnly)
         return; // a reader looking at entries is not a hit
     const auto now = std::chrono::steady_clock::now();

@@ -60,8 +60,7 @@ public:
     const QString &root() const { return m_root; }
     QString errorString() const
     {
-        QueuedLater later {m_mutex}; // what went wrong so far
-        const std::lock_guard guard(later);
+        const QueuedLaterGuard guard(m_mutex); // what went wrong so far
         return m_error;
     }
 
@@ -134,8 +133,7 @@ public:
     void recordHit(const QString &key, qint64 nowMs);
     bool hasPendingHits() const
     {
-        QueuedLater later {m_mutex}; // in memory
-        const std::lock_guard guard(later);
+        const QueuedLaterGuard guard(m_mutex); // in memory
         return !m_pendingHits.isEmpty() || !m_pendingCounters.isEmpty();
     }
     using Lock = Catalogue::Transaction::Lock;
@@ -202,8 +200,7 @@ public:
     //! See Catalogue::dataVersion().
     qint64 dataVersion()
     {
-        QueuedLater later {m_mutex}; // other connections' commits: every lookup asks
-        const std::lock_guard guard(later);
+        const QueuedLaterGuard guard(m_mutex); // other connections' commits: every lookup asks
         return m_catalogue.isOpen() ? m_catalogue.dataVersion() : -1;
     }
     /*
@@ -262,14 +259,12 @@ public:
     // Statistics: counted in memory, written with the batched hit updates.
     void addCounter(const QString &name, qint64 delta)
     {
-        QueuedLater later {m_mutex}; // in memory
-        const std::lock_guard guard(later);
+        const QueuedLaterGuard guard(m_mutex); // in memory
         m_pendingCounters[name] += delta;
     }
     bool hasPendingCounters() const
     {
-        QueuedLater later {m_mutex}; // in memory
-        const std::lock_guard guard(later);
+        const QueuedLaterGuard guard(m_mutex); // in memory
         return !m_pendingCounters.isEmpty();
     }
     QHash<QString, qint64> counters();
@@ -296,7 +291,7 @@ private:
         m_mutex: every use of m_catalogue. A thread that takes it without holding it already
         first waits for the inserts queued before (InsertQueue::drain()), so that what it
         reads or writes comes after them; the queue's thread, and a lookup whose key is not
-        queued, take it without waiting (lockQueuedLater()). Recursive, as the store's methods
+        queued, take it without waiting (QueuedLaterGuard). Recursive, as the store's methods
         call each other.
     */
     class StoreMutex
@@ -333,12 +328,17 @@ private:
         std::atomic<std::thread::id> m_owner {};
         int m_depth = 0; // the owner's
     };
-    //! StoreMutex::lockQueuedLater() for std::lock_guard.
-    struct QueuedLater
+    //! Holds m_mutex, taken with StoreMutex::lockQueuedLater(): no waiting for the queue.
+    class QueuedLaterGuard
     {
-        StoreMutex &mutex;
-        void lock() { mutex.lockQueuedLater(); }
-        void unlock() { mutex.unlock(); }
+    public:
+        explicit QueuedLaterGuard(StoreMutex &mutex) : m_mutex(mutex) { m_mutex.lockQueuedLater(); }
+        ~QueuedLaterGuard() { m_mutex.unlock(); }
+        QueuedLaterGuard(const QueuedLaterGuard &) = delete;
+        QueuedLaterGuard &operator=(const QueuedLaterGuard &) = delete;
+
+    private:
+        StoreMutex &m_mutex;
     };
     using Guard = std::lock_guard<StoreMutex>;
     using StoreLock = std::unique_lock<StoreMutex>;
